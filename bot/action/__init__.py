@@ -1,0 +1,1 @@
+"""Actions: proposed changes to production, their approval and their execution."""

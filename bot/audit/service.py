@@ -1,0 +1,183 @@
+"""Appending to and verifying the audit chain. The caller owns the transaction: an audit row is
+written in the same transaction as the state change it records, and commits or rolls back with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit.models import GENESIS_HASH, AuditHeadRecord, AuditRecord
+from bot.clock import Clock, utc
+from bot.errors import AuditChainError
+
+__all__ = ["AuditEntry", "append", "entries", "entry_hash", "verify"]
+
+HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str
+    event: str
+    incident_id: int | None
+    details: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def _canonical(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    event: str,
+    incident_id: int | None,
+    details: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over the row's content and the previous hash, in a fixed canonical form."""
+    content = _canonical(
+        {
+            "seq": seq,
+            "at": utc(at).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "event": event,
+            "incident_id": incident_id,
+            "details": details,
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+async def append(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    actor: str,
+    event: str,
+    incident_id: int | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one row to the chain inside the caller's transaction.
+
+    The head row is locked (``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already holds the write
+    lock), so concurrent appenders on several replicas queue instead of forking the chain.
+    """
+    head = (
+        await session.execute(
+            select(AuditHeadRecord).where(AuditHeadRecord.id == HEAD_ID).with_for_update()
+        )
+    ).scalar_one()
+    # Both databases keep microseconds, so the hash of ``at`` survives the round trip.
+    at = utc(clock.now())
+    text = _canonical(dict(details or {}))
+    seq = head.seq + 1
+    digest = entry_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        event=event,
+        incident_id=incident_id,
+        details=text,
+        prev_hash=head.hash,
+    )
+    session.add(
+        AuditRecord(
+            seq=seq,
+            at=at,
+            actor=actor,
+            event=event,
+            incident_id=incident_id,
+            details=text,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+    )
+    head.seq = seq
+    head.hash = digest
+    await session.flush()
+    return AuditEntry(seq, at, actor, event, incident_id, json.loads(text), head.hash, digest)
+
+
+def _entry(record: AuditRecord) -> AuditEntry:
+    return AuditEntry(
+        seq=record.seq,
+        at=record.at,
+        actor=record.actor,
+        event=record.event,
+        incident_id=record.incident_id,
+        details=json.loads(record.details),
+        prev_hash=record.prev_hash,
+        hash=record.hash,
+    )
+
+
+async def entries(
+    session: AsyncSession, *, incident_id: int | None = None, since: datetime | None = None
+) -> Sequence[AuditEntry]:
+    """The chain in order, optionally only one incident's rows or rows from ``since`` on."""
+    query = select(AuditRecord).order_by(AuditRecord.seq)
+    if incident_id is not None:
+        query = query.where(AuditRecord.incident_id == incident_id)
+    if since is not None:
+        query = query.where(AuditRecord.at >= since)
+    return [_entry(record) for record in (await session.execute(query)).scalars()]
+
+
+async def verify(session: AsyncSession) -> int:
+    """Check the whole chain; return the number of rows, or raise :class:`AuditChainError`
+    naming the first row that was edited, deleted, or inserted out of order."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    result = await session.stream_scalars(select(AuditRecord).order_by(AuditRecord.seq))
+    async for record in result:
+        if record.seq != expected_seq:
+            raise AuditChainError(
+                record.seq,
+                f"expected row {expected_seq} here: rows were deleted or inserted out of order",
+            )
+        if record.prev_hash != prev_hash:
+            raise AuditChainError(
+                record.seq, "does not link to the row before it (deleted or re-ordered rows)"
+            )
+        recomputed = entry_hash(
+            seq=record.seq,
+            at=record.at,
+            actor=record.actor,
+            event=record.event,
+            incident_id=record.incident_id,
+            details=record.details,
+            prev_hash=record.prev_hash,
+        )
+        if recomputed != record.hash:
+            raise AuditChainError(record.seq, "content does not match its hash (row was edited)")
+        prev_hash = record.hash
+        expected_seq += 1
+    head = (
+        await session.execute(select(AuditHeadRecord).where(AuditHeadRecord.id == HEAD_ID))
+    ).scalar_one_or_none()
+    count = expected_seq - 1
+    if head is None:
+        raise AuditChainError(count + 1, "the chain's head record is missing")
+    if head.seq != count or head.hash != prev_hash:
+        raise AuditChainError(
+            count + 1 if head.seq > count else head.seq,
+            f"the chain ends at row {count} but its head records row {head.seq}: "
+            "rows were deleted from the end or the head was altered",
+        )
+    return count

@@ -1,0 +1,56 @@
+"""Time as a parameter: everything that asks "now" takes a :class:`Clock`.
+
+Live code uses :class:`SystemClock`; replays and the demo use :class:`ReplayClock`, which starts at
+a scenario's ``now`` and advances with real time so that timeouts still behave; tests use
+:class:`FixedClock` and move it by hand.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+__all__ = ["Clock", "FixedClock", "ReplayClock", "SystemClock", "utc"]
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = utc(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+class ReplayClock:
+    """Starts at ``start`` and advances with the monotonic clock."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = utc(start)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)

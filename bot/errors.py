@@ -1,0 +1,123 @@
+"""The one exception tree of the bot.
+
+Adapters convert vendor and library errors into these at the boundary (``raise X(...) from exc``)
+so the core and the edges speak one language, and the texts people read stay specific::
+
+    IncidentBotError
+    ├── ConfigError                 settings or an operator-owned file is unusable: start-up stops
+    │   └── ConfigFileError         a YAML file (scenario, catalog, policy...): file, line, key
+    ├── WebhookError                an inbound alert was refused; nothing was stored
+    │   ├── AuthenticationError     missing or wrong credentials (HTTP 401)
+    │   ├── PayloadError            malformed JSON or a payload that fails validation (HTTP 400)
+    │   └── PayloadTooLargeError    body over the size limit (HTTP 413)
+    ├── SourceUnavailableError      an evidence source failed or missed its deadline
+    ├── ChatError                   the chat platform (Slack) refused or failed a call
+    ├── CommandUsageError           a slash command's arguments are wrong: show usage
+    └── AuditChainError             the audit chain does not verify
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "AuditChainError",
+    "AuthenticationError",
+    "ChatError",
+    "CommandUsageError",
+    "ConfigError",
+    "ConfigFileError",
+    "IncidentBotError",
+    "PayloadError",
+    "PayloadTooLargeError",
+    "SourceUnavailableError",
+    "WebhookError",
+]
+
+
+class IncidentBotError(Exception):
+    """Root of every error the bot raises on purpose."""
+
+
+class ConfigError(IncidentBotError):
+    """Settings or an operator-owned file cannot be used; the bot must not start."""
+
+
+class ConfigFileError(ConfigError):
+    """A YAML file failed to parse or validate.
+
+    ``line`` is 1-based and ``key`` is a dotted path (``alerts.0.payload``) when known, so the
+    operator can jump straight to the problem.
+    """
+
+    def __init__(self, path: Path | str, message: str, *, line: int | None = None,
+                 key: str | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.key = key
+        self.reason = message
+        where = str(self.path)
+        if line is not None:
+            where += f":{line}"
+        if key:
+            where += f": {key}"
+        super().__init__(f"{where}: {message}")
+
+
+class WebhookError(IncidentBotError):
+    """An inbound alert was refused. ``status`` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class AuthenticationError(WebhookError):
+    """Missing or wrong credentials for a webhook source."""
+
+    status = 401
+
+
+class PayloadError(WebhookError):
+    """The body is not valid JSON or fails validation; ``field`` names what is wrong."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class PayloadTooLargeError(WebhookError):
+    """The body exceeds the size limit."""
+
+    status = 413
+
+
+class SourceUnavailableError(IncidentBotError):
+    """An evidence source failed or missed its deadline; the packet says so instead."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source} unavailable: {reason}")
+
+
+class ChatError(IncidentBotError):
+    """The chat platform refused a call; ``code`` is its error code (``name_taken``...)."""
+
+    def __init__(self, method: str, code: str) -> None:
+        self.method = method
+        self.code = code
+        super().__init__(f"{method} failed: {code}")
+
+
+class CommandUsageError(IncidentBotError):
+    """A slash command was given arguments it cannot use; the message is the usage to show."""
+
+
+class AuditChainError(IncidentBotError):
+    """The audit chain is broken at row ``seq``."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(f"audit row {seq}: {reason}")

@@ -1,0 +1,1 @@
+"""Incidents: one problem, its signals, its Slack channel and its evidence packet."""

@@ -1,0 +1,64 @@
+"""Storage of incidents.
+
+``open_fingerprint`` equals ``fingerprint`` while the incident is open and is NULL once it is
+resolved; its unique constraint is what guarantees one open incident per fingerprint across every
+bot replica (NULLs never collide, so resolved incidents do not block a new one).
+
+The Slack side of an incident advances through ``channel_state`` and ``packet_state`` so that a
+crash between two Slack calls resumes where it stopped instead of repeating a call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UTCDateTime
+
+__all__ = ["ChannelState", "IncidentRecord", "IncidentStatus", "PacketState"]
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ChannelState(StrEnum):
+    PENDING = "pending"  # nothing asked of Slack yet
+    CREATING = "creating"  # conversations.create may have happened: adopt before creating again
+    READY = "ready"  # channel id recorded, topic set, owners invited
+
+
+class PacketState(StrEnum):
+    PENDING = "pending"
+    POSTING = "posting"  # chat.postMessage may have happened: look for it before posting again
+    POSTED = "posted"
+
+
+class IncidentRecord(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("open_fingerprint", name="uq_incidents_open_fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(200), index=True)
+    open_fingerprint: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    service: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=IncidentStatus.OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    channel_state: Mapped[str] = mapped_column(String(16), default=ChannelState.PENDING)
+    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    packet_state: Mapped[str] = mapped_column(String(16), default=PacketState.PENDING)
+    packet_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    packet_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Whoever holds an unexpired lease does the incident's Slack work; a conditional update takes
+    # it, so two replicas never both create the channel, and a crashed holder's lease runs out.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    slack_attempts: Mapped[int] = mapped_column(Integer, default=0)

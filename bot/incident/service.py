@@ -1,0 +1,127 @@
+"""Database reads and writes for incidents. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.action.models import ActionRecord, ActionState
+from bot.clock import Clock
+from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
+from bot.signal.values import Signal
+
+__all__ = [
+    "by_channel",
+    "find_open",
+    "get",
+    "list_open",
+    "needing_slack_work",
+    "open_actions",
+    "open_from",
+    "take_lease",
+]
+
+SEVERITY_ORDER = IncidentRecord.severity  # "sev1" < "sev2" ... sorts by urgency as text
+
+
+async def get(session: AsyncSession, incident_id: int) -> IncidentRecord | None:
+    return await session.get(IncidentRecord, incident_id)
+
+
+async def find_open(session: AsyncSession, fingerprint: str) -> IncidentRecord | None:
+    query = select(IncidentRecord).where(IncidentRecord.open_fingerprint == fingerprint)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_from(
+    session: AsyncSession, signal: Signal, *, clock: Clock
+) -> IncidentRecord | None:
+    """Open an incident for ``signal``; None if another transaction opened one for the same
+    fingerprint first (the unique constraint decides, not a lock in memory)."""
+    now = clock.now()
+    record = IncidentRecord(
+        fingerprint=signal.fingerprint,
+        open_fingerprint=signal.fingerprint,
+        service=signal.service,
+        title=signal.title,
+        severity=signal.severity.value,
+        status=IncidentStatus.OPEN,
+        opened_at=now,
+        first_seen_at=signal.started_at,
+        channel_state=ChannelState.PENDING,
+        packet_state=PacketState.PENDING,
+        slack_attempts=0,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        return None
+    return record
+
+
+async def by_channel(session: AsyncSession, channel_id: str) -> IncidentRecord | None:
+    query = select(IncidentRecord).where(IncidentRecord.channel_id == channel_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_open(session: AsyncSession) -> Sequence[IncidentRecord]:
+    query = (
+        select(IncidentRecord)
+        .where(IncidentRecord.status == IncidentStatus.OPEN)
+        .order_by(SEVERITY_ORDER, IncidentRecord.opened_at)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def needing_slack_work(
+    session: AsyncSession, *, now: datetime, limit: int = 50
+) -> Sequence[IncidentRecord]:
+    """Open incidents whose channel or packet is not done and whose lease is free, most
+    severe first."""
+    query = (
+        select(IncidentRecord)
+        .where(
+            IncidentRecord.status == IncidentStatus.OPEN,
+            or_(
+                IncidentRecord.channel_state != ChannelState.READY,
+                IncidentRecord.packet_state != PacketState.POSTED,
+            ),
+            or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
+        )
+        .order_by(SEVERITY_ORDER, IncidentRecord.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def take_lease(
+    session: AsyncSession, incident_id: int, *, clock: Clock, duration: timedelta
+) -> bool:
+    """Take the incident's work lease if it is free; True when this caller now holds it."""
+    now = clock.now()
+    result = await session.execute(
+        update(IncidentRecord)
+        .where(
+            IncidentRecord.id == incident_id,
+            or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
+        )
+        .values(lease_until=now + duration)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def open_actions(session: AsyncSession, incident_id: int) -> Sequence[ActionRecord]:
+    """Actions still waiting for a decision or running."""
+    live = (ActionState.PROPOSED, ActionState.APPROVED, ActionState.EXECUTING)
+    query = (
+        select(ActionRecord)
+        .where(ActionRecord.incident_id == incident_id, ActionRecord.state.in_(live))
+        .order_by(ActionRecord.id)
+    )
+    return (await session.execute(query)).scalars().all()

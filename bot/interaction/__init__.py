@@ -1,0 +1,1 @@
+"""Interactions: deliveries from the chat platform (commands, clicks, events), each handled once."""

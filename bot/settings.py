@@ -1,0 +1,122 @@
+"""Settings from the environment (and a ``.env`` file), validated once at start-up.
+
+Secrets are ``SecretStr`` so they never print in a repr or a log line. A bad value stops the start
+with a message naming the variable (:func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+__all__ = ["WEBHOOK_SOURCES", "Settings", "load_settings"]
+
+# Sources whose webhook secret may be configured as ``<SOURCE>_WEBHOOK_SECRET``.
+WEBHOOK_SOURCES = (
+    "alertmanager",
+    "generic",
+    "pagerduty",
+    "datadog",
+    "grafana",
+    "sentry",
+    "github",
+)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/incident-bot.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=8080, ge=1, le=65535)
+    host: str = "0.0.0.0"
+    slack_emulator_port: int = Field(default=3000, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    alertmanager_webhook_secret: SecretStr | None = None
+    generic_webhook_secret: SecretStr | None = None
+    pagerduty_webhook_secret: SecretStr | None = None
+    datadog_webhook_secret: SecretStr | None = None
+    grafana_webhook_secret: SecretStr | None = None
+    sentry_webhook_secret: SecretStr | None = None
+    github_webhook_secret: SecretStr | None = None
+
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    replay_scenarios: list[Path] = Field(default_factory=list)
+    catalog_path: Path | None = None
+    evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must use an async driver: sqlite+aiosqlite:///path or postgresql+asyncpg://..."
+            )
+        return value
+
+    @property
+    def sandbox(self) -> bool:
+        """True when no Slack tokens are set: the bot talks to the local Slack emulator."""
+        return self.slack_bot_token is None and self.slack_app_token is None
+
+    def webhook_secret(self, source: str) -> SecretStr | None:
+        """The configured secret for ``source``, or None: that source then refuses everything."""
+        value: SecretStr | None = getattr(self, f"{source}_webhook_secret", None)
+        if value is not None and not value.get_secret_value():
+            return None
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; raise :class:`ConfigError` naming each bad variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{variable}: {error['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from exc
+    if (settings.slack_bot_token is None) != (settings.slack_app_token is None):
+        missing = "SLACK_APP_TOKEN" if settings.slack_app_token is None else "SLACK_BOT_TOKEN"
+        raise ConfigError(
+            f"invalid settings: {missing}: set both SLACK_BOT_TOKEN and SLACK_APP_TOKEN for real "
+            "Slack, or neither for the local emulator"
+        )
+    return settings

@@ -1,0 +1,1 @@
+"""Signals: alerts from any source, normalized to one shape the pipeline understands."""

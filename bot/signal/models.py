@@ -1,0 +1,42 @@
+"""Storage of accepted signals. The table doubles as the pipeline's outbox: a row with
+``processed_at`` NULL has been accepted (committed before the source got its 2xx) but not yet
+correlated, and the worker picks it up after any crash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UTCDateTime
+
+__all__ = ["SignalRecord"]
+
+
+class SignalRecord(Base):
+    __tablename__ = "signals"
+    __table_args__ = (
+        UniqueConstraint("source", "delivery_id", name="uq_signals_source_delivery"),
+        Index("ix_signals_unprocessed", "processed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(200), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    title: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id"), nullable=True, index=True
+    )
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
