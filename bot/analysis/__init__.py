@@ -1,0 +1,1 @@
+"""Deterministic, explainable analysis: pure functions of the evidence and an explicit time."""

@@ -1,0 +1,34 @@
+"""Deploy correlation: which deploy landed just before the trouble started."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.evidence.values import Deploy
+
+__all__ = ["DEPLOY_WINDOW", "SuspectDeploy", "suspect_deploy"]
+
+# A deploy further back than this is not called a suspect on proximity alone.
+DEPLOY_WINDOW = timedelta(hours=2)
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectDeploy:
+    deploy: Deploy
+    lead: timedelta  # how long before the first anomaly it landed
+    previous: Deploy | None  # what a rollback would go back to, when known
+
+
+def suspect_deploy(
+    deploys: Iterable[Deploy], *, service: str, anomaly_at: datetime
+) -> SuspectDeploy | None:
+    """The latest deploy of ``service`` at or before ``anomaly_at`` within the window."""
+    own = sorted((d for d in deploys if d.service == service), key=lambda d: d.at)
+    before = [d for d in own if d.at <= anomaly_at]
+    if not before or anomaly_at - before[-1].at > DEPLOY_WINDOW:
+        return None
+    suspect = before[-1]
+    previous = next((d for d in reversed(before[:-1]) if d.succeeded), None)
+    return SuspectDeploy(suspect, anomaly_at - suspect.at, previous)

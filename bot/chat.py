@@ -1,0 +1,42 @@
+"""What the core needs from the chat platform. The Slack adapter implements it; the core never
+sees a Slack type. Failures arrive as :class:`bot.errors.ChatError` with the platform's code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.packet.values import Packet
+
+__all__ = ["Channel", "Chat"]
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: str
+    name: str
+
+
+class Chat(Protocol):
+    async def create_channel(self, name: str) -> Channel:
+        """Create a public channel; ``ChatError(code="name_taken")`` when the name is used."""
+        ...
+
+    async def find_own_channel(self, name: str) -> Channel | None:
+        """The channel called ``name`` if the bot itself created it (to adopt after a crash)."""
+        ...
+
+    async def set_topic(self, channel_id: str, topic: str) -> None: ...
+
+    async def invite_group(self, channel_id: str, group_handle: str) -> int:
+        """Invite every member of the user group; return how many were invited."""
+        ...
+
+    async def post_packet(self, channel_id: str, packet: Packet) -> str:
+        """Post the packet; return the message ``ts``. The message carries the incident id in
+        its metadata so :meth:`find_packet` can recognise it."""
+        ...
+
+    async def find_packet(self, channel_id: str, incident_id: int) -> str | None:
+        """The ``ts`` of this incident's packet if it is already in the channel."""
+        ...

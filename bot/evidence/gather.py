@@ -1,0 +1,80 @@
+"""Gathering evidence from every configured source at once, each with a deadline.
+
+A source that fails or is late never blocks the packet: it becomes a :class:`SourceFailure`
+that the packet shows as "unavailable: reason".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.errors import SourceUnavailableError
+from bot.evidence.ports import DeploySource, EvidenceQuery, LogSource, MetricsSource
+from bot.evidence.values import EvidenceBundle, SourceFailure
+
+__all__ = ["EvidenceSources", "gather_evidence"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSources:
+    deploys: Sequence[DeploySource] = ()
+    metrics: Sequence[MetricsSource] = ()
+    logs: Sequence[LogSource] = ()
+
+
+async def _ask(
+    name: str, call: Awaitable[Sequence[T]], deadline: float
+) -> Sequence[T] | SourceFailure:
+    try:
+        return await asyncio.wait_for(call, timeout=deadline)
+    except TimeoutError:
+        return SourceFailure(name, f"no answer within {deadline:g}s")
+    except SourceUnavailableError as exc:
+        return SourceFailure(name, exc.reason)
+    except Exception as exc:
+        # A source's bug must not cost the packet: it is logged with its traceback and shown.
+        log.exception("evidence source %s failed", name)
+        return SourceFailure(name, f"internal error ({type(exc).__name__})")
+
+
+async def _collect(
+    calls: Sequence[Awaitable[Sequence[T] | SourceFailure]],
+) -> tuple[tuple[T, ...], tuple[SourceFailure, ...]]:
+    answers = await asyncio.gather(*calls)
+    items: list[T] = []
+    failures: list[SourceFailure] = []
+    for answer in answers:
+        if isinstance(answer, SourceFailure):
+            failures.append(answer)
+        else:
+            items.extend(answer)
+    return tuple(items), tuple(failures)
+
+
+async def gather_evidence(
+    query: EvidenceQuery, sources: EvidenceSources, *, deadline: float
+) -> EvidenceBundle:
+    """Ask every source concurrently; answers that miss ``deadline`` seconds become failures."""
+    (
+        (deploys, deploy_failures),
+        (metrics, metric_failures),
+        (logs, log_failures),
+    ) = await asyncio.gather(
+        _collect([_ask(s.name, s.deploys(query), deadline) for s in sources.deploys]),
+        _collect([_ask(s.name, s.metrics(query), deadline) for s in sources.metrics]),
+        _collect([_ask(s.name, s.logs(query), deadline) for s in sources.logs]),
+    )
+    return EvidenceBundle(
+        deploys=deploys,
+        metrics=metrics,
+        logs=logs,
+        unavailable=deploy_failures + metric_failures + log_failures,
+        deploys_checked=len(deploy_failures) < len(sources.deploys),
+    )

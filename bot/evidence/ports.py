@@ -1,0 +1,45 @@
+"""What the core needs from evidence sources. Adapters in ``integrations`` implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.evidence.values import Deploy, LogRecord, MetricSeries
+
+__all__ = ["DeploySource", "EvidenceQuery", "LogSource", "MetricsSource"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceQuery:
+    """Which service, and the time window to look in."""
+
+    service: str
+    since: datetime
+    until: datetime
+
+
+class DeploySource(Protocol):
+    name: str
+
+    async def deploys(self, query: EvidenceQuery) -> Sequence[Deploy]:
+        """Deploys of the service that landed in the window."""
+        ...
+
+
+class MetricsSource(Protocol):
+    name: str
+
+    async def metrics(self, query: EvidenceQuery) -> Sequence[MetricSeries]:
+        """The service's key series (error rate, latency...) over the window."""
+        ...
+
+
+class LogSource(Protocol):
+    name: str
+
+    async def logs(self, query: EvidenceQuery) -> Sequence[LogRecord]:
+        """Warning and error log lines of the service in the window."""
+        ...

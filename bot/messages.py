@@ -1,0 +1,81 @@
+"""Every text a person reads from the bot, in one place, so wording stays consistent and
+reviewable. Functions take values from the core and return plain text (Slack mrkdwn-safe)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.audit.service import AuditEntry
+from bot.incident.status import IncidentStatusReport, IncidentSummary
+
+__all__ = [
+    "STATUS_USAGE",
+    "audit_line",
+    "internal_error",
+    "render_status",
+    "usage_error",
+]
+
+STATUS_USAGE = (
+    "Usage: `/status` — in an incident channel, that incident's state, signals and open "
+    "actions; anywhere else, the open incidents. It takes no arguments."
+)
+
+
+def usage_error(usage: str, detail: str | None = None) -> str:
+    return f"{detail}\n{usage}" if detail else usage
+
+
+def internal_error(reference: str) -> str:
+    return (
+        "Something went wrong on the bot's side; nothing was changed. "
+        f"Reference for the logs: {reference}"
+    )
+
+
+def _incident_line(incident: IncidentSummary) -> str:
+    where = f" in <#{incident.channel_id}>" if incident.channel_id else " (channel pending)"
+    return (
+        f"INC-{incident.id} · {incident.severity} · {incident.service} · {incident.title}"
+        f" · opened {incident.opened_at:%Y-%m-%d %H:%M} UTC{where}"
+    )
+
+
+def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> str:
+    if not isinstance(report, IncidentStatusReport):
+        if not report:
+            return "No open incidents."
+        lines = [f"Open incidents ({len(report)}):"]
+        lines.extend(f"- {_incident_line(incident)}" for incident in report)
+        return "\n".join(lines)
+    incident = report.incident
+    lines = [
+        f"Status of INC-{incident.id}: {incident.status}",
+        f"Service: {incident.service}",
+        f"Severity: {incident.severity}",
+        f"Opened: {incident.opened_at:%Y-%m-%d %H:%M} UTC",
+        f"Signals ({len(report.signals)}):",
+    ]
+    lines.extend(
+        f"- [{signal.status}] {signal.title} ({signal.source}, since {signal.started_at:%H:%M} UTC)"
+        for signal in report.signals
+    )
+    if report.actions:
+        lines.append(f"Open actions ({len(report.actions)}):")
+        lines.extend(
+            f"- #{action.id} {action.kind} {action.target}: {action.state}"
+            for action in report.actions
+        )
+    else:
+        lines.append("Open actions: none")
+    return "\n".join(lines)
+
+
+def audit_line(entry: AuditEntry) -> str:
+    """One audit row on one line: sequence, time, incident, actor, event, details, hash prefix."""
+    scope = f"INC-{entry.incident_id}" if entry.incident_id is not None else "-"
+    details = ", ".join(f"{key}={value}" for key, value in entry.details.items())
+    return (
+        f"#{entry.seq:<4} {entry.at:%Y-%m-%d %H:%M:%S} {scope:<7} {entry.actor:<20} "
+        f"{entry.event:<26} {details}  [{entry.hash[:12]}]"
+    )

@@ -1,0 +1,1 @@
+"""The evidence packet: what the bot posts when an incident opens."""

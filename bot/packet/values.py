@@ -1,0 +1,55 @@
+"""The packet as a value: everything it states, before any rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.action.kinds import ActionKind
+from bot.evidence.values import SourceFailure
+from bot.signal.values import Link, Severity
+
+__all__ = ["Owner", "Packet", "SuggestedAction"]
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedAction:
+    text: str
+    kind: ActionKind | None = None  # None for advice that changes nothing (review a PR)
+    requires_approval: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    team: str
+    slack_group: str | None = None
+
+    @property
+    def display(self) -> str:
+        """``payments-platform`` reads as ``Payments platform``."""
+        words = self.team.replace("-", " ").replace("_", " ").strip()
+        return words[:1].upper() + words[1:] if words else self.team
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    incident_id: int
+    service: str
+    title: str
+    severity: Severity
+    first_seen: datetime
+    signals: tuple[str, ...]
+    owners: tuple[Owner, ...]
+    actions: tuple[SuggestedAction, ...]
+    unavailable: tuple[SourceFailure, ...] = ()
+    links: tuple[Link, ...] = ()
+    alert_count: int = 1
+
+    @property
+    def requires_approval(self) -> tuple[ActionKind, ...]:
+        """The suggested action kinds a human must approve, in suggestion order."""
+        kinds: list[ActionKind] = []
+        for action in self.actions:
+            if action.kind is not None and action.requires_approval and action.kind not in kinds:
+                kinds.append(action.kind)
+        return tuple(kinds)
