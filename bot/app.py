@@ -1,0 +1,192 @@
+"""The composition root: the one place that builds the real objects from settings and hands them
+in. It is the only core module allowed to import ``handlers`` and ``integrations``.
+
+:class:`Runtime` is the running bot: database (migrated at start), the pipeline worker, the Bolt
+app over Socket Mode, the webhook server and, in sandbox mode, the local Slack emulator. ``serve``
+runs one until SIGTERM/SIGINT; the demo and the end-to-end tests start one in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.catalog import Catalog, load_catalog
+from bot.clock import Clock, SystemClock
+from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.errors import ConfigError
+from bot.evidence.gather import EvidenceSources
+from bot.incident.flows import PacketContext
+from bot.pipeline import PipelineWorker
+from bot.policy import DEFAULT_POLICY, Policy
+from bot.scenario.loader import load_scenarios
+from bot.scenario.models import Scenario
+from bot.settings import Settings
+from handlers.slack import SlackDeps, build_slack_app
+from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.replay import ReplayEvidence
+from integrations.slack.chat import SlackChat
+from integrations.slack.client import build_web_client
+from integrations.slack_emulator import EmulatorConfig, SlackEmulator
+
+__all__ = ["SHIPPED_SCENARIOS", "Runtime", "serve", "start_runtime"]
+
+log = logging.getLogger(__name__)
+
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    worker: PipelineWorker
+    socket_mode: AsyncSocketModeHandler
+    web_runner: web.AppRunner
+    webhook_url: str
+    emulator: SlackEmulator | None = None
+    _stopped: bool = field(default=False, repr=False)
+
+    async def stop(self) -> None:
+        """Stop taking alerts, finish the worker's pass, close the socket, then the rest."""
+        if self._stopped:
+            return
+        self._stopped = True
+        await self.web_runner.cleanup()
+        await self.worker.stop()
+        await self.socket_mode.close_async()
+        if self.emulator is not None:
+            await self.emulator.stop()
+        await self.engine.dispose()
+
+
+def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Catalog]:
+    """Evidence and catalog answered from replay scenarios (the offline default)."""
+    replay = ReplayEvidence(scenarios)
+    catalog = Catalog(())
+    for scenario in scenarios:
+        catalog = catalog.merged(scenario.to_catalog())
+    return EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay]), catalog
+
+
+def _default_evidence(settings: Settings) -> tuple[EvidenceSources, Catalog]:
+    paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
+    sources, catalog = replay_evidence(load_scenarios(paths))
+    if settings.catalog_path is not None:
+        catalog = catalog.merged(load_catalog(settings.catalog_path))
+    return sources, catalog
+
+
+async def start_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    evidence: tuple[EvidenceSources, Catalog] | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    emulator_config: EmulatorConfig | None = None,
+    poll_interval: float = 1.0,
+) -> Runtime:
+    """Build and start everything; raise :class:`ConfigError` before anything listens when the
+    configuration cannot work."""
+    clock = clock or SystemClock()
+    sources, catalog = evidence or _default_evidence(settings)
+    engine = create_engine(settings.database_url)
+    await upgrade_database(engine)
+    sessions = create_session_factory(engine)
+
+    emulator: SlackEmulator | None = None
+    if settings.sandbox:
+        emulator = SlackEmulator(
+            emulator_config or EmulatorConfig(port=settings.slack_emulator_port)
+        )
+        await emulator.start()
+        bot_token, app_token = emulator.config.bot_token, emulator.config.app_token
+        base_url: str | None = emulator.api_url
+    else:
+        if settings.slack_bot_token is None or settings.slack_app_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN and SLACK_APP_TOKEN must both be set")
+        bot_token = settings.slack_bot_token.get_secret_value()
+        app_token = settings.slack_app_token.get_secret_value()
+        base_url = None
+
+    client = build_web_client(bot_token, base_url=base_url)
+    worker = PipelineWorker(
+        sessions=sessions,
+        chat=SlackChat(client),
+        context=PacketContext(
+            sources=sources,
+            catalog=catalog,
+            policy=policy,
+            deadline=settings.evidence_deadline_seconds,
+        ),
+        clock=clock,
+        poll_interval=poll_interval,
+    )
+    slack_app = build_slack_app(client, SlackDeps(sessions=sessions, clock=clock))
+    socket_mode = AsyncSocketModeHandler(slack_app, app_token)
+
+    def secret_for(source: str) -> str | None:
+        secret = settings.webhook_secret(source)
+        return secret.get_secret_value() if secret is not None else None
+
+    web_app = web.Application(client_max_size=settings.webhook_max_body_bytes + 1)
+    add_webhook_routes(
+        web_app,
+        WebhookDeps(
+            sessions=sessions,
+            clock=clock,
+            secret_for=secret_for,
+            max_body_bytes=settings.webhook_max_body_bytes,
+            on_accepted=worker.wake,
+        ),
+    )
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    webhook_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+
+    await socket_mode.connect_async()
+    worker.start()
+    worker.wake()  # resume whatever a previous process left in the outbox
+    log.info(
+        "incident bot ready: webhooks on %s, %s",
+        webhook_url,
+        f"Slack emulator on {emulator.base_url}" if emulator else "Slack over Socket Mode",
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        worker=worker,
+        socket_mode=socket_mode,
+        web_runner=runner,
+        webhook_url=webhook_url,
+        emulator=emulator,
+    )
+
+
+async def serve(settings: Settings) -> None:
+    """Run the bot until SIGTERM or SIGINT, then shut down gracefully."""
+    runtime = await start_runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await runtime.stop()

@@ -1,0 +1,127 @@
+"""The ``incident-bot`` command line.
+
+``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``db`` applies migrations;
+``audit`` verifies and shows the tamper-evident trail; ``emulator`` runs the local Slack emulator
+alone. Exit status: 0 success, 1 a check failed (audit), 2 bad configuration or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.audit import service as audit
+from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
+from bot.errors import AuditChainError, ConfigError
+from bot.messages import audit_line
+from bot.settings import Settings, load_settings
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incident-bot", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("serve", help="run the bot (Slack, webhooks, pipeline)")
+
+    demo = commands.add_parser("demo", help="play a scenario end to end, offline")
+    demo.add_argument("scenario", nargs="?", type=Path, help="scenario file (default: shipped)")
+    demo.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    downgrade = db_commands.add_parser("downgrade", help="undo migrations")
+    downgrade.add_argument("revision", help="target revision, e.g. base")
+
+    audit_parser = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the bad row")
+    show = audit_commands.add_parser("show", help="print the trail")
+    show.add_argument("--incident", type=int, help="only this incident's rows")
+
+    emulator = commands.add_parser("emulator", help="run the local Slack emulator alone")
+    emulator.add_argument("--port", type=int, help="default: SLACK_EMULATOR_PORT")
+    return parser
+
+
+async def _db(settings: Settings, command: str, revision: str) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if command == "upgrade":
+            await upgrade_database(engine, revision)
+        else:
+            await downgrade_database(engine, revision)
+    finally:
+        await engine.dispose()
+    print(f"database {command}d to {revision}")
+    return 0
+
+
+async def _audit(settings: Settings, command: str, incident: int | None) -> int:
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    try:
+        async with sessions() as session:
+            if command == "verify":
+                try:
+                    count = await audit.verify(session)
+                except AuditChainError as exc:
+                    print(f"audit chain BROKEN: {exc}", file=sys.stderr)
+                    return 1
+                print(f"audit chain verified: {count} rows")
+                return 0
+            for entry in await audit.entries(session, incident_id=incident):
+                print(audit_line(entry))
+            return 0
+    finally:
+        await engine.dispose()
+
+
+async def _emulator(settings: Settings, port: int | None) -> int:
+    from integrations.slack_emulator import EmulatorConfig, serve_forever
+
+    await serve_forever(EmulatorConfig(port=port or settings.slack_emulator_port))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(args.scenario, database_url=args.database_url))
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "serve":
+        from bot.app import serve
+
+        asyncio.run(serve(settings))
+        return 0
+    if args.command == "db":
+        return asyncio.run(_db(settings, args.db_command, args.revision))
+    if args.command == "audit":
+        return asyncio.run(_audit(settings, args.audit_command, getattr(args, "incident", None)))
+    return asyncio.run(_emulator(settings, args.port))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"incident-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The Bolt app: wiring only. Listeners ack at once and do their work after the ack; the work
+itself lives in the core."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.errors import CommandUsageError
+from bot.messages import internal_error
+from handlers.slack.deliveries import once_per_delivery
+from handlers.slack.status import register_status
+
+__all__ = ["SlackDeps", "build_slack_app"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+
+def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
+    app = AsyncApp(client=client, process_before_response=False)
+    app.middleware(once_per_delivery(deps.sessions, deps.clock))
+    register_status(app, sessions=deps.sessions)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
+        # One place turns our errors into what the person sees; never a stack trace in Slack.
+        if isinstance(error, CommandUsageError):
+            await respond(text=str(error), response_type="ephemeral")
+            return
+        reference = uuid.uuid4().hex[:12]
+        log.error("slack listener failed (ref %s)", reference, exc_info=error)
+        if body.get("response_url"):
+            await respond(text=internal_error(reference), response_type="ephemeral")
+
+    return app

@@ -1,0 +1,126 @@
+"""The aiohttp routes for alert webhooks and health.
+
+Every request goes through the same steps, each refusing with a specific status and reason and
+storing nothing: configured? (401) → size (413) → authentication (401) → JSON (400) → payload
+validation (400, naming the field) → store and commit → 202 (200 for a repeat delivery).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.errors import (
+    AuthenticationError,
+    PayloadError,
+    PayloadTooLargeError,
+    WebhookError,
+)
+from bot.signal.flows import accept_signals
+from bot.signal.sources import normalize
+from bot.signal.values import AlertSource
+from handlers.webhooks.auth import Authenticator, bearer_token, hmac_sha256_signature
+
+__all__ = ["AUTHENTICATORS", "WebhookDeps", "add_webhook_routes"]
+
+log = logging.getLogger(__name__)
+
+AUTHENTICATORS: Mapping[AlertSource, Authenticator] = MappingProxyType(
+    {
+        AlertSource.ALERTMANAGER: bearer_token,
+        AlertSource.GENERIC: hmac_sha256_signature("X-Signature"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    secret_for: Callable[[str], str | None]  # source name -> its secret, None when unset
+    max_body_bytes: int
+    on_accepted: Callable[[], None]  # wakes the pipeline
+
+
+def _refusal(error: WebhookError) -> web.Response:
+    kind = {401: "unauthorized", 413: "payload_too_large"}.get(error.status, "invalid_payload")
+    body: dict[str, object] = {"ok": False, "error": kind, "reason": str(error)}
+    if isinstance(error, PayloadError) and error.field:
+        body["field"] = error.field
+    return web.json_response(body, status=error.status)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLargeError(f"body of {request.content_length} bytes exceeds {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _receiver(
+    source: AlertSource, authenticate: Authenticator, deps: WebhookDeps
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def receive(request: web.Request) -> web.StreamResponse:
+        try:
+            secret = deps.secret_for(source.value)
+            if not secret:
+                raise AuthenticationError(
+                    f"the {source.value} webhook is not configured: set "
+                    f"{source.value.upper()}_WEBHOOK_SECRET to accept its alerts"
+                )
+            body = await _read_body(request, deps.max_body_bytes)
+            authenticate(request.headers, body, secret)
+            try:
+                payload = json.loads(body)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise PayloadError(f"body is not valid JSON ({exc})", field="body") from exc
+            signals = normalize(
+                source,
+                payload,
+                received_at=deps.clock.now(),
+                body_digest=hashlib.sha256(body).hexdigest(),
+            )
+        except WebhookError as error:
+            log.info("refused %s webhook: %s", source.value, error)
+            return _refusal(error)
+        outcome = await accept_signals(signals, sessions=deps.sessions, clock=deps.clock)
+        if outcome.stored:
+            deps.on_accepted()
+        return web.json_response(
+            {
+                "ok": True,
+                "accepted": len(outcome.stored),
+                "duplicates": outcome.duplicates,
+                "signal_ids": list(outcome.stored),
+            },
+            status=202 if outcome.stored else 200,
+        )
+
+    return receive
+
+
+def add_webhook_routes(app: web.Application, deps: WebhookDeps) -> None:
+    for source, authenticate in AUTHENTICATORS.items():
+        app.router.add_post(f"/webhooks/{source.value}", _receiver(source, authenticate, deps))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        async with deps.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)

@@ -1,0 +1,46 @@
+"""The evidence packet in Block Kit, within Slack's limits (50 blocks, 3000 characters a
+section, 150 a header). Same sections, same order and same words as the plain rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.packet.render import header_lines, sections
+from bot.packet.values import Packet
+
+__all__ = ["escape", "packet_blocks", "text_section"]
+
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped so alert text cannot inject links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text, SECTION_LIMIT)}}
+
+
+def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Incident packet"}},
+        text_section("\n".join(escape(line) for line in header_lines(packet))),
+    ]
+    for section in sections(packet):
+        body = "\n".join(f"- {escape(line)}" for line in section.lines)
+        blocks.append(text_section(f"{section.heading}:\n{body}"))
+    context = [f"INC-{packet.incident_id}", escape(_fit(packet.title, 300))]
+    context.extend(f"<{link.url}|{escape(link.title)}>" for link in packet.links[:5])
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": _fit(" · ".join(context), SECTION_LIMIT)}],
+        }
+    )
+    return blocks

@@ -1,0 +1,136 @@
+"""The core's :class:`bot.chat.Chat` over slack_sdk's async Web API client.
+
+Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
+(``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are
+handled below this layer by the client's retry handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.chat import Channel
+from bot.errors import ChatError
+from bot.packet.render import render_plain
+from bot.packet.values import Packet
+from integrations.slack.blocks import packet_blocks
+
+__all__ = ["PACKET_EVENT_TYPE", "SlackChat"]
+
+PACKET_EVENT_TYPE = "incident_packet"
+
+
+class SlackChat:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._bot_user_id: str | None = None
+
+    async def _call(self, method: str, **arguments: Any) -> AsyncSlackResponse:
+        try:
+            return await self._client.api_call(method, json=arguments)
+        except SlackApiError as exc:
+            raise ChatError(method, str(exc.response.get("error", "unknown_error"))) from exc
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            raise ChatError(method, f"transport: {type(exc).__name__}") from exc
+
+    async def _get(self, method: str, **arguments: Any) -> AsyncSlackResponse:
+        try:
+            return await self._client.api_call(method, http_verb="GET", params=arguments)
+        except SlackApiError as exc:
+            raise ChatError(method, str(exc.response.get("error", "unknown_error"))) from exc
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            raise ChatError(method, f"transport: {type(exc).__name__}") from exc
+
+    async def bot_user_id(self) -> str:
+        if self._bot_user_id is None:
+            response = await self._call("auth.test")
+            self._bot_user_id = str(response["user_id"])
+        return self._bot_user_id
+
+    async def create_channel(self, name: str) -> Channel:
+        response = await self._call("conversations.create", name=name, is_private=False)
+        channel = response["channel"]
+        return Channel(id=channel["id"], name=channel["name"])
+
+    async def _channels(self) -> AsyncIterator[dict[str, Any]]:
+        cursor = ""
+        while True:
+            response = await self._get(
+                "conversations.list",
+                types="public_channel",
+                exclude_archived="false",
+                limit=200,
+                cursor=cursor,
+            )
+            channels: list[dict[str, Any]] = response.get("channels", [])
+            for channel in channels:
+                yield channel
+            metadata: dict[str, Any] = response.get("response_metadata") or {}
+            cursor = str(metadata.get("next_cursor") or "")
+            if not cursor:
+                return
+
+    async def find_own_channel(self, name: str) -> Channel | None:
+        me = await self.bot_user_id()
+        async for channel in self._channels():
+            if channel.get("name") == name and channel.get("creator") == me:
+                return Channel(id=channel["id"], name=channel["name"])
+        return None
+
+    async def set_topic(self, channel_id: str, topic: str) -> None:
+        await self._call("conversations.setTopic", channel=channel_id, topic=topic)
+
+    async def invite_group(self, channel_id: str, group_handle: str) -> int:
+        groups = await self._get("usergroups.list", include_users="false")
+        candidates: list[dict[str, Any]] = groups.get("usergroups", [])
+        group = next((g for g in candidates if g.get("handle") == group_handle), None)
+        if group is None:
+            raise ChatError("usergroups.list", f"no_such_subteam:{group_handle}")
+        members = await self._get("usergroups.users.list", usergroup=group["id"])
+        me = await self.bot_user_id()
+        member_ids: list[str] = members.get("users", [])
+        users = [user for user in member_ids if user != me]
+        if not users:
+            return 0
+        try:
+            await self._call("conversations.invite", channel=channel_id, users=",".join(users))
+        except ChatError as exc:
+            if exc.code != "already_in_channel":
+                raise
+            return 0
+        return len(users)
+
+    async def post_packet(self, channel_id: str, packet: Packet) -> str:
+        response = await self._call(
+            "chat.postMessage",
+            channel=channel_id,
+            text=render_plain(packet),
+            blocks=packet_blocks(packet),
+            metadata={
+                "event_type": PACKET_EVENT_TYPE,
+                "event_payload": {"incident_id": packet.incident_id},
+            },
+            unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    async def find_packet(self, channel_id: str, incident_id: int) -> str | None:
+        response = await self._get(
+            "conversations.history", channel=channel_id, include_all_metadata="true", limit=200
+        )
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == PACKET_EVENT_TYPE
+                and payload.get("incident_id") == incident_id
+            ):
+                return str(message["ts"])
+        return None
