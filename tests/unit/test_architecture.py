@@ -1,0 +1,88 @@
+"""The shape the design asks for, checked: dependencies point inward, and each module's
+``__all__`` lists exactly its public names."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# The composition root and the commands built on it wire adapters together; nothing else in the
+# core may import them.
+COMPOSITION_ROOT = {"bot/app.py", "bot/cli.py", "bot/demo.py"}
+FORBIDDEN_IN_CORE = (
+    "handlers",
+    "integrations",
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp",
+    "datadog_api_client",
+    "github",
+    "kubernetes",
+    "anthropic",
+)
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted(
+        path for path in (ROOT / package).rglob("*.py") if "__pycache__" not in path.parts
+    )
+
+
+def _imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(
+    "path", _modules("bot"), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_core_imports_no_adapter_and_no_vendor_sdk(path: Path) -> None:
+    relative = str(path.relative_to(ROOT))
+    if relative in COMPOSITION_ROOT:
+        pytest.skip("composition root")
+    bad = {
+        name
+        for name in _imported(path)
+        if name.split(".")[0] in FORBIDDEN_IN_CORE
+    }
+    assert not bad, f"{relative} imports {sorted(bad)}"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for package in ("bot", "handlers", "integrations") for p in _modules(package)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_all_lists_exactly_the_public_names_a_module_defines(path: Path) -> None:
+    module = importlib.import_module(_module_name(path))
+    exported = getattr(module, "__all__", None)
+    if exported is None:
+        pytest.skip("module exports nothing")
+    missing = [name for name in exported if not hasattr(module, name)]
+    assert not missing, f"__all__ names that do not exist: {missing}"
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and getattr(value, "__module__", None) == module.__name__
+    }
+    unlisted = sorted(defined - set(exported))
+    assert not unlisted, f"public names missing from __all__: {unlisted}"
