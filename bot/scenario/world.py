@@ -1,0 +1,169 @@
+"""The world around a scenario's alert, as the format writes it: deploys, metrics, logs, traces,
+the Kubernetes cluster, feature flags, past incidents and the change calendar.
+
+These are validated values of the file, not the evidence the core reasons about; a replay
+adapter turns them into :mod:`bot.evidence.values`. Every instant is an aware UTC datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from bot.configfile import FileModel, Text, UtcDatetime, invalid_at
+
+__all__ = [
+    "CalendarEntry",
+    "Cluster",
+    "ClusterDeployment",
+    "ClusterEvent",
+    "ClusterPod",
+    "CommitSha",
+    "Deploy",
+    "FlagChange",
+    "LogLine",
+    "MetricSeries",
+    "PastIncident",
+    "TraceSpan",
+]
+
+
+def _number_as_text(value: object) -> object:
+    """YAML reads ``sha: 1234567`` or ``status: 500`` as a number; the format means the text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+CommitSha = Annotated[Text, BeforeValidator(_number_as_text)]
+"""A commit sha, full or abbreviated; a sha YAML read as a number is taken as its digits."""
+
+Count = Annotated[int, Field(ge=0)]
+
+
+class Deploy(FileModel):
+    service: Text
+    sha: CommitSha
+    at: UtcDatetime
+    author: Text | None = None
+    pr: int | None = Field(default=None, ge=1)
+    title: str | None = None
+    files: tuple[Text, ...] = ()
+    has_migration: bool = False
+    status: Literal["succeeded", "failed"] = "succeeded"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+class MetricSeries(FileModel):
+    """One time series; ``points`` are sorted by time whatever the order in the file."""
+
+    service: Text
+    name: Text
+    unit: Text | None = None
+    points: tuple[tuple[UtcDatetime, float], ...]
+
+    @field_validator("points")
+    @classmethod
+    def _in_time_order(
+        cls, points: tuple[tuple[datetime, float], ...]
+    ) -> tuple[tuple[datetime, float], ...]:
+        if not points:
+            raise ValueError("points must hold at least one [at, value] pair")
+        return tuple(sorted(points, key=lambda point: point[0]))
+
+
+class LogLine(FileModel):
+    """A log line; ``count`` folds that many identical lines into one."""
+
+    at: UtcDatetime
+    service: Text
+    level: Text
+    message: str
+    count: int = Field(default=1, ge=1)
+
+
+class TraceSpan(FileModel):
+    at: UtcDatetime
+    service: Text
+    span: Text
+    downstream: Text | None = None
+    status: Annotated[Text, BeforeValidator(_number_as_text)]
+    duration_ms: float = Field(ge=0)
+
+
+class ClusterDeployment(FileModel):
+    namespace: Text
+    name: Text
+    revision: Count
+    replicas: Count
+    ready: Count
+    image: Text
+    previous_image: Text | None = None
+
+
+class ClusterPod(FileModel):
+    namespace: Text
+    name: Text
+    deployment: Text | None = None
+    phase: Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
+    ready: bool | None = None
+    restarts: Count
+    last_termination_reason: Text | None = None
+
+
+class ClusterEvent(FileModel):
+    at: UtcDatetime
+    namespace: Text
+    object: Text
+    type: Literal["Normal", "Warning"]
+    reason: Text
+    message: str
+
+
+class Cluster(FileModel):
+    """The cluster in Kubernetes terms."""
+
+    deployments: tuple[ClusterDeployment, ...] = ()
+    pods: tuple[ClusterPod, ...] = ()
+    events: tuple[ClusterEvent, ...] = ()
+
+
+class FlagChange(FileModel):
+    at: UtcDatetime
+    key: Text
+    service: Text | None = None
+    change: Text
+
+
+class PastIncident(FileModel):
+    at: UtcDatetime
+    service: Text
+    title: Text
+    cause: str | None = None
+    resolution: str | None = None
+
+
+class CalendarEntry(FileModel):
+    """A change freeze or maintenance window; without ``services`` it applies to all."""
+
+    start: UtcDatetime
+    end: UtcDatetime
+    kind: Literal["freeze", "maintenance"]
+    services: tuple[Text, ...] = ()
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> CalendarEntry:
+        if self.end <= self.start:
+            raise invalid_at(("end",), "end must be after start", self.end.isoformat())
+        return self
+
+    def covers(self, service: str, at: datetime) -> bool:
+        """Whether the entry applies to ``service`` at the instant ``at`` (end excluded)."""
+        applies = not self.services or service in self.services
+        return applies and self.start <= at < self.end
