@@ -157,7 +157,7 @@ async def start_runtime(
     host, port = runner.addresses[0][:2]
     webhook_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
-    await socket_mode.connect_async()
+    await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
     worker.start()
     worker.wake()  # resume whatever a previous process left in the outbox
     log.info(

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
+from tests.postgres import PostgresServer, running_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,9 +28,30 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 4, 14, 6, tzinfo=UTC))
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Every test that touches the database runs on both: SQLite (the embedded default) and a
+    fresh PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = "t_" + uuid.uuid4().hex[:16]
+    admin = create_async_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.url_for(name)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 @pytest.fixture
