@@ -30,6 +30,7 @@ from bot.policy import DEFAULT_POLICY, Policy
 from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.settings import Settings
+from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.replay import ReplayEvidence
@@ -37,7 +38,7 @@ from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 
-__all__ = ["SHIPPED_SCENARIOS", "Runtime", "serve", "start_runtime"]
+__all__ = ["SHIPPED_SCENARIOS", "Runtime", "replay_evidence", "serve", "start_runtime"]
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class Runtime:
         self._stopped = True
         await self.web_runner.cleanup()
         await self.worker.stop()
-        await self.socket_mode.close_async()
+        await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
         if self.emulator is not None:
             await self.emulator.stop()
         await self.engine.dispose()
@@ -148,6 +149,9 @@ async def start_runtime(
             secret_for=secret_for,
             max_body_bytes=settings.webhook_max_body_bytes,
             on_accepted=worker.wake,
+            source_options=SourceOptions(
+                github_deploy_workflows=tuple(settings.github_deploy_workflows)
+            ),
         ),
     )
     runner = web.AppRunner(web_app, access_log=None)

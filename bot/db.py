@@ -128,5 +128,3 @@ async def downgrade_database(engine: AsyncEngine, revision: str = "base") -> Non
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
-
-

@@ -50,8 +50,9 @@ class ConfigFileError(ConfigError):
     operator can jump straight to the problem.
     """
 
-    def __init__(self, path: Path | str, message: str, *, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self, path: Path | str, message: str, *, line: int | None = None, key: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.line = line
         self.key = key

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
 
     database_url: str = DEFAULT_DATABASE_URL
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (demo, tests)
     host: str = "0.0.0.0"
     slack_emulator_port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     grafana_webhook_secret: SecretStr | None = None
     sentry_webhook_secret: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
+    # GitHub workflow names whose failed runs count as failed deploys (GITHUB_DEPLOY_WORKFLOWS,
+    # a JSON list); compared case-insensitively.
+    github_deploy_workflows: list[str] = ["deploy"]
 
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     replay_scenarios: list[Path] = Field(default_factory=list)

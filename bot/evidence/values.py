@@ -54,4 +54,3 @@ class EvidenceBundle:
     logs: tuple[LogRecord, ...] = ()
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered
-

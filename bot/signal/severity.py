@@ -1,6 +1,7 @@
 """The one severity table: how each source's priority, urgency or labels map to sev1-sev4.
 
-The README shows the same table; change both together.
+The README shows the same table and docs/alert-sources.md how each source uses it; change them
+together.
 """
 
 from __future__ import annotations
@@ -10,16 +11,27 @@ from types import MappingProxyType
 
 from bot.signal.values import AlertSource, Severity
 
-__all__ = ["DEFAULT_SEVERITY", "PRIORITY_SEVERITY", "WORD_SEVERITY", "severity_from_word"]
+__all__ = [
+    "ALERT_TYPE_SEVERITY",
+    "DEFAULT_SEVERITY",
+    "ENVIRONMENT_SEVERITY",
+    "PRIORITY_SEVERITY",
+    "URGENCY_SEVERITY",
+    "WORD_SEVERITY",
+    "severity_from_word",
+]
 
-# A ``severity`` label or field (Alertmanager, Grafana, generic). sevN passes through.
+# A ``severity`` label or field (Alertmanager, Grafana, generic), or a Sentry ``level``
+# (``fatal``, ``error``, ``warning``, ``info``, ``debug``). sevN passes through.
 WORD_SEVERITY: Mapping[str, Severity] = MappingProxyType(
     {
+        "fatal": Severity.SEV1,
         "critical": Severity.SEV1,
         "high": Severity.SEV2,
         "error": Severity.SEV2,
         "warning": Severity.SEV3,
         "info": Severity.SEV4,
+        "debug": Severity.SEV4,
         **{severity.value: severity for severity in Severity},
     }
 )
@@ -32,6 +44,32 @@ PRIORITY_SEVERITY: Mapping[str, Severity] = MappingProxyType(
         "p3": Severity.SEV3,
         "p4": Severity.SEV4,
         "p5": Severity.SEV4,
+    }
+)
+
+# PagerDuty's incident ``urgency``, used when the incident has no priority.
+URGENCY_SEVERITY: Mapping[str, Severity] = MappingProxyType(
+    {
+        "high": Severity.SEV2,
+        "low": Severity.SEV3,
+    }
+)
+
+# Datadog's ``$ALERT_TYPE``, used when the monitor has no P1-P5 priority.
+ALERT_TYPE_SEVERITY: Mapping[str, Severity] = MappingProxyType(
+    {
+        "error": Severity.SEV2,
+        "warning": Severity.SEV3,
+        "info": Severity.SEV4,
+        "success": Severity.SEV4,
+    }
+)
+
+# A failed deploy (GitHub) to one of these environments; any other environment gets the default.
+ENVIRONMENT_SEVERITY: Mapping[str, Severity] = MappingProxyType(
+    {
+        "production": Severity.SEV2,
+        "prod": Severity.SEV2,
     }
 )
 

@@ -1,18 +1,54 @@
 """Webhook authentication, each source its own scheme, all compared in constant time over the
-raw body. A source with no secret configured refuses everything (fail closed)."""
+raw body. A source with no secret configured refuses everything (fail closed).
+
+==============  ==============================================================================
+source          what proves the delivery
+==============  ==============================================================================
+pagerduty       ``X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]``, HMAC-SHA256 of the body; any
+                one matching passes (PagerDuty signs with every secret during a rotation)
+datadog         ``X-Incident-Bot-Secret: <secret>``, a custom header of the Datadog webhook
+alertmanager    ``Authorization: Bearer <secret>``
+grafana         ``Authorization: Bearer <secret>``, or HTTP basic auth with the secret as password
+sentry          ``Sentry-Hook-Signature: <hex>``, HMAC-SHA256 of the body with the client secret
+github          ``X-Hub-Signature-256: sha256=<hex>``, HMAC-SHA256 of the body
+generic         ``X-Signature: sha256=<hex>``, HMAC-SHA256 of the body
+==============  ==============================================================================
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import json
+import uuid
 from collections.abc import Callable, Mapping
 
 from bot.errors import AuthenticationError
+from bot.signal.sources.github import infer_event
+from bot.signal.sources.sentry import infer_resource
 
-__all__ = ["Authenticator", "bearer_token", "hmac_sha256_signature", "signed_headers"]
+__all__ = [
+    "Authenticator",
+    "bearer_or_basic",
+    "bearer_token",
+    "hmac_sha256_signature",
+    "pagerduty_signature",
+    "shared_secret_header",
+    "signed_headers",
+]
 
 # (headers, raw body, secret) -> None, or AuthenticationError with the reason.
 Authenticator = Callable[[Mapping[str, str], bytes, str], None]
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _hex_hmac(body: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def bearer_token(headers: Mapping[str, str], body: bytes, secret: str) -> None:
@@ -23,8 +59,35 @@ def bearer_token(headers: Mapping[str, str], body: bytes, secret: str) -> None:
         raise AuthenticationError("missing Authorization header (expected: Bearer <secret>)")
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("Authorization header must be 'Bearer <secret>'")
-    if not hmac.compare_digest(token.strip().encode(), secret.encode()):
+    if not _same(token.strip(), secret):
         raise AuthenticationError("wrong bearer token")
+
+
+def bearer_or_basic(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    """``Authorization: Bearer <secret>``, or ``Basic`` with any user name and the secret as the
+    password: a Grafana webhook contact point sets one or the other ("Authorization header" or
+    "Basic auth"), never both."""
+    header = headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if not header:
+        raise AuthenticationError(
+            "missing Authorization header (expected: Bearer <secret>, or basic auth with the "
+            "secret as password)"
+        )
+    if scheme.lower() == "bearer" and credentials:
+        if not _same(credentials.strip(), secret):
+            raise AuthenticationError("wrong bearer token")
+        return
+    if scheme.lower() == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise AuthenticationError("Authorization Basic credentials are not base64") from exc
+        _user, colon, password = decoded.partition(":")
+        if not colon or not _same(password, secret):
+            raise AuthenticationError("wrong basic auth password")
+        return
+    raise AuthenticationError("Authorization header must be 'Bearer <secret>' or 'Basic <...>'")
 
 
 def hmac_sha256_signature(header_name: str, prefix: str = "sha256=") -> Authenticator:
@@ -36,24 +99,111 @@ def hmac_sha256_signature(header_name: str, prefix: str = "sha256=") -> Authenti
             raise AuthenticationError(f"missing {header_name} header ({prefix}<hex hmac>)")
         if not given.startswith(prefix):
             raise AuthenticationError(f"{header_name} must look like {prefix}<hex hmac>")
-        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(
-            given[len(prefix) :].strip().lower().encode(), expected.encode()
-        ):
+        if not _same(given[len(prefix) :].strip().lower(), _hex_hmac(body, secret)):
             raise AuthenticationError(f"{header_name} does not match the body")
 
     return check
 
 
+def pagerduty_signature(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    """``X-PagerDuty-Signature``: comma-separated ``v1=<hex>`` HMAC-SHA256 signatures of the body;
+    one match is enough. Every candidate is compared, so the time taken says nothing about which
+    one matched."""
+    given = headers.get("X-PagerDuty-Signature", "")
+    if not given:
+        raise AuthenticationError("missing X-PagerDuty-Signature header (v1=<hex hmac>,...)")
+    candidates = [
+        part.strip()[len("v1=") :].lower()
+        for part in given.split(",")
+        if part.strip().startswith("v1=")
+    ]
+    if not candidates:
+        raise AuthenticationError("X-PagerDuty-Signature holds no v1=<hex hmac> signature")
+    expected = _hex_hmac(body, secret)
+    matched = False
+    for candidate in candidates:
+        matched |= _same(candidate, expected)
+    if not matched:
+        raise AuthenticationError("no X-PagerDuty-Signature signature matches the body")
+
+
+def shared_secret_header(header_name: str) -> Authenticator:
+    """The secret itself in ``header_name``: for sources that cannot sign (Datadog's webhook
+    sends fixed custom headers), so use it only over HTTPS."""
+
+    def check(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+        given = headers.get(header_name, "")
+        if not given:
+            raise AuthenticationError(f"missing {header_name} header (the shared secret)")
+        if not _same(given.strip(), secret):
+            raise AuthenticationError(f"wrong {header_name}")
+
+    return check
+
+
+def _parsed(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _delivery_uuid(body: bytes) -> str:
+    # The same body gets the same id, as a source's retry of one delivery does.
+    return str(uuid.UUID(bytes=hashlib.sha256(body).digest()[:16]))
+
+
+def _pagerduty(body: bytes, secret: str) -> dict[str, str]:
+    return {"X-PagerDuty-Signature": f"v1={_hex_hmac(body, secret)}"}
+
+
+def _datadog(body: bytes, secret: str) -> dict[str, str]:
+    return {"X-Incident-Bot-Secret": secret}
+
+
+def _bearer(body: bytes, secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _sentry(body: bytes, secret: str) -> dict[str, str]:
+    return {
+        "Request-ID": uuid.UUID(_delivery_uuid(body)).hex,
+        "Sentry-Hook-Resource": infer_resource(_parsed(body)) or "event_alert",
+        "Sentry-Hook-Signature": _hex_hmac(body, secret),
+    }
+
+
+def _github(body: bytes, secret: str) -> dict[str, str]:
+    return {
+        "X-GitHub-Event": infer_event(_parsed(body)) or "ping",
+        "X-GitHub-Delivery": _delivery_uuid(body),
+        "X-Hub-Signature-256": f"sha256={_hex_hmac(body, secret)}",
+    }
+
+
+def _generic(body: bytes, secret: str) -> dict[str, str]:
+    return {"X-Signature": f"sha256={_hex_hmac(body, secret)}"}
+
+
+_SIGNERS: Mapping[str, Callable[[bytes, str], dict[str, str]]] = {
+    "pagerduty": _pagerduty,
+    "datadog": _datadog,
+    "alertmanager": _bearer,
+    "grafana": _bearer,
+    "sentry": _sentry,
+    "github": _github,
+    "generic": _generic,
+}
+
+
 def signed_headers(source: str, body: bytes, secret: str) -> dict[str, str]:
     """The headers a correctly configured ``source`` sends with ``body``: for the demo, the load
-    benchmark and tests, which post alerts the way the real sources do."""
-    headers = {"Content-Type": "application/json"}
-    if source == "alertmanager":
-        headers["Authorization"] = f"Bearer {secret}"
-    elif source == "generic":
-        digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        headers["X-Signature"] = f"sha256={digest}"
-    else:
-        raise ValueError(f"no signing scheme for source {source!r} yet")
-    return headers
+    benchmark and tests, which post alerts the way the real sources do.
+
+    Sentry's resource and GitHub's event type are read from the body's shape; their delivery ids
+    are derived from the body, so posting the same body twice is a retry of one delivery.
+    """
+    signer = _SIGNERS.get(source)
+    if signer is None:
+        raise ValueError(f"no signing scheme for source {source!r}")
+    return {"Content-Type": "application/json", **signer(body, secret)}

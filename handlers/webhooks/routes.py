@@ -3,6 +3,10 @@
 Every request goes through the same steps, each refusing with a specific status and reason and
 storing nothing: configured? (401) → size (413) → authentication (401) → JSON (400) → payload
 validation (400, naming the field) → store and commit → 202 (200 for a repeat delivery).
+
+A delivery the source's normalizer deliberately ignores (a PagerDuty note, a successful deploy, a
+GitHub ping) is authenticated and validated like any other, stores nothing and is answered 200
+with ``"ignored": true``, so the source neither retries it nor disables the webhook.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from aiohttp import web
@@ -26,9 +30,16 @@ from bot.errors import (
     WebhookError,
 )
 from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
+from bot.signal.sources import SourceOptions, normalize
 from bot.signal.values import AlertSource
-from handlers.webhooks.auth import Authenticator, bearer_token, hmac_sha256_signature
+from handlers.webhooks.auth import (
+    Authenticator,
+    bearer_or_basic,
+    bearer_token,
+    hmac_sha256_signature,
+    pagerduty_signature,
+    shared_secret_header,
+)
 
 __all__ = ["AUTHENTICATORS", "WebhookDeps", "add_webhook_routes"]
 
@@ -36,7 +47,12 @@ log = logging.getLogger(__name__)
 
 AUTHENTICATORS: Mapping[AlertSource, Authenticator] = MappingProxyType(
     {
+        AlertSource.PAGERDUTY: pagerduty_signature,
+        AlertSource.DATADOG: shared_secret_header("X-Incident-Bot-Secret"),
         AlertSource.ALERTMANAGER: bearer_token,
+        AlertSource.GRAFANA: bearer_or_basic,
+        AlertSource.SENTRY: hmac_sha256_signature("Sentry-Hook-Signature", prefix=""),
+        AlertSource.GITHUB: hmac_sha256_signature("X-Hub-Signature-256"),
         AlertSource.GENERIC: hmac_sha256_signature("X-Signature"),
     }
 )
@@ -49,6 +65,8 @@ class WebhookDeps:
     secret_for: Callable[[str], str | None]  # source name -> its secret, None when unset
     max_body_bytes: int
     on_accepted: Callable[[], None]  # wakes the pipeline
+    # What the installation configures about the sources (GitHub's deploy workflows...).
+    source_options: SourceOptions = field(default_factory=SourceOptions)
 
 
 def _refusal(error: WebhookError) -> web.Response:
@@ -94,10 +112,18 @@ def _receiver(
                 payload,
                 received_at=deps.clock.now(),
                 body_digest=hashlib.sha256(body).hexdigest(),
+                headers=request.headers,
+                options=deps.source_options,
             )
         except WebhookError as error:
             log.info("refused %s webhook: %s", source.value, error)
             return _refusal(error)
+        if not signals:
+            log.info("ignored %s webhook: no signal in it", source.value)
+            return web.json_response(
+                {"ok": True, "accepted": 0, "duplicates": 0, "signal_ids": [], "ignored": True},
+                status=200,
+            )
         outcome = await accept_signals(signals, sessions=deps.sessions, clock=deps.clock)
         if outcome.stored:
             deps.on_accepted()

@@ -45,10 +45,9 @@ async def test_an_empty_chain_verifies(sessions) -> None:
 
 async def test_a_rolled_back_transaction_leaves_no_audit_row(sessions, clock) -> None:
     await _write_rows(sessions, clock, 2)
-    async with sessions() as session:
-        async with session.begin():
-            await audit.append(session, clock=clock, actor="bot", event="never.happened")
-            await session.rollback()
+    async with sessions() as session, session.begin():
+        await audit.append(session, clock=clock, actor="bot", event="never.happened")
+        await session.rollback()
     async with sessions() as session:
         assert await audit.verify(session) == 2
         assert [entry.event for entry in await audit.entries(session)] == ["test.event"] * 2
@@ -57,9 +56,7 @@ async def test_a_rolled_back_transaction_leaves_no_audit_row(sessions, clock) ->
 async def test_an_edited_row_is_named(sessions, clock) -> None:
     await _write_rows(sessions, clock, 5)
     async with sessions() as session, session.begin():
-        await session.execute(
-            text("UPDATE audit_log SET actor = 'U0MALLORY' WHERE seq = 3")
-        )
+        await session.execute(text("UPDATE audit_log SET actor = 'U0MALLORY' WHERE seq = 3"))
     async with sessions() as session:
         with pytest.raises(AuditChainError) as caught:
             await audit.verify(session)

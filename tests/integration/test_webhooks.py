@@ -117,7 +117,11 @@ async def test_a_valid_alertmanager_alert_is_committed_before_the_answer(webhook
     assert webhooks.wakeups == [1]
     async with sessions() as session:
         stored = (await session.execute(select(SignalRecord))).scalar_one()
-    assert (stored.service, stored.severity, stored.status) == ("billing-webhooks", "sev2", "firing")
+    assert (stored.service, stored.severity, stored.status) == (
+        "billing-webhooks",
+        "sev2",
+        "firing",
+    )
     assert stored.fingerprint == "alertmanager:a1b2c3d4e5f60718"
     assert stored.processed_at is None  # waiting in the outbox for the pipeline
 
@@ -268,7 +272,7 @@ async def test_a_chunked_body_over_the_limit_gets_413(webhooks, sessions):
         for _ in range(20):
             yield b"x" * (64 * 1024)
 
-    status, answer = await webhooks.post("generic", chunks(), {"X-Signature": "sha256=00"})
+    status, _answer = await webhooks.post("generic", chunks(), {"X-Signature": "sha256=00"})
     assert status == 413
     assert await _rows(sessions) == (0, 0)
 

@@ -43,18 +43,12 @@ def _imported(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize(
-    "path", _modules("bot"), ids=lambda p: str(p.relative_to(ROOT))
-)
+@pytest.mark.parametrize("path", _modules("bot"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_core_imports_no_adapter_and_no_vendor_sdk(path: Path) -> None:
     relative = str(path.relative_to(ROOT))
     if relative in COMPOSITION_ROOT:
         pytest.skip("composition root")
-    bad = {
-        name
-        for name in _imported(path)
-        if name.split(".")[0] in FORBIDDEN_IN_CORE
-    }
+    bad = {name for name in _imported(path) if name.split(".")[0] in FORBIDDEN_IN_CORE}
     assert not bad, f"{relative} imports {sorted(bad)}"
 
 

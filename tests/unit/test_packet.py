@@ -82,7 +82,10 @@ def test_a_spike_starts_at_the_first_point_far_above_the_baseline() -> None:
 
 def test_a_noisy_but_flat_series_has_no_spike() -> None:
     flat = MetricSeries(
-        "api", "p99_latency", "ms", tuple((at(13, m), v) for m, v in enumerate([180, 210, 170, 205, 190]))
+        "api",
+        "p99_latency",
+        "ms",
+        tuple((at(13, m), v) for m, v in enumerate([180, 210, 170, 205, 190])),
     )
     assert detect_spike(flat) is None
 
@@ -94,12 +97,16 @@ def test_the_deploy_just_before_the_anomaly_is_the_suspect_with_its_predecessor(
     assert suspect is not None
     assert suspect.deploy.sha == "9f1c2ab"
     assert suspect.lead == timedelta(minutes=11)
-    assert suspect.previous is not None and suspect.previous.sha == "51d0e7c"
+    assert suspect.previous is not None
+    assert suspect.previous.sha == "51d0e7c"
 
 
 def test_a_deploy_after_the_anomaly_or_long_before_it_is_not_a_suspect() -> None:
     later = Deploy("billing-webhooks", "abcdef1", at(14, 30))
-    assert suspect_deploy([later, OLDER_DEPLOY], service="billing-webhooks", anomaly_at=at(14, 3)) is None
+    assert (
+        suspect_deploy([later, OLDER_DEPLOY], service="billing-webhooks", anomaly_at=at(14, 3))
+        is None
+    )
 
 
 def test_another_services_deploy_is_not_a_suspect() -> None:
@@ -147,7 +154,9 @@ def test_the_packet_reads_in_the_plain_format() -> None:
 
 
 def test_without_a_deploy_nearby_the_packet_says_so_and_blames_nothing() -> None:
-    packet = _packet(EvidenceBundle(deploys=(OLDER_DEPLOY,), metrics=(ERROR_RATE,), deploys_checked=True))
+    packet = _packet(
+        EvidenceBundle(deploys=(OLDER_DEPLOY,), metrics=(ERROR_RATE,), deploys_checked=True)
+    )
     text = render_plain(packet)
     assert "No deploy of this service in the 2 hours before the first signal" in text
     assert ActionKind.ROLLBACK not in packet.requires_approval

@@ -1,0 +1,193 @@
+"""Publishing survives a crash between any two Slack calls: the real flows, the real Slack client
+and the shipped emulator, with the database left as a killed process would leave it."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from bot.app import SHIPPED_SCENARIOS, replay_evidence
+from bot.audit import service as audit
+from bot.clock import FixedClock
+from bot.incident.flows import PacketContext, channel_name_for, correlate_pending, publish_incident
+from bot.incident.models import ChannelState, IncidentRecord, PacketState
+from bot.policy import DEFAULT_POLICY
+from bot.scenario.loader import load_scenario
+from bot.signal.flows import accept_signals
+from bot.signal.sources import normalize
+from integrations.slack.chat import SlackChat
+from integrations.slack.client import build_web_client
+from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+
+SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(SCENARIO.now)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    emulator = SlackEmulator(EmulatorConfig(port=0))
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+def chat(emulator: SlackEmulator) -> SlackChat:
+    return SlackChat(build_web_client(emulator.config.bot_token, base_url=emulator.api_url))
+
+
+@pytest.fixture
+def context() -> PacketContext:
+    sources, catalog = replay_evidence([SCENARIO])
+    return PacketContext(sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0)
+
+
+async def _open_incident(sessions, clock, payload=None) -> int:
+    alert = SCENARIO.deliveries[0]
+    body = payload or alert.payload
+    signals = normalize(
+        alert.source,
+        body,
+        received_at=clock.now(),
+        body_digest=hashlib.sha256(json.dumps(body).encode()).hexdigest(),
+    )
+    await accept_signals(signals, sessions=sessions, clock=clock)
+    await correlate_pending(sessions=sessions, clock=clock)
+    async with sessions() as session:
+        query = select(IncidentRecord.id).order_by(IncidentRecord.id.desc()).limit(1)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def _incident_channels(emulator: SlackEmulator) -> list[dict]:
+    async with EmulatorClient(emulator.base_url) as people:
+        return [c for c in await people.channels() if c["name"].startswith("inc-")]
+
+
+async def _packets(emulator: SlackEmulator, channel_id: str) -> list[dict]:
+    async with EmulatorClient(emulator.base_url) as people:
+        messages = await people.messages(channel_id)
+    return [m for m in messages if "Incident packet" in (m.get("text") or "")]
+
+
+async def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    async with sessions() as session:
+        incident = await session.get(IncidentRecord, incident_id)
+        name = channel_name_for(incident)
+    # The killed process had recorded its intent and Slack had created the channel.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == incident_id)
+            .values(channel_state=ChannelState.CREATING, channel_name=name)
+        )
+    created = await chat.create_channel(name)
+
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+    channels = await _incident_channels(emulator)
+    assert [c["id"] for c in channels] == [created.id]
+    async with sessions() as session:
+        incident = await session.get(IncidentRecord, incident_id)
+    assert incident.channel_id == created.id
+    assert len(await _packets(emulator, created.id)) == 1
+
+
+async def test_a_packet_posted_just_before_a_crash_is_found_not_posted_again(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    async with sessions() as session:
+        posted = await session.get(IncidentRecord, incident_id)
+    # The killed process had posted but not yet recorded the ts.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == incident_id)
+            .values(packet_state=PacketState.POSTING, packet_ts=None, lease_until=None)
+        )
+
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+    assert len(await _packets(emulator, posted.channel_id)) == 1
+    async with sessions() as session:
+        recovered = await session.get(IncidentRecord, incident_id)
+        trail = await audit.entries(session, incident_id=incident_id)
+    assert recovered.packet_ts == posted.packet_ts
+    assert trail[-1].event == "packet.posted"
+    assert trail[-1].details["recovered"] is True
+
+
+async def test_a_name_taken_by_another_incident_gets_a_suffix(
+    sessions, clock, emulator, chat, context
+) -> None:
+    first = await _open_incident(sessions, clock)
+    assert await publish_incident(first, sessions=sessions, chat=chat, context=context, clock=clock)
+    # The first incident resolves; the same alert fires again the same day.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == first)
+            .values(status="resolved", open_fingerprint=None)
+        )
+    again = copy.deepcopy(SCENARIO.deliveries[0].payload)
+    again["alerts"][0]["startsAt"] = "2026-03-04T15:00:00Z"
+    second = await _open_incident(sessions, clock, again)
+    assert second != first
+
+    assert await publish_incident(
+        second, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+    names = sorted(c["name"] for c in await _incident_channels(emulator))
+    assert names == ["inc-20260304-billing-webhooks", "inc-20260304-billing-webhooks-2"]
+
+
+async def test_a_slack_failure_is_audited_backs_off_and_is_retried_later(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    unreachable = SlackChat(build_web_client("xoxb-x", base_url="http://127.0.0.1:9/api/"))
+
+    assert not await publish_incident(
+        incident_id, sessions=sessions, chat=unreachable, context=context, clock=clock
+    )
+    async with sessions() as session:
+        failed = await session.get(IncidentRecord, incident_id)
+        trail = await audit.entries(session, incident_id=incident_id)
+    assert trail[-1].event == "incident.slack_failed"
+    assert failed.lease_until is not None
+    assert failed.lease_until > clock.now()
+    # Still backing off: nobody may take it yet.
+    assert not await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+    clock.advance(timedelta(minutes=1))
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    async with sessions() as session:
+        done = await session.get(IncidentRecord, incident_id)
+        count = await session.scalar(text("SELECT count(*) FROM audit_log"))
+        assert await audit.verify(session) == count
+    assert done.packet_state == PacketState.POSTED
