@@ -13,6 +13,7 @@ import json
 import secrets
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import load_settings
 from handlers.webhooks.auth import signed_headers
-from integrations.slack_emulator import EmulatorClient, render_blocks
+from integrations.slack_emulator import EmulatorClient, load_workspace, render_blocks
 
 __all__ = ["DEFAULT_SCENARIO", "run_demo"]
 
@@ -77,7 +78,8 @@ def _print_messages(messages: list[dict[str, Any]], users: dict[str, str]) -> No
         thread = (
             "  ↳ in thread" if message.get("thread_ts") not in (None, message.get("ts")) else ""
         )
-        _say(f"[{message['ts']}] {who}{seen_by}{thread}")
+        posted = datetime.fromtimestamp(float(message["ts"]), UTC)  # Slack's ts is a time
+        _say(f"[{posted:%H:%M:%S} UTC] {who}{seen_by}{thread}")
         text = render_blocks(message.get("blocks") or [], str(message.get("text", "")))
         for line in text.splitlines():
             _say(f"    {line}")
@@ -119,7 +121,8 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
     await _post_alerts(runtime, scenario, secret)
     async with EmulatorClient(runtime.emulator.base_url) as client:
         channel, messages = await _wait_for_packet(client)
-        users = {"U0BOT": "incident-bot"}
+        users = {user.id: user.name for user in load_workspace().users}
+        users[runtime.emulator.config.bot_user_id] = runtime.emulator.config.bot_name
         members = [
             m for m in channel.get("members", []) if m != runtime.emulator.config.bot_user_id
         ]
@@ -130,7 +133,7 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         topic = channel.get("topic")
         topic_text = topic.get("value") if isinstance(topic, dict) else topic
         _say(f"#{channel['name']}   topic: {topic_text}")
-        _say(f"members: {', '.join(channel.get('members', []))}")
+        _say(f"members: {', '.join(users.get(m, m) for m in channel.get('members', []))}")
         _say(RULE)
         _print_messages(messages, users)
         if not status.get("responses"):

@@ -59,15 +59,23 @@ async def _collect(
 
 
 async def gather_evidence(
-    query: EvidenceQuery, sources: EvidenceSources, *, deadline: float
+    query: EvidenceQuery,
+    sources: EvidenceSources,
+    *,
+    deadline: float,
+    deploy_query: EvidenceQuery | None = None,
 ) -> EvidenceBundle:
-    """Ask every source concurrently; answers that miss ``deadline`` seconds become failures."""
+    """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
+
+    Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
+    what a rollback would go back to, and it may have landed days earlier."""
+    deploys_asked = deploy_query or query
     (
         (deploys, deploy_failures),
         (metrics, metric_failures),
         (logs, log_failures),
     ) = await asyncio.gather(
-        _collect([_ask(s.name, s.deploys(query), deadline) for s in sources.deploys]),
+        _collect([_ask(s.name, s.deploys(deploys_asked), deadline) for s in sources.deploys]),
         _collect([_ask(s.name, s.metrics(query), deadline) for s in sources.metrics]),
         _collect([_ask(s.name, s.logs(query), deadline) for s in sources.logs]),
     )

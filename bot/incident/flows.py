@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 BOT_ACTOR = "bot"
 LEASE = timedelta(seconds=60)
 EVIDENCE_LOOKBACK = timedelta(hours=3)
+DEPLOY_HISTORY = timedelta(days=14)  # far enough back to know what a rollback returns to
 MAX_BACKOFF = timedelta(minutes=5)
 CHANNEL_NAME_MAX = 80
 SUFFIX_ROOM = 4  # "-99" plus slack
@@ -284,7 +285,14 @@ async def build_incident_packet(
     incident_signals = [signals.from_record(record) for record in records]
     first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
     query = EvidenceQuery(incident.service, since=first - EVIDENCE_LOOKBACK, until=clock.now())
-    evidence = await gather_evidence(query, context.sources, deadline=context.deadline)
+    evidence = await gather_evidence(
+        query,
+        context.sources,
+        deadline=context.deadline,
+        deploy_query=EvidenceQuery(
+            incident.service, since=first - DEPLOY_HISTORY, until=query.until
+        ),
+    )
     assessment = assess(incident.service, incident_signals, evidence)
     return build_packet(
         incident_id=incident.id,

@@ -6,7 +6,7 @@ run unchanged in the offline demo, the tests and sandbox mode; and a control API
 tools act as a person and see what a person sees.
 """
 
-from integrations.slack_emulator.blocks import render_blocks
+from integrations.slack_emulator.blocks import readable, render_blocks
 from integrations.slack_emulator.client import EmulatorClient, EmulatorError
 from integrations.slack_emulator.config import EmulatorConfig, RateLimits
 from integrations.slack_emulator.server import SlackEmulator, serve_forever
@@ -20,6 +20,7 @@ __all__ = [
     "SlackEmulator",
     "Workspace",
     "load_workspace",
+    "readable",
     "render_blocks",
     "serve_forever",
 ]

@@ -3,9 +3,12 @@ does) and rendering blocks to the plain text a person reads."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["block_errors", "render_blocks"]
+__all__ = ["block_errors", "readable", "render_blocks"]
+
+LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>|<([^<>]+)>")
 
 KNOWN_TYPES = {
     "section",
@@ -86,10 +89,28 @@ def _rich_text(element: Any) -> str:
     return ""
 
 
+def readable(text: str) -> str:
+    """mrkdwn as it reads on screen: ``<url|label>`` shows its label, ``<@U1>`` a mention, and
+    Slack's escapes their characters."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(2):
+            return match.group(2)
+        target = match.group(3)
+        if target.startswith(("@", "#")):
+            return target
+        if target.startswith("!subteam^"):
+            return "@" + target.split("|")[-1]
+        return target
+
+    text = LINK.sub(replace, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def render_blocks(blocks: list[dict[str, Any]], fallback_text: str = "") -> str:
     """The blocks as a person reads them in Slack, one block after another."""
     if not blocks:
-        return fallback_text
+        return readable(fallback_text)
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
@@ -112,4 +133,4 @@ def render_blocks(blocks: list[dict[str, Any]], fallback_text: str = "") -> str:
             lines.append(f"[image: {block.get('alt_text', '')}]")
         elif kind == "rich_text":
             lines.append(_rich_text(block))
-    return "\n".join(lines)
+    return readable("\n".join(lines))

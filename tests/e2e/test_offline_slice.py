@@ -77,6 +77,7 @@ async def test_two_identical_alerts_give_one_channel_and_one_packet(
     assert "Latest deploy landed 11 minutes before first spike" in text_
     assert "Payments platform" in text_
     assert "PR 4821" in text_
+    assert "Roll back billing-webhooks to 51d0e7c" in text_
     assert "Requires approval:\n- Rollback" in text_
     async with runtime.sessions() as session:
         signals = await session.scalar(text("SELECT count(*) FROM signals"))
