@@ -49,7 +49,9 @@ class _GenericAlert(BaseModel):
     @classmethod
     def _known_severity(cls, value: str | None) -> str | None:
         if value is not None and severity_from_word(value) is None:
-            raise ValueError("must be sev1-sev4 or critical, high, error, warning, info")
+            raise ValueError(
+                "must be sev1-sev4, P1-P5, or critical, fatal, high, error, warning, info, debug"
+            )
         return value
 
     @field_validator("started_at")
