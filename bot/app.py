@@ -24,7 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
-from bot.incident.flows import PacketContext
+from bot.incident.flows import PipelineContext
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.scenario.loader import load_scenarios
@@ -124,7 +124,7 @@ async def start_runtime(
     worker = PipelineWorker(
         sessions=sessions,
         chat=SlackChat(client),
-        context=PacketContext(
+        context=PipelineContext(
             sources=sources,
             catalog=catalog,
             policy=policy,

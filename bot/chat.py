@@ -40,3 +40,15 @@ class Chat(Protocol):
     async def find_packet(self, channel_id: str, incident_id: int) -> str | None:
         """The ``ts`` of this incident's packet if it is already in the channel."""
         ...
+
+    async def update_packet(self, channel_id: str, ts: str, packet: Packet) -> None:
+        """Replace the posted packet with a newer one (same message, edited)."""
+        ...
+
+    async def announce(self, channel_id: str, text: str) -> str:
+        """Post a plain notice in the channel; return its ``ts``."""
+        ...
+
+    async def ask_to_resolve(self, channel_id: str, incident_id: int, text: str) -> str:
+        """Ask the channel whether to resolve the incident, with a button that does it."""
+        ...

@@ -10,9 +10,13 @@ from bot.incident.status import IncidentStatusReport, IncidentSummary
 
 __all__ = [
     "STATUS_USAGE",
+    "already_resolved",
+    "ask_to_resolve",
     "audit_line",
     "internal_error",
     "render_status",
+    "resolved_by",
+    "severity_changed",
     "usage_error",
 ]
 
@@ -79,3 +83,27 @@ def audit_line(entry: AuditEntry) -> str:
         f"#{entry.seq:<4} {entry.at:%Y-%m-%d %H:%M:%S} {scope:<7} {entry.actor:<20} "
         f"{entry.event:<26} {details}  [{entry.hash[:12]}]"
     )
+
+
+def severity_changed(before: str, after: str, signal_count: int) -> str:
+    direction = "raised" if after < before else "changed"
+    return (
+        f"Severity {direction} to {after} (was {before}): {signal_count} correlated alerts "
+        "point at one problem."
+    )
+
+
+def ask_to_resolve(incident_id: int, signal_count: int) -> str:
+    alerts = "alert has" if signal_count == 1 else f"{signal_count} alerts have"
+    return (
+        f"Every {alerts} resolved. Resolve INC-{incident_id}? "
+        "The bot does not close incidents by itself."
+    )
+
+
+def resolved_by(incident_id: int, user: str) -> str:
+    return f"INC-{incident_id} resolved by <@{user}>."
+
+
+def already_resolved(incident_id: int) -> str:
+    return f"INC-{incident_id} is already resolved; nothing changed."

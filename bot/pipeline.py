@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.chat import Chat
 from bot.clock import Clock
 from bot.incident import service as incidents
-from bot.incident.flows import PacketContext, correlate_pending, publish_incident
+from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
 
 __all__ = ["PipelineWorker"]
 
@@ -26,7 +26,7 @@ class PipelineWorker:
         *,
         sessions: async_sessionmaker[AsyncSession],
         chat: Chat,
-        context: PacketContext,
+        context: PipelineContext,
         clock: Clock,
         poll_interval: float = 1.0,
         concurrency: int = 4,
@@ -47,7 +47,12 @@ class PipelineWorker:
 
     async def run_once(self) -> None:
         """One pass: correlate every pending signal, then publish incidents, most severe first."""
-        await correlate_pending(sessions=self._sessions, clock=self._clock)
+        await correlate_pending(
+            sessions=self._sessions,
+            clock=self._clock,
+            catalog=self._context.catalog,
+            window=self._context.correlation_window,
+        )
         async with self._sessions() as session:
             due = [i.id for i in await incidents.needing_slack_work(session, now=self._clock.now())]
         await asyncio.gather(*(self._publish(incident_id) for incident_id in due))

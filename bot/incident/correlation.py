@@ -1,17 +1,41 @@
-"""Correlation: which open incident, if any, a new signal belongs to. Pure.
+"""Correlation: which open incident, if any, a new signal belongs to, and what joining does to
+the incident's severity. Pure: the same signals in the same order always fold the same way.
 
-Today a signal joins the open incident with its fingerprint; the time-window and dependency rules
-extend :func:`choose_incident` without changing its callers.
+A signal joins an open incident when it has the incident's fingerprint; or, within the window,
+the same service; or, within the window, a service that is a direct dependency or dependent of
+the incident's service in the catalog. A resolved signal joins only by fingerprint: the end of
+one problem is never evidence of another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from bot.signal.values import Signal
+from bot.catalog import Catalog
+from bot.signal.values import Severity, Signal, SignalStatus
 
-__all__ = ["OpenIncident", "choose_incident"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "RAISE_AFTER",
+    "Correlation",
+    "JoinReason",
+    "OpenIncident",
+    "choose_incident",
+    "neighbours",
+    "severity_after_join",
+]
+
+DEFAULT_WINDOW = timedelta(minutes=30)
+RAISE_AFTER = 3  # more than this many correlated signals raise the severity one step
+
+
+class JoinReason(StrEnum):
+    FINGERPRINT = "fingerprint"
+    SERVICE = "service"
+    DEPENDENCY = "dependency"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +43,60 @@ class OpenIncident:
     id: int
     fingerprint: str
     service: str
+    first_seen_at: datetime
+    last_signal_at: datetime
 
 
-def choose_incident(signal: Signal, open_incidents: Sequence[OpenIncident]) -> int | None:
-    """The id of the incident ``signal`` joins, or None when it needs a new one."""
-    for incident in open_incidents:
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    incident_id: int
+    reason: JoinReason
+
+
+def neighbours(service: str, catalog: Catalog) -> frozenset[str]:
+    """Direct dependencies and dependents of ``service`` in the catalog."""
+    return frozenset(catalog.dependencies(service)) | frozenset(catalog.dependents(service))
+
+
+def _within(signal: Signal, incident: OpenIncident, window: timedelta) -> bool:
+    return incident.first_seen_at - window <= signal.started_at <= incident.last_signal_at + window
+
+
+def choose_incident(
+    signal: Signal,
+    open_incidents: Sequence[OpenIncident],
+    *,
+    catalog: Catalog,
+    window: timedelta = DEFAULT_WINDOW,
+) -> Correlation | None:
+    """The incident ``signal`` joins and why, or None when it needs an incident of its own.
+
+    The strongest reason wins (fingerprint, then service, then dependency); among equals, the
+    incident with the most recent signal.
+    """
+    newest_first = sorted(open_incidents, key=lambda i: i.last_signal_at, reverse=True)
+    for incident in newest_first:
         if incident.fingerprint == signal.fingerprint:
-            return incident.id
+            return Correlation(incident.id, JoinReason.FINGERPRINT)
+    if signal.status == SignalStatus.RESOLVED:
+        return None
+    for incident in newest_first:
+        if incident.service == signal.service and _within(signal, incident, window):
+            return Correlation(incident.id, JoinReason.SERVICE)
+    related = neighbours(signal.service, catalog)
+    for incident in newest_first:
+        if incident.service in related and _within(signal, incident, window):
+            return Correlation(incident.id, JoinReason.DEPENDENCY)
     return None
+
+
+def severity_after_join(
+    current: Severity, joining: Severity, *, signal_count: int, already_raised: bool
+) -> tuple[Severity, bool]:
+    """The incident's severity once a signal joined (``signal_count`` includes it): the worse of
+    the two, raised one step (never past sev1) the first time the count passes RAISE_AFTER.
+    Returns (severity, raised)."""
+    severity = joining if joining.rank < current.rank else current
+    if signal_count > RAISE_AFTER and not already_raised:
+        return severity.raised(), True
+    return severity, already_raised

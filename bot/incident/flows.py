@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import messages
 from bot.analysis.triage import assess
 from bot.audit import service as audit
 from bot.catalog import Catalog
@@ -25,7 +26,14 @@ from bot.errors import ChatError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.incident import service as incidents
-from bot.incident.correlation import OpenIncident, choose_incident
+from bot.incident.correlation import (
+    DEFAULT_WINDOW,
+    JoinReason,
+    OpenIncident,
+    choose_incident,
+    neighbours,
+    severity_after_join,
+)
 from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
 from bot.packet.build import build_packet
 from bot.packet.render import render_plain
@@ -33,14 +41,15 @@ from bot.packet.values import Packet
 from bot.policy import Policy
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
-from bot.signal.values import Severity, SignalStatus
+from bot.signal.values import Severity, Signal, SignalStatus
 
 __all__ = [
-    "PacketContext",
+    "PipelineContext",
     "build_incident_packet",
     "channel_name_for",
     "correlate_pending",
     "publish_incident",
+    "resolve_incident",
     "topic_for",
 ]
 
@@ -56,35 +65,106 @@ SUFFIX_ROOM = 4  # "-99" plus slack
 
 
 @dataclass(frozen=True, slots=True)
-class PacketContext:
-    """What building a packet needs besides the incident itself."""
+class PipelineContext:
+    """What the pipeline needs besides the database: evidence, catalog, policy and limits."""
 
     sources: EvidenceSources
     catalog: Catalog
     policy: Policy
     deadline: float
+    correlation_window: timedelta = DEFAULT_WINDOW
 
 
 # --- correlation -----------------------------------------------------------------------------
 
 
-async def _correlate(session: AsyncSession, record: SignalRecord, *, clock: Clock) -> int | None:
-    signal = signals.from_record(record)
-    candidates = (
-        await session.execute(
-            select(IncidentRecord).where(
-                IncidentRecord.status == IncidentStatus.OPEN,
-                or_(
-                    IncidentRecord.open_fingerprint == signal.fingerprint,
-                    IncidentRecord.service == signal.service,
-                ),
-            )
-        )
-    ).scalars()
-    chosen = choose_incident(
-        signal, [OpenIncident(i.id, i.fingerprint, i.service) for i in candidates]
+async def _candidates(
+    session: AsyncSession, signal: Signal, catalog: Catalog
+) -> list[IncidentRecord]:
+    services = {signal.service, *neighbours(signal.service, catalog)}
+    query = select(IncidentRecord).where(
+        IncidentRecord.status == IncidentStatus.OPEN,
+        or_(
+            IncidentRecord.open_fingerprint == signal.fingerprint,
+            IncidentRecord.service.in_(services),
+        ),
     )
-    if chosen is None and signal.status == SignalStatus.RESOLVED:
+    return list((await session.execute(query)).scalars())
+
+
+def _open_view(record: IncidentRecord) -> OpenIncident:
+    return OpenIncident(
+        record.id,
+        record.fingerprint,
+        record.service,
+        record.first_seen_at,
+        record.last_signal_at or record.first_seen_at,
+    )
+
+
+async def _join(
+    session: AsyncSession,
+    incident: IncidentRecord,
+    record: SignalRecord,
+    reason: JoinReason,
+    *,
+    clock: Clock,
+) -> None:
+    """Fold ``record`` into ``incident``: counts, newest time, severity, all-resolved, and a new
+    packet revision so the channel's packet is brought up to date."""
+    signal = signals.from_record(record)
+    before = Severity(incident.severity)
+    incident.signal_count += 1
+    incident.last_signal_at = max(incident.last_signal_at or signal.started_at, signal.started_at)
+    severity, raised = severity_after_join(
+        before,
+        signal.severity,
+        signal_count=incident.signal_count,
+        already_raised=incident.severity_raised,
+    )
+    incident.severity, incident.severity_raised = severity.value, raised
+    record.incident_id = incident.id
+    await session.flush()
+    incident.all_resolved = await signals.all_resolved(session, incident.id)
+    if not incident.all_resolved:
+        incident.resolve_prompted = False  # a new firing signal: ask again when it resolves
+    incident.packet_revision += 1
+    details: dict[str, object] = {
+        "signal_id": record.id,
+        "status": signal.status.value,
+        "reason": reason.value,
+        "service": signal.service,
+        "signal_count": incident.signal_count,
+    }
+    if severity != before:
+        details["severity"] = {"from": before.value, "to": severity.value}
+    await audit.append(
+        session,
+        clock=clock,
+        actor=BOT_ACTOR,
+        event="signal.joined",
+        incident_id=incident.id,
+        details=details,
+    )
+
+
+async def _correlate(
+    session: AsyncSession,
+    record: SignalRecord,
+    *,
+    clock: Clock,
+    catalog: Catalog,
+    window: timedelta,
+) -> None:
+    signal = signals.from_record(record)
+    candidates = {i.id: i for i in await _candidates(session, signal, catalog)}
+    chosen = choose_incident(
+        signal, [_open_view(i) for i in candidates.values()], catalog=catalog, window=window
+    )
+    if chosen is not None:
+        await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
+        return
+    if signal.status == SignalStatus.RESOLVED:
         await audit.append(
             session,
             clock=clock,
@@ -92,43 +172,37 @@ async def _correlate(session: AsyncSession, record: SignalRecord, *, clock: Cloc
             event="signal.resolved_without_incident",
             details={"signal_id": record.id, "fingerprint": signal.fingerprint},
         )
-        return None
-    if chosen is None:
-        opened = await incidents.open_from(session, signal, clock=clock)
-        if opened is None:  # another replica opened it a moment ago: join that one
-            existing = await incidents.find_open(session, signal.fingerprint)
-            chosen = existing.id if existing else None
-        else:
-            await audit.append(
-                session,
-                clock=clock,
-                actor=BOT_ACTOR,
-                event="incident.opened",
-                incident_id=opened.id,
-                details={
-                    "signal_id": record.id,
-                    "service": opened.service,
-                    "severity": opened.severity,
-                    "title": opened.title,
-                    "fingerprint": opened.fingerprint,
-                },
-            )
-            return opened.id
-    if chosen is None:  # pragma: no cover - the conflicting incident closed in between
-        return None
+        return
+    opened = await incidents.open_from(session, signal, clock=clock)
+    if opened is None:  # another replica opened one for this fingerprint a moment ago: join it
+        existing = await incidents.find_open(session, signal.fingerprint)
+        if existing is not None:
+            await _join(session, existing, record, JoinReason.FINGERPRINT, clock=clock)
+        return
+    record.incident_id = opened.id
     await audit.append(
         session,
         clock=clock,
         actor=BOT_ACTOR,
-        event="signal.joined",
-        incident_id=chosen,
-        details={"signal_id": record.id, "status": signal.status.value},
+        event="incident.opened",
+        incident_id=opened.id,
+        details={
+            "signal_id": record.id,
+            "service": opened.service,
+            "severity": opened.severity,
+            "title": opened.title,
+            "fingerprint": opened.fingerprint,
+        },
     )
-    return chosen
 
 
 async def correlate_pending(
-    *, sessions: async_sessionmaker[AsyncSession], clock: Clock, limit: int = 200
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    catalog: Catalog,
+    window: timedelta = DEFAULT_WINDOW,
+    limit: int = 200,
 ) -> int:
     """Correlate accepted signals in order, one transaction each; return how many were done.
 
@@ -152,7 +226,7 @@ async def correlate_pending(
             record = await session.get(SignalRecord, signal_id)
             if record is None:  # pragma: no cover - rows are never deleted
                 continue
-            record.incident_id = await _correlate(session, record, clock=clock)
+            await _correlate(session, record, clock=clock, catalog=catalog, window=window)
             done += 1
     return done
 
@@ -276,7 +350,7 @@ async def build_incident_packet(
     incident: IncidentRecord,
     *,
     sessions: async_sessionmaker[AsyncSession],
-    context: PacketContext,
+    context: PipelineContext,
     clock: Clock,
 ) -> Packet:
     """Gather evidence for the incident's service and build its packet."""
@@ -312,7 +386,7 @@ async def _ensure_packet(
     *,
     sessions: async_sessionmaker[AsyncSession],
     chat: Chat,
-    context: PacketContext,
+    context: PipelineContext,
     clock: Clock,
 ) -> None:
     if incident.packet_state == PacketState.POSTED:
@@ -330,12 +404,15 @@ async def _ensure_packet(
                 packet_ts=found,
             )
             return
+    revision = incident.packet_revision
     packet = await build_incident_packet(incident, sessions=sessions, context=context, clock=clock)
     text = render_plain(packet)
     await _save(
         sessions, incident.id, clock=clock, packet_state=PacketState.POSTING, packet_text=text
     )
     ts = await chat.post_packet(channel_id, packet)
+    incident.packet_state, incident.packet_ts = PacketState.POSTED, ts
+    incident.posted_revision, incident.announced_severity = revision, packet.severity.value
     await _save(
         sessions,
         incident.id,
@@ -349,8 +426,66 @@ async def _ensure_packet(
         },
         packet_state=PacketState.POSTED,
         packet_ts=ts,
-        lease_until=None,
+        posted_revision=revision,
+        announced_severity=packet.severity.value,
     )
+
+
+async def _bring_channel_up_to_date(
+    incident_id: int,
+    channel_id: str,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    context: PipelineContext,
+    clock: Clock,
+) -> None:
+    """Tell the channel what changed since it was last told: a newer packet (edited in place),
+    a severity change (announced, topic updated), every alert resolved (one question)."""
+    async with sessions() as session:
+        incident = await incidents.get(session, incident_id)
+    if incident is None or incident.packet_ts is None:  # pragma: no cover - checked by caller
+        return
+    if incident.packet_revision > incident.posted_revision:
+        revision = incident.packet_revision
+        packet = await build_incident_packet(
+            incident, sessions=sessions, context=context, clock=clock
+        )
+        await chat.update_packet(channel_id, incident.packet_ts, packet)
+        await _save(
+            sessions,
+            incident_id,
+            clock=clock,
+            event="packet.updated",
+            details={"ts": incident.packet_ts, "revision": revision},
+            posted_revision=revision,
+            packet_text=render_plain(packet),
+        )
+    if incident.announced_severity and incident.announced_severity != incident.severity:
+        notice = messages.severity_changed(
+            incident.announced_severity, incident.severity, incident.signal_count
+        )
+        await chat.announce(channel_id, notice)
+        await chat.set_topic(channel_id, topic_for(incident))
+        await _save(
+            sessions,
+            incident_id,
+            clock=clock,
+            event="incident.severity_announced",
+            details={"from": incident.announced_severity, "to": incident.severity},
+            announced_severity=incident.severity,
+        )
+    if incident.all_resolved and not incident.resolve_prompted:
+        question = messages.ask_to_resolve(incident.id, incident.signal_count)
+        ts = await chat.ask_to_resolve(channel_id, incident.id, question)
+        await _save(
+            sessions,
+            incident_id,
+            clock=clock,
+            event="incident.resolve_asked",
+            details={"ts": ts},
+            resolve_prompted=True,
+        )
 
 
 async def publish_incident(
@@ -358,7 +493,7 @@ async def publish_incident(
     *,
     sessions: async_sessionmaker[AsyncSession],
     chat: Chat,
-    context: PacketContext,
+    context: PipelineContext,
     clock: Clock,
 ) -> bool:
     """Give the incident its channel and packet if it lacks them; True when both are done.
@@ -379,6 +514,9 @@ async def publish_incident(
         await _ensure_packet(
             incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
         )
+        await _bring_channel_up_to_date(
+            incident_id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
+        )
     except ChatError as exc:
         attempts = incident.slack_attempts + 1
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 8)))
@@ -393,4 +531,24 @@ async def publish_incident(
             lease_until=clock.now() + backoff,
         )
         return False
+    await _save(sessions, incident_id, clock=clock, lease_until=None, slack_attempts=0)
+    return True
+
+
+async def resolve_incident(
+    session: AsyncSession, incident_id: int, *, actor: str, clock: Clock
+) -> bool:
+    """Resolve an open incident (a human's decision); False when it was not open. The
+    conditional update makes a double click, or two replicas, resolve it once."""
+    result = await session.execute(
+        update(IncidentRecord)
+        .where(IncidentRecord.id == incident_id, IncidentRecord.status == IncidentStatus.OPEN)
+        .values(status=IncidentStatus.RESOLVED, open_fingerprint=None, resolved_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    await audit.append(
+        session, clock=clock, actor=actor, event="incident.resolved", incident_id=incident_id
+    )
     return True

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -62,3 +62,17 @@ class IncidentRecord(Base):
     # it, so two replicas never both create the channel, and a crashed holder's lease runs out.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     slack_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Correlation: the newest signal's start, how many signals joined, and whether the one-step
+    # raise for "more than three correlated signals" has happened.
+    last_signal_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    signal_count: Mapped[int] = mapped_column(Integer, default=1)
+    severity_raised: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the channel has been told. The worker brings the channel up to date whenever the
+    # incident moves past it: a packet revision past the posted one is a chat.update, a severity
+    # other than the announced one is an announcement, all signals resolved is one question.
+    packet_revision: Mapped[int] = mapped_column(Integer, default=0)
+    posted_revision: Mapped[int] = mapped_column(Integer, default=0)
+    announced_severity: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    all_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolve_prompted: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)

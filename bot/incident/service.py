@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +52,8 @@ async def open_from(
         status=IncidentStatus.OPEN,
         opened_at=now,
         first_seen_at=signal.started_at,
+        last_signal_at=signal.started_at,
+        signal_count=1,
         channel_state=ChannelState.PENDING,
         packet_state=PacketState.PENDING,
         slack_attempts=0,
@@ -81,8 +83,8 @@ async def list_open(session: AsyncSession) -> Sequence[IncidentRecord]:
 async def needing_slack_work(
     session: AsyncSession, *, now: datetime, limit: int = 50
 ) -> Sequence[IncidentRecord]:
-    """Open incidents whose channel or packet is not done and whose lease is free, most
-    severe first."""
+    """Open incidents whose channel is behind (no channel, no packet, an older packet, an
+    unannounced severity, an unasked resolve) and whose lease is free, most severe first."""
     query = (
         select(IncidentRecord)
         .where(
@@ -90,6 +92,9 @@ async def needing_slack_work(
             or_(
                 IncidentRecord.channel_state != ChannelState.READY,
                 IncidentRecord.packet_state != PacketState.POSTED,
+                IncidentRecord.packet_revision > IncidentRecord.posted_revision,
+                IncidentRecord.announced_severity != IncidentRecord.severity,
+                and_(IncidentRecord.all_resolved, ~IncidentRecord.resolve_prompted),
             ),
             or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
         )

@@ -36,6 +36,21 @@ def _minutes(delta: timedelta) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+def _related_line(service: str, signals: Sequence[Signal]) -> list[str]:
+    """``3 related alerts (also billing-db); 2 of 4 still firing``: what correlation folded in."""
+    if len(signals) < 2:
+        return []
+    latest: dict[str, str] = {}
+    for signal in sorted(signals, key=lambda s: s.started_at):
+        latest[signal.fingerprint] = signal.status.value
+    firing = sum(1 for status in latest.values() if status == "firing")
+    related = len(signals) - 1
+    others = sorted({s.service for s in signals if s.service != service})
+    also = f" (also {', '.join(others)})" if others else ""
+    noun = "alert" if related == 1 else "alerts"
+    return [f"{related} related {noun}{also}; {firing} of {len(latest)} still firing"]
+
+
 def _owners(service: str, signals: Sequence[Signal], catalog: Catalog) -> tuple[Owner, ...]:
     entry = catalog.get(service)
     if entry is not None:
@@ -79,9 +94,7 @@ def build_packet(
     elif evidence.deploys_checked:
         # Said only when a deploy source answered: silence from a failed source proves nothing.
         lines.append("No deploy of this service in the 2 hours before the first signal")
-    firing = [signal for signal in signals if signal.status == "firing"]
-    if len(signals) > 1:
-        lines.append(f"{len(signals)} alerts, {len(firing)} still firing")
+    lines.extend(_related_line(assessment.service, signals))
     owners = _owners(assessment.service, signals, catalog)
     if owners and suspect is None:
         group = f" (@{owners[0].slack_group})" if owners[0].slack_group else ""

@@ -20,11 +20,15 @@ class SignalRecord(Base):
     __table_args__ = (
         UniqueConstraint("source", "delivery_id", name="uq_signals_source_delivery"),
         Index("ix_signals_unprocessed", "processed_at", "id"),
+        Index("ix_signals_body", "source", "body_digest", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32))
     delivery_id: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of the raw body: a source that re-sends the same body (new delivery id or none)
+    # within the window is a retry, not a new alert.
+    body_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     service: Mapped[str] = mapped_column(String(200), index=True)
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))

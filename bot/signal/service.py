@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from types import MappingProxyType
 
 from sqlalchemy import exists, select
@@ -14,10 +15,19 @@ from bot.clock import Clock
 from bot.signal.models import SignalRecord
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
-__all__ = ["from_record", "next_unprocessed", "signals_of", "store"]
+__all__ = [
+    "all_resolved",
+    "from_record",
+    "next_unprocessed",
+    "seen_body",
+    "signals_of",
+    "store",
+]
 
 
-async def store(session: AsyncSession, signal: Signal, *, clock: Clock) -> SignalRecord | None:
+async def store(
+    session: AsyncSession, signal: Signal, *, clock: Clock, body_digest: str | None = None
+) -> SignalRecord | None:
     """Store ``signal`` in the outbox; None when this delivery was stored before.
 
     A savepoint contains the insert, so a concurrent replica storing the same delivery (the
@@ -47,6 +57,7 @@ async def store(session: AsyncSession, signal: Signal, *, clock: Clock) -> Signa
         labels=dict(signal.labels),
         owner=signal.owner,
         received_at=clock.now(),
+        body_digest=body_digest,
     )
     try:
         async with session.begin_nested():
@@ -97,6 +108,39 @@ async def next_unprocessed(session: AsyncSession, *, limit: int = 100) -> Sequen
         .limit(limit)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def all_resolved(session: AsyncSession, incident_id: int) -> bool:
+    """True when the latest signal of every alerting condition (fingerprint) in the incident
+    says resolved."""
+    rows = (
+        await session.execute(
+            select(SignalRecord.fingerprint, SignalRecord.status)
+            .where(SignalRecord.incident_id == incident_id)
+            .order_by(SignalRecord.started_at, SignalRecord.id)
+        )
+    ).all()
+    latest: dict[str, str] = {}
+    for fingerprint, status in rows:
+        latest[fingerprint] = status
+    return bool(latest) and all(status == SignalStatus.RESOLVED for status in latest.values())
+
+
+async def seen_body(
+    session: AsyncSession, *, source: str, body_digest: str, since: datetime
+) -> bool:
+    """Whether a delivery with this exact body from this source was stored since ``since``."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    SignalRecord.source == source,
+                    SignalRecord.body_digest == body_digest,
+                    SignalRecord.received_at >= since,
+                )
+            )
+        )
+    )
 
 
 async def signals_of(session: AsyncSession, incident_id: int) -> Sequence[SignalRecord]:

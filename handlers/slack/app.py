@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.messages import internal_error
 from handlers.slack.deliveries import once_per_delivery
+from handlers.slack.resolve import register_resolve
 from handlers.slack.status import register_status
 
 __all__ = ["SlackDeps", "build_slack_app"]
@@ -33,6 +34,7 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     app = AsyncApp(client=client, process_before_response=False)
     app.middleware(once_per_delivery(deps.sessions, deps.clock))
     register_status(app, sessions=deps.sessions)
+    register_resolve(app, sessions=deps.sessions, clock=deps.clock)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
 
 from aiohttp import web
@@ -29,7 +30,7 @@ from bot.errors import (
     PayloadTooLargeError,
     WebhookError,
 )
-from bot.signal.flows import accept_signals
+from bot.signal.flows import DEDUP_WINDOW, accept_signals
 from bot.signal.sources import SourceOptions, normalize
 from bot.signal.values import AlertSource
 from handlers.webhooks.auth import (
@@ -67,6 +68,7 @@ class WebhookDeps:
     on_accepted: Callable[[], None]  # wakes the pipeline
     # What the installation configures about the sources (GitHub's deploy workflows...).
     source_options: SourceOptions = field(default_factory=SourceOptions)
+    dedup_window: timedelta = DEDUP_WINDOW  # the same body again within it is a retry
 
 
 def _refusal(error: WebhookError) -> web.Response:
@@ -107,11 +109,12 @@ def _receiver(
                 payload = json.loads(body)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise PayloadError(f"body is not valid JSON ({exc})", field="body") from exc
+            digest = hashlib.sha256(body).hexdigest()
             signals = normalize(
                 source,
                 payload,
                 received_at=deps.clock.now(),
-                body_digest=hashlib.sha256(body).hexdigest(),
+                body_digest=digest,
                 headers=request.headers,
                 options=deps.source_options,
             )
@@ -124,7 +127,13 @@ def _receiver(
                 {"ok": True, "accepted": 0, "duplicates": 0, "signal_ids": [], "ignored": True},
                 status=200,
             )
-        outcome = await accept_signals(signals, sessions=deps.sessions, clock=deps.clock)
+        outcome = await accept_signals(
+            signals,
+            sessions=deps.sessions,
+            clock=deps.clock,
+            body_digest=digest,
+            dedup_window=deps.dedup_window,
+        )
         if outcome.stored:
             deps.on_accepted()
         return web.json_response(

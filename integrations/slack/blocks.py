@@ -8,7 +8,15 @@ from typing import Any
 from bot.packet.render import header_lines, sections
 from bot.packet.values import Packet
 
-__all__ = ["escape", "packet_blocks", "text_section"]
+__all__ = [
+    "RESOLVE_ACTION_ID",
+    "escape",
+    "packet_blocks",
+    "resolve_question_blocks",
+    "text_section",
+]
+
+RESOLVE_ACTION_ID = "incident_resolve"
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -44,3 +52,33 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
         }
     )
     return blocks
+
+
+def resolve_question_blocks(incident_id: int, text: str) -> list[dict[str, Any]]:
+    """The question with a button that resolves the incident, behind a confirm dialog."""
+    return [
+        text_section(escape(text)),
+        {
+            "type": "actions",
+            "block_id": f"resolve-{incident_id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": RESOLVE_ACTION_ID,
+                    "text": {"type": "plain_text", "text": "Resolve incident"},
+                    "style": "primary",
+                    "value": str(incident_id),
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": f"Resolve INC-{incident_id}?"},
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": "Every alert has resolved. The incident closes, the channel "
+                            "stays.",
+                        },
+                        "confirm": {"type": "plain_text", "text": "Resolve"},
+                        "deny": {"type": "plain_text", "text": "Not yet"},
+                    },
+                }
+            ],
+        },
+    ]

@@ -19,7 +19,12 @@ from bot.chat import Channel
 from bot.errors import ChatError
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
-from integrations.slack.blocks import packet_blocks
+from integrations.slack.blocks import (
+    escape,
+    packet_blocks,
+    resolve_question_blocks,
+    text_section,
+)
 
 __all__ = ["PACKET_EVENT_TYPE", "SlackChat"]
 
@@ -117,6 +122,30 @@ class SlackChat:
                 "event_payload": {"incident_id": packet.incident_id},
             },
             unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    async def update_packet(self, channel_id: str, ts: str, packet: Packet) -> None:
+        await self._call(
+            "chat.update",
+            channel=channel_id,
+            ts=ts,
+            text=render_plain(packet),
+            blocks=packet_blocks(packet),
+        )
+
+    async def announce(self, channel_id: str, text: str) -> str:
+        response = await self._call(
+            "chat.postMessage", channel=channel_id, text=text, blocks=[text_section(escape(text))]
+        )
+        return str(response["ts"])
+
+    async def ask_to_resolve(self, channel_id: str, incident_id: int, text: str) -> str:
+        response = await self._call(
+            "chat.postMessage",
+            channel=channel_id,
+            text=text,
+            blocks=resolve_question_blocks(incident_id, text),
         )
         return str(response["ts"])
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
-from bot.incident.flows import PacketContext, channel_name_for, correlate_pending, publish_incident
+from bot.incident.flows import PipelineContext, channel_name_for, correlate_pending, publish_incident
 from bot.incident.models import ChannelState, IncidentRecord, PacketState
 from bot.policy import DEFAULT_POLICY
 from bot.scenario.loader import load_scenario
@@ -47,9 +47,9 @@ def chat(emulator: SlackEmulator) -> SlackChat:
 
 
 @pytest.fixture
-def context() -> PacketContext:
+def context() -> PipelineContext:
     sources, catalog = replay_evidence([SCENARIO])
-    return PacketContext(sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0)
+    return PipelineContext(sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0)
 
 
 async def _open_incident(sessions, clock, payload=None) -> int:
@@ -62,7 +62,7 @@ async def _open_incident(sessions, clock, payload=None) -> int:
         body_digest=hashlib.sha256(json.dumps(body).encode()).hexdigest(),
     )
     await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock)
+    await correlate_pending(sessions=sessions, clock=clock, catalog=SCENARIO.to_catalog())
     async with sessions() as session:
         query = select(IncidentRecord.id).order_by(IncidentRecord.id.desc()).limit(1)
         return int((await session.execute(query)).scalar_one())
