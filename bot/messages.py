@@ -93,11 +93,10 @@ def severity_changed(before: str, after: str, signal_count: int) -> str:
     )
 
 
-def ask_to_resolve(incident_id: int, signal_count: int) -> str:
-    alerts = "alert has" if signal_count == 1 else f"{signal_count} alerts have"
+def ask_to_resolve(incident_id: int, alerts: int) -> str:
+    which = "The alert has" if alerts == 1 else f"All {alerts} alerts have"
     return (
-        f"Every {alerts} resolved. Resolve INC-{incident_id}? "
-        "The bot does not close incidents by itself."
+        f"{which} resolved. Resolve INC-{incident_id}? The bot does not close incidents by itself."
     )
 
 

@@ -45,6 +45,11 @@ class OpenIncident:
     service: str
     first_seen_at: datetime
     last_signal_at: datetime
+    # Every alerting condition folded into it, so a later resolve of any of them finds it.
+    fingerprints: frozenset[str] = frozenset()
+
+    def has(self, fingerprint: str) -> bool:
+        return fingerprint == self.fingerprint or fingerprint in self.fingerprints
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,7 @@ def choose_incident(
     """
     newest_first = sorted(open_incidents, key=lambda i: i.last_signal_at, reverse=True)
     for incident in newest_first:
-        if incident.fingerprint == signal.fingerprint:
+        if incident.has(signal.fingerprint):
             return Correlation(incident.id, JoinReason.FINGERPRINT)
     if signal.status == SignalStatus.RESOLVED:
         return None

@@ -82,23 +82,28 @@ async def _candidates(
     session: AsyncSession, signal: Signal, catalog: Catalog
 ) -> list[IncidentRecord]:
     services = {signal.service, *neighbours(signal.service, catalog)}
+    with_fingerprint = select(SignalRecord.incident_id).where(
+        SignalRecord.fingerprint == signal.fingerprint, SignalRecord.incident_id.is_not(None)
+    )
     query = select(IncidentRecord).where(
         IncidentRecord.status == IncidentStatus.OPEN,
         or_(
             IncidentRecord.open_fingerprint == signal.fingerprint,
             IncidentRecord.service.in_(services),
+            IncidentRecord.id.in_(with_fingerprint),
         ),
     )
     return list((await session.execute(query)).scalars())
 
 
-def _open_view(record: IncidentRecord) -> OpenIncident:
+async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncident:
     return OpenIncident(
         record.id,
         record.fingerprint,
         record.service,
         record.first_seen_at,
         record.last_signal_at or record.first_seen_at,
+        frozenset(await signals.fingerprints_of(session, record.id)),
     )
 
 
@@ -125,7 +130,7 @@ async def _join(
     incident.severity, incident.severity_raised = severity.value, raised
     record.incident_id = incident.id
     await session.flush()
-    incident.all_resolved = await signals.all_resolved(session, incident.id)
+    incident.all_resolved = (await signals.alert_states(session, incident.id)).all_resolved
     if not incident.all_resolved:
         incident.resolve_prompted = False  # a new firing signal: ask again when it resolves
     incident.packet_revision += 1
@@ -158,9 +163,8 @@ async def _correlate(
 ) -> None:
     signal = signals.from_record(record)
     candidates = {i.id: i for i in await _candidates(session, signal, catalog)}
-    chosen = choose_incident(
-        signal, [_open_view(i) for i in candidates.values()], catalog=catalog, window=window
-    )
+    views = [await _open_view(session, incident) for incident in candidates.values()]
+    chosen = choose_incident(signal, views, catalog=catalog, window=window)
     if chosen is not None:
         await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
         return
@@ -476,7 +480,9 @@ async def _bring_channel_up_to_date(
             announced_severity=incident.severity,
         )
     if incident.all_resolved and not incident.resolve_prompted:
-        question = messages.ask_to_resolve(incident.id, incident.signal_count)
+        async with sessions() as session:
+            states = await signals.alert_states(session, incident_id)
+        question = messages.ask_to_resolve(incident.id, states.alerts)
         ts = await chat.ask_to_resolve(channel_id, incident.id, question)
         await _save(
             sessions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
@@ -16,7 +17,9 @@ from bot.signal.models import SignalRecord
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = [
-    "all_resolved",
+    "AlertStates",
+    "alert_states",
+    "fingerprints_of",
     "from_record",
     "next_unprocessed",
     "seen_body",
@@ -110,9 +113,19 @@ async def next_unprocessed(session: AsyncSession, *, limit: int = 100) -> Sequen
     return (await session.execute(query)).scalars().all()
 
 
-async def all_resolved(session: AsyncSession, incident_id: int) -> bool:
-    """True when the latest signal of every alerting condition (fingerprint) in the incident
-    says resolved."""
+@dataclass(frozen=True, slots=True)
+class AlertStates:
+    """An incident's alerting conditions (fingerprints) by their latest status."""
+
+    alerts: int
+    firing: int
+
+    @property
+    def all_resolved(self) -> bool:
+        return self.alerts > 0 and self.firing == 0
+
+
+async def alert_states(session: AsyncSession, incident_id: int) -> AlertStates:
     rows = (
         await session.execute(
             select(SignalRecord.fingerprint, SignalRecord.status)
@@ -123,7 +136,13 @@ async def all_resolved(session: AsyncSession, incident_id: int) -> bool:
     latest: dict[str, str] = {}
     for fingerprint, status in rows:
         latest[fingerprint] = status
-    return bool(latest) and all(status == SignalStatus.RESOLVED for status in latest.values())
+    firing = sum(1 for status in latest.values() if status == SignalStatus.FIRING)
+    return AlertStates(alerts=len(latest), firing=firing)
+
+
+async def fingerprints_of(session: AsyncSession, incident_id: int) -> Sequence[str]:
+    query = select(SignalRecord.fingerprint).where(SignalRecord.incident_id == incident_id)
+    return sorted(set((await session.execute(query)).scalars()))
 
 
 async def seen_body(

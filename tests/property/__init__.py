@@ -1,0 +1,1 @@
+"""Property tests: hypothesis drives the real HTTP edge with hostile input."""

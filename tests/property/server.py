@@ -1,0 +1,153 @@
+"""The real webhook routes on 127.0.0.1 with a fresh migrated SQLite database, driven from
+synchronous code.
+
+Hypothesis runs ``@given`` tests synchronously and pytest-asyncio cannot drive them, so the
+server, its database and the HTTP client live on one private event loop (an
+:class:`asyncio.Runner`) that every call re-enters. One server serves every example of a test:
+the rows are counted before and after each request, so an example needs no clean database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.audit.models import AuditRecord
+from bot.clock import FixedClock
+from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.signal.models import SignalRecord
+from handlers.webhooks import WebhookDeps, add_webhook_routes
+from handlers.webhooks.auth import signed_headers
+
+__all__ = ["SECRET", "Answer", "LiveWebhooks", "Rows", "live_webhooks"]
+
+SECRET = "property-tests-secret"
+CHUNK = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    signals: int
+    audits: int
+
+    def __sub__(self, before: Rows) -> Rows:
+        return Rows(self.signals - before.signals, self.audits - before.audits)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the server said to one request, the rows it added, and how often it woke the
+    pipeline."""
+
+    status: int
+    text: str
+    added: Rows
+    wakeups: int
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class LiveWebhooks:
+    """Synchronous access to a running webhook server; see :func:`live_webhooks`."""
+
+    def __init__(
+        self,
+        runner: asyncio.Runner,
+        server: TestServer,
+        http: ClientSession,
+        sessions: async_sessionmaker[AsyncSession],
+        wakeups: list[None],
+        limit: int,
+    ) -> None:
+        self._runner = runner
+        self._server = server
+        self._http = http
+        self._sessions = sessions
+        self._wakeups = wakeups
+        self.limit = limit
+
+    def post(
+        self, source: str, body: bytes, headers: dict[str, str], *, chunked: bool = False
+    ) -> Answer:
+        """POST ``body`` with exactly ``headers``; ``chunked`` sends it without a
+        Content-Length, so only the streaming size check can refuse it."""
+        return self._runner.run(self._post(source, body, headers, chunked))
+
+    def post_signed(self, source: str, body: bytes, *, chunked: bool = False) -> Answer:
+        """POST ``body`` with the credentials a correctly configured ``source`` sends."""
+        return self.post(source, body, signed_headers(source, body, SECRET), chunked=chunked)
+
+    async def _post(
+        self, source: str, body: bytes, headers: dict[str, str], chunked: bool
+    ) -> Answer:
+        before, woken = await self._rows(), len(self._wakeups)
+        data: bytes | AsyncIterator[bytes] = _chunks(body) if chunked else body
+        url = self._server.make_url(f"/webhooks/{source}")
+        async with self._http.post(url, data=data, headers=headers) as response:
+            status, text = response.status, await response.text()
+        return Answer(status, text, await self._rows() - before, len(self._wakeups) - woken)
+
+    async def _rows(self) -> Rows:
+        async with self._sessions() as session:
+            signals = await session.scalar(select(func.count()).select_from(SignalRecord))
+            audits = await session.scalar(select(func.count()).select_from(AuditRecord))
+        return Rows(int(signals or 0), int(audits or 0))
+
+
+async def _chunks(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), CHUNK):
+        yield body[start : start + CHUNK]
+
+
+@contextmanager
+def live_webhooks(database: Path, *, limit: int) -> Iterator[LiveWebhooks]:
+    """Every webhook route, each source configured with :data:`SECRET`, bodies limited to
+    ``limit`` bytes, storing into ``database`` (a new SQLite file) until the block ends."""
+    wakeups: list[None] = []
+    with asyncio.Runner() as runner:
+        engine, server, http = runner.run(
+            _start(f"sqlite+aiosqlite:///{database}", limit, lambda: wakeups.append(None))
+        )
+        try:
+            yield LiveWebhooks(runner, server, http, create_session_factory(engine), wakeups, limit)
+        finally:
+            runner.run(_stop(engine, server, http))
+
+
+async def _start(
+    database_url: str, limit: int, on_accepted: Callable[[], None]
+) -> tuple[AsyncEngine, TestServer, ClientSession]:
+    engine = create_engine(database_url)
+    await upgrade_database(engine)
+    app = web.Application(client_max_size=limit + 1)
+    add_webhook_routes(
+        app,
+        WebhookDeps(
+            sessions=create_session_factory(engine),
+            clock=FixedClock(datetime(2026, 3, 4, 14, 6, tzinfo=UTC)),
+            secret_for=lambda _source: SECRET,
+            max_body_bytes=limit,
+            on_accepted=on_accepted,
+        ),
+    )
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return engine, server, ClientSession()
+
+
+async def _stop(engine: AsyncEngine, server: TestServer, http: ClientSession) -> None:
+    await http.close()
+    await server.close()
+    await engine.dispose()
