@@ -118,7 +118,7 @@ async def start_runtime(
             raise ConfigError("SLACK_BOT_TOKEN and SLACK_APP_TOKEN must both be set")
         bot_token = settings.slack_bot_token.get_secret_value()
         app_token = settings.slack_app_token.get_secret_value()
-        base_url = None
+        base_url = settings.slack_api_url
 
     client = build_web_client(bot_token, base_url=base_url)
     worker = PipelineWorker(
@@ -133,7 +133,9 @@ async def start_runtime(
         clock=clock,
         poll_interval=poll_interval,
     )
-    slack_app = build_slack_app(client, SlackDeps(sessions=sessions, clock=clock))
+    slack_app = build_slack_app(
+        client, SlackDeps(sessions=sessions, clock=clock, on_change=worker.wake)
+    )
     socket_mode = AsyncSocketModeHandler(slack_app, app_token)
 
     def secret_for(source: str) -> str | None:

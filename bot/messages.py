@@ -9,14 +9,19 @@ from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
 
 __all__ = [
+    "INCIDENT_USAGE",
+    "NOT_AN_INCIDENT_CHANNEL",
     "STATUS_USAGE",
     "already_resolved",
     "ask_to_resolve",
     "audit_line",
     "internal_error",
+    "merged",
+    "merged_away",
     "render_status",
     "resolved_by",
     "severity_changed",
+    "split",
     "usage_error",
 ]
 
@@ -24,6 +29,32 @@ STATUS_USAGE = (
     "Usage: `/status` — in an incident channel, that incident's state, signals and open "
     "actions; anywhere else, the open incidents. It takes no arguments."
 )
+
+
+INCIDENT_USAGE = (
+    "Usage, in an incident channel:\n"
+    "`/incident merge INC-12` — fold INC-12 into this incident\n"
+    "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own\n"
+    "`/incident resolve` — resolve this incident"
+)
+
+NOT_AN_INCIDENT_CHANNEL = "Run `/incident` in the incident's own channel."
+
+
+def merged(other: int, kept: int, moved: int) -> str:
+    signals = "signal" if moved == 1 else "signals"
+    return f"Merged INC-{other} into INC-{kept}: {moved} {signals} moved; INC-{other} is resolved."
+
+
+def merged_away(other: int, kept: int, channel_id: str) -> str:
+    return f"INC-{other} was merged into INC-{kept}; follow it in <#{channel_id}>."
+
+
+def split(signal_id: int, kept: int, new: int) -> str:
+    return (
+        f"Signal #{signal_id} split out of INC-{kept} into INC-{new}, "
+        "which gets its own channel and packet."
+    )
 
 
 def usage_error(usage: str, detail: str | None = None) -> str:
@@ -61,7 +92,8 @@ def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> s
         f"Signals ({len(report.signals)}):",
     ]
     lines.extend(
-        f"- [{signal.status}] {signal.title} ({signal.source}, since {signal.started_at:%H:%M} UTC)"
+        f"- #{signal.id} [{signal.status}] {signal.title} "
+        f"({signal.source}, since {signal.started_at:%H:%M} UTC)"
         for signal in report.signals
     )
     if report.actions:

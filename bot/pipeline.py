@@ -1,11 +1,18 @@
-"""The pipeline worker: drains the outbox of accepted signals and gives incidents their channel
-and packet. It runs from the database, not from memory: a wake-up after each accepted alert
-makes it prompt, and a periodic pass makes it resume after any crash or lost wake-up."""
+"""The pipeline worker: drains the outbox of accepted signals and keeps every incident's channel
+up to date. It runs from the database, not from memory: a wake-up after each accepted alert
+makes it prompt, and a periodic pass makes it resume after any crash or lost wake-up.
+
+Correlation runs in its own loop, so a new alert is correlated at once even while channels are
+being opened. Publishing runs in slots that each take the most severe incident due, one at a
+time, so a sev1 that arrives in the middle of a storm is picked by the next free slot; one slot
+only ever takes sev1 and sev2, so a storm of sev4s can never occupy them all.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +21,7 @@ from bot.chat import Chat
 from bot.clock import Clock
 from bot.incident import service as incidents
 from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
+from bot.signal.values import Severity
 
 __all__ = ["PipelineWorker"]
 
@@ -29,65 +37,108 @@ class PipelineWorker:
         context: PipelineContext,
         clock: Clock,
         poll_interval: float = 1.0,
-        concurrency: int = 4,
+        slots: int = 4,
     ) -> None:
         self._sessions = sessions
         self._chat = chat
         self._context = context
         self._clock = clock
         self._poll_interval = poll_interval
-        self._slots = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.passes = 0
+        self._slots = max(2, slots)
+        self._accepted = asyncio.Event()
+        self._due = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
-        """Ask for a pass now (called after an alert is committed)."""
-        self._wake.set()
+        """Ask for a pass now (after an alert is committed, or a person changed an incident)."""
+        self._accepted.set()
+        self._due.set()
 
-    async def run_once(self) -> None:
-        """One pass: correlate every pending signal, then publish incidents, most severe first."""
-        await correlate_pending(
+    async def correlate(self) -> int:
+        done = await correlate_pending(
             sessions=self._sessions,
             clock=self._clock,
             catalog=self._context.catalog,
             window=self._context.correlation_window,
         )
-        async with self._sessions() as session:
-            due = [i.id for i in await incidents.needing_slack_work(session, now=self._clock.now())]
-        await asyncio.gather(*(self._publish(incident_id) for incident_id in due))
-        self.passes += 1
+        if done:
+            self._due.set()
+        return done
 
-    async def _publish(self, incident_id: int) -> None:
-        async with self._slots:
-            await publish_incident(
-                incident_id,
-                sessions=self._sessions,
-                chat=self._chat,
-                context=self._context,
-                clock=self._clock,
-            )
-
-    async def _loop(self) -> None:
+    async def publish_due(self, *, urgent_only: bool = False) -> int:
+        """Publish due incidents one at a time, most severe first, until none is left (or none
+        this slot may take); return how many were handled."""
+        handled = 0
         while True:
-            self._wake.clear()
+            async with self._sessions() as session:
+                due = await incidents.needing_slack_work(
+                    session,
+                    now=self._clock.now(),
+                    limit=1,
+                    most_severe_only=Severity.SEV2 if urgent_only else None,
+                    excluding=self._in_flight,
+                )
+            if not due:
+                return handled
+            incident_id = due[0].id
+            self._in_flight.add(incident_id)
             try:
-                await self.run_once()
+                await publish_incident(
+                    incident_id,
+                    sessions=self._sessions,
+                    chat=self._chat,
+                    context=self._context,
+                    clock=self._clock,
+                )
+            finally:
+                self._in_flight.discard(incident_id)
+            handled += 1
+
+    async def run_once(self) -> None:
+        """One full pass, in the caller's task: correlate everything, publish everything due."""
+        await self.correlate()
+        await self.publish_due()
+
+    async def _forever(
+        self, name: str, step: asyncio.Event, work: Callable[[], Awaitable[object]]
+    ) -> None:
+        while True:
+            step.clear()
+            try:
+                await work()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The outbox keeps the work; the next pass retries it. Logged, never silent.
-                log.exception("pipeline pass failed; retrying")
+                # The database keeps the work; the next pass retries it. Logged, never silent.
+                log.exception("pipeline %s failed; retrying", name)
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+                await asyncio.wait_for(step.wait(), timeout=self._poll_interval)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="pipeline-worker")
+        if self._tasks:
+            return
+        self._tasks.append(
+            asyncio.create_task(
+                self._forever("correlation", self._accepted, self.correlate), name="correlate"
+            )
+        )
+        for slot in range(self._slots):
+            urgent = slot == 0
+
+            async def publish(urgent: bool = urgent) -> None:
+                await self.publish_due(urgent_only=urgent)
+
+            self._tasks.append(
+                asyncio.create_task(
+                    self._forever(f"publisher {slot}", self._due, publish), name=f"publish-{slot}"
+                )
+            )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks.clear()

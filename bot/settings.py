@@ -42,6 +42,9 @@ class Settings(BaseSettings):
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # Slack's Web API base URL; set it to point a bot with tokens at a proxy or an emulator
+    # that outlives the bot (crash tests, several replicas on one emulator).
+    slack_api_url: str | None = Field(default=None, pattern=r"^https?://.+/$")
 
     database_url: str = DEFAULT_DATABASE_URL
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (demo, tests)

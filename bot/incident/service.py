@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.action.models import ActionRecord, ActionState
 from bot.clock import Clock
 from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
-from bot.signal.values import Signal
+from bot.signal.values import Severity, Signal
 
 __all__ = [
     "by_channel",
@@ -81,10 +81,16 @@ async def list_open(session: AsyncSession) -> Sequence[IncidentRecord]:
 
 
 async def needing_slack_work(
-    session: AsyncSession, *, now: datetime, limit: int = 50
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int = 50,
+    most_severe_only: Severity | None = None,
+    excluding: Collection[int] = (),
 ) -> Sequence[IncidentRecord]:
     """Open incidents whose channel is behind (no channel, no packet, an older packet, an
-    unannounced severity, an unasked resolve) and whose lease is free, most severe first."""
+    unannounced severity, an unasked resolve) and whose lease is free, most severe first;
+    ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by design)."""
     query = (
         select(IncidentRecord)
         .where(
@@ -101,6 +107,10 @@ async def needing_slack_work(
         .order_by(SEVERITY_ORDER, IncidentRecord.id)
         .limit(limit)
     )
+    if most_severe_only is not None:
+        query = query.where(IncidentRecord.severity <= most_severe_only.value)
+    if excluding:
+        query = query.where(IncidentRecord.id.not_in(list(excluding)))
     return (await session.execute(query)).scalars().all()
 
 

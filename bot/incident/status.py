@@ -17,6 +17,7 @@ __all__ = ["IncidentStatusReport", "IncidentSummary", "OpenAction", "SignalLine"
 
 @dataclass(frozen=True, slots=True)
 class SignalLine:
+    id: int
     title: str
     source: str
     status: str
@@ -76,7 +77,8 @@ async def status_of(
     return IncidentStatusReport(
         incident=_summary(record),
         signals=tuple(
-            SignalLine(row.title, row.source, row.status, row.started_at) for row in signal_rows
+            SignalLine(row.id, row.title, row.source, row.status, row.started_at)
+            for row in signal_rows
         ),
         actions=tuple(OpenAction(a.id, a.kind, a.target, a.state) for a in action_rows),
     )

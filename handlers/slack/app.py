@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.messages import internal_error
 from handlers.slack.deliveries import once_per_delivery
+from handlers.slack.incident_command import register_incident_command
 from handlers.slack.resolve import register_resolve
 from handlers.slack.status import register_status
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    on_change: Callable[[], None] = lambda: None  # wakes the pipeline after a human's change
 
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
@@ -35,6 +38,9 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     app.middleware(once_per_delivery(deps.sessions, deps.clock))
     register_status(app, sessions=deps.sessions)
     register_resolve(app, sessions=deps.sessions, clock=deps.clock)
+    register_incident_command(
+        app, sessions=deps.sessions, clock=deps.clock, on_change=deps.on_change
+    )
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
