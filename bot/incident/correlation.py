@@ -1,9 +1,10 @@
 """Correlation: which open incident, if any, a new signal belongs to, and what joining does to
 the incident's severity. Pure: the same signals in the same order always fold the same way.
 
-A signal joins an open incident when it has the incident's fingerprint; or, within the window,
-the same service; or, within the window, a service that is a direct dependency or dependent of
-the incident's service in the catalog. A resolved signal joins only by fingerprint: the end of
+A signal joins an open incident when it has the fingerprint of any alert in it; or, within the
+window, the service of any alert in it; or, within the window, a service that is a direct
+dependency or dependent of one of those services in the catalog (so a dependency chain folds
+link by link into one incident). A resolved signal joins only by fingerprint: the end of
 one problem is never evidence of another.
 """
 
@@ -47,9 +48,15 @@ class OpenIncident:
     last_signal_at: datetime
     # Every alerting condition folded into it, so a later resolve of any of them finds it.
     fingerprints: frozenset[str] = frozenset()
+    # Every service with a signal in it: a dependency chain folds link by link.
+    services: frozenset[str] = frozenset()
 
     def has(self, fingerprint: str) -> bool:
         return fingerprint == self.fingerprint or fingerprint in self.fingerprints
+
+    @property
+    def all_services(self) -> frozenset[str]:
+        return self.services | {self.service}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +93,11 @@ def choose_incident(
     if signal.status == SignalStatus.RESOLVED:
         return None
     for incident in newest_first:
-        if incident.service == signal.service and _within(signal, incident, window):
+        if signal.service in incident.all_services and _within(signal, incident, window):
             return Correlation(incident.id, JoinReason.SERVICE)
     related = neighbours(signal.service, catalog)
     for incident in newest_first:
-        if incident.service in related and _within(signal, incident, window):
+        if incident.all_services & related and _within(signal, incident, window):
             return Correlation(incident.id, JoinReason.DEPENDENCY)
     return None
 

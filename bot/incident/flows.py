@@ -82,28 +82,31 @@ async def _candidates(
     session: AsyncSession, signal: Signal, catalog: Catalog
 ) -> list[IncidentRecord]:
     services = {signal.service, *neighbours(signal.service, catalog)}
-    with_fingerprint = select(SignalRecord.incident_id).where(
-        SignalRecord.fingerprint == signal.fingerprint, SignalRecord.incident_id.is_not(None)
+    related_signals = select(SignalRecord.incident_id).where(
+        SignalRecord.incident_id.is_not(None),
+        or_(SignalRecord.fingerprint == signal.fingerprint, SignalRecord.service.in_(services)),
     )
     query = select(IncidentRecord).where(
         IncidentRecord.status == IncidentStatus.OPEN,
         or_(
             IncidentRecord.open_fingerprint == signal.fingerprint,
             IncidentRecord.service.in_(services),
-            IncidentRecord.id.in_(with_fingerprint),
+            IncidentRecord.id.in_(related_signals),
         ),
     )
     return list((await session.execute(query)).scalars())
 
 
 async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncident:
+    fingerprints, services = await signals.conditions_of(session, record.id)
     return OpenIncident(
         record.id,
         record.fingerprint,
         record.service,
         record.first_seen_at,
         record.last_signal_at or record.first_seen_at,
-        frozenset(await signals.fingerprints_of(session, record.id)),
+        frozenset(fingerprints),
+        frozenset(services),
     )
 
 

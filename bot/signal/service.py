@@ -19,7 +19,7 @@ from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 __all__ = [
     "AlertStates",
     "alert_states",
-    "fingerprints_of",
+    "conditions_of",
     "from_record",
     "next_unprocessed",
     "seen_body",
@@ -140,9 +140,13 @@ async def alert_states(session: AsyncSession, incident_id: int) -> AlertStates:
     return AlertStates(alerts=len(latest), firing=firing)
 
 
-async def fingerprints_of(session: AsyncSession, incident_id: int) -> Sequence[str]:
-    query = select(SignalRecord.fingerprint).where(SignalRecord.incident_id == incident_id)
-    return sorted(set((await session.execute(query)).scalars()))
+async def conditions_of(session: AsyncSession, incident_id: int) -> tuple[set[str], set[str]]:
+    """The fingerprints and the services of every signal in the incident."""
+    query = select(SignalRecord.fingerprint, SignalRecord.service).where(
+        SignalRecord.incident_id == incident_id
+    )
+    rows = (await session.execute(query)).all()
+    return {row[0] for row in rows}, {row[1] for row in rows}
 
 
 async def seen_body(

@@ -81,6 +81,13 @@ def test_a_direct_dependency_or_dependent_joins_within_the_window(service: str) 
     assert chosen.reason == JoinReason.DEPENDENCY
 
 
+def test_a_dependency_chain_folds_link_by_link() -> None:
+    grown = OpenIncident(1, "fp", "checkout", T0, T0, services=frozenset({"checkout", "payments"}))
+    chosen = choose_incident(signal("payments-db"), [grown], catalog=CATALOG)
+    assert chosen is not None
+    assert chosen.reason == JoinReason.DEPENDENCY
+
+
 def test_a_service_two_hops_away_does_not_join() -> None:
     assert (
         choose_incident(signal("payments-db"), [incident(1, "checkout")], catalog=CATALOG) is None
