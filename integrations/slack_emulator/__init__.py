@@ -10,7 +10,7 @@ from integrations.slack_emulator.blocks import readable, render_blocks
 from integrations.slack_emulator.client import EmulatorClient, EmulatorError
 from integrations.slack_emulator.config import EmulatorConfig, RateLimits
 from integrations.slack_emulator.server import SlackEmulator, serve_forever
-from integrations.slack_emulator.workspace import Workspace, load_workspace
+from integrations.slack_emulator.workspace import Workspace, WorkspaceFileError, load_workspace
 
 __all__ = [
     "EmulatorClient",
@@ -19,6 +19,7 @@ __all__ = [
     "RateLimits",
     "SlackEmulator",
     "Workspace",
+    "WorkspaceFileError",
     "load_workspace",
     "readable",
     "render_blocks",

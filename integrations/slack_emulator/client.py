@@ -1,20 +1,79 @@
-"""A typed client for the emulator's control API: act as a person, see what a person sees."""
+"""A typed client for the emulator's control API: act as a person, see what a person sees, and
+operate the emulator (rate limits, stats, disconnects). Answers are the API's JSON, typed."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import aiohttp
 
-__all__ = ["EmulatorClient", "EmulatorError"]
+__all__ = [
+    "ActionResult",
+    "ConfirmDialog",
+    "EmulatorClient",
+    "EmulatorError",
+    "SeenResponse",
+    "Stats",
+]
 
 
 class EmulatorError(RuntimeError):
-    """The control API refused a request."""
+    """The control API refused a request (a 4xx answer); ``code`` is its error."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SeenResponse(TypedDict):
+    """One thing the person saw: a message (with ``ts``), or an ack's reply."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    ephemeral: bool
+    ts: NotRequired[str | None]
+    thread_ts: NotRequired[str | None]
+    user: NotRequired[str]
+    recipient: NotRequired[Any]
+    metadata: NotRequired[dict[str, Any] | None]
+    replaced: NotRequired[bool]  # the clicked message, replaced (replace_original)
+    deleted: NotRequired[bool]  # the clicked message, deleted (delete_original)
+
+
+class ConfirmDialog(TypedDict):
+    title: str | None
+    text: str | None
+    confirm: str | None
+    deny: str | None
+
+
+class ActionResult(TypedDict):
+    """A command's or a click's outcome; ``ok`` false with ``error`` ``dispatch_failed`` when
+    no app is connected."""
+
+    ok: bool
+    error: NotRequired[str]
+    acked: NotRequired[bool]
+    responses: NotRequired[list[SeenResponse]]
+    confirm: NotRequired[ConfirmDialog | None]  # clicks only
+    event_id: NotRequired[str]  # events only
+    ts: NotRequired[str | None]  # events only: the posted mention or message
+
+
+class Stats(TypedDict):
+    ok: bool
+    calls: dict[str, int]
+    ratelimited: dict[str, int]
+    redeliveries: int
+    connections: int
+    fault_hits: dict[str, int]
 
 
 class EmulatorClient:
+    """``async with EmulatorClient(emulator.base_url) as people: ...``; a given aiohttp session
+    is used and left open, otherwise the client opens and closes its own."""
+
     def __init__(self, base_url: str, session: aiohttp.ClientSession | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._session = session
@@ -31,28 +90,48 @@ class EmulatorClient:
         _value: BaseException | None,
         _traceback: TracebackType | None,
     ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
         if self._owns_session and self._session is not None:
             await self._session.close()
             self._session = None
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if self._session is None:
-            raise EmulatorError("use EmulatorClient as 'async with'")
-        async with self._session.request(method, f"{self.base_url}{path}", **kwargs) as response:
-            body: dict[str, Any] = await response.json()
+            raise EmulatorError("use EmulatorClient as 'async with', or pass a session")
+        url = f"{self.base_url}/emulator/api/{path}"
+        async with self._session.request(method, url, **kwargs) as response:
+            body = await response.json()
         if response.status >= 400:
-            raise EmulatorError(f"{path}: {response.status} {body.get('error')}")
+            code = str(body.get("error", "")) if isinstance(body, dict) else ""
+            raise EmulatorError(f"{path}: HTTP {response.status} {code}", code)
         return body
 
     async def channels(self) -> list[dict[str, Any]]:
-        return list((await self._call("GET", "/emulator/api/channels"))["channels"])
+        """Every channel: ``id, name, topic, purpose, members, created, creator, is_archived,
+        is_private``."""
+        body = await self._call("GET", "channels")
+        channels: list[dict[str, Any]] = body["channels"]
+        return channels
 
     async def channel_by_name(self, name: str) -> dict[str, Any] | None:
+        name = name.removeprefix("#")
         return next((c for c in await self.channels() if c["name"] == name), None)
 
     async def messages(self, channel: str) -> list[dict[str, Any]]:
-        body = await self._call("GET", "/emulator/api/messages", params={"channel": channel})
-        return list(body["messages"])
+        """Everything in the channel (an id or a name), oldest first, thread replies and
+        ephemeral messages too: ``ts, user, text, blocks, thread_ts, ephemeral, recipient,
+        metadata``."""
+        body = await self._call("GET", "messages", params={"channel": channel})
+        messages: list[dict[str, Any]] = body["messages"]
+        return messages
+
+    async def home(self, user: str) -> dict[str, Any] | None:
+        """The App Home view last published for ``user``."""
+        body = await self._call("GET", "home", params={"user": user})
+        view: dict[str, Any] | None = body["view"]
+        return view
 
     async def command(
         self,
@@ -60,13 +139,14 @@ class EmulatorClient:
         channel: str,
         command: str,
         text: str = "",
-        *,
         wait_for: int = 1,
         timeout: float = 5.0,
-    ) -> dict[str, Any]:
-        return await self._call(
+    ) -> ActionResult:
+        """Run a slash command as ``user`` in ``channel`` (an id or a name) and return what
+        they saw: the ack's reply, ``respond()`` replies, ephemeral and channel messages."""
+        result: ActionResult = await self._call(
             "POST",
-            "/emulator/api/command",
+            "command",
             json={
                 "user": user,
                 "channel": channel,
@@ -76,6 +156,7 @@ class EmulatorClient:
                 "timeout": timeout,
             },
         )
+        return result
 
     async def click(
         self,
@@ -83,13 +164,13 @@ class EmulatorClient:
         channel: str,
         message_ts: str,
         action_id: str,
-        *,
         wait_for: int = 1,
         timeout: float = 5.0,
-    ) -> dict[str, Any]:
-        return await self._call(
+    ) -> ActionResult:
+        """Click a button (confirming its dialog if it has one) and return what was seen."""
+        result: ActionResult = await self._call(
             "POST",
-            "/emulator/api/click",
+            "click",
             json={
                 "user": user,
                 "channel": channel,
@@ -99,17 +180,51 @@ class EmulatorClient:
                 "timeout": timeout,
             },
         )
+        return result
 
-    async def event(self, event_type: str, user: str, **fields: Any) -> dict[str, Any]:
-        return await self._call(
-            "POST", "/emulator/api/event", json={"type": event_type, "user": user, **fields}
-        )
+    async def event(
+        self,
+        event_type: str,
+        user: str,
+        channel: str | None = None,
+        text: str | None = None,
+        wait_for: int = 0,
+        timeout: float = 5.0,
+    ) -> ActionResult:
+        """Cause an Events API event (``app_mention`` and ``message`` also post the text)."""
+        fields: dict[str, Any] = {"type": event_type, "user": user, "wait_for": wait_for}
+        fields["timeout"] = timeout
+        if channel is not None:
+            fields["channel"] = channel
+        if text is not None:
+            fields["text"] = text
+        result: ActionResult = await self._call("POST", "event", json=fields)
+        return result
 
-    async def set_limits(self, **limits: Any) -> dict[str, Any]:
-        return await self._call("POST", "/emulator/api/limits", json=limits)
+    async def limits(self) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("GET", "limits")
+        return body
 
-    async def stats(self) -> dict[str, Any]:
-        return await self._call("GET", "/emulator/api/stats")
+    async def set_limits(self, *, enabled: bool | None = None, **limits: Any) -> dict[str, Any]:
+        """Change some rate limits (``RateLimits`` field names), or turn them on or off."""
+        if enabled is not None:
+            limits["enabled"] = enabled
+        body: dict[str, Any] = await self._call("POST", "limits", json=limits)
+        return body
 
-    async def disconnect(self, reason: str = "refresh_requested") -> dict[str, Any]:
-        return await self._call("POST", "/emulator/api/disconnect", json={"reason": reason})
+    async def set_faults(self, **faults: str) -> dict[str, Any]:
+        """Make Web API methods hang ``"before"`` or ``"after"`` doing their work, replacing
+        any earlier faults (none: Slack behaves again). Method names are spelled with ``_`` for
+        ``.``: ``set_faults(conversations_create="before")``."""
+        points = {method.replace("_", "."): where for method, where in faults.items()}
+        body: dict[str, Any] = await self._call("POST", "faults", json=points)
+        return body
+
+    async def stats(self) -> Stats:
+        stats: Stats = await self._call("GET", "stats")
+        return stats
+
+    async def disconnect(self, reason: str = "refresh_requested") -> int:
+        """Send ``disconnect`` to every open Socket Mode connection; returns how many."""
+        body = await self._call("POST", "disconnect", json={"reason": reason})
+        return int(body["connections"])

@@ -1,6 +1,7 @@
-"""Acting as a person: running a slash command, clicking a button, and collecting what that
-person saw (the ack's reply, ``respond()`` replies through the response URL, ephemeral messages
-to them, and what the bot posted in the channel), as the control API and Slack's UI show it."""
+"""Acting as a person: running a slash command, clicking a button, mentioning the bot, and
+collecting what that person saw afterwards. That is the ack's reply, replies through the
+response URL (``respond()``), ephemeral messages to them, and what the bot posted in the channel,
+in the order they arrived, as Slack's UI would show them."""
 
 from __future__ import annotations
 
@@ -8,143 +9,124 @@ import asyncio
 import contextlib
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from integrations.slack_emulator.socket_mode import SocketHub
-from integrations.slack_emulator.state import Message, Observer, WorkspaceState
+from integrations.slack_emulator.responses import ResponseTarget, ResponseUrls
+from integrations.slack_emulator.socket_mode import Envelope, SocketHub
+from integrations.slack_emulator.state import Channel, Message, Observer, WorkspaceState
 
-__all__ = ["PersonActions", "ResponseTarget"]
+__all__ = ["ActionError", "PersonActions", "find_button"]
 
-RESPONSE_URL_USES = 5
+VERIFICATION_TOKEN = "emulator-verification-token"  # unused in Socket Mode, sent like Slack
 
 
-@dataclass
-class ResponseTarget:
-    """Where a ``response_url`` posts: to one person in one channel, at most five times."""
+class ActionError(Exception):
+    """The control API answers ``{"ok": false, "error": code}`` with this HTTP status."""
 
-    user: str
-    channel: str
-    observer: Observer
-    message_ts: str | None = None  # the clicked message, for replace_original
-    uses: int = 0
+    def __init__(self, status: int, code: str) -> None:
+        self.status = status
+        self.code = code
+        super().__init__(code)
+
+
+def find_button(message: Message, action_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The button with ``action_id`` (in an actions block or a section's accessory) and its
+    block's id."""
+    for index, block in enumerate(message.blocks):
+        elements = (block.get("elements") or []) if block.get("type") == "actions" else []
+        if block.get("type") == "section" and isinstance(block.get("accessory"), dict):
+            elements = [block["accessory"]]
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                # Slack gives a block without a block_id one of its own.
+                return str(block.get("block_id") or f"b{index}"), element
+    return None
+
+
+def _plain(value: Any) -> str | None:
+    return str(value.get("text", "")) if isinstance(value, dict) else None
 
 
 class PersonActions:
-    def __init__(self, state: WorkspaceState, hub: SocketHub, base_url: Any) -> None:
+    def __init__(self, state: WorkspaceState, hub: SocketHub, responses: ResponseUrls) -> None:
         self.state = state
+        self.config = state.config
         self.hub = hub
-        self.base_url = base_url
-        self.targets: dict[str, ResponseTarget] = {}
+        self.responses = responses
 
-    def _response_url(self, target: ResponseTarget) -> str:
-        key = secrets.token_hex(12)
-        self.targets[key] = target
-        return f"{self.base_url()}/response/{key}"
+    def _person(self, user: str) -> None:
+        if user not in self.state.users or self.state.users[user].is_bot:
+            raise ActionError(400, "user_not_found")
 
-    def respond(self, key: str, body: dict[str, Any]) -> tuple[int, str]:
-        """A POST to a response URL; returns (HTTP status, body)."""
-        target = self.targets.get(key)
-        if target is None:
-            return 404, "no_such_response_url"
-        if target.uses >= RESPONSE_URL_USES:
-            return 410, "used_up"
-        target.uses += 1
-        text = str(body.get("text") or "")
-        blocks = body.get("blocks") or []
-        if target.message_ts and (body.get("replace_original") or body.get("delete_original")):
-            original = self.state.find_message(target.channel, target.message_ts)
-            if original is not None:
-                if body.get("delete_original"):
-                    self.state.messages[target.channel].remove(original)
-                else:
-                    original.text, original.blocks, original.edited = text, blocks, True
-                target.observer.add({**original.to_control(), "replaced": True})
-                return 200, "ok"
-        in_channel = body.get("response_type") == "in_channel"
-        self.state.add_message(
-            Message(
-                channel=target.channel,
-                ts=self.state.next_ts(),
-                user=self.state.config.bot_user_id,
-                text=text,
-                blocks=blocks,
-                thread_ts=body.get("thread_ts"),
-                bot_id=self.state.config.bot_id,
-                recipient=None if in_channel else target.user,
-            )
-        )
-        return 200, "ok"
+    def _channel(self, key: str) -> Channel:
+        channel = self.state.channel(key)
+        if channel is None:
+            raise ActionError(404, "channel_not_found")
+        return channel
 
-    def _base_payload(self, user: str) -> dict[str, Any]:
-        person = self.state.users[user]
-        return {
-            "team_id": self.state.config.team_id,
-            "team_domain": self.state.config.team_domain,
-            "user_id": user,
-            "user_name": person.name,
-            "api_app_id": self.state.config.app_id,
-            "trigger_id": f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",
-            "is_enterprise_install": "false",
-        }
+    def _ack_reply(self, target: ResponseTarget, reply: dict[str, Any] | None) -> None:
+        if reply and (reply.get("text") or reply.get("blocks")):
+            self.responses.post(target, reply)
 
-    async def _await_seen(
-        self, observer: Observer, envelope: Any, wait_for: int, timeout: float
+    def _trigger_id(self) -> str:
+        return f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
+
+    async def _seen(
+        self, observer: Observer, envelope: Envelope, wait_for: int, timeout: float
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+        """Wait for the ack (at most ``ack_timeout``), then until ``wait_for`` responses have
+        been seen or ``timeout`` is up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         acked = False
-        try:
-            ack = await asyncio.wait_for(
-                asyncio.shield(envelope.ack), timeout=min(timeout, self.state.config.ack_timeout)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.shield(envelope.acked), min(timeout, self.config.ack_timeout)
             )
             acked = True
-            if ack and (ack.get("text") or ack.get("blocks")):
-                observer.add(
-                    {
-                        "text": ack.get("text", ""),
-                        "blocks": ack.get("blocks") or [],
-                        "ephemeral": ack.get("response_type") != "in_channel",
-                        "ts": None,
-                        "thread_ts": None,
-                    }
-                )
-        except (TimeoutError, asyncio.CancelledError):
-            acked = False
-        while len(observer.seen) < wait_for and time.monotonic() < deadline:
+        while len(observer.seen) < wait_for and (remaining := deadline - loop.time()) > 0:
             observer.changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(observer.changed.wait(), deadline - time.monotonic())
+                await asyncio.wait_for(observer.changed.wait(), remaining)
         return {"ok": True, "acked": acked, "responses": list(observer.seen)}
-
-    def _observe(self, user: str, channel: str) -> Observer:
-        observer = Observer(user=user, channel=channel)
-        self.state.observers.append(observer)
-        return observer
 
     async def command(
         self, user: str, channel_key: str, command: str, text: str, wait_for: int, timeout: float
-    ) -> tuple[int, dict[str, Any]]:
-        if user not in self.state.users:
-            return 400, {"ok": False, "error": "user_not_found"}
-        channel = self.state.channel(channel_key)
-        if channel is None:
-            return 404, {"ok": False, "error": "channel_not_found"}
-        observer = self._observe(user, channel.id)
+    ) -> dict[str, Any]:
+        self._person(user)
+        channel = self._channel(channel_key)
+        if not command.startswith("/") or len(command) < 2:
+            raise ActionError(400, "invalid_command")
+        target = ResponseTarget(user=user, channel=channel.id)
+        payload = {
+            "token": VERIFICATION_TOKEN,
+            "team_id": self.config.team_id,
+            "team_domain": self.config.team_domain,
+            "channel_id": channel.id,
+            "channel_name": channel.name,
+            "user_id": user,
+            "user_name": self.state.users[user].name,
+            "command": command,
+            "text": text,
+            "api_app_id": self.config.app_id,
+            "is_enterprise_install": "false",
+            "response_url": self.responses.url_for(target),
+            "trigger_id": self._trigger_id(),
+        }
+        observer = self.state.observe(user, channel.id)
         try:
-            payload = {
-                **self._base_payload(user),
-                "channel_id": channel.id,
-                "channel_name": channel.name,
-                "command": command,
-                "text": text,
-                "response_url": self._response_url(ResponseTarget(user, channel.id, observer)),
-            }
-            envelope = self.hub.deliver("slash_commands", payload, accepts_response_payload=True)
+            envelope = self.hub.deliver(
+                "slash_commands",
+                payload,
+                accepts_response_payload=True,
+                # The ack's reply shows the moment it arrives, in order with the rest.
+                on_ack=lambda reply: self._ack_reply(target, reply),
+            )
             if envelope is None:
-                return 200, {"ok": False, "error": "dispatch_failed"}
-            return 200, await self._await_seen(observer, envelope, wait_for, timeout)
+                return {"ok": False, "error": "dispatch_failed"}
+            return await self._seen(observer, envelope, wait_for, timeout)
         finally:
-            self.state.observers.remove(observer)
+            self.state.forget(observer)
 
     async def click(
         self,
@@ -154,107 +136,138 @@ class PersonActions:
         action_id: str,
         wait_for: int,
         timeout: float,
-    ) -> tuple[int, dict[str, Any]]:
-        if user not in self.state.users:
-            return 400, {"ok": False, "error": "user_not_found"}
-        channel = self.state.channel(channel_key)
-        if channel is None:
-            return 404, {"ok": False, "error": "channel_not_found"}
+    ) -> dict[str, Any]:
+        self._person(user)
+        channel = self._channel(channel_key)
         message = self.state.find_message(channel.id, message_ts)
-        if message is None or (message.recipient not in (None, user)):
-            return 404, {"ok": False, "error": "message_not_found"}
-        found = None
-        for block in message.blocks:
-            for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                if element.get("action_id") == action_id:
-                    found = (block, element)
+        if message is None or message.recipient not in (None, user):
+            raise ActionError(404, "message_not_found")
+        found = find_button(message, action_id)
         if found is None:
-            return 404, {"ok": False, "error": "button_not_found"}
-        block, button = found
+            raise ActionError(404, "button_not_found")
+        block_id, button = found
         confirm = button.get("confirm")
-        observer = self._observe(user, channel.id)
+        dialog = (
+            {key: _plain(confirm.get(key)) for key in ("title", "text", "confirm", "deny")}
+            if isinstance(confirm, dict)
+            else None
+        )
+        # The person pressed the dialog's confirm button: the click goes through.
+        person = self.state.users[user]
+        target = ResponseTarget(user=user, channel=channel.id, original_ts=message.ts)
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "text": button.get("text", {}),
+            "value": str(button.get("value", "")),
+            "type": str(button.get("type", "button")),
+            "action_ts": f"{time.time():.6f}",
+        }
+        if button.get("style"):
+            action["style"] = button["style"]
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {
+                "id": user,
+                "username": person.name,
+                "name": person.name,
+                "team_id": self.config.team_id,
+            },
+            "api_app_id": self.config.app_id,
+            "token": VERIFICATION_TOKEN,
+            "container": {
+                "type": "message",
+                "message_ts": message.ts,
+                "channel_id": channel.id,
+                "is_ephemeral": message.ephemeral,
+            },
+            "trigger_id": self._trigger_id(),
+            "team": {"id": self.config.team_id, "domain": self.config.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel.id, "name": channel.name},
+            "state": {"values": {}},
+            "response_url": self.responses.url_for(target),
+            "actions": [action],
+        }
+        if not message.ephemeral:  # Slack sends no copy of an ephemeral message
+            payload["message"] = self.state.message_api(message, include_metadata=True)
+        observer = self.state.observe(user, channel.id)
         try:
-            person = self.state.users[user]
-            target = ResponseTarget(user, channel.id, observer, message_ts=message.ts)
-            payload = {
-                "type": "block_actions",
-                "user": {
-                    "id": user,
-                    "username": person.name,
-                    "name": person.name,
-                    "team_id": self.state.config.team_id,
-                },
-                "api_app_id": self.state.config.app_id,
-                "token": "verification-token-unused-in-socket-mode",
-                "container": {
-                    "type": "message",
-                    "message_ts": message.ts,
-                    "channel_id": channel.id,
-                    "is_ephemeral": message.ephemeral,
-                },
-                "trigger_id": self._base_payload(user)["trigger_id"],
-                "team": {"id": self.state.config.team_id, "domain": self.state.config.team_domain},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "channel": {"id": channel.id, "name": channel.name},
-                "message": message.to_api(),
-                "state": {"values": {}},
-                "response_url": self._response_url(target),
-                "actions": [
-                    {
-                        "action_id": action_id,
-                        "block_id": block.get("block_id", ""),
-                        "text": button.get("text", {}),
-                        "value": button.get("value", ""),
-                        "type": button.get("type", "button"),
-                        "style": button.get("style"),
-                        "action_ts": f"{time.time():.6f}",
-                    }
-                ],
-            }
             envelope = self.hub.deliver("interactive", payload, accepts_response_payload=False)
             if envelope is None:
-                return 200, {"ok": False, "error": "dispatch_failed"}
-            seen = await self._await_seen(observer, envelope, wait_for, timeout)
-            seen["confirm"] = (
-                {
-                    key: confirm.get(key, {}).get("text")
-                    if isinstance(confirm.get(key), dict)
-                    else confirm.get(key)
-                    for key in ("title", "text", "confirm", "deny")
-                }
-                if confirm
-                else None
-            )
-            return 200, seen
+                return {"ok": False, "error": "dispatch_failed", "confirm": dialog}
+            seen = await self._seen(observer, envelope, wait_for, timeout)
+            return {**seen, "confirm": dialog}
         finally:
-            self.state.observers.remove(observer)
+            self.state.forget(observer)
 
-    def event(self, event_type: str, user: str, channel: str | None, text: str | None) -> bool:
-        event: dict[str, Any] = {"type": event_type, "user": user, "event_ts": f"{time.time():.6f}"}
-        if event_type == "app_home_opened":
-            event["tab"] = "home"
-        if channel:
-            event["channel"] = channel
-        if text is not None:
-            event["text"] = text
+    async def event(
+        self,
+        event_type: str,
+        user: str,
+        channel_key: str | None,
+        text: str | None,
+        wait_for: int = 0,
+        timeout: float = 5.0,
+    ) -> dict[str, Any]:
+        """An Events API event the person caused; a mention or a message is also posted."""
+        self._person(user)
+        channel = self._channel(channel_key) if channel_key else None
+        event: dict[str, Any] = {"type": event_type, "user": user}
+        if event_type in ("app_mention", "message") and channel is not None:
+            posted = self.state.add_message(
+                Message(
+                    channel=channel.id,
+                    ts=self.state.next_ts(),
+                    user=user,
+                    text=text or "",
+                    blocks=[],
+                    team=self.config.team_id,
+                )
+            )
+            event.update(text=posted.text, ts=posted.ts, channel=channel.id, event_ts=posted.ts)
+            if event_type == "message":
+                event["channel_type"] = "group" if channel.is_private else "channel"
+        elif event_type == "app_home_opened":
+            # The person's direct-message channel with the app (Slack's D id).
+            event.update(channel="D" + user[1:].ljust(10, "0")[:10], tab="home")
+            if user in self.state.home_views:
+                event["view"] = self.state.home_views[user]
+        else:
+            if channel is not None:
+                event["channel"] = channel.id
+            if text is not None:
+                event["text"] = text
+        event.setdefault("event_ts", f"{time.time():.6f}")
         payload = {
-            "token": "verification-token-unused-in-socket-mode",
-            "team_id": self.state.config.team_id,
-            "api_app_id": self.state.config.app_id,
+            "token": VERIFICATION_TOKEN,
+            "team_id": self.config.team_id,
+            "api_app_id": self.config.app_id,
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{secrets.token_hex(5).upper()}",
+            "event_id": "Ev" + secrets.token_hex(5).upper(),
             "event_time": int(time.time()),
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": self.state.config.team_id,
-                    "user_id": self.state.config.bot_user_id,
+                    "team_id": self.config.team_id,
+                    "user_id": self.config.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
             ],
             "is_ext_shared_channel": False,
         }
-        return self.hub.deliver("events_api", payload, accepts_response_payload=False) is not None
+        observer = self.state.observe(user, channel.id) if channel else None
+        try:
+            envelope = self.hub.deliver("events_api", payload, accepts_response_payload=False)
+            if envelope is None:
+                return {"ok": False, "error": "dispatch_failed"}
+            answer: dict[str, Any] = {"ok": True, "event_id": payload["event_id"]}
+            if observer is not None and wait_for > 0:
+                answer.update(await self._seen(observer, envelope, wait_for, timeout))
+            return {**answer, "ts": event.get("ts")}
+        finally:
+            if observer is not None:
+                self.state.forget(observer)

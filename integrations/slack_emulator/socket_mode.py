@@ -1,9 +1,11 @@
-"""Socket Mode: the websocket the app connects to, envelopes out, acks in.
+"""Socket Mode: the ``/link/`` websocket the app connects to, envelopes out, acks in.
 
 Each envelope goes to one open connection, round-robin across all of them (several replicas of
 an app share the stream, as on Slack). An envelope not acked within ``ack_timeout`` is delivered
 again, possibly on another connection, with ``retry_attempt`` raised and ``retry_reason``
-``timeout``, up to ``max_redeliveries`` times.
+``timeout``, up to ``max_redeliveries`` times. One whose connection closes before its ack is
+sent again at once on a live connection. A connection told to ``disconnect`` gets no new
+envelopes: its client is about to replace it.
 """
 
 from __future__ import annotations
@@ -13,29 +15,50 @@ import contextlib
 import itertools
 import json
 import logging
+import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from integrations.slack_emulator.config import EmulatorConfig
 
-__all__ = ["Envelope", "SocketHub"]
+__all__ = ["Connection", "Envelope", "SocketHub"]
 
 log = logging.getLogger(__name__)
 
+AckCallback = Callable[[dict[str, Any] | None], None]
 
-@dataclass
+
+def _future() -> asyncio.Future[Any]:
+    return asyncio.get_running_loop().create_future()
+
+
+@dataclass(eq=False)
+class Connection:
+    socket: web.WebSocketResponse
+    number: int
+    draining: bool = False  # told to disconnect: its client is opening a replacement
+    received: int = 0  # envelopes sent to it, retries included
+    closed: asyncio.Future[None] = field(default_factory=_future)
+
+    @property
+    def live(self) -> bool:
+        return not self.draining and not self.closed.done() and not self.socket.closed
+
+
+@dataclass(eq=False)
 class Envelope:
     type: str
     payload: dict[str, Any]
     accepts_response_payload: bool
+    on_ack: AckCallback | None = None  # called as the ack arrives, with its payload
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     attempt: int = 0
-    ack: asyncio.Future[dict[str, Any] | None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    # Resolves with the ack's payload (None without one); fails when never acked.
+    acked: asyncio.Future[dict[str, Any] | None] = field(default_factory=_future)
 
     def frame(self) -> dict[str, Any]:
         frame: dict[str, Any] = {
@@ -53,51 +76,61 @@ class Envelope:
 class SocketHub:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self.connections: list[web.WebSocketResponse] = []
+        self.connections: list[Connection] = []
         self.pending: dict[str, Envelope] = {}
         self.redeliveries = 0
-        self._tickets = itertools.count(1)
-        self._valid_tickets: set[str] = set()
-        self._turn = 0
+        self.connected = asyncio.Event()  # set while at least one connection is live
+        self._tickets: set[str] = set()
+        self._numbers = itertools.count(1)
+        self._turn = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.connected = asyncio.Event()
+
+    @property
+    def live_connections(self) -> list[Connection]:
+        return [connection for connection in self.connections if connection.live]
+
+    def _refresh(self) -> None:
+        if self.live_connections:
+            self.connected.set()
+        else:
+            self.connected.clear()
 
     def new_ticket(self) -> str:
-        ticket = f"{next(self._tickets)}-{uuid.uuid4().hex[:8]}"
-        self._valid_tickets.add(ticket)
+        """A one-time ticket for the URL apps.connections.open hands out."""
+        ticket = secrets.token_hex(8)
+        self._tickets.add(ticket)
         return ticket
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """The ``/link/`` websocket endpoint."""
         ticket = request.query.get("ticket", "")
-        if ticket not in self._valid_tickets:
+        if ticket not in self._tickets:
             return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
-        self._valid_tickets.discard(ticket)
-        if len(self.connections) >= self.config.max_connections:
+        self._tickets.discard(ticket)
+        if len(self.live_connections) >= self.config.max_connections:
             return web.json_response({"ok": False, "error": "too_many_websockets"}, status=429)
-        socket = web.WebSocketResponse(autoping=True)
+        socket = web.WebSocketResponse()  # autoping answers the SDK's keepalive pings
         await socket.prepare(request)
-        self.connections.append(socket)
-        self.connected.set()
+        connection = Connection(socket, next(self._numbers))
+        # hello first: only then may envelopes go to this connection.
         await socket.send_json(
             {
                 "type": "hello",
-                "num_connections": len(self.connections),
+                "num_connections": len(self.live_connections) + 1,
                 "debug_info": {"host": "applink-1"},
                 "connection_info": {"app_id": self.config.app_id},
             }
         )
+        self.connections.append(connection)
+        self._refresh()
         try:
             async for message in socket:
                 if message.type == WSMsgType.TEXT:
                     self._on_frame(message.data)
-                elif message.type == WSMsgType.ERROR:
-                    break
         finally:
-            if socket in self.connections:
-                self.connections.remove(socket)
-            if not self.connections:
-                self.connected.clear()
+            self.connections.remove(connection)
+            connection.closed.set_result(None)
+            self._refresh()
         return socket
 
     def _on_frame(self, data: str) -> None:
@@ -106,48 +139,83 @@ class SocketHub:
         except json.JSONDecodeError:
             log.warning("emulator: unreadable frame from the app: %.200s", data)
             return
-        envelope = self.pending.pop(str(frame.get("envelope_id", "")), None)
-        if envelope is not None and not envelope.ack.done():
-            payload = frame.get("payload")
-            envelope.ack.set_result(payload if isinstance(payload, dict) else None)
-
-    def _next_connection(self) -> web.WebSocketResponse | None:
-        live = [socket for socket in self.connections if not socket.closed]
-        if not live:
-            return None
-        self._turn = (self._turn + 1) % len(live)
-        return live[self._turn]
+        envelope = self.pending.get(str(frame.get("envelope_id", "")))
+        if envelope is None or envelope.acked.done():
+            return  # a late or repeated ack: the envelope is settled already
+        payload = frame.get("payload")
+        payload = payload if isinstance(payload, dict) else None
+        envelope.acked.set_result(payload)
+        if envelope.on_ack is not None:
+            envelope.on_ack(payload)
 
     def deliver(
-        self, envelope_type: str, payload: dict[str, Any], *, accepts_response_payload: bool
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool,
+        on_ack: AckCallback | None = None,
     ) -> Envelope | None:
-        """Send an envelope; None when no app is connected (the person sees ``dispatch_failed``).
-        The returned envelope's ``ack`` resolves with the ack's payload."""
-        if not any(not socket.closed for socket in self.connections):
+        """Send an envelope; None when no app is connected (the person sees
+        ``dispatch_failed``). The returned envelope's ``acked`` resolves with the ack's
+        payload."""
+        if not self.live_connections:
             return None
-        envelope = Envelope(envelope_type, payload, accepts_response_payload)
+        envelope = Envelope(envelope_type, payload, accepts_response_payload, on_ack)
+        self.pending[envelope.id] = envelope  # before sending, so no ack can come unexpected
         task = asyncio.create_task(self._deliver_until_acked(envelope))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return envelope
 
+    async def _next_live(self, deadline: float) -> Connection | None:
+        """The next live connection in turn, waiting for one until ``deadline``."""
+        loop = asyncio.get_running_loop()
+        while True:
+            live = self.live_connections
+            if live:
+                return live[next(self._turn) % len(live)]
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.connected.wait(), remaining)
+
+    async def _send(self, envelope: Envelope, deadline: float) -> Literal["acked", "lost", "late"]:
+        """One delivery: ``acked``, ``lost`` (its connection closed first) or ``late``."""
+        loop = asyncio.get_running_loop()
+        connection = await self._next_live(deadline)
+        if connection is None:
+            return "late"
+        try:
+            await connection.socket.send_json(envelope.frame())
+        except (ConnectionError, RuntimeError):
+            connection.draining = True  # closing under us: never pick it again
+            self._refresh()
+            return "lost"
+        connection.received += 1
+        outcomes: set[asyncio.Future[Any]] = {envelope.acked, connection.closed}
+        await asyncio.wait(
+            outcomes,
+            timeout=max(0.0, deadline - loop.time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if envelope.acked.done():
+            return "acked"
+        return "lost" if connection.closed.done() else "late"
+
     async def _deliver_until_acked(self, envelope: Envelope) -> None:
-        self.pending[envelope.id] = envelope
+        loop = asyncio.get_running_loop()
         try:
             while True:
-                socket = self._next_connection()
-                if socket is not None:
-                    with contextlib.suppress(ConnectionError, RuntimeError):
-                        await socket.send_json(envelope.frame())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        asyncio.shield(envelope.ack), timeout=self.config.ack_timeout
-                    )
+                outcome = await self._send(envelope, loop.time() + self.config.ack_timeout)
+                if outcome == "acked":
                     return
+                if outcome == "lost":
+                    continue  # same attempt, on another connection
                 if envelope.attempt >= self.config.max_redeliveries:
-                    if not envelope.ack.done():
-                        envelope.ack.set_exception(TimeoutError("envelope never acked"))
-                        envelope.ack.exception()  # retrieved: nobody may be waiting for it
+                    envelope.acked.set_exception(TimeoutError("the envelope was never acked"))
+                    envelope.acked.exception()  # retrieved: nobody need be waiting for it
                     return
                 envelope.attempt += 1
                 self.redeliveries += 1
@@ -155,21 +223,22 @@ class SocketHub:
             self.pending.pop(envelope.id, None)
 
     async def disconnect_all(self, reason: str) -> int:
-        """Ask every connection to reconnect (``refresh_requested``) or warn it."""
-        count = 0
-        for socket in list(self.connections):
-            if not socket.closed:
-                await socket.send_json(
+        """Tell every live connection to go (``refresh_requested``, ``warning``...): Slack's
+        clients open a new connection, then close the old one."""
+        told = 0
+        for connection in self.live_connections:
+            connection.draining = True
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await connection.socket.send_json(
                     {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-1"}}
                 )
-                count += 1
-        return count
+                told += 1
+        self._refresh()
+        return told
 
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for socket in list(self.connections):
-            await socket.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for connection in list(self.connections):
+            await connection.socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")

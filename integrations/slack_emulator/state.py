@@ -1,5 +1,10 @@
-"""The emulated workspace's live state: channels, messages (with threads and ephemerals) and the
-observers that collect what one person sees after a command or a click."""
+"""The emulated workspace's live state: people, channels, messages (with threads and ephemeral
+messages), App Home views, and the observers that collect what one person sees after a command
+or a click.
+
+Everything lives in memory and is changed only by synchronous methods, so on one asyncio loop
+each change is atomic: a handler never yields half-way through one.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,14 @@ from typing import Any
 from integrations.slack_emulator.config import EmulatorConfig
 from integrations.slack_emulator.workspace import User, UserGroup, Workspace
 
-__all__ = ["Channel", "Message", "Observer", "WorkspaceState"]
+__all__ = ["Channel", "Message", "Observer", "WorkspaceState", "random_id"]
+
+ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def random_id(prefix: str, length: int = 10) -> str:
+    """Slack's ids: a letter for the kind (C channel, V view...) then uppercase alphanumerics."""
+    return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
 
 
 @dataclass
@@ -24,33 +36,58 @@ class Channel:
     creator: str
     members: list[str]
     topic: str = ""
+    topic_creator: str = ""
     topic_last_set: int = 0
     purpose: str = ""
+    purpose_creator: str = ""
+    purpose_last_set: int = 0
     is_private: bool = False
     is_archived: bool = False
 
     def to_api(self, viewer: str) -> dict[str, Any]:
-        """Slack's channel object as the viewer (the bot) sees it."""
+        """Slack's conversation object as ``viewer`` (the bot) sees it."""
         return {
             "id": self.id,
             "name": self.name,
             "name_normalized": self.name,
             "is_channel": not self.is_private,
-            "is_group": False,
+            "is_group": self.is_private,
             "is_im": False,
+            "is_mpim": False,
             "is_private": self.is_private,
             "is_archived": self.is_archived,
             "is_general": self.name == "general",
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
             "created": self.created,
             "creator": self.creator,
             "is_member": viewer in self.members,
             "num_members": len(self.members),
             "topic": {
                 "value": self.topic,
-                "creator": self.creator,
+                "creator": self.topic_creator,
                 "last_set": self.topic_last_set,
             },
-            "purpose": {"value": self.purpose, "creator": self.creator, "last_set": 0},
+            "purpose": {
+                "value": self.purpose,
+                "creator": self.purpose_creator,
+                "last_set": self.purpose_last_set,
+            },
+        }
+
+    def to_control(self) -> dict[str, Any]:
+        """The control API's view of the channel."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "topic": self.topic,
+            "purpose": self.purpose,
+            "members": list(self.members),
+            "created": self.created,
+            "creator": self.creator,
+            "is_archived": self.is_archived,
+            "is_private": self.is_private,
         }
 
 
@@ -61,32 +98,40 @@ class Message:
     user: str
     text: str
     blocks: list[dict[str, Any]]
-    thread_ts: str | None = None
+    thread_ts: str | None = None  # set on replies only; a parent's comes from its replies
     bot_id: str | None = None
-    recipient: str | None = None  # set for an ephemeral message: only this user sees it
+    app_id: str | None = None
+    team: str | None = None
+    recipient: str | None = None  # set on an ephemeral message: only this user sees it
     metadata: dict[str, Any] | None = None
-    edited: bool = False
+    reply_broadcast: bool = False  # a thread reply also shown in the channel
+    edited: dict[str, str] | None = None
 
     @property
     def ephemeral(self) -> bool:
         return self.recipient is not None
 
+    @property
+    def is_reply(self) -> bool:
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
     def to_api(self, *, include_metadata: bool = False) -> dict[str, Any]:
-        """Slack's message object (``conversations.history``, ``chat.postMessage``)."""
-        body: dict[str, Any] = {
-            "type": "message",
-            "ts": self.ts,
-            "user": self.user,
-            "text": self.text,
-        }
-        if self.blocks:
-            body["blocks"] = self.blocks
+        """Slack's message object, as chat.postMessage and conversations.history answer it."""
+        body: dict[str, Any] = {"type": "message"}
+        if self.reply_broadcast:
+            body["subtype"] = "thread_broadcast"
+        body.update({"text": self.text, "user": self.user, "ts": self.ts})
         if self.bot_id:
             body["bot_id"] = self.bot_id
+        if self.app_id:
+            body["app_id"] = self.app_id
+        if self.team:
+            body["team"] = self.team
+        body["blocks"] = self.blocks
         if self.thread_ts:
             body["thread_ts"] = self.thread_ts
         if self.edited:
-            body["edited"] = {"user": self.user, "ts": self.ts}
+            body["edited"] = dict(self.edited)
         if include_metadata and self.metadata:
             body["metadata"] = self.metadata
         return body
@@ -107,29 +152,26 @@ class Message:
 
 @dataclass
 class Observer:
-    """Collects what ``user`` sees in ``channel`` from now on."""
+    """Collects, from now on, what ``user`` sees the bot say in ``channel``: messages the bot
+    posts there, ephemeral messages to this user, and anything added by hand (a replaced
+    message)."""
 
     user: str
     channel: str
+    bot_user_id: str
     seen: list[dict[str, Any]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, message: Message) -> None:
-        if message.channel != self.channel:
+        if message.channel != self.channel or message.user != self.bot_user_id:
             return
-        if message.recipient is not None and message.recipient != self.user:
+        if message.recipient not in (None, self.user):
             return
-        self.seen.append(message.to_control())
-        self.changed.set()
+        self.add(message.to_control())
 
     def add(self, response: dict[str, Any]) -> None:
         self.seen.append(response)
         self.changed.set()
-
-
-def _random_id(prefix: str) -> str:
-    alphabet = string.ascii_uppercase + string.digits
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 class WorkspaceState:
@@ -140,27 +182,34 @@ class WorkspaceState:
         )
         self.users: dict[str, User] = {user.id: user for user in (*workspace.users, bot)}
         self.usergroups: dict[str, UserGroup] = {group.id: group for group in workspace.usergroups}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, list[Message]] = {}
         now = int(time.time())
-        self.channels: dict[str, Channel] = {
-            seed.id: Channel(
+        for seed in workspace.channels:
+            strangers = [member for member in seed.members if member not in self.users]
+            if strangers:
+                raise ValueError(f"channel #{seed.name} lists unknown members: {strangers}")
+            self.channels[seed.id] = Channel(
                 id=seed.id,
                 name=seed.name,
                 created=now,
                 creator=next(iter(seed.members), config.bot_user_id),
                 members=list(seed.members),
                 topic=seed.topic,
+                purpose=seed.purpose,
+                is_private=seed.is_private,
             )
-            for seed in workspace.channels
-        }
-        self.messages: dict[str, list[Message]] = {channel: [] for channel in self.channels}
+            self.messages[seed.id] = []
         self.home_views: dict[str, dict[str, Any]] = {}
         self.observers: list[Observer] = []
-        self._last_ts = 0.0
+        self._last_micros = 0
 
     def next_ts(self) -> str:
-        """Slack's message id: a time with microseconds, strictly increasing."""
-        self._last_ts = max(time.time(), self._last_ts + 0.000001)
-        return f"{self._last_ts:.6f}"
+        """Slack's message id: the time with microseconds, unique and strictly increasing (kept
+        in integer microseconds so no two ever format alike)."""
+        self._last_micros = max(time.time_ns() // 1000, self._last_micros + 1)
+        seconds, micros = divmod(self._last_micros, 1_000_000)
+        return f"{seconds}.{micros:06d}"
 
     def channel(self, key: str) -> Channel | None:
         """By id, or by name (with or without ``#``)."""
@@ -170,8 +219,11 @@ class WorkspaceState:
         return next((c for c in self.channels.values() if c.name == name), None)
 
     def create_channel(self, name: str, *, creator: str, is_private: bool) -> Channel:
+        channel_id = random_id("C")
+        while channel_id in self.channels:
+            channel_id = random_id("C")
         channel = Channel(
-            id=_random_id("C"),
+            id=channel_id,
             name=name,
             created=int(time.time()),
             creator=creator,
@@ -182,6 +234,14 @@ class WorkspaceState:
         self.messages[channel.id] = []
         return channel
 
+    def observe(self, user: str, channel: str) -> Observer:
+        observer = Observer(user=user, channel=channel, bot_user_id=self.config.bot_user_id)
+        self.observers.append(observer)
+        return observer
+
+    def forget(self, observer: Observer) -> None:
+        self.observers.remove(observer)
+
     def add_message(self, message: Message) -> Message:
         self.messages[message.channel].append(message)
         for observer in self.observers:
@@ -190,3 +250,28 @@ class WorkspaceState:
 
     def find_message(self, channel: str, ts: str) -> Message | None:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
+
+    def remove_message(self, message: Message) -> None:
+        self.messages[message.channel].remove(message)
+
+    def replies(self, parent: Message) -> list[Message]:
+        """A thread's replies, oldest first (ephemeral ones excluded: nobody else sees them)."""
+        return [
+            m
+            for m in self.messages[parent.channel]
+            if m.thread_ts == parent.ts and m.ts != parent.ts and not m.ephemeral
+        ]
+
+    def message_api(self, message: Message, *, include_metadata: bool = False) -> dict[str, Any]:
+        """A message as Slack lists it: a thread's parent also carries its reply summary."""
+        body = message.to_api(include_metadata=include_metadata)
+        replies = [] if message.is_reply else self.replies(message)
+        if replies:
+            body.update(
+                thread_ts=message.ts,
+                reply_count=len(replies),
+                reply_users=sorted({reply.user for reply in replies}),
+                reply_users_count=len({reply.user for reply in replies}),
+                latest_reply=replies[-1].ts,
+            )
+        return body
