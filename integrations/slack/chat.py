@@ -7,6 +7,8 @@ handled below this layer by the client's retry handler.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -32,9 +34,14 @@ PACKET_EVENT_TYPE = "incident_packet"
 
 
 class SlackChat:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, group_cache_seconds: float = 600.0) -> None:
         self._client = client
         self._bot_user_id: str | None = None
+        # usergroups.list is Tier 2 (about 20 calls a minute): in a storm every incident would
+        # spend one on the same answer, so the handle -> id map is kept for a while.
+        self._group_ids: dict[str, str] = {}
+        self._groups_fetched = -math.inf
+        self._group_cache_seconds = group_cache_seconds
 
     async def _call(self, method: str, **arguments: Any) -> AsyncSlackResponse:
         try:
@@ -91,13 +98,21 @@ class SlackChat:
     async def set_topic(self, channel_id: str, topic: str) -> None:
         await self._call("conversations.setTopic", channel=channel_id, topic=topic)
 
+    async def _group_id(self, handle: str) -> str:
+        stale = time.monotonic() - self._groups_fetched > self._group_cache_seconds
+        if stale or handle not in self._group_ids:
+            groups = await self._get("usergroups.list", include_users="false")
+            candidates: list[dict[str, Any]] = groups.get("usergroups", [])
+            self._group_ids = {str(g["handle"]): str(g["id"]) for g in candidates}
+            self._groups_fetched = time.monotonic()
+        if handle not in self._group_ids:
+            raise ChatError("usergroups.list", f"no_such_subteam:{handle}")
+        return self._group_ids[handle]
+
     async def invite_group(self, channel_id: str, group_handle: str) -> int:
-        groups = await self._get("usergroups.list", include_users="false")
-        candidates: list[dict[str, Any]] = groups.get("usergroups", [])
-        group = next((g for g in candidates if g.get("handle") == group_handle), None)
-        if group is None:
-            raise ChatError("usergroups.list", f"no_such_subteam:{group_handle}")
-        members = await self._get("usergroups.users.list", usergroup=group["id"])
+        members = await self._get(
+            "usergroups.users.list", usergroup=await self._group_id(group_handle)
+        )
         me = await self.bot_user_id()
         member_ids: list[str] = members.get("users", [])
         users = [user for user in member_ids if user != me]
