@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -129,6 +130,9 @@ async def start_runtime(
             catalog=catalog,
             policy=policy,
             deadline=settings.evidence_deadline_seconds,
+            correlation_window=timedelta(minutes=settings.correlation_window_minutes),
+            packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),
+            lease=timedelta(seconds=settings.slack_lease_seconds),
         ),
         clock=clock,
         poll_interval=poll_interval,

@@ -4,8 +4,10 @@ makes it prompt, and a periodic pass makes it resume after any crash or lost wak
 
 Correlation runs in its own loop, so a new alert is correlated at once even while channels are
 being opened. Publishing runs in slots that each take the most severe incident due, one at a
-time, so a sev1 that arrives in the middle of a storm is picked by the next free slot; one slot
-only ever takes sev1 and sev2, so a storm of sev4s can never occupy them all.
+time, so a sev1 that arrives in the middle of a storm is picked by the next free slot. Opening
+(channel and first packet) has slots of its own that never spend time on updates, and one of
+them only ever opens sev1 and sev2, so a storm of sev4s can never keep a sev1 waiting for a
+slot.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class PipelineWorker:
         self._context = context
         self._clock = clock
         self._poll_interval = poll_interval
-        self._slots = max(2, slots)
+        self._slots = max(3, slots)
         self._accepted = asyncio.Event()
         self._due = asyncio.Event()
         self._in_flight: set[int] = set()
@@ -66,7 +68,7 @@ class PipelineWorker:
             self._due.set()
         return done
 
-    async def publish_due(self, *, urgent_only: bool = False) -> int:
+    async def publish_due(self, *, urgent_only: bool = False, opening: bool | None = None) -> int:
         """Publish due incidents one at a time, most severe first, until none is left (or none
         this slot may take); return how many were handled."""
         handled = 0
@@ -78,6 +80,7 @@ class PipelineWorker:
                     limit=1,
                     most_severe_only=Severity.SEV2 if urgent_only else None,
                     excluding=self._in_flight,
+                    opening=opening,
                 )
             if not due:
                 return handled
@@ -123,11 +126,12 @@ class PipelineWorker:
                 self._forever("correlation", self._accepted, self.correlate), name="correlate"
             )
         )
+        # Slot 0 opens sev1-sev2 only; slot 1 opens anything; the rest keep channels current.
         for slot in range(self._slots):
-            urgent = slot == 0
+            urgent, opening = slot == 0, slot < 2
 
-            async def publish(urgent: bool = urgent) -> None:
-                await self.publish_due(urgent_only=urgent)
+            async def publish(urgent: bool = urgent, opening: bool = opening) -> None:
+                await self.publish_due(urgent_only=urgent, opening=opening)
 
             self._tasks.append(
                 asyncio.create_task(

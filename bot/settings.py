@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     replay_scenarios: list[Path] = Field(default_factory=list)
     catalog_path: Path | None = None
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    correlation_window_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    # The least time between two edits of one packet: a storm of joins becomes a few edits.
+    packet_update_interval_seconds: float = Field(default=15.0, ge=0, le=600)
+    # How long a worker holds an incident's Slack work; a crashed bot's incidents resume after it.
+    slack_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -56,7 +56,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BOT_ACTOR = "bot"
-LEASE = timedelta(seconds=60)
 EVIDENCE_LOOKBACK = timedelta(hours=3)
 DEPLOY_HISTORY = timedelta(days=14)  # far enough back to know what a rollback returns to
 MAX_BACKOFF = timedelta(minutes=5)
@@ -73,6 +72,10 @@ class PipelineContext:
     policy: Policy
     deadline: float
     correlation_window: timedelta = DEFAULT_WINDOW
+    packet_update_interval: timedelta = timedelta(seconds=15)
+    # How long one worker holds an incident's Slack work. A worker that dies holding it delays
+    # that incident by at most this long; it must outlast the longest run of Slack calls.
+    lease: timedelta = timedelta(seconds=60)
 
 
 # --- correlation -----------------------------------------------------------------------------
@@ -250,7 +253,10 @@ def channel_name_for(incident: IncidentRecord, attempt: int = 1) -> str:
 
 
 def topic_for(incident: IncidentRecord) -> str:
-    topic = f"{incident.severity} · {incident.service} · {incident.title} · INC-{incident.id}"
+    """The channel topic. It holds nothing that changes (no severity): conversations.setTopic
+    is Tier 2, too scarce in a storm to spend on keeping a topic current; the packet and the
+    announcements carry the severity."""
+    topic = f"{incident.service} · {incident.title} · INC-{incident.id}"
     return topic if len(topic) <= 250 else topic[:249] + "…"
 
 
@@ -295,8 +301,7 @@ async def _ensure_channel(
     catalog: Catalog,
     clock: Clock,
 ) -> str:
-    """Create (or, after a crash, adopt) the incident's channel; set its topic and invite the
-    owner's on-call group. Returns the channel id."""
+    """Create (or, after a crash, adopt) the incident's channel. Returns the channel id."""
     channel: Channel | None = None
     if incident.channel_id is None:
         if incident.channel_state == ChannelState.CREATING and incident.channel_name:
@@ -335,7 +340,19 @@ async def _ensure_channel(
         )
         incident.channel_id = channel.id
         incident.channel_name = channel.name
-    channel_id = incident.channel_id
+    return incident.channel_id
+
+
+async def _finish_channel(
+    incident: IncidentRecord,
+    channel_id: str,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    catalog: Catalog,
+    clock: Clock,
+) -> None:
+    """Topic and the owner's on-call group: after the packet, which matters more."""
     if incident.channel_state != ChannelState.READY:
         await chat.set_topic(channel_id, topic_for(incident))
         entry = catalog.get(incident.service)
@@ -350,7 +367,6 @@ async def _ensure_channel(
             details={"topic": topic_for(incident), "invited": invited},
             channel_state=ChannelState.READY,
         )
-    return channel_id
 
 
 async def build_incident_packet(
@@ -446,14 +462,16 @@ async def _bring_channel_up_to_date(
     chat: Chat,
     context: PipelineContext,
     clock: Clock,
-) -> None:
+) -> bool:
     """Tell the channel what changed since it was last told: a newer packet (edited in place),
-    a severity change (announced, topic updated), every alert resolved (one question)."""
+    a severity change (announced), every alert resolved (one question). True when the packet
+    was edited, so the caller can space edits out."""
     async with sessions() as session:
         incident = await incidents.get(session, incident_id)
     if incident is None or incident.packet_ts is None:  # pragma: no cover - checked by caller
-        return
-    if incident.packet_revision > incident.posted_revision:
+        return False
+    edited = incident.packet_revision > incident.posted_revision
+    if edited:
         revision = incident.packet_revision
         packet = await build_incident_packet(
             incident, sessions=sessions, context=context, clock=clock
@@ -473,7 +491,6 @@ async def _bring_channel_up_to_date(
             incident.announced_severity, incident.severity, incident.signal_count
         )
         await chat.announce(channel_id, notice)
-        await chat.set_topic(channel_id, topic_for(incident))
         await _save(
             sessions,
             incident_id,
@@ -495,6 +512,7 @@ async def _bring_channel_up_to_date(
             details={"ts": ts},
             resolve_prompted=True,
         )
+    return edited
 
 
 async def publish_incident(
@@ -511,7 +529,9 @@ async def publish_incident(
     growing back-off, so the next pass (of any replica) retries later instead of hammering.
     """
     async with sessions() as session, session.begin():
-        if not await incidents.take_lease(session, incident_id, clock=clock, duration=LEASE):
+        if not await incidents.take_lease(
+            session, incident_id, clock=clock, duration=context.lease
+        ):
             return False
         incident = await incidents.get(session, incident_id)
     if incident is None:  # pragma: no cover - rows are never deleted
@@ -523,7 +543,10 @@ async def publish_incident(
         await _ensure_packet(
             incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
         )
-        await _bring_channel_up_to_date(
+        await _finish_channel(
+            incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
+        )
+        edited = await _bring_channel_up_to_date(
             incident_id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
         )
     except ChatError as exc:
@@ -540,7 +563,10 @@ async def publish_incident(
             lease_until=clock.now() + backoff,
         )
         return False
-    await _save(sessions, incident_id, clock=clock, lease_until=None, slack_attempts=0)
+    # After an edit the incident rests for a while, so a storm of joins becomes a few edits of
+    # its packet (chat.update is Tier 3) rather than one per alert.
+    rest = clock.now() + context.packet_update_interval if edited else None
+    await _save(sessions, incident_id, clock=clock, lease_until=rest, slack_attempts=0)
     return True
 
 

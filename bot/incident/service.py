@@ -87,10 +87,14 @@ async def needing_slack_work(
     limit: int = 50,
     most_severe_only: Severity | None = None,
     excluding: Collection[int] = (),
+    opening: bool | None = None,
 ) -> Sequence[IncidentRecord]:
     """Open incidents whose channel is behind (no channel, no packet, an older packet, an
     unannounced severity, an unasked resolve) and whose lease is free, most severe first;
-    ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by design)."""
+    ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by design);
+    ``opening=True`` only incidents still without channel or packet, ``False`` only those
+    that have both. Among equal severities, one the source called so comes before one raised
+    by correlation, then the oldest."""
     query = (
         select(IncidentRecord)
         .where(
@@ -104,9 +108,16 @@ async def needing_slack_work(
             ),
             or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
         )
-        .order_by(SEVERITY_ORDER, IncidentRecord.id)
+        .order_by(SEVERITY_ORDER, IncidentRecord.severity_raised, IncidentRecord.id)
         .limit(limit)
     )
+    not_open_yet = or_(
+        IncidentRecord.channel_id.is_(None), IncidentRecord.packet_state != PacketState.POSTED
+    )
+    if opening is True:
+        query = query.where(not_open_yet)
+    elif opening is False:
+        query = query.where(~not_open_yet)
     if most_severe_only is not None:
         query = query.where(IncidentRecord.severity <= most_severe_only.value)
     if excluding:

@@ -87,6 +87,7 @@ async def runtime(
         slack_app_token=None,
         alertmanager_webhook_secret=SECRET,
         generic_webhook_secret=SECRET,
+        packet_update_interval_seconds=0.2,
     )
     runtime = await start_runtime(
         settings,

@@ -36,6 +36,15 @@ async def test_a_storm_folds_raises_severity_and_asks_before_resolving(
 ) -> None:
     alert = scenario.deliveries[0]
     assert (await post_alert(runtime, alert.source.value, alert.payload))[0] == 202
+
+    # The channel opens at sev2 first; the storm that follows raises it where people can see.
+    async def opened() -> bool:
+        if await people.channel_by_name("inc-20260304-billing-webhooks") is None:
+            return False
+        _, messages = await _channel_messages(people)
+        return any("Severity: sev2" in m["text"] for m in messages)
+
+    await eventually(opened, what="the sev2 packet")
     for service, title in RELATED:
         body = {"service": service, "title": title, "severity": "warning", "dedup_key": title}
         assert (await post_alert(runtime, "generic", body))[0] == 202

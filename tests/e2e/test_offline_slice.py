@@ -94,7 +94,7 @@ async def test_the_channel_has_a_topic_and_the_owners_on_call_group(
     channels = {c["id"]: c for c in await people.channels()}
     topic = channels[channel["id"]]["topic"]
     topic_text = topic["value"] if isinstance(topic, dict) else topic
-    assert "sev2 · billing-webhooks" in topic_text
+    assert topic_text == "billing-webhooks · billing-webhooks error rate above 5% · INC-1"
     assert len(channels[channel["id"]]["members"]) > 1  # the bot and the on-call group
 
 
@@ -155,8 +155,8 @@ async def test_the_audit_chain_verifies_and_an_sql_edit_is_named_by_the_cli(
         "signal.accepted",
         "incident.opened",
         "incident.channel_created",
-        "incident.channel_ready",
         "packet.posted",
+        "incident.channel_ready",
     ]
 
     env = {**os.environ, "DATABASE_URL": runtime.settings.database_url}

@@ -1,0 +1,191 @@
+"""Durability: a bot process killed with SIGKILL at any point loses no accepted alert, and after
+a restart every incident has exactly one channel and one packet.
+
+The kill points are exact: the emulator (which outlives the bot) hangs one Slack method either
+before or after doing the work, so the bot is provably stopped between two steps when it dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import text
+
+from bot.app import SHIPPED_SCENARIOS
+from bot.audit import service as audit
+from bot.db import create_engine, create_session_factory
+from bot.scenario.loader import load_scenario
+from handlers.webhooks.auth import signed_headers
+from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from tests.e2e.conftest import eventually
+
+pytestmark = pytest.mark.slow
+
+SCENARIO_FILE = SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"
+SECRET = "crash-secret"
+GENERIC = [
+    {"service": "checkout-api", "title": "checkout 5xx", "severity": "high"},
+    {"service": "search-api", "title": "search latency", "severity": "warning"},
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Bot:
+    process: asyncio.subprocess.Process
+    url: str
+
+    async def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    async with SlackEmulator(EmulatorConfig(port=0)) as running:
+        yield running
+
+
+async def _start_bot(emulator: SlackEmulator, database_url: str, workdir: Path) -> Bot:
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "DATABASE_URL": database_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": emulator.config.bot_token,
+        "SLACK_APP_TOKEN": emulator.config.app_token,
+        "SLACK_API_URL": emulator.api_url,
+        "ALERTMANAGER_WEBHOOK_SECRET": SECRET,
+        "GENERIC_WEBHOOK_SECRET": SECRET,
+        "REPLAY_SCENARIOS": json.dumps([str(SCENARIO_FILE)]),
+        "LOG_LEVEL": "WARNING",
+        "SLACK_LEASE_SECONDS": "2",  # the killed bot's leases lapse quickly
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        env=env,
+        cwd=workdir,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    bot = Bot(process, f"http://127.0.0.1:{port}")
+    async with aiohttp.ClientSession() as http:
+
+        async def healthy() -> bool:
+            try:
+                async with http.get(f"{bot.url}/healthz") as response:
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(healthy, timeout=30, what="the bot to start")
+    return bot
+
+
+async def _post_alerts(bot: Bot) -> int:
+    deliveries = [("alertmanager", load_scenario(SCENARIO_FILE).deliveries[0].payload)]
+    deliveries += [("generic", body) for body in GENERIC]
+    accepted = 0
+    async with aiohttp.ClientSession() as http:
+        for source, payload in deliveries:
+            body = json.dumps(payload).encode()
+            async with http.post(
+                f"{bot.url}/webhooks/{source}",
+                data=body,
+                headers=signed_headers(source, body, SECRET),
+            ) as response:
+                assert response.status == 202
+                accepted += (await response.json())["accepted"]
+    return accepted
+
+
+KILL_POINTS = [
+    pytest.param(None, None, id="right-after-accept"),
+    pytest.param("conversations.create", "before", id="before-channel-create"),
+    pytest.param("conversations.create", "after", id="after-channel-create-unrecorded"),
+    pytest.param("conversations.setTopic", "after", id="channel-created-not-ready"),
+    pytest.param("chat.postMessage", "before", id="before-packet-post"),
+    pytest.param("chat.postMessage", "after", id="after-packet-post-unrecorded"),
+]
+
+
+@pytest.mark.parametrize(("method", "where"), KILL_POINTS)
+async def test_a_killed_bot_resumes_without_losing_or_repeating_anything(
+    emulator: SlackEmulator, tmp_path: Path, method: str | None, where: str | None
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path}/crash.sqlite3"
+    async with EmulatorClient(emulator.base_url) as people:
+        if method is not None:
+            await people.set_faults(**{method.replace(".", "_"): where})
+        bot = await _start_bot(emulator, database_url, tmp_path)
+        try:
+            accepted = await _post_alerts(bot)
+            if method is not None:
+
+                async def stuck() -> bool:
+                    return (await people.stats())["fault_hits"].get(method, 0) > 0
+
+                await eventually(stuck, what=f"the bot to reach {method} ({where})")
+        finally:
+            await bot.kill()
+
+        await people.set_faults()  # Slack behaves again
+        bot = await _start_bot(emulator, database_url, tmp_path)
+        engine = create_engine(database_url)
+        sessions = create_session_factory(engine)
+        try:
+
+            async def settled() -> bool:
+                async with sessions() as session:
+                    pending = await session.scalar(
+                        text("SELECT count(*) FROM signals WHERE processed_at IS NULL")
+                    )
+                    unposted = await session.scalar(
+                        text("SELECT count(*) FROM incidents WHERE packet_state != 'posted'")
+                    )
+                return pending == 0 and unposted == 0
+
+            await eventually(settled, timeout=60, what="the restarted bot to finish")
+            async with sessions() as session:
+                signals = await session.scalar(text("SELECT count(*) FROM signals"))
+                incidents = await session.scalar(text("SELECT count(*) FROM incidents"))
+                assert await audit.verify(session) > 0
+            channels = [c for c in await people.channels() if c["name"].startswith("inc-")]
+            packets = {
+                c["name"]: len(
+                    [m for m in await people.messages(c["id"]) if "Incident packet" in m["text"]]
+                )
+                for c in channels
+            }
+        finally:
+            await bot.kill()
+            await engine.dispose()
+
+    assert signals == accepted == 3  # every accepted alert is there, once
+    assert incidents == 3
+    today = f"{datetime.now(UTC):%Y%m%d}"  # serve runs on the system clock
+    assert packets == {
+        f"inc-{today}-billing-webhooks": 1,
+        f"inc-{today}-checkout-api": 1,
+        f"inc-{today}-search-api": 1,
+    }
