@@ -15,10 +15,17 @@ __all__ = ["Clock", "FixedClock", "ReplayClock", "SystemClock", "utc"]
 
 
 def utc(value: datetime) -> datetime:
-    """Return ``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    """Return ``value`` as an aware UTC datetime; a naive value is taken to be UTC already.
+
+    Raises ValueError (which validation reports as a bad field) for a time whose UTC instant is
+    outside the years 1-9999, such as ``9999-12-31T23:59:59-01:00``.
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{value.isoformat()} is outside the range of dates in UTC") from exc
 
 
 class Clock(Protocol):

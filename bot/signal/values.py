@@ -6,13 +6,46 @@ which vendor sent the alert, except through ``source`` for display and de-duplic
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-__all__ = ["AlertSource", "Link", "Severity", "Signal", "SignalStatus"]
+__all__ = [
+    "KEY_LIMIT",
+    "AlertSource",
+    "Link",
+    "Severity",
+    "Signal",
+    "SignalStatus",
+    "bounded",
+    "storable",
+]
+
+# The signals table stores service, fingerprint, delivery id and owner in 200 characters.
+KEY_LIMIT = 200
+
+# What no database text column can hold: NUL (PostgreSQL refuses it) and a UTF-16 surrogate with
+# no partner (JSON allows "\ud800"; no UTF-8 encoder does).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` with each character no database can store replaced by U+FFFD, so an alert with
+    one bad character in its title is kept, not refused."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def bounded(key: str, limit: int = KEY_LIMIT) -> str:
+    """``key`` when it fits in ``limit`` characters; else its start and a hash of the whole, so
+    two long keys stay distinct and the same long key always shortens the same way."""
+    if len(key) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{key[: limit - len(digest) - 1]}~{digest}"
 
 
 class AlertSource(StrEnum):
@@ -75,3 +108,23 @@ class Signal:
     links: tuple[Link, ...] = ()
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     owner: str | None = None
+
+    def __post_init__(self) -> None:
+        # Whatever a source sent, a Signal fits the signals table on every database: keys within
+        # their columns, no text with characters a database refuses.
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        for name in ("service", "fingerprint", "delivery_id"):
+            put(name, bounded(storable(getattr(self, name))))
+        if self.owner is not None:
+            put("owner", bounded(storable(self.owner)))
+        put("title", storable(self.title))
+        put("description", storable(self.description))
+        put("links", tuple(Link(storable(link.title), storable(link.url)) for link in self.links))
+        put(
+            "labels",
+            MappingProxyType(
+                {storable(key): storable(value) for key, value in self.labels.items()}
+            ),
+        )

@@ -21,13 +21,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import uuid
 from collections.abc import Callable, Mapping
 
-from bot.errors import AuthenticationError
+from bot.errors import AuthenticationError, PayloadError
 from bot.signal.sources.github import infer_event
 from bot.signal.sources.sentry import infer_resource
+from handlers.webhooks.body import parse_json
 
 __all__ = [
     "Authenticator",
@@ -143,8 +143,8 @@ def shared_secret_header(header_name: str) -> Authenticator:
 
 def _parsed(body: bytes) -> object:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return parse_json(body)
+    except PayloadError:
         return None
 
 

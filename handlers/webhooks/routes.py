@@ -12,7 +12,6 @@ with ``"ignored": true``, so the source neither retries it nor disables the webh
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from handlers.webhooks.auth import (
     pagerduty_signature,
     shared_secret_header,
 )
+from handlers.webhooks.body import parse_json
 
 __all__ = ["AUTHENTICATORS", "WebhookDeps", "add_webhook_routes"]
 
@@ -105,10 +105,7 @@ def _receiver(
                 )
             body = await _read_body(request, deps.max_body_bytes)
             authenticate(request.headers, body, secret)
-            try:
-                payload = json.loads(body)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise PayloadError(f"body is not valid JSON ({exc})", field="body") from exc
+            payload = parse_json(body)
             digest = hashlib.sha256(body).hexdigest()
             signals = normalize(
                 source,

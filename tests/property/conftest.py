@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.property.server import LiveWebhooks, live_webhooks
-
-# Small enough that oversized bodies are cheap to send; the routes read it from WebhookDeps.
-LIMIT = 64 * 1024
+from tests.property.server import LIMIT, LiveWebhooks, live_webhooks
 
 
 @pytest.fixture

@@ -30,9 +30,11 @@ from bot.signal.models import SignalRecord
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.auth import signed_headers
 
-__all__ = ["SECRET", "Answer", "LiveWebhooks", "Rows", "live_webhooks"]
+__all__ = ["LIMIT", "SECRET", "Answer", "LiveWebhooks", "Rows", "live_webhooks"]
 
 SECRET = "property-tests-secret"
+# The body limit the tests configure: small, so that oversized bodies are cheap to send.
+LIMIT = 64 * 1024
 CHUNK = 16 * 1024
 
 
@@ -98,6 +100,15 @@ class LiveWebhooks:
         async with self._http.post(url, data=data, headers=headers) as response:
             status, text = response.status, await response.text()
         return Answer(status, text, await self._rows() - before, len(self._wakeups) - woken)
+
+    def latest_signals(self, count: int) -> list[SignalRecord]:
+        """The ``count`` signals stored last."""
+        return self._runner.run(self._latest_signals(count))
+
+    async def _latest_signals(self, count: int) -> list[SignalRecord]:
+        query = select(SignalRecord).order_by(SignalRecord.id.desc()).limit(count)
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
 
     async def _rows(self) -> Rows:
         async with self._sessions() as session:

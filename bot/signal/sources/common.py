@@ -3,7 +3,6 @@ small helpers (pydantic error translation, service slugs, keys that fit the sign
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import PayloadError
+from bot.signal.values import KEY_LIMIT, bounded
 
 __all__ = [
     "KEY_LIMIT",
@@ -26,9 +26,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-# The signals table stores service, fingerprint and delivery id in 200 characters.
-KEY_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +92,3 @@ def service_slug(name: str) -> str:
     hyphen (``"API Service"`` -> ``api-service``); ``unknown`` when nothing is left."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return bounded(slug) if slug else "unknown"
-
-
-def bounded(key: str, limit: int = KEY_LIMIT) -> str:
-    """``key`` when it fits in ``limit`` characters; else its start and a hash of the whole, so
-    two long keys stay distinct and the same long key always shortens the same way."""
-    if len(key) <= limit:
-        return key
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return f"{key[: limit - len(digest) - 1]}~{digest}"
