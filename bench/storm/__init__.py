@@ -1,0 +1,1 @@
+"""Alert storm through the whole pipeline into the emulator with Slack's real limits."""
