@@ -11,14 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit.models import GENESIS_HASH, AuditHeadRecord, AuditRecord
 from bot.clock import Clock, utc
 from bot.errors import AuditChainError
 
-__all__ = ["AuditEntry", "append", "entries", "entry_hash", "verify"]
+__all__ = [
+    "AuditEntry",
+    "NewEntry",
+    "append",
+    "append_many",
+    "entries",
+    "entry_hash",
+    "lock",
+    "verify",
+]
 
 HEAD_ID = 1
 
@@ -64,6 +73,16 @@ def entry_hash(
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """One row to append: what happened, who did it, and to which incident."""
+
+    actor: str
+    event: str
+    incident_id: int | None = None
+    details: Mapping[str, Any] | None = None
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -73,11 +92,33 @@ async def append(
     incident_id: int | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add one row to the chain inside the caller's transaction.
+    """Add one row to the chain inside the caller's transaction (see :func:`append_many`)."""
+    (entry,) = await append_many(
+        session, [NewEntry(actor, event, incident_id, details)], clock=clock
+    )
+    return entry
+
+
+async def lock(session: AsyncSession) -> None:
+    """Take the chain's lock now, in the caller's transaction. Writers that will append take it
+    first, before their other writes, so two replicas never hold row locks the other waits on
+    (a deadlock); they queue here instead."""
+    await session.execute(
+        select(AuditHeadRecord.id).where(AuditHeadRecord.id == HEAD_ID).with_for_update()
+    )
+
+
+async def append_many(
+    session: AsyncSession, rows: Sequence[NewEntry], *, clock: Clock
+) -> list[AuditEntry]:
+    """Add ``rows`` to the chain, in order, inside the caller's transaction.
 
     The head row is locked (``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already holds the write
-    lock), so concurrent appenders on several replicas queue instead of forking the chain.
+    lock), so concurrent appenders on several replicas queue instead of forking the chain. Many
+    rows take one lock and one flush, which is what lets a burst of alerts commit together.
     """
+    if not rows:
+        return []
     head = (
         await session.execute(
             select(AuditHeadRecord).where(AuditHeadRecord.id == HEAD_ID).with_for_update()
@@ -85,33 +126,44 @@ async def append(
     ).scalar_one()
     # Both databases keep microseconds, so the hash of ``at`` survives the round trip.
     at = utc(clock.now())
-    text = _canonical(dict(details or {}))
-    seq = head.seq + 1
-    digest = entry_hash(
-        seq=seq,
-        at=at,
-        actor=actor,
-        event=event,
-        incident_id=incident_id,
-        details=text,
-        prev_hash=head.hash,
-    )
-    session.add(
-        AuditRecord(
+    seq, prev_hash = head.seq, head.hash
+    appended: list[AuditEntry] = []
+    records: list[dict[str, Any]] = []
+    for row in rows:
+        text = _canonical(dict(row.details or {}))
+        seq += 1
+        digest = entry_hash(
             seq=seq,
             at=at,
-            actor=actor,
-            event=event,
-            incident_id=incident_id,
+            actor=row.actor,
+            event=row.event,
+            incident_id=row.incident_id,
             details=text,
-            prev_hash=head.hash,
-            hash=digest,
+            prev_hash=prev_hash,
         )
-    )
+        records.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": row.actor,
+                "event": row.event,
+                "incident_id": row.incident_id,
+                "details": text,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        appended.append(
+            AuditEntry(
+                seq, at, row.actor, row.event, row.incident_id, json.loads(text), prev_hash, digest
+            )
+        )
+        prev_hash = digest
+    await session.execute(insert(AuditRecord), records)
     head.seq = seq
-    head.hash = digest
+    head.hash = prev_hash
     await session.flush()
-    return AuditEntry(seq, at, actor, event, incident_id, json.loads(text), head.hash, digest)
+    return appended
 
 
 def _entry(record: AuditRecord) -> AuditEntry:

@@ -1,19 +1,37 @@
-"""Accepting alerts: one delivery's signals are stored (with their audit rows) in one
-transaction, committed before the source hears back, so an accepted alert is never lost."""
+"""Accepting alerts: each delivery's signals are stored (with their audit rows) in a transaction
+committed before the source hears back, so an accepted alert is never lost.
+
+:func:`accept_signals` stores one delivery and tolerates another replica storing the same
+delivery at the same moment. :func:`accept_many` stores a burst of deliveries in one transaction
+(one duplicate check, one insert, one audit append), which is how :class:`SignalIntake` group-
+commits concurrent webhooks.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.audit import service as audit
 from bot.clock import Clock
 from bot.signal import service
 from bot.signal.values import Signal
 
-__all__ = ["DEDUP_WINDOW", "AcceptOutcome", "accept_signals"]
+__all__ = [
+    "DEDUP_WINDOW",
+    "AcceptOutcome",
+    "Incoming",
+    "SignalIntake",
+    "accept_many",
+    "accept_signals",
+]
+
+log = logging.getLogger(__name__)
 
 DEDUP_WINDOW = timedelta(minutes=30)
 
@@ -22,6 +40,20 @@ DEDUP_WINDOW = timedelta(minutes=30)
 class AcceptOutcome:
     stored: tuple[int, ...]  # ids of the signals stored now
     duplicates: int  # signals of this delivery stored by an earlier delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One delivery's signals and the SHA-256 of its raw body (None for a replay)."""
+
+    signals: Sequence[Signal]
+    body_digest: str | None = None
+
+    @property
+    def body_key(self) -> tuple[str, str] | None:
+        if not self.body_digest or not self.signals:
+            return None
+        return (self.signals[0].source.value, self.body_digest)
 
 
 async def accept_signals(
@@ -34,18 +66,14 @@ async def accept_signals(
 ) -> AcceptOutcome:
     """Store one delivery's signals. A delivery whose exact body (``body_digest``) came from
     the same source within ``dedup_window`` is a retry: every signal counts as a duplicate."""
+    incoming = Incoming(signals, body_digest)
     stored: list[int] = []
     duplicates = 0
     async with sessions() as session, session.begin():
-        if body_digest and signals:
-            retried = await service.seen_body(
-                session,
-                source=signals[0].source.value,
-                body_digest=body_digest,
-                since=clock.now() - dedup_window,
-            )
-            if retried:
-                return AcceptOutcome((), len(signals))
+        await audit.lock(session)  # writers queue here, before any row lock
+        body = incoming.body_key
+        if body and await service.seen_bodies(session, [body], since=clock.now() - dedup_window):
+            return AcceptOutcome((), len(signals))
         for signal in signals:
             record = await service.store(session, signal, clock=clock, body_digest=body_digest)
             if record is None:
@@ -53,3 +81,137 @@ async def accept_signals(
             else:
                 stored.append(record.id)
     return AcceptOutcome(tuple(stored), duplicates)
+
+
+async def accept_many(
+    batch: Sequence[Incoming],
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    dedup_window: timedelta = DEDUP_WINDOW,
+) -> list[AcceptOutcome]:
+    """Store several deliveries in one transaction, with the same outcomes as accepting them one
+    after another in order. Raises IntegrityError, storing nothing, when another replica stored
+    one of the deliveries between the check and the insert; :func:`accept_signals` is the path
+    for that case."""
+    duplicates = [0] * len(batch)
+    plan: list[tuple[int, Signal, str | None]] = []
+    async with sessions() as session, session.begin():
+        # Replicas queue on the chain's lock before checking, so their checks never race.
+        await audit.lock(session)
+        retried = await service.seen_bodies(
+            session,
+            [key for item in batch if (key := item.body_key)],
+            since=clock.now() - dedup_window,
+        )
+        stored_before = await service.stored_deliveries(
+            session,
+            [
+                (signal.source.value, signal.delivery_id)
+                for item in batch
+                for signal in item.signals
+            ],
+        )
+        for index, item in enumerate(batch):
+            body = item.body_key
+            if body in retried:
+                duplicates[index] = len(item.signals)
+                continue
+            planned = len(plan)
+            for signal in item.signals:
+                delivery = (signal.source.value, signal.delivery_id)
+                if delivery in stored_before:
+                    duplicates[index] += 1
+                    continue
+                stored_before.add(delivery)
+                plan.append((index, signal, item.body_digest))
+            if body is not None and len(plan) > planned:
+                retried.add(body)  # the same body later in this burst is a retry
+        signal_ids = await service.store_many(
+            session, [(signal, digest) for _, signal, digest in plan], clock=clock
+        )
+    stored: list[list[int]] = [[] for _ in batch]
+    for (index, _, _), signal_id in zip(plan, signal_ids, strict=True):
+        stored[index].append(signal_id)
+    return [AcceptOutcome(tuple(ids), count) for ids, count in zip(stored, duplicates, strict=True)]
+
+
+@dataclass(slots=True)
+class _Waiting:
+    incoming: Incoming
+    answer: asyncio.Future[AcceptOutcome] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class SignalIntake:
+    """Group commit for webhooks: deliveries that arrive while a transaction is being written
+    wait and are written together in the next one, so a burst costs a few transactions instead
+    of one each, and a lone alert is written at once (nothing waits on a timer).
+
+    Every caller still hears back only after its own delivery is committed. A burst that fails
+    as a whole (another replica stored one of its deliveries meanwhile, or the database hiccups)
+    is written again one delivery per transaction, so one bad delivery fails alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        dedup_window: timedelta = DEDUP_WINDOW,
+        max_batch: int = 200,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._dedup_window = dedup_window
+        self._max_batch = max_batch
+        self._waiting: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def accept(
+        self, signals: Sequence[Signal], *, body_digest: str | None = None
+    ) -> AcceptOutcome:
+        waiting = _Waiting(Incoming(signals, body_digest))
+        self._waiting.append(waiting)
+        if self._writer is None or self._writer.done():
+            # A task of its own: a caller that goes away does not stop the others' commit.
+            self._writer = asyncio.create_task(self._write_all(), name="signal-intake")
+        return await asyncio.shield(waiting.answer)
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
+            await self._write(batch)
+
+    async def _write(self, batch: list[_Waiting]) -> None:
+        try:
+            outcomes = await accept_many(
+                [waiting.incoming for waiting in batch],
+                sessions=self._sessions,
+                clock=self._clock,
+                dedup_window=self._dedup_window,
+            )
+        except Exception:  # noqa: BLE001 - every delivery is retried alone, and answered
+            if len(batch) > 1:
+                log.warning("group commit of %d deliveries failed; one at a time", len(batch))
+            for waiting in batch:
+                await self._write_one(waiting)
+            return
+        for waiting, outcome in zip(batch, outcomes, strict=True):
+            waiting.answer.set_result(outcome)
+
+    async def _write_one(self, waiting: _Waiting) -> None:
+        try:
+            outcome = await accept_signals(
+                waiting.incoming.signals,
+                sessions=self._sessions,
+                clock=self._clock,
+                body_digest=waiting.incoming.body_digest,
+                dedup_window=self._dedup_window,
+            )
+        except Exception as exc:  # noqa: BLE001 - raised to the caller, whose request fails
+            waiting.answer.set_exception(exc)
+        else:
+            waiting.answer.set_result(outcome)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +23,47 @@ __all__ = [
     "conditions_of",
     "from_record",
     "next_unprocessed",
-    "seen_body",
+    "seen_bodies",
     "signals_of",
     "store",
+    "store_many",
+    "stored_deliveries",
 ]
+
+
+def _row(signal: Signal, *, clock: Clock, body_digest: str | None) -> dict[str, Any]:
+    return {
+        "source": signal.source.value,
+        "delivery_id": signal.delivery_id,
+        "service": signal.service,
+        "severity": signal.severity.value,
+        "status": signal.status.value,
+        "started_at": signal.started_at,
+        "title": signal.title,
+        "fingerprint": signal.fingerprint,
+        "description": signal.description,
+        "links": [{"title": link.title, "url": link.url} for link in signal.links],
+        "labels": dict(signal.labels),
+        "owner": signal.owner,
+        "received_at": clock.now(),
+        "body_digest": body_digest,
+    }
+
+
+def _accepted(signal: Signal, signal_id: int) -> audit.NewEntry:
+    return audit.NewEntry(
+        actor=f"source:{signal.source.value}",
+        event="signal.accepted",
+        details={
+            "signal_id": signal_id,
+            "delivery_id": signal.delivery_id,
+            "service": signal.service,
+            "severity": signal.severity.value,
+            "status": signal.status.value,
+            "fingerprint": signal.fingerprint,
+            "title": signal.title,
+        },
+    )
 
 
 async def store(
@@ -36,53 +74,68 @@ async def store(
     A savepoint contains the insert, so a concurrent replica storing the same delivery (the
     unique constraint fires) leaves the caller's transaction usable.
     """
-    seen = await session.scalar(
-        select(
-            exists().where(
-                SignalRecord.source == signal.source.value,
-                SignalRecord.delivery_id == signal.delivery_id,
-            )
-        )
-    )
-    if seen:
+    if await stored_deliveries(session, [(signal.source.value, signal.delivery_id)]):
         return None
-    record = SignalRecord(
-        source=signal.source.value,
-        delivery_id=signal.delivery_id,
-        service=signal.service,
-        severity=signal.severity.value,
-        status=signal.status.value,
-        started_at=signal.started_at,
-        title=signal.title,
-        fingerprint=signal.fingerprint,
-        description=signal.description,
-        links=[{"title": link.title, "url": link.url} for link in signal.links],
-        labels=dict(signal.labels),
-        owner=signal.owner,
-        received_at=clock.now(),
-        body_digest=body_digest,
-    )
+    record = SignalRecord(**_row(signal, clock=clock, body_digest=body_digest))
     try:
         async with session.begin_nested():
             session.add(record)
     except IntegrityError:
         return None
-    await audit.append(
-        session,
-        clock=clock,
-        actor=f"source:{signal.source.value}",
-        event="signal.accepted",
-        details={
-            "signal_id": record.id,
-            "delivery_id": signal.delivery_id,
-            "service": signal.service,
-            "severity": signal.severity.value,
-            "status": signal.status.value,
-            "fingerprint": signal.fingerprint,
-            "title": signal.title,
-        },
-    )
+    await audit.append_many(session, [_accepted(signal, record.id)], clock=clock)
     return record
+
+
+async def store_many(
+    session: AsyncSession, signals: Sequence[tuple[Signal, str | None]], *, clock: Clock
+) -> list[int]:
+    """Store signals known to be new (with their body digests) and their audit rows, and return
+    their ids in order: one insert and one audit append for all. A delivery stored meanwhile by
+    another replica raises IntegrityError and the caller's transaction is lost; :func:`store`
+    is the careful path."""
+    if not signals:
+        return []
+    rows = [_row(signal, clock=clock, body_digest=digest) for signal, digest in signals]
+    inserted = await session.execute(
+        insert(SignalRecord).returning(SignalRecord.id, sort_by_parameter_order=True), rows
+    )
+    ids = list(inserted.scalars())
+    entries = [
+        _accepted(signal, signal_id) for (signal, _), signal_id in zip(signals, ids, strict=True)
+    ]
+    await audit.append_many(session, entries, clock=clock)
+    return ids
+
+
+async def stored_deliveries(
+    session: AsyncSession, deliveries: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which of these ``(source, delivery_id)`` pairs are stored already."""
+    keys = list(set(deliveries))
+    if not keys:
+        return set()
+    pair = tuple_(SignalRecord.source, SignalRecord.delivery_id)
+    rows = await session.execute(
+        select(SignalRecord.source, SignalRecord.delivery_id).where(pair.in_(keys))
+    )
+    return {(source, delivery_id) for source, delivery_id in rows}
+
+
+async def seen_bodies(
+    session: AsyncSession, bodies: Iterable[tuple[str, str]], *, since: datetime
+) -> set[tuple[str, str]]:
+    """Which of these ``(source, body_digest)`` pairs were stored since ``since``: a delivery
+    with the same exact body from the same source is a retry."""
+    keys = list(set(bodies))
+    if not keys:
+        return set()
+    pair = tuple_(SignalRecord.source, SignalRecord.body_digest)
+    rows = await session.execute(
+        select(SignalRecord.source, SignalRecord.body_digest)
+        .where(pair.in_(keys), SignalRecord.received_at >= since)
+        .distinct()
+    )
+    return {(source, digest) for source, digest in rows if digest is not None}
 
 
 def from_record(record: SignalRecord) -> Signal:
@@ -147,23 +200,6 @@ async def conditions_of(session: AsyncSession, incident_id: int) -> tuple[set[st
     )
     rows = (await session.execute(query)).all()
     return {row[0] for row in rows}, {row[1] for row in rows}
-
-
-async def seen_body(
-    session: AsyncSession, *, source: str, body_digest: str, since: datetime
-) -> bool:
-    """Whether a delivery with this exact body from this source was stored since ``since``."""
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(
-                    SignalRecord.source == source,
-                    SignalRecord.body_digest == body_digest,
-                    SignalRecord.received_at >= since,
-                )
-            )
-        )
-    )
 
 
 async def signals_of(session: AsyncSession, incident_id: int) -> Sequence[SignalRecord]:

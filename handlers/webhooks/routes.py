@@ -29,7 +29,7 @@ from bot.errors import (
     PayloadTooLargeError,
     WebhookError,
 )
-from bot.signal.flows import DEDUP_WINDOW, accept_signals
+from bot.signal.flows import DEDUP_WINDOW, SignalIntake
 from bot.signal.sources import SourceOptions, normalize
 from bot.signal.values import AlertSource
 from handlers.webhooks.auth import (
@@ -93,7 +93,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 
 def _receiver(
-    source: AlertSource, authenticate: Authenticator, deps: WebhookDeps
+    source: AlertSource, authenticate: Authenticator, deps: WebhookDeps, intake: SignalIntake
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def receive(request: web.Request) -> web.StreamResponse:
         try:
@@ -124,13 +124,7 @@ def _receiver(
                 {"ok": True, "accepted": 0, "duplicates": 0, "signal_ids": [], "ignored": True},
                 status=200,
             )
-        outcome = await accept_signals(
-            signals,
-            sessions=deps.sessions,
-            clock=deps.clock,
-            body_digest=digest,
-            dedup_window=deps.dedup_window,
-        )
+        outcome = await intake.accept(signals, body_digest=digest)
         if outcome.stored:
             deps.on_accepted()
         return web.json_response(
@@ -147,8 +141,11 @@ def _receiver(
 
 
 def add_webhook_routes(app: web.Application, deps: WebhookDeps) -> None:
+    # One intake for every source: concurrent deliveries commit together (group commit).
+    intake = SignalIntake(sessions=deps.sessions, clock=deps.clock, dedup_window=deps.dedup_window)
     for source, authenticate in AUTHENTICATORS.items():
-        app.router.add_post(f"/webhooks/{source.value}", _receiver(source, authenticate, deps))
+        receive = _receiver(source, authenticate, deps, intake)
+        app.router.add_post(f"/webhooks/{source.value}", receive)
 
     async def healthz(_request: web.Request) -> web.Response:
         async with deps.sessions() as session:
