@@ -9,9 +9,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit.models import GENESIS_HASH, AuditHeadRecord, AuditRecord
@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 HEAD_ID = 1
+_HEAD = cast(Table, AuditHeadRecord.__table__)
+_LOG = cast(Table, AuditRecord.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +104,19 @@ async def append(
 async def lock(session: AsyncSession) -> None:
     """Take the chain's lock now, in the caller's transaction. Writers that will append take it
     first, before their other writes, so two replicas never hold row locks the other waits on
-    (a deadlock); they queue here instead."""
-    await session.execute(
-        select(AuditHeadRecord.id).where(AuditHeadRecord.id == HEAD_ID).with_for_update()
-    )
+    (a deadlock); they queue here instead. On SQLite the transaction's ``BEGIN IMMEDIATE``
+    holds the database's one write lock already."""
+    if (await session.connection()).dialect.name != "sqlite":
+        await _head(session)
+
+
+async def _head(session: AsyncSession) -> tuple[int, str]:
+    """The chain's head (sequence number and hash), locked. Core, not the ORM: this runs once
+    per accepted burst of alerts, and the ORM's bookkeeping was most of its cost."""
+    connection = await session.connection()
+    query = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+    seq, digest = (await connection.execute(query)).one()
+    return int(seq), str(digest)
 
 
 async def append_many(
@@ -119,14 +130,9 @@ async def append_many(
     """
     if not rows:
         return []
-    head = (
-        await session.execute(
-            select(AuditHeadRecord).where(AuditHeadRecord.id == HEAD_ID).with_for_update()
-        )
-    ).scalar_one()
+    seq, prev_hash = await _head(session)
     # Both databases keep microseconds, so the hash of ``at`` survives the round trip.
     at = utc(clock.now())
-    seq, prev_hash = head.seq, head.hash
     appended: list[AuditEntry] = []
     records: list[dict[str, Any]] = []
     for row in rows:
@@ -159,10 +165,11 @@ async def append_many(
             )
         )
         prev_hash = digest
-    await session.execute(insert(AuditRecord), records)
-    head.seq = seq
-    head.hash = prev_hash
-    await session.flush()
+    connection = await session.connection()
+    await connection.execute(insert(_LOG), records)
+    await connection.execute(
+        update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
+    )
     return appended
 
 
