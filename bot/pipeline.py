@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
@@ -25,9 +26,47 @@ from bot.incident import service as incidents
 from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
 from bot.signal.values import Severity
 
-__all__ = ["PipelineWorker"]
+__all__ = ["OpeningBudget", "PipelineWorker"]
 
 log = logging.getLogger(__name__)
+
+
+class OpeningBudget:
+    """Slack's limit on opening channels, kept on our side so that urgent incidents find room.
+
+    ``conversations.create`` allows a burst, then a steady rate (Tier 2: 20 a minute). Left to
+    themselves, the openers of a storm of sev4s spend all of it and a sev1 that arrives next
+    waits out Slack's 429s. Here a non-urgent opening may only take a token while more than
+    ``reserve`` are left; an urgent one always may (going below zero delays the others).
+    """
+
+    def __init__(
+        self,
+        *,
+        per_minute: float = 20.0,
+        burst: float = 20.0,
+        reserve: float = 4.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rate = per_minute / 60.0
+        self._burst = burst
+        self._reserve = reserve
+        self._monotonic = monotonic
+        self._tokens = burst
+        self._at = monotonic()
+
+    def _refill(self) -> None:
+        now = self._monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+
+    def take(self, *, urgent: bool) -> bool:
+        """Spend one opening if this one may; False means wait and try again."""
+        self._refill()
+        if urgent or self._tokens - 1 >= self._reserve:
+            self._tokens -= 1
+            return True
+        return False
 
 
 class PipelineWorker:
@@ -40,6 +79,7 @@ class PipelineWorker:
         clock: Clock,
         poll_interval: float = 1.0,
         slots: int = 4,
+        opening_budget: OpeningBudget | None = None,
     ) -> None:
         self._sessions = sessions
         self._chat = chat
@@ -47,6 +87,7 @@ class PipelineWorker:
         self._clock = clock
         self._poll_interval = poll_interval
         self._slots = max(3, slots)
+        self._opening_budget = opening_budget or OpeningBudget()
         self._accepted = asyncio.Event()
         self._due = asyncio.Event()
         self._in_flight: set[int] = set()
@@ -85,6 +126,10 @@ class PipelineWorker:
             if not due:
                 return handled
             incident_id = due[0].id
+            urgent = Severity(due[0].severity).rank <= Severity.SEV2.rank
+            needs_channel = due[0].channel_id is None
+            if opening and needs_channel and not self._opening_budget.take(urgent=urgent):
+                return handled  # Slack's room for channels is kept for sev1-2; next pass
             self._in_flight.add(incident_id)
             try:
                 await publish_incident(
