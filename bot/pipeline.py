@@ -35,9 +35,10 @@ class OpeningBudget:
     """Slack's limit on opening channels, kept on our side so that urgent incidents find room.
 
     ``conversations.create`` allows a burst, then a steady rate (Tier 2: 20 a minute). Left to
-    themselves, the openers of a storm of sev4s spend all of it and a sev1 that arrives next
-    waits out Slack's 429s. Here a non-urgent opening may only take a token while more than
-    ``reserve`` are left; an urgent one always may (going below zero delays the others).
+    themselves, the openers of a storm spend all of it and a sev1 that arrives next waits out
+    Slack's 429s behind them. Here each severity keeps a floor under the tokens for the ones
+    above it: sev3-5 open only while more than ``reserve`` are left, sev2 while more than
+    ``sev1_reserve`` are, and a sev1 always opens (going below zero delays the others).
     """
 
     def __init__(
@@ -46,11 +47,13 @@ class OpeningBudget:
         per_minute: float = 20.0,
         burst: float = 20.0,
         reserve: float = 4.0,
+        sev1_reserve: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rate = per_minute / 60.0
         self._burst = burst
         self._reserve = reserve
+        self._sev1_reserve = min(sev1_reserve, reserve)
         self._monotonic = monotonic
         self._tokens = burst
         self._at = monotonic()
@@ -60,10 +63,18 @@ class OpeningBudget:
         self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
         self._at = now
 
-    def take(self, *, urgent: bool) -> bool:
-        """Spend one opening if this one may; False means wait and try again."""
+    def _floor(self, severity: Severity) -> float | None:
+        if severity.rank <= Severity.SEV1.rank:
+            return None
+        if severity.rank <= Severity.SEV2.rank:
+            return self._sev1_reserve
+        return self._reserve
+
+    def take(self, severity: Severity) -> bool:
+        """Spend one opening if this severity may; False means wait and try again."""
         self._refill()
-        if urgent or self._tokens - 1 >= self._reserve:
+        floor = self._floor(severity)
+        if floor is None or self._tokens - 1 >= floor:
             self._tokens -= 1
             return True
         return False
@@ -126,10 +137,13 @@ class PipelineWorker:
             if not due:
                 return handled
             incident_id = due[0].id
-            urgent = Severity(due[0].severity).rank <= Severity.SEV2.rank
             needs_channel = due[0].channel_id is None
-            if opening and needs_channel and not self._opening_budget.take(urgent=urgent):
-                return handled  # Slack's room for channels is kept for sev1-2; next pass
+            if (
+                opening
+                and needs_channel
+                and not self._opening_budget.take(Severity(due[0].severity))
+            ):
+                return handled  # Slack's room for channels is kept for the more severe; next pass
             self._in_flight.add(incident_id)
             try:
                 await publish_incident(
