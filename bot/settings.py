@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     # GitHub workflow names whose failed runs count as failed deploys (GITHUB_DEPLOY_WORKFLOWS,
     # a JSON list); compared case-insensitively.
     github_deploy_workflows: list[str] = ["deploy"]
+    # GitHub as the deploy evidence source (deployments, pull requests, changed files); without a
+    # token, deploys come from the replay scenarios. The API URL is GitHub Enterprise's
+    # (https://ghe.example.com/api/v3) or a local fake in tests.
+    github_token: SecretStr | None = None
+    github_api_url: str = Field(default="https://api.github.com", pattern=r"^https?://[^\s/]+")
+    github_environment: str = Field(default="production", min_length=1)
 
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     replay_scenarios: list[Path] = Field(default_factory=list)
