@@ -98,6 +98,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
+    @field_validator("github_token")
+    @classmethod
+    def _empty_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # GITHUB_TOKEN= in a .env file means "no GitHub", not a token GitHub will refuse.
+        return value if value is not None and value.get_secret_value().strip() else None
+
     @field_validator("database_url")
     @classmethod
     def _database_driver(cls, value: str) -> str:

@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
+from bot.app import github_evidence
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import CodeChange, Deploy, SourceFailure
+from bot.settings import load_settings
 from integrations.github import GitHubConnection, GitHubEvidence
 from tests.fakes.github import FakeCommit, FakeDeployment, FakeGitHub, FakePull
 
@@ -298,3 +300,24 @@ async def test_changes_fold_each_merged_pull_request_into_its_commit(fake: FakeG
     ]
     commit_listing = next(seen for seen in fake.requests if seen.path.endswith("/commits"))
     assert commit_listing.query["since"] == "2026-03-04T11:06:00Z"
+
+
+async def test_the_composition_root_builds_github_from_the_settings(
+    fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deploy_history(fake)
+    for name in ("GITHUB_TOKEN", "GITHUB_API_URL", "GITHUB_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    assert github_evidence(load_settings(_env_file=None), CATALOG) is None
+
+    settings = load_settings(
+        _env_file=None,
+        github_token=TOKEN,
+        github_api_url=fake.api_url,
+        github_environment="staging",
+        evidence_deadline_seconds=5,
+    )
+    source = github_evidence(settings, CATALOG)
+
+    assert source is not None
+    assert [d.sha for d in await source.deploys(WINDOW)] == [SHA[5]]
