@@ -1,10 +1,11 @@
 """PyGithub, set up to fit inside an evidence deadline, and its errors in our words.
 
 PyGithub is synchronous and, left at its defaults, patient: a 15 s socket timeout, a
-``GithubRetry`` of 10 attempts that sleeps until a rate limit resets (up to an hour) or backs off
+``GithubRetry`` of 10 retries that sleeps until a rate limit resets (up to an hour) or backs off
 on every 5xx, and a 0.25 s pause between any two requests. Inside a packet that must be ready in
-a few seconds all of that is wrong: one attempt per request, a socket timeout no longer than the
-deadline, no pauses. A failure then surfaces at once, and the caller shows it as "unavailable".
+a few seconds all of that is wrong: one attempt per request, a socket timeout of the deadline
+(whole seconds, rounded up), no pauses. A failure then surfaces at once, and the caller shows
+it as "unavailable".
 
 One :class:`github.Github` must not be shared between threads (its connection object keeps the
 request being prepared in attributes), so :class:`GitHubConnection` hands each worker thread a
@@ -86,6 +87,9 @@ def _http_reason(exc: GithubException, *, repo: str) -> str:
         return f"GitHub API rate limit exhausted{_reset_time(headers.get('x-ratelimit-reset'))}"
     if status in (403, 429) and "retry-after" in headers:
         return f"GitHub secondary rate limit: retry after {headers['retry-after']}s"
+    if status == 429 or (status == 403 and _is_secondary_limit(message)):
+        # GitHub's own advice without retry-after: wait at least a minute.
+        return f"GitHub secondary rate limit ({status}): retry in a minute or more"
     if status == 403:
         return f"GitHub denied access to {repo} (403{_detail(message)})"
     if status == 404:
@@ -93,6 +97,11 @@ def _http_reason(exc: GithubException, *, repo: str) -> str:
     if status >= 500:
         return f"GitHub server error ({status}{_detail(message)})"
     return f"GitHub answered {status}{_detail(message)}"
+
+
+def _is_secondary_limit(message: object) -> bool:
+    text = str(message or "").lower()
+    return "secondary rate limit" in text or text.endswith("please retry your request again later.")
 
 
 def _reset_time(reset: object) -> str:

@@ -131,11 +131,13 @@ class FakeGitHub:
         """Answer requests whose path matches ``path_pattern`` with GitHub's error shape."""
         self._faults.append(_Fault(re.compile(path_pattern), status, headers or {}, message))
 
-    def rate_limited(self, path_pattern: str = ".*", *, reset: int = 1772633160) -> None:
-        """The primary rate limit, as GitHub answers it: 403, remaining 0, reset epoch."""
+    def rate_limited(
+        self, path_pattern: str = ".*", *, reset: int = 1772633160, status: int = 403
+    ) -> None:
+        """The primary rate limit, as GitHub answers it: 403 or 429, remaining 0, reset epoch."""
         self.fail(
             path_pattern,
-            status=403,
+            status=status,
             message="API rate limit exceeded for user ID 1.",
             headers={
                 "x-ratelimit-limit": "5000",
@@ -144,6 +146,25 @@ class FakeGitHub:
                 "x-ratelimit-reset": str(reset),
                 "x-ratelimit-resource": "core",
             },
+        )
+
+    def secondary_rate_limited(
+        self, path_pattern: str = ".*", *, status: int = 403, retry_after: int | None = None
+    ) -> None:
+        """The secondary (abuse) rate limit: 403 or 429, with ``retry-after`` when GitHub
+        names a wait, while the primary budget still has requests left."""
+        headers = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4990"}
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        self.fail(
+            path_pattern,
+            status=status,
+            message=(
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you"
+                " try again. If you reach out to GitHub Support for help, please include the"
+                " request ID ABCD:1234."
+            ),
+            headers=headers,
         )
 
     def server_error(self, path_pattern: str = ".*", *, status: int = 502) -> None:

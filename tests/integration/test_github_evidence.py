@@ -2,7 +2,8 @@
 
 Deploys come from deployments and their statuses, each with its pull request and the files
 changed since the deploy before it; any failure (bad token, rate limit, server error, a hang)
-is a missing source with a clear reason and never holds the packet.
+is a missing source with a clear reason and never holds the packet. PyGithub's own retries and
+pauses are off, so a failure or a hang costs one request, never a wait until a rate limit resets.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
+from bot.analysis.triage import assess
 from bot.app import github_evidence
 from bot.catalog import Catalog, ServiceEntry
+from bot.errors import SourceUnavailableError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import CodeChange, Deploy, SourceFailure
+from bot.packet.build import build_packet
+from bot.packet.render import render_plain
+from bot.packet.values import Packet
+from bot.policy import DEFAULT_POLICY
 from bot.settings import load_settings
+from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 from integrations.github import GitHubConnection, GitHubEvidence
 from tests.fakes.github import FakeCommit, FakeDeployment, FakeGitHub, FakePull
 
@@ -195,16 +203,70 @@ async def test_a_wrong_token_is_a_missing_source_with_a_clear_reason(fake: FakeG
     assert failure.reason == "GitHub refused the token (401 Bad credentials): check GITHUB_TOKEN"
 
 
+@pytest.mark.parametrize("status", [403, 429])
 async def test_an_exhausted_rate_limit_names_the_reset_and_is_not_waited_out(
-    fake: FakeGitHub,
+    fake: FakeGitHub, status: int
 ) -> None:
     _deploy_history(fake)
-    fake.rate_limited(reset=int(datetime(2026, 3, 4, 14, 46, tzinfo=UTC).timestamp()))
+    reset = int(datetime(2026, 3, 4, 14, 46, tzinfo=UTC).timestamp())
+    fake.rate_limited(reset=reset, status=status)
 
     failure = await _failure(_source(fake))
 
     assert failure.reason == "GitHub API rate limit exhausted until 14:46 UTC"
     assert len(fake.requests) == 1  # no retry sleeping until the reset
+
+
+@pytest.mark.parametrize("status", [403, 429])
+async def test_a_secondary_rate_limit_names_githubs_wait_and_is_not_waited_out(
+    fake: FakeGitHub, status: int
+) -> None:
+    _deploy_history(fake)
+    fake.secondary_rate_limited(status=status, retry_after=60)
+
+    failure = await _failure(_source(fake))
+
+    assert failure.reason == "GitHub secondary rate limit: retry after 60s"
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("status", [403, 429])
+async def test_a_secondary_rate_limit_without_a_wait_says_a_minute(
+    fake: FakeGitHub, status: int
+) -> None:
+    _deploy_history(fake)
+    fake.secondary_rate_limited(status=status)
+
+    failure = await _failure(_source(fake))
+
+    assert failure.reason == f"GitHub secondary rate limit ({status}): retry in a minute or more"
+    assert len(fake.requests) == 1
+
+
+async def test_a_token_without_access_to_the_repository_names_it(fake: FakeGitHub) -> None:
+    _deploy_history(fake)
+    fake.fail(
+        r"/deployments$", status=403, message="Resource not accessible by personal access token"
+    )
+
+    failure = await _failure(_source(fake))
+
+    assert failure.reason == (
+        f"GitHub denied access to {REPO} (403: Resource not accessible by personal access token)"
+    )
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_server_error_on_the_first_request_is_asked_once(
+    fake: FakeGitHub, status: int
+) -> None:
+    _deploy_history(fake)
+    fake.server_error(r"/deployments$", status=status)
+
+    failure = await _failure(_source(fake))
+
+    assert failure.reason == f"GitHub server error ({status}: Server Error)"
+    assert fake.paths() == [f"/repos/{REPO}/deployments"]
 
 
 async def test_a_server_error_is_a_missing_source_without_retries(fake: FakeGitHub) -> None:
@@ -255,6 +317,32 @@ async def test_a_hanging_github_misses_the_deadline_and_its_thread_gives_up(
     assert len(fake.requests) == seen
 
 
+async def test_a_hang_on_the_first_request_is_neither_waited_out_nor_retried(
+    fake: FakeGitHub,
+) -> None:
+    _deploy_history(fake)
+    fake.hang(r"/deployments$")
+
+    failure = await _failure(_source(fake, deadline=0.5), deadline=0.5)
+
+    assert failure.reason == "no answer within 0.5s"
+    # PyGithub's own retry is off: once the socket timeout ends the hung request, the worker
+    # thread finishes without asking again (the default GithubRetry would ask 10 more times).
+    await asyncio.wait_for(fake.abandoned.wait(), timeout=30)
+    await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), timeout=30)
+    assert fake.paths() == [f"/repos/{REPO}/deployments"]
+
+
+async def test_a_hang_while_comparing_files_misses_the_deadline(fake: FakeGitHub) -> None:
+    _deploy_history(fake)
+    fake.hang(r"/compare/")
+
+    failure = await _failure(_source(fake, deadline=0.5), deadline=0.5)
+
+    assert failure.reason == "no answer within 0.5s"
+    await asyncio.wait_for(fake.abandoned.wait(), timeout=30)
+
+
 async def test_the_token_is_never_logged_nor_in_a_reason(
     fake: FakeGitHub, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -300,6 +388,89 @@ async def test_changes_fold_each_merged_pull_request_into_its_commit(fake: FakeG
     ]
     commit_listing = next(seen for seen in fake.requests if seen.path.endswith("/commits"))
     assert commit_listing.query["since"] == "2026-03-04T11:06:00Z"
+
+
+async def test_changes_with_a_refused_token_raise_the_reason(fake: FakeGitHub) -> None:
+    with pytest.raises(SourceUnavailableError) as caught:
+        await _source(fake, token="ghp_wrong").changes(WINDOW)
+
+    assert caught.value.reason == (
+        "GitHub refused the token (401 Bad credentials): check GITHUB_TOKEN"
+    )
+
+
+async def test_changes_from_a_hanging_github_end_at_the_socket_timeout_unretried(
+    fake: FakeGitHub,
+) -> None:
+    fake.repo(REPO)
+    fake.hang(r"/pulls$")
+    source = GitHubEvidence(
+        connection=GitHubConnection(token=SecretStr(TOKEN), api_url=fake.api_url, timeout=0.5),
+        catalog=CATALOG,
+        deadline=30,  # a budget that outlasts the socket timeout, which is what ends the hang
+    )
+
+    with pytest.raises(SourceUnavailableError) as caught:
+        # The guard only stops a hang of the test itself.
+        await asyncio.wait_for(source.changes(WINDOW), timeout=60)
+
+    assert caught.value.reason == f"GitHub did not answer in time ({fake.api_url})"
+    assert [path for path in fake.paths() if path.endswith("/pulls")] == [f"/repos/{REPO}/pulls"]
+
+
+async def test_the_packets_suspect_deploy_links_its_pull_request_and_names_its_author(
+    fake: FakeGitHub,
+) -> None:
+    _deploy_history(fake)
+    alert = _alert(started_at=_ago(25))  # after deploy 2 (PR 102), before the failed hotfix
+
+    packet = await _packet(_source(fake), alert)
+
+    assert packet.links[0] == Link("Suspect deploy: PR 102", f"https://github.com/{REPO}/pull/102")
+    assert packet.actions[0].text == (f"Review PR 102: Parse webhook v2 (deploy {SHA[2]} by bob)")
+    assert packet.actions[1].text == f"Roll back {SERVICE} to {SHA[1]}"
+    assert packet.unavailable == ()
+
+
+async def test_a_hanging_github_does_not_hold_the_packet_and_is_named_in_it(
+    fake: FakeGitHub,
+) -> None:
+    _deploy_history(fake)
+    fake.hang(r"/deployments$")
+
+    packet = await _packet(_source(fake, deadline=0.5), _alert(started_at=_ago(25)), deadline=0.5)
+
+    assert "Evidence unavailable:\n- github: no answer within 0.5s" in render_plain(packet)
+    assert not any("Review" in action.text for action in packet.actions)
+    assert not any("No deploy" in line for line in packet.signals)  # silence proves nothing
+    await asyncio.wait_for(fake.abandoned.wait(), timeout=30)
+
+
+def _alert(*, started_at: datetime) -> Signal:
+    return Signal(
+        source=AlertSource.ALERTMANAGER,
+        service=SERVICE,
+        severity=Severity.SEV2,
+        status=SignalStatus.FIRING,
+        started_at=started_at,
+        title=f"{SERVICE} error rate above 5%",
+        fingerprint="alertmanager:github-test",
+        delivery_id="github-test:1",
+    )
+
+
+async def _packet(source: GitHubEvidence, alert: Signal, *, deadline: float = 5.0) -> Packet:
+    evidence = await gather_evidence(WINDOW, EvidenceSources(deploys=[source]), deadline=deadline)
+    return build_packet(
+        incident_id=1,
+        title=alert.title,
+        severity=alert.severity,
+        signals=[alert],
+        assessment=assess(SERVICE, [alert], evidence),
+        evidence=evidence,
+        catalog=CATALOG,
+        policy=DEFAULT_POLICY,
+    )
 
 
 async def test_the_composition_root_builds_github_from_the_settings(
