@@ -12,7 +12,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,12 +34,20 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 
-__all__ = ["SHIPPED_SCENARIOS", "Runtime", "replay_evidence", "serve", "start_runtime"]
+__all__ = [
+    "SHIPPED_SCENARIOS",
+    "Runtime",
+    "github_evidence",
+    "replay_evidence",
+    "serve",
+    "start_runtime",
+]
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +89,29 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
     return EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay]), catalog
 
 
+def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | None:
+    """Deploys from GitHub when ``GITHUB_TOKEN`` is set, within the evidence deadline."""
+    if settings.github_token is None:
+        return None
+    deadline = settings.evidence_deadline_seconds
+    return GitHubEvidence(
+        connection=GitHubConnection(
+            token=settings.github_token, api_url=settings.github_api_url, timeout=deadline
+        ),
+        catalog=catalog,
+        environment=settings.github_environment,
+        deadline=deadline,
+    )
+
+
 def _default_evidence(settings: Settings) -> tuple[EvidenceSources, Catalog]:
     paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
     sources, catalog = replay_evidence(load_scenarios(paths))
     if settings.catalog_path is not None:
         catalog = catalog.merged(load_catalog(settings.catalog_path))
+    github = github_evidence(settings, catalog)
+    if github is not None:
+        sources = replace(sources, deploys=[github])
     return sources, catalog
 
 

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     # GitHub workflow names whose failed runs count as failed deploys (GITHUB_DEPLOY_WORKFLOWS,
     # a JSON list); compared case-insensitively.
     github_deploy_workflows: list[str] = ["deploy"]
+    # GitHub as the deploy evidence source (deployments, pull requests, changed files); without a
+    # token, deploys come from the replay scenarios. The API URL is GitHub Enterprise's
+    # (https://ghe.example.com/api/v3) or a local fake in tests.
+    github_token: SecretStr | None = None
+    github_api_url: str = Field(default="https://api.github.com", pattern=r"^https?://[^\s/]+")
+    github_environment: str = Field(default="production", min_length=1)
 
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     replay_scenarios: list[Path] = Field(default_factory=list)
@@ -91,6 +97,12 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    @field_validator("github_token")
+    @classmethod
+    def _empty_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # GITHUB_TOKEN= in a .env file means "no GitHub", not a token GitHub will refuse.
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @field_validator("database_url")
     @classmethod

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.evidence.values import Deploy, LogRecord, MetricSeries
+from bot.evidence.values import CodeChange, Deploy, LogRecord, MetricSeries
 
-__all__ = ["DeploySource", "EvidenceQuery", "LogSource", "MetricsSource"]
+__all__ = ["ChangeSource", "DeploySource", "EvidenceQuery", "LogSource", "MetricsSource"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +42,13 @@ class LogSource(Protocol):
 
     async def logs(self, query: EvidenceQuery) -> Sequence[LogRecord]:
         """Warning and error log lines of the service in the window."""
+        ...
+
+
+class ChangeSource(Protocol):
+    name: str
+
+    async def changes(self, query: EvidenceQuery) -> Sequence[CodeChange]:
+        """Commits and merged pull requests of the service's code in the window, deployed or
+        not, oldest first."""
         ...

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Deploy", "EvidenceBundle", "LogRecord", "MetricSeries", "SourceFailure"]
+__all__ = [
+    "CodeChange",
+    "Deploy",
+    "EvidenceBundle",
+    "LogRecord",
+    "MetricSeries",
+    "SourceFailure",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +26,22 @@ class Deploy:
     files: tuple[str, ...] = ()
     has_migration: bool = False
     succeeded: bool = True
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChange:
+    """A change that reached the service's code, deployed or not: a commit on the default branch
+    (with the pull request that merged it, when known) or a merged pull request.
+
+    Lets the analysis tell "nothing changed" from "something changed but was not deployed"."""
+
+    service: str
+    sha: str
+    at: datetime
+    title: str | None = None
+    author: str | None = None
+    pr: int | None = None
     url: str | None = None
 
 

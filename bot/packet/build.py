@@ -74,6 +74,7 @@ def build_packet(
     human's approval according to ``policy``."""
     lines = [describe_spike(spike) for spike in assessment.spikes]
     actions: list[SuggestedAction] = []
+    links: list[Link] = []
     suspect = assessment.suspect
     if suspect is not None:
         deploy = suspect.deploy
@@ -83,6 +84,8 @@ def build_packet(
         detail = f": {deploy.title}" if deploy.title else ""
         author = f" by {deploy.author}" if deploy.author else ""
         actions.append(SuggestedAction(f"Review {change}{detail} (deploy {deploy.sha}{author})"))
+        if deploy.url:
+            links.append(Link(f"Suspect deploy: {change}", deploy.url))  # first: read it first
         back_to = f" to {suspect.previous.sha}" if suspect.previous else ""
         actions.append(
             SuggestedAction(
@@ -105,7 +108,6 @@ def build_packet(
                 policy.requires_approval(ActionKind.PAGE_OWNER),
             )
         )
-    links: list[Link] = []
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)
     return Packet(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
@@ -13,7 +14,7 @@ from bot.evidence.values import Deploy, EvidenceBundle, MetricSeries, SourceFail
 from bot.packet.build import build_packet
 from bot.packet.render import render_plain
 from bot.policy import DEFAULT_POLICY
-from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
+from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 
 def at(hour: int, minute: int, day: int = 4) -> datetime:
@@ -151,6 +152,28 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "- Rollback",
         ]
     )
+
+
+def test_the_suspect_deploys_pull_request_link_comes_first_among_the_links() -> None:
+    url = "https://github.com/acme/billing/pull/4821"
+    dashboard = Link("Dashboard", "https://grafana.example.com/d/billing")
+    linked = replace(PARSER_DEPLOY, url=url)
+    evidence = EvidenceBundle(
+        deploys=(OLDER_DEPLOY, linked), metrics=(ERROR_RATE,), deploys_checked=True
+    )
+
+    packet = _packet(evidence, [signal(links=(dashboard,))])
+
+    assert packet.links == (Link("Suspect deploy: PR 4821", url), dashboard)
+    assert "by dana" in packet.actions[0].text
+
+
+def test_a_suspect_deploy_without_a_link_adds_none() -> None:
+    evidence = EvidenceBundle(
+        deploys=(OLDER_DEPLOY, PARSER_DEPLOY), metrics=(ERROR_RATE,), deploys_checked=True
+    )
+
+    assert _packet(evidence).links == ()
 
 
 def test_without_a_deploy_nearby_the_packet_says_so_and_blames_nothing() -> None:
