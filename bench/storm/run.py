@@ -91,7 +91,9 @@ def _plan(alerts: int, seconds: float) -> list[tuple[float, dict[str, Any]]]:
     return sorted(plan, key=lambda item: item[0])
 
 
-async def _start_bot(emulator: SlackEmulator, workdir: Path, database_url: str) -> tuple[Any, str]:
+async def _start_bot(
+    emulator: SlackEmulator, workdir: Path, database_url: str, bot_log: Path | None
+) -> tuple[Any, str]:
     port = _free_port()
     _catalog(workdir / "catalog.yaml")
     env = {
@@ -104,7 +106,7 @@ async def _start_bot(emulator: SlackEmulator, workdir: Path, database_url: str) 
         "SLACK_API_URL": emulator.api_url,
         "GENERIC_WEBHOOK_SECRET": SECRET,
         "CATALOG_PATH": str(workdir / "catalog.yaml"),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "DEBUG" if bot_log else "WARNING",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -114,7 +116,7 @@ async def _start_bot(emulator: SlackEmulator, workdir: Path, database_url: str) 
         env=env,
         cwd=workdir,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=bot_log.open("wb") if bot_log else asyncio.subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
@@ -139,12 +141,12 @@ async def _packet_time(people: EmulatorClient, service: str, since: float) -> fl
         await asyncio.sleep(0.05)
 
 
-async def run(alerts: int, seconds: float) -> dict[str, Any]:
+async def run(alerts: int, seconds: float, bot_log: Path | None = None) -> dict[str, Any]:
     emulator = SlackEmulator(EmulatorConfig(port=0))  # Slack's real limits
     await emulator.start()
     workdir = Path(tempfile.mkdtemp(prefix="storm-"))
     database_url = f"sqlite+aiosqlite:///{workdir}/storm.sqlite3"
-    process, url = await _start_bot(emulator, workdir, database_url)
+    process, url = await _start_bot(emulator, workdir, database_url, bot_log)
     accepted = refused = 0
     sev1_latency: float | None = None
     try:
@@ -239,8 +241,11 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--bot-log", type=Path, help="write the bot's DEBUG log here (every Slack call, timed)"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.alerts, args.seconds))
+    result = asyncio.run(run(args.alerts, args.seconds, args.bot_log))
     if args.json:
         print(json.dumps(result, indent=2))
         return
