@@ -28,6 +28,7 @@ from bot.evidence.gather import EvidenceSources
 from bot.incident.flows import PipelineContext
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, Policy
+from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
 from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.settings import Settings
@@ -104,9 +105,11 @@ def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | No
     )
 
 
-def _default_evidence(settings: Settings) -> tuple[EvidenceSources, Catalog]:
+def _default_evidence(
+    settings: Settings, runbooks: RunbookLibrary
+) -> tuple[EvidenceSources, Catalog]:
     paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
-    sources, catalog = replay_evidence(load_scenarios(paths))
+    sources, catalog = replay_evidence(load_scenarios(paths, known_runbooks=runbooks.ids))
     if settings.catalog_path is not None:
         catalog = catalog.merged(load_catalog(settings.catalog_path))
     github = github_evidence(settings, catalog)
@@ -123,11 +126,13 @@ async def start_runtime(
     policy: Policy = DEFAULT_POLICY,
     emulator_config: EmulatorConfig | None = None,
     poll_interval: float = 1.0,
+    runbook_folders: Sequence[Path] = (SHIPPED_RUNBOOKS,),
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
-    configuration cannot work."""
+    configuration cannot work (a bad runbook file is found before anything is even built)."""
     clock = clock or SystemClock()
-    sources, catalog = evidence or _default_evidence(settings)
+    runbooks = load_runbooks(runbook_folders)
+    sources, catalog = evidence or _default_evidence(settings, runbooks)
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
@@ -155,6 +160,7 @@ async def start_runtime(
             sources=sources,
             catalog=catalog,
             policy=policy,
+            runbooks=runbooks,
             deadline=settings.evidence_deadline_seconds,
             correlation_window=timedelta(minutes=settings.correlation_window_minutes),
             packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),
