@@ -403,6 +403,7 @@ async def build_incident_packet(
         evidence=evidence,
         catalog=context.catalog,
         policy=context.policy,
+        runbooks=context.runbooks,
     )
 
 
@@ -449,6 +450,7 @@ async def _ensure_packet(
             "channel_id": channel_id,
             "requires_approval": [kind.value for kind in packet.requires_approval],
             "unavailable": [failure.source for failure in packet.unavailable],
+            "runbook": packet.runbook.id if packet.runbook is not None else None,
         },
         packet_state=PacketState.POSTED,
         packet_ts=ts,
