@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -126,13 +127,21 @@ async def start_runtime(
     policy: Policy = DEFAULT_POLICY,
     emulator_config: EmulatorConfig | None = None,
     poll_interval: float = 1.0,
-    runbook_folders: Sequence[Path] = (SHIPPED_RUNBOOKS,),
+    runbook_folders: Sequence[Path] | None = None,
+    runbook_selection: Literal["default"] | Sequence[str] = "default",
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
-    configuration cannot work (a bad runbook file is found before anything is even built)."""
+    configuration cannot work (a bad runbook file is found before anything is even built).
+
+    ``runbook_folders`` defaults to the shipped ``runbooks/`` and then ``RUNBOOK_PATHS``;
+    ``runbook_selection`` is a scenario's ``runbooks`` key (the demo replays one scenario).
+    """
     clock = clock or SystemClock()
-    runbooks = load_runbooks(runbook_folders)
-    sources, catalog = evidence or _default_evidence(settings, runbooks)
+    if runbook_folders is None:
+        runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
+    library = load_runbooks(runbook_folders)
+    runbooks = library.selected(runbook_selection)
+    sources, catalog = evidence or _default_evidence(settings, library)
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
