@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -28,6 +29,7 @@ from bot.evidence.gather import EvidenceSources
 from bot.incident.flows import PipelineContext
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, Policy
+from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
 from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.settings import Settings
@@ -104,9 +106,11 @@ def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | No
     )
 
 
-def _default_evidence(settings: Settings) -> tuple[EvidenceSources, Catalog]:
+def _default_evidence(
+    settings: Settings, runbooks: RunbookLibrary
+) -> tuple[EvidenceSources, Catalog]:
     paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
-    sources, catalog = replay_evidence(load_scenarios(paths))
+    sources, catalog = replay_evidence(load_scenarios(paths, known_runbooks=runbooks.ids))
     if settings.catalog_path is not None:
         catalog = catalog.merged(load_catalog(settings.catalog_path))
     github = github_evidence(settings, catalog)
@@ -123,11 +127,21 @@ async def start_runtime(
     policy: Policy = DEFAULT_POLICY,
     emulator_config: EmulatorConfig | None = None,
     poll_interval: float = 1.0,
+    runbook_folders: Sequence[Path] | None = None,
+    runbook_selection: Literal["default"] | Sequence[str] = "default",
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
-    configuration cannot work."""
+    configuration cannot work (a bad runbook file is found before anything is even built).
+
+    ``runbook_folders`` defaults to the shipped ``runbooks/`` and then ``RUNBOOK_PATHS``;
+    ``runbook_selection`` is a scenario's ``runbooks`` key (the demo replays one scenario).
+    """
     clock = clock or SystemClock()
-    sources, catalog = evidence or _default_evidence(settings)
+    if runbook_folders is None:
+        runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
+    library = load_runbooks(runbook_folders)
+    runbooks = library.selected(runbook_selection)
+    sources, catalog = evidence or _default_evidence(settings, library)
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
@@ -155,6 +169,7 @@ async def start_runtime(
             sources=sources,
             catalog=catalog,
             policy=policy,
+            runbooks=runbooks,
             deadline=settings.evidence_deadline_seconds,
             correlation_window=timedelta(minutes=settings.correlation_window_minutes),
             packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),

@@ -104,6 +104,7 @@ async def run_demo(scenario_path: Path | None = None, *, database_url: str | Non
             settings,
             clock=ReplayClock(scenario.now),
             evidence=replay_evidence([scenario]),
+            runbook_selection=scenario.runbooks,
             poll_interval=0.2,
         )
         try:

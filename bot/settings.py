@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     replay_scenarios: list[Path] = Field(default_factory=list)
     catalog_path: Path | None = None
+    # Folders of the operator's own runbooks (RUNBOOK_PATHS, a JSON list), loaded after the
+    # shipped runbooks/; an id used twice is an error naming both files.
+    runbook_paths: list[Path] = Field(default_factory=list)
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
     correlation_window_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # The least time between two edits of one packet: a storm of joins becomes a few edits.

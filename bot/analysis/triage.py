@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.analysis.deploys import SuspectDeploy, suspect_deploy
 from bot.analysis.spike import Spike, detect_spike
 from bot.evidence.values import EvidenceBundle
+from bot.scenario.terms import CauseKind
 from bot.signal.values import Signal
 
 __all__ = ["Assessment", "assess"]
@@ -24,6 +25,12 @@ class Assessment:
     first_seen: datetime
     spikes: tuple[Spike, ...]
     suspect: SuspectDeploy | None
+
+    @property
+    def cause(self) -> CauseKind | None:
+        """The cause kind the evidence establishes: a deploy when one is suspected, else None
+        (unknown, never guessed)."""
+        return CauseKind.DEPLOY if self.suspect is not None else None
 
 
 def assess(service: str, signals: Sequence[Signal], evidence: EvidenceBundle) -> Assessment:

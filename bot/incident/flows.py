@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -39,6 +39,7 @@ from bot.packet.build import build_packet
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.policy import Policy
+from bot.runbook.loader import RunbookLibrary
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
@@ -76,6 +77,8 @@ class PipelineContext:
     # How long one worker holds an incident's Slack work. A worker that dies holding it delays
     # that incident by at most this long; it must outlast the longest run of Slack calls.
     lease: timedelta = timedelta(seconds=60)
+    # Loaded and validated at start-up (bot.app); the packet chooses among them.
+    runbooks: RunbookLibrary = field(default_factory=RunbookLibrary)
 
 
 # --- correlation -----------------------------------------------------------------------------
@@ -400,6 +403,7 @@ async def build_incident_packet(
         evidence=evidence,
         catalog=context.catalog,
         policy=context.policy,
+        runbooks=context.runbooks,
     )
 
 
@@ -446,6 +450,7 @@ async def _ensure_packet(
             "channel_id": channel_id,
             "requires_approval": [kind.value for kind in packet.requires_approval],
             "unavailable": [failure.source for failure in packet.unavailable],
+            "runbook": packet.runbook.id if packet.runbook is not None else None,
         },
         packet_state=PacketState.POSTED,
         packet_ts=ts,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
@@ -10,8 +10,10 @@ from bot.analysis.spike import Spike
 from bot.analysis.triage import Assessment
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
-from bot.packet.values import Owner, Packet, SuggestedAction
+from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
+from bot.runbook.matcher import RunbookCandidate, RunbookQuery, choose_runbook
+from bot.runbook.models import Runbook
 from bot.signal.values import Link, Severity, Signal
 
 __all__ = ["build_packet", "describe_spike"]
@@ -59,6 +61,31 @@ def _owners(service: str, signals: Sequence[Signal], catalog: Catalog) -> tuple[
     return tuple(Owner(team) for team in labelled)
 
 
+def _runbook_fit(candidate: RunbookCandidate, *, chosen: bool) -> RunbookFit:
+    runbook = candidate.runbook
+    verify = runbook.verify[0].check if chosen and runbook.verify else None
+    return RunbookFit(runbook.id, runbook.title, candidate.reasons, candidate.score, verify)
+
+
+def _runbook_query(
+    assessment: Assessment,
+    signals: Sequence[Signal],
+    evidence: EvidenceBundle,
+    catalog: Catalog,
+) -> RunbookQuery:
+    """What the packet knows that a runbook can match: the alerts' words, the service's log
+    lines, the runbooks its catalog entry lists, and the cause the assessment established."""
+    texts = [text for signal in signals for text in (signal.title, signal.description) if text]
+    texts.extend(log.message for log in evidence.logs if log.service == assessment.service)
+    entry = catalog.get(assessment.service)
+    return RunbookQuery(
+        service=assessment.service,
+        texts=tuple(texts),
+        cause=assessment.cause,
+        listed=entry.runbooks if entry is not None else (),
+    )
+
+
 def build_packet(
     *,
     incident_id: int,
@@ -69,9 +96,11 @@ def build_packet(
     evidence: EvidenceBundle,
     catalog: Catalog,
     policy: Policy,
+    runbooks: Iterable[Runbook],
 ) -> Packet:
-    """State what the evidence supports, suggest what follows from it, and mark what needs a
-    human's approval according to ``policy``."""
+    """State what the evidence supports, suggest what follows from it, mark what needs a
+    human's approval according to ``policy``, and name the runbook among ``runbooks`` that
+    fits (or, when none does, the closest ones)."""
     lines = [describe_spike(spike) for spike in assessment.spikes]
     actions: list[SuggestedAction] = []
     links: list[Link] = []
@@ -108,6 +137,7 @@ def build_packet(
                 policy.requires_approval(ActionKind.PAGE_OWNER),
             )
         )
+    choice = choose_runbook(runbooks, _runbook_query(assessment, signals, evidence, catalog))
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)
     return Packet(
@@ -122,4 +152,6 @@ def build_packet(
         unavailable=evidence.unavailable,
         links=tuple(links),
         alert_count=len(signals),
+        runbook=_runbook_fit(choice.best, chosen=True) if choice.best is not None else None,
+        closest_runbooks=tuple(_runbook_fit(c, chosen=False) for c in choice.closest),
     )

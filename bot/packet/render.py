@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.packet.values import Packet
+from bot.packet.values import Packet, RunbookFit
 
-__all__ = ["PacketSection", "header_lines", "render_plain", "sections"]
+__all__ = ["PacketSection", "header_lines", "render_plain", "runbook_lines", "sections"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,26 @@ def _owner_line(team: str, group: str | None) -> str:
     return f"{team} (on call: @{group})" if group else team
 
 
+def _score(fit: RunbookFit) -> str:
+    """``high-latency (score 2: keyword latency)``."""
+    return f"{fit.id} (score {fit.score}: {'; '.join(fit.reasons) or 'nothing in common'})"
+
+
+def runbook_lines(packet: Packet) -> tuple[str, ...]:
+    """The chosen runbook with why it fits and how to verify, or that none fits and which came
+    closest, so a missing runbook is visible rather than silently absent."""
+    fit = packet.runbook
+    if fit is not None:
+        lines = [f"{fit.id}: {fit.title}", f"Fits: {'; '.join(fit.reasons)}"]
+        if fit.verify:
+            lines.append(f"Verify: {fit.verify}")
+        return tuple(lines)
+    if packet.closest_runbooks:
+        closest = ", ".join(_score(candidate) for candidate in packet.closest_runbooks)
+        return (f"No runbook fits; closest: {closest}",)
+    return ("No runbook fits, and none comes close",)
+
+
 def sections(packet: Packet) -> Iterator[PacketSection]:
     """The packet's list sections, in reading order; empty ones say so rather than vanish."""
     yield PacketSection("Signals", packet.signals or ("No signal beyond the alert itself",))
@@ -31,6 +51,7 @@ def sections(packet: Packet) -> Iterator[PacketSection]:
         tuple(_owner_line(owner.display, owner.slack_group) for owner in packet.owners)
         or ("Unknown: the service is not in the catalog",),
     )
+    yield PacketSection("Runbook", runbook_lines(packet))
     yield PacketSection(
         "Suggested next action",
         tuple(action.text for action in packet.actions) or ("None yet: gather more evidence",),

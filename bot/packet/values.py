@@ -9,7 +9,7 @@ from bot.action.kinds import ActionKind
 from bot.evidence.values import SourceFailure
 from bot.signal.values import Link, Severity
 
-__all__ = ["Owner", "Packet", "SuggestedAction"]
+__all__ = ["Owner", "Packet", "RunbookFit", "SuggestedAction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,18 @@ class Owner:
 
 
 @dataclass(frozen=True, slots=True)
+class RunbookFit:
+    """A runbook as the packet names it: which one, and why it was (or came close to being)
+    chosen, so people can judge the choice. ``verify`` is its first check, for a chosen one."""
+
+    id: str
+    title: str
+    reasons: tuple[str, ...]
+    score: int
+    verify: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Packet:
     incident_id: int
     service: str
@@ -44,6 +56,9 @@ class Packet:
     unavailable: tuple[SourceFailure, ...] = ()
     links: tuple[Link, ...] = ()
     alert_count: int = 1
+    # The runbook that fits, or None; then ``closest_runbooks`` says what came nearest.
+    runbook: RunbookFit | None = None
+    closest_runbooks: tuple[RunbookFit, ...] = ()
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

@@ -10,10 +10,13 @@ from bot.analysis.deploys import suspect_deploy
 from bot.analysis.spike import detect_spike
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import Deploy, EvidenceBundle, MetricSeries, SourceFailure
+from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries, SourceFailure
 from bot.packet.build import build_packet
 from bot.packet.render import render_plain
+from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
+from bot.runbook.loader import load_runbooks
+from bot.runbook.models import Runbook
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 
@@ -43,6 +46,7 @@ PARSER_DEPLOY = Deploy(
     pr=4821,
     title="Parse legacy webhook payloads through the new event parser",
 )
+SHIPPED_RUNBOOKS = load_runbooks()
 OLDER_DEPLOY = Deploy("billing-webhooks", "51d0e7c", at(10, 15, day=3), pr=4809)
 CATALOG = Catalog(
     (
@@ -126,6 +130,7 @@ def _packet(evidence: EvidenceBundle, signals: list[Signal] | None = None):
         evidence=evidence,
         catalog=CATALOG,
         policy=DEFAULT_POLICY,
+        runbooks=SHIPPED_RUNBOOKS,
     )
 
 
@@ -144,6 +149,11 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "- Latest deploy landed 11 minutes before first spike",
             "Likely owner:",
             "- Payments platform (on call: @payments-oncall)",
+            "Runbook:",
+            "- deploy-rollback: A deploy made things worse; roll it back",
+            "- Fits: cause deploy; keyword error rate",
+            "- Verify: The error rate is back to its pre-deploy baseline within 10 minutes"
+            " of the rollback",
             "Suggested next action:",
             "- Review PR 4821: Parse legacy webhook payloads through the new event parser"
             " (deploy 9f1c2ab by dana)",
@@ -205,6 +215,7 @@ def test_a_service_missing_from_the_catalog_says_the_owner_is_unknown() -> None:
         evidence=EvidenceBundle(),
         catalog=CATALOG,
         policy=DEFAULT_POLICY,
+        runbooks=SHIPPED_RUNBOOKS,
     )
     assert "Likely owner:\n- Unknown: the service is not in the catalog" in render_plain(packet)
 
@@ -213,3 +224,87 @@ def test_first_seen_is_the_alert_time_when_no_series_spiked() -> None:
     quiet = assess("billing-webhooks", [signal(started_at=at(9, 41))], EvidenceBundle())
     assert quiet.first_seen == at(9, 41)
     assert quiet.spikes == ()
+
+
+# --- the runbook --------------------------------------------------------------------------------
+
+
+def test_the_runbook_the_catalog_lists_and_the_logs_name_is_chosen_with_its_reasons() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry(
+                service="search-api", owner="search", runbooks=("oom-kill",), namespace="search"
+            ),
+        )
+    )
+    alert = signal(
+        service="search-api",
+        title="KubePodCrashLooping: search-api-7d9f8c6b5-x2x4z restarting",
+        description="",
+    )
+    evidence = EvidenceBundle(
+        logs=(
+            LogRecord(
+                at(14, 2),
+                "search-api",
+                "error",
+                "Last state: Terminated, reason OOMKilled, exit code 137",
+            ),
+            LogRecord(at(14, 2), "checkout", "error", "p99 latency above 2s"),
+        ),
+        deploys_checked=True,
+    )
+    packet = build_packet(
+        incident_id=3,
+        title=alert.title,
+        severity=Severity.SEV2,
+        signals=[alert],
+        assessment=assess("search-api", [alert], evidence),
+        evidence=evidence,
+        catalog=catalog,
+        policy=DEFAULT_POLICY,
+        runbooks=SHIPPED_RUNBOOKS,
+    )
+    assert packet.runbook is not None
+    assert packet.runbook.id == "oom-kill"
+    assert packet.runbook.reasons == (
+        "the catalog lists it for search-api",
+        "keywords oomkilled, exit code 137",
+    )
+    assert "Runbook:\n- oom-kill: Containers are OOM-killed or running out of memory\n" in (
+        render_plain(packet)
+    )
+
+
+def _latency_packet(runbooks: list[Runbook]) -> Packet:
+    alert = signal(title="billing-webhooks p99 latency above 2s", description="")
+    evidence = EvidenceBundle(deploys_checked=True)
+    return build_packet(
+        incident_id=4,
+        title=alert.title,
+        severity=Severity.SEV3,
+        signals=[alert],
+        assessment=assess("billing-webhooks", [alert], evidence),
+        evidence=evidence,
+        catalog=CATALOG,
+        policy=DEFAULT_POLICY,
+        runbooks=runbooks,
+    )
+
+
+def test_when_no_runbook_fits_the_packet_says_so_and_names_the_closest() -> None:
+    # Two keywords and no established cause or category: close, but not enough to follow it.
+    packet = _latency_packet(list(SHIPPED_RUNBOOKS))
+    assert packet.runbook is None
+    assert [fit.id for fit in packet.closest_runbooks][:1] == ["high-latency"]
+    assert (
+        "Runbook:\n- No runbook fits; closest: high-latency (score 2: keywords latency, p99)"
+        in render_plain(packet)
+    )
+
+
+def test_when_nothing_comes_close_the_packet_says_that_too() -> None:
+    disk_only = [r for r in SHIPPED_RUNBOOKS if r.id == "disk-filling"]
+    packet = _latency_packet(disk_only)
+    assert (packet.runbook, packet.closest_runbooks) == (None, ())
+    assert "Runbook:\n- No runbook fits, and none comes close\n" in render_plain(packet)
