@@ -38,7 +38,10 @@ class OpeningBudget:
     themselves, the openers of a storm spend all of it and a sev1 that arrives next waits out
     Slack's 429s behind them. Here each severity keeps a floor under the tokens for the ones
     above it: sev3-5 open only while more than ``reserve`` are left, sev2 while more than
-    ``sev1_reserve`` are, and a sev1 always opens (going below zero delays the others).
+    ``sev1_reserve`` are, and a sev1 always opens (going below zero delays the others). A
+    severity that correlation raised (many alerts, a failing dependency) is one step less
+    urgent here than one a source declared: a storm raises many incidents to sev1, and the
+    one that paged as sev1 must still find its room.
     """
 
     def __init__(
@@ -63,17 +66,19 @@ class OpeningBudget:
         self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
         self._at = now
 
-    def _floor(self, severity: Severity) -> float | None:
-        if severity.rank <= Severity.SEV1.rank:
+    def _floor(self, severity: Severity, *, raised: bool) -> float | None:
+        rank = severity.rank + (1 if raised else 0)
+        if rank <= Severity.SEV1.rank:
             return None
-        if severity.rank <= Severity.SEV2.rank:
+        if rank <= Severity.SEV2.rank:
             return self._sev1_reserve
         return self._reserve
 
-    def take(self, severity: Severity) -> bool:
-        """Spend one opening if this severity may; False means wait and try again."""
+    def take(self, severity: Severity, *, raised: bool = False) -> bool:
+        """Spend one opening if this severity may; False means wait and try again.
+        ``raised``: correlation, not the source, set this severity."""
         self._refill()
-        floor = self._floor(severity)
+        floor = self._floor(severity, raised=raised)
         if floor is None or self._tokens - 1 >= floor:
             self._tokens -= 1
             return True
@@ -138,11 +143,8 @@ class PipelineWorker:
                 return handled
             incident_id = due[0].id
             needs_channel = due[0].channel_id is None
-            if (
-                opening
-                and needs_channel
-                and not self._opening_budget.take(Severity(due[0].severity))
-            ):
+            severity, raised = Severity(due[0].severity), bool(due[0].severity_raised)
+            if opening and needs_channel and not self._opening_budget.take(severity, raised=raised):
                 return handled  # Slack's room for channels is kept for the more severe; next pass
             self._in_flight.add(incident_id)
             try:

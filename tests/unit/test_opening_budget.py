@@ -60,3 +60,14 @@ def test_the_budget_never_holds_more_than_its_burst() -> None:
     budget = OpeningBudget(per_minute=20, burst=5, reserve=0, sev1_reserve=0, monotonic=clock)
     clock.now = 3600
     assert [budget.take(Severity.SEV4) for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_a_sev1_that_correlation_raised_keeps_room_for_one_a_source_declared() -> None:
+    clock = Ticking()
+    budget = OpeningBudget(per_minute=20, burst=20, reserve=4, sev1_reserve=2, monotonic=clock)
+
+    raised = [budget.take(Severity.SEV1, raised=True) for _ in range(20)]
+
+    assert raised == [True] * 18 + [False] * 2
+    assert budget.take(Severity.SEV1)
+    assert not budget.take(Severity.SEV2, raised=True)  # a raised sev2 keeps the minor reserve
