@@ -36,6 +36,7 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.datadog import DatadogConnection, DatadogLogs, DatadogMetrics
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
@@ -45,6 +46,7 @@ from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 __all__ = [
     "SHIPPED_SCENARIOS",
     "Runtime",
+    "datadog_evidence",
     "github_evidence",
     "replay_evidence",
     "serve",
@@ -67,6 +69,7 @@ class Runtime:
     web_runner: web.AppRunner
     webhook_url: str
     emulator: SlackEmulator | None = None
+    datadog: DatadogConnection | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -79,6 +82,8 @@ class Runtime:
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
         if self.emulator is not None:
             await self.emulator.stop()
+        if self.datadog is not None:
+            await self.datadog.close()
         await self.engine.dispose()
 
 
@@ -104,6 +109,28 @@ def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | No
         environment=settings.github_environment,
         deadline=deadline,
     )
+
+
+def datadog_evidence(
+    settings: Settings, sources: EvidenceSources
+) -> tuple[EvidenceSources, DatadogConnection]:
+    """``sources`` with metrics and logs answered by Datadog (``settings.datadog`` must be
+    true); deploys stay as they were. Close the returned connection when the bot stops."""
+    if settings.dd_api_key is None or settings.dd_app_key is None:
+        raise ConfigError("Datadog evidence needs DD_API_KEY and DD_APP_KEY")
+    connection = DatadogConnection(
+        api_key=settings.dd_api_key.get_secret_value(),
+        app_key=settings.dd_app_key.get_secret_value(),
+        site=settings.dd_site,
+        base_url=settings.dd_api_url,
+        request_timeout=settings.evidence_deadline_seconds,
+    )
+    datadog_sources = replace(
+        sources,
+        metrics=[DatadogMetrics(connection, settings.dd_metric_queries)],
+        logs=[DatadogLogs(connection, search=settings.dd_log_query, limit=settings.dd_log_limit)],
+    )
+    return datadog_sources, connection
 
 
 def _default_evidence(
@@ -142,6 +169,10 @@ async def start_runtime(
     library = load_runbooks(runbook_folders)
     runbooks = library.selected(runbook_selection)
     sources, catalog = evidence or _default_evidence(settings, library)
+    datadog: DatadogConnection | None = None
+    if evidence is None and settings.datadog:
+        sources, datadog = datadog_evidence(settings, sources)
+        log.info("metrics and logs from Datadog (%s)", settings.dd_api_url or settings.dd_site)
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
@@ -226,6 +257,7 @@ async def start_runtime(
         web_runner=runner,
         webhook_url=webhook_url,
         emulator=emulator,
+        datadog=datadog,
     )
 
 

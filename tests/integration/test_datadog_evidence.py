@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.app import datadog_evidence
 from bot.errors import ConfigError, SourceUnavailableError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
-from bot.settings import DEFAULT_DD_METRIC_QUERIES, MetricQuery
+from bot.settings import DEFAULT_DD_METRIC_QUERIES, MetricQuery, load_settings
 from integrations.datadog import DatadogConnection, DatadogLogs, DatadogMetrics, DatadogMonitors
+from integrations.replay import ReplayEvidence
 from tests.fakes.datadog import HANG, FakeDatadog, Fault, log_event, monitor, rate_limited
 
 SERVICE = "billing-webhooks"
@@ -388,3 +390,33 @@ async def test_the_keys_appear_in_no_reason_and_no_log_line(
     assert reason.startswith("Datadog answered 500")
     assert "SECRET" not in reason
     assert "SECRET" not in caplog.text
+
+
+# -- composition --------------------------------------------------------------------------
+
+
+async def test_with_keys_set_metrics_and_logs_come_from_datadog_and_deploys_stay(
+    datadog: FakeDatadog,
+) -> None:
+    settings = load_settings(
+        dd_api_key="fake-api-key", dd_app_key="fake-app-key", dd_api_url=datadog.base_url
+    )
+    replay = ReplayEvidence(())
+    _seed_logs(datadog, 1)
+
+    sources, connection = datadog_evidence(
+        settings, EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay])
+    )
+    try:
+        bundle = await gather_evidence(WINDOW, sources, deadline=5)
+    finally:
+        await connection.close()
+
+    assert list(sources.deploys) == [replay]
+    assert [source.name for source in (*sources.metrics, *sources.logs)] == [
+        "Datadog metrics",
+        "Datadog logs",
+    ]
+    assert bundle.unavailable == ()
+    assert [line.message for line in bundle.logs] == ["failure 0"]
+    assert len(datadog.requests_to(FakeDatadog.QUERY)) == len(settings.dd_metric_queries)
