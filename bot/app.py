@@ -36,7 +36,12 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
-from integrations.datadog import DatadogConnection, DatadogLogs, DatadogMetrics
+from integrations.datadog import (
+    DatadogConnection,
+    DatadogDeploys,
+    DatadogLogs,
+    DatadogMetrics,
+)
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
@@ -115,7 +120,9 @@ def datadog_evidence(
     settings: Settings, sources: EvidenceSources
 ) -> tuple[EvidenceSources, DatadogConnection]:
     """``sources`` with metrics and logs answered by Datadog (``settings.datadog`` must be
-    true); deploys stay as they were. Close the returned connection when the bot stops."""
+    true), and deploys too when ``DD_DEPLOY_EVENT_TAG`` names the tag of deploy events and no
+    ``GITHUB_TOKEN`` is set (GitHub's deploys know their files, so whether they migrate; Datadog
+    events do not). Close the returned connection when the bot stops."""
     if settings.dd_api_key is None or settings.dd_app_key is None:
         raise ConfigError("Datadog evidence needs DD_API_KEY and DD_APP_KEY")
     connection = DatadogConnection(
@@ -130,6 +137,11 @@ def datadog_evidence(
         metrics=[DatadogMetrics(connection, settings.dd_metric_queries)],
         logs=[DatadogLogs(connection, search=settings.dd_log_query, limit=settings.dd_log_limit)],
     )
+    if settings.dd_deploy_event_tag is not None and settings.github_token is None:
+        datadog_sources = replace(
+            datadog_sources,
+            deploys=[DatadogDeploys(connection, marker=settings.dd_deploy_event_tag)],
+        )
     return datadog_sources, connection
 
 
@@ -172,7 +184,11 @@ async def start_runtime(
     datadog: DatadogConnection | None = None
     if evidence is None and settings.datadog:
         sources, datadog = datadog_evidence(settings, sources)
-        log.info("metrics and logs from Datadog (%s)", settings.dd_api_url or settings.dd_site)
+        if settings.dd_deploy_event_tag is not None and settings.github_token is not None:
+            log.warning("DD_DEPLOY_EVENT_TAG is ignored: deploys come from GitHub (GITHUB_TOKEN)")
+        deploys_too = any(isinstance(source, DatadogDeploys) for source in sources.deploys)
+        what = "metrics, logs and deploys" if deploys_too else "metrics and logs"
+        log.info("%s from Datadog (%s)", what, settings.dd_api_url or settings.dd_site)
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)

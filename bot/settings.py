@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     )
     # The most log lines one packet asks for, over all pages.
     dd_log_limit: int = Field(default=300, ge=1, le=5000)
+    # The tag a deploy job puts on the Datadog event it posts for each deploy; set, deploys come
+    # from those events. One tag, no comma: the events API reads a comma as a list.
+    dd_deploy_event_tag: str | None = Field(
+        default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:/-]*$", max_length=200
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -26,7 +26,14 @@ from datadog_api_client.exceptions import ApiException, OpenApiException
 
 from bot.errors import ConfigError, SourceUnavailableError
 
-__all__ = ["DatadogConnection", "ask_datadog", "checked_service", "failure_reason", "field"]
+__all__ = [
+    "DatadogConnection",
+    "ask_datadog",
+    "checked_service",
+    "failure_reason",
+    "field",
+    "web_url",
+]
 
 T = TypeVar("T")
 
@@ -61,10 +68,18 @@ class DatadogConnection:
             configuration.host = base_url.rstrip("/")
         self.api = AsyncApiClient(configuration)
         self.request_timeout = request_timeout
+        self.web_url = web_url(site)
 
     async def close(self) -> None:
         """Release the client's pooled connections."""
         await self.api.__aexit__(None, None, None)  # type: ignore[no-untyped-call]
+
+
+def web_url(site: str) -> str:
+    """Datadog's web app for ``site``, where links in answers point: ``app.<site>`` for the
+    sites of two labels (``datadoghq.com``, ``datadoghq.eu``, ``ddog-gov.com``), the site itself
+    for the regional ones (``us3.datadoghq.com``, ``ap1.datadoghq.com``)."""
+    return f"https://app.{site}" if site.count(".") == 1 else f"https://{site}"
 
 
 def failure_reason(exc: BaseException, *, scope: str, timeout: float) -> str:

@@ -2,7 +2,7 @@
 
 It answers the endpoints the bot reads with the shapes of Datadog's API reference (and of the
 SDK's models, which deserialize them strictly): ``GET /api/v1/query``,
-``POST /api/v2/logs/events/search`` and ``GET /api/v1/monitor/{id}``.
+``POST /api/v2/logs/events/search``, ``GET /api/v1/monitor/{id}`` and ``GET /api/v1/events``.
 It checks ``DD-API-KEY`` and ``DD-APPLICATION-KEY`` as Datadog does (a missing key is a 401, a
 wrong one a 403 with ``{"errors": ["Forbidden"]}``), records every request, and can be told to
 fail an endpoint: any status with headers (429 with ``X-RateLimit-*``, 5xx...) or a hang that
@@ -26,6 +26,7 @@ __all__ = [
     "FakeDatadog",
     "Fault",
     "RecordedRequest",
+    "event",
     "log_event",
     "monitor",
     "rate_limited",
@@ -68,12 +69,14 @@ class RecordedRequest:
 
 
 class FakeDatadog:
-    """One fake Datadog organisation. Seed ``series``, ``logs`` and ``monitors``; set
-    ``faults[path]`` to make an endpoint fail (``FakeDatadog.QUERY``, ``.LOGS``, ``.MONITOR``)."""
+    """One fake Datadog organisation. Seed ``series``, ``logs``, ``monitors`` and ``events``;
+    set ``faults[path]`` to make an endpoint fail (``FakeDatadog.QUERY``, ``.LOGS``,
+    ``.MONITOR``, ``.EVENTS``)."""
 
     QUERY = "/api/v1/query"
     LOGS = "/api/v2/logs/events/search"
     MONITOR = "/api/v1/monitor/{monitor_id}"
+    EVENTS = "/api/v1/events"
 
     def __init__(self, *, api_key: str = "fake-api-key", app_key: str = "fake-app-key") -> None:
         self.api_key = api_key
@@ -83,6 +86,8 @@ class FakeDatadog:
         # log search query string -> Log objects of the v2 search answer (any order)
         self.logs: dict[str, list[dict[str, Any]]] = {}
         self.monitors: dict[int, dict[str, Any]] = {}
+        # Event objects of the v1 event stream (any order)
+        self.events: list[dict[str, Any]] = []
         self.faults: dict[str, Fault | Literal["hang"]] = {}
         self.requests: list[RecordedRequest] = []
         self._release = asyncio.Event()
@@ -94,6 +99,7 @@ class FakeDatadog:
         app.router.add_get(self.QUERY, self._query)
         app.router.add_post(self.LOGS, self._search_logs)
         app.router.add_get(self.MONITOR, self._monitor)
+        app.router.add_get(self.EVENTS, self._list_events)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -223,6 +229,23 @@ class FakeDatadog:
             return _errors(404, "Monitor not found")
         return web.json_response(monitor)
 
+    async def _list_events(self, request: web.Request) -> web.Response:
+        """``GET /api/v1/events?start=&end=&tags=``: seconds both ways, newest first.
+
+        ``tags`` is a comma separated list; the reference does not say whether an event must
+        carry all of them or one. The fake takes the looser reading (any one), so it is the
+        adapter's own check that keeps other events out."""
+        start, end = int(request.query["start"]), int(request.query["end"])
+        wanted = [tag for tag in request.query.get("tags", "").split(",") if tag]
+        matching = [
+            one
+            for one in self.events
+            if start <= one["date_happened"] <= end
+            and (not wanted or any(t in one["tags"] for t in wanted))
+        ]
+        matching.sort(key=lambda one: one["date_happened"], reverse=True)
+        return web.json_response({"events": matching, "status": "ok"})
+
 
 def _errors(status: int, *errors: str) -> web.Response:
     return web.Response(
@@ -273,4 +296,36 @@ def monitor(monitor_id: int, *, name: str, overall_state: str, query: str) -> di
             "handle": "oncall@example.com",
             "name": "On Call",
         },
+    }
+
+
+def event(
+    event_id: int,
+    *,
+    happened: int,
+    title: str,
+    tags: list[str],
+    alert_type: str = "info",
+    text: str = "",
+) -> dict[str, Any]:
+    """One Event object as ``GET /api/v1/events`` answers it (``url`` is a path of the web app;
+    ``date_happened`` is epoch seconds)."""
+    return {
+        "alert_type": alert_type,
+        "date_happened": happened,
+        "device_name": None,
+        "host": None,
+        "id": event_id,
+        "id_str": str(event_id),
+        "payload": "{}",
+        "priority": "normal",
+        "source_type_name": "My Apps",
+        "tags": tags,
+        "text": text,
+        "title": title,
+        "url": f"/event/event?id={event_id}",
+        # Also in real answers, though not in the API reference's schema.
+        "is_aggregate": False,
+        "comments": [],
+        "resource": f"/api/v1/events/{event_id}",
     }

@@ -17,6 +17,7 @@ DD_VARIABLES = (
     "DD_METRIC_QUERIES",
     "DD_LOG_QUERY",
     "DD_LOG_LIMIT",
+    "DD_DEPLOY_EVENT_TAG",
 )
 
 
@@ -91,4 +92,22 @@ def test_a_metric_query_without_the_service_placeholder_is_refused(
 def test_the_api_url_must_be_a_bare_origin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DD_API_URL", "https://proxy.example.com/api/v1")
     with pytest.raises(ConfigError, match="DD_API_URL"):
+        load_settings()
+
+
+def test_deploys_stay_with_replay_unless_a_deploy_event_tag_is_set() -> None:
+    assert load_settings().dd_deploy_event_tag is None
+
+
+def test_the_deploy_event_tag_is_one_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DD_DEPLOY_EVENT_TAG", "event_type:deploy")
+    assert load_settings().dd_deploy_event_tag == "event_type:deploy"
+
+
+@pytest.mark.parametrize("tag", ["deploy,env:prod", "deploy OR x", ":deploy"])
+def test_a_deploy_event_tag_that_is_not_one_tag_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tag: str
+) -> None:
+    monkeypatch.setenv("DD_DEPLOY_EVENT_TAG", tag)
+    with pytest.raises(ConfigError, match="DD_DEPLOY_EVENT_TAG"):
         load_settings()
