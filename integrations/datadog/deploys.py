@@ -7,6 +7,9 @@ Only events that carry both the service's tag and ``marker`` (the tag the deploy
 in the query, so a deploy is never claimed from an event that merely mentions the service. An
 event of alert type ``error`` is a failed deploy. ``author:<name>`` and ``pr:<number>`` tags,
 when present, fill in who shipped it and through which pull request.
+
+One page is read (Datadog answers up to 1,000 events a page): far more deploys of one service
+than the deploy window (two weeks) holds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datadog_api_client.v1.api.events_api import EventsApi
 from datadog_api_client.v1.model.event import Event
 from datadog_api_client.v1.model.event_list_response import EventListResponse
 
+from bot.errors import ConfigError
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import Deploy
 from integrations.datadog.client import DatadogConnection, ask_datadog, checked_service, field
@@ -37,7 +41,7 @@ class DatadogDeploys:
 
     def __init__(self, connection: DatadogConnection, *, marker: str) -> None:
         if not marker or "," in marker:
-            raise ValueError(f"a deploy event tag is one tag without a comma, not {marker!r}")
+            raise ConfigError(f"DD_DEPLOY_EVENT_TAG must be one tag without a comma: {marker!r}")
         self._connection = connection
         self._marker = marker
         self._api = EventsApi(connection.api)  # type: ignore[no-untyped-call]  # untyped in the SDK

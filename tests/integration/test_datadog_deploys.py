@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import datadog_evidence
+from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.settings import load_settings
 from integrations.datadog import DatadogConnection, DatadogDeploys
+from integrations.datadog.client import web_url
 from integrations.replay import ReplayEvidence
 from tests.fakes.datadog import FakeDatadog, event
 
@@ -153,8 +155,22 @@ async def test_a_deploy_event_that_names_no_commit_is_left_out(
 
 
 def test_a_marker_with_a_comma_is_refused(connection: DatadogConnection) -> None:
-    with pytest.raises(ValueError, match="without a comma"):
+    with pytest.raises(ConfigError, match="DD_DEPLOY_EVENT_TAG must be one tag"):
         DatadogDeploys(connection, marker="deploy,env:prod")
+
+
+@pytest.mark.parametrize(
+    ("site", "web"),
+    [
+        ("datadoghq.com", "https://app.datadoghq.com"),
+        ("datadoghq.eu", "https://app.datadoghq.eu"),
+        ("ddog-gov.com", "https://app.ddog-gov.com"),
+        ("us3.datadoghq.com", "https://us3.datadoghq.com"),
+        ("ap1.datadoghq.com", "https://ap1.datadoghq.com"),
+    ],
+)
+def test_event_links_point_at_the_sites_web_app(site: str, web: str) -> None:
+    assert web_url(site) == web
 
 
 async def test_with_a_deploy_event_tag_deploys_come_from_datadog_too(
