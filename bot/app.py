@@ -36,6 +36,12 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.datadog import (
+    DatadogConnection,
+    DatadogDeploys,
+    DatadogLogs,
+    DatadogMetrics,
+)
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
@@ -45,6 +51,7 @@ from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 __all__ = [
     "SHIPPED_SCENARIOS",
     "Runtime",
+    "datadog_evidence",
     "github_evidence",
     "replay_evidence",
     "serve",
@@ -67,6 +74,7 @@ class Runtime:
     web_runner: web.AppRunner
     webhook_url: str
     emulator: SlackEmulator | None = None
+    datadog: DatadogConnection | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -79,6 +87,8 @@ class Runtime:
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
         if self.emulator is not None:
             await self.emulator.stop()
+        if self.datadog is not None:
+            await self.datadog.close()
         await self.engine.dispose()
 
 
@@ -104,6 +114,35 @@ def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | No
         environment=settings.github_environment,
         deadline=deadline,
     )
+
+
+def datadog_evidence(
+    settings: Settings, sources: EvidenceSources
+) -> tuple[EvidenceSources, DatadogConnection]:
+    """``sources`` with metrics and logs answered by Datadog (``settings.datadog`` must be
+    true), and deploys too when ``DD_DEPLOY_EVENT_TAG`` names the tag of deploy events and no
+    ``GITHUB_TOKEN`` is set (GitHub's deploys know their files, so whether they migrate; Datadog
+    events do not). Close the returned connection when the bot stops."""
+    if settings.dd_api_key is None or settings.dd_app_key is None:
+        raise ConfigError("Datadog evidence needs DD_API_KEY and DD_APP_KEY")
+    connection = DatadogConnection(
+        api_key=settings.dd_api_key.get_secret_value(),
+        app_key=settings.dd_app_key.get_secret_value(),
+        site=settings.dd_site,
+        base_url=settings.dd_api_url,
+        request_timeout=settings.evidence_deadline_seconds,
+    )
+    datadog_sources = replace(
+        sources,
+        metrics=[DatadogMetrics(connection, settings.dd_metric_queries)],
+        logs=[DatadogLogs(connection, search=settings.dd_log_query, limit=settings.dd_log_limit)],
+    )
+    if settings.dd_deploy_event_tag is not None and settings.github_token is None:
+        datadog_sources = replace(
+            datadog_sources,
+            deploys=[DatadogDeploys(connection, marker=settings.dd_deploy_event_tag)],
+        )
+    return datadog_sources, connection
 
 
 def _default_evidence(
@@ -142,6 +181,14 @@ async def start_runtime(
     library = load_runbooks(runbook_folders)
     runbooks = library.selected(runbook_selection)
     sources, catalog = evidence or _default_evidence(settings, library)
+    datadog: DatadogConnection | None = None
+    if evidence is None and settings.datadog:
+        sources, datadog = datadog_evidence(settings, sources)
+        if settings.dd_deploy_event_tag is not None and settings.github_token is not None:
+            log.warning("DD_DEPLOY_EVENT_TAG is ignored: deploys come from GitHub (GITHUB_TOKEN)")
+        deploys_too = any(isinstance(source, DatadogDeploys) for source in sources.deploys)
+        what = "metrics, logs and deploys" if deploys_too else "metrics and logs"
+        log.info("%s from Datadog (%s)", what, settings.dd_api_url or settings.dd_site)
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
@@ -226,6 +273,7 @@ async def start_runtime(
         web_runner=runner,
         webhook_url=webhook_url,
         emulator=emulator,
+        datadog=datadog,
     )
 
 

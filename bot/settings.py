@@ -9,12 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
 
-__all__ = ["WEBHOOK_SOURCES", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_DD_METRIC_QUERIES",
+    "WEBHOOK_SOURCES",
+    "MetricQuery",
+    "Settings",
+    "load_settings",
+]
 
 # Sources whose webhook secret may be configured as ``<SOURCE>_WEBHOOK_SECRET``.
 WEBHOOK_SOURCES = (
@@ -28,6 +34,33 @@ WEBHOOK_SOURCES = (
 )
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/incident-bot.sqlite3"
+
+
+class MetricQuery(BaseModel):
+    """One series the Datadog adapter asks for each service: ``{service}`` in ``query`` is
+    replaced by the service's name."""
+
+    name: str = Field(min_length=1)
+    query: str = Field(pattern=r"\{service\}")
+    unit: str | None = None
+
+
+# APM's trace metrics for web services: errors as a share of requests, and the p99 of request
+# duration (the trace.* distribution is in seconds). Services whose spans are not
+# ``http.request`` (gRPC, workers) set DD_METRIC_QUERIES to their own span names.
+DEFAULT_DD_METRIC_QUERIES = (
+    MetricQuery(
+        name="error_rate",
+        query="100 * sum:trace.http.request.errors{service:{service}}.as_count() / "
+        "sum:trace.http.request.hits{service:{service}}.as_count()",
+        unit="percent",
+    ),
+    MetricQuery(
+        name="p99_latency",
+        query="p99:trace.http.request{service:{service}}",
+        unit="s",
+    ),
+)
 
 
 class Settings(BaseSettings):
@@ -82,6 +115,26 @@ class Settings(BaseSettings):
     # How long a worker holds an incident's Slack work; a crashed bot's incidents resume after it.
     slack_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
+    # Datadog evidence (metrics, logs, monitors): used when both keys are set.
+    dd_api_key: SecretStr | None = None
+    dd_app_key: SecretStr | None = None
+    dd_site: str = Field(default="datadoghq.com", pattern=r"^[a-z0-9.-]+$")
+    # The API base URL, replacing https://api.<DD_SITE> (a proxy, a sandbox, the tests' fake).
+    dd_api_url: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    dd_metric_queries: list[MetricQuery] = Field(
+        default_factory=lambda: list(DEFAULT_DD_METRIC_QUERIES), min_length=1
+    )
+    dd_log_query: str = Field(
+        default="service:{service} status:(error OR warn)", pattern=r"\{service\}"
+    )
+    # The most log lines one packet asks for, over all pages.
+    dd_log_limit: int = Field(default=300, ge=1, le=5000)
+    # The tag a deploy job puts on the Datadog event it posts for each deploy; set, deploys come
+    # from those events. One tag, no comma: the events API reads a comma as a list.
+    dd_deploy_event_tag: str | None = Field(
+        default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:/-]*$", max_length=200
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -107,6 +160,11 @@ class Settings(BaseSettings):
         # GITHUB_TOKEN= in a .env file means "no GitHub", not a token GitHub will refuse.
         return value if value is not None and value.get_secret_value().strip() else None
 
+    @field_validator("dd_api_key", "dd_app_key")
+    @classmethod
+    def _blank_key_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
     @field_validator("database_url")
     @classmethod
     def _database_driver(cls, value: str) -> str:
@@ -120,6 +178,11 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """True when no Slack tokens are set: the bot talks to the local Slack emulator."""
         return self.slack_bot_token is None and self.slack_app_token is None
+
+    @property
+    def datadog(self) -> bool:
+        """True when both Datadog keys are set: evidence then comes from Datadog."""
+        return self.dd_api_key is not None and self.dd_app_key is not None
 
     def webhook_secret(self, source: str) -> SecretStr | None:
         """The configured secret for ``source``, or None: that source then refuses everything."""
@@ -144,5 +207,11 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(
             f"invalid settings: {missing}: set both SLACK_BOT_TOKEN and SLACK_APP_TOKEN for real "
             "Slack, or neither for the local emulator"
+        )
+    if (settings.dd_api_key is None) != (settings.dd_app_key is None):
+        missing = "DD_APP_KEY" if settings.dd_app_key is None else "DD_API_KEY"
+        raise ConfigError(
+            f"invalid settings: {missing}: Datadog needs both DD_API_KEY and DD_APP_KEY, "
+            "or neither for replay evidence"
         )
     return settings

@@ -7,9 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.evidence.values import CodeChange, Deploy, LogRecord, MetricSeries
+from bot.evidence.values import CodeChange, Deploy, LogRecord, MetricSeries, MonitorState
 
-__all__ = ["ChangeSource", "DeploySource", "EvidenceQuery", "LogSource", "MetricsSource"]
+__all__ = [
+    "ChangeSource",
+    "DeploySource",
+    "EvidenceQuery",
+    "LogSource",
+    "MetricsSource",
+    "MonitorSource",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +58,12 @@ class ChangeSource(Protocol):
     async def changes(self, query: EvidenceQuery) -> Sequence[CodeChange]:
         """Commits and merged pull requests of the service's code in the window, deployed or
         not, oldest first."""
+        ...
+
+
+class MonitorSource(Protocol):
+    name: str
+
+    async def monitor(self, monitor_id: str) -> MonitorState:
+        """The monitor's current state; raises ``SourceUnavailableError`` when it cannot say."""
         ...

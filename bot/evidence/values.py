@@ -11,6 +11,7 @@ __all__ = [
     "EvidenceBundle",
     "LogRecord",
     "MetricSeries",
+    "MonitorState",
     "SourceFailure",
 ]
 
@@ -60,6 +61,20 @@ class LogRecord:
     level: str
     message: str
     count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorState:
+    """A monitor as its source sees it now: is the alert that opened the incident still firing?
+
+    ``state`` is the source's own word (Datadog: ``OK``, ``Alert``, ``Warn``, ``No Data``...)."""
+
+    monitor_id: str
+    name: str
+    state: str
+    firing: bool
+    query: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,14 +31,16 @@ async def packets_in(people: EmulatorClient) -> list[tuple[dict[str, Any], dict[
 
 
 async def settled(runtime: Runtime) -> bool:
-    """True once every accepted signal is correlated and every open incident is published."""
+    """True once every accepted signal is correlated and every open incident is published,
+    its channel finished too (topic and invites follow the packet)."""
     async with runtime.sessions() as session:
         pending = await session.scalar(
             text("SELECT count(*) FROM signals WHERE processed_at IS NULL")
         )
         unpublished = await session.scalar(
             text(
-                "SELECT count(*) FROM incidents WHERE status = 'open' AND packet_state != 'posted'"
+                "SELECT count(*) FROM incidents WHERE status = 'open' "
+                "AND (packet_state != 'posted' OR channel_state != 'ready')"
             )
         )
     return pending == 0 and unpublished == 0
