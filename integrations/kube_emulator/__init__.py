@@ -1,0 +1,31 @@
+"""A local Kubernetes API emulator, shipped with the product.
+
+It speaks the Kubernetes REST API on 127.0.0.1 well enough for the official ``kubernetes``
+Python client to run unchanged: apps/v1 Deployments (list, get, replace, the three patch
+formats, the scale subresource), their ReplicaSets and revisions as the deployment controller
+keeps them, Pods (deleting one makes its ReplicaSet replace it), core/v1 Events, optimistic
+concurrency on ``resourceVersion``, ``Status`` refusals and bearer-token authentication. It is
+seeded from a scenario's ``cluster`` section; a control API lets tests inject faults and see
+every write.
+"""
+
+from integrations.kube_emulator.client import ControlClient, ControlError
+from integrations.kube_emulator.seed import SeedError, load_cluster_file, seed_cluster
+from integrations.kube_emulator.server import (
+    EmulatorThread,
+    KubeEmulator,
+    KubeEmulatorConfig,
+    serve_forever,
+)
+
+__all__ = [
+    "ControlClient",
+    "ControlError",
+    "EmulatorThread",
+    "KubeEmulator",
+    "KubeEmulatorConfig",
+    "SeedError",
+    "load_cluster_file",
+    "seed_cluster",
+    "serve_forever",
+]

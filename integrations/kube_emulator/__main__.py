@@ -1,0 +1,49 @@
+"""``python -m integrations.kube_emulator``: run the Kubernetes API emulator alone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+
+from bot.errors import ConfigFileError
+from integrations.kube_emulator.seed import SeedError, load_cluster_file
+from integrations.kube_emulator.server import KubeEmulatorConfig, serve_forever
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m integrations.kube_emulator",
+        description="A local Kubernetes API: Deployments, ReplicaSets, Pods, Events.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=6443, help="0 for any free port")
+    parser.add_argument("--token", default="kube-emulator-token", help="the bearer token")
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        help="a scenario file (its cluster section) or a YAML file of deployments, pods, events",
+    )
+    parser.add_argument(
+        "--rollout-reads", type=int, default=0, help="reads of a Deployment before a rollout ends"
+    )
+    args = parser.parse_args(argv)
+    try:
+        seed = load_cluster_file(args.seed) if args.seed is not None else None
+        config = KubeEmulatorConfig(
+            host=args.host, port=args.port, token=args.token, rollout_reads=args.rollout_reads
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_forever(config, seed))
+    except (ConfigFileError, SeedError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""The emulated cluster as the API sees it: the operations behind each route, with the API
+server's validation, optimistic concurrency and field handling, over the :class:`Store` and the
+:class:`Controllers`.
+
+Optimistic concurrency is the API server's: a write whose object carries a ``resourceVersion``
+other than the stored one is a 409 ``Conflict`` (a PUT from a stale read; a patch that sets
+``metadata.resourceVersion``), and a write without one applies unconditionally.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from bot.clock import Clock
+from integrations.kube_emulator.controller import Controllers
+from integrations.kube_emulator.objects import default_template, iso
+from integrations.kube_emulator.patches import PatchError, apply_patch
+from integrations.kube_emulator.selectors import FieldSelector, LabelSelector, selector_string
+from integrations.kube_emulator.status import (
+    ApiError,
+    Resource,
+    bad_request,
+    conflict,
+    invalid,
+)
+from integrations.kube_emulator.store import DEPLOYMENTS, PODS, REPLICA_SETS, Store
+
+__all__ = ["KubeCluster"]
+
+Obj = dict[str, Any]
+_SERVER_FIELDS = ("uid", "creationTimestamp", "generation", "resourceVersion")
+
+
+def _meta(field: str) -> Callable[[Obj], str]:
+    return lambda obj: str(obj["metadata"].get(field, ""))
+
+
+def _at(*path: str) -> Callable[[Obj], str]:
+    def read(obj: Obj) -> str:
+        node: Any = obj
+        for part in path:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return "" if node == {} or node is None else str(node)
+
+    return read
+
+
+_COMMON_FIELDS = {"metadata.name": _meta("name"), "metadata.namespace": _meta("namespace")}
+FIELDS: dict[str, dict[str, Callable[[Obj], str]]] = {
+    "deployments": dict(_COMMON_FIELDS),
+    "replicasets": {**_COMMON_FIELDS, "status.replicas": _at("status", "replicas")},
+    "pods": {
+        **_COMMON_FIELDS,
+        "spec.nodeName": _at("spec", "nodeName"),
+        "spec.restartPolicy": _at("spec", "restartPolicy"),
+        "spec.schedulerName": _at("spec", "schedulerName"),
+        "spec.serviceAccountName": _at("spec", "serviceAccountName"),
+        "status.phase": _at("status", "phase"),
+        "status.podIP": _at("status", "podIP"),
+    },
+    "events": {
+        **_COMMON_FIELDS,
+        **{
+            f"involvedObject.{name}": _at("involvedObject", name)
+            for name in (
+                "kind",
+                "namespace",
+                "name",
+                "uid",
+                "apiVersion",
+                "resourceVersion",
+                "fieldPath",
+            )
+        },
+        "reason": _at("reason"),
+        "reportingComponent": _at("reportingComponent"),
+        "source": _at("source", "component"),
+        "type": _at("type"),
+    },
+}
+
+
+class KubeCluster:
+    def __init__(self, clock: Clock, *, rollout_reads: int = 0) -> None:
+        self.clock = clock
+        self.store = Store()
+        self.controllers = Controllers(self.store, clock, rollout_reads=rollout_reads)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def list(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> Obj:
+        labels = LabelSelector.parse(label_selector)
+        fields = FieldSelector.parse(field_selector, FIELDS[resource.plural])
+        chosen = [
+            obj
+            for obj in self.store.all(resource, namespace)
+            if labels.matches(obj["metadata"].get("labels")) and fields.matches(obj)
+        ]
+        if resource is DEPLOYMENTS:
+            items = [self.controllers.read(obj) for obj in chosen]
+        else:
+            items = [copy.deepcopy(obj) for obj in chosen]
+        return {
+            "kind": f"{resource.kind}List",
+            "apiVersion": f"{resource.group}/v1" if resource.group else "v1",
+            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "items": items,
+        }
+
+    def get(self, resource: Resource, namespace: str, name: str) -> Obj:
+        obj = self.store.get(resource, namespace, name)
+        if resource is DEPLOYMENTS:
+            stored = self.store.find(resource, namespace, name)
+            assert stored is not None
+            obj = self.controllers.read(stored)
+        return obj
+
+    # -- deployments --------------------------------------------------------------------------
+
+    def replace_deployment(self, namespace: str, name: str, body: Any) -> Obj:
+        return self._write_deployment(namespace, name, body, verb="update", patch_type=None)
+
+    def patch_deployment(self, namespace: str, name: str, content_type: str, patch: Any) -> Obj:
+        current = self.store.get(DEPLOYMENTS, namespace, name)
+        patched = self._patched(DEPLOYMENTS, name, content_type, current, patch)
+        return self._write_deployment(
+            namespace, name, patched, verb="patch", patch_type=content_type
+        )
+
+    def _patched(
+        self, resource: Resource, name: str, content_type: str, current: Obj, patch: Any
+    ) -> Obj:
+        try:
+            return apply_patch(content_type, current, patch)
+        except PatchError as exc:
+            raise ApiError(
+                422,
+                "Invalid",
+                f'{resource.kind}.{resource.group} "{name}" is invalid: {exc}',
+                resource.details(name),
+            ) from exc
+
+    def _write_deployment(
+        self,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        verb: str,
+        patch_type: str | None,
+        subresource: str | None = None,
+    ) -> Obj:
+        stored = self.store.find(DEPLOYMENTS, namespace, name)
+        if stored is None:
+            self.store.get(DEPLOYMENTS, namespace, name)  # raises the 404
+            raise AssertionError("unreachable")
+        new = self._checked(DEPLOYMENTS, namespace, name, body, stored)
+        spec = new.get("spec")
+        if not isinstance(spec, dict):
+            raise invalid(DEPLOYMENTS, name, "spec", spec, "must be an object")
+        replicas = spec.get("replicas", 1)
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise invalid(
+                DEPLOYMENTS, name, "spec.replicas", replicas, "must be greater than or equal to 0"
+            )
+        spec["replicas"] = replicas
+        if spec.get("selector") != stored["spec"]["selector"]:
+            raise invalid(
+                DEPLOYMENTS, name, "spec.selector", spec.get("selector"), "field is immutable"
+            )
+        template = spec.get("template")
+        if not isinstance(template, dict) or not (template.get("spec") or {}).get("containers"):
+            raise invalid(DEPLOYMENTS, name, "spec.template.spec.containers", [], "Required value")
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        if not LabelSelector.parse(
+            selector_string(spec["selector"].get("matchLabels", {}))
+        ).matches(labels):
+            raise invalid(
+                DEPLOYMENTS,
+                name,
+                "spec.template.metadata.labels",
+                labels,
+                "`selector` does not match template `labels`",
+            )
+        spec["template"] = default_template(template)
+        template_changed = spec["template"] != stored["spec"]["template"]
+        metadata = new["metadata"]
+        generation = stored["metadata"].get("generation", 1)
+        metadata["generation"] = generation + 1 if spec != stored["spec"] else generation
+        new["status"] = stored.get("status", {})
+        stored.clear()
+        stored.update(new)
+        self.store.put(
+            DEPLOYMENTS,
+            stored,
+            verb=verb,
+            actor="client",
+            patch_type=patch_type,
+            subresource=subresource,
+        )
+        answer = copy.deepcopy(stored)
+        self.controllers.reconcile(stored, template_changed=template_changed)
+        answer["kind"], answer["apiVersion"] = "Deployment", "apps/v1"
+        return answer
+
+    def _checked(
+        self, resource: Resource, namespace: str, name: str, body: Any, stored: Obj
+    ) -> Obj:
+        """The written object, with the server's fields kept from ``stored``; refuses a body for
+        another object (400) and a stale ``resourceVersion`` (409)."""
+        if not isinstance(body, dict) or not isinstance(body.get("metadata", {}), dict):
+            raise bad_request(f"the body of the request is not a {resource.kind} object")
+        new = copy.deepcopy(body)
+        metadata = new.setdefault("metadata", {})
+        if metadata.get("name", name) != name:
+            raise bad_request(
+                f"the name of the object ({metadata['name']}) does not match the name on the "
+                f"URL ({name})"
+            )
+        if metadata.get("namespace", namespace) != namespace:
+            raise bad_request(
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request"
+            )
+        version = metadata.get("resourceVersion")
+        if version and version != stored["metadata"]["resourceVersion"]:
+            raise conflict(resource, name)
+        if metadata.get("uid") and metadata["uid"] != stored["metadata"]["uid"]:
+            raise ApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {resource.qualified} "{name}": Precondition '
+                f"failed: UID in precondition: {metadata['uid']}, UID in object meta: "
+                f"{stored['metadata']['uid']}",
+                resource.details(name),
+            )
+        metadata["name"], metadata["namespace"] = name, namespace
+        for field in _SERVER_FIELDS:
+            if field in stored["metadata"]:
+                metadata[field] = stored["metadata"][field]
+        new.pop("kind", None)
+        new.pop("apiVersion", None)
+        return new
+
+    # -- scale --------------------------------------------------------------------------------
+
+    def scale(self, namespace: str, name: str) -> Obj:
+        self.store.get(DEPLOYMENTS, namespace, name)
+        stored = self.store.find(DEPLOYMENTS, namespace, name)
+        assert stored is not None
+        deployment = self.controllers.read(stored)
+        metadata = deployment["metadata"]
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "uid": metadata["uid"],
+                "resourceVersion": metadata["resourceVersion"],
+                "creationTimestamp": metadata["creationTimestamp"],
+            },
+            "spec": {"replicas": deployment["spec"]["replicas"]},
+            "status": {
+                "replicas": deployment.get("status", {}).get("replicas", 0),
+                "selector": selector_string(deployment["spec"]["selector"].get("matchLabels", {})),
+            },
+        }
+
+    def replace_scale(self, namespace: str, name: str, body: Any) -> Obj:
+        return self._write_scale(namespace, name, body, verb="update", patch_type=None)
+
+    def patch_scale(self, namespace: str, name: str, content_type: str, patch: Any) -> Obj:
+        current = self.scale(namespace, name)
+        patched = self._patched(DEPLOYMENTS, name, content_type, current, patch)
+        return self._write_scale(namespace, name, patched, verb="patch", patch_type=content_type)
+
+    def _write_scale(
+        self, namespace: str, name: str, body: Any, *, verb: str, patch_type: str | None
+    ) -> Obj:
+        stored = self.store.find(DEPLOYMENTS, namespace, name)
+        if stored is None:
+            self.store.get(DEPLOYMENTS, namespace, name)
+            raise AssertionError("unreachable")
+        if not isinstance(body, dict) or not isinstance(body.get("spec"), dict):
+            raise bad_request("the body of the request is not a Scale object")
+        metadata = body.get("metadata") or {}
+        version = metadata.get("resourceVersion")
+        if version and version != stored["metadata"]["resourceVersion"]:
+            raise conflict(DEPLOYMENTS, name)
+        deployment = copy.deepcopy(stored)
+        deployment["spec"]["replicas"] = body["spec"].get("replicas", 0)
+        self._write_deployment(
+            namespace, name, deployment, verb=verb, patch_type=patch_type, subresource="scale"
+        )
+        return self.scale(namespace, name)
+
+    # -- pods ---------------------------------------------------------------------------------
+
+    def delete_pod(self, namespace: str, name: str, options: Any) -> Obj:
+        """Delete the pod at once (as with a grace period of 0) and answer it with its
+        ``deletionTimestamp``; its ReplicaSet, if any, replaces it under a new name."""
+        pod = self.store.get(PODS, namespace, name)
+        preconditions = options.get("preconditions") if isinstance(options, dict) else None
+        if isinstance(preconditions, dict):
+            for field, label in (("resourceVersion", "ResourceVersion"), ("uid", "UID")):
+                wanted = preconditions.get(field)
+                if wanted and wanted != pod["metadata"][field]:
+                    raise ApiError(
+                        409,
+                        "Conflict",
+                        f'Operation cannot be fulfilled on pods "{name}": Precondition failed: '
+                        f"{label} in precondition: {wanted}, {label} in object meta: "
+                        f"{pod['metadata'][field]}",
+                        PODS.details(name),
+                    )
+        self.store.delete(PODS, namespace, name, actor="client")
+        pod["metadata"]["deletionTimestamp"] = iso(self.clock.now())
+        pod["metadata"]["deletionGracePeriodSeconds"] = 0
+        for ref in pod["metadata"].get("ownerReferences", []):
+            owner = self.store.find(REPLICA_SETS, namespace, ref.get("name", ""))
+            if owner is not None and owner["metadata"]["uid"] == ref.get("uid"):
+                self.controllers.sync_pods(owner)
+        pod["kind"], pod["apiVersion"] = "Pod", "v1"
+        return pod
