@@ -43,6 +43,7 @@ from integrations.datadog import (
     DatadogMetrics,
 )
 from integrations.github import GitHubConnection, GitHubEvidence
+from integrations.kubernetes import KubeConnection, KubernetesEvidence
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
@@ -53,6 +54,7 @@ __all__ = [
     "Runtime",
     "datadog_evidence",
     "github_evidence",
+    "kubernetes_evidence",
     "replay_evidence",
     "serve",
     "start_runtime",
@@ -145,11 +147,30 @@ def datadog_evidence(
     return datadog_sources, connection
 
 
+def kubernetes_evidence(settings: Settings) -> KubernetesEvidence | None:
+    """The Kubernetes source when settings name an API server, else None; a kubeconfig that
+    cannot be used is a :class:`ConfigError` naming it."""
+    if not settings.kubernetes:
+        return None
+    token = settings.kube_token.get_secret_value() if settings.kube_token else None
+    connection = KubeConnection(
+        api_url=settings.kube_api_url,
+        token=token,
+        ca_file=settings.kube_ca_file,
+        kubeconfig=settings.kube_config_path,
+        context=settings.kube_context,
+    )
+    return KubernetesEvidence(connection, deadline=settings.evidence_deadline_seconds)
+
+
 def _default_evidence(
     settings: Settings, runbooks: RunbookLibrary
 ) -> tuple[EvidenceSources, Catalog]:
     paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
     sources, catalog = replay_evidence(load_scenarios(paths, known_runbooks=runbooks.ids))
+    kubernetes = kubernetes_evidence(settings)
+    if kubernetes is not None:
+        sources = replace(sources, cluster=[kubernetes])
     if settings.catalog_path is not None:
         catalog = catalog.merged(load_catalog(settings.catalog_path))
     github = github_evidence(settings, catalog)

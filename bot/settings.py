@@ -109,6 +109,14 @@ class Settings(BaseSettings):
     # shipped runbooks/; an id used twice is an error naming both files.
     runbook_paths: list[Path] = Field(default_factory=list)
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Kubernetes evidence (unset: none; replay stays the default): an API server and a bearer
+    # token (KUBE_API_URL, KUBE_TOKEN, optionally KUBE_CA_FILE), or a kubeconfig file
+    # (KUBE_CONFIG_PATH, optionally KUBE_CONTEXT).
+    kube_api_url: str | None = Field(default=None, pattern=r"^https?://[^/]+")
+    kube_token: SecretStr | None = None
+    kube_ca_file: Path | None = None
+    kube_config_path: Path | None = None
+    kube_context: str | None = None
     correlation_window_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # The least time between two edits of one packet: a storm of joins becomes a few edits.
     packet_update_interval_seconds: float = Field(default=15.0, ge=0, le=600)
@@ -184,6 +192,11 @@ class Settings(BaseSettings):
         """True when both Datadog keys are set: evidence then comes from Datadog."""
         return self.dd_api_key is not None and self.dd_app_key is not None
 
+    @property
+    def kubernetes(self) -> bool:
+        """True when a Kubernetes API server is configured as an evidence source."""
+        return self.kube_api_url is not None or self.kube_config_path is not None
+
     def webhook_secret(self, source: str) -> SecretStr | None:
         """The configured secret for ``source``, or None: that source then refuses everything."""
         value: SecretStr | None = getattr(self, f"{source}_webhook_secret", None)
@@ -214,4 +227,21 @@ def load_settings(**overrides: object) -> Settings:
             f"invalid settings: {missing}: Datadog needs both DD_API_KEY and DD_APP_KEY, "
             "or neither for replay evidence"
         )
+    _check_kubernetes(settings)
     return settings
+
+
+def _check_kubernetes(settings: Settings) -> None:
+    """The Kubernetes settings must name one way to reach the API server, completely."""
+    problem = None
+    if settings.kube_api_url is not None and settings.kube_config_path is not None:
+        problem = "KUBE_API_URL: set KUBE_API_URL and KUBE_TOKEN, or KUBE_CONFIG_PATH, not both"
+    elif (settings.kube_api_url is None) != (settings.kube_token is None):
+        missing = "KUBE_TOKEN" if settings.kube_token is None else "KUBE_API_URL"
+        problem = f"{missing}: KUBE_API_URL and KUBE_TOKEN go together"
+    elif settings.kube_ca_file is not None and settings.kube_api_url is None:
+        problem = "KUBE_CA_FILE: only with KUBE_API_URL (a kubeconfig names its own CA)"
+    elif settings.kube_context is not None and settings.kube_config_path is None:
+        problem = "KUBE_CONTEXT: only with KUBE_CONFIG_PATH"
+    if problem is not None:
+        raise ConfigError(f"invalid settings: {problem}")

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.errors import SourceUnavailableError
-from bot.evidence.ports import DeploySource, EvidenceQuery, LogSource, MetricsSource
-from bot.evidence.values import EvidenceBundle, SourceFailure
+from bot.evidence.ports import (
+    ClusterSource,
+    DeploySource,
+    EvidenceQuery,
+    LogSource,
+    MetricsSource,
+)
+from bot.evidence.values import ClusterState, EvidenceBundle, SourceFailure
 
 __all__ = ["EvidenceSources", "gather_evidence"]
 
@@ -27,6 +33,11 @@ class EvidenceSources:
     deploys: Sequence[DeploySource] = ()
     metrics: Sequence[MetricsSource] = ()
     logs: Sequence[LogSource] = ()
+    cluster: Sequence[ClusterSource] = ()
+
+
+async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
+    return (await source.cluster(query),)
 
 
 async def _ask(
@@ -74,15 +85,21 @@ async def gather_evidence(
         (deploys, deploy_failures),
         (metrics, metric_failures),
         (logs, log_failures),
+        (states, cluster_failures),
     ) = await asyncio.gather(
         _collect([_ask(s.name, s.deploys(deploys_asked), deadline) for s in sources.deploys]),
         _collect([_ask(s.name, s.metrics(query), deadline) for s in sources.metrics]),
         _collect([_ask(s.name, s.logs(query), deadline) for s in sources.logs]),
+        _collect([_ask(s.name, _state(s, query), deadline) for s in sources.cluster]),
     )
+    cluster = ClusterState()
+    for state in states:
+        cluster = cluster.merged(state)
     return EvidenceBundle(
         deploys=deploys,
         metrics=metrics,
         logs=logs,
-        unavailable=deploy_failures + metric_failures + log_failures,
+        cluster=cluster,
+        unavailable=deploy_failures + metric_failures + log_failures + cluster_failures,
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.evidence.values import CodeChange, Deploy, LogRecord, MetricSeries, MonitorState
+from bot.evidence.values import (
+    ClusterState,
+    CodeChange,
+    Deploy,
+    LogRecord,
+    MetricSeries,
+    MonitorState,
+)
 
 __all__ = [
     "ChangeSource",
+    "ClusterSource",
     "DeploySource",
     "EvidenceQuery",
     "LogSource",
@@ -21,11 +29,13 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class EvidenceQuery:
-    """Which service, and the time window to look in."""
+    """Which service, and the time window to look in. ``namespace`` is where the catalog says
+    the service runs (None: unknown, look everywhere)."""
 
     service: str
     since: datetime
     until: datetime
+    namespace: str | None = None
 
 
 class DeploySource(Protocol):
@@ -66,4 +76,13 @@ class MonitorSource(Protocol):
 
     async def monitor(self, monitor_id: str) -> MonitorState:
         """The monitor's current state; raises ``SourceUnavailableError`` when it cannot say."""
+        ...
+
+
+class ClusterSource(Protocol):
+    name: str
+
+    async def cluster(self, query: EvidenceQuery) -> ClusterState:
+        """The service's workloads with their revisions, their pods, and the events about them
+        in the window."""
         ...

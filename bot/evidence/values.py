@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
+    "ClusterState",
     "CodeChange",
     "Deploy",
     "EvidenceBundle",
     "LogRecord",
     "MetricSeries",
     "MonitorState",
+    "PodState",
     "SourceFailure",
+    "Workload",
+    "WorkloadEvent",
+    "WorkloadRevision",
 ]
 
 
@@ -78,6 +83,74 @@ class MonitorState:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkloadRevision:
+    """One rollout of a workload (a Kubernetes ReplicaSet), known by its revision number: what
+    a rollback would return to."""
+
+    revision: int
+    image: str | None
+    replicas: int
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A service as the cluster runs it (a Kubernetes Deployment). ``revisions`` are newest
+    first; the current one is among them when the cluster still keeps it."""
+
+    namespace: str
+    name: str
+    revision: int | None
+    image: str | None
+    replicas: int
+    ready: int
+    revisions: tuple[WorkloadRevision, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PodState:
+    """One pod of a workload: whether it serves, how often it restarted, and why its
+    container last ended (``OOMKilled``, ``Error``...), the mark of resource exhaustion."""
+
+    namespace: str
+    name: str
+    workload: str | None
+    phase: str
+    ready: bool
+    restarts: int
+    last_termination_reason: str | None = None
+    last_terminated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadEvent:
+    """What the cluster said about a workload, its revisions or its pods (``BackOff``,
+    ``ScalingReplicaSet``...). ``object`` is ``kind/name``."""
+
+    at: datetime
+    namespace: str
+    object: str
+    type: str
+    reason: str
+    message: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterState:
+    """The cluster around a service: its workloads, their pods, and the events in the window."""
+
+    workloads: tuple[Workload, ...] = ()
+    pods: tuple[PodState, ...] = ()
+    events: tuple[WorkloadEvent, ...] = ()
+
+    def merged(self, other: ClusterState) -> ClusterState:
+        return ClusterState(
+            self.workloads + other.workloads, self.pods + other.pods, self.events + other.events
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFailure:
     """A source that could not answer: the packet names it and why."""
 
@@ -90,5 +163,6 @@ class EvidenceBundle:
     deploys: tuple[Deploy, ...] = ()
     metrics: tuple[MetricSeries, ...] = ()
     logs: tuple[LogRecord, ...] = ()
+    cluster: ClusterState = field(default_factory=ClusterState)
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered

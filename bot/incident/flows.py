@@ -384,7 +384,13 @@ async def build_incident_packet(
         records = await signals.signals_of(session, incident.id)
     incident_signals = [signals.from_record(record) for record in records]
     first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
-    query = EvidenceQuery(incident.service, since=first - EVIDENCE_LOOKBACK, until=clock.now())
+    entry = context.catalog.get(incident.service)
+    query = EvidenceQuery(
+        incident.service,
+        since=first - EVIDENCE_LOOKBACK,
+        until=clock.now(),
+        namespace=entry.namespace if entry is not None else None,
+    )
     evidence = await gather_evidence(
         query,
         context.sources,
