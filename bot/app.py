@@ -100,7 +100,8 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
     catalog = Catalog(())
     for scenario in scenarios:
         catalog = catalog.merged(scenario.to_catalog())
-    return EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay]), catalog
+    sources = EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay], cluster=[replay])
+    return sources, catalog
 
 
 def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | None:
@@ -169,7 +170,7 @@ def _default_evidence(
     paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
     sources, catalog = replay_evidence(load_scenarios(paths, known_runbooks=runbooks.ids))
     kubernetes = kubernetes_evidence(settings)
-    if kubernetes is not None:
+    if kubernetes is not None:  # a real cluster answers alone: replay's would mix in
         sources = replace(sources, cluster=[kubernetes])
     if settings.catalog_path is not None:
         catalog = catalog.merged(load_catalog(settings.catalog_path))
