@@ -67,7 +67,7 @@ class KubernetesEvidence:
     """Implements ``ClusterSource``. A service is the Deployment of the same name, in the
     namespace the catalog gives (every namespace when it gives none)."""
 
-    name = "kubernetes"
+    name = "Kubernetes"
 
     def __init__(self, connection: KubeConnection, *, deadline: float) -> None:
         """Raise :class:`~bot.errors.ConfigError` when the connection cannot be used."""

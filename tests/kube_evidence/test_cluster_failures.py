@@ -21,7 +21,7 @@ REPLICA_SETS = "/apis/apps/v1/namespaces/payments/replicasets"
 async def unavailable(evidence: KubernetesEvidence) -> str:
     with pytest.raises(SourceUnavailableError) as caught:
         await evidence.cluster(query())
-    assert caught.value.source == "kubernetes"
+    assert caught.value.source == "Kubernetes"
     return caught.value.reason
 
 
@@ -69,7 +69,7 @@ async def test_a_hung_cluster_never_holds_up_the_evidence_gathering(
     bundle = await gather_evidence(
         query(), EvidenceSources(cluster=[source(kube, deadline=0.5)]), deadline=0.2
     )
-    assert bundle.unavailable == (SourceFailure("kubernetes", "no answer within 0.2s"),)
+    assert bundle.unavailable == (SourceFailure("Kubernetes", "no answer within 0.2s"),)
     assert bundle.cluster.workloads == ()
 
 
