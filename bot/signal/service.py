@@ -99,10 +99,15 @@ async def store_many(
         return []
     rows = [_row(signal, clock=clock, body_digest=digest) for signal, digest in signals]
     connection = await session.connection()  # Core: the ORM's bookkeeping is most of the cost
+    # One multi-row INSERT ... RETURNING. Asking SQLAlchemy to keep the parameters' order
+    # (sort_by_parameter_order) makes it send one statement per row on SQLite, each a thread
+    # round trip; the delivery key maps the returned ids back instead (it is unique).
     inserted = await connection.execute(
-        insert(_SIGNALS).returning(_SIGNALS.c.id, sort_by_parameter_order=True), rows
+        insert(_SIGNALS).returning(_SIGNALS.c.id, _SIGNALS.c.source, _SIGNALS.c.delivery_id),
+        rows,
     )
-    ids = list(inserted.scalars())
+    by_delivery = {(source, delivery): int(id_) for id_, source, delivery in inserted}
+    ids = [by_delivery[(signal.source.value, signal.delivery_id)] for signal, _ in signals]
     entries = [
         _accepted(signal, signal_id) for (signal, _), signal_id in zip(signals, ids, strict=True)
     ]
