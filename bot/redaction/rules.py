@@ -239,7 +239,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "cookie",
-        r"(?:set-)?cookie[\"']?\s*:\s*[\"']?(?P<value>[^\r\n\"']+)",
+        r"(?:set-)?cookie[\"']?\s*:\s*[\"']?"
+        r"(?P<value>[^\s;=\"']+=[^\s;\"']*(?:;\s*[^\s;=\"']+(?:=[^\s;\"']*)?)*)",
         gate="cookie",
         ignore_case=True,
     ),
