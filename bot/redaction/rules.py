@@ -221,10 +221,19 @@ RULES: tuple[Rule, ...] = (
     # Authorization headers: what follows the scheme, whatever the scheme.
     _rule(
         "authorization",
-        rf"(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:{_SCHEMES}\s+)?"
+        rf"(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?{_SCHEMES}\s+"
         rf"(?!{_SCHEMES}(?:\s|$)){_NOT_PLACEHOLDER}(?P<value>[^\s\"',;]+)",
         gate="authorization",
         ignore_case=True,
+    ),
+    # Without a scheme the value must look like a credential: ``authorization: denied`` is prose.
+    _rule(
+        "authorization",
+        rf"(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?!{_SCHEMES}(?:\s|$)){_NOT_PLACEHOLDER}"
+        r"(?P<value>[^\s\"',;]+)",
+        gate="authorization",
+        ignore_case=True,
+        accept=_secret_looking,
     ),
     # A bearer or basic credential out of its header (``curl -H 'Bearer …'``, a logged dict).
     _rule(
