@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.messages import internal_error
+from bot.redaction import redact
 from handlers.slack.deliveries import once_per_delivery
 from handlers.slack.incident_command import register_incident_command
 from handlers.slack.resolve import register_resolve
@@ -46,7 +47,8 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
         # One place turns our errors into what the person sees; never a stack trace in Slack.
         if isinstance(error, CommandUsageError):
-            await respond(text=str(error), response_type="ephemeral")
+            # The usage error quotes what the person typed, which may hold a pasted token.
+            await respond(text=redact(str(error)), response_type="ephemeral")
             return
         reference = uuid.uuid4().hex[:12]
         log.error("slack listener failed (ref %s)", reference, exc_info=error)

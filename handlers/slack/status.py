@@ -1,5 +1,6 @@
 """``/status``: in an incident channel, that incident's state, signals and open actions (posted
-in the channel for everyone there); anywhere else, the open incidents (only to the asker)."""
+in the channel for everyone there); anywhere else, the open incidents (only to the asker).
+Alert titles in it are redacted like the packet's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.incident.status import IncidentStatusReport, status_of
 from bot.messages import STATUS_USAGE, render_status, usage_error
+from bot.redaction import redact
 
 __all__ = ["register_status"]
 
@@ -28,6 +30,6 @@ def register_status(app: AsyncApp, *, sessions: async_sessionmaker[AsyncSession]
             report = await status_of(session, channel_id=command["channel_id"])
         in_incident = isinstance(report, IncidentStatusReport)
         await respond(
-            text=render_status(report),
+            text=redact(render_status(report)),  # signal titles are alert text
             response_type="in_channel" if in_incident else "ephemeral",
         )

@@ -1,5 +1,9 @@
 """The core's :class:`bot.chat.Chat` over slack_sdk's async Web API client.
 
+Everything this adapter sends goes through :func:`integrations.slack.redaction.redacted_arguments`
+in :meth:`SlackChat._call`, the one door for writes: no secret or customer datum from an alert,
+a log line or a person reaches the channel, whichever message carried it.
+
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
 (``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are
 handled below this layer by the client's retry handler.
@@ -27,6 +31,7 @@ from integrations.slack.blocks import (
     resolve_question_blocks,
     text_section,
 )
+from integrations.slack.redaction import redacted_arguments
 
 __all__ = ["PACKET_EVENT_TYPE", "SlackChat"]
 
@@ -45,7 +50,7 @@ class SlackChat:
 
     async def _call(self, method: str, **arguments: Any) -> AsyncSlackResponse:
         try:
-            return await self._client.api_call(method, json=arguments)
+            return await self._client.api_call(method, json=redacted_arguments(arguments))
         except SlackApiError as exc:
             raise ChatError(method, str(exc.response.get("error", "unknown_error"))) from exc
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:

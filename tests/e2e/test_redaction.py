@@ -1,0 +1,55 @@
+"""Secrets in an alert never reach Slack: an alert whose title and links carry a password, an
+AWS key, a customer's email and a token goes through the real webhook, pipeline, Slack client
+and emulator; the channel (packet, fallback text, blocks, topic) and ``/status`` show typed
+placeholders and none of the secrets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.app import Runtime
+from integrations.slack_emulator import EmulatorClient
+from tests.e2e.conftest import eventually, post_alert
+
+pytestmark = pytest.mark.slow
+
+SECRETS = ("hunter2", "AKIAIOSFODNN7EXAMPLE", "jane.doe@example.com", "s3cr3t-t0ken")
+ALERT = {
+    "service": "billing-webhooks",
+    "title": "login failed for jane.doe@example.com password=hunter2 key AKIAIOSFODNN7EXAMPLE",
+    "severity": "high",
+    "description": "log: POST /charge?token=s3cr3t-t0ken 401",
+    "links": [{"title": "logs", "url": "https://logs.example.com/q?token=s3cr3t-t0ken"}],
+}
+CHANNEL = "inc-20260304-billing-webhooks"
+
+
+async def test_a_secret_in_an_alert_does_not_appear_in_the_posted_packet(
+    runtime: Runtime, people: EmulatorClient
+) -> None:
+    assert (await post_alert(runtime, "generic", ALERT))[0] == 202
+
+    async def packet() -> dict | None:
+        if await people.channel_by_name(CHANNEL) is None:
+            return None
+        messages = await people.messages(CHANNEL)
+        return next((m for m in messages if "Incident packet" in m["text"]), None)
+
+    posted = await eventually(packet, what="the packet")
+    channel = await people.channel_by_name(CHANNEL)
+    assert channel is not None
+    everything = json.dumps([await people.messages(CHANNEL), channel])
+    for secret in SECRETS:
+        assert secret not in everything
+    blocks = json.dumps(posted["blocks"])
+    for placeholder in ("[redacted:email]", "[redacted:password]", "[redacted:aws_key]"):
+        assert placeholder in blocks  # the title, in the packet's context line
+        assert placeholder in channel["topic"]
+    assert "[redacted:token]" in blocks  # the link's query string
+
+    seen = await people.command("U0ALICE", channel["id"], "/status", "")
+    reply = seen["responses"][0]["text"]
+    assert "[redacted:email]" in reply
+    assert not any(secret in reply for secret in SECRETS)
