@@ -44,6 +44,8 @@ class Packet:
     unavailable: tuple[SourceFailure, ...] = ()
     links: tuple[Link, ...] = ()
     alert_count: int = 1
+    causes: tuple[str, ...] = ()  # the top hypotheses with their confidence, best first
+    warnings: tuple[str, ...] = ()  # the raised markers, in words
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

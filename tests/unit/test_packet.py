@@ -141,6 +141,9 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "Signals:",
             "- Error rate rose from 0.3% to 8.7%",
             "- Latest deploy landed 11 minutes before first spike",
+            "Likely cause:",
+            "- Regression from deploy 9f1c2ab (PR 4821) by dana: Parse legacy webhook payloads"
+            " through the new event parser (confidence 0.51)",
             "Likely owner:",
             "- Payments platform (on call: @payments-oncall)",
             "Suggested next action:",
