@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.evidence.values import Deploy
 
-__all__ = ["DEPLOY_WINDOW", "SuspectDeploy", "suspect_deploy"]
+__all__ = ["DEPLOY_WINDOW", "SuspectDeploy", "candidate_deploys", "suspect_deploy"]
 
 # A deploy further back than this is not called a suspect on proximity alone.
 DEPLOY_WINDOW = timedelta(hours=2)
@@ -32,3 +32,18 @@ def suspect_deploy(
     suspect = before[-1]
     previous = next((d for d in reversed(before[:-1]) if d.succeeded), None)
     return SuspectDeploy(suspect, anomaly_at - suspect.at, previous)
+
+
+def candidate_deploys(
+    deploys: Iterable[Deploy], *, service: str, anomaly_at: datetime
+) -> tuple[SuspectDeploy, ...]:
+    """Every deploy of ``service`` within the window at or before ``anomaly_at``, latest first,
+    each with the succeeded deploy before it (what a rollback of it would go back to)."""
+    own = sorted((d for d in deploys if d.service == service), key=lambda d: (d.at, d.sha))
+    found: list[SuspectDeploy] = []
+    for index, deploy in enumerate(own):
+        if deploy.at > anomaly_at or anomaly_at - deploy.at > DEPLOY_WINDOW:
+            continue
+        previous = next((d for d in reversed(own[:index]) if d.succeeded), None)
+        found.append(SuspectDeploy(deploy, anomaly_at - deploy.at, previous))
+    return tuple(reversed(found))

@@ -6,12 +6,16 @@ guessing (no suspect deploy rather than a weak one).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.analysis.deploys import SuspectDeploy, suspect_deploy
+from bot.analysis.deploys import SuspectDeploy
+from bot.analysis.hypotheses import Diagnosis, diagnose
+from bot.analysis.logs import LogCluster
 from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.values import Hypothesis, RaisedMarker
+from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
 from bot.scenario.terms import CauseKind
 from bot.signal.values import Signal
@@ -25,17 +29,46 @@ class Assessment:
     first_seen: datetime
     spikes: tuple[Spike, ...]
     suspect: SuspectDeploy | None
+    hypotheses: tuple[Hypothesis, ...] = ()  # best first
+    markers: tuple[RaisedMarker, ...] = ()
+    log_clusters: tuple[LogCluster, ...] = ()  # the incident window's logs, busiest first
+    candidates: tuple[SuspectDeploy, ...] = ()  # deploys in the window before, latest first
 
     @property
     def cause(self) -> CauseKind | None:
-        """The cause kind the evidence establishes: a deploy when one is suspected, else None
-        (unknown, never guessed)."""
+        """The cause kind the evidence establishes: the top-ranked hypothesis's kind, a deploy
+        when one is suspected without a ranking, else None (unknown, never guessed)."""
+        if self.hypotheses and self.hypotheses[0].category is not CauseKind.UNKNOWN:
+            return self.hypotheses[0].category
         return CauseKind.DEPLOY if self.suspect is not None else None
 
 
-def assess(service: str, signals: Sequence[Signal], evidence: EvidenceBundle) -> Assessment:
-    """What the evidence says about ``service``: spikes in its own series (earliest first), and
-    the deploy that landed before the first of them or, without one, before the first alert."""
+def _suspect(diagnosis: Diagnosis) -> SuspectDeploy | None:
+    """The candidate deploy the ranking prefers; none when another kind of cause (a dependency,
+    a resource...) ranks first, so the packet does not blame a deploy the evidence points away
+    from. A weak deploy still beats "unknown": it is the change to look at first."""
+    by_sha = {candidate.deploy.sha: candidate for candidate in diagnosis.candidates}
+    for item in diagnosis.hypotheses:
+        if item.subject in by_sha:
+            return by_sha[item.subject]
+        if item.category is not CauseKind.UNKNOWN:
+            return None
+    return None
+
+
+def assess(
+    service: str,
+    signals: Sequence[Signal],
+    evidence: EvidenceBundle,
+    *,
+    catalog: Catalog | None = None,
+    known_templates: Iterable[str] = (),
+) -> Assessment:
+    """What the evidence says about ``service``: spikes in its own series (earliest first), the
+    ranked hypotheses about the cause with their markers, and the deploy to suspect, chosen
+    among those that landed before the first spike or, without one, before the first alert.
+
+    ``catalog`` lets analysis follow the service's dependencies; without it none is blamed."""
     spikes = sorted(
         (
             spike
@@ -46,9 +79,22 @@ def assess(service: str, signals: Sequence[Signal], evidence: EvidenceBundle) ->
     )
     first_alert = min(signal.started_at for signal in signals)
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes)])
+    diagnosis = diagnose(
+        service=service,
+        first_seen=first_seen,
+        spikes=spikes,
+        evidence=evidence,
+        signals=signals,
+        catalog=catalog if catalog is not None else Catalog(),
+        known_templates=known_templates,
+    )
     return Assessment(
         service=service,
         first_seen=first_seen,
         spikes=tuple(spikes),
-        suspect=suspect_deploy(evidence.deploys, service=service, anomaly_at=first_seen),
+        suspect=_suspect(diagnosis),
+        hypotheses=diagnosis.hypotheses,
+        markers=diagnosis.markers,
+        log_clusters=diagnosis.clusters,
+        candidates=diagnosis.candidates,
     )

@@ -399,7 +399,7 @@ async def build_incident_packet(
             incident.service, since=first - DEPLOY_HISTORY, until=query.until
         ),
     )
-    assessment = assess(incident.service, incident_signals, evidence)
+    assessment = assess(incident.service, incident_signals, evidence, catalog=context.catalog)
     return build_packet(
         incident_id=incident.id,
         title=incident.title,

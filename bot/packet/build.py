@@ -8,15 +8,28 @@ from datetime import timedelta
 from bot.action.kinds import ActionKind
 from bot.analysis.spike import Spike
 from bot.analysis.triage import Assessment
+from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
 from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
-from bot.runbook.matcher import RunbookCandidate, RunbookQuery, choose_runbook
+from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
 from bot.runbook.models import Runbook
+from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Link, Severity, Signal
 
-__all__ = ["build_packet", "describe_spike"]
+__all__ = ["MAX_CAUSES", "build_packet", "describe_hypothesis", "describe_marker", "describe_spike"]
+
+MAX_CAUSES = 3
+STATEMENT_LIMIT = 300
+MARKER_WORDS = {
+    Marker.CONFLICTING_SIGNALS: "Conflicting signals",
+    Marker.LOW_CONFIDENCE: "Low confidence",
+    Marker.CUSTOMER_DATA: "Customer data at risk",
+    Marker.UNSAFE_ROLLBACK: "Rollback may be unsafe",
+    Marker.CHANGE_FREEZE: "Change freeze",
+    Marker.MISSING_RUNBOOK: "No runbook fits",
+}
 
 UNITS = {"percent": "%", "%": "%", "ms": " ms", "s": " s", "seconds": " s", "bytes": " B"}
 
@@ -31,6 +44,39 @@ def describe_spike(spike: Spike) -> str:
     name = spike.series.name.replace("_", " ").strip().capitalize()
     unit = spike.series.unit
     return f"{name} rose from {_number(spike.baseline, unit)} to {_number(spike.latest, unit)}"
+
+
+def describe_hypothesis(item: Hypothesis) -> str:
+    """``Regression from deploy 9f1c2ab (PR 4821) by dana (confidence 0.91)``."""
+    statement = item.statement
+    if len(statement) > STATEMENT_LIMIT:
+        statement = statement[: STATEMENT_LIMIT - 1] + "…"
+    return f"{statement} (confidence {item.confidence:.2f})"
+
+
+def describe_marker(raised: RaisedMarker) -> str:
+    """``Rollback may be unsafe: deploy 3e7f9d2a carries a database migration...``."""
+    return f"{MARKER_WORDS.get(raised.marker, raised.marker.value)}: {raised.reason}"
+
+
+def _markers(assessment: Assessment, choice: RunbookChoice) -> tuple[RaisedMarker, ...]:
+    """The assessment's markers, and ``missing_runbook`` when no runbook fits."""
+    if choice.best is not None:
+        return assessment.markers
+    closest = ", ".join(candidate.runbook.id for candidate in choice.closest)
+    reason = f"closest: {closest}" if closest else "none comes close"
+    return (*assessment.markers, RaisedMarker(Marker.MISSING_RUNBOOK, reason))
+
+
+def _causes(assessment: Assessment) -> tuple[str, ...]:
+    """The best hypotheses; "unknown" only when it is the best, since below a named cause it
+    adds nothing."""
+    shown = [
+        item
+        for index, item in enumerate(assessment.hypotheses)
+        if index == 0 or item.category is not CauseKind.UNKNOWN
+    ]
+    return tuple(describe_hypothesis(item) for item in shown[:MAX_CAUSES])
 
 
 def _minutes(delta: timedelta) -> str:
@@ -154,4 +200,6 @@ def build_packet(
         alert_count=len(signals),
         runbook=_runbook_fit(choice.best, chosen=True) if choice.best is not None else None,
         closest_runbooks=tuple(_runbook_fit(c, chosen=False) for c in choice.closest),
+        causes=_causes(assessment),
+        warnings=tuple(describe_marker(raised) for raised in _markers(assessment, choice)),
     )

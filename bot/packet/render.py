@@ -46,6 +46,10 @@ def runbook_lines(packet: Packet) -> tuple[str, ...]:
 def sections(packet: Packet) -> Iterator[PacketSection]:
     """The packet's list sections, in reading order; empty ones say so rather than vanish."""
     yield PacketSection("Signals", packet.signals or ("No signal beyond the alert itself",))
+    if packet.causes:
+        yield PacketSection("Likely cause", packet.causes)
+    if packet.warnings:
+        yield PacketSection("Warnings", packet.warnings)
     yield PacketSection(
         "Likely owner",
         tuple(_owner_line(owner.display, owner.slack_group) for owner in packet.owners)

@@ -59,6 +59,8 @@ class Packet:
     # The runbook that fits, or None; then ``closest_runbooks`` says what came nearest.
     runbook: RunbookFit | None = None
     closest_runbooks: tuple[RunbookFit, ...] = ()
+    causes: tuple[str, ...] = ()  # the top hypotheses with their confidence, best first
+    warnings: tuple[str, ...] = ()  # the raised markers, in words
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

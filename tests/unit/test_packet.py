@@ -147,6 +147,9 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "Signals:",
             "- Error rate rose from 0.3% to 8.7%",
             "- Latest deploy landed 11 minutes before first spike",
+            "Likely cause:",
+            "- Regression from deploy 9f1c2ab (PR 4821) by dana: Parse legacy webhook payloads"
+            " through the new event parser (confidence 0.51)",
             "Likely owner:",
             "- Payments platform (on call: @payments-oncall)",
             "Runbook:",
@@ -267,7 +270,9 @@ def test_the_runbook_the_catalog_lists_and_the_logs_name_is_chosen_with_its_reas
     )
     assert packet.runbook is not None
     assert packet.runbook.id == "oom-kill"
+    # The analysis ranks the OOM kill as a resource cause, which the runbook matches too.
     assert packet.runbook.reasons == (
+        "cause resource",
         "the catalog lists it for search-api",
         "keywords oomkilled, exit code 137",
     )

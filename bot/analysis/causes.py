@@ -1,0 +1,468 @@
+"""Cause detectors: each reads the case's facts and proposes hypotheses of one kind.
+
+Scoring is additive and explainable. A hypothesis's confidence is the sum of the weights of the
+citations for it, minus those against it, clamped to [0, 0.95]; each citation carries its weight,
+so the packet (and anyone auditing it) can see why a cause ranks where it does. Log evidence
+counts in full only when its template is new in the incident window; a template seen before
+(recurring) counts for ``RECURRING_FACTOR`` of the weight, so a noisy old log line cannot carry
+a hypothesis on its own.
+
+Weights (``+`` for, ``-`` against):
+
+- deploy: landed close before the first anomaly +0.45 at once, falling linearly to 0 at the
+  2-hour window; the latest candidate +0.10; a changed file named in an error line +0.25; new
+  error templates first seen after it +0.15; the deploy failed +0.20. A later candidate -0.10;
+  new errors began before it landed -0.15; no new error template after it -0.10; errors name a
+  failing dependency -0.15. A deploy that changed only configuration files is a ``config``
+  cause scored the same way.
+- config / flag: a log line of the service saying its configuration was reloaded or changed,
+  or that a feature flag changed, in the 2 hours before: +0.35.
+- dependency: error lines name a declared dependency +0.20, with failure words (timeout,
+  refused...) +0.35; its own series spiked +0.30, before the service's trouble +0.10; an alert
+  from it in the incident +0.20; failure words while the service has only one dependency +0.20.
+  A deploy candidate -0.10.
+- resource: error lines of memory, disk or pool exhaustion +0.45; a saturation series (memory,
+  disk, cpu...) of the service rose by 30% over its baseline, or a percentage reached 90: +0.30.
+- traffic: a request-rate series spiked +0.50; rate-limiting lines +0.15. A deploy candidate
+  -0.10.
+- security: an alert worded as a security finding +0.50; security words in error lines +0.25.
+- unknown: always present at 0.15, the floor every other hypothesis must beat.
+
+Adding a source of evidence (pods and their termination reasons, flag changes, traces) is adding
+a detector to :data:`DETECTORS`, or a citation to an existing one, not editing the ranking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
+from bot.analysis.logs import LogCluster, template_id, template_of
+from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.values import CaseFacts, Citation, Hypothesis, WindowMessage
+from bot.scenario.terms import CauseKind
+
+__all__ = [
+    "DETECTORS",
+    "MAX_CONFIDENCE",
+    "RECURRING_FACTOR",
+    "SATURATION_PERCENT",
+    "SATURATION_RISE",
+    "UNKNOWN_CONFIDENCE",
+    "config_hypotheses",
+    "dependency_hypotheses",
+    "deploy_hypotheses",
+    "hypothesis",
+    "resource_hypotheses",
+    "security_hypotheses",
+    "series_kind",
+    "traffic_hypotheses",
+    "unknown_hypothesis",
+]
+
+MAX_CONFIDENCE = 0.95
+RECURRING_FACTOR = 0.3
+UNKNOWN_CONFIDENCE = 0.15
+SATURATION_RISE = 1.3
+SATURATION_PERCENT = 90.0
+WARN = 3
+ERROR = 4
+
+_FAILURE = re.compile(
+    r"time[d ]?out|timed out|connection (?:refused|reset|closed|error)|refused|unreachable|"
+    r"unavailable|could not connect|failed to connect|cannot connect|no route to host|"
+    r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
+    re.IGNORECASE,
+)
+_RESOURCE = (
+    (
+        "memory",
+        re.compile(
+            r"oom ?kill|out of memory|outofmemory|memoryerror|cannot allocate memory|"
+            r"memory limit|killed process",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "disk",
+        re.compile(
+            r"no space left|enospc|disk (?:is )?full|disk quota|(?:filesystem|volume) \S* ?full",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "pool",
+        re.compile(
+            r"too many open files|emfile|pool (?:is )?exhausted|too many connections|"
+            r"max_connections|queue (?:is )?full|pool saturated|saturated",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_CONFIG_LOG = re.compile(
+    r"config(?:uration)? (?:re)?load|config(?:uration)? (?:changed|updated|applied)|"
+    r"reloading config|settings (?:changed|updated)",
+    re.IGNORECASE,
+)
+_FLAG_LOG = re.compile(
+    r"(?:feature[ _-]?)?flag\b.{0,60}\b(?:enabled|disabled|toggled|turned|changed|rolled out)|"
+    r"(?:enabled|disabled|toggled) (?:feature[ _-]?)?flag",
+    re.IGNORECASE,
+)
+_RATE_LIMIT = re.compile(r"rate.?limit|too many requests|\b429\b|throttl", re.IGNORECASE)
+_SECURITY = re.compile(
+    r"security|unauthori[sz]ed|credential|leak|exfiltrat|intrusion|brute.?force|suspicious|"
+    r"malicious|\bcve-|privilege escalation|data exposure|exposed|compromis|anomalous access",
+    re.IGNORECASE,
+)
+_CONFIG_FILE = re.compile(
+    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties)$)|(?:^|/)(?:config|conf|helm|charts)/",
+    re.IGNORECASE,
+)
+_KIND_WORDS = {
+    "traffic": ("request", "rps", "qps", "throughput", "traffic", "hits", "calls"),
+    "saturation": ("memory", "mem_", "heap", "rss", "disk", "inode", "cpu", "restart", "oom"),
+    "errors": ("error", "5xx", "fail", "exception"),
+    "latency": ("latency", "duration", "p99", "p95", "p50", "response_time"),
+}
+_GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
+_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
+
+
+def series_kind(name: str) -> str | None:
+    """What a metric measures, from its name: traffic, saturation, errors, latency or None."""
+    lowered = name.lower()
+    for kind, words in _KIND_WORDS.items():
+        if any(word in lowered for word in words):
+            return kind
+    return None
+
+
+def hypothesis(
+    category: CauseKind,
+    statement: str,
+    supports: Sequence[Citation],
+    contradicts: Sequence[Citation] = (),
+    subject: str | None = None,
+) -> Hypothesis:
+    """A hypothesis whose confidence is its weights for minus against, clamped."""
+    score = sum(c.weight for c in supports) - sum(c.weight for c in contradicts)
+    confidence = round(min(MAX_CONFIDENCE, max(0.0, score)), 2)
+    return Hypothesis(category, statement, tuple(supports), tuple(contradicts), confidence, subject)
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _matching(
+    messages: Iterable[WindowMessage], pattern: re.Pattern[str], min_rank: int = WARN
+) -> tuple[str, ...]:
+    """The ids of the log clusters with a line at ``min_rank`` or worse matching ``pattern``."""
+    found = {m.cluster_id for m in messages if m.rank >= min_rank and pattern.search(m.text)}
+    return tuple(sorted(found))
+
+
+def _log_citation(
+    facts: CaseFacts, cluster_ids: Sequence[str], what: str, weight: float
+) -> Citation:
+    """Cite the busiest matching cluster; full weight only when a matching template is new."""
+    clusters = [c for c in facts.clusters if c.id in cluster_ids]
+    lead = clusters[0]  # facts.clusters is ordered busiest first
+    new = any(c.new for c in clusters)
+    more = f" (+{len(clusters) - 1} more templates)" if len(clusters) > 1 else ""
+    age = "new in this incident" if new else f"recurring, {lead.history_count} lines before"
+    text = f'{what}: "{lead.sample}" x{lead.count}, {age}{more}'
+    return Citation(lead.id, text, weight if new else round(weight * RECURRING_FACTOR, 3))
+
+
+def _deploy_label(deploy_sha: str, pr: int | None) -> str:
+    return f"deploy {deploy_sha}" + (f" (PR {pr})" if pr is not None else "")
+
+
+def _new_errors(facts: CaseFacts) -> tuple[LogCluster, ...]:
+    return tuple(c for c in facts.clusters if c.new and c.is_error)
+
+
+def _failing_dependency_named(facts: CaseFacts) -> str | None:
+    """A declared dependency that warning-or-worse lines name together with failure words."""
+    failing = [m for m in facts.window_messages if m.rank >= WARN and _FAILURE.search(m.text)]
+    for dependency in facts.catalog.dependencies(facts.service):
+        alias = _alias_pattern(dependency, facts.service)
+        if any(alias.search(m.text) for m in failing):
+            return dependency
+    return None
+
+
+def _deploy_hypothesis(
+    facts: CaseFacts, rank: int, candidate: SuspectDeploy, dependency: str | None
+) -> Hypothesis:
+    deploy = candidate.deploy
+    ref = f"deploy:{deploy.sha}"
+    anchor = "first anomaly"
+    supports = [
+        Citation(
+            ref,
+            f"landed {_minutes(candidate.lead)} before the {anchor}",
+            round(0.45 * max(0.0, 1 - candidate.lead / DEPLOY_WINDOW), 3),
+        )
+    ]
+    contradicts: list[Citation] = []
+    if rank == 0:
+        supports.append(Citation(ref, "the latest deploy before the first anomaly", 0.10))
+    else:
+        later = facts.candidates[0].deploy
+        contradicts.append(
+            Citation(f"deploy:{later.sha}", f"a later deploy, {later.sha}, landed closer", 0.10)
+        )
+    named = [
+        (path, c)
+        for path in deploy.files
+        for c in facts.clusters
+        if c.is_warning_or_worse and _file_named(path, c.sample)
+    ]
+    if named:
+        path, cluster = named[0]
+        supports.append(Citation(cluster.id, f"changed file {path} appears in an error line", 0.25))
+    new_errors = _new_errors(facts)
+    after = [c for c in new_errors if c.first_seen >= deploy.at]
+    before = [c for c in new_errors if c.first_seen < deploy.at]
+    if after:
+        supports.append(
+            Citation(after[0].id, f"{len(after)} new error templates since it landed", 0.15)
+        )
+    elif facts.clusters:
+        contradicts.append(Citation("evidence:logs", "no new error template since it landed", 0.10))
+    if before:
+        contradicts.append(
+            Citation(before[0].id, "new errors began before it landed", 0.15),
+        )
+    if not deploy.succeeded:
+        supports.append(Citation(ref, "the deploy itself failed", 0.20))
+    if dependency is not None:
+        contradicts.append(
+            Citation(f"catalog:{dependency}", f"errors name failing dependency {dependency}", 0.15)
+        )
+    config_only = bool(deploy.files) and all(_CONFIG_FILE.search(f) for f in deploy.files)
+    label = _deploy_label(deploy.sha, deploy.pr)
+    who = f" by {deploy.author}" if deploy.author else ""
+    what = f": {deploy.title}" if deploy.title else ""
+    others = len(facts.candidates) - 1
+    ranking = (
+        f"; {rank + 1} of {len(facts.candidates)} deploys in the 2 hours before, "
+        "ranked by proximity and by overlap with the errors"
+        if others
+        else ""
+    )
+    if config_only:
+        statement = f"Configuration change in {label}{who}{what}{ranking}"
+        return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
+    statement = f"Regression from {label}{who}{what}{ranking}"
+    return hypothesis(CauseKind.DEPLOY, statement, supports, contradicts, deploy.sha)
+
+
+def _file_named(path: str, line: str) -> bool:
+    """``app/parser.py`` is named by ``(app/parser.py:88)`` and by ``parser.py``."""
+    name = path.rsplit("/", 1)[-1]
+    return path in line or (len(name) > 3 and "." in name and name in line)
+
+
+def deploy_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """One hypothesis per deploy of the service in the window before the first anomaly."""
+    dependency = _failing_dependency_named(facts)
+    return [
+        _deploy_hypothesis(facts, rank, candidate, dependency)
+        for rank, candidate in enumerate(facts.candidates)
+    ]
+
+
+def _alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
+    """How log lines name a dependency: ``db-replica-2`` also as ``replica-2`` or ``replica 2``;
+    ``stripe-api`` also as ``stripe``. An alias that is a prefix of the service's own name
+    (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
+    words = [w for w in re.split(r"[-_.\s]+", dependency.lower()) if w]
+    aliases = [words]
+    if len(words) > 1 and words[0] in _GENERIC_PREFIX:
+        aliases.append(words[1:])
+    if len(words) > 1 and words[-1] in _GENERIC_SUFFIX:
+        aliases.append(words[:-1])
+    usable = [
+        a for a in aliases if len("".join(a)) >= 4 and not service.lower().startswith("-".join(a))
+    ] or [words]
+    alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
+    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
+    spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
+    return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
+
+
+def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """A declared dependency is failing: named in errors, its own series or alerts."""
+    dependencies = facts.catalog.dependencies(facts.service)
+    failing_ids = _matching(facts.window_messages, _FAILURE)
+    found: list[Hypothesis] = []
+    named_any = False
+    against = [
+        Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
+        for c in facts.candidates[:1]
+    ]
+    for dependency in dependencies:
+        supports: list[Citation] = []
+        alias = _alias_pattern(dependency, facts.service)
+        named = _matching(facts.window_messages, alias)
+        if named:
+            named_any = True
+            supports.append(_log_citation(facts, named, f"errors name {dependency}", 0.20))
+            failing = [cid for cid in named if cid in failing_ids]
+            if failing:
+                supports.append(
+                    _log_citation(facts, failing, "with failure words (timeout, refused...)", 0.35)
+                )
+        spike = _spike_of(facts, dependency)
+        if spike is not None:
+            ref = f"metric:{dependency}/{spike.series.name}"
+            supports.append(Citation(ref, f"{spike.series.name} of {dependency} spiked", 0.30))
+            if spike.first_anomaly_at <= facts.first_seen:
+                supports.append(Citation(ref, "before the service's own trouble began", 0.10))
+        alert = next((s for s in facts.signals if s.service == dependency), None)
+        if alert is not None:
+            text = f"alert on {dependency}: {alert.title}"
+            supports.append(Citation(f"signal:{alert.fingerprint}", text, 0.20))
+        if supports:
+            statement = f"Downstream dependency {dependency} is failing"
+            found.append(hypothesis(CauseKind.DEPENDENCY, statement, supports, against, dependency))
+    if not found and not named_any and len(dependencies) == 1 and failing_ids:
+        only = dependencies[0]
+        citation = _log_citation(facts, failing_ids, "errors carry failure words", 0.2)
+        statement = f"Downstream dependency {only} (the only one declared) is failing"
+        found.append(hypothesis(CauseKind.DEPENDENCY, statement, [citation], against, only))
+    return found
+
+
+def _saturated(facts: CaseFacts) -> tuple[str, str] | None:
+    """A saturation series of the service (memory, disk, cpu...) that rose by a third over its
+    first points, or a percentage at or above 90: (series name, what it did)."""
+    for series in facts.metrics:
+        if series.service != facts.service or series_kind(series.name) != "saturation":
+            continue
+        values = [value for _, value in series.points]
+        if len(values) < 2:
+            continue
+        baseline, latest = min(values[: max(1, len(values) // 2)]), values[-1]
+        percent = (series.unit or "").lower() in {"percent", "%"}
+        if (baseline > 0 and latest >= SATURATION_RISE * baseline) or (
+            percent and latest >= SATURATION_PERCENT
+        ):
+            return series.name, f"{series.name} rose from {baseline:g} to {latest:g}"
+    return None
+
+
+def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """Memory, disk or pool exhaustion, from error lines and saturation series."""
+    found: list[Hypothesis] = []
+    saturated = _saturated(facts)
+    metric = (
+        [Citation(f"metric:{facts.service}/{saturated[0]}", saturated[1], 0.30)]
+        if saturated
+        else []
+    )
+    for kind, pattern in _RESOURCE:
+        ids = _matching(facts.window_messages, pattern)
+        if not ids:
+            continue
+        supports = [_log_citation(facts, ids, f"{kind} exhaustion in the logs", 0.45), *metric]
+        statement = f"{kind.capitalize()} exhaustion in {facts.service}"
+        found.append(hypothesis(CauseKind.RESOURCE, statement, supports, subject=kind))
+    if not found and saturated:
+        statement = f"Resource saturation in {facts.service} ({saturated[0]})"
+        found.append(hypothesis(CauseKind.RESOURCE, statement, metric, subject="saturation"))
+    return found
+
+
+def config_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """Configuration reloads and flag changes the service logged in the 2 hours before."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    seen: set[tuple[CauseKind, str]] = set()
+    found: list[Hypothesis] = []
+    for record in sorted(facts.logs, key=lambda r: (r.at, r.message)):
+        if not since <= record.at <= facts.first_seen or record.service != facts.service:
+            continue
+        for category, pattern in ((CauseKind.FLAG, _FLAG_LOG), (CauseKind.CONFIG, _CONFIG_LOG)):
+            if (category, record.message) in seen or not pattern.search(record.message):
+                continue
+            seen.add((category, record.message))
+            lead = _minutes(facts.first_seen - record.at)
+            text = f'"{record.message}" {lead} before the first anomaly'
+            citation = Citation(template_id(template_of(record.message)), text, 0.35)
+            noun = "Feature-flag change" if category is CauseKind.FLAG else "Configuration change"
+            statement = f"{noun} logged {lead} before the first anomaly"
+            found.append(hypothesis(category, statement, [citation], subject=record.message))
+            break
+    return found
+
+
+def traffic_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """A surge in requests: a traffic series spiked, or the service rate-limits."""
+    supports: list[Citation] = []
+    traffic = [s for s in facts.spikes if series_kind(s.series.name) == "traffic"]
+    for spike in traffic[:1]:
+        text = f"{spike.series.name} rose from {spike.baseline:g} to {spike.latest:g}"
+        supports.append(Citation(f"metric:{facts.service}/{spike.series.name}", text, 0.50))
+    limited = _matching(facts.window_messages, _RATE_LIMIT)
+    if limited:
+        supports.append(_log_citation(facts, limited, "rate limiting in the logs", 0.15))
+    if not supports:
+        return []
+    against = [
+        Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
+        for c in facts.candidates[:1]
+    ]
+    statement = f"Traffic surge on {facts.service}"
+    return [hypothesis(CauseKind.TRAFFIC, statement, supports, against)]
+
+
+def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """An alert worded as a security finding, or security words in error lines."""
+    supports: list[Citation] = []
+    for signal in facts.signals:
+        words = " ".join([signal.title, signal.description, *signal.labels.values()])
+        if _SECURITY.search(words):
+            supports.append(
+                Citation(f"signal:{signal.fingerprint}", f"security alert: {signal.title}", 0.50)
+            )
+            break
+    ids = _matching(facts.window_messages, _SECURITY)
+    if ids:
+        supports.append(_log_citation(facts, ids, "security words in the logs", 0.25))
+    if not supports:
+        return []
+    return [hypothesis(CauseKind.SECURITY, f"Security event on {facts.service}", supports)]
+
+
+def unknown_hypothesis(facts: CaseFacts) -> Hypothesis:
+    """The floor every other hypothesis must beat: the evidence names no cause."""
+    supports = [
+        Citation("evidence:all", "no other explanation is better supported", UNKNOWN_CONFIDENCE)
+    ]
+    if facts.deploys_checked and not facts.candidates:
+        supports.append(
+            Citation("evidence:deploys", "no deploy of the service in the 2 hours before", 0.0)
+        )
+    return hypothesis(CauseKind.UNKNOWN, "Cause unknown from the evidence so far", supports)
+
+
+Detector = Callable[[CaseFacts], list[Hypothesis]]
+
+DETECTORS: tuple[Detector, ...] = (
+    deploy_hypotheses,
+    dependency_hypotheses,
+    resource_hypotheses,
+    config_hypotheses,
+    traffic_hypotheses,
+    security_hypotheses,
+)

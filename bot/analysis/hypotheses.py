@@ -1,0 +1,228 @@
+"""Ranked hypotheses about the cause, and the markers that warn the reader.
+
+:func:`diagnose` clusters the logs, runs every detector of :mod:`bot.analysis.causes`, ranks
+what they propose (confidence, then a fixed order of kinds, then text: the same evidence always
+gives the same ranking) and raises markers:
+
+- ``low_confidence``: the best hypothesis is below ``LOW_CONFIDENCE`` or is "unknown";
+- ``conflicting_signals``: two hypotheses naming different causes are both at least
+  ``CONFLICT_FLOOR`` and within ``CONFLICT_MARGIN`` of each other, or two series measuring the
+  same thing for the service disagree (one spikes, the other stays flat over the same time);
+- ``customer_data``: a security hypothesis of at least ``CONFLICT_FLOOR``, or warning and error
+  lines carrying personal data (emails, card numbers that pass the Luhn check, US SSNs);
+- ``unsafe_rollback``: the deploy a rollback would undo carries a database migration, or no
+  earlier successful deploy is known to go back to.
+
+``change_freeze`` and ``missing_runbook`` need the change calendar and the runbooks, which the
+evidence bundle does not carry yet: add them in :func:`_markers` when it does. Likewise the
+"previous revision also failing" case of ``unsafe_rollback`` needs cluster revision history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.analysis.causes import DETECTORS, series_kind, unknown_hypothesis
+from bot.analysis.deploys import SuspectDeploy, candidate_deploys
+from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
+from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.values import CaseFacts, Hypothesis, RaisedMarker, WindowMessage
+from bot.catalog import Catalog
+from bot.evidence.values import EvidenceBundle, LogRecord
+from bot.scenario.terms import CauseKind, Marker
+from bot.signal.values import Signal
+
+__all__ = [
+    "CONFLICT_FLOOR",
+    "CONFLICT_MARGIN",
+    "LOG_WINDOW_LEAD",
+    "LOW_CONFIDENCE",
+    "Diagnosis",
+    "diagnose",
+    "personal_data_in",
+]
+
+LOW_CONFIDENCE = 0.5
+CONFLICT_MARGIN = 0.1
+CONFLICT_FLOOR = 0.3
+# Lines this long before the first anomaly already belong to the incident; earlier ones are the
+# history that decides whether a template is new.
+LOG_WINDOW_LEAD = timedelta(minutes=10)
+MIN_FLAT_POINTS = 3
+_ORDER = tuple(CauseKind)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Hypotheses best first (never empty: "unknown" is always among them), the raised
+    markers, the incident window's log clusters and the candidate deploys, latest first."""
+
+    hypotheses: tuple[Hypothesis, ...]
+    markers: tuple[RaisedMarker, ...]
+    clusters: tuple[LogCluster, ...]
+    candidates: tuple[SuspectDeploy, ...]
+
+    @property
+    def top(self) -> Hypothesis:
+        return self.hypotheses[0]
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def personal_data_in(text: str) -> tuple[str, ...]:
+    """The kinds of personal data ``text`` carries: ``email``, ``card number``, ``SSN``."""
+    kinds = []
+    if _EMAIL.search(text):
+        kinds.append("email")
+    for match in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            kinds.append("card number")
+            break
+    if _SSN.search(text):
+        kinds.append("SSN")
+    return tuple(kinds)
+
+
+def _window_messages(logs: Iterable[LogRecord], since: datetime) -> tuple[WindowMessage, ...]:
+    ranks: dict[str, int] = {}
+    for record in logs:
+        if record.at >= since:
+            ranks[record.message] = max(ranks.get(record.message, 0), level_rank(record.level))
+    return tuple(
+        WindowMessage(text, rank, template_id(template_of(text)))
+        for text, rank in sorted(ranks.items())
+    )
+
+
+def _rank_key(item: Hypothesis) -> tuple[float, int, str, str]:
+    return (-item.confidence, _ORDER.index(item.category), item.subject or "", item.statement)
+
+
+def _disagreeing_series(spikes: Sequence[Spike], facts: CaseFacts) -> str | None:
+    """Two series of the same kind for the service, one spiking while the other stays flat over
+    the points after the spike began: dashboards that disagree."""
+    for spike in spikes:
+        kind = series_kind(spike.series.name)
+        for other in facts.metrics:
+            if other is spike.series or other.service != facts.service:
+                continue
+            if kind is None or series_kind(other.name) != kind:
+                continue
+            after = [p for p in other.points if p[0] >= spike.first_anomaly_at]
+            if len(other.points) >= MIN_FLAT_POINTS and after and detect_spike(other) is None:
+                return (
+                    f"{spike.series.name} spiked while {other.name}, which measures the same "
+                    "thing, stayed flat"
+                )
+    return None
+
+
+def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    known = [h for h in ranked if h.category is not CauseKind.UNKNOWN]
+    if len(known) >= 2:
+        first, second = known[0], known[1]
+        close = first.confidence - second.confidence <= CONFLICT_MARGIN
+        if close and second.confidence >= CONFLICT_FLOOR:
+            return (
+                f"two explanations fit about equally: {first.statement} "
+                f"({first.confidence:.2f}) and {second.statement} ({second.confidence:.2f})"
+            )
+    return _disagreeing_series(facts.spikes, facts)
+
+
+def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    """Why rolling back the most likely deploy may not be safe, when it is the top cause."""
+    by_sha = {c.deploy.sha: c for c in facts.candidates}
+    blamed = next((h for h in ranked if h.subject in by_sha), None)
+    if blamed is None or blamed is not ranked[0] or blamed.subject is None:
+        return None
+    candidate = by_sha[blamed.subject]
+    reasons = []
+    if candidate.deploy.has_migration:
+        reasons.append(
+            f"deploy {candidate.deploy.sha} carries a database migration that a rollback of "
+            "the code does not undo"
+        )
+    if candidate.previous is None:
+        reasons.append("no earlier successful deploy is known to roll back to")
+    return "; ".join(reasons) or None
+
+
+def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    security = next((h for h in ranked if h.category is CauseKind.SECURITY), None)
+    if security is not None and security.confidence >= CONFLICT_FLOOR:
+        return f"possible exposure: {security.statement.lower()}"
+    for message in facts.window_messages:
+        if message.rank >= level_rank("warn") and (kinds := personal_data_in(message.text)):
+            return f"warning and error lines carry personal data ({', '.join(kinds)})"
+    return None
+
+
+def _markers(ranked: Sequence[Hypothesis], facts: CaseFacts) -> tuple[RaisedMarker, ...]:
+    markers: list[RaisedMarker] = []
+    top = ranked[0]
+    if top.category is CauseKind.UNKNOWN:
+        markers.append(RaisedMarker(Marker.LOW_CONFIDENCE, "no cause is supported by the evidence"))
+    elif top.confidence < LOW_CONFIDENCE:
+        reason = f"the best explanation has confidence {top.confidence:.2f}: a lead, not a finding"
+        markers.append(RaisedMarker(Marker.LOW_CONFIDENCE, reason))
+    if (conflict := _conflict(ranked, facts)) is not None:
+        markers.append(RaisedMarker(Marker.CONFLICTING_SIGNALS, conflict))
+    if (exposure := _customer_data(ranked, facts)) is not None:
+        markers.append(RaisedMarker(Marker.CUSTOMER_DATA, exposure))
+    if (unsafe := _unsafe_rollback(ranked, facts)) is not None:
+        markers.append(RaisedMarker(Marker.UNSAFE_ROLLBACK, unsafe))
+    return tuple(markers)
+
+
+def diagnose(
+    *,
+    service: str,
+    first_seen: datetime,
+    spikes: Sequence[Spike],
+    evidence: EvidenceBundle,
+    signals: Sequence[Signal],
+    catalog: Catalog,
+    known_templates: Iterable[str] = (),
+) -> Diagnosis:
+    """Everything the evidence says about the cause, ranked, with the markers it raises.
+
+    ``first_seen`` and ``spikes`` come from the assessment; ``known_templates`` are log
+    templates the caller already knows from a baseline (they are not new)."""
+    window_start = first_seen - LOG_WINDOW_LEAD
+    clusters = cluster_logs(
+        evidence.logs, window_start=window_start, known_templates=known_templates
+    )
+    facts = CaseFacts(
+        service=service,
+        first_seen=first_seen,
+        spikes=tuple(spikes),
+        candidates=candidate_deploys(evidence.deploys, service=service, anomaly_at=first_seen),
+        deploys=evidence.deploys,
+        deploys_checked=evidence.deploys_checked,
+        metrics=evidence.metrics,
+        logs=evidence.logs,
+        window_start=window_start,
+        clusters=clusters,
+        window_messages=_window_messages(evidence.logs, window_start),
+        signals=tuple(signals),
+        catalog=catalog,
+    )
+    found = [item for detector in DETECTORS for item in detector(facts)]
+    ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)
+    return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, facts.candidates)
