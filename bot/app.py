@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Literal
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog, load_catalog
@@ -34,7 +33,7 @@ from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
-from handlers.slack import SlackDeps, build_slack_app
+from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.datadog import (
     DatadogConnection,
@@ -72,7 +71,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     worker: PipelineWorker
-    socket_mode: AsyncSocketModeHandler
+    socket_mode: SocketModeConnection
     web_runner: web.AppRunner
     webhook_url: str
     emulator: SlackEmulator | None = None
@@ -250,7 +249,7 @@ async def start_runtime(
     slack_app = build_slack_app(
         client, SlackDeps(sessions=sessions, clock=clock, on_change=worker.wake)
     )
-    socket_mode = AsyncSocketModeHandler(slack_app, app_token)
+    socket_mode = SocketModeConnection(slack_app, app_token)
 
     def secret_for(source: str) -> str | None:
         secret = settings.webhook_secret(source)

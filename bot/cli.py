@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from bot.db import create_engine, create_session_factory, downgrade_database, up
 from bot.errors import AuditChainError, ConfigError
 from bot.messages import audit_line
 from bot.settings import Settings, load_settings
+from bot.telemetry.logs import configure_logging
 
 __all__ = ["main"]
 
@@ -97,9 +97,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return asyncio.run(run_demo(args.scenario, database_url=args.database_url))
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(level=settings.log_level, secrets=settings.secret_values())
     if args.command == "serve":
         from bot.app import serve
 

@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.incident import service as incidents
 from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
 from bot.signal.values import Severity
+from bot.telemetry.logs import bound_context
 
 __all__ = ["OpeningBudget", "PipelineWorker"]
 
@@ -148,13 +149,14 @@ class PipelineWorker:
                 return handled  # Slack's room for channels is kept for the more severe; next pass
             self._in_flight.add(incident_id)
             try:
-                await publish_incident(
-                    incident_id,
-                    sessions=self._sessions,
-                    chat=self._chat,
-                    context=self._context,
-                    clock=self._clock,
-                )
+                with bound_context(incident_id=incident_id):
+                    await publish_incident(
+                        incident_id,
+                        sessions=self._sessions,
+                        chat=self._chat,
+                        context=self._context,
+                        clock=self._clock,
+                    )
             finally:
                 self._in_flight.discard(incident_id)
             handled += 1
