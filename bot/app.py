@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog, load_catalog
@@ -33,6 +34,8 @@ from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
+from bot.telemetry.outbox import actions_by_state, outbox_depth
+from handlers.operations import OperationsDeps, add_operations_routes
 from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.datadog import (
@@ -43,6 +46,7 @@ from integrations.datadog import (
 )
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
+from integrations.prometheus import PrometheusMetrics
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
@@ -74,15 +78,19 @@ class Runtime:
     socket_mode: SocketModeConnection
     web_runner: web.AppRunner
     webhook_url: str
+    metrics: PrometheusMetrics
+    stopping: asyncio.Event
     emulator: SlackEmulator | None = None
     datadog: DatadogConnection | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
-        """Stop taking alerts, finish the worker's pass, close the socket, then the rest."""
+        """Report not ready, stop taking alerts, finish the worker's pass, close the socket,
+        then the rest."""
         if self._stopped:
             return
         self._stopped = True
+        self.stopping.set()
         await self.web_runner.cleanup()
         await self.worker.stop()
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
@@ -229,10 +237,11 @@ async def start_runtime(
         app_token = settings.slack_app_token.get_secret_value()
         base_url = settings.slack_api_url
 
-    client = build_web_client(bot_token, base_url=base_url)
+    metrics = PrometheusMetrics()
+    client = build_web_client(bot_token, base_url=base_url, metrics=metrics)
     worker = PipelineWorker(
         sessions=sessions,
-        chat=SlackChat(client),
+        chat=SlackChat(client, metrics=metrics),
         context=PipelineContext(
             sources=sources,
             catalog=catalog,
@@ -242,6 +251,7 @@ async def start_runtime(
             correlation_window=timedelta(minutes=settings.correlation_window_minutes),
             packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),
             lease=timedelta(seconds=settings.slack_lease_seconds),
+            metrics=metrics,
         ),
         clock=clock,
         poll_interval=poll_interval,
@@ -269,6 +279,28 @@ async def start_runtime(
             ),
         ),
     )
+    stopping = asyncio.Event()
+
+    async def exposition() -> tuple[bytes, str]:
+        try:
+            async with sessions() as session:
+                metrics.outbox(await outbox_depth(session))
+                metrics.actions(await actions_by_state(session))
+        except (SQLAlchemyError, OSError) as exc:
+            # The other metrics still matter when the database does not answer.
+            log.warning("database figures not read for /metrics: %s", type(exc).__name__)
+        return metrics.exposition()
+
+    add_operations_routes(
+        web_app,
+        OperationsDeps(
+            sessions=sessions,
+            slack_connected=socket_mode.connected,
+            stopping=stopping.is_set,
+            metrics=metrics,
+            exposition=exposition,
+        ),
+    )
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
@@ -293,6 +325,8 @@ async def start_runtime(
         socket_mode=socket_mode,
         web_runner=runner,
         webhook_url=webhook_url,
+        metrics=metrics,
+        stopping=stopping,
         emulator=emulator,
         datadog=datadog,
     )

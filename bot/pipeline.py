@@ -121,6 +121,7 @@ class PipelineWorker:
             clock=self._clock,
             catalog=self._context.catalog,
             window=self._context.correlation_window,
+            metrics=self._context.metrics,
         )
         if done:
             self._due.set()
