@@ -35,7 +35,7 @@ from bot.scenario.models import Scenario
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from bot.telemetry.outbox import actions_by_state, outbox_depth
-from handlers.operations import OperationsDeps, add_operations_routes
+from handlers.operations import InFlightRequests, OperationsDeps, add_operations_routes
 from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.datadog import (
@@ -80,19 +80,26 @@ class Runtime:
     webhook_url: str
     metrics: PrometheusMetrics
     stopping: asyncio.Event
+    in_flight: InFlightRequests
     emulator: SlackEmulator | None = None
     datadog: DatadogConnection | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
-        """Report not ready, stop taking alerts, finish the worker's pass, close the socket,
-        then the rest."""
+        """Shut down in order, each step bounded by ``SHUTDOWN_GRACE_SECONDS``: report not
+        ready, stop listening and let in-flight webhooks answer, let the pipeline finish its
+        current steps, then close the socket to Slack, the emulator and the database."""
         if self._stopped:
             return
         self._stopped = True
         self.stopping.set()
+        grace = self.settings.shutdown_grace_seconds
+        for site in list(self.web_runner.sites):
+            await site.stop()  # the listener only: started requests go on reading their body
+        if not await self.in_flight.drain(timeout=grace):
+            log.warning("%d webhook requests cut after %gs", self.in_flight.count, grace)
         await self.web_runner.cleanup()
-        await self.worker.stop()
+        await self.worker.stop(grace=self.settings.shutdown_grace_seconds)
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
         if self.emulator is not None:
             await self.emulator.stop()
@@ -280,6 +287,7 @@ async def start_runtime(
         ),
     )
     stopping = asyncio.Event()
+    in_flight = InFlightRequests()
 
     async def exposition() -> tuple[bytes, str]:
         try:
@@ -299,9 +307,12 @@ async def start_runtime(
             stopping=stopping.is_set,
             metrics=metrics,
             exposition=exposition,
+            in_flight=in_flight,
         ),
     )
-    runner = web.AppRunner(web_app, access_log=None)
+    runner = web.AppRunner(
+        web_app, access_log=None, shutdown_timeout=settings.shutdown_grace_seconds
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -327,20 +338,23 @@ async def start_runtime(
         webhook_url=webhook_url,
         metrics=metrics,
         stopping=stopping,
+        in_flight=in_flight,
         emulator=emulator,
         datadog=datadog,
     )
 
 
 async def serve(settings: Settings) -> None:
-    """Run the bot until SIGTERM or SIGINT, then shut down gracefully."""
-    runtime = await start_runtime(settings)
+    """Run the bot until SIGTERM or SIGINT, then shut down gracefully (see
+    :meth:`Runtime.stop`). A signal during start-up stops the bot as soon as it has started."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    runtime = await start_runtime(settings)
     try:
         await stop.wait()
     finally:
-        log.info("shutting down")
+        log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
         await runtime.stop()
+        log.info("stopped")

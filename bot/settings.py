@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     packet_update_interval_seconds: float = Field(default=15.0, ge=0, le=600)
     # How long a worker holds an incident's Slack work; a crashed bot's incidents resume after it.
     slack_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # On SIGTERM: how long in-flight webhooks, and then the pipeline's current step, may take
+    # to finish before they are cut (the database keeps whatever was cut).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
     # Datadog evidence (metrics, logs, monitors): used when both keys are set.
     dd_api_key: SecretStr | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from sqlalchemy import text
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.telemetry.metrics import Metrics
 from handlers.operations.alert_counts import alert_counts
+from handlers.operations.in_flight import InFlightRequests
 
 __all__ = ["OperationsDeps", "add_operations_routes"]
 
@@ -34,6 +35,8 @@ class OperationsDeps:
     metrics: Metrics
     # The metrics in Prometheus' text format and its content type, refreshed for this scrape.
     exposition: Callable[[], Awaitable[tuple[bytes, str]]]
+    # Requests being handled, which shutdown waits for.
+    in_flight: InFlightRequests = field(default_factory=InFlightRequests)
 
 
 async def _database_problem(sessions: async_sessionmaker[AsyncSession]) -> str | None:
@@ -49,7 +52,9 @@ async def _database_problem(sessions: async_sessionmaker[AsyncSession]) -> str |
 
 
 def add_operations_routes(app: web.Application, deps: OperationsDeps) -> None:
-    """Add the routes, and count every webhook answer into ``deps.metrics``."""
+    """Add the routes, track requests in flight, and count every webhook answer into
+    ``deps.metrics``."""
+    app.middlewares.append(deps.in_flight.middleware())
     app.middlewares.append(alert_counts(deps.metrics))
 
     async def readyz(_request: web.Request) -> web.Response:
