@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog, load_catalog
@@ -34,7 +34,9 @@ from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
-from handlers.slack import SlackDeps, build_slack_app
+from bot.telemetry.outbox import actions_by_state, outbox_depth
+from handlers.operations import InFlightRequests, OperationsDeps, add_operations_routes
+from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.datadog import (
     DatadogConnection,
@@ -44,6 +46,7 @@ from integrations.datadog import (
 )
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
+from integrations.prometheus import PrometheusMetrics
 from integrations.replay import ReplayEvidence
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
@@ -72,20 +75,31 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     worker: PipelineWorker
-    socket_mode: AsyncSocketModeHandler
+    socket_mode: SocketModeConnection
     web_runner: web.AppRunner
     webhook_url: str
+    metrics: PrometheusMetrics
+    stopping: asyncio.Event
+    in_flight: InFlightRequests
     emulator: SlackEmulator | None = None
     datadog: DatadogConnection | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
-        """Stop taking alerts, finish the worker's pass, close the socket, then the rest."""
+        """Shut down in order, each step bounded by ``SHUTDOWN_GRACE_SECONDS``: report not
+        ready, stop listening and let in-flight webhooks answer, let the pipeline finish its
+        current steps, then close the socket to Slack, the emulator and the database."""
         if self._stopped:
             return
         self._stopped = True
+        self.stopping.set()
+        grace = self.settings.shutdown_grace_seconds
+        for site in list(self.web_runner.sites):
+            await site.stop()  # the listener only: started requests go on reading their body
+        if not await self.in_flight.drain(timeout=grace):
+            log.warning("%d webhook requests cut after %gs", self.in_flight.count, grace)
         await self.web_runner.cleanup()
-        await self.worker.stop()
+        await self.worker.stop(grace=self.settings.shutdown_grace_seconds)
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
         if self.emulator is not None:
             await self.emulator.stop()
@@ -230,10 +244,11 @@ async def start_runtime(
         app_token = settings.slack_app_token.get_secret_value()
         base_url = settings.slack_api_url
 
-    client = build_web_client(bot_token, base_url=base_url)
+    metrics = PrometheusMetrics()
+    client = build_web_client(bot_token, base_url=base_url, metrics=metrics)
     worker = PipelineWorker(
         sessions=sessions,
-        chat=SlackChat(client),
+        chat=SlackChat(client, metrics=metrics),
         context=PipelineContext(
             sources=sources,
             catalog=catalog,
@@ -243,6 +258,7 @@ async def start_runtime(
             correlation_window=timedelta(minutes=settings.correlation_window_minutes),
             packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),
             lease=timedelta(seconds=settings.slack_lease_seconds),
+            metrics=metrics,
         ),
         clock=clock,
         poll_interval=poll_interval,
@@ -250,7 +266,7 @@ async def start_runtime(
     slack_app = build_slack_app(
         client, SlackDeps(sessions=sessions, clock=clock, on_change=worker.wake)
     )
-    socket_mode = AsyncSocketModeHandler(slack_app, app_token)
+    socket_mode = SocketModeConnection(slack_app, app_token)
 
     def secret_for(source: str) -> str | None:
         secret = settings.webhook_secret(source)
@@ -270,7 +286,33 @@ async def start_runtime(
             ),
         ),
     )
-    runner = web.AppRunner(web_app, access_log=None)
+    stopping = asyncio.Event()
+    in_flight = InFlightRequests()
+
+    async def exposition() -> tuple[bytes, str]:
+        try:
+            async with sessions() as session:
+                metrics.outbox(await outbox_depth(session))
+                metrics.actions(await actions_by_state(session))
+        except (SQLAlchemyError, OSError) as exc:
+            # The other metrics still matter when the database does not answer.
+            log.warning("database figures not read for /metrics: %s", type(exc).__name__)
+        return metrics.exposition()
+
+    add_operations_routes(
+        web_app,
+        OperationsDeps(
+            sessions=sessions,
+            slack_connected=socket_mode.connected,
+            stopping=stopping.is_set,
+            metrics=metrics,
+            exposition=exposition,
+            in_flight=in_flight,
+        ),
+    )
+    runner = web.AppRunner(
+        web_app, access_log=None, shutdown_timeout=settings.shutdown_grace_seconds
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -294,20 +336,25 @@ async def start_runtime(
         socket_mode=socket_mode,
         web_runner=runner,
         webhook_url=webhook_url,
+        metrics=metrics,
+        stopping=stopping,
+        in_flight=in_flight,
         emulator=emulator,
         datadog=datadog,
     )
 
 
 async def serve(settings: Settings) -> None:
-    """Run the bot until SIGTERM or SIGINT, then shut down gracefully."""
-    runtime = await start_runtime(settings)
+    """Run the bot until SIGTERM or SIGINT, then shut down gracefully (see
+    :meth:`Runtime.stop`). A signal during start-up stops the bot as soon as it has started."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    runtime = await start_runtime(settings)
     try:
         await stop.wait()
     finally:
-        log.info("shutting down")
+        log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
         await runtime.stop()
+        log.info("stopped")

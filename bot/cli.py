@@ -1,26 +1,36 @@
 """The ``incident-bot`` command line.
 
 ``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``db`` applies migrations;
-``audit`` verifies and shows the tamper-evident trail; ``emulator`` runs the local Slack emulator
-alone. Exit status: 0 success, 1 a check failed (audit), 2 bad configuration or arguments.
+``audit`` verifies, shows and exports (JSON Lines) the tamper-evident trail; ``emulator`` runs
+the local Slack emulator alone. Exit status: 0 success, 1 a check failed (audit), 2 bad
+configuration or arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.audit import service as audit
+from bot.audit.export import json_line, parse_since
 from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
 from bot.errors import AuditChainError, ConfigError
 from bot.messages import audit_line
 from bot.settings import Settings, load_settings
+from bot.telemetry.logs import configure_logging
 
 __all__ = ["main"]
+
+
+def _since(text: str) -> datetime:
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the bad row")
     show = audit_commands.add_parser("show", help="print the trail")
     show.add_argument("--incident", type=int, help="only this incident's rows")
+    export = audit_commands.add_parser("export", help="print the trail as JSON Lines")
+    export.add_argument(
+        "--since",
+        type=_since,
+        help="only rows at or after this ISO 8601 date or time (UTC unless it says otherwise)",
+    )
+    export.add_argument("--incident", type=int, help="only this incident's rows")
 
     emulator = commands.add_parser("emulator", help="run the local Slack emulator alone")
     emulator.add_argument("--port", type=int, help="default: SLACK_EMULATOR_PORT")
@@ -64,7 +81,9 @@ async def _db(settings: Settings, command: str, revision: str) -> int:
     return 0
 
 
-async def _audit(settings: Settings, command: str, incident: int | None) -> int:
+async def _audit(
+    settings: Settings, command: str, incident: int | None, since: datetime | None = None
+) -> int:
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     try:
@@ -77,8 +96,10 @@ async def _audit(settings: Settings, command: str, incident: int | None) -> int:
                     return 1
                 print(f"audit chain verified: {count} rows")
                 return 0
-            for entry in await audit.entries(session, incident_id=incident):
-                print(audit_line(entry))
+            rows = await audit.entries(session, incident_id=incident, since=since)
+            render = json_line if command == "export" else audit_line
+            for entry in rows:
+                print(render(entry))
             return 0
     finally:
         await engine.dispose()
@@ -97,9 +118,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return asyncio.run(run_demo(args.scenario, database_url=args.database_url))
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(level=settings.log_level, secrets=settings.secret_values())
     if args.command == "serve":
         from bot.app import serve
 
@@ -108,7 +127,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "db":
         return asyncio.run(_db(settings, args.db_command, args.revision))
     if args.command == "audit":
-        return asyncio.run(_audit(settings, args.audit_command, getattr(args, "incident", None)))
+        return asyncio.run(
+            _audit(
+                settings,
+                args.audit_command,
+                getattr(args, "incident", None),
+                getattr(args, "since", None),
+            )
+        )
     return asyncio.run(_emulator(settings, args.port))
 
 

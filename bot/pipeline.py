@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.incident import service as incidents
 from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
 from bot.signal.values import Severity
+from bot.telemetry.logs import bound_context
 
 __all__ = ["OpeningBudget", "PipelineWorker"]
 
@@ -108,6 +109,7 @@ class PipelineWorker:
         self._due = asyncio.Event()
         self._in_flight: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     def wake(self) -> None:
         """Ask for a pass now (after an alert is committed, or a person changed an incident)."""
@@ -120,6 +122,7 @@ class PipelineWorker:
             clock=self._clock,
             catalog=self._context.catalog,
             window=self._context.correlation_window,
+            metrics=self._context.metrics,
         )
         if done:
             self._due.set()
@@ -129,7 +132,7 @@ class PipelineWorker:
         """Publish due incidents one at a time, most severe first, until none is left (or none
         this slot may take); return how many were handled."""
         handled = 0
-        while True:
+        while not self._stopping:
             async with self._sessions() as session:
                 due = await incidents.needing_slack_work(
                     session,
@@ -148,16 +151,18 @@ class PipelineWorker:
                 return handled  # Slack's room for channels is kept for the more severe; next pass
             self._in_flight.add(incident_id)
             try:
-                await publish_incident(
-                    incident_id,
-                    sessions=self._sessions,
-                    chat=self._chat,
-                    context=self._context,
-                    clock=self._clock,
-                )
+                with bound_context(incident_id=incident_id):
+                    await publish_incident(
+                        incident_id,
+                        sessions=self._sessions,
+                        chat=self._chat,
+                        context=self._context,
+                        clock=self._clock,
+                    )
             finally:
                 self._in_flight.discard(incident_id)
             handled += 1
+        return handled
 
     async def run_once(self) -> None:
         """One full pass, in the caller's task: correlate everything, publish everything due."""
@@ -167,7 +172,7 @@ class PipelineWorker:
     async def _forever(
         self, name: str, step: asyncio.Event, work: Callable[[], Awaitable[object]]
     ) -> None:
-        while True:
+        while not self._stopping:
             step.clear()
             try:
                 await work()
@@ -176,12 +181,15 @@ class PipelineWorker:
             except Exception:
                 # The database keeps the work; the next pass retries it. Logged, never silent.
                 log.exception("pipeline %s failed; retrying", name)
+            if self._stopping:
+                return
             with suppress(TimeoutError):
                 await asyncio.wait_for(step.wait(), timeout=self._poll_interval)
 
     def start(self) -> None:
         if self._tasks:
             return
+        self._stopping = False
         self._tasks.append(
             asyncio.create_task(
                 self._forever("correlation", self._accepted, self.correlate), name="correlate"
@@ -200,7 +208,15 @@ class PipelineWorker:
                 )
             )
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace: float = 0.0) -> None:
+        """Take no new work; let the step each loop is in finish for up to ``grace`` seconds,
+        then cancel what is left. Cutting a step is safe (each is a transaction, and Slack
+        calls are recorded before and after), a finished one saves a repeat after restart."""
+        self._stopping = True
+        self._accepted.set()
+        self._due.set()
+        if grace > 0 and self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

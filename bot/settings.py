@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -122,6 +123,9 @@ class Settings(BaseSettings):
     packet_update_interval_seconds: float = Field(default=15.0, ge=0, le=600)
     # How long a worker holds an incident's Slack work; a crashed bot's incidents resume after it.
     slack_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # On SIGTERM: how long in-flight webhooks, and then the pipeline's current step, may take
+    # to finish before they are cut (the database keeps whatever was cut).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
     # Datadog evidence (metrics, logs, monitors): used when both keys are set.
     dd_api_key: SecretStr | None = None
@@ -196,6 +200,19 @@ class Settings(BaseSettings):
     def kubernetes(self) -> bool:
         """True when a Kubernetes API server is configured as an evidence source."""
         return self.kube_api_url is not None or self.kube_config_path is not None
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret value: each ``SecretStr`` setting and the password inside
+        ``DATABASE_URL`` (as written and decoded). The log redaction guard hides all of them."""
+        values = [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
+        ]
+        password = urlsplit(self.database_url).password
+        if password:
+            values.extend({password, unquote(password)})
+        return tuple(values)
 
     def webhook_secret(self, source: str) -> SecretStr | None:
         """The configured secret for ``source``, or None: that source then refuses everything."""

@@ -43,6 +43,7 @@ from bot.runbook.loader import RunbookLibrary
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
+from bot.telemetry.metrics import NO_METRICS, Metrics
 
 __all__ = [
     "PipelineContext",
@@ -79,6 +80,7 @@ class PipelineContext:
     lease: timedelta = timedelta(seconds=60)
     # Loaded and validated at start-up (bot.app); the packet chooses among them.
     runbooks: RunbookLibrary = field(default_factory=RunbookLibrary)
+    metrics: Metrics = NO_METRICS
 
 
 # --- correlation -----------------------------------------------------------------------------
@@ -169,14 +171,15 @@ async def _correlate(
     clock: Clock,
     catalog: Catalog,
     window: timedelta,
-) -> None:
+) -> str | None:
+    """Join or open; return the severity of the incident opened, None when none was."""
     signal = signals.from_record(record)
     candidates = {i.id: i for i in await _candidates(session, signal, catalog)}
     views = [await _open_view(session, incident) for incident in candidates.values()]
     chosen = choose_incident(signal, views, catalog=catalog, window=window)
     if chosen is not None:
         await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
-        return
+        return None
     if signal.status == SignalStatus.RESOLVED:
         await audit.append(
             session,
@@ -185,13 +188,13 @@ async def _correlate(
             event="signal.resolved_without_incident",
             details={"signal_id": record.id, "fingerprint": signal.fingerprint},
         )
-        return
+        return None
     opened = await incidents.open_from(session, signal, clock=clock)
     if opened is None:  # another replica opened one for this fingerprint a moment ago: join it
         existing = await incidents.find_open(session, signal.fingerprint)
         if existing is not None:
             await _join(session, existing, record, JoinReason.FINGERPRINT, clock=clock)
-        return
+        return None
     record.incident_id = opened.id
     await audit.append(
         session,
@@ -207,6 +210,7 @@ async def _correlate(
             "fingerprint": opened.fingerprint,
         },
     )
+    return opened.severity
 
 
 async def correlate_pending(
@@ -216,6 +220,7 @@ async def correlate_pending(
     catalog: Catalog,
     window: timedelta = DEFAULT_WINDOW,
     limit: int = 200,
+    metrics: Metrics = NO_METRICS,
 ) -> int:
     """Correlate accepted signals in order, one transaction each; return how many were done.
 
@@ -239,8 +244,10 @@ async def correlate_pending(
             record = await session.get(SignalRecord, signal_id)
             if record is None:  # pragma: no cover - rows are never deleted
                 continue
-            await _correlate(session, record, clock=clock, catalog=catalog, window=window)
+            opened = await _correlate(session, record, clock=clock, catalog=catalog, window=window)
             done += 1
+        if opened is not None:  # counted once committed
+            metrics.incident_opened(opened)
     return done
 
 
@@ -436,6 +443,7 @@ async def _ensure_packet(
                 packet_state=PacketState.POSTED,
                 packet_ts=found,
             )
+            await _report_packet_latency(sessions, incident.id, context.metrics)
             return
     revision = incident.packet_revision
     packet = await build_incident_packet(incident, sessions=sessions, context=context, clock=clock)
@@ -463,6 +471,16 @@ async def _ensure_packet(
         posted_revision=revision,
         announced_severity=packet.severity.value,
     )
+    await _report_packet_latency(sessions, incident.id, context.metrics)
+
+
+async def _report_packet_latency(
+    sessions: async_sessionmaker[AsyncSession], incident_id: int, metrics: Metrics
+) -> None:
+    async with sessions() as session:
+        latency = await incidents.packet_latency(session, incident_id)
+    if latency is not None:
+        metrics.packet_posted(latency.total_seconds())
 
 
 async def _bring_channel_up_to_date(

@@ -5,23 +5,27 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.action.models import ActionRecord, ActionState
-from bot.clock import Clock
+from bot.audit.models import AuditRecord
+from bot.clock import Clock, utc
 from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
+from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal
 
 __all__ = [
     "by_channel",
+    "count_behind",
     "find_open",
     "get",
     "list_open",
     "needing_slack_work",
     "open_actions",
     "open_from",
+    "packet_latency",
     "take_lease",
 ]
 
@@ -80,6 +84,42 @@ async def list_open(session: AsyncSession) -> Sequence[IncidentRecord]:
     return (await session.execute(query)).scalars().all()
 
 
+def _channel_behind() -> ColumnElement[bool]:
+    """The channel has not been told everything: no channel, no packet, an older packet, an
+    unannounced severity or an unasked resolve."""
+    return or_(
+        IncidentRecord.channel_state != ChannelState.READY,
+        IncidentRecord.packet_state != PacketState.POSTED,
+        IncidentRecord.packet_revision > IncidentRecord.posted_revision,
+        IncidentRecord.announced_severity != IncidentRecord.severity,
+        and_(IncidentRecord.all_resolved, ~IncidentRecord.resolve_prompted),
+    )
+
+
+async def count_behind(session: AsyncSession) -> int:
+    """How many open incidents need Slack work, leased or not (the outbox depth)."""
+    query = select(func.count()).where(
+        IncidentRecord.status == IncidentStatus.OPEN, _channel_behind()
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def packet_latency(session: AsyncSession, incident_id: int) -> timedelta | None:
+    """From the incident's first alert accepted to its first packet posted, as the database
+    recorded both (``signals.received_at``, the ``packet.posted`` audit row); None until then."""
+    accepted = await session.scalar(
+        select(func.min(SignalRecord.received_at)).where(SignalRecord.incident_id == incident_id)
+    )
+    posted = await session.scalar(
+        select(func.min(AuditRecord.at)).where(
+            AuditRecord.incident_id == incident_id, AuditRecord.event == "packet.posted"
+        )
+    )
+    if accepted is None or posted is None:
+        return None
+    return utc(posted) - utc(accepted)
+
+
 async def needing_slack_work(
     session: AsyncSession,
     *,
@@ -99,13 +139,7 @@ async def needing_slack_work(
         select(IncidentRecord)
         .where(
             IncidentRecord.status == IncidentStatus.OPEN,
-            or_(
-                IncidentRecord.channel_state != ChannelState.READY,
-                IncidentRecord.packet_state != PacketState.POSTED,
-                IncidentRecord.packet_revision > IncidentRecord.posted_revision,
-                IncidentRecord.announced_severity != IncidentRecord.severity,
-                and_(IncidentRecord.all_resolved, ~IncidentRecord.resolve_prompted),
-            ),
+            _channel_behind(),
             or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
         )
         .order_by(SEVERITY_ORDER, IncidentRecord.severity_raised, IncidentRecord.id)

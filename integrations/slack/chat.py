@@ -25,6 +25,7 @@ from bot.chat import Channel
 from bot.errors import ChatError
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
+from bot.telemetry.metrics import NO_METRICS, Metrics
 from integrations.slack.blocks import (
     escape,
     packet_blocks,
@@ -39,8 +40,15 @@ PACKET_EVENT_TYPE = "incident_packet"
 
 
 class SlackChat:
-    def __init__(self, client: AsyncWebClient, *, group_cache_seconds: float = 600.0) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        group_cache_seconds: float = 600.0,
+        metrics: Metrics = NO_METRICS,
+    ) -> None:
         self._client = client
+        self._metrics = metrics
         self._bot_user_id: str | None = None
         # usergroups.list is Tier 2 (about 20 calls a minute): in a storm every incident would
         # spend one on the same answer, so the handle -> id map is kept for a while.
@@ -49,19 +57,20 @@ class SlackChat:
         self._group_cache_seconds = group_cache_seconds
 
     async def _call(self, method: str, **arguments: Any) -> AsyncSlackResponse:
-        try:
-            return await self._client.api_call(method, json=redacted_arguments(arguments))
-        except SlackApiError as exc:
-            raise ChatError(method, str(exc.response.get("error", "unknown_error"))) from exc
-        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
-            raise ChatError(method, f"transport: {type(exc).__name__}") from exc
+        return await self._api(method, json=redacted_arguments(arguments))
 
     async def _get(self, method: str, **arguments: Any) -> AsyncSlackResponse:
+        return await self._api(method, http_verb="GET", params=arguments)
+
+    async def _api(self, method: str, **request: Any) -> AsyncSlackResponse:
         try:
-            return await self._client.api_call(method, http_verb="GET", params=arguments)
+            return await self._client.api_call(method, **request)
         except SlackApiError as exc:
-            raise ChatError(method, str(exc.response.get("error", "unknown_error"))) from exc
+            code = str(exc.response.get("error", "unknown_error"))
+            self._metrics.slack_call_failed(method, code)
+            raise ChatError(method, code) from exc
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self._metrics.slack_call_failed(method, "transport")
             raise ChatError(method, f"transport: {type(exc).__name__}") from exc
 
     async def bot_user_id(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -125,3 +126,26 @@ async def test_audit_verify_command_fails_naming_the_edited_row(
     bad = _cli(database_url, "audit", "verify")
     assert bad.returncode == 1
     assert "audit row 2" in bad.stderr
+
+
+async def test_audit_export_prints_json_lines_from_since_that_verify_again(
+    sessions, clock, database_url
+) -> None:
+    start = clock.now()
+    await _write_rows(sessions, clock, 4)
+    everything = _cli(database_url, "audit", "export")
+    assert everything.returncode == 0, everything.stderr
+    rows = [json.loads(line) for line in everything.stdout.splitlines()]
+    assert [row["seq"] for row in rows] == [1, 2, 3, 4]
+    assert rows[0]["details"] == {"number": 0, "note": "ünïcode survives"}
+    # Each row names the hash before it, so the export can be checked again elsewhere.
+    assert [row["prev_hash"] for row in rows[1:]] == [row["hash"] for row in rows[:-1]]
+    assert rows[2]["at"] == (start + 2 * timedelta(seconds=1, microseconds=123)).isoformat()
+
+    since = _cli(database_url, "audit", "export", "--since", rows[2]["at"])
+    assert since.returncode == 0, since.stderr
+    assert [json.loads(line)["seq"] for line in since.stdout.splitlines()] == [3, 4]
+
+    bad = _cli(database_url, "audit", "export", "--since", "last tuesday")
+    assert bad.returncode == 2
+    assert "ISO 8601" in bad.stderr
