@@ -251,7 +251,12 @@ async def test_two_replicas_share_a_storm_a_command_and_a_crash(
 
             # The rest of the storm, and replica a killed while it is under way.
             rest = asyncio.create_task(_send(deliveries[half:], [a, b], ledger))
-            await asyncio.sleep(0)  # the first requests are on their way before the kill
+            answered_before = len(ledger.signals)
+
+            async def under_way() -> bool:
+                return len(ledger.signals) > answered_before
+
+            await eventually(under_way, what="the second half of the storm to start")
             await a.kill()
             await rest
 
