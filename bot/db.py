@@ -15,9 +15,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -110,13 +111,30 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Any constant: the key of the PostgreSQL advisory lock that serializes migrations.
+MIGRATION_LOCK_KEY = 0x1BC1DE7
+
+
+async def _take_migration_lock(connection: AsyncConnection) -> None:
+    """Replicas starting together each migrate at start: on PostgreSQL they queue on a
+    transaction-scoped advisory lock, so one migrates and the others then find the schema at
+    its head (without it, concurrent CREATE TABLEs wait on each other's catalog rows). SQLite
+    needs nothing: ``BEGIN IMMEDIATE`` already serializes the migrating transactions."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+        )
+
+
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply Alembic migrations up to ``revision`` on ``engine``'s database."""
+    """Apply Alembic migrations up to ``revision`` on ``engine``'s database; safe to call from
+    several processes at once."""
 
     def run(connection: Connection) -> None:
         command.upgrade(_alembic_config(connection), revision)
 
     async with engine.begin() as connection:
+        await _take_migration_lock(connection)
         await connection.run_sync(run)
 
 
@@ -127,4 +145,5 @@ async def downgrade_database(engine: AsyncEngine, revision: str = "base") -> Non
         command.downgrade(_alembic_config(connection), revision)
 
     async with engine.begin() as connection:
+        await _take_migration_lock(connection)
         await connection.run_sync(run)

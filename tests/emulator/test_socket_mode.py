@@ -5,6 +5,7 @@ and several connections sharing the stream."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import aiohttp
@@ -301,3 +302,27 @@ async def test_an_envelope_pending_on_a_closed_connection_goes_to_a_live_one(
         await until(lambda: len(answered) == 2, what="the envelope to move")
     assert answered[1] == (silent[0], 0)
     assert emulator.hub.redeliveries == 0
+
+
+async def test_ten_connections_each_get_envelopes_and_an_eleventh_is_refused(
+    emulator: SlackEmulator, people: EmulatorClient
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        sockets = []
+        for _ in range(10):  # Slack's limit per app, the emulator's default
+            ws = await stack.enter_async_context(http.ws_connect(await _socket_url(emulator)))
+            assert (await ws.receive_json(timeout=5))["type"] == "hello"
+            sockets.append(ws)
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(await _socket_url(emulator))
+        for _ in range(10):
+            await people.event("app_mention", "U0ALICE", "C0INCIDENTS", "hi")
+        envelope_ids = []
+        for ws in sockets:
+            envelope = await ws.receive_json(timeout=5)
+            envelope_ids.append(envelope["envelope_id"])
+            await ws.send_json({"envelope_id": envelope["envelope_id"]})
+        await until(lambda: not emulator.hub.pending, what="every ack")
+    assert refused.value.status == 429
+    assert len(set(envelope_ids)) == 10  # one envelope to each connection, none twice

@@ -1,0 +1,313 @@
+"""Two replicas, one database: two ``incident-bot serve`` processes share one PostgreSQL and one
+Slack emulator (Socket Mode spreads the envelopes across both connections, as Slack does).
+
+An alert storm posted to both webhook ports, with some deliveries sent to both at once, must end
+with one channel and one packet per incident and every accepted alert stored once; a slash
+command is answered once whichever replica gets it; and a replica killed with SIGKILL in the
+middle of the storm loses nothing: the sender retries on the other replica (as a load balancer
+would), and the survivor finishes every incident once the dead one's leases run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import SHIPPED_SCENARIOS
+from bot.audit import service as audit
+from bot.db import create_engine, create_session_factory
+from bot.scenario.loader import load_scenario
+from handlers.webhooks.auth import signed_headers
+from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from tests.e2e.conftest import eventually
+from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.slow
+
+SCENARIO_FILE = SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"
+SECRET = "replica-secret"
+SERVICES = [f"svc-{n:02d}" for n in range(8)]
+# Each service has two alerting conditions (fingerprints) and several readings of each: a
+# reading is a new delivery of the same condition, the second condition joins by service.
+CONDITIONS = ("errors", "latency")
+READINGS = 3
+
+
+@dataclass
+class Replica:
+    name: str
+    process: asyncio.subprocess.Process
+    url: str
+
+    async def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    source: str
+    payload: Any
+
+    @property
+    def body(self) -> bytes:
+        return json.dumps(self.payload, sort_keys=True).encode()
+
+
+@dataclass
+class Ledger:
+    """What the alert sources were told: a delivery is accepted once any replica said 2xx."""
+
+    signals: dict[bytes, int] = field(default_factory=dict)  # body -> signals in it
+    retried_elsewhere: int = 0
+
+    def record(self, delivery: Delivery, answer: dict[str, Any]) -> None:
+        self.signals[delivery.body] = int(answer["accepted"]) + int(answer["duplicates"])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def storm() -> list[Delivery]:
+    deliveries = [Delivery("alertmanager", load_scenario(SCENARIO_FILE).deliveries[0].payload)]
+    for reading, service, condition in itertools.product(range(READINGS), SERVICES, CONDITIONS):
+        deliveries.append(
+            Delivery(
+                "generic",
+                {
+                    "service": service,
+                    "title": f"{service} {condition}",
+                    "severity": "high" if condition == "errors" else "warning",
+                    "dedup_key": f"{service}-{condition}",
+                    "description": f"reading {reading}",
+                },
+            )
+        )
+    return deliveries
+
+
+@pytest.fixture
+async def database_url(postgres: PostgresServer) -> AsyncIterator[str]:
+    name = "replicas_" + uuid.uuid4().hex[:12]
+    admin = create_async_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres.url_for(name)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    # Slack's rate limits stay on: a 429 that holds a replica up is part of the story.
+    async with SlackEmulator(EmulatorConfig(port=0)) as running:
+        yield running
+
+
+async def _start(name: str, emulator: SlackEmulator, database_url: str, workdir: Path) -> Replica:
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "DATABASE_URL": database_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": emulator.config.bot_token,
+        "SLACK_APP_TOKEN": emulator.config.app_token,
+        "SLACK_API_URL": emulator.api_url,
+        "ALERTMANAGER_WEBHOOK_SECRET": SECRET,
+        "GENERIC_WEBHOOK_SECRET": SECRET,
+        "REPLAY_SCENARIOS": json.dumps([str(SCENARIO_FILE)]),
+        "LOG_LEVEL": "WARNING",
+        "SLACK_LEASE_SECONDS": "3",  # the killed replica's incidents wait this long, no more
+        "PACKET_UPDATE_INTERVAL_SECONDS": "1",
+    }
+    log = (workdir / f"{name}.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=log,
+    )
+    log.close()
+    replica = Replica(name, process, f"http://127.0.0.1:{port}")
+    async with aiohttp.ClientSession() as http:
+
+        async def healthy() -> bool:
+            try:
+                async with http.get(f"{replica.url}/healthz") as response:
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(healthy, timeout=60, what=f"replica {name} to start")
+    return replica
+
+
+async def _post(
+    http: aiohttp.ClientSession, delivery: Delivery, targets: Sequence[Replica], ledger: Ledger
+) -> None:
+    """Deliver to the first replica that answers, as a load balancer in front of them would."""
+    for number, replica in enumerate(targets):
+        try:
+            async with http.post(
+                f"{replica.url}/webhooks/{delivery.source}",
+                data=delivery.body,
+                headers=signed_headers(delivery.source, delivery.body, SECRET),
+            ) as response:
+                assert response.status in (200, 202), await response.text()
+                ledger.record(delivery, await response.json())
+                ledger.retried_elsewhere += number > 0
+                return
+        except aiohttp.ClientConnectionError:
+            continue  # that replica is gone: the next one takes it
+    raise AssertionError(f"no replica took {delivery.body!r}")
+
+
+async def _send(
+    deliveries: Sequence[Delivery], replicas: Sequence[Replica], ledger: Ledger
+) -> None:
+    """Spread the deliveries over the replicas, several at a time; every fourth one goes to
+    every replica at once (a source that retries, or two Alertmanagers in a cluster)."""
+    async with aiohttp.ClientSession() as http:
+        sends = []
+        for number, delivery in enumerate(deliveries):
+            first = number % len(replicas)
+            order = [*replicas[first:], *replicas[:first]]
+            sends.append(_post(http, delivery, order, ledger))
+            if number % 4 == 0:
+                sends.append(_post(http, delivery, order[::-1], ledger))
+        await asyncio.gather(*sends)
+
+
+async def _settled(database_url: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            waiting = await connection.scalar(
+                text("SELECT count(*) FROM signals WHERE processed_at IS NULL")
+            )
+            behind = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM incidents WHERE status = 'open' AND ("
+                    " channel_state != 'ready' OR packet_state != 'posted'"
+                    " OR posted_revision != packet_revision"
+                    " OR announced_severity IS DISTINCT FROM severity)"
+                )
+            )
+    finally:
+        await engine.dispose()
+    return waiting == 0 and behind == 0
+
+
+async def test_two_replicas_share_a_storm_a_command_and_a_crash(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    deliveries = storm()
+    half = len(deliveries) // 2
+    ledger = Ledger()
+    # Both start at once on an empty database, as two pods of a fresh deployment do.
+    a, b = await asyncio.gather(
+        _start("a", emulator, database_url, tmp_path),
+        _start("b", emulator, database_url, tmp_path),
+    )
+    try:
+        async with EmulatorClient(emulator.base_url) as people:
+            await eventually(lambda: _connections(people, 2), what="both replicas on Socket Mode")
+            await _send(deliveries[:half], [a, b], ledger)
+
+            # A command while both are connected: each goes to one of them, answered once.
+            askers = ["U0ALICE", "U0BOB", "U0CAROL", "U0DANA"]
+            for user in askers:
+                seen = await people.command(user, "C0INCIDENTS", "/status")
+                assert seen["acked"] is True
+            receivers = [c.received for c in emulator.hub.live_connections]
+
+            # The rest of the storm, and replica a killed while it is under way.
+            rest = asyncio.create_task(_send(deliveries[half:], [a, b], ledger))
+            answered_before = len(ledger.signals)
+
+            async def under_way() -> bool:
+                return len(ledger.signals) > answered_before
+
+            await eventually(under_way, what="the second half of the storm to start")
+            await a.kill()
+            await rest
+
+            await eventually(
+                lambda: _settled(database_url), timeout=180, what="the survivor to finish"
+            )
+            channels = [c for c in await people.channels() if c["name"].startswith("inc-")]
+            packets = Counter[str]()
+            for channel in channels:
+                for message in await people.messages(channel["id"]):
+                    metadata = message.get("metadata") or {}
+                    if metadata.get("event_type") == "incident_packet":
+                        packets[channel["id"]] += 1
+            status_replies = Counter(
+                m["recipient"]
+                for m in await people.messages("C0INCIDENTS")
+                if m["user"] == emulator.config.bot_user_id
+            )
+    finally:
+        await a.kill()
+        await b.kill()
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            stored, distinct = (
+                await connection.execute(
+                    text("SELECT count(*), count(DISTINCT (source, delivery_id)) FROM signals")
+                )
+            ).one()
+            incidents = (
+                await connection.execute(
+                    text("SELECT id, service, channel_id FROM incidents ORDER BY id")
+                )
+            ).all()
+        async with create_session_factory(engine)() as session:
+            assert await audit.verify(session) > 0
+    finally:
+        await engine.dispose()
+
+    assert stored == distinct == sum(ledger.signals.values())  # every accepted alert, once
+    # One incident per service (the two conditions of a service fold into one), whichever
+    # replica correlated which alert.
+    assert sorted(service for _id, service, _channel in incidents) == sorted(
+        ["billing-webhooks", *SERVICES]
+    )
+    assert sorted(c["id"] for c in channels) == sorted(ch for _i, _s, ch in incidents)
+    assert all(packets[channel_id] == 1 for _i, _s, channel_id in incidents), packets
+    assert status_replies == dict.fromkeys(askers, 1)
+    assert all(count > 0 for count in receivers), receivers  # both replicas took commands
+
+
+async def _connections(people: EmulatorClient, count: int) -> bool:
+    return (await people.stats())["connections"] == count
