@@ -36,6 +36,7 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.change_files import CalendarFileSource, FlagFileSource
 from integrations.datadog import (
     DatadogConnection,
     DatadogDeploys,
@@ -100,7 +101,14 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
     catalog = Catalog(())
     for scenario in scenarios:
         catalog = catalog.merged(scenario.to_catalog())
-    sources = EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay], cluster=[replay])
+    sources = EvidenceSources(
+        deploys=[replay],
+        metrics=[replay],
+        logs=[replay],
+        cluster=[replay],
+        flags=[replay],
+        calendar=[replay],
+    )
     return sources, catalog
 
 
@@ -172,6 +180,10 @@ def _default_evidence(
     kubernetes = kubernetes_evidence(settings)
     if kubernetes is not None:  # a real cluster answers alone: replay's would mix in
         sources = replace(sources, cluster=[kubernetes])
+    if settings.flags_path is not None:
+        sources = replace(sources, flags=[FlagFileSource(settings.flags_path)])
+    if settings.change_calendar_path is not None:
+        sources = replace(sources, calendar=[CalendarFileSource(settings.change_calendar_path)])
     if settings.catalog_path is not None:
         catalog = catalog.merged(load_catalog(settings.catalog_path))
     github = github_evidence(settings, catalog)

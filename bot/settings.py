@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # shipped runbooks/; an id used twice is an error naming both files.
     runbook_paths: list[Path] = Field(default_factory=list)
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Feature-flag changes and the change calendar (freeze and maintenance windows) as YAML
+    # files, the scenario format's ``flags`` and ``calendar`` sections; set, each replaces the
+    # replay scenarios' answer. Read again whenever the file changes.
+    flags_path: FilePath | None = None
+    change_calendar_path: FilePath | None = None
     # Kubernetes evidence (unset: none; replay stays the default): an API server and a bearer
     # token (KUBE_API_URL, KUBE_TOKEN, optionally KUBE_CA_FILE), or a kubeconfig file
     # (KUBE_CONFIG_PATH, optionally KUBE_CONTEXT).
@@ -172,6 +177,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("flags_path", "change_calendar_path", mode="before")
+    @classmethod
+    def _blank_path_is_unset(cls, value: object) -> object:
+        # FLAGS_PATH= in a .env file means "no file", not the current folder.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod
