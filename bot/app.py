@@ -36,7 +36,9 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.backstage import load_backstage_catalog
 from integrations.change_files import CalendarFileSource, FlagFileSource
+from integrations.codeowners import CodeOwnersFallback, load_codeowners
 from integrations.datadog import (
     DatadogConnection,
     DatadogDeploys,
@@ -58,6 +60,7 @@ __all__ = [
     "kubernetes_evidence",
     "replay_evidence",
     "serve",
+    "service_catalog",
     "start_runtime",
 ]
 
@@ -110,6 +113,23 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
         calendar=[replay],
     )
     return sources, catalog
+
+
+def service_catalog(settings: Settings, replayed: Catalog) -> Catalog:
+    """The catalog in its order of precedence: ``CATALOG_PATH`` first, then the replay
+    scenarios' catalogs, then Backstage descriptors, and CODEOWNERS for any service none of
+    them lists. A bad file is a :class:`ConfigFileError` naming file, line and key."""
+    catalog = replayed
+    if settings.backstage_catalog_paths:
+        catalog = load_backstage_catalog(settings.backstage_catalog_paths).merged(catalog)
+    if settings.catalog_path is not None:
+        catalog = catalog.merged(load_catalog(settings.catalog_path))
+    if settings.codeowners_paths:
+        rules = [load_codeowners(path) for path in settings.codeowners_paths]
+        catalog = catalog.with_fallback(
+            CodeOwnersFallback(rules, service_path=settings.codeowners_service_path)
+        )
+    return catalog
 
 
 def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | None:
@@ -184,8 +204,7 @@ def _default_evidence(
         sources = replace(sources, flags=[FlagFileSource(settings.flags_path)])
     if settings.change_calendar_path is not None:
         sources = replace(sources, calendar=[CalendarFileSource(settings.change_calendar_path)])
-    if settings.catalog_path is not None:
-        catalog = catalog.merged(load_catalog(settings.catalog_path))
+    catalog = service_catalog(settings, catalog)
     github = github_evidence(settings, catalog)
     if github is not None:
         sources = replace(sources, deploys=[github])

@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     replay_scenarios: list[Path] = Field(default_factory=list)
     catalog_path: Path | None = None
+    # Fallbacks for services CATALOG_PATH does not list, in this order: Backstage descriptors
+    # (BACKSTAGE_CATALOG_PATHS, a JSON list of catalog-info.yaml files or folders searched for
+    # them), then CODEOWNERS (CODEOWNERS_PATHS, a JSON list of CODEOWNERS files or repository
+    # folders) asked about the service's folder, CODEOWNERS_SERVICE_PATH.
+    backstage_catalog_paths: list[Path] = Field(default_factory=list)
+    codeowners_paths: list[Path] = Field(default_factory=list)
+    codeowners_service_path: str = Field(
+        default="{service}/", pattern=r"^[^\s]*\{service\}[^\s]*$", max_length=300
+    )
     # Folders of the operator's own runbooks (RUNBOOK_PATHS, a JSON list), loaded after the
     # shipped runbooks/; an id used twice is an error naming both files.
     runbook_paths: list[Path] = Field(default_factory=list)
@@ -177,6 +186,14 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("backstage_catalog_paths", "codeowners_paths")
+    @classmethod
+    def _paths_exist(cls, paths: list[Path]) -> list[Path]:
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise ValueError(f"no such file or folder: {', '.join(missing)}")
+        return paths
 
     @field_validator("flags_path", "change_calendar_path", mode="before")
     @classmethod

@@ -21,8 +21,12 @@ class SuggestedAction:
 
 @dataclass(frozen=True, slots=True)
 class Owner:
+    """``origin`` says where the owner came from when the YAML catalog did not name it
+    (``from CODEOWNERS (.github/CODEOWNERS:12: /services/billing/)``)."""
+
     team: str
     slack_group: str | None = None
+    origin: str | None = None
 
     @property
     def display(self) -> str:
