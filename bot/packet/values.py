@@ -30,7 +30,10 @@ class Owner:
 
     @property
     def display(self) -> str:
-        """``payments-platform`` reads as ``Payments platform``."""
+        """``payments-platform`` reads as ``Payments platform``; a person (``@dana``) or an
+        email address (CODEOWNERS owners) stays exactly as written."""
+        if "@" in self.team:
+            return self.team
         words = self.team.replace("-", " ").replace("_", " ").strip()
         return words[:1].upper() + words[1:] if words else self.team
 

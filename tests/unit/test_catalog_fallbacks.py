@@ -238,3 +238,10 @@ async def test_a_bad_backstage_descriptor_stops_start_up_naming_file_line_and_ke
         await start_runtime(bad)
     assert (caught.value.path, caught.value.line, caught.value.key) == (descriptor, 7, "spec.type")
     assert not database.exists()
+
+
+def test_a_person_or_an_email_owner_reads_exactly_as_written(tmp_path: Path) -> None:
+    (tmp_path / "CODEOWNERS").write_text("/ledger/ oncall@example.com\n/mail/ @dana\n")
+    catalog = service_catalog(load_settings(codeowners_paths=[tmp_path]), Catalog())
+    assert owner_lines(catalog, "ledger").startswith("- oncall@example.com, from CODEOWNERS")
+    assert owner_lines(catalog, "mail").startswith("- @dana, from CODEOWNERS")
