@@ -38,6 +38,9 @@ from bot.telemetry.outbox import actions_by_state, outbox_depth
 from handlers.operations import InFlightRequests, OperationsDeps, add_operations_routes
 from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.backstage import load_backstage_catalog
+from integrations.change_files import CalendarFileSource, FlagFileSource
+from integrations.codeowners import CodeOwnersFallback, load_codeowners
 from integrations.datadog import (
     DatadogConnection,
     DatadogDeploys,
@@ -60,6 +63,7 @@ __all__ = [
     "kubernetes_evidence",
     "replay_evidence",
     "serve",
+    "service_catalog",
     "start_runtime",
 ]
 
@@ -114,8 +118,32 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
     catalog = Catalog(())
     for scenario in scenarios:
         catalog = catalog.merged(scenario.to_catalog())
-    sources = EvidenceSources(deploys=[replay], metrics=[replay], logs=[replay], cluster=[replay])
+    sources = EvidenceSources(
+        deploys=[replay],
+        metrics=[replay],
+        logs=[replay],
+        cluster=[replay],
+        flags=[replay],
+        calendar=[replay],
+    )
     return sources, catalog
+
+
+def service_catalog(settings: Settings, replayed: Catalog) -> Catalog:
+    """The catalog in its order of precedence: ``CATALOG_PATH`` first, then the replay
+    scenarios' catalogs, then Backstage descriptors, and CODEOWNERS for any service none of
+    them lists. A bad file is a :class:`ConfigFileError` naming file, line and key."""
+    catalog = replayed
+    if settings.backstage_catalog_paths:
+        catalog = load_backstage_catalog(settings.backstage_catalog_paths).merged(catalog)
+    if settings.catalog_path is not None:
+        catalog = catalog.merged(load_catalog(settings.catalog_path))
+    if settings.codeowners_paths:
+        rules = [load_codeowners(path) for path in settings.codeowners_paths]
+        catalog = catalog.with_fallback(
+            CodeOwnersFallback(rules, service_path=settings.codeowners_service_path)
+        )
+    return catalog
 
 
 def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | None:
@@ -186,8 +214,11 @@ def _default_evidence(
     kubernetes = kubernetes_evidence(settings)
     if kubernetes is not None:  # a real cluster answers alone: replay's would mix in
         sources = replace(sources, cluster=[kubernetes])
-    if settings.catalog_path is not None:
-        catalog = catalog.merged(load_catalog(settings.catalog_path))
+    if settings.flags_path is not None:
+        sources = replace(sources, flags=[FlagFileSource(settings.flags_path)])
+    if settings.change_calendar_path is not None:
+        sources = replace(sources, calendar=[CalendarFileSource(settings.change_calendar_path)])
+    catalog = service_catalog(settings, catalog)
     github = github_evidence(settings, catalog)
     if github is not None:
         sources = replace(sources, deploys=[github])

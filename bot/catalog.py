@@ -12,14 +12,22 @@ files and by a scenario's ``catalog`` section::
         slack_group: payments-oncall
         tier: 1
         depends_on: [billing-db, stripe-api]
+
+That YAML map comes first. Services it does not list may still be known from fallbacks, in this
+order: Backstage ``catalog-info.yaml`` descriptors (enumerable, so they join the catalog as
+entries that the YAML map overrides), then GitHub CODEOWNERS (asked per service through
+:class:`CatalogFallback`, since it maps paths, not services). An entry from a fallback carries
+its :class:`EntryOrigin`, so the packet can say where the owner came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 from pydantic import Field, model_validator
 
@@ -27,7 +35,10 @@ from bot.configfile import FileModel, Text, invalid_at, load_yaml_model
 
 __all__ = [
     "Catalog",
+    "CatalogFallback",
     "CatalogFile",
+    "EntryOrigin",
+    "FallbackKind",
     "ServiceEntry",
     "ServiceRecord",
     "check_unique_services",
@@ -35,9 +46,28 @@ __all__ = [
 ]
 
 
+class FallbackKind(StrEnum):
+    BACKSTAGE = "Backstage"
+    CODEOWNERS = "CODEOWNERS"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryOrigin:
+    """Where an entry that is not in the YAML map came from: ``location`` is the file and line
+    (``services/billing/catalog-info.yaml:4``), with the matching pattern for CODEOWNERS."""
+
+    kind: FallbackKind
+    location: str
+
+    def describe(self) -> str:
+        """``from CODEOWNERS (.github/CODEOWNERS:12: /services/billing/)``."""
+        return f"from {self.kind.value} ({self.location})"
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceEntry:
-    """One service: its owning team and how to reach and fix it."""
+    """One service: its owning team and how to reach and fix it. ``origin`` is None for the
+    YAML map (and replay scenarios); a fallback's entry says which it was."""
 
     service: str
     owner: str
@@ -47,14 +77,26 @@ class ServiceEntry:
     repo: str | None = None
     namespace: str | None = None
     runbooks: tuple[str, ...] = ()
+    pagerduty_service: str | None = None  # the PagerDuty service id, when a fallback knows it
+    origin: EntryOrigin | None = None
+
+
+class CatalogFallback(Protocol):
+    """Knows some services' entries only when asked by name (CODEOWNERS: the owners of the
+    folder the service lives in)."""
+
+    def entry_for(self, service: str) -> ServiceEntry | None: ...
 
 
 class Catalog:
-    """An immutable set of :class:`ServiceEntry`, one per service, in the order given."""
+    """An immutable set of :class:`ServiceEntry`, one per service, in the order given, and
+    optionally a :class:`CatalogFallback` asked for services that are not among them."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "_fallback")
 
-    def __init__(self, entries: Iterable[ServiceEntry] = ()) -> None:
+    def __init__(
+        self, entries: Iterable[ServiceEntry] = (), *, fallback: CatalogFallback | None = None
+    ) -> None:
         """Raise ``ValueError`` when a service appears twice: which entry should win is the
         caller's decision (see :meth:`merged`)."""
         by_service: dict[str, ServiceEntry] = {}
@@ -63,18 +105,23 @@ class Catalog:
                 raise ValueError(f"service {entry.service} appears twice in the catalog")
             by_service[entry.service] = entry
         self._entries = MappingProxyType(by_service)
+        self._fallback = fallback
 
     def get(self, service: str) -> ServiceEntry | None:
-        return self._entries.get(service)
+        """The service's entry; for a service not listed, the fallback's (if any)."""
+        entry = self._entries.get(service)
+        if entry is None and self._fallback is not None:
+            return self._fallback.entry_for(service)
+        return entry
 
     def owner_of(self, service: str) -> str | None:
         """The owning team, None for a service the catalog does not know."""
-        entry = self._entries.get(service)
+        entry = self.get(service)
         return entry.owner if entry is not None else None
 
     def dependencies(self, service: str) -> tuple[str, ...]:
         """What ``service`` depends on, as declared; empty for an unknown service."""
-        entry = self._entries.get(service)
+        entry = self.get(service)
         return entry.depends_on if entry is not None else ()
 
     def dependents(self, service: str) -> tuple[str, ...]:
@@ -91,10 +138,15 @@ class Catalog:
 
     def merged(self, other: Catalog) -> Catalog:
         """This catalog with ``other``'s entries added; where both know a service, ``other``
-        wins (a later, more specific source overrides an earlier one)."""
+        wins (a later, more specific source overrides an earlier one), and so does its
+        fallback when it has one."""
         combined = dict(self._entries)
         combined.update(other._entries)
-        return Catalog(combined.values())
+        return Catalog(combined.values(), fallback=other._fallback or self._fallback)
+
+    def with_fallback(self, fallback: CatalogFallback | None) -> Catalog:
+        """The same entries, asking ``fallback`` about any other service."""
+        return Catalog(self._entries.values(), fallback=fallback)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -106,7 +158,11 @@ class Catalog:
         return iter(self._entries.values())
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Catalog) and self.entries == other.entries
+        return (
+            isinstance(other, Catalog)
+            and self.entries == other.entries
+            and self._fallback is other._fallback
+        )
 
     def __hash__(self) -> int:
         return hash(self.entries)

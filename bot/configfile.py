@@ -50,6 +50,7 @@ __all__ = [
     "load_yaml_model",
     "parse_yaml_document",
     "parse_yaml_model",
+    "parse_yaml_stream",
     "read_yaml_document",
     "validate_document",
 ]
@@ -169,23 +170,49 @@ def parse_yaml_document(text: str, *, path: Path) -> YamlDocument:
         root = loader.get_single_node()
         if root is None:
             raise ConfigFileError(path, "the file is empty")
-        if not isinstance(root, MappingNode):
-            raise ConfigFileError(path, "the top level must be a mapping of keys", line=_line(root))
-        _reject_duplicate_keys(loader, root, path)
-        data = loader.construct_document(root)
-        lines: dict[KeyPath, int] = {(): _line(root)}
-        texts: dict[KeyPath, str] = {}
-        _index(loader, root, (), lines, texts, set())
-    except yaml.MarkedYAMLError as exc:
+        return _document(loader, root, path)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, path) from exc
+    finally:
+        loader.dispose()
+
+
+def parse_yaml_stream(text: str, *, path: Path) -> list[YamlDocument]:
+    """Parse every document of a multi-document file (``---`` between them), each as
+    :func:`parse_yaml_document` would, with lines counted from the top of the file; empty
+    documents are skipped."""
+    loader = _Loader(text)
+    documents = []
+    try:
+        while loader.check_node():
+            root = loader.get_node()
+            if root is not None and not (isinstance(root, ScalarNode) and root.value == ""):
+                documents.append(_document(loader, root, path))
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, path) from exc
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _document(loader: _Loader, root: Node, path: Path) -> YamlDocument:
+    if not isinstance(root, MappingNode):
+        raise ConfigFileError(path, "the top level must be a mapping of keys", line=_line(root))
+    _reject_duplicate_keys(loader, root, path)
+    data = loader.construct_document(root)
+    lines: dict[KeyPath, int] = {(): _line(root)}
+    texts: dict[KeyPath, str] = {}
+    _index(loader, root, (), lines, texts, set())
+    return YamlDocument(path=path, data=data, lines=lines, texts=texts)
+
+
+def _yaml_error(exc: yaml.YAMLError, path: Path) -> ConfigFileError:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigFileError(path, f"invalid YAML: {problem}", line=line) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigFileError(path, f"invalid YAML: {exc}") from exc
-    finally:
-        loader.dispose()
-    return YamlDocument(path=path, data=data, lines=lines, texts=texts)
+        return ConfigFileError(path, f"invalid YAML: {problem}", line=line)
+    return ConfigFileError(path, f"invalid YAML: {exc}")
 
 
 def read_yaml_document(path: Path) -> YamlDocument:

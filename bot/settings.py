@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -106,10 +106,24 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     replay_scenarios: list[Path] = Field(default_factory=list)
     catalog_path: Path | None = None
+    # Fallbacks for services CATALOG_PATH does not list, in this order: Backstage descriptors
+    # (BACKSTAGE_CATALOG_PATHS, a JSON list of catalog-info.yaml files or folders searched for
+    # them), then CODEOWNERS (CODEOWNERS_PATHS, a JSON list of CODEOWNERS files or repository
+    # folders) asked about the service's folder, CODEOWNERS_SERVICE_PATH.
+    backstage_catalog_paths: list[Path] = Field(default_factory=list)
+    codeowners_paths: list[Path] = Field(default_factory=list)
+    codeowners_service_path: str = Field(
+        default="{service}/", pattern=r"^[^\s]*\{service\}[^\s]*$", max_length=300
+    )
     # Folders of the operator's own runbooks (RUNBOOK_PATHS, a JSON list), loaded after the
     # shipped runbooks/; an id used twice is an error naming both files.
     runbook_paths: list[Path] = Field(default_factory=list)
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Feature-flag changes and the change calendar (freeze and maintenance windows) as YAML
+    # files, the scenario format's ``flags`` and ``calendar`` sections; set, each replaces the
+    # replay scenarios' answer. Read again whenever the file changes.
+    flags_path: FilePath | None = None
+    change_calendar_path: FilePath | None = None
     # Kubernetes evidence (unset: none; replay stays the default): an API server and a bearer
     # token (KUBE_API_URL, KUBE_TOKEN, optionally KUBE_CA_FILE), or a kubeconfig file
     # (KUBE_CONFIG_PATH, optionally KUBE_CONTEXT).
@@ -176,6 +190,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("backstage_catalog_paths", "codeowners_paths")
+    @classmethod
+    def _paths_exist(cls, paths: list[Path]) -> list[Path]:
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise ValueError(f"no such file or folder: {', '.join(missing)}")
+        return paths
+
+    @field_validator("flags_path", "change_calendar_path", mode="before")
+    @classmethod
+    def _blank_path_is_unset(cls, value: object) -> object:
+        # FLAGS_PATH= in a .env file means "no file", not the current folder.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

@@ -14,13 +14,20 @@ from typing import TypeVar
 
 from bot.errors import SourceUnavailableError
 from bot.evidence.ports import (
+    CalendarSource,
     ClusterSource,
     DeploySource,
     EvidenceQuery,
+    FlagSource,
     LogSource,
     MetricsSource,
 )
-from bot.evidence.values import ClusterState, EvidenceBundle, SourceFailure
+from bot.evidence.values import (
+    ClusterState,
+    EvidenceBundle,
+    FlagChange,
+    SourceFailure,
+)
 
 __all__ = ["EvidenceSources", "gather_evidence"]
 
@@ -34,6 +41,8 @@ class EvidenceSources:
     metrics: Sequence[MetricsSource] = ()
     logs: Sequence[LogSource] = ()
     cluster: Sequence[ClusterSource] = ()
+    flags: Sequence[FlagSource] = ()
+    calendar: Sequence[CalendarSource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
@@ -69,6 +78,11 @@ async def _collect(
     return tuple(items), tuple(failures)
 
 
+def _in_order_of_time(changes: Sequence[FlagChange]) -> tuple[FlagChange, ...]:
+    """Oldest first; a change two sources both report is kept once."""
+    return tuple(sorted(dict.fromkeys(changes), key=lambda change: change.at))
+
+
 async def gather_evidence(
     query: EvidenceQuery,
     sources: EvidenceSources,
@@ -77,6 +91,8 @@ async def gather_evidence(
     deploy_query: EvidenceQuery | None = None,
 ) -> EvidenceBundle:
     """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
+    Flag changes come oldest first and change windows by start, each reported once however
+    many sources know it.
 
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier."""
@@ -86,11 +102,15 @@ async def gather_evidence(
         (metrics, metric_failures),
         (logs, log_failures),
         (states, cluster_failures),
+        (flags, flag_failures),
+        (windows, calendar_failures),
     ) = await asyncio.gather(
         _collect([_ask(s.name, s.deploys(deploys_asked), deadline) for s in sources.deploys]),
         _collect([_ask(s.name, s.metrics(query), deadline) for s in sources.metrics]),
         _collect([_ask(s.name, s.logs(query), deadline) for s in sources.logs]),
         _collect([_ask(s.name, _state(s, query), deadline) for s in sources.cluster]),
+        _collect([_ask(s.name, s.flag_changes(query), deadline) for s in sources.flags]),
+        _collect([_ask(s.name, s.change_windows(query), deadline) for s in sources.calendar]),
     )
     cluster = ClusterState()
     for state in states:
@@ -100,6 +120,15 @@ async def gather_evidence(
         metrics=metrics,
         logs=logs,
         cluster=cluster,
-        unavailable=deploy_failures + metric_failures + log_failures + cluster_failures,
+        flags=_in_order_of_time(flags),
+        calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
+        unavailable=(
+            deploy_failures
+            + metric_failures
+            + log_failures
+            + cluster_failures
+            + flag_failures
+            + calendar_failures
+        ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

@@ -8,19 +8,23 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.evidence.values import (
+    ChangeWindow,
     ClusterState,
     CodeChange,
     Deploy,
+    FlagChange,
     LogRecord,
     MetricSeries,
     MonitorState,
 )
 
 __all__ = [
+    "CalendarSource",
     "ChangeSource",
     "ClusterSource",
     "DeploySource",
     "EvidenceQuery",
+    "FlagSource",
     "LogSource",
     "MetricsSource",
     "MonitorSource",
@@ -85,4 +89,21 @@ class ClusterSource(Protocol):
     async def cluster(self, query: EvidenceQuery) -> ClusterState:
         """The service's workloads with their revisions, their pods, and the events about them
         in the window."""
+        ...
+
+
+class FlagSource(Protocol):
+    name: str
+
+    async def flag_changes(self, query: EvidenceQuery) -> Sequence[FlagChange]:
+        """Feature-flag changes in the window that concern the service: those naming it and
+        those naming no service (global flags)."""
+        ...
+
+
+class CalendarSource(Protocol):
+    name: str
+
+    async def change_windows(self, query: EvidenceQuery) -> Sequence[ChangeWindow]:
+        """Freeze and maintenance windows that apply to the service and overlap the window."""
         ...

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 __all__ = [
+    "ChangeWindow",
+    "ChangeWindowKind",
     "ClusterState",
     "CodeChange",
     "Deploy",
     "EvidenceBundle",
+    "FlagChange",
     "LogRecord",
     "MetricSeries",
     "MonitorState",
@@ -151,6 +155,49 @@ class ClusterState:
 
 
 @dataclass(frozen=True, slots=True)
+class FlagChange:
+    """A feature flag that changed: ``change`` is the source's own words (``enabled for 100%``,
+    ``off -> on``). A change without ``service`` is global: it may touch every service."""
+
+    at: datetime
+    key: str
+    change: str
+    service: str | None = None
+
+    def concerns(self, service: str) -> bool:
+        """Whether the change may touch ``service``: it names it, or names no service."""
+        return self.service is None or self.service == service
+
+
+class ChangeWindowKind(StrEnum):
+    FREEZE = "freeze"  # no changes to production unless an exception is approved
+    MAINTENANCE = "maintenance"  # planned work: degraded service may be expected
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeWindow:
+    """An entry of the change calendar, from ``start`` up to (not including) ``end``. Without
+    ``services`` it applies to every service."""
+
+    start: datetime
+    end: datetime
+    kind: ChangeWindowKind
+    services: tuple[str, ...] = ()
+    note: str | None = None
+
+    def applies_to(self, service: str) -> bool:
+        return not self.services or service in self.services
+
+    def covers(self, service: str, at: datetime) -> bool:
+        """Whether the window applies to ``service`` at the instant ``at``."""
+        return self.applies_to(service) and self.start <= at < self.end
+
+    def overlaps(self, since: datetime, until: datetime) -> bool:
+        """Whether any instant of ``[since, until]`` lies inside the window."""
+        return self.start <= until and since < self.end
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFailure:
     """A source that could not answer: the packet names it and why."""
 
@@ -164,5 +211,7 @@ class EvidenceBundle:
     metrics: tuple[MetricSeries, ...] = ()
     logs: tuple[LogRecord, ...] = ()
     cluster: ClusterState = field(default_factory=ClusterState)
+    flags: tuple[FlagChange, ...] = ()  # oldest first
+    calendar: tuple[ChangeWindow, ...] = ()  # by start
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered

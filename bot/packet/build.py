@@ -102,7 +102,8 @@ def _related_line(service: str, signals: Sequence[Signal]) -> list[str]:
 def _owners(service: str, signals: Sequence[Signal], catalog: Catalog) -> tuple[Owner, ...]:
     entry = catalog.get(service)
     if entry is not None:
-        return (Owner(entry.owner, entry.slack_group),)
+        origin = entry.origin.describe() if entry.origin is not None else None
+        return (Owner(entry.owner, entry.slack_group, origin),)
     labelled = sorted({signal.owner for signal in signals if signal.owner})
     return tuple(Owner(team) for team in labelled)
 

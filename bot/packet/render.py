@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.packet.values import Packet, RunbookFit
+from bot.packet.values import Owner, Packet, RunbookFit
 
 __all__ = ["PacketSection", "header_lines", "render_plain", "runbook_lines", "sections"]
 
@@ -19,8 +19,14 @@ class PacketSection:
     lines: tuple[str, ...]
 
 
-def _owner_line(team: str, group: str | None) -> str:
-    return f"{team} (on call: @{group})" if group else team
+def _owner_line(owner: Owner) -> str:
+    """``Payments platform (on call: @payments-oncall), from Backstage (path:3)``."""
+    line = owner.display
+    if owner.slack_group:
+        line += f" (on call: @{owner.slack_group})"
+    if owner.origin:
+        line += f", {owner.origin}"
+    return line
 
 
 def _score(fit: RunbookFit) -> str:
@@ -52,7 +58,7 @@ def sections(packet: Packet) -> Iterator[PacketSection]:
         yield PacketSection("Warnings", packet.warnings)
     yield PacketSection(
         "Likely owner",
-        tuple(_owner_line(owner.display, owner.slack_group) for owner in packet.owners)
+        tuple(_owner_line(owner) for owner in packet.owners)
         or ("Unknown: the service is not in the catalog",),
     )
     yield PacketSection("Runbook", runbook_lines(packet))

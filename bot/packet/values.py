@@ -21,12 +21,19 @@ class SuggestedAction:
 
 @dataclass(frozen=True, slots=True)
 class Owner:
+    """``origin`` says where the owner came from when the YAML catalog did not name it
+    (``from CODEOWNERS (.github/CODEOWNERS:12: /services/billing/)``)."""
+
     team: str
     slack_group: str | None = None
+    origin: str | None = None
 
     @property
     def display(self) -> str:
-        """``payments-platform`` reads as ``Payments platform``."""
+        """``payments-platform`` reads as ``Payments platform``; a person (``@dana``) or an
+        email address (CODEOWNERS owners) stays exactly as written."""
+        if "@" in self.team:
+            return self.team
         words = self.team.replace("-", " ").replace("_", " ").strip()
         return words[:1].upper() + words[1:] if words else self.team
 

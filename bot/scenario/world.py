@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from bot.configfile import FileModel, Text, UtcDatetime, invalid_at
+from bot.evidence import values
 
 __all__ = [
     "CalendarEntry",
@@ -139,6 +140,9 @@ class FlagChange(FileModel):
     service: Text | None = None
     change: Text
 
+    def to_evidence(self) -> values.FlagChange:
+        return values.FlagChange(at=self.at, key=self.key, change=self.change, service=self.service)
+
 
 class PastIncident(FileModel):
     at: UtcDatetime
@@ -165,5 +169,13 @@ class CalendarEntry(FileModel):
 
     def covers(self, service: str, at: datetime) -> bool:
         """Whether the entry applies to ``service`` at the instant ``at`` (end excluded)."""
-        applies = not self.services or service in self.services
-        return applies and self.start <= at < self.end
+        return self.to_window().covers(service, at)
+
+    def to_window(self) -> values.ChangeWindow:
+        return values.ChangeWindow(
+            start=self.start,
+            end=self.end,
+            kind=values.ChangeWindowKind(self.kind),
+            services=self.services,
+            note=self.note,
+        )

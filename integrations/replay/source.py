@@ -1,14 +1,18 @@
-"""Evidence ports over replay scenarios: deploys, metric series, log lines and the cluster of the
-asked service inside the asked window, exactly as the scenarios recorded them."""
+"""Evidence ports over replay scenarios: deploys, metric series, log lines, the cluster, flag
+changes and change-calendar windows of the asked service inside the asked window, exactly as the
+scenarios recorded them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.evidence.changes import select_flag_changes, select_windows
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import (
+    ChangeWindow,
     ClusterState,
     Deploy,
+    FlagChange,
     LogRecord,
     MetricSeries,
     PodState,
@@ -22,8 +26,8 @@ __all__ = ["ReplayEvidence"]
 
 
 class ReplayEvidence:
-    """Implements ``DeploySource``, ``MetricsSource``, ``LogSource`` and ``ClusterSource`` from
-    scenarios."""
+    """Implements ``DeploySource``, ``MetricsSource``, ``LogSource``, ``ClusterSource``,
+    ``FlagSource`` and ``CalendarSource`` from scenarios."""
 
     name = "replay"
 
@@ -68,6 +72,14 @@ class ReplayEvidence:
             for line in scenario.logs
             if line.service == query.service and query.since <= line.at <= query.until
         ]
+
+    async def flag_changes(self, query: EvidenceQuery) -> Sequence[FlagChange]:
+        changes = (flag.to_evidence() for scenario in self._scenarios for flag in scenario.flags)
+        return select_flag_changes(changes, query)
+
+    async def change_windows(self, query: EvidenceQuery) -> Sequence[ChangeWindow]:
+        windows = (entry.to_window() for scenario in self._scenarios for entry in scenario.calendar)
+        return select_windows(windows, query)
 
     async def cluster(self, query: EvidenceQuery) -> ClusterState:
         """The Deployment named like the service (in the query's namespace, when it has one),

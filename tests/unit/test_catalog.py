@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog, ServiceEntry, load_catalog
+from bot.catalog import Catalog, EntryOrigin, FallbackKind, ServiceEntry, load_catalog
 from bot.errors import ConfigFileError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -112,3 +112,36 @@ def test_duplicate_service_in_a_catalog_file_points_at_the_second(tmp_path: Path
 def test_missing_catalog_file_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError, match=r"catalog\.yaml: no such file"):
         load_catalog(tmp_path / "catalog.yaml")
+
+
+class OwnersByPrefix:
+    """A catalog fallback that knows services by name prefix, as a CODEOWNERS folder would."""
+
+    def entry_for(self, service: str) -> ServiceEntry | None:
+        if service.startswith("search-"):
+            origin = EntryOrigin(FallbackKind.CODEOWNERS, "CODEOWNERS:3: /search/")
+            return ServiceEntry(service, "discovery", origin=origin)
+        return None
+
+
+def test_a_fallback_answers_only_for_services_the_catalog_does_not_list(catalog: Catalog) -> None:
+    with_fallback = catalog.with_fallback(OwnersByPrefix())
+    assert with_fallback.owner_of("billing-db") == "data-platform"
+    assert with_fallback.owner_of("search-api") == "discovery"
+    assert with_fallback.get("nope") is None
+
+
+def test_services_known_only_to_the_fallback_are_not_listed(catalog: Catalog) -> None:
+    with_fallback = catalog.with_fallback(OwnersByPrefix())
+    assert with_fallback.services == catalog.services
+    assert "search-api" not in with_fallback
+
+
+def test_an_entry_from_a_fallback_says_where_it_came_from(catalog: Catalog) -> None:
+    entry = catalog.with_fallback(OwnersByPrefix()).get("search-api")
+    assert entry is not None
+    assert entry.origin is not None
+    assert entry.origin.describe() == "from CODEOWNERS (CODEOWNERS:3: /search/)"
+    listed = catalog.get("billing-db")
+    assert listed is not None
+    assert listed.origin is None

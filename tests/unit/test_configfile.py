@@ -19,6 +19,7 @@ from bot.configfile import (
     load_yaml_model,
     parse_yaml_document,
     parse_yaml_model,
+    parse_yaml_stream,
 )
 from bot.errors import ConfigFileError
 
@@ -271,3 +272,33 @@ def test_text_of_a_scalar_that_loaded_as_a_number_is_kept() -> None:
 def test_error_message_reads_file_line_key_and_reason() -> None:
     error = problem("title: Box\nparts: [{name: bolt, size: x}]\n")
     assert str(error).startswith("things.yaml:2: parts.0.size: Input should be a valid integer")
+
+
+# --- several documents in one file ---------------------------------------------------------------
+
+
+def test_a_stream_gives_each_document_with_lines_counted_from_the_top_of_the_file() -> None:
+    text = "a: 1\n---\n# a comment\nb:\n  - 2\n---\n---\nc: 3\n"
+    documents = parse_yaml_stream(text, path=Path("many.yaml"))
+    assert [document.data for document in documents] == [{"a": 1}, {"b": [2]}, {"c": 3}]
+    assert [document.lines[()] for document in documents] == [1, 4, 8]
+    assert documents[1].lines[("b", 0)] == 5
+
+
+def test_a_duplicate_key_in_a_later_document_names_its_line() -> None:
+    with pytest.raises(ConfigFileError, match="duplicate key") as caught:
+        parse_yaml_stream("a: 1\n---\nb: 1\nb: 2\n", path=Path("many.yaml"))
+    assert (caught.value.line, caught.value.key) == (4, "b")
+
+
+def test_a_stream_document_that_is_not_a_mapping_is_refused() -> None:
+    with pytest.raises(ConfigFileError, match="mapping") as caught:
+        parse_yaml_stream("a: 1\n---\n- x\n", path=Path("many.yaml"))
+    assert caught.value.line == 3
+
+
+def test_broken_yaml_in_a_stream_names_the_line() -> None:
+    with pytest.raises(ConfigFileError, match="invalid YAML") as caught:
+        parse_yaml_stream("a: 1\n---\nb: [1, 2\n", path=Path("many.yaml"))
+    assert caught.value.line is not None
+    assert caught.value.line >= 3
