@@ -4,10 +4,12 @@ and the verification that followed. Values only; the executor behind
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from bot.action.models import ActionState
 from bot.action.plan import ActionPlan, ActionTarget, ClusterActionKind, ObservedState, Reversal
@@ -35,6 +37,25 @@ class Checkpoint:
     taken_at: datetime
     template: str | None
     reversal: Reversal | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The checkpoint as JSON-ready data, to store with the action's audit row."""
+        reversal = self.reversal
+        return {
+            "kind": self.kind.value,
+            "target": str(self.target),
+            "state": self.state.as_dict(),
+            "resource_version": self.resource_version,
+            "taken_at": self.taken_at.isoformat(),
+            "template": json.loads(self.template) if self.template else None,
+            "reversal": None
+            if reversal is None
+            else {
+                "kind": reversal.kind.value,
+                "target": str(reversal.target),
+                "parameters": reversal.parameters.as_dict(),
+            },
+        }
 
 
 CheckpointRecorder = Callable[[Checkpoint], Awaitable[None]]
