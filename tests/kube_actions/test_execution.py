@@ -193,3 +193,23 @@ async def test_a_plan_that_cannot_run_is_not_executed(
     assert result.outcome is ExecutionOutcome.NOT_EXECUTABLE
     assert result.reason == plan.refusal
     assert control.stats()["calls"].get("patch deployments", 0) == 0
+
+
+async def test_a_rollback_overtaken_by_another_deploy_is_not_verified(
+    actions: KubernetesActions, apps: client.AppsV1Api
+) -> None:
+    plan = await actions.plan(ROLLBACK, BILLING, NONE)
+    assert (await actions.execute(plan)).succeeded
+    new_image = {
+        "spec": {
+            "template": {
+                "spec": {"containers": [{"name": "billing-webhooks", "image": "acme/billing:f00d"}]}
+            }
+        }
+    }
+    apps.patch_namespaced_deployment(BILLING.name, BILLING.namespace, new_image)
+    verification = await actions.verify(plan, deadline=0.1)
+    assert not verification.verified
+    assert "changed after the action: it runs acme/billing:f00d, not acme/billing:51d0e7c" in (
+        verification.detail
+    )
