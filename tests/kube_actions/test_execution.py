@@ -213,3 +213,17 @@ async def test_a_rollback_overtaken_by_another_deploy_is_not_verified(
     assert "changed after the action: it runs acme/billing:f00d, not acme/billing:51d0e7c" in (
         verification.detail
     )
+
+
+async def test_the_reversal_of_a_rollback_puts_back_the_image_it_replaced(
+    actions: KubernetesActions, apps: client.AppsV1Api
+) -> None:
+    plan = await actions.plan(ROLLBACK, BILLING, ActionParameters(to_revision=41))
+    assert (await actions.execute(plan)).succeeded
+    assert plan.reversal is not None
+    back = await actions.plan(plan.reversal.kind, plan.reversal.target, plan.reversal.parameters)
+    assert (back.current.revision, back.desired.revision) == (43, 42)
+    assert (await actions.execute(back)).succeeded
+    assert (await actions.verify(back, deadline=5)).verified
+    deployment = apps.read_namespaced_deployment(BILLING.name, BILLING.namespace)
+    assert (revision(deployment), image(deployment)) == ("44", "acme/billing:9f1c2ab")
