@@ -13,6 +13,9 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
+    ├── ActionError                 a cluster action cannot go on
+    │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
+    │   └── ActionTransitionError   a state change the action's state machine does not allow
     └── AuditChainError             the audit chain does not verify
 """
 
@@ -21,6 +24,9 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "ActionError",
+    "ActionPlanError",
+    "ActionTransitionError",
     "AuditChainError",
     "AuthenticationError",
     "ChatError",
@@ -113,6 +119,24 @@ class ChatError(IncidentBotError):
 
 class CommandUsageError(IncidentBotError):
     """A slash command was given arguments it cannot use; the message is the usage to show."""
+
+
+class ActionError(IncidentBotError):
+    """A cluster action cannot go on; the message says why, for the person who asked."""
+
+
+class ActionPlanError(ActionError):
+    """The action cannot be planned: its target or the cluster cannot be read, or its
+    parameters do not fit its kind."""
+
+
+class ActionTransitionError(ActionError):
+    """An action was asked to move to a state its current state does not lead to."""
+
+    def __init__(self, current: str, new: str) -> None:
+        self.current = current
+        self.new = new
+        super().__init__(f"an action that is {current} cannot become {new}")
 
 
 class AuditChainError(IncidentBotError):

@@ -3,10 +3,10 @@
 It speaks the Kubernetes REST API on 127.0.0.1 well enough for the official ``kubernetes``
 Python client to run unchanged: apps/v1 Deployments (list, get, replace, the three patch
 formats, the scale subresource), their ReplicaSets and revisions as the deployment controller
-keeps them, Pods (deleting one makes its ReplicaSet replace it), core/v1 Events, optimistic
-concurrency on ``resourceVersion``, ``Status`` refusals and bearer-token authentication. It is
-seeded from a scenario's ``cluster`` section; a control API lets tests inject faults and see
-every write.
+keeps them, Pods (deleting one makes its ReplicaSet replace it; a patch may change their
+labels and annotations), core/v1 Events, optimistic concurrency on ``resourceVersion``,
+``Status`` refusals and bearer-token authentication. It is seeded from a scenario's ``cluster``
+section; a control API lets tests inject faults and see every write.
 """
 
 from integrations.kube_emulator.client import ControlClient, ControlError

@@ -79,6 +79,7 @@ class KubeApi:
         ):
             router.add_get(path, handler)
         router.add_delete(f"{CORE}{ns}/pods/{{name}}", self.delete_pod)
+        router.add_patch(f"{CORE}{ns}/pods/{{name}}", self.patch_pod)
         router.add_put(f"{APPS}{ns}/deployments/{{name}}", self.replace_deployment)
         router.add_patch(f"{APPS}{ns}/deployments/{{name}}", self.patch_deployment)
         router.add_put(f"{APPS}{ns}/deployments/{{name}}/scale", self.replace_scale)
@@ -216,6 +217,12 @@ class KubeApi:
         info = request.match_info
         content_type, patch = await self._patch_body(request)
         return _ok(self.cluster.patch_scale(info["namespace"], info["name"], content_type, patch))
+
+    async def patch_pod(self, request: web.Request) -> web.Response:
+        self._count("patch", "pods")
+        info = request.match_info
+        content_type, patch = await self._patch_body(request)
+        return _ok(self.cluster.patch_pod(info["namespace"], info["name"], content_type, patch))
 
     async def delete_pod(self, request: web.Request) -> web.Response:
         self._count("delete", "pods")

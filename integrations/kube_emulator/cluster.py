@@ -305,6 +305,32 @@ class KubeCluster:
 
     # -- pods ---------------------------------------------------------------------------------
 
+    def patch_pod(self, namespace: str, name: str, content_type: str, patch: Any) -> Obj:
+        """Change a pod's labels or annotations (as ``kubectl label`` and ``annotate`` do);
+        the pod's spec and status stay the API server's and the kubelet's to change here."""
+        stored = self.store.find(PODS, namespace, name)
+        if stored is None:
+            self.store.get(PODS, namespace, name)  # raises the 404
+            raise AssertionError("unreachable")
+        patched = self._patched(
+            PODS, name, content_type, self.store.get(PODS, namespace, name), patch
+        )
+        new = self._checked(PODS, namespace, name, patched, stored)
+        for part in ("spec", "status"):
+            if new.get(part) != stored.get(part):
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    f'Pod "{name}" is invalid: {part}: Forbidden: the emulator lets a client '
+                    "change only a pod's labels and annotations",
+                    PODS.details(name),
+                )
+        stored.clear()
+        stored.update(new)
+        answer = self.store.put(PODS, stored, verb="patch", actor="client", patch_type=content_type)
+        answer["kind"], answer["apiVersion"] = "Pod", "v1"
+        return answer
+
     def delete_pod(self, namespace: str, name: str, options: Any) -> Obj:
         """Delete the pod at once (as with a grace period of 0) and answer it with its
         ``deletionTimestamp``; its ReplicaSet, if any, replaces it under a new name."""

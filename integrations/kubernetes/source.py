@@ -13,16 +13,14 @@ packet can show (``401 Unauthorized: check the token``).
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
-import urllib3
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 
 from bot.errors import SourceUnavailableError
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import ClusterState, PodState, Workload, WorkloadEvent
+from integrations.kubernetes.calls import CALL_ERRORS, Budget, failure_reason
 from integrations.kubernetes.connection import KubeConnection
 from integrations.kubernetes.reading import (
     owned_by,
@@ -33,34 +31,6 @@ from integrations.kubernetes.reading import (
 )
 
 __all__ = ["KubernetesEvidence"]
-
-
-class _Budget:
-    """What is left of one read's deadline, handed to each request as its timeout."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._end = time.monotonic() + seconds
-
-    def timeout(self) -> float:
-        left = self._end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError
-        return left
-
-
-def _refusal(exc: ApiException) -> str:
-    status = int(exc.status or 0)
-    if status == 401:
-        return "401 Unauthorized: the API server refused the token"
-    if status == 403:
-        return "403 Forbidden: the bot's account may not read this"
-    if status == 429:
-        retry = (exc.headers or {}).get("Retry-After")
-        return "429 Too Many Requests" + (f" (retry after {retry}s)" if retry else "")
-    if status >= 500:
-        return f"API server error {status} {exc.reason or ''}".rstrip()
-    return f"API error {status} {exc.reason or ''}".rstrip()
 
 
 class KubernetesEvidence:
@@ -80,30 +50,18 @@ class KubernetesEvidence:
         return await asyncio.to_thread(self._read, query)
 
     def _read(self, query: EvidenceQuery) -> ClusterState:
-        budget = _Budget(self._deadline)
+        budget = Budget(self._deadline)
         try:
             with client.ApiClient(self._configuration) as api:
                 return _ClusterReader(api, budget).read(query)
-        except ApiException as exc:
-            raise SourceUnavailableError(self.name, _refusal(exc)) from exc
-        except (TimeoutError, urllib3.exceptions.TimeoutError) as exc:
-            if isinstance(exc, urllib3.exceptions.NewConnectionError):
-                raise SourceUnavailableError(
-                    self.name, f"cannot reach the API server ({exc})"
-                ) from exc
-            raise SourceUnavailableError(
-                self.name, f"no answer within {budget.seconds:g}s"
-            ) from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise SourceUnavailableError(
-                self.name, f"cannot reach the API server ({type(exc).__name__})"
-            ) from exc
+        except CALL_ERRORS as exc:
+            raise SourceUnavailableError(self.name, failure_reason(exc, budget)) from exc
 
 
 class _ClusterReader:
     """One read of the cluster around a service, request by request within a budget."""
 
-    def __init__(self, api: client.ApiClient, budget: _Budget) -> None:
+    def __init__(self, api: client.ApiClient, budget: Budget) -> None:
         self._apps = client.AppsV1Api(api)
         self._core = client.CoreV1Api(api)
         self._budget = budget

@@ -74,6 +74,30 @@ def test_a_delete_with_a_stale_precondition_is_a_conflict(core: client.CoreV1Api
     assert core.read_namespaced_pod(OOM_POD, NS).metadata.name == OOM_POD
 
 
+def test_a_label_patch_on_a_pod_moves_its_resource_version(core: client.CoreV1Api) -> None:
+    before = core.read_namespaced_pod(OOM_POD, NS)
+    patched = core.patch_namespaced_pod(OOM_POD, NS, {"metadata": {"labels": {"triage": "held"}}})
+    assert patched.metadata.labels["triage"] == "held"
+    assert patched.metadata.labels["app"] == NAME
+    assert int(patched.metadata.resource_version) > int(before.metadata.resource_version)
+    assert patched.metadata.uid == before.metadata.uid
+
+
+def test_a_pod_patch_from_a_stale_read_is_a_conflict(core: client.CoreV1Api) -> None:
+    stale = core.read_namespaced_pod(OOM_POD, NS).metadata.resource_version
+    core.patch_namespaced_pod(OOM_POD, NS, {"metadata": {"annotations": {"seen": "yes"}}})
+    patch = {"metadata": {"resourceVersion": stale, "labels": {"triage": "held"}}}
+    status, body = refusal(lambda: core.patch_namespaced_pod(OOM_POD, NS, patch))
+    assert (status, body["reason"]) == (409, "Conflict")
+
+
+def test_a_pod_patch_may_not_change_its_spec(core: client.CoreV1Api) -> None:
+    patch = {"spec": {"nodeName": "elsewhere"}}
+    status, body = refusal(lambda: core.patch_namespaced_pod(OOM_POD, NS, patch))
+    assert (status, body["reason"]) == (422, "Invalid")
+    assert "spec: Forbidden" in body["message"]
+
+
 def test_events_are_found_by_the_object_they_are_about(core: client.CoreV1Api) -> None:
     found = core.list_namespaced_event(NS, field_selector=f"involvedObject.name={OOM_POD}").items
     assert [(e.type, e.reason) for e in found] == [("Warning", "BackOff")]

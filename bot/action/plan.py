@@ -1,0 +1,185 @@
+"""An action against the cluster as data, before anything is sent: what it changes, the exact
+request it would send, the state it was planned from and the plan that would undo it.
+
+:class:`ActionPlan` is what a human approves. Its :attr:`~ActionPlan.plan_hash` covers the kind,
+the target, the parameters and the *observed* state, so the same request planned after a newer
+deploy landed or after the replicas moved hashes differently: an approval bound to the old hash
+no longer applies, and the executor refuses to run a plan whose hash no longer matches the
+cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from bot.action.kinds import ActionKind
+
+__all__ = [
+    "ActionParameters",
+    "ActionPlan",
+    "ActionTarget",
+    "ClusterActionKind",
+    "ClusterRequest",
+    "ObservedState",
+    "Reversal",
+    "plan_hash",
+]
+
+
+class ClusterActionKind(StrEnum):
+    """What the cluster executors can do. Deleting one pod is how one pod is restarted."""
+
+    ROLLBACK = "rollback"
+    RESTART = "restart"
+    SCALE = "scale"
+    DELETE_POD = "delete_pod"
+
+    @property
+    def action_kind(self) -> ActionKind:
+        """The kind the policy and the packet speak of (deleting a pod restarts it)."""
+        if self is ClusterActionKind.DELETE_POD:
+            return ActionKind.RESTART
+        return ActionKind(self.value)
+
+    @property
+    def resource(self) -> Literal["deployment", "pod"]:
+        return "pod" if self is ClusterActionKind.DELETE_POD else "deployment"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionTarget:
+    """A Deployment, or a pod for :attr:`ClusterActionKind.DELETE_POD`, by namespace and name."""
+
+    namespace: str
+    name: str
+
+    def __post_init__(self) -> None:
+        for part in (self.namespace, self.name):
+            if not part or "/" in part:
+                raise ValueError(f"a target is namespace/name, not {self}")
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> ActionTarget:
+        """``payments/billing-webhooks``; ValueError for anything else."""
+        namespace, _, name = text.strip().partition("/")
+        return cls(namespace, name)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionParameters:
+    """``replicas`` for a scale; ``to_revision`` for a rollback (none: the previous one)."""
+
+    replicas: int | None = None
+    to_revision: int | None = None
+
+    def as_dict(self) -> dict[str, int]:
+        """The parameters that are set, as stored with the action."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ActionParameters:
+        unknown = sorted(set(raw) - {"replicas", "to_revision"})
+        if unknown:
+            raise ValueError(f"unknown action parameters: {', '.join(unknown)}")
+        values: dict[str, int] = {}
+        for key, value in raw.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{key} must be a whole number")
+            values[key] = value
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedState:
+    """What the plan depends on, as read from the cluster (current) or as it will be after the
+    action (desired). Only the fields that matter to the kind are set."""
+
+    revision: int | None = None
+    image: str | None = None
+    replicas: int | None = None
+    restarted_at: str | None = None
+    pod_uid: str | None = None
+    owner: str | None = None  # the ReplicaSet that owns the pod
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRequest:
+    """The exact write: method, API path, content type and JSON body (kept as canonical text so
+    the plan stays immutable and prints as sent). ``metadata.resourceVersion`` (or a delete's
+    precondition) is added when it is sent: the version read just before the write."""
+
+    method: Literal["PATCH", "DELETE"]
+    path: str
+    content_type: str | None
+    body: str
+
+    @classmethod
+    def of(
+        cls, method: Literal["PATCH", "DELETE"], path: str, content_type: str | None, body: Any
+    ) -> ClusterRequest:
+        return cls(method, path, content_type, json.dumps(body, sort_keys=True))
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """The action that would undo a plan, to be planned afresh (against the state the plan
+    leaves behind) when someone asks for it."""
+
+    kind: ClusterActionKind
+    target: ActionTarget
+    parameters: ActionParameters
+    summary: str
+
+
+def plan_hash(
+    kind: ClusterActionKind,
+    target: ActionTarget,
+    parameters: ActionParameters,
+    current: ObservedState,
+) -> str:
+    """sha256 over the canonical JSON of kind, target, parameters and the observed state."""
+    document = {
+        "kind": kind.value,
+        "target": str(target),
+        "parameters": parameters.as_dict(),
+        "current": current.as_dict(),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """A dry run. ``refusal`` is set when the action cannot run as asked (no previous revision
+    to roll back to, nothing to change); such a plan has no request and never executes."""
+
+    kind: ClusterActionKind
+    target: ActionTarget
+    parameters: ActionParameters
+    current: ObservedState
+    desired: ObservedState
+    request: ClusterRequest | None
+    reversal: Reversal | None
+    summary: str
+    refusal: str | None = None
+
+    @property
+    def plan_hash(self) -> str:
+        return plan_hash(self.kind, self.target, self.parameters, self.current)
+
+    @property
+    def executable(self) -> bool:
+        return self.refusal is None and self.request is not None
