@@ -111,13 +111,15 @@ def _eval(paths: list[Path], json_to: str | None) -> int:
     from bot.app import SHIPPED_SCENARIOS, replay_evidence
     from bot.evaluation.replay import replay_files
     from bot.evaluation.report import report_json, report_lines
-    from bot.runbook.loader import load_runbooks
+    from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
 
+    # The runbooks the bot would choose among live: the shipped ones and RUNBOOK_PATHS.
+    runbooks = load_runbooks((SHIPPED_RUNBOOKS, *load_settings().runbook_paths))
     runs = asyncio.run(
         replay_files(
             paths or [SHIPPED_SCENARIOS],
             evidence_for=lambda scenario: replay_evidence([scenario]),
-            runbooks=load_runbooks(),
+            runbooks=runbooks,
         )
     )
     if json_to == "-":

@@ -19,7 +19,10 @@ from bot.scenario.loader import load_scenario
 COMMAND = Path(sys.executable).parent / "incident-bot"
 # Shipped scenarios whose every expectation the analysis meets today; the others wait for the
 # ranked hypotheses (see `incident-bot eval` without arguments).
-PASSING_TODAY = [SHIPPED_SCENARIOS / "two-unrelated-alerts.yaml"]
+PASSING_TODAY = [
+    SHIPPED_SCENARIOS / "notifications-sentry-deploy.yaml",
+    SHIPPED_SCENARIOS / "two-unrelated-alerts.yaml",
+]
 
 
 def run_eval(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -60,9 +63,10 @@ def test_passing_scenarios_print_one_pass_line_each_and_exit_zero(tmp_path: Path
     unseen = unseen_scenario(tmp_path / "elsewhere", "billing-from-elsewhere", MET_TODAY)
     result = run_eval(*PASSING_TODAY, unseen)
     assert result.stdout.splitlines() == [
+        "PASS notifications-sentry-deploy",
         "PASS two-unrelated-alerts",
         "PASS billing-from-elsewhere",
-        "2 passed, 0 failed",
+        "3 passed, 0 failed",
     ], result.stderr
     assert result.returncode == 0
 
@@ -75,8 +79,9 @@ def test_a_failing_scenario_names_every_failing_key_and_exits_one(tmp_path: Path
     assert result.stdout.splitlines() == [
         "FAIL billing-judged-wrong: suspect_deploy expected 51d0e7c, got 9f1c2ab; "
         "runbook expected null, got deploy-rollback",
+        "PASS notifications-sentry-deploy",
         "PASS two-unrelated-alerts",
-        "1 passed, 1 failed",
+        "2 passed, 1 failed",
     ], result.stderr
     assert result.returncode == 1
 
