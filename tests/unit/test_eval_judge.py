@@ -155,3 +155,8 @@ def test_an_unknown_expect_key_is_an_error_naming_the_file_and_the_key(tmp_path:
     assert error.value.path == path
     assert error.value.key == "expect.suspect_deplyo"
     assert "unknown key suspect_deplyo" in str(error.value)
+
+
+def test_every_expect_key_has_a_conclusion_to_be_judged_against() -> None:
+    concluded = {field.name for field in dataclasses.fields(Conclusions)}
+    assert set(Expectation.model_fields) - {"not_suggested"} <= concluded
