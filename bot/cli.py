@@ -1,15 +1,17 @@
 """The ``incident-bot`` command line.
 
-``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``db`` applies migrations;
-``audit`` verifies, shows and exports (JSON Lines) the tamper-evident trail; ``emulator`` runs
-the local Slack emulator alone. Exit status: 0 success, 1 a check failed (audit), 2 bad
-configuration or arguments.
+``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``eval`` replays scenarios
+and judges the conclusions; ``db`` applies migrations; ``audit`` verifies, shows and exports
+(JSON Lines) the tamper-evident trail; ``emulator`` runs the local Slack emulator alone. Exit
+status: 0 success, 1 a check failed (audit, a failing scenario), 2 bad configuration, arguments
+or scenario file.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -42,6 +44,20 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="play a scenario end to end, offline")
     demo.add_argument("scenario", nargs="?", type=Path, help="scenario file (default: shipped)")
     demo.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+
+    evaluate = commands.add_parser(
+        "eval", help="replay scenarios through the pipeline and judge their conclusions"
+    )
+    evaluate.add_argument(
+        "paths", nargs="*", type=Path, help="scenario files or folders (default: shipped)"
+    )
+    evaluate.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="write the full per-scenario result as JSON to FILE (stdout when no FILE)",
+    )
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -112,7 +128,33 @@ async def _emulator(settings: Settings, port: int | None) -> int:
     return 0
 
 
+def _eval(paths: list[Path], json_to: str | None) -> int:
+    from bot.app import SHIPPED_SCENARIOS, replay_evidence
+    from bot.evaluation.replay import replay_files
+    from bot.evaluation.report import report_json, report_lines
+    from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
+
+    # The runbooks the bot would choose among live: the shipped ones and RUNBOOK_PATHS.
+    runbooks = load_runbooks((SHIPPED_RUNBOOKS, *load_settings().runbook_paths))
+    runs = asyncio.run(
+        replay_files(
+            paths or [SHIPPED_SCENARIOS],
+            evidence_for=lambda scenario: replay_evidence([scenario]),
+            runbooks=runbooks,
+        )
+    )
+    if json_to == "-":
+        print(json.dumps(report_json(runs), indent=2))
+    else:
+        print("\n".join(report_lines(runs)))
+        if json_to is not None:
+            Path(json_to).write_text(json.dumps(report_json(runs), indent=2) + "\n")
+    return 0 if all(run.passed for run in runs) else 1
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "eval":
+        return _eval(args.paths, args.json)
     if args.command == "demo":
         from bot.demo import run_demo
 

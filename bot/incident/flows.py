@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
-from bot.analysis.triage import assess
+from bot.analysis.triage import Assessment, assess
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat
@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.errors import ChatError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
+from bot.evidence.values import EvidenceBundle
 from bot.incident import service as incidents
 from bot.incident.correlation import (
     DEFAULT_WINDOW,
@@ -46,6 +47,7 @@ from bot.signal.values import Severity, Signal, SignalStatus
 from bot.telemetry.metrics import NO_METRICS, Metrics
 
 __all__ = [
+    "IncidentTriage",
     "PipelineContext",
     "build_incident_packet",
     "channel_name_for",
@@ -53,6 +55,7 @@ __all__ = [
     "publish_incident",
     "resolve_incident",
     "topic_for",
+    "triage_incident",
 ]
 
 log = logging.getLogger(__name__)
@@ -379,14 +382,24 @@ async def _finish_channel(
         )
 
 
-async def build_incident_packet(
+@dataclass(frozen=True, slots=True)
+class IncidentTriage:
+    """What the pipeline concluded about an incident: the evidence it gathered, the assessment
+    it drew from it, and the packet built from both (the replay evaluation reads all three)."""
+
+    evidence: EvidenceBundle
+    assessment: Assessment
+    packet: Packet
+
+
+async def triage_incident(
     incident: IncidentRecord,
     *,
     sessions: async_sessionmaker[AsyncSession],
     context: PipelineContext,
     clock: Clock,
-) -> Packet:
-    """Gather evidence for the incident's service and build its packet."""
+) -> IncidentTriage:
+    """Gather evidence for the incident's service, assess it and build its packet."""
     async with sessions() as session:
         records = await signals.signals_of(session, incident.id)
     incident_signals = [signals.from_record(record) for record in records]
@@ -407,7 +420,7 @@ async def build_incident_packet(
         ),
     )
     assessment = assess(incident.service, incident_signals, evidence, catalog=context.catalog)
-    return build_packet(
+    packet = build_packet(
         incident_id=incident.id,
         title=incident.title,
         severity=Severity(incident.severity),
@@ -418,6 +431,19 @@ async def build_incident_packet(
         policy=context.policy,
         runbooks=context.runbooks,
     )
+    return IncidentTriage(evidence, assessment, packet)
+
+
+async def build_incident_packet(
+    incident: IncidentRecord,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    context: PipelineContext,
+    clock: Clock,
+) -> Packet:
+    """Gather evidence for the incident's service and build its packet."""
+    triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
+    return triage.packet
 
 
 async def _ensure_packet(

@@ -99,10 +99,32 @@ def test_etl_replica_lag_example_loads() -> None:
 
 def test_project_scenarios_all_load_with_distinct_ids() -> None:
     scenarios = load_scenarios([PROJECT_SCENARIOS], known_runbooks=SHIPPED_RUNBOOKS)
+    # Files in path order (folders recursively), so examples/ comes between c... and e...
     assert [scenario.id for scenario in scenarios] == [
+        "accounts-pii-in-errors",
+        "admin-token-security-alert",
+        "api-dashboards-disagree",
+        "billing-db-disk-filling",
         "billing-parser-deploy-am",
+        "billing-rollback-unsafe-migration",
+        "cart-flag-rollout",
+        "checkout-payment-provider-down",
         "billing-parser-deploy",
         "etl-replica-lag",
+        "gateway-misleading-log-spike",
+        "ledger-db-alert-storm",
+        "notifications-sentry-deploy",
+        "orders-several-deploys",
+        "partner-cert-expiry-no-runbook",
+        "payments-change-freeze",
+        "profile-latency-deploy-regression",
+        "recommender-oom-kill",
+        "search-no-deploy-near",
+        "search-traffic-surge",
+        "sessions-redis-refused",
+        "shipping-failed-deploy",
+        "two-unrelated-alerts",
+        "warehouse-export-source-timeout",
     ]
 
 

@@ -1,0 +1,204 @@
+"""Replaying one scenario through the pipeline that serves live alerts, on a throwaway SQLite
+database and with no chat at all.
+
+Each alert is normalized by its source's webhook normalizer and accepted at its ``at`` (the
+replay clock stands there), correlation folds it in as it would live, and at the scenario's
+``now`` the incident that drew the most alerts is triaged: evidence from the scenario only,
+the assessment, and the packet. Nothing is posted anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.catalog import Catalog
+from bot.clock import FixedClock
+from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.errors import ConfigFileError, PayloadError
+from bot.evaluation.conclusions import Conclusions, conclusions_of
+from bot.evaluation.judge import Mismatch, judge
+from bot.evidence.gather import EvidenceSources
+from bot.incident.flows import PipelineContext, correlate_pending, triage_incident
+from bot.incident.models import IncidentRecord
+from bot.policy import DEFAULT_POLICY, Policy
+from bot.runbook.loader import RunbookLibrary
+from bot.scenario.loader import load_scenarios, scenario_files
+from bot.scenario.models import Scenario, TimedAlert
+from bot.signal.flows import accept_signals
+from bot.signal.sources import normalize
+from bot.signal.values import Severity
+
+__all__ = ["EVIDENCE_DEADLINE", "EvidenceFor", "ScenarioRun", "replay_files", "replay_scenario"]
+
+EVIDENCE_DEADLINE = 3.0  # seconds, as live (EVIDENCE_DEADLINE_SECONDS' default)
+
+EvidenceFor = Callable[[Scenario], tuple[EvidenceSources, Catalog]]
+"""Builds the evidence sources and catalog that answer from one scenario (the replay source;
+the composition root provides it, as the core never imports an adapter)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioRun:
+    """One scenario's replay: what the bot concluded, what does not hold, and how long each
+    stage took (milliseconds)."""
+
+    scenario: Scenario
+    path: Path
+    conclusions: Conclusions
+    mismatches: tuple[Mismatch, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+
+def _payload_key(scenario: Scenario, delivery: TimedAlert) -> str:
+    if scenario.alert is not None:
+        return "alert.payload"
+    index = next(i for i, alert in enumerate(scenario.alerts or ()) if alert is delivery)
+    return f"alerts.{index}.payload"
+
+
+def _main_incident(records: list[IncidentRecord]) -> IncidentRecord:
+    """The incident the scenario is about: the one most alerts folded into, then the most
+    severe, then the first opened."""
+    return min(
+        records,
+        key=lambda record: (-record.signal_count, Severity(record.severity).rank, record.id),
+    )
+
+
+async def replay_scenario(
+    scenario: Scenario,
+    path: Path,
+    *,
+    evidence_for: EvidenceFor,
+    runbooks: RunbookLibrary,
+    database_folder: Path,
+    migrated: Path | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> ScenarioRun:
+    """Replay ``scenario`` (read from ``path``) on a fresh SQLite file in ``database_folder``
+    and judge its conclusions. ``migrated`` is an empty, migrated database file to start from
+    (a copy is quicker than migrating); without it the new file is migrated. A payload its
+    source's webhook would refuse, or alerts that open no incident, are a
+    :class:`ConfigFileError` naming the file and key."""
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+    sources, catalog = evidence_for(scenario)
+    context = PipelineContext(
+        sources=sources,
+        catalog=catalog,
+        policy=policy,
+        deadline=EVIDENCE_DEADLINE,
+        runbooks=runbooks.selected(scenario.runbooks),
+    )
+    deliveries = scenario.deliveries
+    clock = FixedClock(min(deliveries[0].at, scenario.now))
+    database = database_folder / f"{scenario.id}.sqlite3"
+    if migrated is not None:
+        shutil.copyfile(migrated, database)
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        if migrated is None:
+            await upgrade_database(engine)
+        sessions = create_session_factory(engine)
+        timings["database_ms"] = (time.perf_counter() - mark) * 1000
+        mark = time.perf_counter()
+        for delivery in deliveries:
+            if delivery.at > clock.now():
+                clock.advance(delivery.at - clock.now())
+            body = json.dumps(delivery.payload).encode()
+            digest = hashlib.sha256(body).hexdigest()
+            try:
+                signals = normalize(
+                    delivery.source, delivery.payload, received_at=clock.now(), body_digest=digest
+                )
+            except PayloadError as exc:
+                raise ConfigFileError(
+                    path,
+                    f"the {delivery.source.value} webhook refuses this payload: {exc}",
+                    key=_payload_key(scenario, delivery),
+                ) from exc
+            await accept_signals(signals, sessions=sessions, clock=clock, body_digest=digest)
+            await correlate_pending(
+                sessions=sessions,
+                clock=clock,
+                catalog=catalog,
+                window=context.correlation_window,
+            )
+        timings["intake_ms"] = (time.perf_counter() - mark) * 1000
+        mark = time.perf_counter()
+        if scenario.now > clock.now():
+            clock.advance(scenario.now - clock.now())
+        async with sessions() as session:
+            records = list((await session.execute(select(IncidentRecord))).scalars())
+        if not records:
+            raise ConfigFileError(
+                path,
+                "its alerts open no incident: every delivery is one its source's webhook ignores",
+                key="alert" if scenario.alert is not None else "alerts",
+            )
+        triage = await triage_incident(
+            _main_incident(records), sessions=sessions, context=context, clock=clock
+        )
+        timings["triage_ms"] = (time.perf_counter() - mark) * 1000
+    finally:
+        await engine.dispose()
+    conclusions = conclusions_of(triage.assessment, triage.packet, incidents=len(records))
+    return ScenarioRun(
+        scenario=scenario,
+        path=path,
+        conclusions=conclusions,
+        mismatches=judge(scenario.expect, conclusions),
+        timings={name: round(value, 1) for name, value in timings.items()},
+    )
+
+
+async def replay_files(
+    paths: Sequence[Path],
+    *,
+    evidence_for: EvidenceFor,
+    runbooks: RunbookLibrary,
+    policy: Policy = DEFAULT_POLICY,
+) -> list[ScenarioRun]:
+    """Load every scenario that ``paths`` name (files, or folders of them) and replay each on
+    its own throwaway database, in file order. Any scenario that cannot load is an error
+    before anything is replayed."""
+    files = scenario_files(paths)
+    scenarios = load_scenarios(files, known_runbooks=runbooks.ids)
+    runs: list[ScenarioRun] = []
+    with tempfile.TemporaryDirectory(prefix="incident-bot-eval-") as folder:
+        migrated = await _migrated_database(Path(folder) / "migrated.sqlite3")
+        for path, scenario in zip(files, scenarios, strict=True):
+            run = await replay_scenario(
+                scenario,
+                path,
+                evidence_for=evidence_for,
+                runbooks=runbooks,
+                database_folder=Path(folder),
+                migrated=migrated,
+                policy=policy,
+            )
+            runs.append(run)
+    return runs
+
+
+async def _migrated_database(path: Path) -> Path:
+    """An empty database at ``path`` with every migration applied, for each replay to copy."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade_database(engine)
+    finally:
+        await engine.dispose()
+    return path
