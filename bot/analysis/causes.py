@@ -16,7 +16,10 @@ Weights (``+`` for, ``-`` against):
   failing dependency -0.15. A deploy that changed only configuration files is a ``config``
   cause scored the same way.
 - config / flag: a log line of the service saying its configuration was reloaded or changed,
-  or that a feature flag changed, in the 2 hours before: +0.35.
+  or that a feature flag changed, in the 2 hours before: +0.35. A change from the flag source
+  that may touch the service in the 2 hours before: +0.40, within 30 minutes +0.15, naming the
+  service (not global) +0.10. Certificate or credential failures (verification failed,
+  expired, handshake refused) in one of the service's alerts: +0.40, in its error lines +0.25.
 - dependency: error lines name a declared dependency +0.20, with failure words (timeout,
   refused...) +0.35; its own series spiked +0.30, before the service's trouble +0.10; an alert
   from it in the incident +0.20; failure words while the service has only one dependency +0.20.
@@ -42,6 +45,7 @@ from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.logs import LogCluster, template_id, template_of
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis, WindowMessage
+from bot.evidence.values import FlagChange
 from bot.scenario.terms import CauseKind
 
 __all__ = [
@@ -52,8 +56,10 @@ __all__ = [
     "SATURATION_RISE",
     "UNKNOWN_CONFIDENCE",
     "config_hypotheses",
+    "credential_hypotheses",
     "dependency_hypotheses",
     "deploy_hypotheses",
+    "flag_hypotheses",
     "hypothesis",
     "resource_hypotheses",
     "security_hypotheses",
@@ -95,17 +101,23 @@ _RESOURCE = (
     (
         "pool",
         re.compile(
-            r"too many open files|emfile|pool (?:is )?exhausted|too many connections|"
+            r"too many open files|emfile|pool (?:is )?exhausted|too many (?:connections|clients)|"
             r"max_connections|queue (?:is )?full|pool saturated|saturated",
             re.IGNORECASE,
         ),
     ),
+)
+_CREDENTIAL = re.compile(
+    r"certificate (?:verify failed|has expired|expired|mismatch)|x509|ssl handshake failed|"
+    r"tls handshake (?:error|failed)|invalid client certificate|authentication failed for user",
+    re.IGNORECASE,
 )
 _CONFIG_LOG = re.compile(
     r"config(?:uration)? (?:re)?load|config(?:uration)? (?:changed|updated|applied)|"
     r"reloading config|settings (?:changed|updated)",
     re.IGNORECASE,
 )
+FLAG_CLOSE = timedelta(minutes=30)
 _FLAG_LOG = re.compile(
     r"(?:feature[ _-]?)?flag\b.{0,60}\b(?:enabled|disabled|toggled|turned|changed|rolled out)|"
     r"(?:enabled|disabled|toggled) (?:feature[ _-]?)?flag",
@@ -406,6 +418,53 @@ def config_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     return found
 
 
+def credential_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """Certificates and credentials are configuration: an alert of the service or an error line
+    saying a certificate failed verification or expired, or a handshake or login was refused."""
+    supports: list[Citation] = []
+    for signal in facts.signals:
+        if signal.service == facts.service and _CREDENTIAL.search(signal.title):
+            supports.append(Citation(f"signal:{signal.fingerprint}", signal.title, 0.40))
+            break
+    ids = _matching(facts.window_messages, _CREDENTIAL)
+    if ids:
+        supports.append(_log_citation(facts, ids, "certificate or credential errors", 0.25))
+    if not supports:
+        return []
+    statement = f"A certificate or credential of {facts.service} is wrong or expired"
+    return [hypothesis(CauseKind.CONFIG, statement, supports, subject="credentials")]
+
+
+def flag_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """Feature-flag changes that may touch the service (they name it, or no service) in the
+    2 hours before the first anomaly, from the flag source: one hypothesis per flag, its
+    latest change. Closer is likelier, and a flag that names the service counts more than a
+    global one."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    latest: dict[str, FlagChange] = {}
+    for change in facts.flags:
+        if change.concerns(facts.service) and since <= change.at <= facts.first_seen:
+            latest[change.key] = change
+    found: list[Hypothesis] = []
+    for change in latest.values():
+        lead = facts.first_seen - change.at
+        lead_text = _minutes(lead)
+        supports = [
+            Citation(
+                f"flag:{change.key}",
+                f"flag {change.key} {change.change} {lead_text} before the first anomaly",
+                0.40,
+            )
+        ]
+        if lead <= FLAG_CLOSE:
+            supports.append(Citation(f"flag:{change.key}", "within 30 minutes of it", 0.15))
+        if change.service == facts.service:
+            supports.append(Citation(f"flag:{change.key}", f"it targets {facts.service}", 0.10))
+        statement = f"Feature flag {change.key} changed ({change.change}) {lead_text} before"
+        found.append(hypothesis(CauseKind.FLAG, statement, supports, subject=change.key))
+    return found
+
+
 def traffic_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """A surge in requests: a traffic series spiked, or the service rate-limits."""
     supports: list[Citation] = []
@@ -463,6 +522,8 @@ DETECTORS: tuple[Detector, ...] = (
     dependency_hypotheses,
     resource_hypotheses,
     config_hypotheses,
+    credential_hypotheses,
+    flag_hypotheses,
     traffic_hypotheses,
     security_hypotheses,
 )

@@ -31,7 +31,7 @@ from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id,
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Hypothesis, RaisedMarker, WindowMessage
 from bot.catalog import Catalog
-from bot.evidence.values import EvidenceBundle, LogRecord
+from bot.evidence.values import ChangeWindowKind, EvidenceBundle, LogRecord
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
 
@@ -187,7 +187,24 @@ def _markers(ranked: Sequence[Hypothesis], facts: CaseFacts) -> tuple[RaisedMark
         markers.append(RaisedMarker(Marker.CUSTOMER_DATA, exposure))
     if (unsafe := _unsafe_rollback(ranked, facts)) is not None:
         markers.append(RaisedMarker(Marker.UNSAFE_ROLLBACK, unsafe))
+    if (freeze := _change_freeze(facts)) is not None:
+        markers.append(RaisedMarker(Marker.CHANGE_FREEZE, freeze))
     return tuple(markers)
+
+
+def _change_freeze(facts: CaseFacts) -> str | None:
+    """A freeze window of the change calendar that covers the service when the incident began:
+    any change the packet suggests needs the freeze's exception process too."""
+    for window in facts.calendar:
+        if window.kind is ChangeWindowKind.FREEZE and window.covers(
+            facts.service, facts.first_seen
+        ):
+            note = f" ({window.note})" if window.note else ""
+            return (
+                f"a change freeze is on from {window.start:%Y-%m-%d %H:%M} to "
+                f"{window.end:%Y-%m-%d %H:%M} UTC{note}; production changes need an exception"
+            )
+    return None
 
 
 def diagnose(
@@ -222,6 +239,8 @@ def diagnose(
         window_messages=_window_messages(evidence.logs, window_start),
         signals=tuple(signals),
         catalog=catalog,
+        flags=evidence.flags,
+        calendar=evidence.calendar,
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
 from bot.analysis.hypotheses import Diagnosis, diagnose
 from bot.analysis.logs import LogCluster
@@ -17,7 +18,7 @@ from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
-from bot.scenario.terms import CauseKind
+from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.values import Signal
 
 __all__ = ["Assessment", "assess"]
@@ -33,6 +34,18 @@ class Assessment:
     markers: tuple[RaisedMarker, ...] = ()
     log_clusters: tuple[LogCluster, ...] = ()  # the incident window's logs, busiest first
     candidates: tuple[SuspectDeploy, ...] = ()  # deploys in the window before, latest first
+    signals: tuple[Signal, ...] = ()  # the alerts it assessed
+
+    @property
+    def category(self) -> IncidentCategory:
+        """What kind of trouble this is (see :mod:`bot.analysis.category`)."""
+        return categorize(
+            service=self.service,
+            signals=self.signals,
+            spikes=self.spikes,
+            hypotheses=self.hypotheses,
+            markers=self.markers,
+        )
 
     @property
     def cause(self) -> CauseKind | None:
@@ -97,4 +110,5 @@ def assess(
         markers=diagnosis.markers,
         log_clusters=diagnosis.clusters,
         candidates=diagnosis.candidates,
+        signals=tuple(signals),
     )

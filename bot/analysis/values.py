@@ -19,7 +19,7 @@ from bot.analysis.deploys import SuspectDeploy
 from bot.analysis.logs import LogCluster
 from bot.analysis.spike import Spike
 from bot.catalog import Catalog
-from bot.evidence.values import Deploy, LogRecord, MetricSeries
+from bot.evidence.values import ChangeWindow, Deploy, FlagChange, LogRecord, MetricSeries
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
 
@@ -89,3 +89,5 @@ class CaseFacts:
     window_messages: tuple[WindowMessage, ...]  # its distinct lines, for searching by words
     signals: tuple[Signal, ...]
     catalog: Catalog
+    flags: tuple[FlagChange, ...] = ()  # feature-flag changes, oldest first
+    calendar: tuple[ChangeWindow, ...] = ()  # freeze and maintenance windows

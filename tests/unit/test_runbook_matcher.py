@@ -164,7 +164,7 @@ def test_a_shared_category_and_cause_alone_choose_nothing() -> None:
     assert {c.runbook.id for c in choice.closest} == {
         "disk-filling",
         "oom-kill",
-        "etl-source-timeout",
+        "high-latency",
     }
 
 

@@ -1,0 +1,60 @@
+"""What kind of trouble an incident is, from its symptoms and its top-ranked cause.
+
+The first rule that holds decides, most specific first:
+
+1. security: the top cause is a security event, or the packet warns of customer data at risk;
+2. data: the service's own alerts are about a batch job (ETL, DAG, cron job) failing;
+3. performance: the main symptom is latency (the service's first spike is a latency series,
+   or one of its own alerts says latency, slow, p95/p99 or response time);
+4. resource: the top cause is resource exhaustion (memory, CPU, disk, connections);
+5. deployment: the top cause is a deploy;
+6. availability: anything else with errors or failures (a dependency, a config or flag change,
+   errors without a known cause);
+7. unknown: no cause and no symptom to go by.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.analysis.spike import Spike
+from bot.analysis.values import Hypothesis, RaisedMarker
+from bot.scenario.terms import CauseKind, IncidentCategory, Marker
+from bot.signal.values import Signal
+
+__all__ = ["categorize"]
+
+_JOB = re.compile(r"\b(?:etl|dag|airflow|cron ?job|batch job|job|backfill)\b", re.I)
+_LATENCY = re.compile(r"latency|\bp9[59]\b|\bslow\b|response[ _]time|duration", re.I)
+
+
+def _latency_symptom(service: str, signals: Sequence[Signal], spikes: Sequence[Spike]) -> bool:
+    if spikes and _LATENCY.search(spikes[0].series.name):
+        return True
+    return any(_LATENCY.search(signal.title) for signal in signals if signal.service == service)
+
+
+def categorize(
+    *,
+    service: str,
+    signals: Sequence[Signal],
+    spikes: Sequence[Spike],
+    hypotheses: Sequence[Hypothesis],
+    markers: Sequence[RaisedMarker],
+) -> IncidentCategory:
+    """The incident's category by the rules above."""
+    cause = hypotheses[0].category if hypotheses else CauseKind.UNKNOWN
+    if cause is CauseKind.SECURITY or any(m.marker is Marker.CUSTOMER_DATA for m in markers):
+        return IncidentCategory.SECURITY
+    if any(_JOB.search(signal.title) for signal in signals if signal.service == service):
+        return IncidentCategory.DATA
+    if _latency_symptom(service, signals, spikes):
+        return IncidentCategory.PERFORMANCE
+    if cause is CauseKind.RESOURCE:
+        return IncidentCategory.RESOURCE
+    if cause is CauseKind.DEPLOY:
+        return IncidentCategory.DEPLOYMENT
+    if cause is not CauseKind.UNKNOWN or signals or spikes:
+        return IncidentCategory.AVAILABILITY
+    return IncidentCategory.UNKNOWN
