@@ -56,12 +56,18 @@ class Conclusions:
 
 
 def _markers(assessment: Assessment, packet: Packet) -> tuple[Marker, ...]:
-    """The markers the packet raises. Today only a missing runbook is stated ("No runbook
-    fits"); markers the analysis raises will be read here too."""
-    raised: list[Marker] = []
-    if packet.runbook is None:
+    """The markers the packet raises: the analysis's, and a missing runbook."""
+    raised = [item.marker for item in assessment.markers]
+    if packet.runbook is None and Marker.MISSING_RUNBOOK not in raised:
         raised.append(Marker.MISSING_RUNBOOK)
     return tuple(raised)
+
+
+def _dependency(assessment: Assessment) -> str | None:
+    """The failing downstream service the top-ranked hypothesis names, when it is one."""
+    if assessment.hypotheses and assessment.hypotheses[0].category is CauseKind.DEPENDENCY:
+        return assessment.hypotheses[0].subject
+    return None
 
 
 def conclusions_of(assessment: Assessment, packet: Packet, *, incidents: int) -> Conclusions:
@@ -75,11 +81,11 @@ def conclusions_of(assessment: Assessment, packet: Packet, *, incidents: int) ->
     return Conclusions(
         service=packet.service,
         severity=packet.severity,
-        category=IncidentCategory.UNKNOWN,  # the analysis does not categorise incidents yet
+        category=assessment.category,
         cause=assessment.cause or CauseKind.UNKNOWN,
         suspect_deploy=suspect.deploy.sha if suspect is not None else None,
         owner=packet.owners[0].team if packet.owners else None,
-        dependency=None,  # the analysis names no failing dependency yet
+        dependency=_dependency(assessment),
         runbook=packet.runbook.id if packet.runbook is not None else None,
         suggested_actions=tuple(suggested),
         requires_approval=packet.requires_approval,

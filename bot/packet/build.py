@@ -21,6 +21,10 @@ from bot.signal.values import Link, Severity, Signal
 __all__ = ["MAX_CAUSES", "build_packet", "describe_hypothesis", "describe_marker", "describe_spike"]
 
 MAX_CAUSES = 3
+MAX_ACTIONS = 6
+# Routine log lines ("loaded model ... 3.1 GB on disk") say nothing about what is wrong; only
+# warnings and errors are runbook evidence.
+ROUTINE_LOG_LEVELS = frozenset({"trace", "debug", "info", "notice"})
 STATEMENT_LIMIT = 300
 MARKER_WORDS = {
     Marker.CONFLICTING_SIGNALS: "Conflicting signals",
@@ -57,6 +61,50 @@ def describe_hypothesis(item: Hypothesis) -> str:
 def describe_marker(raised: RaisedMarker) -> str:
     """``Rollback may be unsafe: deploy 3e7f9d2a carries a database migration...``."""
     return f"{MARKER_WORDS.get(raised.marker, raised.marker.value)}: {raised.reason}"
+
+
+def _suggest(text: str, kind: ActionKind, policy: Policy) -> SuggestedAction:
+    return SuggestedAction(text, kind, policy.requires_approval(kind))
+
+
+def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
+    """The step the top-ranked cause itself calls for: a flag that changed is turned off."""
+    top = assessment.hypotheses[0] if assessment.hypotheses else None
+    if top is not None and top.category is CauseKind.FLAG and top.subject:
+        return [_suggest(f"Turn off feature flag {top.subject}", ActionKind.FLAG_OFF, policy)]
+    return []
+
+
+def _customer_facing(service: str, severity: Severity, catalog: Catalog) -> bool:
+    """Whether customers should hear about it: a sev1-2 incident of a tier-1 service."""
+    entry = catalog.get(service)
+    return entry is not None and entry.tier == 1 and severity.rank <= Severity.SEV2.rank
+
+
+def _runbook_actions(
+    runbook: Runbook, allowed: dict[ActionKind, bool], policy: Policy
+) -> list[SuggestedAction]:
+    """The chosen runbook's actions, with its words, when the evidence allows them (the
+    runbook cannot know): a rollback only when a deploy is suspected, turning a flag off only
+    when a flag that may touch the service changed, a status update only when customer-facing."""
+    return [
+        _suggest(f"{action.title} (runbook {runbook.id})", action.kind, policy)
+        for action in runbook.front.actions
+        if allowed.get(action.kind, True)
+    ]
+
+
+def _distinct_kinds(actions: list[SuggestedAction]) -> list[SuggestedAction]:
+    """The first suggestion of each kind (advice without a kind is always kept)."""
+    seen: set[ActionKind] = set()
+    kept: list[SuggestedAction] = []
+    for action in actions:
+        if action.kind is not None:
+            if action.kind in seen:
+                continue
+            seen.add(action.kind)
+        kept.append(action)
+    return kept
 
 
 def _markers(assessment: Assessment, choice: RunbookChoice) -> tuple[RaisedMarker, ...]:
@@ -123,7 +171,11 @@ def _runbook_query(
     """What the packet knows that a runbook can match: the alerts' words, the service's log
     lines, the runbooks its catalog entry lists, and the cause the assessment established."""
     texts = [text for signal in signals for text in (signal.title, signal.description) if text]
-    texts.extend(log.message for log in evidence.logs if log.service == assessment.service)
+    texts.extend(
+        log.message
+        for log in evidence.logs
+        if log.service == assessment.service and log.level.lower() not in ROUTINE_LOG_LEVELS
+    )
     entry = catalog.get(assessment.service)
     return RunbookQuery(
         service=assessment.service,
@@ -185,6 +237,19 @@ def build_packet(
             )
         )
     choice = choose_runbook(runbooks, _runbook_query(assessment, signals, evidence, catalog))
+    actions.extend(_cause_actions(assessment, policy))
+    customer_facing = _customer_facing(assessment.service, severity, catalog)
+    if customer_facing:
+        text = f"Post a customer-facing status update for {assessment.service}"
+        actions.append(_suggest(text, ActionKind.STATUS_UPDATE, policy))
+    if choice.best is not None:
+        allowed = {
+            ActionKind.ROLLBACK: assessment.suspect is not None,
+            ActionKind.FLAG_OFF: any(c.concerns(assessment.service) for c in evidence.flags),
+            ActionKind.STATUS_UPDATE: customer_facing,
+        }
+        actions.extend(_runbook_actions(choice.best.runbook, allowed, policy))
+    actions = _distinct_kinds(actions)[:MAX_ACTIONS]
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)
     return Packet(

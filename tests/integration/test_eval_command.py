@@ -148,3 +148,14 @@ async def test_a_storm_folds_into_one_incident_about_the_failing_database(tmp_pa
     assert run.conclusions.service == "ledger-db"
     assert run.conclusions.owner == "dba"
     assert run.conclusions.suspect_deploy is None
+
+
+def test_every_shipped_scenario_passes() -> None:
+    result = run_eval(SHIPPED_SCENARIOS)
+    lines = result.stdout.splitlines()
+    failing = [line for line in lines if not line.startswith("PASS ")][:-1]
+    assert failing == [], result.stdout
+    passed = len(lines) - 1
+    assert passed >= 24
+    assert lines[-1] == f"{passed} passed, 0 failed"
+    assert result.returncode == 0

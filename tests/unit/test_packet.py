@@ -161,8 +161,11 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "- Review PR 4821: Parse legacy webhook payloads through the new event parser"
             " (deploy 9f1c2ab by dana)",
             "- Roll back billing-webhooks to 51d0e7c",
+            "- Post a customer-facing status update for billing-webhooks",
+            "- Page the author and the owning team (runbook deploy-rollback)",
             "Requires approval:",
             "- Rollback",
+            "- Status update",
         ]
     )
 
