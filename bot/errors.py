@@ -12,6 +12,7 @@ so the core and the edges speak one language, and the texts people read stay spe
     │   └── PayloadTooLargeError    body over the size limit (HTTP 413)
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
+    ├── ChartError                  a metric chart could not be drawn
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
     └── AuditChainError             the audit chain does not verify
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 __all__ = [
     "AuditChainError",
     "AuthenticationError",
+    "ChartError",
     "ChatError",
     "CommandUsageError",
     "ConfigError",
@@ -109,6 +111,10 @@ class ChatError(IncidentBotError):
         self.method = method
         self.code = code
         super().__init__(f"{method} failed: {code}")
+
+
+class ChartError(IncidentBotError):
+    """A metric chart could not be drawn; the packet stands without it."""
 
 
 class CommandUsageError(IncidentBotError):

@@ -10,6 +10,7 @@ from bot.analysis.spike import Spike
 from bot.analysis.triage import Assessment
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
+from bot.packet.chart import chart_of
 from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
 from bot.runbook.matcher import RunbookCandidate, RunbookQuery, choose_runbook
@@ -154,4 +155,5 @@ def build_packet(
         alert_count=len(signals),
         runbook=_runbook_fit(choice.best, chosen=True) if choice.best is not None else None,
         closest_runbooks=tuple(_runbook_fit(c, chosen=False) for c in choice.closest),
+        chart=chart_of(incident_id, assessment),
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.action.kinds import ActionKind
 from bot.evidence.values import SourceFailure
+from bot.packet.chart import MetricChart
 from bot.signal.values import Link, Severity
 
 __all__ = ["Owner", "Packet", "RunbookFit", "SuggestedAction"]
@@ -59,6 +60,8 @@ class Packet:
     # The runbook that fits, or None; then ``closest_runbooks`` says what came nearest.
     runbook: RunbookFit | None = None
     closest_runbooks: tuple[RunbookFit, ...] = ()
+    # The main signal drawn, attached to the packet's thread after it is posted; None without one.
+    chart: MetricChart | None = None
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

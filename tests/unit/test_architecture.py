@@ -24,6 +24,7 @@ FORBIDDEN_IN_CORE = (
     "github",
     "kubernetes",
     "anthropic",
+    "matplotlib",
 )
 
 
