@@ -36,6 +36,7 @@ from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from handlers.slack import SlackDeps, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.charts import MatplotlibCharts
 from integrations.datadog import (
     DatadogConnection,
     DatadogDeploys,
@@ -243,6 +244,7 @@ async def start_runtime(
             correlation_window=timedelta(minutes=settings.correlation_window_minutes),
             packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),
             lease=timedelta(seconds=settings.slack_lease_seconds),
+            charts=MatplotlibCharts(),
         ),
         clock=clock,
         poll_interval=poll_interval,

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.action.models import ActionRecord, ActionState
 from bot.clock import Clock
-from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
+from bot.incident.models import (
+    ChannelState,
+    ChartState,
+    IncidentRecord,
+    IncidentStatus,
+    PacketState,
+)
 from bot.signal.values import Severity, Signal
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
 ]
 
 SEVERITY_ORDER = IncidentRecord.severity  # "sev1" < "sev2" ... sorts by urgency as text
+_CHART_DUE = (ChartState.PENDING, ChartState.UPLOADING)
 
 
 async def get(session: AsyncSession, incident_id: int) -> IncidentRecord | None:
@@ -56,6 +63,7 @@ async def open_from(
         signal_count=1,
         channel_state=ChannelState.PENDING,
         packet_state=PacketState.PENDING,
+        chart_state=ChartState.PENDING,
         slack_attempts=0,
     )
     try:
@@ -89,10 +97,10 @@ async def needing_slack_work(
     excluding: Collection[int] = (),
     opening: bool | None = None,
 ) -> Sequence[IncidentRecord]:
-    """Open incidents whose channel is behind (no channel, no packet, an older packet, an
-    unannounced severity, an unasked resolve) and whose lease is free, most severe first;
-    ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by design);
-    ``opening=True`` only incidents still without channel or packet, ``False`` only those
+    """Open incidents whose channel is behind (no channel, no packet, no chart tried yet, an
+    older packet, an unannounced severity, an unasked resolve) and whose lease is free, most
+    severe first; ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by
+    design); ``opening=True`` only incidents still without channel or packet, ``False`` only those
     that have both. Among equal severities, one the source called so comes before one raised
     by correlation, then the oldest."""
     query = (
@@ -102,6 +110,7 @@ async def needing_slack_work(
             or_(
                 IncidentRecord.channel_state != ChannelState.READY,
                 IncidentRecord.packet_state != PacketState.POSTED,
+                IncidentRecord.chart_state.in_(_CHART_DUE),
                 IncidentRecord.packet_revision > IncidentRecord.posted_revision,
                 IncidentRecord.announced_severity != IncidentRecord.severity,
                 and_(IncidentRecord.all_resolved, ~IncidentRecord.resolve_prompted),
