@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -28,6 +28,7 @@ DEPLOY_COLOUR = "#6a1b9a"
 BASELINE_COLOUR = "#757575"
 TICK_STEPS_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)
 MAX_TICKS = 8
+MAX_MARKED_POINTS = 120  # past this, dots per point only blur the line
 
 
 class MatplotlibCharts:
@@ -48,12 +49,13 @@ def _draw(chart: MetricChart) -> bytes:
     axes = figure.add_subplot()
     times = [_utc(at) for at, _ in chart.points]
     values = [value for _, value in chart.points]
+    marker = "o" if len(times) <= MAX_MARKED_POINTS else ""
     axes.plot(
         [_x(at) for at in times],
         values,
         color=SERIES_COLOUR,
         linewidth=1.6,
-        marker="o",
+        marker=marker,
         markersize=2.5,
     )
     axes.axhline(
@@ -101,12 +103,14 @@ def _draw(chart: MetricChart) -> bytes:
     axes.set_title(chart.title, fontsize=11)
     axes.set_xlabel("time (UTC)")
     axes.set_ylabel(chart.unit or chart.metric)
-    if start < end:
-        axes.set_xlim(_x(start), _x(end))
+    # A little room each side, so a deploy at either end stays clear of the frame.
+    pad = max((end - start) * 0.03, timedelta(minutes=1))
+    axes.set_xlim(_x(start - pad), _x(end + pad))
     ticks = _ticks(start, end)
-    axes.set_xticks([_x(tick) for tick in ticks], labels=[f"{tick:%H:%M}" for tick in ticks])
+    label = "%H:%M" if end - start < timedelta(hours=20) else "%b %d %H:%M"
+    axes.set_xticks([_x(tick) for tick in ticks], labels=[f"{tick:{label}}" for tick in ticks])
     axes.grid(True, linewidth=0.4, alpha=0.5)
-    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    axes.legend(loc="best", fontsize=8, framealpha=0.85)
     buffer = io.BytesIO()
     # No Software/Creation metadata: the bytes depend on the chart alone.
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})

@@ -108,3 +108,29 @@ def test_a_chart_without_a_deploy_is_drawn_too() -> None:
 def test_a_series_without_points_cannot_be_drawn() -> None:
     with pytest.raises(ChartError, match="no points"):
         MatplotlibCharts().render(_chart(points=()))
+
+
+def test_a_long_noisy_series_stays_small() -> None:
+    points = tuple(
+        (START + timedelta(minutes=i), float((i * 7919) % 101) + (500.0 if i > 2500 else 0.0))
+        for i in range(3000)
+    )
+    chart = _chart(points=points, first_anomaly_at=points[2501][0])
+
+    png = MatplotlibCharts().render(chart)
+
+    assert png.startswith(PNG_SIGNATURE)
+    assert len(png) < 200_000
+
+
+def test_times_without_a_zone_are_read_as_utc() -> None:
+    naive = tuple((at.replace(tzinfo=None), value) for at, value in _chart().points)
+    charts = MatplotlibCharts()
+    chart = _chart()
+    as_naive = replace(
+        chart,
+        points=naive,
+        first_anomaly_at=chart.first_anomaly_at.replace(tzinfo=None),
+        deploy=DeployMark(DEPLOY.at.replace(tzinfo=None), "9f3c2ab"),
+    )
+    assert charts.render(as_naive) == charts.render(chart)
