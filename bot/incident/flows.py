@@ -505,7 +505,7 @@ async def _attach_chart(
         packet = await build_incident_packet(
             incident, sessions=sessions, context=context, clock=clock
         )
-    chart = packet.chart
+    chart = packet.chart.redacted() if packet.chart is not None else None
     if chart is None:
         await _save(sessions, incident.id, clock=clock, chart_state=ChartState.NONE)
         return

@@ -5,11 +5,12 @@ adapter's job (:class:`ChartRenderer`) and choosing it stays pure."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from bot.analysis.triage import Assessment
+from bot.redaction import redact
 
 __all__ = ["ChartImage", "ChartRenderer", "DeployMark", "MetricChart", "chart_of"]
 
@@ -54,6 +55,15 @@ class MetricChart:
         return (
             f"{self.title}: baseline {self.baseline:g}, first anomalous point at "
             f"{self.first_anomaly_at:%H:%M} UTC{deploy}"
+        )
+
+    def redacted(self) -> MetricChart:
+        """The chart with its words redacted: text drawn into pixels cannot be redacted on its
+        way to Slack, so it is redacted before it is drawn."""
+        deploy = replace(self.deploy, sha=redact(self.deploy.sha)) if self.deploy else None
+        unit = redact(self.unit) if self.unit else self.unit
+        return replace(
+            self, service=redact(self.service), metric=redact(self.metric), unit=unit, deploy=deploy
         )
 
     def image(self, png: bytes) -> ChartImage:

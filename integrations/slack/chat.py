@@ -2,7 +2,9 @@
 
 Everything this adapter sends goes through :func:`integrations.slack.redaction.redacted_arguments`
 in :meth:`SlackChat._call`, the one door for writes: no secret or customer datum from an alert,
-a log line or a person reaches the channel, whichever message carried it.
+a log line or a person reaches the channel, whichever message carried it. The one other write,
+a chart's upload (:meth:`SlackChat.attach_image`), redacts its title and alt text the same way;
+the words drawn in the picture were redacted before drawing (``MetricChart.redacted``).
 
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
 (``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are

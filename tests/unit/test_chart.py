@@ -134,3 +134,15 @@ def test_times_without_a_zone_are_read_as_utc() -> None:
         deploy=DeployMark(DEPLOY.at.replace(tzinfo=None), "9f3c2ab"),
     )
     assert charts.render(as_naive) == charts.render(chart)
+
+
+def test_the_words_drawn_into_a_chart_are_redacted_before_drawing() -> None:
+    leaky = _chart(metric="errors_for_jane.doe@example.com", unit="token=s3cr3t-t0ken")
+
+    clean = leaky.redacted()
+
+    words = " ".join([clean.title, clean.filename, clean.alt_text])
+    assert "jane.doe@example.com" not in words
+    assert "s3cr3t-t0ken" not in words
+    assert "[redacted:email]" in clean.title
+    assert clean.points == leaky.points
