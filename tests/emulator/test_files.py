@@ -7,7 +7,13 @@ import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from integrations.slack_emulator import EmulatorClient, EmulatorError, SlackEmulator
+from integrations.slack_emulator import (
+    EmulatorClient,
+    EmulatorConfig,
+    EmulatorError,
+    RateLimits,
+    SlackEmulator,
+)
 from integrations.slack_emulator.ratelimit import METHOD_TIERS
 from tests.emulator.support import slack_error
 
@@ -179,3 +185,14 @@ async def test_the_control_api_lists_uploads_and_refuses_unknown_ids(
 def test_both_methods_are_tier_4() -> None:
     assert METHOD_TIERS["files.getUploadURLExternal"] == 4
     assert METHOD_TIERS["files.completeUploadExternal"] == 4
+
+
+@pytest.mark.parametrize(
+    "emulator_config", [EmulatorConfig(port=0, rate_limits=RateLimits(tier3=1, tier4=3))]
+)
+async def test_uploads_are_limited_at_tier_4_not_tier_3(web: AsyncWebClient) -> None:
+    # A bucket holds a minute's worth: one call at Tier 3, three at Tier 4.
+    for name in ("a.png", "b.png", "c.png"):
+        await web.files_getUploadURLExternal(filename=name, length=1)
+    error = await slack_error(web.files_getUploadURLExternal(filename="d.png", length=1))
+    assert error == "ratelimited"
