@@ -40,6 +40,7 @@ from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.backstage import load_backstage_catalog
 from integrations.change_files import CalendarFileSource, FlagFileSource
+from integrations.charts import MatplotlibCharts
 from integrations.codeowners import CodeOwnersFallback, load_codeowners
 from integrations.datadog import (
     DatadogConnection,
@@ -290,6 +291,7 @@ async def start_runtime(
             packet_update_interval=timedelta(seconds=settings.packet_update_interval_seconds),
             lease=timedelta(seconds=settings.slack_lease_seconds),
             metrics=metrics,
+            charts=MatplotlibCharts(),
         ),
         clock=clock,
         poll_interval=poll_interval,

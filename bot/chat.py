@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.packet.chart import ChartImage
 from bot.packet.values import Packet
 
 __all__ = ["Channel", "Chat"]
@@ -43,6 +44,15 @@ class Chat(Protocol):
 
     async def update_packet(self, channel_id: str, ts: str, packet: Packet) -> None:
         """Replace the posted packet with a newer one (same message, edited)."""
+        ...
+
+    async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
+        """Upload the image as a reply in the thread of ``thread_ts``; return the file's id."""
+        ...
+
+    async def find_image(self, channel_id: str, thread_ts: str, filename: str) -> str | None:
+        """The id of the bot's file called ``filename`` in that thread, if it is there already
+        (to recognise an upload a crash interrupted before it was recorded)."""
         ...
 
     async def announce(self, channel_id: str, text: str) -> str:

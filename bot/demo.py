@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import func, select
 
 from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.errors import AuditChainError
+from bot.incident.models import ChartState, IncidentRecord
 from bot.messages import audit_line
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
@@ -34,6 +36,7 @@ __all__ = ["DEFAULT_SCENARIO", "run_demo"]
 
 DEFAULT_SCENARIO = SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"
 PACKET_TIMEOUT = 30.0
+CHART_TIMEOUT = 10.0
 RULE = "─" * 72
 
 
@@ -67,6 +70,20 @@ async def _wait_for_packet(client: EmulatorClient) -> tuple[dict[str, Any], list
     raise TimeoutError(f"no packet was posted within {PACKET_TIMEOUT:g}s")
 
 
+async def _wait_for_charts(runtime: Runtime) -> None:
+    """The chart follows the packet into its thread: give it a moment, so the demo shows it.
+    Not waited for past ``CHART_TIMEOUT``: the packet never depends on it."""
+    due = select(func.count()).where(
+        IncidentRecord.chart_state.in_((ChartState.PENDING, ChartState.UPLOADING))
+    )
+    deadline = time.monotonic() + CHART_TIMEOUT
+    while time.monotonic() < deadline:
+        async with runtime.sessions() as session:
+            if not await session.scalar(due):
+                return
+        await asyncio.sleep(0.2)
+
+
 def _print_messages(messages: list[dict[str, Any]], users: dict[str, str]) -> None:
     for message in messages:
         who = users.get(str(message.get("user")), str(message.get("user")))
@@ -83,6 +100,8 @@ def _print_messages(messages: list[dict[str, Any]], users: dict[str, str]) -> No
         text = render_blocks(message.get("blocks") or [], str(message.get("text", "")))
         for line in text.splitlines():
             _say(f"    {line}")
+        for file in message.get("files") or []:
+            _say(f"    [file] {file.get('title')} ({file.get('name')}, {file.get('size')} bytes)")
         _say()
 
 
@@ -129,6 +148,7 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         ]
         asker = members[0] if members else "U0ALICE"
         status = await client.command(asker, channel["id"], "/status", "")
+        await _wait_for_charts(runtime)
         messages = await client.messages(channel["id"])
         _say(RULE)
         topic = channel.get("topic")

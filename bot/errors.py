@@ -12,6 +12,7 @@ so the core and the edges speak one language, and the texts people read stay spe
     │   └── PayloadTooLargeError    body over the size limit (HTTP 413)
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
+    ├── ChartError                  a metric chart could not be drawn
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
     ├── ActionError                 a cluster action cannot go on
     │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
@@ -29,6 +30,7 @@ __all__ = [
     "ActionTransitionError",
     "AuditChainError",
     "AuthenticationError",
+    "ChartError",
     "ChatError",
     "CommandUsageError",
     "ConfigError",
@@ -115,6 +117,10 @@ class ChatError(IncidentBotError):
         self.method = method
         self.code = code
         super().__init__(f"{method} failed: {code}")
+
+
+class ChartError(IncidentBotError):
+    """A metric chart could not be drawn; the packet stands without it."""
 
 
 class CommandUsageError(IncidentBotError):

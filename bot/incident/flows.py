@@ -8,6 +8,7 @@ or repeating a channel or a packet.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat
 from bot.clock import Clock
-from bot.errors import ChatError
+from bot.errors import ChartError, ChatError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import EvidenceBundle
@@ -35,8 +36,15 @@ from bot.incident.correlation import (
     neighbours,
     severity_after_join,
 )
-from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
+from bot.incident.models import (
+    ChannelState,
+    ChartState,
+    IncidentRecord,
+    IncidentStatus,
+    PacketState,
+)
 from bot.packet.build import build_packet
+from bot.packet.chart import ChartRenderer
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.policy import Policy
@@ -84,6 +92,8 @@ class PipelineContext:
     # Loaded and validated at start-up (bot.app); the packet chooses among them.
     runbooks: RunbookLibrary = field(default_factory=RunbookLibrary)
     metrics: Metrics = NO_METRICS
+    # Draws the main signal's chart for the packet's thread; None: no charts.
+    charts: ChartRenderer | None = None
 
 
 # --- correlation -----------------------------------------------------------------------------
@@ -454,9 +464,10 @@ async def _ensure_packet(
     chat: Chat,
     context: PipelineContext,
     clock: Clock,
-) -> None:
+) -> Packet | None:
+    """Post the packet unless it is in the channel already; return it when posted now."""
     if incident.packet_state == PacketState.POSTED:
-        return
+        return None
     if incident.packet_state == PacketState.POSTING:
         found = await chat.find_packet(channel_id, incident.id)
         if found is not None:
@@ -470,7 +481,8 @@ async def _ensure_packet(
                 packet_ts=found,
             )
             await _report_packet_latency(sessions, incident.id, context.metrics)
-            return
+            incident.packet_state, incident.packet_ts = PacketState.POSTED, found
+            return None
     revision = incident.packet_revision
     packet = await build_incident_packet(incident, sessions=sessions, context=context, clock=clock)
     text = render_plain(packet)
@@ -498,6 +510,7 @@ async def _ensure_packet(
         announced_severity=packet.severity.value,
     )
     await _report_packet_latency(sessions, incident.id, context.metrics)
+    return packet
 
 
 async def _report_packet_latency(
@@ -507,6 +520,66 @@ async def _report_packet_latency(
         latency = await incidents.packet_latency(session, incident_id)
     if latency is not None:
         metrics.packet_posted(latency.total_seconds())
+
+
+async def _attach_chart(
+    incident: IncidentRecord,
+    channel_id: str,
+    packet: Packet | None,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    context: PipelineContext,
+    clock: Clock,
+) -> None:
+    """The main signal's chart as a reply in the packet's thread, once per incident.
+
+    Runs after the packet is posted and never holds it up; a failure to draw or upload is
+    logged and audited and leaves the packet as it is, never retried. ``uploading`` is recorded
+    before the upload, so after a crash the thread is searched before uploading again.
+    """
+    state = ChartState(incident.chart_state)
+    if state not in (ChartState.PENDING, ChartState.UPLOADING) or incident.packet_ts is None:
+        return
+    thread_ts = incident.packet_ts
+    if context.charts is None:
+        await _save(sessions, incident.id, clock=clock, chart_state=ChartState.NONE)
+        return
+    if packet is None:  # posted by an earlier pass: the chart comes from the same evidence
+        packet = await build_incident_packet(
+            incident, sessions=sessions, context=context, clock=clock
+        )
+    chart = packet.chart.redacted() if packet.chart is not None else None
+    if chart is None:
+        await _save(sessions, incident.id, clock=clock, chart_state=ChartState.NONE)
+        return
+    try:
+        file_id = None
+        if state == ChartState.UPLOADING:
+            file_id = await chat.find_image(channel_id, thread_ts, chart.filename)
+        if file_id is None:
+            png = await asyncio.to_thread(context.charts.render, chart)
+            await _save(sessions, incident.id, clock=clock, chart_state=ChartState.UPLOADING)
+            file_id = await chat.attach_image(channel_id, thread_ts, chart.image(png))
+    except (ChartError, ChatError) as exc:
+        log.warning("incident %s: the packet's chart was not attached: %s", incident.id, exc)
+        await _save(
+            sessions,
+            incident.id,
+            clock=clock,
+            event="packet.chart_failed",
+            details={"metric": chart.metric, "error": str(exc)},
+            chart_state=ChartState.FAILED,
+        )
+        return
+    await _save(
+        sessions,
+        incident.id,
+        clock=clock,
+        event="packet.chart_attached",
+        details={"file_id": file_id, "metric": chart.metric, "thread_ts": thread_ts},
+        chart_state=ChartState.ATTACHED,
+    )
 
 
 async def _bring_channel_up_to_date(
@@ -595,11 +668,20 @@ async def publish_incident(
         channel_id = await _ensure_channel(
             incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
         )
-        await _ensure_packet(
+        posted = await _ensure_packet(
             incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
         )
         await _finish_channel(
             incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
+        )
+        await _attach_chart(
+            incident,
+            channel_id,
+            posted,
+            sessions=sessions,
+            chat=chat,
+            context=context,
+            clock=clock,
         )
         edited = await _bring_channel_up_to_date(
             incident_id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
 
-__all__ = ["ChannelState", "IncidentRecord", "IncidentStatus", "PacketState"]
+__all__ = ["ChannelState", "ChartState", "IncidentRecord", "IncidentStatus", "PacketState"]
 
 
 class IncidentStatus(StrEnum):
@@ -36,6 +36,16 @@ class PacketState(StrEnum):
     PENDING = "pending"
     POSTING = "posting"  # chat.postMessage may have happened: look for it before posting again
     POSTED = "posted"
+
+
+class ChartState(StrEnum):
+    """The main signal's chart in the packet's thread: attached at most once per incident."""
+
+    PENDING = "pending"  # not tried yet (the packet comes first)
+    UPLOADING = "uploading"  # the upload may have happened: look in the thread before again
+    ATTACHED = "attached"
+    NONE = "none"  # no chart to draw (no spike), or charts are off
+    FAILED = "failed"  # drawing or uploading failed; logged and audited, the packet stands
 
 
 class IncidentRecord(Base):
@@ -58,6 +68,7 @@ class IncidentRecord(Base):
     packet_state: Mapped[str] = mapped_column(String(16), default=PacketState.PENDING)
     packet_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     packet_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    chart_state: Mapped[str] = mapped_column(String(16), default=ChartState.PENDING)
     # Whoever holds an unexpired lease does the incident's Slack work; a conditional update takes
     # it, so two replicas never both create the channel, and a crashed holder's lease runs out.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

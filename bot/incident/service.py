@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.action.models import ActionRecord, ActionState
 from bot.audit.models import AuditRecord
 from bot.clock import Clock, utc
-from bot.incident.models import ChannelState, IncidentRecord, IncidentStatus, PacketState
+from bot.incident.models import (
+    ChannelState,
+    ChartState,
+    IncidentRecord,
+    IncidentStatus,
+    PacketState,
+)
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal
 
@@ -30,6 +36,7 @@ __all__ = [
 ]
 
 SEVERITY_ORDER = IncidentRecord.severity  # "sev1" < "sev2" ... sorts by urgency as text
+_CHART_DUE = (ChartState.PENDING, ChartState.UPLOADING)
 
 
 async def get(session: AsyncSession, incident_id: int) -> IncidentRecord | None:
@@ -60,6 +67,7 @@ async def open_from(
         signal_count=1,
         channel_state=ChannelState.PENDING,
         packet_state=PacketState.PENDING,
+        chart_state=ChartState.PENDING,
         slack_attempts=0,
     )
     try:
@@ -85,11 +93,12 @@ async def list_open(session: AsyncSession) -> Sequence[IncidentRecord]:
 
 
 def _channel_behind() -> ColumnElement[bool]:
-    """The channel has not been told everything: no channel, no packet, an older packet, an
-    unannounced severity or an unasked resolve."""
+    """The channel has not been told everything: no channel, no packet, a chart not yet
+    attached, an older packet, an unannounced severity or an unasked resolve."""
     return or_(
         IncidentRecord.channel_state != ChannelState.READY,
         IncidentRecord.packet_state != PacketState.POSTED,
+        IncidentRecord.chart_state.in_(_CHART_DUE),
         IncidentRecord.packet_revision > IncidentRecord.posted_revision,
         IncidentRecord.announced_severity != IncidentRecord.severity,
         and_(IncidentRecord.all_resolved, ~IncidentRecord.resolve_prompted),
@@ -129,10 +138,10 @@ async def needing_slack_work(
     excluding: Collection[int] = (),
     opening: bool | None = None,
 ) -> Sequence[IncidentRecord]:
-    """Open incidents whose channel is behind (no channel, no packet, an older packet, an
-    unannounced severity, an unasked resolve) and whose lease is free, most severe first;
-    ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by design);
-    ``opening=True`` only incidents still without channel or packet, ``False`` only those
+    """Open incidents whose channel is behind (no channel, no packet, no chart tried yet, an
+    older packet, an unannounced severity, an unasked resolve) and whose lease is free, most
+    severe first; ``most_severe_only=SEV2`` keeps sev1 and sev2 ("sev1" < "sev2" as text, by
+    design); ``opening=True`` only incidents still without channel or packet, ``False`` only those
     that have both. Among equal severities, one the source called so comes before one raised
     by correlation, then the oldest."""
     query = (

@@ -11,6 +11,7 @@ from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
+from bot.packet.chart import chart_of
 from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
@@ -268,4 +269,5 @@ def build_packet(
         closest_runbooks=tuple(_runbook_fit(c, chosen=False) for c in choice.closest),
         causes=_causes(assessment),
         warnings=tuple(describe_marker(raised) for raised in _markers(assessment, choice)),
+        chart=chart_of(incident_id, assessment),
     )

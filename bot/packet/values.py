@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.action.kinds import ActionKind
 from bot.evidence.values import SourceFailure
+from bot.packet.chart import MetricChart
 from bot.signal.values import Link, Severity
 
 __all__ = ["Owner", "Packet", "RunbookFit", "SuggestedAction"]
@@ -68,6 +69,8 @@ class Packet:
     closest_runbooks: tuple[RunbookFit, ...] = ()
     causes: tuple[str, ...] = ()  # the top hypotheses with their confidence, best first
     warnings: tuple[str, ...] = ()  # the raised markers, in words
+    # The main signal drawn, attached to the packet's thread after it is posted; None without one.
+    chart: MetricChart | None = None
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

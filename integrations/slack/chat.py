@@ -2,7 +2,9 @@
 
 Everything this adapter sends goes through :func:`integrations.slack.redaction.redacted_arguments`
 in :meth:`SlackChat._call`, the one door for writes: no secret or customer datum from an alert,
-a log line or a person reaches the channel, whichever message carried it.
+a log line or a person reaches the channel, whichever message carried it. The one other write,
+a chart's upload (:meth:`SlackChat.attach_image`), redacts its title and alt text the same way;
+the words drawn in the picture were redacted before drawing (``MetricChart.redacted``).
 
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
 (``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are
@@ -23,6 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.chat import Channel
 from bot.errors import ChatError
+from bot.packet.chart import ChartImage
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.telemetry.metrics import NO_METRICS, Metrics
@@ -162,6 +165,42 @@ class SlackChat:
             text=render_plain(packet),
             blocks=packet_blocks(packet),
         )
+
+    async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
+        # files_upload_v2 is three calls (files.getUploadURLExternal, the upload itself,
+        # files.completeUploadExternal); a failure in any of them is this one ChatError.
+        words = redacted_arguments({"text": image.title, "alt_text": image.alt_text})
+        try:
+            response = await self._client.files_upload_v2(
+                channel=channel_id,
+                thread_ts=thread_ts,
+                content=image.png,
+                filename=image.filename,
+                title=words["text"],
+                alt_txt=words["alt_text"],
+            )
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", "unknown_error"))
+            method = str(exc.response.api_url).rstrip("/").rpartition("/")[2]
+            raise ChatError(method or "files_upload_v2", code) from exc
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            raise ChatError("files_upload_v2", f"transport: {type(exc).__name__}") from exc
+        file: dict[str, Any] = response.get("file") or {}
+        return str(file.get("id", ""))
+
+    async def find_image(self, channel_id: str, thread_ts: str, filename: str) -> str | None:
+        response = await self._get(
+            "conversations.replies", channel=channel_id, ts=thread_ts, limit=200
+        )
+        me = await self.bot_user_id()
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            if message.get("user") != me:
+                continue
+            for file in message.get("files") or []:
+                if file.get("name") == filename:
+                    return str(file["id"])
+        return None
 
     async def announce(self, channel_id: str, text: str) -> str:
         response = await self._call(

@@ -39,6 +39,7 @@ class SeenResponse(TypedDict):
     metadata: NotRequired[dict[str, Any] | None]
     replaced: NotRequired[bool]  # the clicked message, replaced (replace_original)
     deleted: NotRequired[bool]  # the clicked message, deleted (delete_original)
+    files: NotRequired[list[dict[str, Any]]]  # files shared with the message
 
 
 class ConfirmDialog(TypedDict):
@@ -126,6 +127,25 @@ class EmulatorClient:
         body = await self._call("GET", "messages", params={"channel": channel})
         messages: list[dict[str, Any]] = body["messages"]
         return messages
+
+    async def files(self) -> list[dict[str, Any]]:
+        """Every file the app asked to upload: ``id, name, title, length, size, mimetype,
+        uploaded, completed, shares`` (channel id -> ``[{ts, thread_ts?...}]``)."""
+        body = await self._call("GET", "files")
+        files: list[dict[str, Any]] = body["files"]
+        return files
+
+    async def file_content(self, file_id: str) -> bytes:
+        """The bytes the app uploaded for ``file_id``."""
+        if self._session is None:
+            raise EmulatorError("use EmulatorClient as 'async with', or pass a session")
+        url = f"{self.base_url}/emulator/api/files/{file_id}"
+        async with self._session.get(url) as response:
+            if response.status >= 400:
+                body = await response.json()
+                code = str(body.get("error", ""))
+                raise EmulatorError(f"files/{file_id}: HTTP {response.status} {code}", code)
+            return await response.read()
 
     async def home(self, user: str) -> dict[str, Any] | None:
         """The App Home view last published for ``user``."""

@@ -2,7 +2,8 @@
 
 Tests, the demo and outside tools use it to act as a person (run a command, click a button,
 cause an event) and to see what a person sees (channels, messages with ephemeral ones and their
-recipient, App Home views); and to operate the emulator (rate limits, stats, disconnects).
+recipient, App Home views, uploaded files and their bytes); and to operate the emulator (rate
+limits, stats, disconnects).
 Refusals are ``{"ok": false, "error": code}`` with a 4xx status.
 """
 
@@ -95,6 +96,8 @@ class ControlApi:
         router.add_get("/emulator/api/channels", self.channels)
         router.add_get("/emulator/api/messages", _answers(self.messages))
         router.add_get("/emulator/api/home", _answers(self.home))
+        router.add_get("/emulator/api/files", self.files)
+        router.add_get("/emulator/api/files/{file_id}", _answers(self.file_content))
         router.add_post("/emulator/api/command", _answers(self.command))
         router.add_post("/emulator/api/click", _answers(self.click))
         router.add_post("/emulator/api/event", _answers(self.event))
@@ -123,6 +126,20 @@ class ControlApi:
             raise ActionError(404, "channel_not_found")
         messages = sorted(self.state.messages[channel.id], key=lambda m: float(m.ts))
         return web.json_response({"ok": True, "messages": [m.to_control() for m in messages]})
+
+    async def files(self, _request: web.Request) -> web.Response:
+        """Every file the app asked to upload, shared or not, oldest first."""
+        files = [stored.to_control() for stored in self.state.files.values()]
+        return web.json_response({"ok": True, "files": files})
+
+    async def file_content(self, request: web.Request) -> web.Response:
+        """An uploaded file's bytes, as the app sent them."""
+        stored = self.state.files.get(request.match_info["file_id"])
+        if stored is None:
+            raise ActionError(404, "file_not_found")
+        if stored.content is None:
+            raise ActionError(409, "file_not_uploaded")
+        return web.Response(body=stored.content, content_type=stored.mimetype)
 
     async def home(self, request: web.Request) -> web.Response:
         user = request.query.get("user", "")

@@ -34,6 +34,8 @@ METHOD_TIERS: dict[str, int | Literal["post"] | None] = {
     "usergroups.list": 2,
     "usergroups.users.list": 2,
     "views.publish": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
 }
 DEFAULT_TIER = 3
 

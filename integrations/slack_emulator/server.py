@@ -1,6 +1,6 @@
 """The emulator's HTTP server and its lifecycle: the Web API under ``/api/``, Socket Mode at
-``/link/``, response URLs under ``/response/`` and the control API under ``/emulator/api/``,
-all on one port of 127.0.0.1."""
+``/link/``, response URLs under ``/response/``, file upload URLs under ``/upload/v1/`` and the
+control API under ``/emulator/api/``, all on one port of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiohttp import web
 
 from integrations.slack_emulator.config import EmulatorConfig
 from integrations.slack_emulator.control import ControlApi
+from integrations.slack_emulator.files import UPLOAD_PATH
 from integrations.slack_emulator.people import PersonActions
 from integrations.slack_emulator.ratelimit import RateLimiter
 from integrations.slack_emulator.responses import ResponseUrls
@@ -20,6 +21,8 @@ from integrations.slack_emulator.web_api import WebApi
 from integrations.slack_emulator.workspace import Workspace, load_workspace
 
 __all__ = ["SlackEmulator", "serve_forever"]
+
+MAX_REQUEST_BYTES = 64 * 1024 * 1024  # room for file uploads (aiohttp's default is 1 MB)
 
 
 class SlackEmulator:
@@ -49,8 +52,9 @@ class SlackEmulator:
         return f"{self.base_url}/api/"
 
     def _app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/api/{method}", self.api.handle)
+        app.router.add_post(f"{UPLOAD_PATH}{{key}}", self.api.files.receive)
         app.router.add_get("/link/", self.hub.handle)
         app.router.add_get("/link", self.hub.handle)
         self.control.add_routes(app)

@@ -9,6 +9,7 @@ each change is atomic: a handler never yields half-way through one.
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import secrets
 import string
 import time
@@ -18,7 +19,7 @@ from typing import Any
 from integrations.slack_emulator.config import EmulatorConfig
 from integrations.slack_emulator.workspace import User, UserGroup, Workspace
 
-__all__ = ["Channel", "Message", "Observer", "WorkspaceState", "random_id"]
+__all__ = ["Channel", "Message", "Observer", "StoredFile", "WorkspaceState", "random_id"]
 
 ID_ALPHABET = string.ascii_uppercase + string.digits
 
@@ -106,6 +107,7 @@ class Message:
     metadata: dict[str, Any] | None = None
     reply_broadcast: bool = False  # a thread reply also shown in the channel
     edited: dict[str, str] | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)  # files shared with the message
 
     @property
     def ephemeral(self) -> bool:
@@ -132,13 +134,17 @@ class Message:
             body["thread_ts"] = self.thread_ts
         if self.edited:
             body["edited"] = dict(self.edited)
+        if self.files:
+            body["files"] = [dict(file) for file in self.files]
+            body["upload"] = True
+            body["display_as_bot"] = False
         if include_metadata and self.metadata:
             body["metadata"] = self.metadata
         return body
 
     def to_control(self) -> dict[str, Any]:
         """The control API's view: everything a person (or a test) could see."""
-        return {
+        view: dict[str, Any] = {
             "ts": self.ts,
             "user": self.user,
             "text": self.text,
@@ -147,6 +153,84 @@ class Message:
             "ephemeral": self.ephemeral,
             "recipient": self.recipient,
             "metadata": self.metadata,
+        }
+        if self.files:
+            view["files"] = [dict(file) for file in self.files]
+        return view
+
+
+@dataclass
+class StoredFile:
+    """A file on its way through ``files.getUploadURLExternal`` (``length`` promised), its
+    upload URL (``content`` arrives) and ``files.completeUploadExternal`` (``title`` set,
+    shared into ``channels``)."""
+
+    id: str
+    name: str
+    length: int
+    user: str
+    created: int
+    upload_key: str
+    alt_txt: str | None = None
+    content: bytes | None = None
+    title: str | None = None
+    completed: bool = False
+    shares: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # channel -> [ts]
+
+    @property
+    def mimetype(self) -> str:
+        return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
+
+    @property
+    def filetype(self) -> str:
+        suffix = self.name.rpartition(".")[2].lower() if "." in self.name else ""
+        return suffix or "binary"
+
+    def to_api(self, base_url: str, team: str) -> dict[str, Any]:
+        """Slack's file object, as files.completeUploadExternal and messages carry it."""
+        private = f"{base_url}/files-pri/{team}-{self.id}/{self.name}"
+        return {
+            "id": self.id,
+            "created": self.created,
+            "timestamp": self.created,
+            "name": self.name,
+            "title": self.title or self.name,
+            "mimetype": self.mimetype,
+            "filetype": self.filetype,
+            "pretty_type": self.filetype.upper(),
+            "user": self.user,
+            "user_team": team,
+            "editable": False,
+            "size": len(self.content or b""),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": bool(self.shares),
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": private,
+            "url_private_download": f"{private}?download=1",
+            "permalink": f"{base_url}/files/{self.user}/{self.id}/{self.name}",
+            "alt_txt": self.alt_txt,
+            "channels": sorted(self.shares),
+            "groups": [],
+            "ims": [],
+            "shares": {"public": {c: list(s) for c, s in self.shares.items()}},
+            "has_rich_preview": False,
+        }
+
+    def to_control(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title,
+            "length": self.length,
+            "size": len(self.content) if self.content is not None else None,
+            "mimetype": self.mimetype,
+            "uploaded": self.content is not None,
+            "completed": self.completed,
+            "shares": {c: list(s) for c, s in self.shares.items()},
         }
 
 
@@ -201,6 +285,7 @@ class WorkspaceState:
             )
             self.messages[seed.id] = []
         self.home_views: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, StoredFile] = {}
         self.observers: list[Observer] = []
         self._last_micros = 0
 

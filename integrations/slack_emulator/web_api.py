@@ -1,5 +1,5 @@
 """The Web API under ``/api/<method>``: authentication, rate limits and dispatch to the method
-groups (conversations, chat, directory), with Slack's answers.
+groups (conversations, chat, directory, files), with Slack's answers.
 
 Errors are HTTP 200 with ``ok: false``; a rate limit is HTTP 429 with ``Retry-After``.
 apps.connections.open takes the app-level token, every other method the bot token.
@@ -18,6 +18,7 @@ from integrations.slack_emulator.chat import ChatMethods
 from integrations.slack_emulator.conversations import ConversationMethods
 from integrations.slack_emulator.directory import DirectoryMethods
 from integrations.slack_emulator.faults import Faults
+from integrations.slack_emulator.files import FileMethods
 from integrations.slack_emulator.methods import Handler
 from integrations.slack_emulator.ratelimit import RateLimiter
 from integrations.slack_emulator.state import WorkspaceState
@@ -47,6 +48,7 @@ class WebApi:
         self.calls: Counter[str] = Counter()
         self.ratelimited: Counter[str] = Counter()
         self.faults = Faults()
+        self.files = FileMethods(state, base_url)
         self.handlers: dict[str, Handler] = {
             "auth.test": self.auth_test,
             "apps.connections.open": self.connections_open,
@@ -55,6 +57,7 @@ class WebApi:
             ConversationMethods(state),
             ChatMethods(state),
             DirectoryMethods(state),
+            self.files,
         ):
             self.handlers.update(group.handlers())
 

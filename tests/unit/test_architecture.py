@@ -25,6 +25,7 @@ FORBIDDEN_IN_CORE = (
     "kubernetes",
     "anthropic",
     "prometheus_client",
+    "matplotlib",
 )
 
 
