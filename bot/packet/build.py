@@ -22,6 +22,7 @@ from bot.signal.values import Link, Severity, Signal
 __all__ = ["MAX_CAUSES", "build_packet", "describe_hypothesis", "describe_marker", "describe_spike"]
 
 MAX_CAUSES = 3
+RUNNER_UP_FLOOR = 0.25
 MAX_ACTIONS = 6
 # Routine log lines ("loaded model ... 3.1 GB on disk") say nothing about what is wrong; only
 # warnings and errors are runbook evidence.
@@ -119,11 +120,13 @@ def _markers(assessment: Assessment, choice: RunbookChoice) -> tuple[RaisedMarke
 
 def _causes(assessment: Assessment) -> tuple[str, ...]:
     """The best hypotheses; "unknown" only when it is the best, since below a named cause it
-    adds nothing."""
+    adds nothing, and the runners-up only while they are leads (confidence of at least
+    :data:`RUNNER_UP_FLOOR`): a 0.10 guess under a 0.91 finding is noise in an incident."""
     shown = [
         item
         for index, item in enumerate(assessment.hypotheses)
-        if index == 0 or item.category is not CauseKind.UNKNOWN
+        if index == 0
+        or (item.category is not CauseKind.UNKNOWN and item.confidence >= RUNNER_UP_FLOOR)
     ]
     return tuple(describe_hypothesis(item) for item in shown[:MAX_CAUSES])
 

@@ -21,7 +21,7 @@ from bot.policy import DEFAULT_POLICY
 from bot.runbook.loader import load_runbooks
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from bot.signal.values import Severity
-from tests.unit.test_analysis import ERRORS, alert, at
+from tests.unit.test_analysis import ERRORS, alert, at, line
 
 RUNBOOKS = load_runbooks()
 
@@ -140,3 +140,32 @@ def test_a_tier_one_sev2_gets_a_status_update_and_the_runbook_actions_the_eviden
     assert ActionKind.STATUS_UPDATE not in kinds(
         Severity.SEV2, Catalog((ServiceEntry("api", "core", tier=2),))
     )
+
+
+def test_the_packet_leaves_out_runners_up_too_weak_to_be_leads() -> None:
+    catalog = Catalog((ServiceEntry("api", "core", depends_on=("stripe-api",)),))
+    deploy = Deploy("api", "9f1c2ab", at(13, 55), files=("app/parser.py",))
+    logs = (
+        line(at(14, 4), "KeyError in parse (app/parser.py:88)"),
+        line(at(14, 4), "stripe-api request failed"),  # a weak hint at the dependency
+    )
+    evidence = EvidenceBundle(deploys=(deploy,), metrics=(ERRORS,), logs=logs, deploys_checked=True)
+    signals = [alert()]
+    assessment = assess("api", signals, evidence, catalog=catalog)
+    weak = [h for h in assessment.hypotheses[1:] if h.confidence < 0.25]
+    assert CauseKind.DEPENDENCY in [h.category for h in weak]
+    packet = build_packet(
+        incident_id=1,
+        title="t",
+        severity=Severity.SEV2,
+        signals=signals,
+        assessment=assessment,
+        evidence=evidence,
+        catalog=catalog,
+        policy=DEFAULT_POLICY,
+        runbooks=(),
+    )
+    assert packet.causes[0].startswith(assessment.hypotheses[0].statement)
+    for hypothesis in weak:
+        assert not any(line.startswith(hypothesis.statement) for line in packet.causes)
+    assert all(float(line.rsplit(" ", 1)[-1].rstrip(")")) >= 0.25 for line in packet.causes)
