@@ -26,7 +26,8 @@ from bot.clock import Clock, SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
-from bot.incident.flows import PipelineContext
+from bot.evidence.late import LateArrival, LateEvidence
+from bot.incident.flows import PipelineContext, late_evidence_arrived
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
@@ -88,6 +89,7 @@ class Runtime:
     in_flight: InFlightRequests
     emulator: SlackEmulator | None = None
     datadog: DatadogConnection | None = None
+    late_evidence: LateEvidence | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -278,6 +280,14 @@ async def start_runtime(
 
     metrics = PrometheusMetrics()
     client = build_web_client(bot_token, base_url=base_url, metrics=metrics)
+
+    async def arrived(arrival: LateArrival) -> None:
+        if await late_evidence_arrived(arrival, sessions=sessions, clock=clock):
+            worker.wake()
+
+    late = None
+    if settings.evidence_late_seconds > 0:
+        late = LateEvidence(limit=settings.evidence_late_seconds, on_arrival=arrived)
     worker = PipelineWorker(
         sessions=sessions,
         chat=SlackChat(client, metrics=metrics),
@@ -292,6 +302,7 @@ async def start_runtime(
             lease=timedelta(seconds=settings.slack_lease_seconds),
             metrics=metrics,
             charts=MatplotlibCharts(),
+            late=late,
         ),
         clock=clock,
         poll_interval=poll_interval,
@@ -374,6 +385,7 @@ async def start_runtime(
         in_flight=in_flight,
         emulator=emulator,
         datadog=datadog,
+        late_evidence=late,
     )
 
 

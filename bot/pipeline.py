@@ -223,3 +223,5 @@ class PipelineWorker:
             with suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._context.late is not None:
+            await self._context.late.close()  # late sources are not waited for on the way out

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # shipped runbooks/; an id used twice is an error naming both files.
     runbook_paths: list[Path] = Field(default_factory=list)
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    # How much longer a source that missed the deadline is waited for in the background; its
+    # late answer updates the packet in place. 0: a late source is given up at the deadline.
+    evidence_late_seconds: float = Field(default=30.0, ge=0, le=600)
     # Feature-flag changes and the change calendar (freeze and maintenance windows) as YAML
     # files, the scenario format's ``flags`` and ``calendar`` sections; set, each replaces the
     # replay scenarios' answer. Read again whenever the file changes.

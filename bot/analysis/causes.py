@@ -26,6 +26,9 @@ Weights (``+`` for, ``-`` against):
   A deploy candidate -0.10.
 - resource: error lines of memory, disk or pool exhaustion +0.45; a saturation series (memory,
   disk, cpu...) of the service rose by 30% over its baseline, or a percentage reached 90: +0.30.
+  A pod of the service whose container was last ended ``OOMKilled`` (Kubernetes pod state,
+  cited as ``pod:<namespace>/<name>``): memory exhaustion +0.45, killed before the incident
+  window ``RECURRING_FACTOR`` of it; restarted ``POD_RESTARTS`` times or more +0.10.
 - traffic: a request-rate series spiked +0.50; rate-limiting lines +0.15. A deploy candidate
   -0.10.
 - security: an alert worded as a security finding +0.50; security words in error lines +0.25.
@@ -45,12 +48,13 @@ from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.logs import LogCluster, template_id, template_of
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis, WindowMessage
-from bot.evidence.values import FlagChange
+from bot.evidence.values import FlagChange, PodState
 from bot.scenario.terms import CauseKind
 
 __all__ = [
     "DETECTORS",
     "MAX_CONFIDENCE",
+    "POD_RESTARTS",
     "RECURRING_FACTOR",
     "SATURATION_PERCENT",
     "SATURATION_RISE",
@@ -70,6 +74,7 @@ __all__ = [
 
 MAX_CONFIDENCE = 0.95
 RECURRING_FACTOR = 0.3
+POD_RESTARTS = 3  # restarts that make an OOM kill a repeating one, not a one-off
 UNKNOWN_CONFIDENCE = 0.15
 SATURATION_RISE = 1.3
 SATURATION_PERCENT = 90.0
@@ -374,8 +379,44 @@ def _saturated(facts: CaseFacts) -> tuple[str, str] | None:
     return None
 
 
+def _of_service(pod: PodState, service: str) -> bool:
+    return pod.workload == service or pod.name.startswith(f"{service}-")
+
+
+def _oom_citation(facts: CaseFacts) -> Citation | None:
+    """The service's pods last ended by the kernel's OOM killer: cite the one that restarted
+    most, and say how many more there are."""
+    killed = sorted(
+        (
+            pod
+            for pod in facts.pods
+            if _of_service(pod, facts.service)
+            and (pod.last_termination_reason or "").lower() == "oomkilled"
+        ),
+        key=lambda pod: (-pod.restarts, pod.namespace, pod.name),
+    )
+    if not killed:
+        return None
+    lead = killed[0]
+    recent = [
+        pod
+        for pod in killed
+        if pod.last_terminated_at is None or pod.last_terminated_at >= facts.window_start
+    ]
+    weight = 0.45 if recent else round(0.45 * RECURRING_FACTOR, 3)
+    if lead.restarts >= POD_RESTARTS:
+        weight += 0.10
+    more = f" (+{len(killed) - 1} more pods)" if len(killed) > 1 else ""
+    when = f" at {lead.last_terminated_at:%H:%M}" if lead.last_terminated_at else ""
+    text = f"pod {lead.name} was OOMKilled{when}, {lead.restarts} restarts{more}" + (
+        "" if recent else ", before this incident"
+    )
+    return Citation(f"pod:{lead.namespace}/{lead.name}", text, round(weight, 3))
+
+
 def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
-    """Memory, disk or pool exhaustion, from error lines and saturation series."""
+    """Memory, disk or pool exhaustion, from error lines, pods the OOM killer ended and
+    saturation series."""
     found: list[Hypothesis] = []
     saturated = _saturated(facts)
     metric = (
@@ -383,11 +424,14 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         if saturated
         else []
     )
+    oom = _oom_citation(facts)
     for kind, pattern in _RESOURCE:
         ids = _matching(facts.window_messages, pattern)
-        if not ids:
+        pods = [oom] if kind == "memory" and oom is not None else []
+        if not ids and not pods:
             continue
-        supports = [_log_citation(facts, ids, f"{kind} exhaustion in the logs", 0.45), *metric]
+        logged = [_log_citation(facts, ids, f"{kind} exhaustion in the logs", 0.45)] if ids else []
+        supports = [*logged, *pods, *metric]
         statement = f"{kind.capitalize()} exhaustion in {facts.service}"
         found.append(hypothesis(CauseKind.RESOURCE, statement, supports, subject=kind))
     if not found and saturated:

@@ -241,6 +241,7 @@ def diagnose(
         catalog=catalog,
         flags=evidence.flags,
         calendar=evidence.calendar,
+        pods=evidence.cluster.pods,
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)

@@ -19,7 +19,14 @@ from bot.analysis.deploys import SuspectDeploy
 from bot.analysis.logs import LogCluster
 from bot.analysis.spike import Spike
 from bot.catalog import Catalog
-from bot.evidence.values import ChangeWindow, Deploy, FlagChange, LogRecord, MetricSeries
+from bot.evidence.values import (
+    ChangeWindow,
+    Deploy,
+    FlagChange,
+    LogRecord,
+    MetricSeries,
+    PodState,
+)
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
 
@@ -91,3 +98,4 @@ class CaseFacts:
     catalog: Catalog
     flags: tuple[FlagChange, ...] = ()  # feature-flag changes, oldest first
     calendar: tuple[ChangeWindow, ...] = ()  # freeze and maintenance windows
+    pods: tuple[PodState, ...] = ()  # the cluster's pods around the service

@@ -1,18 +1,23 @@
 """Gathering evidence from every configured source at once, each with a deadline.
 
 A source that fails or is late never blocks the packet: it becomes a :class:`SourceFailure`
-that the packet shows as "unavailable: reason".
+that the packet shows as "unavailable: reason". Given a :class:`LateWatch`, a late source is
+not cancelled but left to answer in the background (``bot.evidence.late``), and an answer it gave
+late for the same incident is used instead of asking it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import TypeVar, cast
 
 from bot.errors import SourceUnavailableError
+from bot.evidence.late import LateWatch
 from bot.evidence.ports import (
     CalendarSource,
     ClusterSource,
@@ -50,12 +55,32 @@ async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[Cluste
 
 
 async def _ask(
-    name: str, call: Awaitable[Sequence[T]], deadline: float
+    kind: str,
+    name: str,
+    call: Callable[[], Awaitable[Sequence[T]]],
+    deadline: float,
+    late: LateWatch | None,
 ) -> Sequence[T] | SourceFailure:
+    if late is not None:
+        kept = late.answer(kind, name)
+        if kept is not None:
+            return cast(Sequence[T], kept)
+    asked = asyncio.ensure_future(call())
     try:
-        return await asyncio.wait_for(call, timeout=deadline)
-    except TimeoutError:
+        done, _ = await asyncio.wait({asked}, timeout=deadline)
+    except asyncio.CancelledError:
+        asked.cancel()
+        raise
+    if not done:
+        if late is None or not late.keep(
+            kind, name, cast("asyncio.Future[Sequence[object]]", asked)
+        ):
+            asked.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await asked
         return SourceFailure(name, f"no answer within {deadline:g}s")
+    try:
+        return asked.result()
     except SourceUnavailableError as exc:
         return SourceFailure(name, exc.reason)
     except Exception as exc:
@@ -89,13 +114,17 @@ async def gather_evidence(
     *,
     deadline: float,
     deploy_query: EvidenceQuery | None = None,
+    late: LateWatch | None = None,
 ) -> EvidenceBundle:
     """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
     Flag changes come oldest first and change windows by start, each reported once however
     many sources know it.
 
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
-    what a rollback would go back to, and it may have landed days earlier."""
+    what a rollback would go back to, and it may have landed days earlier.
+
+    ``late``: keep waiting for late sources in the background, and use what they answered late
+    for this incident before."""
     deploys_asked = deploy_query or query
     (
         (deploys, deploy_failures),
@@ -105,12 +134,39 @@ async def gather_evidence(
         (flags, flag_failures),
         (windows, calendar_failures),
     ) = await asyncio.gather(
-        _collect([_ask(s.name, s.deploys(deploys_asked), deadline) for s in sources.deploys]),
-        _collect([_ask(s.name, s.metrics(query), deadline) for s in sources.metrics]),
-        _collect([_ask(s.name, s.logs(query), deadline) for s in sources.logs]),
-        _collect([_ask(s.name, _state(s, query), deadline) for s in sources.cluster]),
-        _collect([_ask(s.name, s.flag_changes(query), deadline) for s in sources.flags]),
-        _collect([_ask(s.name, s.change_windows(query), deadline) for s in sources.calendar]),
+        _collect(
+            [
+                _ask("deploys", s.name, partial(s.deploys, deploys_asked), deadline, late)
+                for s in sources.deploys
+            ]
+        ),
+        _collect(
+            [
+                _ask("metrics", s.name, partial(s.metrics, query), deadline, late)
+                for s in sources.metrics
+            ]
+        ),
+        _collect(
+            [_ask("logs", s.name, partial(s.logs, query), deadline, late) for s in sources.logs]
+        ),
+        _collect(
+            [
+                _ask("cluster", s.name, partial(_state, s, query), deadline, late)
+                for s in sources.cluster
+            ]
+        ),
+        _collect(
+            [
+                _ask("flags", s.name, partial(s.flag_changes, query), deadline, late)
+                for s in sources.flags
+            ]
+        ),
+        _collect(
+            [
+                _ask("calendar", s.name, partial(s.change_windows, query), deadline, late)
+                for s in sources.calendar
+            ]
+        ),
     )
     cluster = ClusterState()
     for state in states:

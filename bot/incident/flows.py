@@ -25,6 +25,7 @@ from bot.chat import Channel, Chat
 from bot.clock import Clock
 from bot.errors import ChartError, ChatError
 from bot.evidence.gather import EvidenceSources, gather_evidence
+from bot.evidence.late import LateArrival, LateEvidence
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import EvidenceBundle
 from bot.incident import service as incidents
@@ -60,6 +61,7 @@ __all__ = [
     "build_incident_packet",
     "channel_name_for",
     "correlate_pending",
+    "late_evidence_arrived",
     "publish_incident",
     "resolve_incident",
     "topic_for",
@@ -94,6 +96,9 @@ class PipelineContext:
     metrics: Metrics = NO_METRICS
     # Draws the main signal's chart for the packet's thread; None: no charts.
     charts: ChartRenderer | None = None
+    # Waits for sources that missed ``deadline`` and keeps their late answers; None: a late
+    # source is cancelled and stays missing from the packet.
+    late: LateEvidence | None = None
 
 
 # --- correlation -----------------------------------------------------------------------------
@@ -428,6 +433,7 @@ async def triage_incident(
         deploy_query=EvidenceQuery(
             incident.service, since=first - DEPLOY_HISTORY, until=query.until
         ),
+        late=context.late.watch(incident.id) if context.late is not None else None,
     )
     assessment = assess(incident.service, incident_signals, evidence, catalog=context.catalog)
     packet = build_packet(
@@ -704,6 +710,35 @@ async def publish_incident(
     # its packet (chat.update is Tier 3) rather than one per alert.
     rest = clock.now() + context.packet_update_interval if edited else None
     await _save(sessions, incident_id, clock=clock, lease_until=rest, slack_attempts=0)
+    return True
+
+
+async def late_evidence_arrived(
+    arrival: LateArrival, *, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> bool:
+    """A source answered after the packet was built: a new packet revision makes the next
+    publishing pass (of any replica) rebuild the packet and edit it in place. False when the
+    incident is no longer open."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(IncidentRecord)
+            .where(
+                IncidentRecord.id == arrival.incident_id,
+                IncidentRecord.status == IncidentStatus.OPEN,
+            )
+            .values(packet_revision=IncidentRecord.packet_revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+        await audit.append(
+            session,
+            clock=clock,
+            actor=BOT_ACTOR,
+            event="evidence.arrived_late",
+            incident_id=arrival.incident_id,
+            details={"source": arrival.source, "kind": arrival.kind},
+        )
     return True
 
 

@@ -29,6 +29,15 @@ def test_a_bad_port_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
 
 
+def test_late_evidence_waits_thirty_seconds_and_refuses_a_negative_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().evidence_late_seconds == 30
+    monkeypatch.setenv("EVIDENCE_LATE_SECONDS", "-1")
+    with pytest.raises(ConfigError, match="EVIDENCE_LATE_SECONDS"):
+        load_settings()
+
+
 def test_a_sync_database_driver_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/bot")
     with pytest.raises(ConfigError, match=r"DATABASE_URL: .*postgresql\+asyncpg"):
