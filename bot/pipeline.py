@@ -5,9 +5,9 @@ makes it prompt, and a periodic pass makes it resume after any crash or lost wak
 Correlation runs in its own loop, so a new alert is correlated at once even while channels are
 being opened. Publishing runs in slots that each take the most severe incident due, one at a
 time, so a sev1 that arrives in the middle of a storm is picked by the next free slot. Opening
-(channel and first packet) has slots of its own that never spend time on updates, and one of
-them only ever opens sev1 and sev2, so a storm of sev4s can never keep a sev1 waiting for a
-slot.
+(channel and first packet) has slots of its own that never spend time on updates (several, since
+each holds its incident while evidence is gathered), and one of them only ever opens sev1 and
+sev2, so a storm of sev4s can never keep a sev1 waiting for a slot.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class PipelineWorker:
         context: PipelineContext,
         clock: Clock,
         poll_interval: float = 1.0,
-        slots: int = 4,
+        slots: int = 8,
         opening_budget: OpeningBudget | None = None,
     ) -> None:
         self._sessions = sessions
@@ -195,9 +195,13 @@ class PipelineWorker:
                 self._forever("correlation", self._accepted, self.correlate), name="correlate"
             )
         )
-        # Slot 0 opens sev1-sev2 only; slot 1 opens anything; the rest keep channels current.
+        # Slot 0 opens sev1-sev2 only; the next ones open anything (each holds its incident
+        # while evidence is gathered, so several alerts at once are not published one after
+        # another; the opening budget still paces Slack's channel creation); the last three
+        # keep channels current.
+        openers = max(2, self._slots - 3)
         for slot in range(self._slots):
-            urgent, opening = slot == 0, slot < 2
+            urgent, opening = slot == 0, slot < openers
 
             async def publish(urgent: bool = urgent, opening: bool = opening) -> None:
                 await self.publish_due(urgent_only=urgent, opening=opening)
