@@ -16,6 +16,7 @@ import bot.action.models
 import bot.audit.models
 import bot.incident.models
 import bot.interaction.models
+import bot.killswitch.models
 import bot.signal.models  # noqa: F401 - registers the tables on the metadata
 from bot.db import Base, create_engine
 

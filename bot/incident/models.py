@@ -87,3 +87,4 @@ class IncidentRecord(Base):
     all_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     resolve_prompted: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    commander: Mapped[str | None] = mapped_column(String(32), nullable=True)  # a Slack user id

@@ -34,3 +34,17 @@ async def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(
 async def test_upgrading_twice_is_harmless(engine: AsyncEngine) -> None:
     await upgrade_database(engine)
     assert set(Base.metadata.tables) <= await _tables(engine)
+
+
+async def test_migrations_create_every_column_the_models_declare(engine: AsyncEngine) -> None:
+    def columns(connection: object) -> dict[str, set[str]]:
+        inspector = inspect(connection)
+        return {
+            table: {column["name"] for column in inspector.get_columns(table)}
+            for table in Base.metadata.tables
+        }
+
+    async with engine.connect() as connection:
+        migrated = await connection.run_sync(columns)
+    for name, table in Base.metadata.tables.items():
+        assert {column.name for column in table.columns} <= migrated[name], name
