@@ -21,6 +21,10 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.action.context import ActionContext
+from bot.action.ports import ClusterActions
+from bot.action.recovery import RecoveryCheck
+from bot.action.running import sweep_forever
 from bot.catalog import Catalog, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
@@ -32,7 +36,7 @@ from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
 from bot.scenario.loader import load_scenarios
-from bot.scenario.models import Scenario
+from bot.scenario.models import Cluster, ClusterDeployment, ClusterEvent, ClusterPod, Scenario
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from bot.telemetry.outbox import actions_by_state, outbox_depth
@@ -50,10 +54,11 @@ from integrations.datadog import (
     DatadogMetrics,
 )
 from integrations.github import GitHubConnection, GitHubEvidence
-from integrations.kubernetes import KubeConnection, KubernetesEvidence
+from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
+from integrations.kubernetes import KubeConnection, KubernetesActions, KubernetesEvidence
 from integrations.prometheus import PrometheusMetrics
 from integrations.replay import ReplayEvidence
-from integrations.slack.chat import SlackChat
+from integrations.slack.actions import SlackActionChat
 from integrations.slack.client import build_web_client
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 
@@ -90,6 +95,9 @@ class Runtime:
     emulator: SlackEmulator | None = None
     datadog: DatadogConnection | None = None
     late_evidence: LateEvidence | None = None
+    kube_emulator: KubeEmulator | None = None
+    actions: ActionContext | None = None
+    sweeper: asyncio.Task[None] | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -107,9 +115,14 @@ class Runtime:
             log.warning("%d webhook requests cut after %gs", self.in_flight.count, grace)
         await self.web_runner.cleanup()
         await self.worker.stop(grace=self.settings.shutdown_grace_seconds)
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+            await asyncio.gather(self.sweeper, return_exceptions=True)
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
         if self.emulator is not None:
             await self.emulator.stop()
+        if self.kube_emulator is not None:
+            await self.kube_emulator.stop()
         if self.datadog is not None:
             await self.datadog.close()
         await self.engine.dispose()
@@ -193,20 +206,45 @@ def datadog_evidence(
     return datadog_sources, connection
 
 
-def kubernetes_evidence(settings: Settings) -> KubernetesEvidence | None:
-    """The Kubernetes source when settings name an API server, else None; a kubeconfig that
-    cannot be used is a :class:`ConfigError` naming it."""
-    if not settings.kubernetes:
-        return None
+def _kube_connection(settings: Settings) -> KubeConnection:
     token = settings.kube_token.get_secret_value() if settings.kube_token else None
-    connection = KubeConnection(
+    return KubeConnection(
         api_url=settings.kube_api_url,
         token=token,
         ca_file=settings.kube_ca_file,
         kubeconfig=settings.kube_config_path,
         context=settings.kube_context,
     )
-    return KubernetesEvidence(connection, deadline=settings.evidence_deadline_seconds)
+
+
+def kubernetes_evidence(settings: Settings) -> KubernetesEvidence | None:
+    """The Kubernetes source when settings name an API server, else None; a kubeconfig that
+    cannot be used is a :class:`ConfigError` naming it."""
+    if not settings.kubernetes:
+        return None
+    return KubernetesEvidence(
+        _kube_connection(settings), deadline=settings.evidence_deadline_seconds
+    )
+
+
+def sandbox_cluster(scenarios: Sequence[Scenario]) -> Cluster:
+    """The scenarios' ``cluster`` sections as one seed for the sandbox's Kubernetes emulator;
+    an object two scenarios both describe is taken from the first."""
+    seen: set[tuple[str, str, str]] = set()
+    deployments: list[ClusterDeployment] = []
+    pods: list[ClusterPod] = []
+    events: list[ClusterEvent] = []
+    for scenario in scenarios:
+        for deployment in scenario.cluster.deployments:
+            if ("deployment", deployment.namespace, deployment.name) not in seen:
+                seen.add(("deployment", deployment.namespace, deployment.name))
+                deployments.append(deployment)
+        for pod in scenario.cluster.pods:
+            if ("pod", pod.namespace, pod.name) not in seen:
+                seen.add(("pod", pod.namespace, pod.name))
+                pods.append(pod)
+        events.extend(scenario.cluster.events)
+    return Cluster(deployments=tuple(deployments), pods=tuple(pods), events=tuple(events))
 
 
 def _default_evidence(
@@ -238,12 +276,15 @@ async def start_runtime(
     poll_interval: float = 1.0,
     runbook_folders: Sequence[Path] | None = None,
     runbook_selection: Literal["default"] | Sequence[str] = "default",
+    cluster_seed: Cluster | None = None,
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
     configuration cannot work (a bad runbook file is found before anything is even built).
 
     ``runbook_folders`` defaults to the shipped ``runbooks/`` and then ``RUNBOOK_PATHS``;
     ``runbook_selection`` is a scenario's ``runbooks`` key (the demo replays one scenario).
+    Actions run on the cluster the settings name; in sandbox mode without one, on the local
+    Kubernetes emulator seeded with ``cluster_seed`` (default: the replay scenarios' clusters).
     """
     clock = clock or SystemClock()
     if runbook_folders is None:
@@ -280,6 +321,25 @@ async def start_runtime(
 
     metrics = PrometheusMetrics()
     client = build_web_client(bot_token, base_url=base_url, metrics=metrics)
+    chat = SlackActionChat(client, metrics=metrics)
+
+    kube_emulator: KubeEmulator | None = None
+    cluster_actions: ClusterActions | None = None
+    if settings.kubernetes:
+        cluster_actions = KubernetesActions(
+            _kube_connection(settings), clock=clock, deadline=settings.evidence_deadline_seconds
+        )
+    elif settings.sandbox:
+        if cluster_seed is None:
+            paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
+            cluster_seed = sandbox_cluster(load_scenarios(paths, known_runbooks=library.ids))
+        kube_emulator = KubeEmulator(KubeEmulatorConfig(clock=clock), cluster_seed)
+        await kube_emulator.start()
+        cluster_actions = KubernetesActions(
+            KubeConnection(api_url=kube_emulator.base_url, token=kube_emulator.config.token),
+            clock=clock,
+            deadline=settings.evidence_deadline_seconds,
+        )
 
     async def arrived(arrival: LateArrival) -> None:
         if await late_evidence_arrived(arrival, sessions=sessions, clock=clock):
@@ -290,7 +350,7 @@ async def start_runtime(
         late = LateEvidence(limit=settings.evidence_late_seconds, on_arrival=arrived)
     worker = PipelineWorker(
         sessions=sessions,
-        chat=SlackChat(client, metrics=metrics),
+        chat=chat,
         context=PipelineContext(
             sources=sources,
             catalog=catalog,
@@ -307,8 +367,41 @@ async def start_runtime(
         clock=clock,
         poll_interval=poll_interval,
     )
+    actions: ActionContext | None = None
+    if cluster_actions is not None:
+        actions = ActionContext(
+            sessions=sessions,
+            cluster=cluster_actions,
+            chat=chat,
+            policy=policy,
+            clock=clock,
+            sources=sources,
+            recovery=RecoveryCheck(
+                sessions=sessions,
+                sources=sources,
+                clock=clock,
+                window=settings.recovery_window_seconds,
+                poll_interval=min(5.0, max(0.2, settings.recovery_window_seconds / 10)),
+            ),
+            verify_deadline=settings.action_verify_seconds,
+            owner_group=lambda service: (
+                entry.slack_group if (entry := catalog.get(service)) else None
+            ),
+        )
+
+    def namespace_of(service: str) -> str | None:
+        entry = catalog.get(service)
+        return entry.namespace if entry is not None else None
+
     slack_app = build_slack_app(
-        client, SlackDeps(sessions=sessions, clock=clock, on_change=worker.wake)
+        client,
+        SlackDeps(
+            sessions=sessions,
+            clock=clock,
+            on_change=worker.wake,
+            actions=actions,
+            namespace_of=namespace_of,
+        ),
     )
     socket_mode = SocketModeConnection(slack_app, app_token)
 
@@ -366,6 +459,11 @@ async def start_runtime(
     await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
     worker.start()
     worker.wake()  # resume whatever a previous process left in the outbox
+    sweeper = None
+    if actions is not None:
+        sweeper = asyncio.create_task(
+            sweep_forever(actions, interval=settings.action_sweep_seconds), name="action-sweep"
+        )
     log.info(
         "incident bot ready: webhooks on %s, %s",
         webhook_url,
@@ -386,6 +484,9 @@ async def start_runtime(
         emulator=emulator,
         datadog=datadog,
         late_evidence=late,
+        kube_emulator=kube_emulator,
+        actions=actions,
+        sweeper=sweeper,
     )
 
 

@@ -1,9 +1,14 @@
 """``incident-bot demo``: one scenario played end to end with no account anywhere.
 
-It starts the local Slack emulator, the bot and the webhook server in this process, posts the
-scenario's alert to the webhook as its source would (signed), waits for the packet as a person
-would (through the emulator's control API), runs ``/status`` as a person, prints the channel as
-read in Slack and the audit trail, and verifies the chain. Exit 0 only when all of that worked.
+It starts the local Slack emulator, the local Kubernetes emulator (seeded from the scenario's
+``cluster`` section), the bot and the webhook server in this process, posts the scenario's alert
+to the webhook as its source would (signed), waits for the packet as a person would (through
+the emulator's control API) and runs ``/status``. Then the action story: a person runs
+``/rollback`` and sees the dry-run plan, someone outside the policy clicks Approve and is
+refused, an allowed approver approves, the rollback runs once on the emulated cluster, the alert
+resolves (the demo sends the source's "resolved" as the source would once the error rate
+falls) and the verification is posted. It prints the channel as read in Slack and the audit
+trail, and verifies the chain. Exit 0 only when all of that worked.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
+from bot.action.models import ActionRecord, ActionState
 from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.errors import AuditChainError
 from bot.incident.models import ChartState, IncidentRecord
 from bot.messages import audit_line
+from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import load_settings
@@ -37,6 +44,8 @@ __all__ = ["DEFAULT_SCENARIO", "run_demo"]
 DEFAULT_SCENARIO = SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"
 PACKET_TIMEOUT = 30.0
 CHART_TIMEOUT = 10.0
+ACTION_TIMEOUT = 60.0
+APPROVE_ACTION_ID = "action_approve"  # the Approve button (integrations.slack.blocks)
 RULE = "─" * 72
 
 
@@ -44,10 +53,13 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-async def _post_alerts(runtime: Runtime, scenario: Scenario, secret: str) -> None:
+async def _post_alerts(
+    runtime: Runtime, scenario: Scenario, secret: str, *, resolved: bool = False
+) -> None:
     async with aiohttp.ClientSession() as http:
         for delivery in scenario.deliveries:
-            body = json.dumps(delivery.payload).encode()
+            payload = _resolved(delivery.payload) if resolved else delivery.payload
+            body = json.dumps(payload).encode()
             url = f"{runtime.webhook_url}/webhooks/{delivery.source.value}"
             headers = signed_headers(delivery.source.value, body, secret)
             async with http.post(url, data=body, headers=headers) as response:
@@ -55,6 +67,18 @@ async def _post_alerts(runtime: Runtime, scenario: Scenario, secret: str) -> Non
                 _say(f"POST /webhooks/{delivery.source.value} -> {response.status} {answer}")
                 if response.status >= 300:
                     raise RuntimeError(f"the webhook refused the scenario's alert: {answer}")
+
+
+def _resolved(payload: Any) -> Any:
+    """The delivery as its source sends it once the condition cleared (Alertmanager's
+    ``resolved``); other sources' payloads go as they are."""
+    if not isinstance(payload, dict) or "alerts" not in payload:
+        return payload
+    resolved = json.loads(json.dumps(payload))
+    resolved["status"] = "resolved"
+    for alert in resolved["alerts"]:
+        alert["status"] = "resolved"
+    return resolved
 
 
 async def _wait_for_packet(client: EmulatorClient) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -117,6 +141,8 @@ async def run_demo(scenario_path: Path | None = None, *, database_url: str | Non
             slack_emulator_port=0,
             slack_bot_token=None,
             slack_app_token=None,
+            recovery_window_seconds=20,
+            action_verify_seconds=20,
             **{f"{source}_webhook_secret": secret for source in sources},
         )
         runtime = await start_runtime(
@@ -125,6 +151,8 @@ async def run_demo(scenario_path: Path | None = None, *, database_url: str | Non
             evidence=replay_evidence([scenario]),
             runbook_selection=scenario.runbooks,
             poll_interval=0.2,
+            policy=load_policy(SHIPPED_POLICY),
+            cluster_seed=scenario.cluster,
         )
         try:
             return await _play(runtime, scenario, secret)
@@ -148,7 +176,11 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         ]
         asker = members[0] if members else "U0ALICE"
         status = await client.command(asker, channel["id"], "/status", "")
+        if not status.get("responses"):
+            raise RuntimeError(f"/status got no answer: {status}")
         await _wait_for_charts(runtime)
+        _say(RULE)
+        outcome = await _action_story(runtime, client, channel["id"], scenario, secret, users)
         messages = await client.messages(channel["id"])
         _say(RULE)
         topic = channel.get("topic")
@@ -157,8 +189,6 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         _say(f"members: {', '.join(users.get(m, m) for m in channel.get('members', []))}")
         _say(RULE)
         _print_messages(messages, users)
-        if not status.get("responses"):
-            raise RuntimeError(f"/status got no answer: {status}")
     _say(RULE)
     async with runtime.sessions() as session:
         trail = await audit.entries(session)
@@ -172,4 +202,73 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
             return 1
     _say(RULE)
     _say(f"Audit chain verified: {count} rows")
+    if outcome is not ActionState.VERIFIED:
+        _say(f"The rollback ended {outcome.value}, not verified")
+        return 1
     return 0
+
+
+async def _action_state(runtime: Runtime) -> ActionState | None:
+    async with runtime.sessions() as session:
+        record = await session.scalar(select(ActionRecord).order_by(ActionRecord.id.desc()))
+    return ActionState(record.state) if record is not None else None
+
+
+async def _wait_for_state(runtime: Runtime, states: set[ActionState]) -> ActionState:
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        state = await _action_state(runtime)
+        if state in states:
+            assert state is not None
+            return state
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"the action did not reach {sorted(states)} within {ACTION_TIMEOUT:g}s")
+
+
+async def _action_message(client: EmulatorClient, channel_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        for message in await client.messages(channel_id):
+            if "*Action #" in json.dumps(message.get("blocks") or []):
+                return message
+        await asyncio.sleep(0.2)
+    raise TimeoutError("no action message was posted")
+
+
+def _replies(result: Any) -> list[str]:
+    return [str(response.get("text", "")) for response in result.get("responses", [])]
+
+
+async def _action_story(
+    runtime: Runtime,
+    client: EmulatorClient,
+    channel_id: str,
+    scenario: Scenario,
+    secret: str,
+    users: dict[str, str],
+) -> ActionState:
+    """/rollback, a refused approval, an allowed one, the run and its verification."""
+    requester, outsider, approver = "U0BOB", "U0CAROL", "U0DANA"
+    _say(f"{users[requester]} runs /rollback")
+    for text in _replies(await client.command(requester, channel_id, "/rollback", "")):
+        _say(f"    (only visible to {users[requester]}) {text}")
+    message = await _action_message(client, channel_id)
+    _say(f"{users[outsider]} (not an approver for this service) clicks Approve")
+    for text in _replies(
+        await client.click(outsider, channel_id, message["ts"], APPROVE_ACTION_ID)
+    ):
+        _say(f"    (only visible to {users[outsider]}) {text}")
+    _say(f"{users[approver]} (payments on-call) clicks Approve and confirms")
+    for text in _replies(
+        await client.click(approver, channel_id, message["ts"], APPROVE_ACTION_ID)
+    ):
+        _say(f"    (only visible to {users[approver]}) {text}")
+    reached = await _wait_for_state(
+        runtime, {ActionState.SUCCEEDED, ActionState.FAILED, ActionState.VERIFIED}
+    )
+    if reached is ActionState.SUCCEEDED:
+        _say("The error rate falls; Alertmanager sends the alert resolved")
+        await _post_alerts(runtime, scenario, secret, resolved=True)
+    return await _wait_for_state(
+        runtime, {ActionState.VERIFIED, ActionState.NOT_VERIFIED, ActionState.FAILED}
+    )

@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     kube_ca_file: Path | None = None
     kube_config_path: Path | None = None
     kube_context: str | None = None
+    # Actions: how long an approved action's rollout may take to finish, how long after it the
+    # incident's alerts or metric are watched for recovery, and how often proposals past their
+    # approval window are expired.
+    action_verify_seconds: float = Field(default=120.0, gt=0, le=3600)
+    recovery_window_seconds: float = Field(default=300.0, ge=0, le=3600)
+    action_sweep_seconds: float = Field(default=15.0, gt=0, le=600)
     correlation_window_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # The least time between two edits of one packet: a storm of joins becomes a few edits.
     packet_update_interval_seconds: float = Field(default=15.0, ge=0, le=600)

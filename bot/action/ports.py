@@ -1,5 +1,6 @@
-"""What the action flows need from a cluster, declared by the core; the Kubernetes adapter in
-``integrations.kubernetes`` implements it."""
+"""What the action flows need from a cluster and from the chat platform, declared by the core;
+the Kubernetes adapter in ``integrations.kubernetes`` and the Slack adapter in
+``integrations.slack`` implement them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ from typing import Protocol
 
 from bot.action.execution import CheckpointRecorder, ExecutionResult, Verification
 from bot.action.plan import ActionParameters, ActionPlan, ActionTarget, ClusterActionKind
+from bot.action.views import ActionView
 
-__all__ = ["ClusterActions"]
+__all__ = ["ActionChat", "ClusterActions"]
 
 
 class ClusterActions(Protocol):
+    async def locate(
+        self, kind: ClusterActionKind, name: str, namespace: str | None
+    ) -> ActionTarget:
+        """The target called ``name`` (a Deployment, or a pod for ``delete_pod``): in
+        ``namespace`` when given, else the one namespace that has it. Raises
+        :class:`~bot.errors.ActionPlanError` when none or several do."""
+        ...
+
     async def plan(
         self, kind: ClusterActionKind, target: ActionTarget, parameters: ActionParameters
     ) -> ActionPlan:
@@ -34,4 +44,32 @@ class ClusterActions(Protocol):
     async def verify(self, plan: ActionPlan, *, deadline: float) -> Verification:
         """Watch the target until the action has taken effect (rollout finished, replacement
         pod Ready) or ``deadline`` seconds have passed."""
+        ...
+
+
+class ActionChat(Protocol):
+    async def post_action(self, channel_id: str, view: ActionView) -> str:
+        """Post the action's message (with Approve and Deny buttons while a decision is due);
+        return its ``ts``."""
+        ...
+
+    async def update_action(self, channel_id: str, ts: str, view: ActionView) -> None:
+        """Show the action's new state in its message (buttons gone once decided)."""
+        ...
+
+    async def reply(self, channel_id: str, thread_ts: str, text: str) -> str:
+        """A reply in the action message's thread (results, verification); return its ``ts``."""
+        ...
+
+    async def announce(self, channel_id: str, text: str) -> str:
+        """A notice in the channel itself."""
+        ...
+
+    async def page(self, channel_id: str, group_handle: str | None, text: str) -> str:
+        """Call the owner's user group (mentioned, so they are notified) into the channel."""
+        ...
+
+    async def groups_of(self, user: str) -> frozenset[str]:
+        """The ids and handles (``@payments-oncall``) of the user groups ``user`` is in, as
+        the policy names approvers."""
         ...

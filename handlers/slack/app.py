@@ -13,13 +13,17 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.action.context import ActionContext
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.messages import internal_error
 from bot.redaction import redact
+from handlers.slack.approvals import register_approvals
 from handlers.slack.deliveries import once_per_delivery
 from handlers.slack.incident_command import register_incident_command
+from handlers.slack.no_cluster import register_no_cluster
 from handlers.slack.resolve import register_resolve
+from handlers.slack.rollback import register_rollback
 from handlers.slack.status import register_status
 
 __all__ = ["SlackDeps", "build_slack_app"]
@@ -32,6 +36,10 @@ class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     on_change: Callable[[], None] = lambda: None  # wakes the pipeline after a human's change
+    # The action flows, when a cluster is configured (a real one or, in sandbox mode, the
+    # emulator); without one, /rollback says so.
+    actions: ActionContext | None = None
+    namespace_of: Callable[[str], str | None] = lambda _service: None
 
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
@@ -42,6 +50,14 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     register_incident_command(
         app, sessions=deps.sessions, clock=deps.clock, on_change=deps.on_change
     )
+
+    if deps.actions is not None:
+        register_approvals(app, actions=deps.actions)
+        register_rollback(
+            app, sessions=deps.sessions, actions=deps.actions, namespace_of=deps.namespace_of
+        )
+    else:
+        register_no_cluster(app)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -82,6 +82,39 @@ class KubernetesActions:
 
     # -- plan ---------------------------------------------------------------------------------
 
+    async def locate(
+        self, kind: ClusterActionKind, name: str, namespace: str | None
+    ) -> ActionTarget:
+        if namespace is not None:
+            return ActionTarget(namespace, name)
+        budget = Budget(self._deadline)
+        try:
+            found = await asyncio.to_thread(self._namespaces_with, kind, name, budget)
+        except CALL_ERRORS as exc:
+            reason = failure_reason(exc, budget)
+            raise ActionPlanError(f"cannot look for {kind.resource} {name}: {reason}") from exc
+        if not found:
+            raise ActionPlanError(f"no {kind.resource} called {name} in any namespace")
+        if len(found) > 1:
+            raise ActionPlanError(
+                f"{kind.resource} {name} is in several namespaces ({', '.join(sorted(found))}); "
+                "the catalog must name the service's namespace"
+            )
+        return ActionTarget(found[0], name)
+
+    def _namespaces_with(self, kind: ClusterActionKind, name: str, budget: Budget) -> list[str]:
+        selector = f"metadata.name={name}"
+        with client.ApiClient(self._configuration) as api:
+            if kind is Kind.DELETE_POD:
+                items: Any = client.CoreV1Api(api).list_pod_for_all_namespaces(
+                    field_selector=selector, _request_timeout=budget.timeout()
+                )
+            else:
+                items = client.AppsV1Api(api).list_deployment_for_all_namespaces(
+                    field_selector=selector, _request_timeout=budget.timeout()
+                )
+            return [str(item.metadata.namespace) for item in items.items]
+
     async def plan(
         self, kind: ClusterActionKind, target: ActionTarget, parameters: ActionParameters
     ) -> ActionPlan:

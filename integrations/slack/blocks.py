@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.action.views import ActionView
 from bot.packet.render import header_lines, sections
 from bot.packet.values import Packet
 
 __all__ = [
+    "APPROVE_ACTION_ID",
+    "DENY_ACTION_ID",
     "RESOLVE_ACTION_ID",
+    "action_blocks",
     "escape",
     "packet_blocks",
     "resolve_question_blocks",
@@ -82,3 +86,71 @@ def resolve_question_blocks(incident_id: int, text: str) -> list[dict[str, Any]]
             ],
         },
     ]
+
+
+APPROVE_ACTION_ID = "action_approve"
+DENY_ACTION_ID = "action_deny"
+REQUEST_LIMIT = SECTION_LIMIT - 8  # room for the code fence
+
+
+def action_blocks(view: ActionView) -> list[dict[str, Any]]:
+    """An action's message: what it changes, the exact write, its state and, while a decision
+    is due, Approve and Deny buttons behind confirm dialogs. Both buttons carry the plan's
+    hash, so a click is bound to the plan it was shown with."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _fit(view.title, HEADER_LIMIT)}},
+        text_section("\n".join(escape(line) for line in view.lines)),
+    ]
+    if view.request is not None:
+        blocks.append(text_section(f"```{escape(_fit(view.request, REQUEST_LIMIT))}```"))
+    blocks.append(text_section(f"*Action #{view.action_id}* · {view.status}"))
+    if view.decision_value is not None:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"action-{view.action_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": APPROVE_ACTION_ID,
+                        "text": {"type": "plain_text", "text": "Approve"},
+                        "style": "primary",
+                        "value": view.decision_value,
+                        "confirm": {
+                            "title": {"type": "plain_text", "text": "Run this change?"},
+                            "text": {
+                                "type": "mrkdwn",
+                                "text": _fit(
+                                    f"{escape(view.title)}: runs once, now, against the cluster.",
+                                    300,
+                                ),
+                            },
+                            "confirm": {"type": "plain_text", "text": "Approve and run"},
+                            "deny": {"type": "plain_text", "text": "Cancel"},
+                        },
+                    },
+                    {
+                        "type": "button",
+                        "action_id": DENY_ACTION_ID,
+                        "text": {"type": "plain_text", "text": "Deny"},
+                        "style": "danger",
+                        "value": view.decision_value,
+                        "confirm": {
+                            "title": {"type": "plain_text", "text": "Deny this change?"},
+                            "text": {"type": "plain_text", "text": "It will not run."},
+                            "confirm": {"type": "plain_text", "text": "Deny"},
+                            "deny": {"type": "plain_text", "text": "Cancel"},
+                        },
+                    },
+                ],
+            }
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"INC-{view.incident_id} · {view.state.value}"}
+            ],
+        }
+    )
+    return blocks

@@ -186,20 +186,23 @@ class EmulatorClient:
         action_id: str,
         wait_for: int = 1,
         timeout: float = 5.0,
+        *,
+        forged_value: str | None = None,
     ) -> ActionResult:
-        """Click a button (confirming its dialog if it has one) and return what was seen."""
-        result: ActionResult = await self._call(
-            "POST",
-            "click",
-            json={
-                "user": user,
-                "channel": channel,
-                "message_ts": message_ts,
-                "action_id": action_id,
-                "wait_for": wait_for,
-                "timeout": timeout,
-            },
-        )
+        """Click a button (confirming its dialog if it has one) and return what was seen.
+        ``forged_value`` sends another value than the button's, as a tampered client or a
+        forged delivery would (Slack itself never does): for security tests."""
+        fields: dict[str, Any] = {
+            "user": user,
+            "channel": channel,
+            "message_ts": message_ts,
+            "action_id": action_id,
+            "wait_for": wait_for,
+            "timeout": timeout,
+        }
+        if forged_value is not None:
+            fields["forged_value"] = forged_value
+        result: ActionResult = await self._call("POST", "click", json=fields)
         return result
 
     async def event(

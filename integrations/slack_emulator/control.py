@@ -164,6 +164,7 @@ class ControlApi:
     async def click(self, request: web.Request) -> web.Response:
         body = await _body(request)
         wait_for, timeout = _waiting(body)
+        forged = body.get("forged_value")
         answer = await self.people.click(
             _text(body, "user"),
             _text(body, "channel"),
@@ -171,6 +172,7 @@ class ControlApi:
             _text(body, "action_id"),
             wait_for,
             timeout,
+            forged_value=forged if isinstance(forged, str) else None,
         )
         return web.json_response(answer)
 

@@ -136,6 +136,8 @@ class PersonActions:
         action_id: str,
         wait_for: int,
         timeout: float,
+        *,
+        forged_value: str | None = None,
     ) -> dict[str, Any]:
         self._person(user)
         channel = self._channel(channel_key)
@@ -159,7 +161,7 @@ class PersonActions:
             "action_id": action_id,
             "block_id": block_id,
             "text": button.get("text", {}),
-            "value": str(button.get("value", "")),
+            "value": forged_value if forged_value is not None else str(button.get("value", "")),
             "type": str(button.get("type", "button")),
             "action_ts": f"{time.time():.6f}",
         }

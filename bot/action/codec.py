@@ -1,0 +1,89 @@
+"""An :class:`~bot.action.plan.ActionPlan` as JSON-ready data and back: the plan is stored with
+its action exactly as it was shown to the approver, and the executor runs that stored plan (whose
+hash the approval is bound to), never one rebuilt from a button's value."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, cast
+
+from bot.action.plan import (
+    ActionParameters,
+    ActionPlan,
+    ActionTarget,
+    ClusterActionKind,
+    ClusterRequest,
+    ObservedState,
+    Reversal,
+)
+
+__all__ = ["plan_from_dict", "plan_to_dict"]
+
+
+def _reversal_to_dict(reversal: Reversal | None) -> dict[str, Any] | None:
+    if reversal is None:
+        return None
+    return {
+        "kind": reversal.kind.value,
+        "target": str(reversal.target),
+        "parameters": reversal.parameters.as_dict(),
+        "summary": reversal.summary,
+    }
+
+
+def plan_to_dict(plan: ActionPlan) -> dict[str, Any]:
+    request = plan.request
+    return {
+        "kind": plan.kind.value,
+        "target": str(plan.target),
+        "parameters": plan.parameters.as_dict(),
+        "current": plan.current.as_dict(),
+        "desired": plan.desired.as_dict(),
+        "request": None
+        if request is None
+        else {
+            "method": request.method,
+            "path": request.path,
+            "content_type": request.content_type,
+            "body": request.body,
+        },
+        "reversal": _reversal_to_dict(plan.reversal),
+        "summary": plan.summary,
+        "refusal": plan.refusal,
+        "plan_hash": plan.plan_hash,
+    }
+
+
+def plan_from_dict(data: dict[str, Any]) -> ActionPlan:
+    """The stored plan; ``ValueError`` when it does not read back to the hash it was stored
+    with (an edited row must not run)."""
+    raw_request = data.get("request")
+    raw_reversal = data.get("reversal")
+    plan = ActionPlan(
+        kind=ClusterActionKind(data["kind"]),
+        target=ActionTarget.parse(data["target"]),
+        parameters=ActionParameters.from_dict(dict(data.get("parameters") or {})),
+        current=ObservedState(**(data.get("current") or {})),
+        desired=ObservedState(**(data.get("desired") or {})),
+        request=None
+        if raw_request is None
+        else ClusterRequest(
+            method=cast(Literal["PATCH", "DELETE"], raw_request["method"]),
+            path=str(raw_request["path"]),
+            content_type=raw_request.get("content_type"),
+            body=str(raw_request["body"]),
+        ),
+        reversal=None
+        if raw_reversal is None
+        else Reversal(
+            kind=ClusterActionKind(raw_reversal["kind"]),
+            target=ActionTarget.parse(raw_reversal["target"]),
+            parameters=ActionParameters.from_dict(dict(raw_reversal.get("parameters") or {})),
+            summary=str(raw_reversal.get("summary", "")),
+        ),
+        summary=str(data.get("summary", "")),
+        refusal=data.get("refusal"),
+    )
+    stored = data.get("plan_hash")
+    if stored is not None and stored != plan.plan_hash:
+        raise ValueError("the stored plan does not match its hash")
+    return plan

@@ -1,0 +1,45 @@
+"""What the action flows are handed by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.action.ports import ActionChat, ClusterActions
+from bot.action.recovery import RecoveryCheck
+from bot.clock import Clock
+from bot.evidence.gather import EvidenceSources
+from bot.policy import Policy
+
+__all__ = ["ActionContext", "Reply"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionContext:
+    sessions: async_sessionmaker[AsyncSession]
+    cluster: ClusterActions
+    chat: ActionChat
+    policy: Policy
+    clock: Clock
+    sources: EvidenceSources  # the change calendar (freeze windows)
+    recovery: RecoveryCheck
+    verify_deadline: float = 120.0  # seconds for the rollout to finish
+    # The user-group handle to page for a service (its owner's on-call), when known.
+    owner_group: Callable[[str], str | None] = lambda _service: None
+    # An action still executing after this long lost its process (a live one is bounded by
+    # the cluster deadlines and the verification windows, far below it).
+    stale_after: timedelta = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the person who typed or clicked is told; ``public`` posts it in the channel."""
+
+    text: str
+    public: bool = False
+    # Work that follows the reply (running an approved action): the listener answers the
+    # click first, then awaits this.
+    follow_up: Callable[[], Awaitable[None]] | None = None

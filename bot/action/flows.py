@@ -1,0 +1,305 @@
+"""Proposing an action and deciding on it: the bot proposes, a human approves, and only then
+does :mod:`bot.action.running` execute it, once.
+
+An approval is bound to the plan hash shown on the buttons. Before it is recorded the target is
+planned afresh: if the cluster moved (a newer deploy landed, the replicas changed) the old
+action expires, unexecuted, and a fresh plan is posted for a fresh decision. Every refusal says
+which policy rule refused, and is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot import messages
+from bot.action import service as actions
+from bot.action.codec import plan_from_dict
+from bot.action.context import ActionContext, Reply
+from bot.action.guards import guard_refusal
+from bot.action.models import ActionRecord, ActionState
+from bot.action.plan import ActionParameters, ActionPlan, ClusterActionKind
+from bot.action.running import execute_approved, show
+from bot.action.views import parse_decision_value
+from bot.audit import service as audit
+from bot.errors import ActionPlanError, ChatError
+from bot.policy import Refusal
+
+__all__ = ["ActionRequest", "decide", "propose"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    incident_id: int
+    service: str
+    channel_id: str
+    kind: ClusterActionKind
+    name: str  # the Deployment (or the pod, for delete_pod)
+    namespace: str | None  # where the catalog says the service runs; None: look it up
+    parameters: ActionParameters
+    requester: str  # ``slack:U0…``
+
+
+async def _refused(
+    ctx: ActionContext,
+    *,
+    actor: str,
+    event: str,
+    incident_id: int | None,
+    refusal: Refusal,
+    action_id: int | None = None,
+    plan_hash: str | None = None,
+) -> Reply:
+    async with ctx.sessions() as session, session.begin():
+        await audit.append(
+            session,
+            clock=ctx.clock,
+            actor=actor,
+            event=event,
+            incident_id=incident_id,
+            details={
+                "action_id": action_id,
+                "plan_hash": plan_hash,
+                "rule": refusal.rule,
+                "reason": refusal.reason,
+            },
+        )
+    return Reply(messages.action_refused(refusal.rule, refusal.reason))
+
+
+async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
+    """Plan ``request`` (a dry run), check the guardrails, store it and post it for approval;
+    run it at once when the policy needs no approval for its kind."""
+    try:
+        target = await ctx.cluster.locate(request.kind, request.name, request.namespace)
+        plan = await ctx.cluster.plan(request.kind, target, request.parameters)
+    except ActionPlanError as exc:
+        return Reply(messages.action_not_planned(str(exc)))
+    if plan.refusal is not None:
+        return Reply(messages.action_not_planned(plan.refusal))
+    async with ctx.sessions() as session:
+        refusal = await guard_refusal(ctx, session, plan=plan, service=request.service)
+    if refusal is not None:
+        return await _refused(
+            ctx,
+            actor=request.requester,
+            event="action.refused",
+            incident_id=request.incident_id,
+            refusal=refusal,
+            plan_hash=plan.plan_hash,
+        )
+    return await _store_and_post(ctx, request, plan)
+
+
+async def _store_and_post(ctx: ActionContext, request: ActionRequest, plan: ActionPlan) -> Reply:
+    policy = ctx.policy
+    needs_approval = policy.requires_approval(request.kind.action_kind, request.service)
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        record = await actions.create(
+            session,
+            incident_id=request.incident_id,
+            channel_id=request.channel_id,
+            plan=plan,
+            service=request.service,
+            requested_by=request.requester,
+            requires_approval=needs_approval,
+            expires_at=ctx.clock.now() + policy.approval_ttl,
+            dry_run=policy.dry_run,
+            clock=ctx.clock,
+        )
+    await show(ctx, record.id, post=True)
+    if policy.dry_run:
+        return Reply(messages.action_dry_run(record.id))
+    if needs_approval:
+        return Reply(messages.action_proposed(record.id))
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        moved = await actions.transition(
+            session,
+            actions.Transition(
+                record.id,
+                ActionState.PROPOSED,
+                ActionState.APPROVED,
+                record.plan_hash,
+                actor="policy",
+                details={"reason": "the policy needs no approval for this kind"},
+            ),
+            incident_id=request.incident_id,
+            clock=ctx.clock,
+        )
+    if not moved:
+        return Reply(messages.decided_meanwhile(record.id))
+
+    async def run() -> None:
+        await execute_approved(ctx, record.id, actor=request.requester)
+
+    return Reply(messages.action_runs_without_approval(record.id), follow_up=run)
+
+
+async def decide(ctx: ActionContext, *, value: str, user: str, approve: bool) -> Reply:
+    """A click on Approve or Deny. ``value`` is the button's (``<id>:<plan hash>``), ``user``
+    the Slack user id of who clicked."""
+    actor = f"slack:{user}"
+    event = "action.approval_refused" if approve else "action.denial_refused"
+    parsed = parse_decision_value(value)
+    record = None
+    if parsed is not None:
+        async with ctx.sessions() as session:
+            record = await actions.get(session, parsed[0])
+    if parsed is None or record is None or record.plan_hash != parsed[1]:
+        # Not a value the bot put on a button: an altered payload, or an action that is gone.
+        return await _refused(
+            ctx,
+            actor=actor,
+            event=event,
+            incident_id=record.incident_id if record is not None else None,
+            refusal=Refusal("button", messages.BUTTON_NOT_OURS),
+            action_id=parsed[0] if parsed else None,
+            plan_hash=parsed[1] if parsed else None,
+        )
+    refused = await _decision_refusal(ctx, record, user=user, approve=approve)
+    if refused is not None:
+        return await _refused(
+            ctx,
+            actor=actor,
+            event=event,
+            incident_id=record.incident_id,
+            refusal=refused,
+            action_id=record.id,
+            plan_hash=record.plan_hash,
+        )
+    if not approve:
+        return await _deny(ctx, record, actor=actor)
+    return await _approve(ctx, record, actor=actor)
+
+
+async def _decision_refusal(
+    ctx: ActionContext, record: ActionRecord, *, user: str, approve: bool
+) -> Refusal | None:
+    state = ActionState(record.state)
+    if state is not ActionState.PROPOSED:
+        return Refusal("state", messages.already_decided(record.id, state, record.decided_by))
+    if record.dry_run:
+        return Refusal("dry_run", messages.DRY_RUN_NOT_RUN)
+    if record.expires_at is not None and ctx.clock.now() >= record.expires_at:
+        await _expire(ctx, record, actor="policy", reason="the approval window closed")
+        return Refusal("approval_ttl", messages.approval_expired(record.id))
+    groups = await ctx.chat.groups_of(user)
+    requester = record.proposed_by.removeprefix("slack:")
+    if not approve and user == requester:
+        return None  # whoever asked may withdraw the request
+    return ctx.policy.approval_refusal(
+        kind=ClusterActionKind(record.kind).action_kind,
+        service=record.service or "",
+        approver=user,
+        approver_groups=groups,
+        requester=requester,
+    )
+
+
+async def _expire(ctx: ActionContext, record: ActionRecord, *, actor: str, reason: str) -> bool:
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        moved = await actions.transition(
+            session,
+            actions.Transition(
+                record.id,
+                ActionState.PROPOSED,
+                ActionState.EXPIRED,
+                record.plan_hash,
+                actor=actor,
+                details={"reason": reason},
+            ),
+            incident_id=record.incident_id,
+            clock=ctx.clock,
+        )
+    if moved:
+        await show(ctx, record.id)
+    return moved
+
+
+async def _deny(ctx: ActionContext, record: ActionRecord, *, actor: str) -> Reply:
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        moved = await actions.transition(
+            session,
+            actions.Transition(
+                record.id, ActionState.PROPOSED, ActionState.DENIED, record.plan_hash, actor
+            ),
+            incident_id=record.incident_id,
+            clock=ctx.clock,
+        )
+    if not moved:
+        return Reply(messages.decided_meanwhile(record.id))
+    await show(ctx, record.id)
+    return Reply(messages.action_denied(record.id))
+
+
+async def _approve(ctx: ActionContext, record: ActionRecord, *, actor: str) -> Reply:
+    assert record.plan is not None, "a proposed action always stores its plan"
+    shown = plan_from_dict(record.plan)
+    try:
+        fresh = await ctx.cluster.plan(shown.kind, shown.target, shown.parameters)
+    except ActionPlanError as exc:
+        return Reply(messages.action_not_planned(str(exc)))
+    if fresh.plan_hash != record.plan_hash:
+        return await _replan(ctx, record, fresh, actor=actor)
+    async with ctx.sessions() as session:
+        refusal = await guard_refusal(ctx, session, plan=shown, service=record.service or "")
+    if refusal is not None:
+        return await _refused(
+            ctx,
+            actor=actor,
+            event="action.approval_refused",
+            incident_id=record.incident_id,
+            refusal=refusal,
+            action_id=record.id,
+            plan_hash=record.plan_hash,
+        )
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        moved = await actions.transition(
+            session,
+            actions.Transition(
+                record.id, ActionState.PROPOSED, ActionState.APPROVED, record.plan_hash, actor
+            ),
+            incident_id=record.incident_id,
+            clock=ctx.clock,
+        )
+    if not moved:  # another click, person or replica got there first: it runs there, once
+        return Reply(messages.decided_meanwhile(record.id))
+    await show(ctx, record.id)
+
+    async def run() -> None:
+        await execute_approved(ctx, record.id, actor=actor)
+
+    return Reply(messages.action_approved(record.id), follow_up=run)
+
+
+async def _replan(
+    ctx: ActionContext, record: ActionRecord, fresh: ActionPlan, *, actor: str
+) -> Reply:
+    """The cluster moved since the plan was shown: the approval is void; the old action
+    expires and the fresh plan is posted for a fresh decision."""
+    if not await _expire(ctx, record, actor=actor, reason="plan changed before approval"):
+        return Reply(messages.decided_meanwhile(record.id))
+    if fresh.refusal is not None:
+        return Reply(messages.plan_changed_not_runnable(record.id, fresh.refusal))
+    request = ActionRequest(
+        incident_id=record.incident_id,
+        service=record.service or "",
+        channel_id=record.channel_id or "",
+        kind=fresh.kind,
+        name=fresh.target.name,
+        namespace=fresh.target.namespace,
+        parameters=fresh.parameters,
+        requester=record.proposed_by,
+    )
+    try:
+        await _store_and_post(ctx, request, fresh)
+    except ChatError as exc:
+        log.warning("fresh plan for action %d not posted: %s", record.id, exc)
+    return Reply(messages.plan_changed(record.id))

@@ -1,0 +1,62 @@
+"""The guardrails as they stand right now: the policy's pure rules fed with the database's
+counts, the kill switch and the change calendar."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.action import service as actions
+from bot.action.context import ActionContext
+from bot.action.plan import ActionPlan
+from bot.errors import SourceUnavailableError
+from bot.evidence.ports import EvidenceQuery
+from bot.evidence.values import ChangeWindow
+from bot.killswitch import service as kill_switch
+from bot.policy import GuardRequest, Refusal
+
+__all__ = ["guard_refusal"]
+
+log = logging.getLogger(__name__)
+
+CALENDAR_LOOKAHEAD = timedelta(hours=1)
+
+
+async def _calendar(ctx: ActionContext, service: str) -> list[ChangeWindow]:
+    now = ctx.clock.now()
+    query = EvidenceQuery(service=service, since=now, until=now + CALENDAR_LOOKAHEAD)
+    windows: list[ChangeWindow] = []
+    for source in ctx.sources.calendar:
+        try:
+            windows.extend(await source.change_windows(query))
+        except SourceUnavailableError as exc:
+            # A calendar that cannot answer must not block a rollback in the middle of an
+            # incident; the policy's own freeze windows still apply.
+            log.warning("change calendar %s unavailable: %s", source.name, exc)
+    return windows
+
+
+async def guard_refusal(
+    ctx: ActionContext, session: AsyncSession, *, plan: ActionPlan, service: str
+) -> Refusal | None:
+    """The policy's guardrails for ``plan`` as the database and the calendar stand now."""
+    now = ctx.clock.now()
+    switch = await kill_switch.read(session)
+    return ctx.policy.guard(
+        GuardRequest(
+            kind=plan.kind,
+            service=service,
+            target=plan.target,
+            current_replicas=plan.current.replicas,
+            desired_replicas=plan.desired.replicas,
+            restarts_in_last_hour=await actions.restarts_since(
+                session, service=service, since=now - timedelta(hours=1)
+            ),
+            pod_actions_in_flight=await actions.pod_actions_in_flight(session, service=service),
+            kill_switch=switch.engaged,
+            now=now,
+            calendar=await _calendar(ctx, service),
+        )
+    )

@@ -1,0 +1,314 @@
+"""Running an approved action once, verifying it, and keeping its message true.
+
+``approved → executing`` is a conditional update: whichever process makes it runs the action;
+no other can. The kill switch and the guardrails are read again in that same transaction, and
+the kill switch once more in the checkpoint step, immediately before the write leaves. A write
+that fails is never retried by the bot: the owner is paged and a human decides. A process that
+dies mid-way leaves the action in ``executing``; the sweep marks it failed with "effect
+unknown" after :attr:`ActionContext.stale_after`, and never runs it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import messages
+from bot.action import service as actions
+from bot.action.codec import plan_from_dict
+from bot.action.context import ActionContext
+from bot.action.execution import Checkpoint, ExecutionOutcome, ExecutionResult
+from bot.action.guards import guard_refusal
+from bot.action.models import ActionRecord, ActionState
+from bot.action.views import action_view
+from bot.audit import service as audit
+from bot.errors import ActionError, ChatError
+from bot.killswitch import service as kill_switch
+
+__all__ = ["execute_approved", "show", "sweep", "sweep_forever"]
+
+log = logging.getLogger(__name__)
+
+
+class KillSwitchEngagedError(ActionError):
+    """Raised from the checkpoint step so the executor sends no write."""
+
+
+def _status(record: ActionRecord) -> str:
+    return messages.action_status(
+        ActionState(record.state),
+        requested_by=record.proposed_by,
+        decided_by=record.decided_by,
+        result=record.result,
+    )
+
+
+async def show(ctx: ActionContext, action_id: int, *, post: bool = False) -> None:
+    """Post (``post``) or update the action's message to show its current state. A chat
+    failure is logged, not raised: the database is the record, the message its mirror."""
+    async with ctx.sessions() as session, session.begin():
+        record = await actions.get(session, action_id)
+        if record is None or record.plan is None or record.channel_id is None:
+            return
+        view = action_view(
+            action_id=record.id,
+            incident_id=record.incident_id,
+            state=ActionState(record.state),
+            plan=plan_from_dict(record.plan),
+            requested_by=record.proposed_by,
+            expires_at=record.expires_at,
+            dry_run=record.dry_run,
+            status=_status(record),
+        )
+        try:
+            if post:
+                ts = await ctx.chat.post_action(record.channel_id, view)
+                await actions.set_message(session, record.id, message_ts=ts)
+            elif record.message_ts is not None:
+                await ctx.chat.update_action(record.channel_id, record.message_ts, view)
+        except ChatError as exc:
+            log.warning("action %d message not shown: %s", action_id, exc)
+
+
+async def _tell(ctx: ActionContext, record: ActionRecord, text: str) -> None:
+    if record.channel_id is None:
+        return
+    try:
+        if record.message_ts is not None:
+            await ctx.chat.reply(record.channel_id, record.message_ts, text)
+        else:
+            await ctx.chat.announce(record.channel_id, text)
+    except ChatError as exc:
+        log.warning("action %d result not posted: %s", record.id, exc)
+
+
+async def _move(
+    ctx: ActionContext,
+    record: ActionRecord,
+    to_state: ActionState,
+    *,
+    from_state: ActionState,
+    actor: str,
+    values: dict[str, object] | None = None,
+    details: dict[str, object] | None = None,
+) -> bool:
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        return await actions.transition(
+            session,
+            actions.Transition(
+                record.id, from_state, to_state, record.plan_hash, actor, values, details
+            ),
+            incident_id=record.incident_id,
+            clock=ctx.clock,
+        )
+
+
+async def _claim(ctx: ActionContext, action_id: int, *, actor: str) -> ActionRecord | None:
+    """``approved → executing`` with the guardrails read again in the same transaction; the
+    record when this process is the one to run it. A guardrail that refuses now (the kill
+    switch went on, a freeze began) ends the action as failed, with nothing written."""
+    now = ctx.clock.now()
+    async with ctx.sessions() as session, session.begin():
+        await audit.lock(session)
+        record = await actions.get(session, action_id)
+        if record is None or record.state != ActionState.APPROVED or record.plan is None:
+            return None
+        plan = plan_from_dict(record.plan)
+        refusal = await guard_refusal(ctx, session, plan=plan, service=record.service or "")
+        claimed = await actions.transition(
+            session,
+            actions.Transition(
+                record.id,
+                ActionState.APPROVED,
+                ActionState.EXECUTING,
+                record.plan_hash,
+                actor,
+                values={"executed_at": now},
+            ),
+            incident_id=record.incident_id,
+            clock=ctx.clock,
+        )
+        if not claimed:
+            return None
+        if refusal is not None:
+            reason = messages.stopped_by_rule(refusal.rule, refusal.reason)
+            await actions.transition(
+                session,
+                actions.Transition(
+                    record.id,
+                    ActionState.EXECUTING,
+                    ActionState.FAILED,
+                    record.plan_hash,
+                    "policy",
+                    values={"result": reason, "finished_at": now},
+                    details={"rule": refusal.rule, "reason": refusal.reason, "write_sent": False},
+                ),
+                incident_id=record.incident_id,
+                clock=ctx.clock,
+            )
+        return await actions.get(session, action_id)
+
+
+async def execute_approved(ctx: ActionContext, action_id: int, *, actor: str) -> None:
+    """Run the approved action if this process wins it, then verify it; post each result."""
+    record = await _claim(ctx, action_id, actor=actor)
+    if record is None:
+        return
+    await show(ctx, record.id)
+    if record.state == ActionState.FAILED:
+        await _tell(ctx, record, messages.action_failed(record.id, record.result or ""))
+        return
+    assert record.plan is not None
+    plan = plan_from_dict(record.plan)
+
+    async def checkpoint(taken: Checkpoint) -> None:
+        async with ctx.sessions() as session, session.begin():
+            await audit.lock(session)
+            if (await kill_switch.read(session)).engaged:
+                raise KillSwitchEngagedError("the kill switch went on before the write")
+            record_now = await actions.get(session, record.id)
+            assert record_now is not None
+            record_now.checkpoint = taken.as_dict()
+            await audit.append(
+                session,
+                clock=ctx.clock,
+                actor="bot",
+                event="action.checkpoint",
+                incident_id=record.incident_id,
+                details={"action_id": record.id, "checkpoint": taken.as_dict()},
+            )
+
+    try:
+        result = await ctx.cluster.execute(plan, record_checkpoint=checkpoint)
+    except KillSwitchEngagedError:
+        result = ExecutionResult(
+            ExecutionOutcome.FAILED,
+            record.plan_hash,
+            messages.stopped_by_rule("kill_switch", messages.KILL_SWITCH_STOPPED),
+        )
+    await _finish(ctx, record, result)
+
+
+async def _finish(ctx: ActionContext, record: ActionRecord, result: ExecutionResult) -> None:
+    now = ctx.clock.now()
+    reason = result.reason or ""
+    await _move(
+        ctx,
+        record,
+        result.outcome.state,
+        from_state=ActionState.EXECUTING,
+        actor="bot",
+        values={"result": reason or None, "finished_at": now},
+        details={
+            "outcome": result.outcome.value,
+            "reason": reason or None,
+            "write_sent": result.write_sent,
+        },
+    )
+    await show(ctx, record.id)
+    if not result.succeeded:
+        await _tell(ctx, record, messages.action_failed(record.id, reason))
+        await _page_owner(ctx, record, reason)
+        return
+    await _tell(ctx, record, messages.action_sent(record.id))
+    await _verify(ctx, record, since=record.executed_at or now)
+
+
+async def _page_owner(ctx: ActionContext, record: ActionRecord, reason: str) -> None:
+    group = ctx.owner_group(record.service or "")
+    if record.channel_id is None:
+        return
+    try:
+        await ctx.chat.page(record.channel_id, group, messages.needs_a_human(record.id, reason))
+    except ChatError as exc:
+        log.warning("owner not paged for action %d: %s", record.id, exc)
+
+
+async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) -> None:
+    assert record.plan is not None
+    plan = plan_from_dict(record.plan)
+    rollout = await ctx.cluster.verify(plan, deadline=ctx.verify_deadline)
+    recovery = None
+    if rollout.verified:
+        recovery = await ctx.recovery.check(
+            incident_id=record.incident_id, service=record.service or "", since=since
+        )
+    verified = rollout.verified and recovery is not None and recovery.recovered is True
+    detail = messages.verification(rollout.detail, recovery.detail if recovery else None)
+    moved = await _move(
+        ctx,
+        record,
+        ActionState.VERIFIED if verified else ActionState.NOT_VERIFIED,
+        from_state=ActionState.SUCCEEDED,
+        actor="bot",
+        values={"result": detail},
+        details={
+            "rollout": rollout.detail,
+            "rollout_finished": rollout.verified,
+            "recovery": recovery.detail if recovery else None,
+        },
+    )
+    if not moved:
+        return
+    await show(ctx, record.id)
+    await _tell(ctx, record, messages.verification_result(record.id, verified, detail))
+    if not verified:
+        await _page_owner(ctx, record, detail)
+
+
+async def sweep(ctx: ActionContext) -> int:
+    """Expire proposals whose window closed and close out actions a dead process left mid-way;
+    return how many actions moved."""
+    now = ctx.clock.now()
+    async with ctx.sessions() as session:
+        due = list(await actions.due_to_expire(session, now=now))
+        stale = list(await actions.executing_since(session, before=now - ctx.stale_after))
+    moved = 0
+    for record in due:
+        if await _move(
+            ctx,
+            record,
+            ActionState.EXPIRED,
+            from_state=ActionState.PROPOSED,
+            actor="policy",
+            details={"reason": "the approval window closed"},
+        ):
+            moved += 1
+            await show(ctx, record.id)
+    for record in stale:
+        state = ActionState(record.state)
+        target = ActionState.FAILED if state is ActionState.EXECUTING else ActionState.NOT_VERIFIED
+        reason = (
+            messages.INTERRUPTED_EXECUTION
+            if state is ActionState.EXECUTING
+            else messages.INTERRUPTED_VERIFICATION
+        )
+        if await _move(
+            ctx,
+            record,
+            target,
+            from_state=state,
+            actor="bot",
+            values={"result": reason, "finished_at": now},
+            details={"reason": reason},
+        ):
+            moved += 1
+            await show(ctx, record.id)
+            await _tell(ctx, record, messages.action_failed(record.id, reason))
+            await _page_owner(ctx, record, reason)
+    return moved
+
+
+async def sweep_forever(ctx: ActionContext, *, interval: float) -> None:
+    """:func:`sweep` every ``interval`` seconds until cancelled; a failed sweep (the database
+    away for a moment) is logged and tried again next time."""
+    while True:
+        try:
+            await sweep(ctx)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("action sweep failed: %s", type(exc).__name__)
+        await asyncio.sleep(interval)

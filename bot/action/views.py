@@ -1,0 +1,108 @@
+"""What a person sees of an action: the approval message, as a value the chat adapter renders.
+
+Pure: built from the stored plan and the action's state. While the action waits for a decision
+the view carries ``decision_value`` (``<action id>:<plan hash>``), the value of its Approve and
+Deny buttons, so a click names the exact plan that was shown; once decided it carries none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.action.models import ActionState
+from bot.action.plan import ActionPlan, ClusterActionKind
+
+__all__ = ["ActionView", "action_view", "decision_value", "parse_decision_value"]
+
+_TITLES = {
+    ClusterActionKind.ROLLBACK: "Roll back",
+    ClusterActionKind.RESTART: "Restart",
+    ClusterActionKind.SCALE: "Scale",
+    ClusterActionKind.DELETE_POD: "Restart pod",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    action_id: int
+    incident_id: int
+    state: ActionState
+    title: str
+    lines: tuple[str, ...]
+    request: str | None  # the exact write, as sent (method, path, body)
+    status: str  # one line: who asked, who decided, what happened
+    decision_value: str | None  # the buttons' value while a decision is due
+
+
+def decision_value(action_id: int, plan_hash: str) -> str:
+    return f"{action_id}:{plan_hash}"
+
+
+def parse_decision_value(value: str) -> tuple[int, str] | None:
+    """``(action id, plan hash)`` from a button's value; None when it is not one of ours."""
+    number, _, digest = value.partition(":")
+    if not number.isdigit() or len(digest) != 64:
+        return None
+    try:
+        int(digest, 16)
+    except ValueError:
+        return None
+    return int(number), digest
+
+
+def _state_words(plan: ActionPlan) -> tuple[str, str]:
+    current, desired = plan.current, plan.desired
+    if plan.kind is ClusterActionKind.ROLLBACK:
+        return (
+            f"revision {current.revision} ({current.image})",
+            f"revision {desired.revision} ({desired.image})",
+        )
+    if plan.kind is ClusterActionKind.SCALE:
+        return f"{current.replicas} replicas", f"{desired.replicas} replicas"
+    if plan.kind is ClusterActionKind.RESTART:
+        return (
+            f"restarted at {current.restarted_at or 'never'}",
+            f"restarted at {desired.restarted_at}",
+        )
+    return f"pod uid {current.pod_uid}", "a replacement pod from its ReplicaSet"
+
+
+def action_view(
+    *,
+    action_id: int,
+    incident_id: int,
+    state: ActionState,
+    plan: ActionPlan,
+    requested_by: str,
+    expires_at: datetime | None,
+    dry_run: bool,
+    status: str,
+) -> ActionView:
+    before, after = _state_words(plan)
+    lines = [
+        plan.summary,
+        f"Now: {before}",
+        f"After: {after}",
+    ]
+    if plan.reversal is not None:
+        lines.append(f"To undo: {plan.reversal.summary}")
+    lines.append(f"Plan hash: `{plan.plan_hash[:12]}`")
+    if dry_run:
+        lines.append("Dry-run mode: this plan is shown, never run.")
+    elif state is ActionState.PROPOSED and expires_at is not None:
+        lines.append(f"Approval needed by {expires_at:%H:%M} UTC; requested by {requested_by}.")
+    request = None
+    if plan.request is not None:
+        request = f"{plan.request.method} {plan.request.path}\n{plan.request.body}"
+    waiting = state is ActionState.PROPOSED and not dry_run
+    return ActionView(
+        action_id=action_id,
+        incident_id=incident_id,
+        state=state,
+        title=f"{_TITLES[plan.kind]} {plan.target}",
+        lines=tuple(lines),
+        request=request,
+        status=status,
+        decision_value=decision_value(action_id, plan.plan_hash) if waiting else None,
+    )

@@ -1,0 +1,204 @@
+"""The guardrails around an approval, end to end: expiry, the kill switch between approval and
+execution, a plan the cluster outdated, and an execution a crash interrupted. The bot runs for
+real against the Slack and Kubernetes emulators; time passes on the replay clock."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from kubernetes import client
+
+from bot.action import service as actions
+from bot.action.models import ActionState
+from bot.action.running import execute_approved, sweep
+from bot.app import Runtime
+from bot.audit import service as audit
+from bot.killswitch import service as kill_switch
+from bot.policy import SHIPPED_POLICY, Policy, load_policy
+from bot.scenario.models import Scenario
+from integrations.slack.blocks import APPROVE_ACTION_ID
+from integrations.slack_emulator import EmulatorClient
+from tests.e2e.actions.conftest import (
+    PAYMENTS_ONCALL,
+    REQUESTER,
+    SRE,
+    action_message,
+    action_record,
+    audit_events,
+    client_writes,
+    incident_channel,
+    texts,
+)
+from tests.e2e.conftest import eventually
+
+SHORT_TTL = timedelta(milliseconds=300)
+
+
+def _short_ttl() -> Policy:
+    return dataclasses.replace(load_policy(SHIPPED_POLICY), approval_ttl=SHORT_TTL)
+
+
+@pytest.mark.parametrize("policy", [_short_ttl()])
+@pytest.mark.parametrize("overrides", [{"action_sweep_seconds": 600}])
+async def test_an_approval_after_the_window_closed_is_refused_and_the_action_expires(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+    message = await action_message(people, channel)
+    record = await action_record(runtime)
+    assert record.expires_at is not None
+    expires_at = record.expires_at
+    await eventually(lambda: _true(runtime.clock.now() > expires_at), what="the window to close")
+
+    late = await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
+    assert any("`approval_ttl`" in text for text in texts(late))
+    assert (await action_record(runtime)).state == ActionState.EXPIRED
+    assert await client_writes(runtime) == []
+    events = await audit_events(runtime)
+    assert ("action.expired", "policy") in events
+    assert ("action.approval_refused", f"slack:{PAYMENTS_ONCALL}") in events
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+@pytest.mark.parametrize("policy", [_short_ttl()])
+@pytest.mark.parametrize("overrides", [{"action_sweep_seconds": 0.1}])
+async def test_the_sweep_expires_a_proposal_nobody_decided_and_takes_its_buttons_away(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+
+    async def expired() -> bool:
+        return (await action_record(runtime)).state == ActionState.EXPIRED
+
+    await eventually(expired, what="the sweep to expire the proposal")
+    shown = await action_message(people, channel)
+
+    async def buttons_gone() -> bool:
+        message = await action_message(people, channel)
+        return all(block["type"] != "actions" for block in message["blocks"])
+
+    await eventually(buttons_gone, what="the message to lose its buttons")
+    assert "Expired" in str((await action_message(people, channel))["blocks"])
+    assert shown["ts"] == (await action_message(people, channel))["ts"]  # edited in place
+
+
+async def test_the_kill_switch_turned_on_between_approval_and_execution_stops_the_write(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    assert runtime.actions is not None
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+    await action_message(people, channel)
+    record = await action_record(runtime)
+    # The approval is recorded (as the Approve button records it)...
+    async with runtime.sessions() as session, session.begin():
+        assert await actions.transition(
+            session,
+            actions.Transition(
+                record.id,
+                ActionState.PROPOSED,
+                ActionState.APPROVED,
+                record.plan_hash,
+                f"slack:{PAYMENTS_ONCALL}",
+            ),
+            incident_id=record.incident_id,
+            clock=runtime.clock,
+        )
+    # ...then someone pulls the kill switch before the executor starts.
+    async with runtime.sessions() as session, session.begin():
+        await kill_switch.turn(session, engaged=True, actor=f"slack:{SRE}", clock=runtime.clock)
+
+    await execute_approved(runtime.actions, record.id, actor=f"slack:{PAYMENTS_ONCALL}")
+
+    after = await action_record(runtime)
+    assert after.state == ActionState.FAILED
+    assert after.result is not None
+    assert "`kill_switch`" in after.result
+    assert await client_writes(runtime) == []
+    events = [event for event, _ in await audit_events(runtime)]
+    assert events[-3:] == ["kill_switch.engaged", "action.executing", "action.failed"]
+
+
+async def test_with_the_kill_switch_on_a_rollback_is_refused_when_proposed(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    channel = await incident_channel(runtime, people, scenario)
+    async with runtime.sessions() as session, session.begin():
+        await kill_switch.turn(session, engaged=True, actor=f"slack:{SRE}", clock=runtime.clock)
+    refused = await people.command(REQUESTER, channel, "/rollback", "")
+    assert any("`kill_switch`" in text for text in texts(refused))
+    assert ("action.refused", f"slack:{REQUESTER}") in await audit_events(runtime)
+
+
+async def test_a_plan_the_cluster_outdated_voids_the_approval_and_a_fresh_plan_is_posted(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    assert runtime.kube_emulator is not None
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+    message = await action_message(people, channel)
+    # A newer deploy lands: the cluster no longer is what the plan was made from.
+    configuration = client.Configuration()
+    configuration.host = runtime.kube_emulator.base_url
+    configuration.api_key = {"authorization": f"Bearer {runtime.kube_emulator.config.token}"}
+
+    def deploy() -> None:
+        with client.ApiClient(configuration) as api:
+            apps = client.AppsV1Api(api)
+            deployment = apps.read_namespaced_deployment("billing-webhooks", "payments")
+            deployment.spec.template.spec.containers[0].image = "acme/billing:c0ffee1"
+            apps.replace_namespaced_deployment("billing-webhooks", "payments", deployment)
+
+    await asyncio.to_thread(deploy)
+    result = await people.click(
+        PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID, wait_for=3
+    )
+    assert any("approval is void" in text for text in texts(result))
+    assert (await action_record(runtime, 1)).state == ActionState.EXPIRED
+    fresh = await action_message(people, channel, 2)
+    assert "acme/billing:c0ffee1" in str(fresh["blocks"])  # planned from the new revision
+    assert (await action_record(runtime, 2)).state == ActionState.PROPOSED
+    # The only write so far is the deploy's.
+    assert [change["verb"] for change in await client_writes(runtime)] == ["update"]
+
+
+@pytest.mark.parametrize("overrides", [{"action_sweep_seconds": 600}])
+async def test_an_execution_a_crash_interrupted_is_closed_as_failed_and_never_rerun(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    assert runtime.actions is not None
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+    await action_message(people, channel)
+    record = await action_record(runtime)
+    async with runtime.sessions() as session, session.begin():
+        for before, after, values in (
+            (ActionState.PROPOSED, ActionState.APPROVED, None),
+            (ActionState.APPROVED, ActionState.EXECUTING, {"executed_at": runtime.clock.now()}),
+        ):
+            await actions.transition(
+                session,
+                actions.Transition(record.id, before, after, record.plan_hash, "test", values),
+                incident_id=record.incident_id,
+                clock=runtime.clock,
+            )
+    # The process that claimed it died there. Its replacement sweeps once it is stale.
+    later = dataclasses.replace(runtime.actions, stale_after=timedelta(0))
+    await eventually(lambda: _true(runtime.clock.now() > record.proposed_at), what="time")
+    assert await sweep(later) == 1
+    after = await action_record(runtime)
+    assert after.state == ActionState.FAILED
+    assert after.result is not None
+    assert "may or may not have reached" in after.result
+    await execute_approved(runtime.actions, record.id, actor="slack:U0DANA")  # a late retry
+    assert await client_writes(runtime) == []
+    async with runtime.sessions() as session:
+        assert await audit.verify(session) > 0
