@@ -253,6 +253,7 @@ async def start_runtime(
     library = load_runbooks(runbook_folders)
     if policy is None:
         policy = load_policy(settings.policy_path or SHIPPED_POLICY)
+        log.info("policy from %s%s", policy.source, " (dry-run only)" if policy.dry_run else "")
     runbooks = library.selected(runbook_selection)
     sources, catalog = evidence or _default_evidence(settings, library)
     datadog: DatadogConnection | None = None

@@ -109,7 +109,9 @@ class Policy:
     dry_run: bool = False
     approval_ttl: timedelta = DEFAULT_APPROVAL_TTL
     defaults: ScopeRules = field(default_factory=ScopeRules)
-    services: Mapping[str, ScopeRules] = field(default_factory=lambda: MappingProxyType({}))
+    services: Mapping[str, ScopeRules] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
     change_freeze: ChangeFreezeRules = field(default_factory=ChangeFreezeRules)
     kill_switch: KillSwitchRules = field(default_factory=KillSwitchRules)
     postmortem: PostmortemRules = field(default_factory=PostmortemRules)

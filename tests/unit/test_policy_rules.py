@@ -3,7 +3,7 @@ order of precedence, per-service overrides, the kill switch and the postmortem."
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -500,3 +500,13 @@ def test_with_no_list_anyone_may_start_the_postmortem() -> None:
         DEFAULT_POLICY.postmortem_refusal(user=BOB, user_groups=frozenset(), is_commander=False)
         is None
     )
+
+
+def test_a_policy_is_an_immutable_value() -> None:
+    shipped = load_policy(SHIPPED_POLICY)
+    assert shipped == load_policy(SHIPPED_POLICY)
+    assert hash(shipped) == hash(load_policy(SHIPPED_POLICY))
+    with pytest.raises(FrozenInstanceError):
+        shipped.dry_run = True  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        shipped.services["orders-api"] = shipped.defaults  # type: ignore[index]
