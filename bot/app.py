@@ -33,7 +33,7 @@ from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.incident.flows import PipelineContext, late_evidence_arrived
 from bot.pipeline import PipelineWorker
-from bot.policy import DEFAULT_POLICY, Policy
+from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
 from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Cluster, ClusterDeployment, ClusterEvent, ClusterPod, Scenario
@@ -98,6 +98,7 @@ class Runtime:
     kube_emulator: KubeEmulator | None = None
     actions: ActionContext | None = None
     sweeper: asyncio.Task[None] | None = None
+    policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -271,7 +272,7 @@ async def start_runtime(
     *,
     clock: Clock | None = None,
     evidence: tuple[EvidenceSources, Catalog] | None = None,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy | None = None,
     emulator_config: EmulatorConfig | None = None,
     poll_interval: float = 1.0,
     runbook_folders: Sequence[Path] | None = None,
@@ -285,11 +286,15 @@ async def start_runtime(
     ``runbook_selection`` is a scenario's ``runbooks`` key (the demo replays one scenario).
     Actions run on the cluster the settings name; in sandbox mode without one, on the local
     Kubernetes emulator seeded with ``cluster_seed`` (default: the replay scenarios' clusters).
+    ``policy`` defaults to the file at ``POLICY_PATH``, else the shipped default policy.
     """
     clock = clock or SystemClock()
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
     library = load_runbooks(runbook_folders)
+    if policy is None:
+        policy = load_policy(settings.policy_path or SHIPPED_POLICY)
+        log.info("policy from %s%s", policy.source, " (dry-run only)" if policy.dry_run else "")
     runbooks = library.selected(runbook_selection)
     sources, catalog = evidence or _default_evidence(settings, library)
     datadog: DatadogConnection | None = None
@@ -487,6 +492,7 @@ async def start_runtime(
         kube_emulator=kube_emulator,
         actions=actions,
         sweeper=sweeper,
+        policy=policy,
     )
 
 
