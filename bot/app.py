@@ -69,6 +69,7 @@ __all__ = [
     "github_evidence",
     "kubernetes_evidence",
     "replay_evidence",
+    "sandbox_cluster",
     "serve",
     "service_catalog",
     "start_runtime",

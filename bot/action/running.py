@@ -33,7 +33,7 @@ __all__ = ["execute_approved", "show", "sweep", "sweep_forever"]
 log = logging.getLogger(__name__)
 
 
-class KillSwitchEngagedError(ActionError):
+class _KillSwitchEngagedError(ActionError):
     """Raised from the checkpoint step so the executor sends no write."""
 
 
@@ -169,7 +169,7 @@ async def execute_approved(ctx: ActionContext, action_id: int, *, actor: str) ->
         async with ctx.sessions() as session, session.begin():
             await audit.lock(session)
             if (await kill_switch.read(session)).engaged:
-                raise KillSwitchEngagedError("the kill switch went on before the write")
+                raise _KillSwitchEngagedError("the kill switch went on before the write")
             record_now = await actions.get(session, record.id)
             assert record_now is not None
             record_now.checkpoint = taken.as_dict()
@@ -184,7 +184,7 @@ async def execute_approved(ctx: ActionContext, action_id: int, *, actor: str) ->
 
     try:
         result = await ctx.cluster.execute(plan, record_checkpoint=checkpoint)
-    except KillSwitchEngagedError:
+    except _KillSwitchEngagedError:
         result = ExecutionResult(
             ExecutionOutcome.FAILED,
             record.plan_hash,
