@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -97,6 +98,7 @@ class Runtime:
     datadog: DatadogConnection | None = None
     late_evidence: LateEvidence | None = None
     kube_emulator: KubeEmulator | None = None
+    slack_http: aiohttp.ClientSession | None = None
     actions: ActionContext | None = None
     sweeper: asyncio.Task[None] | None = None
     policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
@@ -121,6 +123,8 @@ class Runtime:
             self.sweeper.cancel()
             await asyncio.gather(self.sweeper, return_exceptions=True)
         await self.socket_mode.close_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
+        if self.slack_http is not None:
+            await self.slack_http.close()
         if self.emulator is not None:
             await self.emulator.stop()
         if self.kube_emulator is not None:
@@ -326,7 +330,9 @@ async def start_runtime(
         base_url = settings.slack_api_url
 
     metrics = PrometheusMetrics()
-    client = build_web_client(bot_token, base_url=base_url, metrics=metrics)
+    # One connection pool for every Web API call (see build_web_client); closed at stop.
+    slack_http = aiohttp.ClientSession()
+    client = build_web_client(bot_token, base_url=base_url, metrics=metrics, session=slack_http)
     chat = SlackActionChat(client, metrics=metrics)
 
     kube_emulator: KubeEmulator | None = None
@@ -491,6 +497,7 @@ async def start_runtime(
         datadog=datadog,
         late_evidence=late,
         kube_emulator=kube_emulator,
+        slack_http=slack_http,
         actions=actions,
         sweeper=sweeper,
         policy=policy,

@@ -6,19 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.action.context import ActionContext
 from bot.action.flows import decide
+from handlers.slack.deliveries import acknowledge
 from integrations.slack.blocks import APPROVE_ACTION_ID, DENY_ACTION_ID
 
 __all__ = ["register_approvals"]
 
 
 def register_approvals(app: AsyncApp, *, actions: ActionContext) -> None:
-    async def on_click(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, approve: bool
-    ) -> None:
-        await ack()
+    async def on_click(body: dict[str, Any], respond: AsyncRespond, *, approve: bool) -> None:
         clicked = body["actions"][0]
         reply = await decide(
             actions, value=str(clicked.get("value", "")), user=body["user"]["id"], approve=approve
@@ -28,9 +27,15 @@ def register_approvals(app: AsyncApp, *, actions: ActionContext) -> None:
             await reply.follow_up()
 
     @app.action(APPROVE_ACTION_ID)
-    async def approve(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await on_click(ack, body, respond, approve=True)
+    async def approve(
+        ack: AsyncAck, context: AsyncBoltContext, body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        if await acknowledge(ack, context):
+            await on_click(body, respond, approve=True)
 
     @app.action(DENY_ACTION_ID)
-    async def deny(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await on_click(ack, body, respond, approve=False)
+    async def deny(
+        ack: AsyncAck, context: AsyncBoltContext, body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        if await acknowledge(ack, context):
+            await on_click(body, respond, approve=False)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,7 @@ from bot.errors import CommandUsageError
 from bot.incident import service as incidents
 from bot.incident.flows import resolve_incident
 from bot.incident.regroup import merge_incidents, split_signal
+from handlers.slack.deliveries import acknowledge
 
 __all__ = ["parse_incident_command", "register_incident_command"]
 
@@ -51,9 +53,14 @@ def register_incident_command(
 ) -> None:
     @app.command("/incident")
     async def incident_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck,
+        context: AsyncBoltContext,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
-        await ack()
+        if not await acknowledge(ack, context):
+            return
         verb, number = parse_incident_command(command.get("text", ""))
         actor = f"slack:{command['user_id']}"
         async with sessions() as session, session.begin():

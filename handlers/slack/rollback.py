@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
@@ -17,6 +18,8 @@ from bot.action.flows import ActionRequest, propose
 from bot.action.plan import ActionParameters, ClusterActionKind
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
+from handlers.slack.deliveries import acknowledge
+from handlers.slack.usage import usage_answered
 
 __all__ = ["RollbackCommand", "parse_rollback", "register_rollback"]
 
@@ -61,8 +64,15 @@ def register_rollback(
     namespace_of: Callable[[str], str | None],
 ) -> None:
     @app.command("/rollback")
-    async def rollback(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
+    async def rollback(
+        ack: AsyncAck, context: AsyncBoltContext, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        if not await acknowledge(ack, context):
+            return
+        async with usage_answered(respond):
+            await _rollback(command, respond)
+
+    async def _rollback(command: dict[str, Any], respond: AsyncRespond) -> None:
         wanted = parse_rollback(command.get("text", ""))
         async with sessions() as session:
             incident = await incidents.by_channel(session, command["channel_id"])

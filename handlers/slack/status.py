@@ -7,19 +7,24 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.incident.status import IncidentStatusReport, status_of
 from bot.messages import STATUS_USAGE, render_status, usage_error
 from bot.redaction import redact
+from handlers.slack.deliveries import acknowledge
 
 __all__ = ["register_status"]
 
 
 def register_status(app: AsyncApp, *, sessions: async_sessionmaker[AsyncSession]) -> None:
     @app.command("/status")
-    async def status(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
+    async def status(
+        ack: AsyncAck, context: AsyncBoltContext, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        if not await acknowledge(ack, context):
+            return
         if command.get("text", "").strip():
             await respond(
                 text=usage_error(STATUS_USAGE, "`/status` takes no arguments."),

@@ -56,6 +56,7 @@ class ActionResult(TypedDict):
     ok: bool
     error: NotRequired[str]
     acked: NotRequired[bool]
+    ack_seconds: NotRequired[float]  # from the envelope's creation to the app's ack
     responses: NotRequired[list[SeenResponse]]
     confirm: NotRequired[ConfirmDialog | None]  # clicks only
     event_id: NotRequired[str]  # events only

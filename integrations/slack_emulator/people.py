@@ -88,7 +88,10 @@ class PersonActions:
             observer.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(observer.changed.wait(), remaining)
-        return {"ok": True, "acked": acked, "responses": list(observer.seen)}
+        answer: dict[str, Any] = {"ok": True, "acked": acked, "responses": list(observer.seen)}
+        if envelope.ack_seconds is not None:
+            answer["ack_seconds"] = round(envelope.ack_seconds, 6)
+        return answer
 
     async def command(
         self, user: str, channel_key: str, command: str, text: str, wait_for: int, timeout: float

@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ class Envelope:
     attempt: int = 0
     # Resolves with the ack's payload (None without one); fails when never acked.
     acked: asyncio.Future[dict[str, Any] | None] = field(default_factory=_future)
+    # Monotonic times of the envelope's creation and of its ack: the app's ack latency.
+    created_at: float = field(default_factory=time.monotonic)
+    acked_at: float | None = None
+
+    @property
+    def ack_seconds(self) -> float | None:
+        return None if self.acked_at is None else self.acked_at - self.created_at
 
     def frame(self) -> dict[str, Any]:
         frame: dict[str, Any] = {
@@ -144,6 +152,7 @@ class SocketHub:
             return  # a late or repeated ack: the envelope is settled already
         payload = frame.get("payload")
         payload = payload if isinstance(payload, dict) else None
+        envelope.acked_at = time.monotonic()
         envelope.acked.set_result(payload)
         if envelope.on_ack is not None:
             envelope.on_ack(payload)

@@ -163,6 +163,9 @@ async def test_rollback_outside_anincident_channel_shows_the_usage(
     assert any("Usage" in text for text in texts(result))
     bad = await people.command(REQUESTER, "general", "/rollback", "to banana")
     assert any("Not understood" in text for text in texts(bad))
+    # Both acked in time: Slack shows no "dispatch_failed" next to the usage.
+    assert result.get("acked") is True
+    assert bad.get("acked") is True
     async with runtime.sessions() as session:
         assert (await session.scalars(select(ActionRecord))).all() == []
 
