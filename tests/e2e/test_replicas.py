@@ -34,6 +34,7 @@ from bot.audit import service as audit
 from bot.db import create_engine, create_session_factory
 from bot.scenario.loader import load_scenario
 from handlers.webhooks.auth import signed_headers
+from integrations.kube_emulator import ControlClient, KubeEmulator, KubeEmulatorConfig
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
 from tests.e2e.conftest import eventually
 from tests.postgres import PostgresServer
@@ -127,9 +128,16 @@ async def emulator() -> AsyncIterator[SlackEmulator]:
         yield running
 
 
-async def _start(name: str, emulator: SlackEmulator, database_url: str, workdir: Path) -> Replica:
+async def _start(
+    name: str,
+    emulator: SlackEmulator,
+    database_url: str,
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+) -> Replica:
     port = _free_port()
     env = {
+        **(extra_env or {}),
         **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
         "DATABASE_URL": database_url,
         "HOST": "127.0.0.1",
@@ -311,3 +319,82 @@ async def test_two_replicas_share_a_storm_a_command_and_a_crash(
 
 async def _connections(people: EmulatorClient, count: int) -> bool:
     return (await people.stats())["connections"] == count
+
+
+async def test_an_approval_clicked_twice_with_two_replicas_running_executes_once(
+    emulator: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    """Each click is its own envelope, and Socket Mode spreads envelopes over both replicas'
+    connections: both may take the approval; the database lets one of them run it."""
+    cluster = load_scenario(SCENARIO_FILE).cluster
+    async with KubeEmulator(KubeEmulatorConfig(token="replica-kube-token"), cluster) as kube:
+        kube_env = {"KUBE_API_URL": kube.base_url, "KUBE_TOKEN": "replica-kube-token"}
+        a, b = await asyncio.gather(
+            _start("a", emulator, database_url, tmp_path, kube_env),
+            _start("b", emulator, database_url, tmp_path, kube_env),
+        )
+        try:
+            async with EmulatorClient(emulator.base_url) as people:
+                await eventually(lambda: _connections(people, 2), what="both replicas connected")
+                await _send([storm()[0]], [a, b], Ledger())
+
+                async def incident_channel() -> str | None:
+                    for channel in await people.channels():
+                        if channel["name"].startswith("inc-"):
+                            seen = await people.messages(channel["id"])
+                            if any(m.get("files") for m in seen):  # the packet's chart is in
+                                return str(channel["id"])
+                    return None
+
+                channel = await eventually(incident_channel, timeout=60, what="the packet")
+                asked = await people.command("U0BOB", channel, "/rollback", "", wait_for=0)
+                assert asked["acked"] is True
+
+                async def proposal() -> dict[str, Any] | None:
+                    for message in await people.messages(channel):
+                        if "*Action #1*" in json.dumps(message.get("blocks") or []):
+                            return {"channel": channel, "ts": message["ts"]}
+                    return None
+
+                shown = await eventually(proposal, timeout=60, what="the rollback proposal")
+                await asyncio.gather(
+                    *(
+                        people.click(
+                            "U0DANA", shown["channel"], shown["ts"], "action_approve", wait_for=0
+                        )
+                        for _ in range(2)
+                    )
+                )
+
+                async def settled() -> bool:
+                    engine = create_engine(database_url)
+                    try:
+                        async with engine.connect() as connection:
+                            state = await connection.scalar(
+                                text("SELECT state FROM actions WHERE id = 1")
+                            )
+                    finally:
+                        await engine.dispose()
+                    return state in ("verified", "not_verified", "failed")
+
+                await eventually(settled, timeout=120, what="the approved rollback to settle")
+        finally:
+            await a.kill()
+            await b.kill()
+        writes = [
+            change
+            for change in await asyncio.to_thread(ControlClient(kube.base_url).changes)
+            if change["actor"] == "client"
+        ]
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            executing = await connection.scalar(
+                text("SELECT count(*) FROM audit_log WHERE event = 'action.executing'")
+            )
+            proposals = await connection.scalar(text("SELECT count(*) FROM actions"))
+    finally:
+        await engine.dispose()
+    assert [(w["verb"], w["name"]) for w in writes] == [("patch", "billing-webhooks")]
+    assert executing == 1
+    assert proposals == 1

@@ -55,9 +55,14 @@ async def test_the_posted_packet_names_the_runbook_that_fits_in_its_text_and_blo
     assert len(runbook_blocks) == 1
     assert runbook_blocks[0].startswith("Runbook:\n- deploy-rollback: ")
     assert "\n- Fits: cause deploy; keywords " in runbook_blocks[0]
-    async with runtime.sessions() as session:
-        posted = [e for e in await audit.entries(session) if e.event == "packet.posted"]
-    assert [entry.details["runbook"] for entry in posted] == ["deploy-rollback"]
+
+    async def recorded() -> list[str]:
+        # The packet is recorded as posted in the transaction after Slack answered.
+        async with runtime.sessions() as session:
+            entries = await audit.entries(session)
+        return [e.details["runbook"] for e in entries if e.event == "packet.posted"]
+
+    assert await eventually(recorded, what="the packet.posted audit row") == ["deploy-rollback"]
 
 
 def _environment(tmp_path: Path, **variables: str) -> dict[str, str]:
