@@ -10,11 +10,18 @@ from bot.incident.status import IncidentStatusReport, IncidentSummary
 
 __all__ = [
     "INCIDENT_USAGE",
+    "INCIDENT_USAGE_LINES",
     "NOT_AN_INCIDENT_CHANNEL",
     "STATUS_USAGE",
     "already_resolved",
     "ask_to_resolve",
     "audit_line",
+    "commander_set",
+    "commander_unchanged",
+    "declared",
+    "declared_again",
+    "declared_in",
+    "declared_pending",
     "internal_error",
     "merged",
     "merged_away",
@@ -31,11 +38,18 @@ STATUS_USAGE = (
 )
 
 
-INCIDENT_USAGE = (
-    "Usage, in an incident channel:\n"
-    "`/incident merge INC-12` — fold INC-12 into this incident\n"
-    "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own\n"
-    "`/incident resolve` — resolve this incident"
+# One line per /incident verb, in the order the usage shows them; a new verb adds its line here.
+INCIDENT_USAGE_LINES = (
+    "`/incident declare billing-webhooks sev2 Checkout failing` — open an incident yourself "
+    "(severity `sev1`..`sev4`, default sev3); anywhere",
+    "`/incident commander @erin` — make Erin this incident's commander",
+    "`/incident merge INC-12` — fold INC-12 into this incident",
+    "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
+    "`/incident resolve` — resolve this incident",
+)
+
+INCIDENT_USAGE = "Usage (all but `declare` in an incident channel):\n" + "\n".join(
+    INCIDENT_USAGE_LINES
 )
 
 NOT_AN_INCIDENT_CHANNEL = "Run `/incident` in the incident's own channel."
@@ -70,9 +84,10 @@ def internal_error(reference: str) -> str:
 
 def _incident_line(incident: IncidentSummary) -> str:
     where = f" in <#{incident.channel_id}>" if incident.channel_id else " (channel pending)"
+    leader = f" · commander <@{incident.commander}>" if incident.commander else ""
     return (
         f"INC-{incident.id} · {incident.severity} · {incident.service} · {incident.title}"
-        f" · opened {incident.opened_at:%Y-%m-%d %H:%M} UTC{where}"
+        f" · opened {incident.opened_at:%Y-%m-%d %H:%M} UTC{where}{leader}"
     )
 
 
@@ -89,8 +104,10 @@ def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> s
         f"Service: {incident.service}",
         f"Severity: {incident.severity}",
         f"Opened: {incident.opened_at:%Y-%m-%d %H:%M} UTC",
-        f"Signals ({len(report.signals)}):",
     ]
+    if incident.commander:
+        lines.append(f"Commander: <@{incident.commander}>")
+    lines.append(f"Signals ({len(report.signals)}):")
     lines.extend(
         f"- #{signal.id} [{signal.status}] {signal.title} "
         f"({signal.source}, since {signal.started_at:%H:%M} UTC)"
@@ -138,3 +155,36 @@ def resolved_by(incident_id: int, user: str) -> str:
 
 def already_resolved(incident_id: int) -> str:
     return f"INC-{incident_id} is already resolved; nothing changed."
+
+
+def declared(service: str, severity: str, title: str) -> str:
+    return (
+        f"Declared: {severity} on {service}, “{title}”. The incident's channel and packet "
+        "are on their way."
+    )
+
+
+def declared_in(incident_id: int, channel_id: str, *, opened: bool) -> str:
+    if opened:
+        return f"INC-{incident_id} is open in <#{channel_id}>; you are invited."
+    return (
+        f"INC-{incident_id} was already open for this; your declaration "
+        f"joined it in <#{channel_id}>, and you are invited."
+    )
+
+
+def declared_pending(incident_id: int | None) -> str:
+    which = f"INC-{incident_id}" if incident_id is not None else "The incident"
+    return f"{which} has no channel yet; `/status` will show it once it has."
+
+
+def declared_again() -> str:
+    return "That declaration was already received; nothing new was opened."
+
+
+def commander_set(incident_id: int, commander: str, by: str) -> str:
+    return f"<@{commander}> is now the incident commander of INC-{incident_id} (set by <@{by}>)."
+
+
+def commander_unchanged(incident_id: int, commander: str) -> str:
+    return f"<@{commander}> already commands INC-{incident_id}; nothing changed."

@@ -42,6 +42,7 @@ class IncidentSummary:
     opened_at: datetime
     channel_id: str | None
     channel_name: str | None
+    commander: str | None = None  # a Slack user id
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ def _summary(record: IncidentRecord) -> IncidentSummary:
         opened_at=record.opened_at,
         channel_id=record.channel_id,
         channel_name=record.channel_name,
+        commander=record.commander,
     )
 
 
