@@ -7,12 +7,16 @@ from collections.abc import Sequence
 
 from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
+from bot.packet.render import sections
+from bot.packet.values import Packet
 
 __all__ = [
+    "EXPLAIN_USAGE",
     "INCIDENT_USAGE",
     "INCIDENT_USAGE_LINES",
     "NOT_AN_INCIDENT_CHANNEL",
     "STATUS_USAGE",
+    "TRIAGE_USAGE",
     "already_resolved",
     "ask_to_resolve",
     "audit_line",
@@ -29,6 +33,9 @@ __all__ = [
     "resolved_by",
     "severity_changed",
     "split",
+    "triage_pending",
+    "triage_posted",
+    "triage_preview",
     "usage_error",
 ]
 
@@ -53,6 +60,19 @@ INCIDENT_USAGE = "Usage (all but `declare` in an incident channel):\n" + "\n".jo
 )
 
 NOT_AN_INCIDENT_CHANNEL = "Run `/incident` in the incident's own channel."
+
+TRIAGE_USAGE = (
+    "Usage: `/triage` in an incident channel gathers the evidence again and posts a fresh "
+    "packet; `/triage billing-webhooks` anywhere else shows a read-only packet for that service, "
+    "only to you, without opening an incident."
+)
+
+EXPLAIN_USAGE = (
+    "Usage, in an incident channel: `/explain` — why the packet says what it says (the top "
+    "hypothesis, its evidence, the runners-up, the warnings, what is unknown); "
+    "`/explain why rollback`, `/explain what changed`, `/explain who owns`, "
+    "`/explain is it the deploy` — that part of the packet."
+)
 
 
 def merged(other: int, kept: int, moved: int) -> str:
@@ -188,3 +208,24 @@ def commander_set(incident_id: int, commander: str, by: str) -> str:
 
 def commander_unchanged(incident_id: int, commander: str) -> str:
     return f"<@{commander}> already commands INC-{incident_id}; nothing changed."
+
+
+def triage_posted(incident_id: int, *, replaced: bool) -> str:
+    follows = " Updates now go to it." if replaced else ""
+    return f"Triage of INC-{incident_id} re-run: the fresh packet is in the channel.{follows}"
+
+
+def triage_pending(incident_id: int) -> str:
+    return f"INC-{incident_id} has no channel yet; its first packet is on its way."
+
+
+def triage_preview(packet: Packet, asked_at: str) -> str:
+    """A read-only packet for a service with no incident, said to be one."""
+    lines = [
+        f"Read-only triage of {packet.service} at {asked_at} UTC: no incident was opened, and "
+        "only you see this.",
+    ]
+    for section in sections(packet):
+        lines.append(f"{section.heading}:")
+        lines.extend(f"- {line}" for line in section.lines)
+    return "\n".join(lines)

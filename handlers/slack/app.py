@@ -13,14 +13,18 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.chat import Chat
 from bot.clock import Clock
 from bot.errors import CommandUsageError
+from bot.incident.flows import PipelineContext
 from bot.messages import internal_error
 from bot.redaction import redact
 from handlers.slack.deliveries import once_per_delivery
+from handlers.slack.explain import register_explain
 from handlers.slack.incident_command import register_incident_command
 from handlers.slack.resolve import register_resolve
 from handlers.slack.status import register_status
+from handlers.slack.triage import register_triage
 
 __all__ = ["SlackDeps", "build_slack_app"]
 
@@ -32,6 +36,9 @@ class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     on_change: Callable[[], None] = lambda: None  # wakes the pipeline after a human's change
+    # What /triage and /explain gather and post with; without them those commands are off.
+    pipeline: PipelineContext | None = None
+    chat: Chat | None = None
 
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
@@ -42,6 +49,12 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     register_incident_command(
         app, sessions=deps.sessions, clock=deps.clock, on_change=deps.on_change
     )
+    if deps.pipeline is not None and deps.chat is not None:
+        register_triage(
+            app, sessions=deps.sessions, clock=deps.clock, context=deps.pipeline, chat=deps.chat
+        )
+    if deps.pipeline is not None:
+        register_explain(app, sessions=deps.sessions, clock=deps.clock, context=deps.pipeline)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
