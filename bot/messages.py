@@ -4,14 +4,17 @@ reviewable. Functions take values from the core and return plain text (Slack mrk
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
+from bot.killswitch.service import KillSwitch
 from bot.packet.render import sections
 from bot.packet.values import Packet
 
 __all__ = [
     "EXPLAIN_USAGE",
+    "HOME_TITLE",
     "INCIDENT_USAGE",
     "INCIDENT_USAGE_LINES",
     "NOT_AN_INCIDENT_CHANNEL",
@@ -26,9 +29,15 @@ __all__ = [
     "declared_again",
     "declared_in",
     "declared_pending",
+    "home_approval",
+    "home_incident",
+    "home_no_approvals",
+    "home_no_incidents",
     "internal_error",
+    "kill_switch_state",
     "merged",
     "merged_away",
+    "person",
     "render_status",
     "resolved_by",
     "severity_changed",
@@ -229,3 +238,67 @@ def triage_preview(packet: Packet, asked_at: str) -> str:
         lines.append(f"{section.heading}:")
         lines.extend(f"- {line}" for line in section.lines)
     return "\n".join(lines)
+
+
+HOME_TITLE = "Incident bot"
+
+
+def person(actor: str) -> str:
+    """An audit actor as people read it: ``slack:U123`` is a mention, anything else as is."""
+    return f"<@{actor.removeprefix('slack:')}>" if actor.startswith("slack:") else actor
+
+
+def home_no_incidents() -> str:
+    return "No open incidents."
+
+
+def home_incident(incident: IncidentSummary) -> str:
+    """``*INC-1* · sev2 · billing-webhooks · <#C123> · commander <@U0ERIN>`` and the title."""
+    where = f"<#{incident.channel_id}>" if incident.channel_id else "channel pending"
+    leader = f"commander <@{incident.commander}>" if incident.commander else "no commander yet"
+    return (
+        f"*INC-{incident.id}* · {incident.severity} · {incident.service} · {where} · {leader}\n"
+        f"{incident.title}"
+    )
+
+
+def home_no_approvals() -> str:
+    return "Nothing is waiting for an approval."
+
+
+def _minutes_left(expires_at: datetime, now: datetime) -> str:
+    minutes = int((expires_at - now).total_seconds() // 60)
+    return "under a minute" if minutes < 1 else f"{minutes} min"
+
+
+def home_approval(
+    *,
+    action_id: int,
+    kind: str,
+    target: str,
+    incident_id: int,
+    proposed_by: str,
+    expires_at: datetime | None,
+    now: datetime,
+) -> str:
+    """``#5 rollback billing-webhooks · INC-1 · asked by <@U0BOB> · expires 14:30 UTC``."""
+    if expires_at is None:
+        expiry = "does not expire"
+    elif expires_at <= now:
+        expiry = f"expired at {expires_at:%H:%M} UTC"
+    else:
+        expiry = f"expires {expires_at:%H:%M} UTC (in {_minutes_left(expires_at, now)})"
+    label = kind.replace("_", " ")
+    return (
+        f"*#{action_id} {label}* {target} · INC-{incident_id} · asked by {person(proposed_by)}"
+        f" · {expiry}"
+    )
+
+
+def kill_switch_state(switch: KillSwitch) -> str:
+    if not switch.engaged:
+        return "Kill switch: *off*. Approved actions may run."
+    since = f" since {switch.changed_at:%Y-%m-%d %H:%M} UTC" if switch.changed_at else ""
+    by = f" by {person(switch.changed_by)}" if switch.changed_by else ""
+    reason = f": {switch.reason}" if switch.reason else ""
+    return f"Kill switch: *ON*{since}{by}{reason}. No action runs until it is off."

@@ -12,7 +12,14 @@ from bot.incident import service as incidents
 from bot.incident.models import IncidentRecord
 from bot.signal import service as signals
 
-__all__ = ["IncidentStatusReport", "IncidentSummary", "OpenAction", "SignalLine", "status_of"]
+__all__ = [
+    "IncidentStatusReport",
+    "IncidentSummary",
+    "OpenAction",
+    "SignalLine",
+    "status_of",
+    "summary_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +59,7 @@ class IncidentStatusReport:
     actions: tuple[OpenAction, ...]
 
 
-def _summary(record: IncidentRecord) -> IncidentSummary:
+def summary_of(record: IncidentRecord) -> IncidentSummary:
     return IncidentSummary(
         id=record.id,
         service=record.service,
@@ -73,11 +80,11 @@ async def status_of(
     open incident (most severe first)."""
     record = await incidents.by_channel(session, channel_id)
     if record is None:
-        return [_summary(item) for item in await incidents.list_open(session)]
+        return [summary_of(item) for item in await incidents.list_open(session)]
     signal_rows = await signals.signals_of(session, record.id)
     action_rows = await incidents.open_actions(session, record.id)
     return IncidentStatusReport(
-        incident=_summary(record),
+        incident=summary_of(record),
         signals=tuple(
             SignalLine(row.id, row.title, row.source, row.status, row.started_at)
             for row in signal_rows

@@ -21,6 +21,7 @@ from bot.messages import internal_error
 from bot.redaction import redact
 from handlers.slack.deliveries import once_per_delivery
 from handlers.slack.explain import register_explain
+from handlers.slack.home import register_home
 from handlers.slack.incident_command import register_incident_command
 from handlers.slack.resolve import register_resolve
 from handlers.slack.status import register_status
@@ -55,6 +56,7 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
         )
     if deps.pipeline is not None:
         register_explain(app, sessions=deps.sessions, clock=deps.clock, context=deps.pipeline)
+    register_home(app, sessions=deps.sessions, clock=deps.clock)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
