@@ -128,3 +128,34 @@ async def test_commander_outside_an_incident_channel_says_where_to_run_it(
     reply = seen["responses"][0]
     assert reply["ephemeral"] is True
     assert reply["text"] == "Run `/incident` in the incident's own channel."
+
+
+async def test_merge_and_resolve_still_work_through_slack(
+    runtime: Runtime, people: EmulatorClient
+) -> None:
+    for service in ("checkout-api", "search-api"):
+        status, _ = await post_alert(
+            runtime, "generic", {"service": service, "title": f"{service} is failing"}
+        )
+        assert status == 202
+
+    async def both() -> list[Any] | None:
+        packets = await packets_in(people)
+        return packets if len(packets) == 2 else None
+
+    channels = {c["name"]: c for c, _ in await eventually(both, what="two packets")}
+    checkout = channels["inc-20260304-checkout-api"]
+    search = channels["inc-20260304-search-api"]
+    async with runtime.sessions() as session:
+        search_id = await session.scalar(
+            text("SELECT id FROM incidents WHERE service = 'search-api'")
+        )
+
+    merged = await people.command("U0ALICE", checkout["id"], "/incident", f"merge INC-{search_id}")
+    resolved = await people.command("U0ALICE", checkout["id"], "/incident", "resolve")
+
+    assert merged["responses"][0]["text"].startswith(f"Merged INC-{search_id} into INC-")
+    assert merged["responses"][0]["ephemeral"] is False
+    told = [m["text"] for m in await people.messages(search["id"])]
+    assert any(f"INC-{search_id} was merged into" in line for line in told)
+    assert resolved["responses"][0]["text"].endswith("resolved by <@U0ALICE>.")
