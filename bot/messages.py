@@ -236,7 +236,10 @@ def triage_preview(packet: Packet, asked_at: str) -> str:
     ]
     for section in sections(packet):
         lines.append(f"{section.heading}:")
-        lines.extend(f"- {line}" for line in section.lines)
+        shown = section.lines
+        if section.heading == "Signals" and not packet.signals:  # there is no alert to go by
+            shown = ("Nothing found in the evidence gathered",)
+        lines.extend(f"- {line}" for line in shown)
     return "\n".join(lines)
 
 

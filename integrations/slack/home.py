@@ -6,10 +6,12 @@ saying how many more there are rather than overflowing the view."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot import messages
+from bot.killswitch.service import KillSwitch
 from bot.overview import Overview
 from bot.redaction import redact
 from integrations.slack.blocks import escape, text_section
@@ -32,7 +34,7 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
     """The ``views.publish`` view: open incidents, pending approvals, the kill switch."""
     blocks: list[dict[str, Any]] = [
         _header(messages.HOME_TITLE),
-        text_section(messages.kill_switch_state(overview.kill_switch)),
+        text_section(messages.kill_switch_state(_safe_switch(overview.kill_switch))),
         {"type": "divider"},
         _header(f"Open incidents ({len(overview.incidents)})"),
     ]
@@ -59,6 +61,11 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
     if len(overview.approvals) > MAX_APPROVALS:
         blocks.append(_more(len(overview.approvals) - MAX_APPROVALS))
     return {"type": "home", "blocks": blocks}
+
+
+def _safe_switch(switch: KillSwitch) -> KillSwitch:
+    """The switch with its reason (a person's words) redacted and escaped."""
+    return replace(switch, reason=escape(redact(switch.reason))) if switch.reason else switch
 
 
 def _safe_title(line: str, title: str) -> str:

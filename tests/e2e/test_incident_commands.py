@@ -18,12 +18,30 @@ from tests.e2e.test_offline_slice import packets_in
 pytestmark = pytest.mark.slow
 
 
-async def incident_channel(people: EmulatorClient) -> dict[str, Any]:
+async def incident_channel(runtime: Runtime, people: EmulatorClient) -> dict[str, Any]:
+    """INC-1's channel once the bot has stopped posting in it (packet, then the chart in its
+    thread), so what a command shows next is the command's own reply."""
+
     async def found() -> dict[str, Any] | None:
         packets = await packets_in(people)
         return packets[0][0] if packets else None
 
-    return await eventually(found, what="the incident channel's packet")
+    channel = await eventually(found, what="the incident channel's packet")
+
+    await eventually(lambda: quiet(runtime), what="the channel to be ready and charted")
+    return channel
+
+
+async def quiet(runtime: Runtime) -> bool:
+    """Every incident's channel is ready and its chart attached (or known to have none)."""
+    async with runtime.sessions() as session:
+        busy = await session.scalar(
+            text(
+                "SELECT count(*) FROM incidents WHERE packet_state != 'posted' "
+                "OR channel_state != 'ready' OR chart_state IN ('pending', 'uploading')"
+            )
+        )
+    return busy == 0
 
 
 async def test_a_declared_incident_gets_a_channel_a_packet_and_the_declarer(
@@ -42,7 +60,7 @@ async def test_a_declared_incident_gets_a_channel_a_packet_and_the_declarer(
     first, last = seen["responses"][0], seen["responses"][-1]
     assert first["ephemeral"] is True
     assert "Declared: sev2 on billing-webhooks, “Checkout failing”" in first["text"]
-    channel = await incident_channel(people)
+    channel = await incident_channel(runtime, people)
     assert last["text"] == f"INC-1 is open in <#{channel['id']}>; you are invited."
     members = {c["id"]: c for c in await people.channels()}[channel["id"]]["members"]
     assert "U0CAROL" in members
@@ -81,7 +99,7 @@ async def test_a_commander_is_announced_audited_and_shown_in_status(
 ) -> None:
     alert = scenario.deliveries[0]
     await post_alert(runtime, alert.source.value, alert.payload)
-    channel = await incident_channel(people)
+    channel = await incident_channel(runtime, people)
 
     seen = await people.command("U0ALICE", channel["id"], "/incident", "commander <@U0ERIN|erin>")
 
@@ -110,7 +128,7 @@ async def test_a_commander_without_a_mention_gets_the_usage(
 ) -> None:
     alert = scenario.deliveries[0]
     await post_alert(runtime, alert.source.value, alert.payload)
-    channel = await incident_channel(people)
+    channel = await incident_channel(runtime, people)
 
     seen = await people.command("U0ALICE", channel["id"], "/incident", "commander erin")
 
@@ -144,6 +162,7 @@ async def test_merge_and_resolve_still_work_through_slack(
         return packets if len(packets) == 2 else None
 
     channels = {c["name"]: c for c, _ in await eventually(both, what="two packets")}
+    await eventually(lambda: quiet(runtime), what="both channels ready")
     checkout = channels["inc-20260304-checkout-api"]
     search = channels["inc-20260304-search-api"]
     async with runtime.sessions() as session:

@@ -24,6 +24,13 @@ async def opened(runtime: Runtime, people: EmulatorClient, scenario: Scenario) -
     await post_alert(runtime, alert.source.value, alert.payload)
     channel, _ = (await eventually(lambda: packets_in(people), what="the packet"))[0]
     await eventually(lambda: settled(runtime), what="the pipeline to settle")
+
+    async def charted() -> bool:  # the chart lands in the thread after the packet
+        async with runtime.sessions() as session:
+            state = await session.scalar(text("SELECT chart_state FROM incidents WHERE id = 1"))
+        return state not in ("pending", "uploading")
+
+    await eventually(charted, what="the packet's chart")
     return channel
 
 

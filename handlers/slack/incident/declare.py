@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.incident.declaration import await_declared_incident, declare_incident, declared_signal
+from bot.redaction import redact
 from handlers.slack.incident.context import VerbContext
 from handlers.slack.incident.parse import Declare
 
@@ -35,7 +36,8 @@ async def run_declare(command: Declare, context: VerbContext) -> None:
         return
     context.on_change()
     await context.respond(
-        text=messages.declared(command.service, command.severity.value, signal.title),
+        # The title is the person's words, which may hold a pasted secret.
+        text=redact(messages.declared(command.service, command.severity.value, signal.title)),
         response_type="ephemeral",
     )
     landed = await await_declared_incident(
