@@ -29,7 +29,7 @@ from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.incident.flows import PipelineContext, late_evidence_arrived
 from bot.pipeline import PipelineWorker
-from bot.policy import DEFAULT_POLICY, Policy
+from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
 from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
@@ -90,6 +90,7 @@ class Runtime:
     emulator: SlackEmulator | None = None
     datadog: DatadogConnection | None = None
     late_evidence: LateEvidence | None = None
+    policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -233,7 +234,7 @@ async def start_runtime(
     *,
     clock: Clock | None = None,
     evidence: tuple[EvidenceSources, Catalog] | None = None,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy | None = None,
     emulator_config: EmulatorConfig | None = None,
     poll_interval: float = 1.0,
     runbook_folders: Sequence[Path] | None = None,
@@ -244,11 +245,15 @@ async def start_runtime(
 
     ``runbook_folders`` defaults to the shipped ``runbooks/`` and then ``RUNBOOK_PATHS``;
     ``runbook_selection`` is a scenario's ``runbooks`` key (the demo replays one scenario).
+    ``policy`` defaults to the file at ``POLICY_PATH``, else the shipped default policy.
     """
     clock = clock or SystemClock()
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
     library = load_runbooks(runbook_folders)
+    if policy is None:
+        policy = load_policy(settings.policy_path or SHIPPED_POLICY)
+        log.info("policy from %s%s", policy.source, " (dry-run only)" if policy.dry_run else "")
     runbooks = library.selected(runbook_selection)
     sources, catalog = evidence or _default_evidence(settings, library)
     datadog: DatadogConnection | None = None
@@ -393,6 +398,7 @@ async def start_runtime(
         emulator=emulator,
         datadog=datadog,
         late_evidence=late,
+        policy=policy,
     )
 
 

@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # Folders of the operator's own runbooks (RUNBOOK_PATHS, a JSON list), loaded after the
     # shipped runbooks/; an id used twice is an error naming both files.
     runbook_paths: list[Path] = Field(default_factory=list)
+    # The operator's policy file (approvers, guardrails, freezes, kill switch); unset: the
+    # shipped bot/policy/default.yaml. Checked at start-up: a bad file stops the bot.
+    policy_path: Path | None = None
     evidence_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
     # How much longer a source that missed the deadline is waited for in the background; its
     # late answer updates the packet in place. 0: a late source is given up at the deadline.
@@ -202,7 +205,7 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file or folder: {', '.join(missing)}")
         return paths
 
-    @field_validator("flags_path", "change_calendar_path", mode="before")
+    @field_validator("flags_path", "change_calendar_path", "policy_path", mode="before")
     @classmethod
     def _blank_path_is_unset(cls, value: object) -> object:
         # FLAGS_PATH= in a .env file means "no file", not the current folder.
