@@ -413,6 +413,8 @@ async def start_runtime(
             on_change=worker.wake,
             actions=actions,
             namespace_of=namespace_of,
+            pipeline=worker.context,
+            chat=worker.chat,
         ),
     )
     socket_mode = SocketModeConnection(slack_app, app_token)

@@ -4,15 +4,22 @@ reviewable. Functions take values from the core and return plain text (Slack mrk
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.action.models import ActionState
 from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
+from bot.killswitch.service import KillSwitch
+from bot.packet.render import sections
+from bot.packet.values import Packet
 
 __all__ = [
     "BUTTON_NOT_OURS",
     "DRY_RUN_NOT_RUN",
+    "EXPLAIN_USAGE",
+    "HOME_TITLE",
     "INCIDENT_USAGE",
+    "INCIDENT_USAGE_LINES",
     "INTERRUPTED_EXECUTION",
     "INTERRUPTED_VERIFICATION",
     "KILL_SWITCH_STOPPED",
@@ -21,6 +28,7 @@ __all__ = [
     "ROLLBACK_NOT_IN_INCIDENT",
     "ROLLBACK_USAGE",
     "STATUS_USAGE",
+    "TRIAGE_USAGE",
     "action_approved",
     "action_denied",
     "action_dry_run",
@@ -36,11 +44,23 @@ __all__ = [
     "approval_expired",
     "ask_to_resolve",
     "audit_line",
+    "commander_set",
+    "commander_unchanged",
     "decided_meanwhile",
+    "declared",
+    "declared_again",
+    "declared_in",
+    "declared_pending",
+    "home_approval",
+    "home_incident",
+    "home_no_approvals",
+    "home_no_incidents",
     "internal_error",
+    "kill_switch_state",
     "merged",
     "merged_away",
     "needs_a_human",
+    "person",
     "plan_changed",
     "plan_changed_not_runnable",
     "render_status",
@@ -48,6 +68,9 @@ __all__ = [
     "severity_changed",
     "split",
     "stopped_by_rule",
+    "triage_pending",
+    "triage_posted",
+    "triage_preview",
     "usage_error",
     "verification",
     "verification_result",
@@ -59,14 +82,34 @@ STATUS_USAGE = (
 )
 
 
-INCIDENT_USAGE = (
-    "Usage, in an incident channel:\n"
-    "`/incident merge INC-12` — fold INC-12 into this incident\n"
-    "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own\n"
-    "`/incident resolve` — resolve this incident"
+# One line per /incident verb, in the order the usage shows them; a new verb adds its line here.
+INCIDENT_USAGE_LINES = (
+    "`/incident declare billing-webhooks sev2 Checkout failing` — open an incident yourself "
+    "(severity `sev1`..`sev4`, default sev3); anywhere",
+    "`/incident commander @erin` — make Erin this incident's commander",
+    "`/incident merge INC-12` — fold INC-12 into this incident",
+    "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
+    "`/incident resolve` — resolve this incident",
+)
+
+INCIDENT_USAGE = "Usage (all but `declare` in an incident channel):\n" + "\n".join(
+    INCIDENT_USAGE_LINES
 )
 
 NOT_AN_INCIDENT_CHANNEL = "Run `/incident` in the incident's own channel."
+
+TRIAGE_USAGE = (
+    "Usage: `/triage` in an incident channel gathers the evidence again and posts a fresh "
+    "packet; `/triage billing-webhooks` anywhere else shows a read-only packet for that service, "
+    "only to you, without opening an incident."
+)
+
+EXPLAIN_USAGE = (
+    "Usage, in an incident channel: `/explain` — why the packet says what it says (the top "
+    "hypothesis, its evidence, the runners-up, the warnings, what is unknown); "
+    "`/explain why rollback`, `/explain what changed`, `/explain who owns`, "
+    "`/explain is it the deploy` — that part of the packet."
+)
 
 
 def merged(other: int, kept: int, moved: int) -> str:
@@ -98,9 +141,10 @@ def internal_error(reference: str) -> str:
 
 def _incident_line(incident: IncidentSummary) -> str:
     where = f" in <#{incident.channel_id}>" if incident.channel_id else " (channel pending)"
+    leader = f" · commander <@{incident.commander}>" if incident.commander else ""
     return (
         f"INC-{incident.id} · {incident.severity} · {incident.service} · {incident.title}"
-        f" · opened {incident.opened_at:%Y-%m-%d %H:%M} UTC{where}"
+        f" · opened {incident.opened_at:%Y-%m-%d %H:%M} UTC{where}{leader}"
     )
 
 
@@ -117,8 +161,10 @@ def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> s
         f"Service: {incident.service}",
         f"Severity: {incident.severity}",
         f"Opened: {incident.opened_at:%Y-%m-%d %H:%M} UTC",
-        f"Signals ({len(report.signals)}):",
     ]
+    if incident.commander:
+        lines.append(f"Commander: <@{incident.commander}>")
+    lines.append(f"Signals ({len(report.signals)}):")
     lines.extend(
         f"- #{signal.id} [{signal.status}] {signal.title} "
         f"({signal.source}, since {signal.started_at:%H:%M} UTC)"
@@ -310,3 +356,124 @@ def verification(rollout: str, recovery: str | None) -> str:
 def verification_result(action_id: int, verified: bool, detail: str) -> str:
     verdict = "verified" if verified else "NOT verified"
     return f"Action #{action_id} {verdict}. {detail}"
+
+
+def declared(service: str, severity: str, title: str) -> str:
+    return (
+        f"Declared: {severity} on {service}, “{title}”. The incident's channel and packet "
+        "are on their way."
+    )
+
+
+def declared_in(incident_id: int, channel_id: str, *, opened: bool) -> str:
+    if opened:
+        return f"INC-{incident_id} is open in <#{channel_id}>; you are invited."
+    return (
+        f"INC-{incident_id} was already open for this; your declaration "
+        f"joined it in <#{channel_id}>, and you are invited."
+    )
+
+
+def declared_pending(incident_id: int | None) -> str:
+    which = f"INC-{incident_id}" if incident_id is not None else "The incident"
+    return f"{which} has no channel yet; `/status` will show it once it has."
+
+
+def declared_again() -> str:
+    return "That declaration was already received; nothing new was opened."
+
+
+def commander_set(incident_id: int, commander: str, by: str) -> str:
+    return f"<@{commander}> is now the incident commander of INC-{incident_id} (set by <@{by}>)."
+
+
+def commander_unchanged(incident_id: int, commander: str) -> str:
+    return f"<@{commander}> already commands INC-{incident_id}; nothing changed."
+
+
+def triage_posted(incident_id: int, *, replaced: bool) -> str:
+    follows = " Updates now go to it." if replaced else ""
+    return f"Triage of INC-{incident_id} re-run: the fresh packet is in the channel.{follows}"
+
+
+def triage_pending(incident_id: int) -> str:
+    return f"INC-{incident_id} has no channel yet; its first packet is on its way."
+
+
+def triage_preview(packet: Packet, asked_at: str) -> str:
+    """A read-only packet for a service with no incident, said to be one."""
+    lines = [
+        f"Read-only triage of {packet.service} at {asked_at} UTC: no incident was opened, and "
+        "only you see this.",
+    ]
+    for section in sections(packet):
+        lines.append(f"{section.heading}:")
+        shown = section.lines
+        if section.heading == "Signals" and not packet.signals:  # there is no alert to go by
+            shown = ("Nothing found in the evidence gathered",)
+        lines.extend(f"- {line}" for line in shown)
+    return "\n".join(lines)
+
+
+HOME_TITLE = "Incident bot"
+
+
+def person(actor: str) -> str:
+    """An audit actor as people read it: ``slack:U123`` is a mention, anything else as is."""
+    return f"<@{actor.removeprefix('slack:')}>" if actor.startswith("slack:") else actor
+
+
+def home_no_incidents() -> str:
+    return "No open incidents."
+
+
+def home_incident(incident: IncidentSummary) -> str:
+    """``*INC-1* · sev2 · billing-webhooks · <#C123> · commander <@U0ERIN>`` and the title."""
+    where = f"<#{incident.channel_id}>" if incident.channel_id else "channel pending"
+    leader = f"commander <@{incident.commander}>" if incident.commander else "no commander yet"
+    return (
+        f"*INC-{incident.id}* · {incident.severity} · {incident.service} · {where} · {leader}\n"
+        f"{incident.title}"
+    )
+
+
+def home_no_approvals() -> str:
+    return "Nothing is waiting for an approval."
+
+
+def _minutes_left(expires_at: datetime, now: datetime) -> str:
+    minutes = int((expires_at - now).total_seconds() // 60)
+    return "under a minute" if minutes < 1 else f"{minutes} min"
+
+
+def home_approval(
+    *,
+    action_id: int,
+    kind: str,
+    target: str,
+    incident_id: int,
+    proposed_by: str,
+    expires_at: datetime | None,
+    now: datetime,
+) -> str:
+    """``#5 rollback billing-webhooks · INC-1 · asked by <@U0BOB> · expires 14:30 UTC``."""
+    if expires_at is None:
+        expiry = "does not expire"
+    elif expires_at <= now:
+        expiry = f"expired at {expires_at:%H:%M} UTC"
+    else:
+        expiry = f"expires {expires_at:%H:%M} UTC (in {_minutes_left(expires_at, now)})"
+    label = kind.replace("_", " ")
+    return (
+        f"*#{action_id} {label}* {target} · INC-{incident_id} · asked by {person(proposed_by)}"
+        f" · {expiry}"
+    )
+
+
+def kill_switch_state(switch: KillSwitch) -> str:
+    if not switch.engaged:
+        return "Kill switch: *off*. Approved actions may run."
+    since = f" since {switch.changed_at:%Y-%m-%d %H:%M} UTC" if switch.changed_at else ""
+    by = f" by {person(switch.changed_by)}" if switch.changed_by else ""
+    reason = f": {switch.reason}" if switch.reason else ""
+    return f"Kill switch: *ON*{since}{by}{reason}. No action runs until it is off."

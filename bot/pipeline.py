@@ -111,6 +111,15 @@ class PipelineWorker:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
+    @property
+    def context(self) -> PipelineContext:
+        """What the worker triages with; ``/triage`` and ``/explain`` use the same."""
+        return self._context
+
+    @property
+    def chat(self) -> Chat:
+        return self._chat
+
     def wake(self) -> None:
         """Ask for a pass now (after an alert is committed, or a person changed an incident)."""
         self._accepted.set()

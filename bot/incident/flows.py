@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,7 +26,7 @@ from bot.chat import Channel, Chat
 from bot.clock import Clock
 from bot.errors import ChartError, ChatError
 from bot.evidence.gather import EvidenceSources, gather_evidence
-from bot.evidence.late import LateArrival, LateEvidence
+from bot.evidence.late import LateArrival, LateEvidence, LateWatch
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import EvidenceBundle
 from bot.incident import service as incidents
@@ -66,6 +67,7 @@ __all__ = [
     "resolve_incident",
     "topic_for",
     "triage_incident",
+    "triage_signals",
 ]
 
 log = logging.getLogger(__name__)
@@ -407,22 +409,24 @@ class IncidentTriage:
     packet: Packet
 
 
-async def triage_incident(
-    incident: IncidentRecord,
+async def triage_signals(
     *,
-    sessions: async_sessionmaker[AsyncSession],
+    incident_id: int,
+    service: str,
+    title: str,
+    severity: Severity,
+    signals: Sequence[Signal],
+    first_seen: datetime,
     context: PipelineContext,
     clock: Clock,
+    late: LateWatch | None = None,
 ) -> IncidentTriage:
-    """Gather evidence for the incident's service, assess it and build its packet."""
-    async with sessions() as session:
-        records = await signals.signals_of(session, incident.id)
-    incident_signals = [signals.from_record(record) for record in records]
-    first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
-    entry = context.catalog.get(incident.service)
+    """Gather evidence for ``service`` around ``first_seen``, assess it and build the packet;
+    the incident's own triage, and ``/triage``'s read-only one for a service with no incident."""
+    entry = context.catalog.get(service)
     query = EvidenceQuery(
-        incident.service,
-        since=first - EVIDENCE_LOOKBACK,
+        service,
+        since=first_seen - EVIDENCE_LOOKBACK,
         until=clock.now(),
         namespace=entry.namespace if entry is not None else None,
     )
@@ -430,17 +434,15 @@ async def triage_incident(
         query,
         context.sources,
         deadline=context.deadline,
-        deploy_query=EvidenceQuery(
-            incident.service, since=first - DEPLOY_HISTORY, until=query.until
-        ),
-        late=context.late.watch(incident.id) if context.late is not None else None,
+        deploy_query=EvidenceQuery(service, since=first_seen - DEPLOY_HISTORY, until=query.until),
+        late=late,
     )
-    assessment = assess(incident.service, incident_signals, evidence, catalog=context.catalog)
+    assessment = assess(service, signals, evidence, catalog=context.catalog)
     packet = build_packet(
-        incident_id=incident.id,
-        title=incident.title,
-        severity=Severity(incident.severity),
-        signals=incident_signals,
+        incident_id=incident_id,
+        title=title,
+        severity=severity,
+        signals=signals,
         assessment=assessment,
         evidence=evidence,
         catalog=context.catalog,
@@ -448,6 +450,34 @@ async def triage_incident(
         runbooks=context.runbooks,
     )
     return IncidentTriage(evidence, assessment, packet)
+
+
+async def triage_incident(
+    incident: IncidentRecord,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    context: PipelineContext,
+    clock: Clock,
+    watch_late: bool = True,
+) -> IncidentTriage:
+    """Gather evidence for the incident's service, assess it and build its packet.
+    ``watch_late=False`` lets a late source's answer go (no packet revision follows it)."""
+    async with sessions() as session:
+        records = await signals.signals_of(session, incident.id)
+    incident_signals = [signals.from_record(record) for record in records]
+    first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
+    late = context.late.watch(incident.id) if context.late is not None and watch_late else None
+    return await triage_signals(
+        incident_id=incident.id,
+        service=incident.service,
+        title=incident.title,
+        severity=Severity(incident.severity),
+        signals=incident_signals,
+        first_seen=first,
+        context=context,
+        clock=clock,
+        late=late,
+    )
 
 
 async def build_incident_packet(

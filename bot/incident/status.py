@@ -12,7 +12,14 @@ from bot.incident import service as incidents
 from bot.incident.models import IncidentRecord
 from bot.signal import service as signals
 
-__all__ = ["IncidentStatusReport", "IncidentSummary", "OpenAction", "SignalLine", "status_of"]
+__all__ = [
+    "IncidentStatusReport",
+    "IncidentSummary",
+    "OpenAction",
+    "SignalLine",
+    "status_of",
+    "summary_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class IncidentSummary:
     opened_at: datetime
     channel_id: str | None
     channel_name: str | None
+    commander: str | None = None  # a Slack user id
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,7 @@ class IncidentStatusReport:
     actions: tuple[OpenAction, ...]
 
 
-def _summary(record: IncidentRecord) -> IncidentSummary:
+def summary_of(record: IncidentRecord) -> IncidentSummary:
     return IncidentSummary(
         id=record.id,
         service=record.service,
@@ -61,6 +69,7 @@ def _summary(record: IncidentRecord) -> IncidentSummary:
         opened_at=record.opened_at,
         channel_id=record.channel_id,
         channel_name=record.channel_name,
+        commander=record.commander,
     )
 
 
@@ -71,11 +80,11 @@ async def status_of(
     open incident (most severe first)."""
     record = await incidents.by_channel(session, channel_id)
     if record is None:
-        return [_summary(item) for item in await incidents.list_open(session)]
+        return [summary_of(item) for item in await incidents.list_open(session)]
     signal_rows = await signals.signals_of(session, record.id)
     action_rows = await incidents.open_actions(session, record.id)
     return IncidentStatusReport(
-        incident=_summary(record),
+        incident=summary_of(record),
         signals=tuple(
             SignalLine(row.id, row.title, row.source, row.status, row.started_at)
             for row in signal_rows

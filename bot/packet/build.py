@@ -12,7 +12,7 @@ from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
 from bot.packet.chart import chart_of
-from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
+from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
 from bot.runbook.models import Runbook
@@ -118,7 +118,7 @@ def _markers(assessment: Assessment, choice: RunbookChoice) -> tuple[RaisedMarke
     return (*assessment.markers, RaisedMarker(Marker.MISSING_RUNBOOK, reason))
 
 
-def _causes(assessment: Assessment) -> tuple[str, ...]:
+def _shown_hypotheses(assessment: Assessment) -> list[Hypothesis]:
     """The best hypotheses; "unknown" only when it is the best, since below a named cause it
     adds nothing, and the runners-up only while they are leads (confidence of at least
     :data:`RUNNER_UP_FLOOR`): a 0.10 guess under a 0.91 finding is noise in an incident."""
@@ -128,7 +128,24 @@ def _causes(assessment: Assessment) -> tuple[str, ...]:
         if index == 0
         or (item.category is not CauseKind.UNKNOWN and item.confidence >= RUNNER_UP_FLOOR)
     ]
-    return tuple(describe_hypothesis(item) for item in shown[:MAX_CAUSES])
+    return shown[:MAX_CAUSES]
+
+
+def _causes(assessment: Assessment) -> tuple[str, ...]:
+    return tuple(describe_hypothesis(item) for item in _shown_hypotheses(assessment))
+
+
+def _cause_evidence(assessment: Assessment) -> tuple[CauseEvidence, ...]:
+    return tuple(
+        CauseEvidence(
+            statement=item.statement,
+            kind=item.category.value,
+            confidence=item.confidence,
+            supports=tuple(citation.text for citation in item.supports),
+            contradicts=tuple(citation.text for citation in item.contradicts),
+        )
+        for item in _shown_hypotheses(assessment)
+    )
 
 
 def _minutes(delta: timedelta) -> str:
@@ -271,6 +288,7 @@ def build_packet(
         runbook=_runbook_fit(choice.best, chosen=True) if choice.best is not None else None,
         closest_runbooks=tuple(_runbook_fit(c, chosen=False) for c in choice.closest),
         causes=_causes(assessment),
+        cause_evidence=_cause_evidence(assessment),
         warnings=tuple(describe_marker(raised) for raised in _markers(assessment, choice)),
         chart=chart_of(incident_id, assessment),
     )

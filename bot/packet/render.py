@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from bot.packet.values import Owner, Packet, RunbookFit
 
-__all__ = ["PacketSection", "header_lines", "render_plain", "runbook_lines", "sections"]
+__all__ = [
+    "PacketSection",
+    "header_lines",
+    "owner_line",
+    "render_plain",
+    "runbook_lines",
+    "sections",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +26,7 @@ class PacketSection:
     lines: tuple[str, ...]
 
 
-def _owner_line(owner: Owner) -> str:
+def owner_line(owner: Owner) -> str:
     """``Payments platform (on call: @payments-oncall), from Backstage (path:3)``."""
     line = owner.display
     if owner.slack_group:
@@ -58,7 +65,7 @@ def sections(packet: Packet) -> Iterator[PacketSection]:
         yield PacketSection("Warnings", packet.warnings)
     yield PacketSection(
         "Likely owner",
-        tuple(_owner_line(owner) for owner in packet.owners)
+        tuple(owner_line(owner) for owner in packet.owners)
         or ("Unknown: the service is not in the catalog",),
     )
     yield PacketSection("Runbook", runbook_lines(packet))

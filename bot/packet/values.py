@@ -10,7 +10,7 @@ from bot.evidence.values import SourceFailure
 from bot.packet.chart import MetricChart
 from bot.signal.values import Link, Severity
 
-__all__ = ["Owner", "Packet", "RunbookFit", "SuggestedAction"]
+__all__ = ["CauseEvidence", "Owner", "Packet", "RunbookFit", "SuggestedAction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,18 @@ class RunbookFit:
 
 
 @dataclass(frozen=True, slots=True)
+class CauseEvidence:
+    """One cause the packet names, with the evidence lines for and against it as the analysis
+    wrote them, so ``/explain`` (or a narrator) can say why without new facts."""
+
+    statement: str
+    kind: str  # the cause kind: deploy, dependency, resource, flag... or unknown
+    confidence: float
+    supports: tuple[str, ...] = ()
+    contradicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Packet:
     incident_id: int
     service: str
@@ -68,6 +80,7 @@ class Packet:
     runbook: RunbookFit | None = None
     closest_runbooks: tuple[RunbookFit, ...] = ()
     causes: tuple[str, ...] = ()  # the top hypotheses with their confidence, best first
+    cause_evidence: tuple[CauseEvidence, ...] = ()  # the same causes, with their evidence
     warnings: tuple[str, ...] = ()  # the raised markers, in words
     # The main signal drawn, attached to the packet's thread after it is posted; None without one.
     chart: MetricChart | None = None

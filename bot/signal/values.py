@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 __all__ = [
+    "HUMAN_SOURCES",
     "KEY_LIMIT",
     "AlertSource",
     "Link",
@@ -56,6 +57,11 @@ class AlertSource(StrEnum):
     SENTRY = "sentry"
     GITHUB = "github"
     GENERIC = "generic"
+    SLACK = "slack"  # declared by a person with /incident declare; never a webhook
+
+
+# Sources people speak through in Slack, not alert webhooks: no normalizer, no authenticator.
+HUMAN_SOURCES = frozenset({AlertSource.SLACK})
 
 
 class Severity(StrEnum):

@@ -14,17 +14,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.chat import Chat
 from bot.clock import Clock
 from bot.errors import CommandUsageError
+from bot.incident.flows import PipelineContext
 from bot.messages import internal_error
 from bot.redaction import redact
 from handlers.slack.approvals import register_approvals
 from handlers.slack.deliveries import once_per_delivery
+from handlers.slack.explain import register_explain
+from handlers.slack.home import register_home
 from handlers.slack.incident_command import register_incident_command
 from handlers.slack.no_cluster import register_no_cluster
 from handlers.slack.resolve import register_resolve
 from handlers.slack.rollback import register_rollback
 from handlers.slack.status import register_status
+from handlers.slack.triage import register_triage
 
 __all__ = ["SlackDeps", "build_slack_app"]
 
@@ -40,6 +45,9 @@ class SlackDeps:
     # emulator); without one, /rollback says so.
     actions: ActionContext | None = None
     namespace_of: Callable[[str], str | None] = lambda _service: None
+    # What /triage and /explain gather and post with; without them those commands are off.
+    pipeline: PipelineContext | None = None
+    chat: Chat | None = None
 
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
@@ -50,6 +58,13 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     register_incident_command(
         app, sessions=deps.sessions, clock=deps.clock, on_change=deps.on_change
     )
+    if deps.pipeline is not None and deps.chat is not None:
+        register_triage(
+            app, sessions=deps.sessions, clock=deps.clock, pipeline=deps.pipeline, chat=deps.chat
+        )
+    if deps.pipeline is not None:
+        register_explain(app, sessions=deps.sessions, clock=deps.clock, pipeline=deps.pipeline)
+    register_home(app, sessions=deps.sessions, clock=deps.clock)
 
     if deps.actions is not None:
         register_approvals(app, actions=deps.actions)

@@ -1,14 +1,13 @@
-"""``/incident``: people correcting and closing incidents from Slack.
+"""``/incident``: people opening, leading, correcting and closing incidents from Slack.
 
-``/incident merge INC-N`` folds INC-N into this channel's incident; ``/incident split SIGNAL``
-moves a signal (see ``/status`` for ids) out into an incident of its own; ``/incident resolve``
-resolves this channel's incident. Anything else gets the usage, privately.
+The text is parsed into a typed command (:mod:`handlers.slack.incident.parse`); each command
+type has its runner in :data:`RUNNERS`. Anything not understood gets the usage, privately.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -16,32 +15,37 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import messages
 from bot.clock import Clock
-from bot.errors import CommandUsageError
-from bot.incident import service as incidents
-from bot.incident.flows import resolve_incident
-from bot.incident.regroup import merge_incidents, split_signal
 from handlers.slack.deliveries import acknowledge
+from handlers.slack.incident.commander import run_commander
+from handlers.slack.incident.context import VerbContext
+from handlers.slack.incident.declare import run_declare
+from handlers.slack.incident.parse import (
+    Commander,
+    Declare,
+    IncidentCommand,
+    Merge,
+    Resolve,
+    Split,
+    parse_incident_command,
+)
+from handlers.slack.incident.regroup import run_merge, run_resolve, run_split
+from handlers.slack.usage import usage_answered
 
-__all__ = ["parse_incident_command", "register_incident_command"]
+__all__ = ["RUNNERS", "parse_incident_command", "register_incident_command"]
 
-NUMBER = re.compile(r"^(?:inc-|#)?(\d+)$", re.IGNORECASE)
+Runner = Callable[[Any, VerbContext], Awaitable[None]]
 
-
-def parse_incident_command(text: str) -> tuple[str, int | None]:
-    """``("merge", 12)``, ``("split", 40)``, ``("resolve", None)``; CommandUsageError otherwise."""
-    words = text.split()
-    if not words:
-        raise CommandUsageError(messages.INCIDENT_USAGE)
-    verb, rest = words[0].lower(), words[1:]
-    if verb == "resolve" and not rest:
-        return verb, None
-    if verb in ("merge", "split") and len(rest) == 1 and (match := NUMBER.match(rest[0])):
-        return verb, int(match.group(1))
-    raise CommandUsageError(
-        messages.usage_error(messages.INCIDENT_USAGE, f"Not understood: `{text}`")
-    )
+# One runner per command type; a new verb adds its line here.
+RUNNERS: Mapping[type[IncidentCommand], Runner] = MappingProxyType(
+    {
+        Declare: run_declare,
+        Commander: run_commander,
+        Merge: run_merge,
+        Split: run_split,
+        Resolve: run_resolve,
+    }
+)
 
 
 def register_incident_command(
@@ -61,36 +65,14 @@ def register_incident_command(
     ) -> None:
         if not await acknowledge(ack, context):
             return
-        verb, number = parse_incident_command(command.get("text", ""))
-        actor = f"slack:{command['user_id']}"
-        async with sessions() as session, session.begin():
-            here = await incidents.by_channel(session, command["channel_id"])
-            if here is None:
-                raise CommandUsageError(messages.NOT_AN_INCIDENT_CHANNEL)
-            if verb == "resolve":
-                done = await resolve_incident(session, here.id, actor=actor, clock=clock)
-                text = (
-                    messages.resolved_by(here.id, command["user_id"])
-                    if done
-                    else messages.already_resolved(here.id)
-                )
-                regrouped = None
-            elif verb == "merge":
-                assert number is not None
-                regrouped = await merge_incidents(
-                    session, target_id=here.id, source_id=number, actor=actor, clock=clock
-                )
-                text = messages.merged(regrouped.other, regrouped.kept, regrouped.moved_signals)
-            else:
-                assert number is not None
-                regrouped = await split_signal(
-                    session, incident_id=here.id, signal_id=number, actor=actor, clock=clock
-                )
-                text = messages.split(number, regrouped.kept, regrouped.other)
-        on_change()
-        await respond(text=text, response_type="in_channel")
-        if verb == "merge" and regrouped is not None and regrouped.other_channel_id:
-            await client.chat_postMessage(
-                channel=regrouped.other_channel_id,
-                text=messages.merged_away(regrouped.other, regrouped.kept, command["channel_id"]),
+        async with usage_answered(respond):
+            parsed = parse_incident_command(command.get("text", ""))
+            verb_context = VerbContext(
+                command=command,
+                respond=respond,
+                client=client,
+                sessions=sessions,
+                clock=clock,
+                on_change=on_change,
             )
+            await RUNNERS[type(parsed)](parsed, verb_context)

@@ -18,6 +18,7 @@ from bot.signal.flows import accept_signals
 from bot.signal.models import SignalRecord
 from bot.signal.sources import normalize
 from bot.signal.values import AlertSource
+from handlers.slack.incident.parse import IncidentCommand, Merge, Resolve, Split
 from handlers.slack.incident_command import parse_incident_command
 
 
@@ -119,14 +120,14 @@ async def test_an_incidents_own_alert_cannot_be_split_out(sessions, clock) -> No
 @pytest.mark.parametrize(
     ("text", "parsed"),
     [
-        ("merge INC-12", ("merge", 12)),
-        ("merge 12", ("merge", 12)),
-        ("split #40", ("split", 40)),
-        ("resolve", ("resolve", None)),
-        ("RESOLVE", ("resolve", None)),
+        ("merge INC-12", Merge(12)),
+        ("merge 12", Merge(12)),
+        ("split #40", Split(40)),
+        ("resolve", Resolve()),
+        ("RESOLVE", Resolve()),
     ],
 )
-def test_incident_commands_parse(text: str, parsed: tuple[str, int | None]) -> None:
+def test_incident_commands_parse(text: str, parsed: IncidentCommand) -> None:
     assert parse_incident_command(text) == parsed
 
 

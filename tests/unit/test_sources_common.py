@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.errors import PayloadError
 from bot.signal.sources import NORMALIZERS, normalize
 from bot.signal.sources.common import KEY_LIMIT, Delivery, bounded, service_slug
-from bot.signal.values import AlertSource
+from bot.signal.values import HUMAN_SOURCES, AlertSource
 from handlers.webhooks.auth import signed_headers
 from handlers.webhooks.routes import AUTHENTICATORS
 from tests.unit.test_sources_datadog import datadog
@@ -68,11 +68,12 @@ def test_a_long_key_is_shortened_to_fit_and_stays_distinct() -> None:
 
 
 def test_every_alert_source_has_a_normalizer_and_an_authenticator() -> None:
-    assert set(NORMALIZERS) == set(AlertSource)
-    assert set(AUTHENTICATORS) == set(AlertSource)
+    webhook_sources = set(AlertSource) - HUMAN_SOURCES
+    assert set(NORMALIZERS) == webhook_sources
+    assert set(AUTHENTICATORS) == webhook_sources
 
 
-@pytest.mark.parametrize("source", list(AlertSource), ids=str)
+@pytest.mark.parametrize("source", sorted(set(AlertSource) - HUMAN_SOURCES), ids=str)
 def test_the_signed_headers_of_every_source_pass_its_authenticator(source: AlertSource) -> None:
     body = b'{"any": "body"}'
     AUTHENTICATORS[source](signed_headers(source.value, body, "s3cret"), body, "s3cret")

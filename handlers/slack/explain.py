@@ -1,0 +1,51 @@
+"""``/explain [question]``: in an incident channel, why its packet says what it says, or the
+part of it a question asks about, in words built from the packet's facts only
+(:func:`bot.packet.explain.explain`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import messages
+from bot.clock import Clock
+from bot.errors import CommandUsageError
+from bot.incident import service as incidents
+from bot.incident.flows import PipelineContext
+from bot.incident.retriage import current_packet
+from bot.packet.explain import explain
+from bot.redaction import redact
+from handlers.slack.deliveries import acknowledge
+from handlers.slack.usage import usage_answered
+
+__all__ = ["register_explain"]
+
+
+def register_explain(
+    app: AsyncApp,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    pipeline: PipelineContext,
+) -> None:
+    @app.command("/explain")
+    async def explain_command(
+        ack: AsyncAck, context: AsyncBoltContext, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        if not await acknowledge(ack, context):
+            return
+        async with usage_answered(respond):
+            async with sessions() as session:
+                here = await incidents.by_channel(session, command["channel_id"])
+            if here is None:
+                raise CommandUsageError(
+                    messages.usage_error(
+                        messages.EXPLAIN_USAGE, "`/explain` works in an incident's own channel."
+                    )
+                )
+            packet = await current_packet(here, sessions=sessions, context=pipeline, clock=clock)
+            text = explain(packet, command.get("text", ""))
+            await respond(text=redact(text), response_type="in_channel")  # alert text inside

@@ -1,0 +1,31 @@
+"""The App Home tab: whenever a person opens it, publish what stands now (open incidents,
+actions waiting for an approval, the kill switch). Drawn by :func:`integrations.slack.home.
+home_view` from :func:`bot.overview.overview`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.overview import overview
+from integrations.slack.home import home_view
+
+__all__ = ["register_home"]
+
+
+def register_home(
+    app: AsyncApp, *, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":  # the Messages tab has nothing to draw
+            return
+        async with sessions() as session:
+            now_standing = await overview(session)
+        await client.views_publish(
+            user_id=event["user"], view=home_view(now_standing, now=clock.now())
+        )

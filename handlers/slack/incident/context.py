@@ -1,0 +1,51 @@
+"""What every ``/incident`` runner receives: the command as Slack sent it, how to answer, and
+the bot's dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import messages
+from bot.clock import Clock
+from bot.errors import CommandUsageError
+from bot.incident import service as incidents
+from bot.incident.models import IncidentRecord
+
+__all__ = ["VerbContext", "incident_here"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerbContext:
+    command: dict[str, Any]
+    respond: AsyncRespond
+    client: AsyncWebClient
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    on_change: Callable[[], None]  # wakes the pipeline after a human's change
+
+    @property
+    def user(self) -> str:
+        return str(self.command["user_id"])
+
+    @property
+    def channel_id(self) -> str:
+        return str(self.command["channel_id"])
+
+    @property
+    def actor(self) -> str:
+        """How the audit chain names the person: ``slack:U123``."""
+        return f"slack:{self.user}"
+
+
+async def incident_here(session: AsyncSession, context: VerbContext) -> IncidentRecord:
+    """The incident whose channel the command was run in; usage for the person otherwise."""
+    here = await incidents.by_channel(session, context.channel_id)
+    if here is None:
+        raise CommandUsageError(messages.NOT_AN_INCIDENT_CHANNEL)
+    return here

@@ -1,0 +1,140 @@
+"""``/incident`` text to a typed command.
+
+Each verb is one entry in :data:`VERBS`: its parser takes the words after the verb and returns
+its command, or None when they do not fit (the person then gets the usage). Adding a verb is a
+dataclass, a parser and an entry here, a usage line in :mod:`bot.messages`, and its runner in
+:mod:`handlers.slack.incident_command`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from bot import messages
+from bot.errors import CommandUsageError
+from bot.signal.values import Severity
+
+__all__ = [
+    "VERBS",
+    "Commander",
+    "Declare",
+    "IncidentCommand",
+    "Merge",
+    "Resolve",
+    "Split",
+    "parse_incident_command",
+    "parse_mention",
+]
+
+NUMBER = re.compile(r"^(?:inc-|#)?(\d+)$", re.IGNORECASE)
+# Slack sends a mention as <@U123> or <@U123|name> in command text (with escaping on).
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+SERVICE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Fold ``incident_id`` into this channel's incident."""
+
+    incident_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Move ``signal_id`` out of this channel's incident into one of its own."""
+
+    signal_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resolve:
+    """Resolve this channel's incident."""
+
+
+@dataclass(frozen=True, slots=True)
+class Declare:
+    """A person opens an incident: the service, how bad, and what is wrong in their words."""
+
+    service: str
+    severity: Severity
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Commander:
+    """Make ``user_id`` (a Slack user id) this channel's incident commander."""
+
+    user_id: str
+
+
+IncidentCommand = Merge | Split | Resolve | Declare | Commander
+
+
+def _number(words: Sequence[str]) -> int | None:
+    if len(words) == 1 and (match := NUMBER.match(words[0])):
+        return int(match.group(1))
+    return None
+
+
+def _merge(words: Sequence[str]) -> Merge | None:
+    number = _number(words)
+    return Merge(number) if number is not None else None
+
+
+def _split(words: Sequence[str]) -> Split | None:
+    number = _number(words)
+    return Split(number) if number is not None else None
+
+
+def _resolve(words: Sequence[str]) -> Resolve | None:
+    return Resolve() if not words else None
+
+
+def _declare(words: Sequence[str]) -> Declare | None:
+    if not words or not SERVICE.match(words[0].lower()):
+        return None
+    service, rest = words[0].lower(), list(words[1:])
+    severity = Severity.SEV3
+    if rest and rest[0].lower() in {item.value for item in Severity}:
+        severity = Severity(rest.pop(0).lower())
+    title = " ".join(rest).strip()
+    return Declare(service, severity, title) if title else None
+
+
+def parse_mention(word: str) -> str | None:
+    """The user id in a Slack mention (``<@U0ERIN|erin>`` or ``<@U0ERIN>``), else None."""
+    match = MENTION.match(word)
+    return match.group(1) if match else None
+
+
+def _commander(words: Sequence[str]) -> Commander | None:
+    user = parse_mention(words[0]) if len(words) == 1 else None
+    return Commander(user) if user is not None else None
+
+
+VERBS: Mapping[str, Callable[[Sequence[str]], IncidentCommand | None]] = MappingProxyType(
+    {
+        "declare": _declare,
+        "commander": _commander,
+        "merge": _merge,
+        "split": _split,
+        "resolve": _resolve,
+    }
+)
+
+
+def parse_incident_command(text: str) -> IncidentCommand:
+    """The command ``text`` asks for; :class:`CommandUsageError` (with the usage) otherwise."""
+    words = text.split()
+    if not words:
+        raise CommandUsageError(messages.INCIDENT_USAGE)
+    parser = VERBS.get(words[0].lower())
+    command = parser(words[1:]) if parser is not None else None
+    if command is None:
+        raise CommandUsageError(
+            messages.usage_error(messages.INCIDENT_USAGE, f"Not understood: `{text}`")
+        )
+    return command

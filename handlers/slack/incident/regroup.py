@@ -1,0 +1,57 @@
+"""``/incident merge``, ``split`` and ``resolve``: people correcting and closing incidents."""
+
+from __future__ import annotations
+
+from bot import messages
+from bot.incident.flows import resolve_incident
+from bot.incident.regroup import merge_incidents, split_signal
+from handlers.slack.incident.context import VerbContext, incident_here
+from handlers.slack.incident.parse import Merge, Resolve, Split
+
+__all__ = ["run_merge", "run_resolve", "run_split"]
+
+
+async def run_resolve(_: Resolve, context: VerbContext) -> None:
+    async with context.sessions() as session, session.begin():
+        here = await incident_here(session, context)
+        done = await resolve_incident(session, here.id, actor=context.actor, clock=context.clock)
+    context.on_change()
+    text = (
+        messages.resolved_by(here.id, context.user) if done else messages.already_resolved(here.id)
+    )
+    await context.respond(text=text, response_type="in_channel")
+
+
+async def run_merge(command: Merge, context: VerbContext) -> None:
+    async with context.sessions() as session, session.begin():
+        here = await incident_here(session, context)
+        regrouped = await merge_incidents(
+            session,
+            target_id=here.id,
+            source_id=command.incident_id,
+            actor=context.actor,
+            clock=context.clock,
+        )
+    context.on_change()
+    text = messages.merged(regrouped.other, regrouped.kept, regrouped.moved_signals)
+    await context.respond(text=text, response_type="in_channel")
+    if regrouped.other_channel_id:
+        await context.client.chat_postMessage(
+            channel=regrouped.other_channel_id,
+            text=messages.merged_away(regrouped.other, regrouped.kept, context.channel_id),
+        )
+
+
+async def run_split(command: Split, context: VerbContext) -> None:
+    async with context.sessions() as session, session.begin():
+        here = await incident_here(session, context)
+        regrouped = await split_signal(
+            session,
+            incident_id=here.id,
+            signal_id=command.signal_id,
+            actor=context.actor,
+            clock=context.clock,
+        )
+    context.on_change()
+    text = messages.split(command.signal_id, regrouped.kept, regrouped.other)
+    await context.respond(text=text, response_type="in_channel")

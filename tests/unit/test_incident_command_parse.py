@@ -1,0 +1,78 @@
+"""``/incident`` text to typed commands, and the usage for anything else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import messages
+from bot.errors import CommandUsageError
+from bot.signal.values import Severity
+from handlers.slack.incident.parse import (
+    VERBS,
+    Commander,
+    Declare,
+    IncidentCommand,
+    parse_incident_command,
+    parse_mention,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        (
+            "declare billing-webhooks sev2 Checkout failing",
+            Declare("billing-webhooks", Severity.SEV2, "Checkout failing"),
+        ),
+        (
+            "declare Billing-Webhooks Checkout   failing",
+            Declare("billing-webhooks", Severity.SEV3, "Checkout failing"),
+        ),
+        ("DECLARE search-api SEV1 all down", Declare("search-api", Severity.SEV1, "all down")),
+        ("commander <@U0ERIN|erin>", Commander("U0ERIN")),
+        ("commander <@U0ERIN>", Commander("U0ERIN")),
+        ("commander <@W0ERIN|erin>", Commander("W0ERIN")),
+    ],
+)
+def test_declare_and_commander_parse_into_typed_commands(
+    text: str, parsed: IncidentCommand
+) -> None:
+    assert parse_incident_command(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "declare",
+        "declare billing-webhooks",
+        "declare billing-webhooks sev2",
+        "declare -oops title",
+        "commander",
+        "commander erin",
+        "commander @erin",
+        "commander <@U0ERIN> <@U0BOB>",
+        "commander <#C0INCIDENTS>",
+    ],
+)
+def test_declare_and_commander_with_bad_arguments_get_the_usage(text: str) -> None:
+    with pytest.raises(CommandUsageError) as raised:
+        parse_incident_command(text)
+    assert f"Not understood: `{text}`" in str(raised.value)
+    assert messages.INCIDENT_USAGE in str(raised.value)
+
+
+def test_an_empty_command_gets_only_the_usage() -> None:
+    with pytest.raises(CommandUsageError) as raised:
+        parse_incident_command("   ")
+    assert str(raised.value) == messages.INCIDENT_USAGE
+
+
+def test_the_usage_has_a_line_for_every_verb() -> None:
+    for verb in VERBS:
+        assert any(line.startswith(f"`/incident {verb}") for line in messages.INCIDENT_USAGE_LINES)
+
+
+def test_a_mention_with_or_without_the_name_gives_the_user_id() -> None:
+    assert parse_mention("<@U0ERIN|erin>") == "U0ERIN"
+    assert parse_mention("<@U0ERIN>") == "U0ERIN"
+    assert parse_mention("@erin") is None
