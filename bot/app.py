@@ -413,6 +413,8 @@ async def start_runtime(
             on_change=worker.wake,
             actions=actions,
             namespace_of=namespace_of,
+            policy=policy,
+            groups_of=chat.groups_of,
             pipeline=worker.context,
             chat=worker.chat,
         ),

@@ -90,6 +90,10 @@ INCIDENT_USAGE_LINES = (
     "`/incident merge INC-12` — fold INC-12 into this incident",
     "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
     "`/incident resolve` — resolve this incident",
+    "`/incident scale billing-webhooks 8` — propose scaling a Deployment (approval per policy)",
+    "`/incident restart billing-webhooks` — propose a rollout restart, or name one pod to "
+    "restart just it",
+    "`/incident killswitch on [reason]` · `off` — stop every action, or allow them again; anywhere",
 )
 
 INCIDENT_USAGE = "Usage (all but `declare` in an incident channel):\n" + "\n".join(
@@ -477,3 +481,17 @@ def kill_switch_state(switch: KillSwitch) -> str:
     by = f" by {person(switch.changed_by)}" if switch.changed_by else ""
     reason = f": {switch.reason}" if switch.reason else ""
     return f"Kill switch: *ON*{since}{by}{reason}. No action runs until it is off."
+
+
+def kill_switch_turned(engaged: bool, user: str, reason: str | None) -> str:
+    if engaged:
+        why = f" ({reason})" if reason else ""
+        return (
+            f"Kill switch ON, turned by <@{user}>{why}: no action runs, including approved "
+            "ones not yet started, until it is turned off."
+        )
+    return f"Kill switch OFF, turned by <@{user}>: approved actions may run again."
+
+
+def kill_switch_unchanged(engaged: bool) -> str:
+    return f"The kill switch is already {'on' if engaged else 'off'}; nothing changed."

@@ -25,7 +25,7 @@ from bot.audit import service as audit
 from bot.errors import ActionPlanError, ChatError
 from bot.policy import Refusal
 
-__all__ = ["ActionRequest", "decide", "propose"]
+__all__ = ["ActionRequest", "decide", "propose", "restart_kind"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,17 @@ async def _refused(
             },
         )
     return Reply(messages.action_refused(refusal.rule, refusal.reason))
+
+
+async def restart_kind(ctx: ActionContext, name: str, namespace: str | None) -> ClusterActionKind:
+    """How to restart ``name``: a rollout restart when it names a Deployment, deleting it when
+    it names a pod (its ReplicaSet replaces it). ActionPlanError when it names neither."""
+    try:
+        await ctx.cluster.locate(ClusterActionKind.RESTART, name, namespace)
+    except ActionPlanError:
+        await ctx.cluster.locate(ClusterActionKind.DELETE_POD, name, namespace)
+        return ClusterActionKind.DELETE_POD
+    return ClusterActionKind.RESTART
 
 
 async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:

@@ -17,9 +17,9 @@ class ClusterActions(Protocol):
     async def locate(
         self, kind: ClusterActionKind, name: str, namespace: str | None
     ) -> ActionTarget:
-        """The target called ``name`` (a Deployment, or a pod for ``delete_pod``): in
-        ``namespace`` when given, else the one namespace that has it. Raises
-        :class:`~bot.errors.ActionPlanError` when none or several do."""
+        """The target called ``name`` (a Deployment, or a pod for ``delete_pod``) as the
+        cluster has it now: in ``namespace`` when given, else in the one namespace that has it.
+        Raises :class:`~bot.errors.ActionPlanError` when none or several do."""
         ...
 
     async def plan(

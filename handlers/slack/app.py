@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident.flows import PipelineContext
 from bot.messages import internal_error
+from bot.policy import DEFAULT_POLICY, Policy
 from bot.redaction import redact
 from handlers.slack.approvals import register_approvals
 from handlers.slack.deliveries import once_per_delivery
@@ -45,6 +46,9 @@ class SlackDeps:
     # emulator); without one, /rollback says so.
     actions: ActionContext | None = None
     namespace_of: Callable[[str], str | None] = lambda _service: None
+    policy: Policy = DEFAULT_POLICY
+    # The user groups a person is in, as the policy names them (Slack's usergroups).
+    groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None
     # What /triage and /explain gather and post with; without them those commands are off.
     pipeline: PipelineContext | None = None
     chat: Chat | None = None
@@ -56,7 +60,14 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     register_status(app, sessions=deps.sessions)
     register_resolve(app, sessions=deps.sessions, clock=deps.clock)
     register_incident_command(
-        app, sessions=deps.sessions, clock=deps.clock, on_change=deps.on_change
+        app,
+        sessions=deps.sessions,
+        clock=deps.clock,
+        on_change=deps.on_change,
+        actions=deps.actions,
+        policy=deps.policy,
+        namespace_of=deps.namespace_of,
+        groups_of=deps.groups_of,
     )
     if deps.pipeline is not None and deps.chat is not None:
         register_triage(

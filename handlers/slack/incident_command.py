@@ -15,8 +15,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.action.context import ActionContext
 from bot.clock import Clock
+from bot.policy import DEFAULT_POLICY, Policy
 from handlers.slack.deliveries import acknowledge
+from handlers.slack.incident.actions import run_kill_switch, run_restart, run_scale
 from handlers.slack.incident.commander import run_commander
 from handlers.slack.incident.context import VerbContext
 from handlers.slack.incident.declare import run_declare
@@ -24,8 +27,11 @@ from handlers.slack.incident.parse import (
     Commander,
     Declare,
     IncidentCommand,
+    KillSwitch,
     Merge,
     Resolve,
+    Restart,
+    Scale,
     Split,
     parse_incident_command,
 )
@@ -44,6 +50,9 @@ RUNNERS: Mapping[type[IncidentCommand], Runner] = MappingProxyType(
         Merge: run_merge,
         Split: run_split,
         Resolve: run_resolve,
+        KillSwitch: run_kill_switch,
+        Scale: run_scale,
+        Restart: run_restart,
     }
 )
 
@@ -54,6 +63,10 @@ def register_incident_command(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     on_change: Callable[[], None],
+    actions: ActionContext | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    namespace_of: Callable[[str], str | None] = lambda _service: None,
+    groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None,
 ) -> None:
     @app.command("/incident")
     async def incident_command(
@@ -74,5 +87,9 @@ def register_incident_command(
                 sessions=sessions,
                 clock=clock,
                 on_change=on_change,
+                actions=actions,
+                policy=policy,
+                namespace_of=namespace_of,
+                groups_of=groups_of,
             )
             await RUNNERS[type(parsed)](parsed, verb_context)

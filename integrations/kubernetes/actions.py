@@ -85,16 +85,17 @@ class KubernetesActions:
     async def locate(
         self, kind: ClusterActionKind, name: str, namespace: str | None
     ) -> ActionTarget:
-        if namespace is not None:
-            return ActionTarget(namespace, name)
         budget = Budget(self._deadline)
         try:
             found = await asyncio.to_thread(self._namespaces_with, kind, name, budget)
         except CALL_ERRORS as exc:
             reason = failure_reason(exc, budget)
             raise ActionPlanError(f"cannot look for {kind.resource} {name}: {reason}") from exc
+        if namespace is not None:
+            found = [each for each in found if each == namespace]
+        where = f"namespace {namespace}" if namespace is not None else "any namespace"
         if not found:
-            raise ActionPlanError(f"no {kind.resource} called {name} in any namespace")
+            raise ActionPlanError(f"no {kind.resource} called {name} in {where}")
         if len(found) > 1:
             raise ActionPlanError(
                 f"{kind.resource} {name} is in several namespaces ({', '.join(sorted(found))}); "

@@ -3,7 +3,7 @@ the bot's dependencies."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
+from bot.action.context import ActionContext
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
 from bot.incident.models import IncidentRecord
+from bot.policy import DEFAULT_POLICY, Policy
 
 __all__ = ["VerbContext", "incident_here"]
 
@@ -28,6 +30,14 @@ class VerbContext:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     on_change: Callable[[], None]  # wakes the pipeline after a human's change
+    actions: ActionContext | None = None  # None: no cluster is configured
+    policy: Policy = DEFAULT_POLICY
+    namespace_of: Callable[[str], str | None] = lambda _service: None
+    groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None
+
+    async def user_groups(self, user: str) -> frozenset[str]:
+        """The groups ``user`` is in, as the policy names them (none when unknown)."""
+        return await self.groups_of(user) if self.groups_of is not None else frozenset()
 
     @property
     def user(self) -> str:

@@ -22,8 +22,11 @@ __all__ = [
     "Commander",
     "Declare",
     "IncidentCommand",
+    "KillSwitch",
     "Merge",
     "Resolve",
+    "Restart",
+    "Scale",
     "Split",
     "parse_incident_command",
     "parse_mention",
@@ -70,7 +73,30 @@ class Commander:
     user_id: str
 
 
-IncidentCommand = Merge | Split | Resolve | Declare | Commander
+@dataclass(frozen=True, slots=True)
+class KillSwitch:
+    """Turn the kill switch on (every action stops) or off, with an optional reason."""
+
+    engage: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """Propose scaling ``deployment`` to ``replicas``."""
+
+    deployment: str
+    replicas: int
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """Propose restarting ``target``: a Deployment (a rollout restart) or one pod."""
+
+    target: str
+
+
+IncidentCommand = Merge | Split | Resolve | Declare | Commander | KillSwitch | Scale | Restart
 
 
 def _number(words: Sequence[str]) -> int | None:
@@ -115,6 +141,27 @@ def _commander(words: Sequence[str]) -> Commander | None:
     return Commander(user) if user is not None else None
 
 
+def _kill_switch(words: Sequence[str]) -> KillSwitch | None:
+    if not words or words[0].lower() not in ("on", "off"):
+        return None
+    reason = " ".join(words[1:]).strip() or None
+    return KillSwitch(words[0].lower() == "on", reason)
+
+
+# A Kubernetes object name: DNS-1123 labels, dots allowed (pods and Deployments).
+OBJECT = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+
+
+def _scale(words: Sequence[str]) -> Scale | None:
+    if len(words) != 2 or not OBJECT.match(words[0]) or not words[1].isdigit():
+        return None
+    return Scale(words[0], int(words[1]))
+
+
+def _restart(words: Sequence[str]) -> Restart | None:
+    return Restart(words[0]) if len(words) == 1 and OBJECT.match(words[0]) else None
+
+
 VERBS: Mapping[str, Callable[[Sequence[str]], IncidentCommand | None]] = MappingProxyType(
     {
         "declare": _declare,
@@ -122,6 +169,9 @@ VERBS: Mapping[str, Callable[[Sequence[str]], IncidentCommand | None]] = Mapping
         "merge": _merge,
         "split": _split,
         "resolve": _resolve,
+        "killswitch": _kill_switch,
+        "scale": _scale,
+        "restart": _restart,
     }
 )
 
