@@ -59,3 +59,7 @@ class LanguageModel(Protocol):
     async def complete(self, request: ModelRequest) -> ModelReply:
         """One call, no retries (the narrator owns the retry budget)."""
         ...
+
+    async def close(self) -> None:
+        """Release the connections (at shutdown)."""
+        ...

@@ -138,6 +138,10 @@ class Narrator:
     def model(self) -> str:
         return self._model.model
 
+    async def close(self) -> None:
+        """Release the model's connections (at shutdown)."""
+        await self._model.close()
+
     async def write(
         self,
         *,
