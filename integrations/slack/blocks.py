@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.packet.render import header_lines, sections
+from bot.packet.render import footer_lines, header_lines, sections
 from bot.packet.values import Packet
 
 __all__ = [
     "RESOLVE_ACTION_ID",
     "escape",
+    "narrative_blocks",
     "packet_blocks",
     "resolve_question_blocks",
     "text_section",
@@ -45,6 +46,7 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
         blocks.append(text_section(f"{section.heading}:\n{body}"))
     context = [f"INC-{packet.incident_id}", escape(_fit(packet.title, 300))]
     context.extend(f"<{link.url}|{escape(link.title)}>" for link in packet.links[:5])
+    context.extend(escape(line) for line in footer_lines(packet))
     blocks.append(
         {
             "type": "context",
@@ -52,6 +54,12 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
         }
     )
     return blocks
+
+
+def narrative_blocks(text: str) -> list[dict[str, Any]]:
+    """The "likely cause" reply: its words escaped (fact texts come from alerts and logs), its
+    ``*bold*`` kept."""
+    return [text_section(escape(text))]
 
 
 def resolve_question_blocks(incident_id: int, text: str) -> list[dict[str, Any]]:
