@@ -28,7 +28,7 @@ from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.incident.flows import PipelineContext, late_evidence_arrived
-from bot.narrator.service import Narrator, NarratorLimits
+from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
@@ -66,6 +66,7 @@ __all__ = [
     "github_evidence",
     "kubernetes_evidence",
     "narrator_from",
+    "narrator_setup",
     "replay_evidence",
     "serve",
     "service_catalog",
@@ -121,11 +122,8 @@ class Runtime:
         await self.engine.dispose()
 
 
-def narrator_from(
-    settings: Settings, *, sessions: async_sessionmaker[AsyncSession] | None, clock: Clock
-) -> Narrator | None:
-    """Claude as the narrator when ``ANTHROPIC_API_KEY`` is set; None otherwise (the bot then
-    writes everything itself and the packet's footer says so)."""
+def narrator_setup(settings: Settings) -> NarratorSetup | None:
+    """Claude and its limits from settings when ``ANTHROPIC_API_KEY`` is set, else None."""
     if settings.anthropic_api_key is None:
         return None
     model = ClaudeModel(
@@ -141,8 +139,19 @@ def narrator_from(
         price_input_per_million=settings.narrator_price_input_per_million,
         price_output_per_million=settings.narrator_price_output_per_million,
     )
+    return NarratorSetup(model, limits)
+
+
+def narrator_from(
+    settings: Settings, *, sessions: async_sessionmaker[AsyncSession] | None, clock: Clock
+) -> Narrator | None:
+    """Claude as the narrator when ``ANTHROPIC_API_KEY`` is set; None otherwise (the bot then
+    writes everything itself and the packet's footer says so)."""
+    setup = narrator_setup(settings)
+    if setup is None:
+        return None
     log.info("narrator: %s (%s)", settings.narrator_model, settings.anthropic_base_url or "api")
-    return Narrator(model=model, sessions=sessions, clock=clock, limits=limits)
+    return Narrator(model=setup.model, sessions=sessions, clock=clock, limits=setup.limits)
 
 
 def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Catalog]:

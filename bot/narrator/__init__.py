@@ -6,7 +6,7 @@ Public surface: :class:`Narrator` (``write``), :func:`explain`, the values :clas
 """
 
 from bot.narrator.ports import LanguageModel, ModelReply, ModelRequest, ToolSpec
-from bot.narrator.service import Narrator, NarratorLimits, explain
+from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup, explain
 from bot.narrator.values import Claim, DroppedClaim, Fact, Narration, NarrationOutcome, Usage
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "NarrationOutcome",
     "Narrator",
     "NarratorLimits",
+    "NarratorSetup",
     "ToolSpec",
     "Usage",
     "explain",

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,7 +28,14 @@ from bot.narrator.ports import LanguageModel, ModelReply, ModelRequest, ToolSpec
 from bot.narrator.values import Fact, Narration, NarrationOutcome, Usage
 from bot.redaction import redact
 
-__all__ = ["CLAIMS_TOOL", "SYSTEM_PROMPT", "Narrator", "NarratorLimits", "explain"]
+__all__ = [
+    "CLAIMS_TOOL",
+    "SYSTEM_PROMPT",
+    "Narrator",
+    "NarratorLimits",
+    "NarratorSetup",
+    "explain",
+]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +115,15 @@ class NarratorLimits:
             + reply.output_tokens * self.price_output_per_million / MILLION
         )
         return round(cost, 8)
+
+
+@dataclass(frozen=True, slots=True)
+class NarratorSetup:
+    """A language model and its limits, before a :class:`Narrator` is bound to a database and a
+    clock (the evaluation binds one per replayed scenario)."""
+
+    model: LanguageModel
+    limits: NarratorLimits = field(default_factory=NarratorLimits)
 
 
 def _facts_block(facts: Sequence[Fact]) -> str:
