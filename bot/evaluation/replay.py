@@ -29,6 +29,7 @@ from bot.evaluation.judge import Mismatch, judge
 from bot.evidence.gather import EvidenceSources
 from bot.incident.flows import PipelineContext, correlate_pending, triage_incident
 from bot.incident.models import IncidentRecord
+from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
 from bot.narrator.service import Narrator, NarratorSetup
 from bot.narrator.values import Narration
@@ -177,7 +178,7 @@ async def replay_scenario(
                 packet=triage.packet,
                 assessment=triage.assessment,
                 evidence=triage.evidence,
-                services=catalog.services,
+                services=known_services(catalog, triage.packet.service),
             )
             narration = cause.narration
             timings["narrator_ms"] = (time.perf_counter() - mark) * 1000

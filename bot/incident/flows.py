@@ -45,6 +45,7 @@ from bot.incident.models import (
     NarrativeState,
     PacketState,
 )
+from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
 from bot.narrator.service import Narrator
 from bot.packet.build import build_packet
@@ -638,7 +639,7 @@ async def _post_narrative(
                 packet=triage.packet,
                 assessment=triage.assessment,
                 evidence=triage.evidence,
-                services=context.catalog.services,
+                services=known_services(context.catalog, incident.service),
             )
             text, grounded = cause.text, cause.grounded
             await _save(

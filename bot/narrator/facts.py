@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.analysis.triage import Assessment
+from bot.catalog import Catalog
 from bot.evidence.values import Deploy, EvidenceBundle, PodState
 from bot.narrator.values import Fact
 from bot.packet.build import describe_marker, describe_spike
 from bot.packet.values import Packet
 
-__all__ = ["FactSheet", "incident_facts"]
+__all__ = ["FactSheet", "incident_facts", "known_services"]
 
 MAX_DEPLOYS = 4
 MAX_CLUSTERS = 4
@@ -64,6 +65,12 @@ def _pod(pod: PodState) -> str:
     if pod.last_termination_reason:
         text += f", last ended {pod.last_termination_reason}"
     return text
+
+
+def known_services(catalog: Catalog, service: str) -> tuple[str, ...]:
+    """Every service the catalog knows, with the ones ``service`` depends on and that depend on
+    it (a dependency named only in ``depends_on`` has no entry of its own)."""
+    return (*catalog.services, *catalog.dependencies(service), *catalog.dependents(service))
 
 
 def incident_facts(

@@ -27,12 +27,15 @@ class ToolSpec:
 @dataclass(frozen=True, slots=True)
 class ModelRequest:
     """One request. ``system`` is the fixed instructions (cached by the provider); ``prompt`` the
-    redacted facts and task of this call. The model is forced to call ``tool``."""
+    redacted facts and task of this call. The model is forced to call ``tool``. ``timeout``
+    (seconds), when set, shortens the adapter's own timeout: a retry gets what is left of the
+    budget."""
 
     system: str
     prompt: str
     tool: ToolSpec
     max_tokens: int
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,6 +45,7 @@ MILLION = 1_000_000
 # Anthropic's prices for prompt caching, relative to the base input price.
 CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.1
+MIN_ATTEMPT_SECONDS = 0.5
 
 SYSTEM_PROMPT = """\
 You are the narrator of an incident response bot. On-call engineers read what you write in \
@@ -200,6 +201,10 @@ class Narrator:
                     return self._failed(purpose, attempts, exc)
                 log.info("narrator: %s; retrying in %.1fs", exc, wait)
                 await self._sleep(wait)
+                # A retry may take only what is left of the budget, so the whole narration
+                # lasts at most one timeout plus the budget.
+                left = max(MIN_ATTEMPT_SECONDS, deadline - self._monotonic())
+                request = replace(request, timeout=left)
                 continue
             except NarratorError as exc:
                 log.warning("narrator: %s", exc)

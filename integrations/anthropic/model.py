@@ -37,6 +37,7 @@ class ClaudeModel:
         timeout: float = 20.0,
     ) -> None:
         self._model = model
+        self._timeout = timeout
         self._client = AsyncAnthropic(
             api_key=api_key.get_secret_value(),
             base_url=base_url,
@@ -53,8 +54,11 @@ class ClaudeModel:
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         """One Messages API call forced to call ``request.tool``; SDK errors become ours."""
+        client = self._client
+        if request.timeout is not None and request.timeout < self._timeout:
+            client = client.with_options(timeout=request.timeout)
         try:
-            message = await self._client.messages.create(
+            message = await client.messages.create(
                 model=self._model,
                 max_tokens=request.max_tokens,
                 system=[

@@ -227,3 +227,40 @@ async def test_each_narration_leaves_a_usage_row_in_the_audit(
     assert first["cache_creation_input_tokens"] > 0
     assert second["cache_read_input_tokens"] == first["cache_creation_input_tokens"]
     assert second["cost_usd"] < first["cost_usd"]
+
+
+class BudgetClock:
+    """A monotonic clock that moves only when the narrator sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_a_retry_may_take_only_what_is_left_of_the_budget(
+    fake: FakeAnthropic, clock: FixedClock
+) -> None:
+    fake.script.extend([rate_limited(9.5), HANG])
+    budget = BudgetClock()
+    model = ClaudeModel(
+        api_key=SecretStr(fake.api_key), model=MODEL, base_url=fake.base_url, timeout=600
+    )
+    OPENED.append(model)
+    narrator = Narrator(
+        model=model,
+        sessions=None,
+        clock=clock,
+        limits=NarratorLimits(retry_budget_seconds=10, max_attempts=3),
+        sleep=budget.sleep,
+        monotonic=budget,
+    )
+    # The hang is cut at the half second left, not at the client's 600 s timeout.
+    narration = await _write(narrator)
+    assert narration.outcome is NarrationOutcome.FAILED
+    assert narration.error == "Anthropic did not answer in time"
+    assert narration.attempts == 2
