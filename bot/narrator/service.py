@@ -182,6 +182,17 @@ class Narrator:
         await self._record(narration, incident_id)
         return narration
 
+    async def explain(
+        self,
+        question: str,
+        facts: Sequence[Fact],
+        *,
+        incident_id: int | None = None,
+        names: Iterable[str] = (),
+    ) -> Narration | None:
+        """See :func:`explain`."""
+        return await explain(self, question, facts, incident_id=incident_id, names=names)
+
     async def _ask(
         self, purpose: str, request: ModelRequest, facts: Sequence[Fact], names: Iterable[str]
     ) -> Narration:

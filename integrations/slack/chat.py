@@ -211,7 +211,7 @@ class SlackChat:
             "chat.postMessage",
             channel=channel_id,
             thread_ts=thread_ts,
-            text=text,
+            text=escape(text),  # model-written words: no <!channel> or links in notifications
             blocks=narrative_blocks(text),
             metadata={
                 "event_type": NARRATIVE_EVENT_TYPE,

@@ -264,3 +264,17 @@ async def test_a_retry_may_take_only_what_is_left_of_the_budget(
     assert narration.outcome is NarrationOutcome.FAILED
     assert narration.error == "Anthropic did not answer in time"
     assert narration.attempts == 2
+
+
+async def test_explain_answers_the_question_from_the_facts(
+    fake: FakeAnthropic, clock: FixedClock
+) -> None:
+    fake.script.append(
+        {"claims": [{"text": "Deploy 9f1c2ab landed at 14:02 UTC.", "evidence_ids": ["E1"]}]}
+    )
+    narrator = _narrator(fake, clock)
+    narration = await narrator.explain("When did the deploy land?", FACTS, incident_id=7)
+    assert narration is not None
+    assert narration.purpose == "explain"
+    assert narration.text == "Deploy 9f1c2ab landed at 14:02 UTC. [E1]"
+    assert "Question: When did the deploy land?" in fake.calls[0].prompt
