@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
+from bot.incident import service as incidents
 from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
 from bot.incident.models import IncidentRecord, NarrativeState, PacketState
 from bot.narrator import Narrator, NarratorLimits
@@ -316,3 +317,23 @@ async def test_without_a_narrator_there_is_no_reply_and_the_packet_says_so(
         (packet,) = [m for m in await people.messages(incident.channel_id) if m["blocks"]][:1]
     footer = packet["blocks"][-1]["elements"][0]["text"]
     assert footer.endswith(NARRATOR_OFF)
+
+
+async def test_a_narrative_a_crash_interrupted_keeps_the_incident_in_the_outbox(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    assert await _publish(incident_id, sessions, chat, context, clock)
+    async with sessions() as session:
+        assert await incidents.needing_slack_work(session, now=clock.now()) == []
+    # The process died after the packet and before its narrative was posted.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == incident_id)
+            .values(narrative_state=NarrativeState.PENDING, lease_until=None)
+        )
+
+    async with sessions() as session:
+        due = await incidents.needing_slack_work(session, now=clock.now())
+    assert [incident.id for incident in due] == [incident_id]
