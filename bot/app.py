@@ -33,6 +33,7 @@ from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.incident.flows import PipelineContext, late_evidence_arrived
+from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
@@ -44,6 +45,7 @@ from bot.telemetry.outbox import actions_by_state, outbox_depth
 from handlers.operations import InFlightRequests, OperationsDeps, add_operations_routes
 from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from integrations.anthropic import ClaudeModel
 from integrations.backstage import load_backstage_catalog
 from integrations.change_files import CalendarFileSource, FlagFileSource
 from integrations.charts import MatplotlibCharts
@@ -69,6 +71,8 @@ __all__ = [
     "datadog_evidence",
     "github_evidence",
     "kubernetes_evidence",
+    "narrator_from",
+    "narrator_setup",
     "replay_evidence",
     "sandbox_cluster",
     "serve",
@@ -102,6 +106,7 @@ class Runtime:
     actions: ActionContext | None = None
     sweeper: asyncio.Task[None] | None = None
     policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
+    narrator: Narrator | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -131,7 +136,41 @@ class Runtime:
             await self.kube_emulator.stop()
         if self.datadog is not None:
             await self.datadog.close()
+        if self.narrator is not None:
+            await self.narrator.close()
         await self.engine.dispose()
+
+
+def narrator_setup(settings: Settings) -> NarratorSetup | None:
+    """Claude and its limits from settings when ``ANTHROPIC_API_KEY`` is set, else None."""
+    if settings.anthropic_api_key is None:
+        return None
+    model = ClaudeModel(
+        api_key=settings.anthropic_api_key,
+        model=settings.narrator_model,
+        base_url=settings.anthropic_base_url,
+        timeout=settings.narrator_timeout_seconds,
+    )
+    limits = NarratorLimits(
+        max_tokens=settings.narrator_max_tokens,
+        retry_budget_seconds=settings.narrator_retry_budget_seconds,
+        max_attempts=settings.narrator_retry_attempts,
+        price_input_per_million=settings.narrator_price_input_per_million,
+        price_output_per_million=settings.narrator_price_output_per_million,
+    )
+    return NarratorSetup(model, limits)
+
+
+def narrator_from(
+    settings: Settings, *, sessions: async_sessionmaker[AsyncSession] | None, clock: Clock
+) -> Narrator | None:
+    """Claude as the narrator when ``ANTHROPIC_API_KEY`` is set; None otherwise (the bot then
+    writes everything itself and the packet's footer says so)."""
+    setup = narrator_setup(settings)
+    if setup is None:
+        return None
+    log.info("narrator: %s (%s)", settings.narrator_model, settings.anthropic_base_url or "api")
+    return Narrator(model=setup.model, sessions=sessions, clock=clock, limits=setup.limits)
 
 
 def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Catalog]:
@@ -357,6 +396,7 @@ async def start_runtime(
         if await late_evidence_arrived(arrival, sessions=sessions, clock=clock):
             worker.wake()
 
+    narrator = narrator_from(settings, sessions=sessions, clock=clock)
     late = None
     if settings.evidence_late_seconds > 0:
         late = LateEvidence(limit=settings.evidence_late_seconds, on_arrival=arrived)
@@ -375,6 +415,7 @@ async def start_runtime(
             metrics=metrics,
             charts=MatplotlibCharts(),
             late=late,
+            narrator=narrator,
         ),
         clock=clock,
         poll_interval=poll_interval,
@@ -505,6 +546,7 @@ async def start_runtime(
         actions=actions,
         sweeper=sweeper,
         policy=policy,
+        narrator=narrator,
     )
 
 

@@ -55,6 +55,18 @@ class Chat(Protocol):
         (to recognise an upload a crash interrupted before it was recorded)."""
         ...
 
+    async def post_narrative(
+        self, channel_id: str, thread_ts: str, incident_id: int, text: str
+    ) -> str:
+        """Reply in the packet's thread with the "likely cause" paragraph (mrkdwn); return its
+        ``ts``. The reply carries the incident id in its metadata for :meth:`find_narrative`."""
+        ...
+
+    async def find_narrative(self, channel_id: str, thread_ts: str, incident_id: int) -> str | None:
+        """The ``ts`` of this incident's narrative reply if it is in the thread already (to
+        recognise a post a crash interrupted before it was recorded)."""
+        ...
+
     async def announce(self, channel_id: str, text: str) -> str:
         """Post a plain notice in the channel; return its ``ts``."""
         ...

@@ -21,6 +21,7 @@ from bot.audit import service as audit
 from bot.audit.export import json_line, parse_since
 from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
 from bot.errors import AuditChainError, ConfigError
+from bot.evaluation.replay import ScenarioRun
 from bot.messages import audit_line
 from bot.settings import Settings, load_settings
 from bot.telemetry.logs import configure_logging
@@ -129,20 +130,30 @@ async def _emulator(settings: Settings, port: int | None) -> int:
 
 
 def _eval(paths: list[Path], json_to: str | None) -> int:
-    from bot.app import SHIPPED_SCENARIOS, replay_evidence
+    from bot.app import SHIPPED_SCENARIOS, narrator_setup, replay_evidence
     from bot.evaluation.replay import replay_files
     from bot.evaluation.report import report_json, report_lines
     from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
 
+    settings = load_settings()
     # The runbooks the bot would choose among live: the shipped ones and RUNBOOK_PATHS.
-    runbooks = load_runbooks((SHIPPED_RUNBOOKS, *load_settings().runbook_paths))
-    runs = asyncio.run(
-        replay_files(
-            paths or [SHIPPED_SCENARIOS],
-            evidence_for=lambda scenario: replay_evidence([scenario]),
-            runbooks=runbooks,
-        )
-    )
+    runbooks = load_runbooks((SHIPPED_RUNBOOKS, *settings.runbook_paths))
+    # With ANTHROPIC_API_KEY each packet is narrated too, and grounding failures are reported.
+    narrator = narrator_setup(settings)
+
+    async def replay() -> list[ScenarioRun]:
+        try:
+            return await replay_files(
+                paths or [SHIPPED_SCENARIOS],
+                evidence_for=lambda scenario: replay_evidence([scenario]),
+                runbooks=runbooks,
+                narrator=narrator,
+            )
+        finally:
+            if narrator is not None:
+                await narrator.model.close()
+
+    runs = asyncio.run(replay())
     if json_to == "-":
         print(json.dumps(report_json(runs), indent=2))
     else:

@@ -13,6 +13,8 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
     ├── ChartError                  a metric chart could not be drawn
+    ├── NarratorError               the language model failed or refused a call
+    │   └── NarratorRetryableError  a timeout, rate limit (429) or overload (529): retry later
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
     ├── ActionError                 a cluster action cannot go on
     │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
@@ -36,6 +38,8 @@ __all__ = [
     "ConfigError",
     "ConfigFileError",
     "IncidentBotError",
+    "NarratorError",
+    "NarratorRetryableError",
     "PayloadError",
     "PayloadTooLargeError",
     "SourceUnavailableError",
@@ -121,6 +125,19 @@ class ChatError(IncidentBotError):
 
 class ChartError(IncidentBotError):
     """A metric chart could not be drawn; the packet stands without it."""
+
+
+class NarratorError(IncidentBotError):
+    """The language model failed or refused a call; the bot uses its deterministic text."""
+
+
+class NarratorRetryableError(NarratorError):
+    """A timeout, a rate limit (429) or an overload (529). ``retry_after`` is the provider's
+    wait in seconds when it gave one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class CommandUsageError(IncidentBotError):

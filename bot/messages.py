@@ -10,6 +10,7 @@ from bot.action.models import ActionState
 from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
 from bot.killswitch.service import KillSwitch
+from bot.narrator.values import Fact, Narration
 from bot.packet.render import sections
 from bot.packet.values import Packet
 
@@ -59,6 +60,8 @@ __all__ = [
     "kill_switch_state",
     "merged",
     "merged_away",
+    "narrative",
+    "narrative_fallback",
     "needs_a_human",
     "person",
     "plan_changed",
@@ -495,3 +498,36 @@ def kill_switch_turned(engaged: bool, user: str, reason: str | None) -> str:
 
 def kill_switch_unchanged(engaged: bool) -> str:
     return f"The kill switch is already {'on' if engaged else 'off'}; nothing changed."
+
+
+def narrative(narration: Narration, facts: Sequence[Fact]) -> str:
+    """The grounded "likely cause" reply: the kept claims with their citations, the cited facts
+    spelled out so a reader can check each one, and how many claims were left out."""
+    cited = {i for claim in narration.claims for i in claim.evidence_ids}
+    lines = [
+        "*Likely cause*, written by a language model from the packet's facts only; each "
+        "sentence cites the facts it rests on:",
+        narration.text,
+    ]
+    lines.extend(f"{fact.id}: {fact.text}" for fact in facts if fact.id in cited)
+    dropped = len(narration.dropped)
+    if dropped:
+        sentences = "sentence" if dropped == 1 else "sentences"
+        lines.append(f"_{dropped} {sentences} left out: not supported by the facts cited._")
+    return "\n".join(lines)
+
+
+def narrative_fallback(causes: Sequence[str], narration: Narration | None) -> str:
+    """The "likely cause" reply when the model gave nothing to post: the packet's own ranking,
+    and why the model's prose is missing."""
+    if narration is not None and narration.error is not None:
+        why = f"the narrator could not answer ({narration.error})"
+    elif narration is not None and narration.dropped:
+        why = "nothing the narrator wrote was supported by the facts"
+    else:
+        why = "the narrator wrote nothing"
+    lines = [f"*Likely cause*, from the bot's own ranking ({why}):"]
+    lines.extend(f"- {cause}" for cause in causes)
+    if not causes:
+        lines.append("- None yet: the evidence does not point at one cause.")
+    return "\n".join(lines)

@@ -173,6 +173,20 @@ class Settings(BaseSettings):
         default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:/-]*$", max_length=200
     )
 
+    # The narrator: Claude writes the packet's "likely cause" reply and /explain answers from the
+    # packet's facts. Without a key nothing is sent anywhere and the bot writes everything itself.
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+")
+    narrator_model: str = Field(default="claude-sonnet-5-5", min_length=1, max_length=100)
+    narrator_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    narrator_max_tokens: int = Field(default=1024, ge=64, le=8192)
+    # Timeouts, 429 and 529 are retried while both last; then the deterministic text is used.
+    narrator_retry_budget_seconds: float = Field(default=30.0, ge=0, le=300)
+    narrator_retry_attempts: int = Field(default=3, ge=1, le=10)
+    # US dollars per million tokens, for the cost in each narrator.call audit row.
+    narrator_price_input_per_million: float = Field(default=3.0, ge=0)
+    narrator_price_output_per_million: float = Field(default=15.0, ge=0)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -201,6 +215,12 @@ class Settings(BaseSettings):
     @field_validator("dd_api_key", "dd_app_key")
     @classmethod
     def _blank_key_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("anthropic_api_key")
+    @classmethod
+    def _blank_anthropic_key_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # ANTHROPIC_API_KEY= in a .env file means "no narrator", not a key Anthropic refuses.
         return value if value is not None and value.get_secret_value().strip() else None
 
     @field_validator("backstage_catalog_paths", "codeowners_paths")
@@ -235,6 +255,11 @@ class Settings(BaseSettings):
     def datadog(self) -> bool:
         """True when both Datadog keys are set: evidence then comes from Datadog."""
         return self.dd_api_key is not None and self.dd_app_key is not None
+
+    @property
+    def narrator(self) -> bool:
+        """True when an Anthropic key is set: the narrator writes grounded prose."""
+        return self.anthropic_api_key is not None
 
     @property
     def kubernetes(self) -> bool:

@@ -29,6 +29,10 @@ from bot.evaluation.judge import Mismatch, judge
 from bot.evidence.gather import EvidenceSources
 from bot.incident.flows import PipelineContext, correlate_pending, triage_incident
 from bot.incident.models import IncidentRecord
+from bot.narrator.facts import known_services
+from bot.narrator.likely_cause import likely_cause
+from bot.narrator.service import Narrator, NarratorSetup
+from bot.narrator.values import Narration
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import RunbookLibrary
 from bot.scenario.loader import load_scenarios, scenario_files
@@ -37,7 +41,13 @@ from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
 from bot.signal.values import Severity
 
-__all__ = ["EVIDENCE_DEADLINE", "EvidenceFor", "ScenarioRun", "replay_files", "replay_scenario"]
+__all__ = [
+    "EVIDENCE_DEADLINE",
+    "EvidenceFor",
+    "ScenarioRun",
+    "replay_files",
+    "replay_scenario",
+]
 
 EVIDENCE_DEADLINE = 3.0  # seconds, as live (EVIDENCE_DEADLINE_SECONDS' default)
 
@@ -56,6 +66,8 @@ class ScenarioRun:
     conclusions: Conclusions
     mismatches: tuple[Mismatch, ...]
     timings: dict[str, float] = field(default_factory=dict)
+    # The "likely cause" narration of the packet, when the evaluation ran with a narrator.
+    narration: Narration | None = None
 
     @property
     def passed(self) -> bool:
@@ -87,12 +99,14 @@ async def replay_scenario(
     database_folder: Path,
     migrated: Path | None = None,
     policy: Policy = DEFAULT_POLICY,
+    narrator: NarratorSetup | None = None,
 ) -> ScenarioRun:
     """Replay ``scenario`` (read from ``path``) on a fresh SQLite file in ``database_folder``
     and judge its conclusions. ``migrated`` is an empty, migrated database file to start from
     (a copy is quicker than migrating); without it the new file is migrated. A payload its
     source's webhook would refuse, or alerts that open no incident, are a
-    :class:`ConfigFileError` naming the file and key."""
+    :class:`ConfigFileError` naming the file and key. With ``narrator`` the packet's "likely
+    cause" is narrated too (its audit row goes to the throwaway database)."""
     timings: dict[str, float] = {}
     mark = time.perf_counter()
     sources, catalog = evidence_for(scenario)
@@ -153,6 +167,21 @@ async def replay_scenario(
             _main_incident(records), sessions=sessions, context=context, clock=clock
         )
         timings["triage_ms"] = (time.perf_counter() - mark) * 1000
+        narration = None
+        if narrator is not None:
+            mark = time.perf_counter()
+            writer = Narrator(
+                model=narrator.model, sessions=sessions, clock=clock, limits=narrator.limits
+            )
+            cause = await likely_cause(
+                writer,
+                packet=triage.packet,
+                assessment=triage.assessment,
+                evidence=triage.evidence,
+                services=known_services(catalog, triage.packet.service),
+            )
+            narration = cause.narration
+            timings["narrator_ms"] = (time.perf_counter() - mark) * 1000
     finally:
         await engine.dispose()
     conclusions = conclusions_of(triage.assessment, triage.packet, incidents=len(records))
@@ -162,6 +191,7 @@ async def replay_scenario(
         conclusions=conclusions,
         mismatches=judge(scenario.expect, conclusions),
         timings={name: round(value, 1) for name, value in timings.items()},
+        narration=narration,
     )
 
 
@@ -171,6 +201,7 @@ async def replay_files(
     evidence_for: EvidenceFor,
     runbooks: RunbookLibrary,
     policy: Policy = DEFAULT_POLICY,
+    narrator: NarratorSetup | None = None,
 ) -> list[ScenarioRun]:
     """Load every scenario that ``paths`` name (files, or folders of them) and replay each on
     its own throwaway database, in file order. Any scenario that cannot load is an error
@@ -189,6 +220,7 @@ async def replay_files(
                 database_folder=Path(folder),
                 migrated=migrated,
                 policy=policy,
+                narrator=narrator,
             )
             runs.append(run)
     return runs

@@ -8,22 +8,65 @@ from typing import Any
 
 from bot.evaluation.judge import shown
 from bot.evaluation.replay import ScenarioRun
+from bot.narrator.values import Narration, NarrationOutcome
 from bot.scenario.expectation import Expectation
 
 __all__ = ["report_json", "report_lines"]
 
 
+def _narrated(run: ScenarioRun) -> str:
+    """`` (narrator: 2 claims kept, 1 dropped)``, or how the narration failed; empty without
+    a narrator."""
+    narration = run.narration
+    if narration is None:
+        return ""
+    if narration.outcome is not NarrationOutcome.WRITTEN:
+        return f" (narrator {narration.outcome.value}: {narration.error})"
+    return f" (narrator: {len(narration.claims)} claims kept, {len(narration.dropped)} dropped)"
+
+
 def _line(run: ScenarioRun) -> str:
     if run.passed:
-        return f"PASS {run.scenario.id}"
-    return f"FAIL {run.scenario.id}: " + "; ".join(str(m) for m in run.mismatches)
+        return f"PASS {run.scenario.id}{_narrated(run)}"
+    failures = "; ".join(str(m) for m in run.mismatches)
+    return f"FAIL {run.scenario.id}: {failures}{_narrated(run)}"
 
 
 def report_lines(runs: Sequence[ScenarioRun]) -> list[str]:
-    """``PASS id`` or ``FAIL id: key expected X, got Y; ...`` per scenario, then exactly
-    ``N passed, M failed``."""
+    """``PASS id`` or ``FAIL id: key expected X, got Y; ...`` per scenario (with a narrator,
+    each line ends with its claims kept and dropped, and a line totals the grounding failures),
+    then exactly ``N passed, M failed``."""
     passed = sum(1 for run in runs if run.passed)
-    return [*(_line(run) for run in runs), f"{passed} passed, {len(runs) - passed} failed"]
+    lines = [_line(run) for run in runs]
+    narrations = [run.narration for run in runs if run.narration is not None]
+    if narrations:
+        dropped = sum(len(n.dropped) for n in narrations)
+        kept = sum(len(n.claims) for n in narrations)
+        lines.append(
+            f"narrator: {kept} claims kept, {dropped} dropped by grounding "
+            f"in {len(narrations)} scenarios"
+        )
+    return [*lines, f"{passed} passed, {len(runs) - passed} failed"]
+
+
+def _narration_json(narration: Narration | None) -> dict[str, Any] | None:
+    if narration is None:
+        return None
+    return {
+        "outcome": narration.outcome.value,
+        "model": narration.model,
+        "claims_kept": len(narration.claims),
+        "claims_dropped": len(narration.dropped),
+        "dropped": [
+            {"text": d.claim.text, "evidence_ids": list(d.claim.evidence_ids), "reason": d.reason}
+            for d in narration.dropped
+        ],
+        "text": narration.text,
+        "error": narration.error,
+        "input_tokens": narration.usage.input_tokens,
+        "output_tokens": narration.usage.output_tokens,
+        "cost_usd": narration.usage.cost_usd,
+    }
 
 
 def _expectations(expectation: Expectation) -> dict[str, Any]:
@@ -58,6 +101,7 @@ def report_json(runs: Sequence[ScenarioRun]) -> dict[str, Any]:
                 "conclusions": run.conclusions.as_json(),
                 "expectations": _expectations(run.scenario.expect),
                 "timings": run.timings,
+                "narrator": _narration_json(run.narration),
             }
             for run in runs
         ],

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -43,8 +43,12 @@ from bot.incident.models import (
     ChartState,
     IncidentRecord,
     IncidentStatus,
+    NarrativeState,
     PacketState,
 )
+from bot.narrator.facts import known_services
+from bot.narrator.likely_cause import likely_cause
+from bot.narrator.service import Narrator
 from bot.packet.build import build_packet
 from bot.packet.chart import ChartRenderer
 from bot.packet.render import render_plain
@@ -101,6 +105,9 @@ class PipelineContext:
     # Waits for sources that missed ``deadline`` and keeps their late answers; None: a late
     # source is cancelled and stays missing from the packet.
     late: LateEvidence | None = None
+    # Writes the grounded "likely cause" reply in the packet's thread; None (no API key): the
+    # packet's footer says the narrator is off and no reply is written.
+    narrator: Narrator | None = None
 
 
 # --- correlation -----------------------------------------------------------------------------
@@ -449,6 +456,8 @@ async def triage_signals(
         policy=context.policy,
         runbooks=context.runbooks,
     )
+    if context.narrator is None:
+        packet = replace(packet, narrator_off=True)
     return IncidentTriage(evidence, assessment, packet)
 
 
@@ -500,8 +509,9 @@ async def _ensure_packet(
     chat: Chat,
     context: PipelineContext,
     clock: Clock,
-) -> Packet | None:
-    """Post the packet unless it is in the channel already; return it when posted now."""
+) -> IncidentTriage | None:
+    """Post the packet unless it is in the channel already; return the triage behind it when
+    posted now (the chart and the narrative reply follow from the same evidence)."""
     if incident.packet_state == PacketState.POSTED:
         return None
     if incident.packet_state == PacketState.POSTING:
@@ -520,7 +530,8 @@ async def _ensure_packet(
             incident.packet_state, incident.packet_ts = PacketState.POSTED, found
             return None
     revision = incident.packet_revision
-    packet = await build_incident_packet(incident, sessions=sessions, context=context, clock=clock)
+    triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
+    packet = triage.packet
     text = render_plain(packet)
     await _save(
         sessions, incident.id, clock=clock, packet_state=PacketState.POSTING, packet_text=text
@@ -546,7 +557,7 @@ async def _ensure_packet(
         announced_severity=packet.severity.value,
     )
     await _report_packet_latency(sessions, incident.id, context.metrics)
-    return packet
+    return triage
 
 
 async def _report_packet_latency(
@@ -615,6 +626,84 @@ async def _attach_chart(
         event="packet.chart_attached",
         details={"file_id": file_id, "metric": chart.metric, "thread_ts": thread_ts},
         chart_state=ChartState.ATTACHED,
+    )
+
+
+async def _post_narrative(
+    incident: IncidentRecord,
+    channel_id: str,
+    triage: IncidentTriage | None,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    context: PipelineContext,
+    clock: Clock,
+) -> None:
+    """The "likely cause" paragraph as a reply in the packet's thread, once per incident.
+
+    Runs after the packet (and its chart) and never holds them up. The text is stored with
+    ``posting`` before the post, so after a crash the thread is searched and, if the reply is
+    missing, the same text is posted without asking the model again. A chat failure is logged
+    and audited and leaves the packet as it is, never retried.
+    """
+    state = NarrativeState(incident.narrative_state)
+    if state not in (NarrativeState.PENDING, NarrativeState.POSTING) or incident.packet_ts is None:
+        return
+    thread_ts = incident.packet_ts
+    if context.narrator is None:
+        await _save(sessions, incident.id, clock=clock, narrative_state=NarrativeState.NONE)
+        return
+    text = incident.narrative_text
+    grounded: bool | None = None  # known only when the model was asked in this pass
+    try:
+        found = None
+        if state == NarrativeState.POSTING:
+            found = await chat.find_narrative(channel_id, thread_ts, incident.id)
+        if found is None and text is None:
+            if triage is None:  # posted by an earlier pass: narrate from the same evidence
+                triage = await triage_incident(
+                    incident, sessions=sessions, context=context, clock=clock
+                )
+            cause = await likely_cause(
+                context.narrator,
+                packet=triage.packet,
+                assessment=triage.assessment,
+                evidence=triage.evidence,
+                services=known_services(context.catalog, incident.service),
+            )
+            text, grounded = cause.text, cause.grounded
+            await _save(
+                sessions,
+                incident.id,
+                clock=clock,
+                narrative_state=NarrativeState.POSTING,
+                narrative_text=text,
+            )
+        if found is None and text is not None:
+            found = await chat.post_narrative(channel_id, thread_ts, incident.id, text)
+    except ChatError as exc:
+        log.warning("incident %s: the narrative was not posted: %s", incident.id, exc)
+        await _save(
+            sessions,
+            incident.id,
+            clock=clock,
+            event="packet.narrative_failed",
+            details={"error": str(exc)},
+            narrative_state=NarrativeState.FAILED,
+        )
+        return
+    await _save(
+        sessions,
+        incident.id,
+        clock=clock,
+        event="packet.narrative_posted",
+        details={
+            "ts": found,
+            "thread_ts": thread_ts,
+            "grounded": grounded,
+            "recovered": state == NarrativeState.POSTING,
+        },
+        narrative_state=NarrativeState.POSTED,
     )
 
 
@@ -713,11 +802,14 @@ async def publish_incident(
         await _attach_chart(
             incident,
             channel_id,
-            posted,
+            posted.packet if posted is not None else None,
             sessions=sessions,
             chat=chat,
             context=context,
             clock=clock,
+        )
+        await _post_narrative(
+            incident, channel_id, posted, sessions=sessions, chat=chat, context=context, clock=clock
         )
         edited = await _bring_channel_up_to_date(
             incident_id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
 
-__all__ = ["ChannelState", "ChartState", "IncidentRecord", "IncidentStatus", "PacketState"]
+__all__ = [
+    "ChannelState",
+    "ChartState",
+    "IncidentRecord",
+    "IncidentStatus",
+    "NarrativeState",
+    "PacketState",
+]
 
 
 class IncidentStatus(StrEnum):
@@ -48,6 +55,16 @@ class ChartState(StrEnum):
     FAILED = "failed"  # drawing or uploading failed; logged and audited, the packet stands
 
 
+class NarrativeState(StrEnum):
+    """The "likely cause" reply in the packet's thread: posted at most once per incident."""
+
+    PENDING = "pending"  # not written yet (the packet comes first and never waits for it)
+    POSTING = "posting"  # text chosen and stored; the reply may be in the thread: look first
+    POSTED = "posted"
+    NONE = "none"  # no narrator configured: the packet's own causes stand alone
+    FAILED = "failed"  # the reply could not be posted; logged and audited, the packet stands
+
+
 class IncidentRecord(Base):
     __tablename__ = "incidents"
     __table_args__ = (UniqueConstraint("open_fingerprint", name="uq_incidents_open_fingerprint"),)
@@ -69,6 +86,8 @@ class IncidentRecord(Base):
     packet_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     packet_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     chart_state: Mapped[str] = mapped_column(String(16), default=ChartState.PENDING)
+    narrative_state: Mapped[str] = mapped_column(String(16), default=NarrativeState.PENDING)
+    narrative_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Whoever holds an unexpired lease does the incident's Slack work; a conditional update takes
     # it, so two replicas never both create the channel, and a crashed holder's lease runs out.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

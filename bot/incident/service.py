@@ -17,6 +17,7 @@ from bot.incident.models import (
     ChartState,
     IncidentRecord,
     IncidentStatus,
+    NarrativeState,
     PacketState,
 )
 from bot.signal.models import SignalRecord
@@ -37,6 +38,7 @@ __all__ = [
 
 SEVERITY_ORDER = IncidentRecord.severity  # "sev1" < "sev2" ... sorts by urgency as text
 _CHART_DUE = (ChartState.PENDING, ChartState.UPLOADING)
+_NARRATIVE_DUE = (NarrativeState.PENDING, NarrativeState.POSTING)
 
 
 async def get(session: AsyncSession, incident_id: int) -> IncidentRecord | None:
@@ -68,6 +70,7 @@ async def open_from(
         channel_state=ChannelState.PENDING,
         packet_state=PacketState.PENDING,
         chart_state=ChartState.PENDING,
+        narrative_state=NarrativeState.PENDING,
         slack_attempts=0,
     )
     try:
@@ -93,12 +96,14 @@ async def list_open(session: AsyncSession) -> Sequence[IncidentRecord]:
 
 
 def _channel_behind() -> ColumnElement[bool]:
-    """The channel has not been told everything: no channel, no packet, a chart not yet
-    attached, an older packet, an unannounced severity or an unasked resolve."""
+    """The channel has not been told everything: no channel, no packet, a chart or narrative
+    not yet in the packet's thread, an older packet, an unannounced severity or an unasked
+    resolve."""
     return or_(
         IncidentRecord.channel_state != ChannelState.READY,
         IncidentRecord.packet_state != PacketState.POSTED,
         IncidentRecord.chart_state.in_(_CHART_DUE),
+        IncidentRecord.narrative_state.in_(_NARRATIVE_DUE),
         IncidentRecord.packet_revision > IncidentRecord.posted_revision,
         IncidentRecord.announced_severity != IncidentRecord.severity,
         and_(IncidentRecord.all_resolved, ~IncidentRecord.resolve_prompted),

@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from bot.packet.values import Owner, Packet, RunbookFit
 
 __all__ = [
+    "NARRATOR_OFF",
     "PacketSection",
+    "footer_lines",
     "header_lines",
     "owner_line",
     "render_plain",
     "runbook_lines",
     "sections",
 ]
+
+NARRATOR_OFF = (
+    "Narrator off (no ANTHROPIC_API_KEY): every line above is the bot's own deterministic analysis"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +98,15 @@ def header_lines(packet: Packet) -> tuple[str, ...]:
     )
 
 
+def footer_lines(packet: Packet) -> tuple[str, ...]:
+    """Notes under the packet: whether a language model took part."""
+    return (NARRATOR_OFF,) if packet.narrator_off else ()
+
+
 def render_plain(packet: Packet) -> str:
     lines = ["Incident packet", *header_lines(packet)]
     for section in sections(packet):
         lines.append(f"{section.heading}:")
         lines.extend(f"- {line}" for line in section.lines)
+    lines.extend(footer_lines(packet))
     return "\n".join(lines)

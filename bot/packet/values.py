@@ -84,6 +84,8 @@ class Packet:
     warnings: tuple[str, ...] = ()  # the raised markers, in words
     # The main signal drawn, attached to the packet's thread after it is posted; None without one.
     chart: MetricChart | None = None
+    # True when no language model is configured: the footer says the bot wrote it all itself.
+    narrator_off: bool = False
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

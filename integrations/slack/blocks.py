@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.action.views import ActionView
-from bot.packet.render import header_lines, sections
+from bot.packet.render import footer_lines, header_lines, sections
 from bot.packet.values import Packet
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "RESOLVE_ACTION_ID",
     "action_blocks",
     "escape",
+    "narrative_blocks",
     "packet_blocks",
     "resolve_question_blocks",
     "text_section",
@@ -49,6 +50,7 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
         blocks.append(text_section(f"{section.heading}:\n{body}"))
     context = [f"INC-{packet.incident_id}", escape(_fit(packet.title, 300))]
     context.extend(f"<{link.url}|{escape(link.title)}>" for link in packet.links[:5])
+    context.extend(escape(line) for line in footer_lines(packet))
     blocks.append(
         {
             "type": "context",
@@ -56,6 +58,12 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
         }
     )
     return blocks
+
+
+def narrative_blocks(text: str) -> list[dict[str, Any]]:
+    """The "likely cause" reply: its words escaped (fact texts come from alerts and logs), its
+    ``*bold*`` kept."""
+    return [text_section(escape(text))]
 
 
 def resolve_question_blocks(incident_id: int, text: str) -> list[dict[str, Any]]:

@@ -31,15 +31,17 @@ from bot.packet.values import Packet
 from bot.telemetry.metrics import NO_METRICS, Metrics
 from integrations.slack.blocks import (
     escape,
+    narrative_blocks,
     packet_blocks,
     resolve_question_blocks,
     text_section,
 )
 from integrations.slack.redaction import redacted_arguments
 
-__all__ = ["PACKET_EVENT_TYPE", "SlackChat"]
+__all__ = ["NARRATIVE_EVENT_TYPE", "PACKET_EVENT_TYPE", "SlackChat"]
 
 PACKET_EVENT_TYPE = "incident_packet"
+NARRATIVE_EVENT_TYPE = "incident_narrative"
 
 
 class SlackChat:
@@ -200,6 +202,42 @@ class SlackChat:
             for file in message.get("files") or []:
                 if file.get("name") == filename:
                     return str(file["id"])
+        return None
+
+    async def post_narrative(
+        self, channel_id: str, thread_ts: str, incident_id: int, text: str
+    ) -> str:
+        response = await self._call(
+            "chat.postMessage",
+            channel=channel_id,
+            thread_ts=thread_ts,
+            text=escape(text),  # model-written words: no <!channel> or links in notifications
+            blocks=narrative_blocks(text),
+            metadata={
+                "event_type": NARRATIVE_EVENT_TYPE,
+                "event_payload": {"incident_id": incident_id},
+            },
+            unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    async def find_narrative(self, channel_id: str, thread_ts: str, incident_id: int) -> str | None:
+        response = await self._get(
+            "conversations.replies",
+            channel=channel_id,
+            ts=thread_ts,
+            include_all_metadata="true",
+            limit=200,
+        )
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == NARRATIVE_EVENT_TYPE
+                and payload.get("incident_id") == incident_id
+            ):
+                return str(message["ts"])
         return None
 
     async def announce(self, channel_id: str, text: str) -> str:

@@ -1,0 +1,113 @@
+"""End to end with a narrator: the bot as it serves (Bolt over Socket Mode, the webhook server,
+the pipeline) with ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL pointing at a fake Messages API.
+The packet comes first; the grounded "likely cause" follows as a reply in its thread, and the
+audit trail holds the call's tokens and cost. A secret in the alert never reaches the model."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Runtime, replay_evidence, start_runtime
+from bot.audit import service as audit
+from bot.clock import ReplayClock
+from bot.packet.render import NARRATOR_OFF
+from bot.scenario.models import Scenario
+from bot.settings import load_settings
+from integrations.slack_emulator import EmulatorClient, EmulatorConfig
+from tests.e2e.conftest import SECRET, eventually, post_alert
+from tests.e2e.test_offline_slice import packets_in, settled
+from tests.fakes.anthropic import FakeAnthropic
+
+pytestmark = pytest.mark.slow
+
+PLANTED = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAnthropic]:
+    async with FakeAnthropic() as server:
+        yield server
+
+
+@pytest.fixture
+async def narrated(
+    tmp_path: Path, scenario: Scenario, fake: FakeAnthropic
+) -> AsyncIterator[Runtime]:
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
+        host="127.0.0.1",
+        port=0,
+        slack_emulator_port=0,
+        slack_bot_token=None,
+        slack_app_token=None,
+        alertmanager_webhook_secret=SECRET,
+        packet_update_interval_seconds=0.2,
+        anthropic_api_key=fake.api_key,
+        anthropic_base_url=fake.base_url,
+    )
+    runtime = await start_runtime(
+        settings,
+        clock=ReplayClock(scenario.now),
+        evidence=replay_evidence([scenario]),
+        emulator_config=EmulatorConfig(port=0),
+        poll_interval=0.1,
+    )
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def people(narrated: Runtime) -> AsyncIterator[EmulatorClient]:
+    assert narrated.emulator is not None
+    async with EmulatorClient(narrated.emulator.base_url) as client:
+        yield client
+
+
+async def _replies(people: EmulatorClient, channel: str, ts: str) -> list[dict[str, Any]]:
+    """The thread's text replies (the chart's upload is a reply too, without text)."""
+    return [
+        m
+        for m in await people.messages(channel)
+        if m["thread_ts"] == ts and m.get("ts") != ts and m["text"]
+    ]
+
+
+async def test_the_likely_cause_follows_the_packet_in_its_thread(
+    narrated: Runtime, people: EmulatorClient, scenario: Scenario, fake: FakeAnthropic
+) -> None:
+    alert = scenario.deliveries[0]
+    payload = copy.deepcopy(alert.payload)
+    assert isinstance(payload, dict)
+    payload["commonAnnotations"]["summary"] = f"billing-webhooks errors, token {PLANTED}"
+    payload["alerts"][0]["annotations"]["summary"] = f"billing-webhooks errors, token {PLANTED}"
+    await post_alert(narrated, alert.source.value, payload)
+
+    channel, packet = (await eventually(lambda: packets_in(people), what="the packet"))[0]
+    (reply,) = await eventually(
+        lambda: _replies(people, channel["id"], packet["ts"]), what="the narrative reply"
+    )
+    await eventually(lambda: settled(narrated), what="the pipeline to settle")
+
+    assert float(reply["ts"]) > float(packet["ts"])
+    assert reply["text"].startswith("*Likely cause*, written by a language model")
+    assert NARRATOR_OFF not in packet["text"]
+    (call,) = fake.calls
+    assert call.body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert call.body["tool_choice"] == {"type": "tool", "name": "report_claims"}
+    assert PLANTED not in call.everything
+    async with narrated.sessions() as session:
+        trail = await audit.entries(session)
+        assert await audit.verify(session) == len(trail)
+    (usage,) = [entry for entry in trail if entry.event == "narrator.call"]
+    assert usage.incident_id is not None
+    assert usage.details["outcome"] == "written"
+    assert usage.details["input_tokens"] > 0
+    assert usage.details["output_tokens"] > 0
+    assert usage.details["cost_usd"] > 0
+    events = [entry.event for entry in trail]
+    assert events.index("packet.posted") < events.index("packet.narrative_posted")
