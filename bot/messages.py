@@ -60,6 +60,7 @@ __all__ = [
     "kill_switch_state",
     "merged",
     "merged_away",
+    "narrated_answer",
     "narrative",
     "narrative_fallback",
     "needs_a_human",
@@ -530,4 +531,21 @@ def narrative_fallback(causes: Sequence[str], narration: Narration | None) -> st
     lines.extend(f"- {cause}" for cause in causes)
     if not causes:
         lines.append("- None yet: the evidence does not point at one cause.")
+    return "\n".join(lines)
+
+
+def narrated_answer(narration: Narration, facts: Sequence[Fact]) -> str:
+    """An ``/explain`` answer written by the narrator: its grounded sentences with their
+    citations, the cited facts spelled out, and how many sentences were left out."""
+    cited = {i for claim in narration.claims for i in claim.evidence_ids}
+    lines = [
+        "*Answer*, written by a language model from the packet's facts only; each sentence "
+        "cites the facts it rests on:",
+        narration.text,
+    ]
+    lines.extend(f"{fact.id}: {fact.text}" for fact in facts if fact.id in cited)
+    dropped = len(narration.dropped)
+    if dropped:
+        sentences = "sentence" if dropped == 1 else "sentences"
+        lines.append(f"_{dropped} {sentences} left out: not supported by the facts cited._")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """``/explain [question]``: in an incident channel, why its packet says what it says, or the
-part of it a question asks about, in words built from the packet's facts only
-(:func:`bot.packet.explain.explain`)."""
+part of it a question asks about, from the packet's facts only (:mod:`bot.incident.explanation`:
+deterministic words, or the narrator's grounded ones when it is configured)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from bot import messages
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
+from bot.incident.explanation import explanation
 from bot.incident.flows import PipelineContext
-from bot.incident.retriage import current_packet
-from bot.packet.explain import explain
 from bot.redaction import redact
 from handlers.slack.deliveries import acknowledge
 from handlers.slack.usage import usage_answered
@@ -46,6 +45,7 @@ def register_explain(
                         messages.EXPLAIN_USAGE, "`/explain` works in an incident's own channel."
                     )
                 )
-            packet = await current_packet(here, sessions=sessions, context=pipeline, clock=clock)
-            text = explain(packet, command.get("text", ""))
+            text = await explanation(
+                here, command.get("text", ""), sessions=sessions, context=pipeline, clock=clock
+            )
             await respond(text=redact(text), response_type="in_channel")  # alert text inside

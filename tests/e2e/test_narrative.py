@@ -111,3 +111,26 @@ async def test_the_likely_cause_follows_the_packet_in_its_thread(
     assert usage.details["cost_usd"] > 0
     events = [entry.event for entry in trail]
     assert events.index("packet.posted") < events.index("packet.narrative_posted")
+
+
+async def test_explain_answers_with_the_narrators_grounded_sentences(
+    narrated: Runtime, people: EmulatorClient, scenario: Scenario, fake: FakeAnthropic
+) -> None:
+    alert = scenario.deliveries[0]
+    await post_alert(narrated, alert.source.value, alert.payload)
+    channel, packet = (await eventually(lambda: packets_in(people), what="the packet"))[0]
+    await eventually(
+        lambda: _replies(people, channel["id"], packet["ts"]), what="the narrative reply"
+    )
+    await eventually(lambda: settled(narrated), what="the pipeline to settle")
+
+    seen = await people.command("U0BOB", channel["id"], "/explain", "is it the deploy?")
+
+    (answer,) = [r["text"] for r in seen.get("responses", []) if r["text"].startswith("*Answer*")]
+    assert "The evidence shows:" in answer  # the fake's claims, each citing a fact
+    assert "\nE1: " in answer  # the cited facts spelled out
+    assert "is it the deploy?" in fake.calls[-1].prompt
+    async with narrated.sessions() as session:
+        trail = await audit.entries(session)
+    calls = [entry.details for entry in trail if entry.event == "narrator.call"]
+    assert [details["purpose"] for details in calls] == ["likely_cause", "explain"]
