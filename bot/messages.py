@@ -58,6 +58,8 @@ __all__ = [
     "home_no_incidents",
     "internal_error",
     "kill_switch_state",
+    "kill_switch_turned",
+    "kill_switch_unchanged",
     "merged",
     "merged_away",
     "narrated_answer",

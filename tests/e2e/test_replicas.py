@@ -328,7 +328,11 @@ async def test_an_approval_clicked_twice_with_two_replicas_running_executes_once
     connections: both may take the approval; the database lets one of them run it."""
     cluster = load_scenario(SCENARIO_FILE).cluster
     async with KubeEmulator(KubeEmulatorConfig(token="replica-kube-token"), cluster) as kube:
-        kube_env = {"KUBE_API_URL": kube.base_url, "KUBE_TOKEN": "replica-kube-token"}
+        kube_env = {
+            "KUBE_API_URL": kube.base_url,
+            "KUBE_TOKEN": "replica-kube-token",
+            "RECOVERY_WINDOW_SECONDS": "1",  # no recovery comes: settle as not verified
+        }
         a, b = await asyncio.gather(
             _start("a", emulator, database_url, tmp_path, kube_env),
             _start("b", emulator, database_url, tmp_path, kube_env),
