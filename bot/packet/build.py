@@ -65,15 +65,18 @@ def describe_marker(raised: RaisedMarker) -> str:
     return f"{MARKER_WORDS.get(raised.marker, raised.marker.value)}: {raised.reason}"
 
 
-def _suggest(text: str, kind: ActionKind, policy: Policy) -> SuggestedAction:
-    return SuggestedAction(text, kind, policy.requires_approval(kind))
+def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> SuggestedAction:
+    """A step of ``kind``, marked as the policy has it for ``service`` (a service may waive or
+    add approval for a kind)."""
+    return SuggestedAction(text, kind, policy.requires_approval(kind, service))
 
 
 def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
     """The step the top-ranked cause itself calls for: a flag that changed is turned off."""
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     if top is not None and top.category is CauseKind.FLAG and top.subject:
-        return [_suggest(f"Turn off feature flag {top.subject}", ActionKind.FLAG_OFF, policy)]
+        text = f"Turn off feature flag {top.subject}"
+        return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service)]
     return []
 
 
@@ -84,13 +87,13 @@ def _customer_facing(service: str, severity: Severity, catalog: Catalog) -> bool
 
 
 def _runbook_actions(
-    runbook: Runbook, allowed: dict[ActionKind, bool], policy: Policy
+    runbook: Runbook, allowed: dict[ActionKind, bool], policy: Policy, service: str
 ) -> list[SuggestedAction]:
     """The chosen runbook's actions, with its words, when the evidence allows them (the
     runbook cannot know): a rollback only when a deploy is suspected, turning a flag off only
     when a flag that may touch the service changed, a status update only when customer-facing."""
     return [
-        _suggest(f"{action.title} (runbook {runbook.id})", action.kind, policy)
+        _suggest(f"{action.title} (runbook {runbook.id})", action.kind, policy, service)
         for action in runbook.front.actions
         if allowed.get(action.kind, True)
     ]
@@ -240,7 +243,7 @@ def build_packet(
             SuggestedAction(
                 f"Roll back {assessment.service}{back_to}",
                 ActionKind.ROLLBACK,
-                policy.requires_approval(ActionKind.ROLLBACK),
+                policy.requires_approval(ActionKind.ROLLBACK, assessment.service),
             )
         )
     elif evidence.deploys_checked:
@@ -254,7 +257,7 @@ def build_packet(
             SuggestedAction(
                 f"Page {owners[0].display}{group}",
                 ActionKind.PAGE_OWNER,
-                policy.requires_approval(ActionKind.PAGE_OWNER),
+                policy.requires_approval(ActionKind.PAGE_OWNER, assessment.service),
             )
         )
     choice = choose_runbook(runbooks, _runbook_query(assessment, signals, evidence, catalog))
@@ -262,14 +265,14 @@ def build_packet(
     customer_facing = _customer_facing(assessment.service, severity, catalog)
     if customer_facing:
         text = f"Post a customer-facing status update for {assessment.service}"
-        actions.append(_suggest(text, ActionKind.STATUS_UPDATE, policy))
+        actions.append(_suggest(text, ActionKind.STATUS_UPDATE, policy, assessment.service))
     if choice.best is not None:
         allowed = {
             ActionKind.ROLLBACK: assessment.suspect is not None,
             ActionKind.FLAG_OFF: any(c.concerns(assessment.service) for c in evidence.flags),
             ActionKind.STATUS_UPDATE: customer_facing,
         }
-        actions.extend(_runbook_actions(choice.best.runbook, allowed, policy))
+        actions.extend(_runbook_actions(choice.best.runbook, allowed, policy, assessment.service))
     actions = _distinct_kinds(actions)[:MAX_ACTIONS]
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)

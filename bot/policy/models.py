@@ -177,8 +177,9 @@ class FreezeWindow(FileModel):
     start: UtcDatetime | None = None
     end: UtcDatetime | None = None
     weekly: WeeklyWindow | None = None
-    services: tuple[Text, ...] | None = None
-    actions: tuple[ActionKind, ...] | None = None
+    # An empty list would cover nothing, which is never what was meant: leave the key out.
+    services: Annotated[tuple[Text, ...], Field(min_length=1)] | None = None
+    actions: Annotated[tuple[ActionKind, ...], Field(min_length=1)] | None = None
     note: Text | None = None
 
     @model_validator(mode="after")

@@ -240,3 +240,12 @@ def test_an_empty_section_is_the_same_as_an_empty_mapping(tmp_path: Path) -> Non
     policy = load_policy(write(tmp_path, "postmortem:\nkill_switch:\ndefaults:\n  actions:\n"))
     assert policy.postmortem.allowed is None
     assert policy.kill_switch.operators == ()
+
+
+def test_a_freeze_window_for_an_empty_list_of_services_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("services: [billing-webhooks]", "services: []")
+    error = problem(tmp_path, text)
+    assert (error.line, error.key) == (
+        line_of(text, "services: []"),
+        "change_freeze.windows.1.services",
+    )
