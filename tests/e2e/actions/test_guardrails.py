@@ -19,6 +19,7 @@ from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
 from bot.policy import SHIPPED_POLICY, Policy, load_policy
 from bot.scenario.models import Scenario
+from integrations.kube_emulator import ControlClient
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (
@@ -202,3 +203,56 @@ async def test_an_execution_a_crash_interrupted_is_closed_as_failed_and_never_re
     assert await client_writes(runtime) == []
     async with runtime.sessions() as session:
         assert await audit.verify(session) > 0
+
+
+async def test_a_write_the_cluster_refuses_fails_pages_the_owner_and_is_never_retried(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    assert runtime.kube_emulator is not None
+    control = ControlClient(runtime.kube_emulator.base_url)
+    await asyncio.to_thread(
+        control.set_faults,
+        {
+            "method": "PATCH",
+            "path": "/apis/apps/v1/namespaces/payments/deployments/billing-webhooks",
+            "fault": "500",
+        },
+    )
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+    message = await action_message(people, channel)
+    await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
+
+    async def failed() -> bool:
+        return (await action_record(runtime)).state == ActionState.FAILED
+
+    await eventually(failed, what="the rollback to fail")
+    record = await action_record(runtime)
+    assert record.checkpoint is not None  # taken before the write was sent
+    stats = await asyncio.to_thread(control.stats)
+    patches = [key for key, count in stats.get("fault_hits", {}).items() for _ in range(int(count))]
+    assert len(patches) == 1  # one write, refused; the bot did not send it again
+
+    async def paged() -> bool:
+        seen = [str(m.get("text", "")) for m in await people.messages(channel)]
+        return any("<!subteam^S0PAYONCALL>" in text for text in seen)
+
+    await eventually(paged, what="the owner's group to be paged")
+    events = [event for event, _ in await audit_events(runtime)]
+    assert events.count("action.failed") == 1
+
+
+@pytest.mark.parametrize("policy", [dataclasses.replace(load_policy(SHIPPED_POLICY), dry_run=True)])
+async def test_in_dry_run_mode_the_plan_is_shown_without_buttons_and_never_runs(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    channel = await incident_channel(runtime, people, scenario)
+    asked = await people.command(REQUESTER, channel, "/rollback", "", 2)
+    assert any("dry-run" in text for text in texts(asked))
+    message = await action_message(people, channel)
+    assert all(block["type"] != "actions" for block in message["blocks"])
+    assert "Dry-run mode" in str(message["blocks"])
+    record = await action_record(runtime)
+    assert record.dry_run is True
+    assert record.state == ActionState.PROPOSED
+    assert await client_writes(runtime) == []
