@@ -308,7 +308,8 @@ async def start_runtime(
         poll_interval=poll_interval,
     )
     slack_app = build_slack_app(
-        client, SlackDeps(sessions=sessions, clock=clock, on_change=worker.wake)
+        client,
+        SlackDeps(sessions=sessions, clock=clock, on_change=worker.wake, catalog=catalog),
     )
     socket_mode = SocketModeConnection(slack_app, app_token)
 

@@ -11,6 +11,7 @@ from bot.incident.status import IncidentStatusReport, IncidentSummary
 __all__ = [
     "INCIDENT_USAGE",
     "NOT_AN_INCIDENT_CHANNEL",
+    "POSTMORTEM_USAGE",
     "STATUS_USAGE",
     "already_resolved",
     "ask_to_resolve",
@@ -18,6 +19,9 @@ __all__ = [
     "internal_error",
     "merged",
     "merged_away",
+    "postmortem_failed",
+    "postmortem_refused",
+    "postmortem_summary",
     "render_status",
     "resolved_by",
     "severity_changed",
@@ -138,3 +142,42 @@ def resolved_by(incident_id: int, user: str) -> str:
 
 def already_resolved(incident_id: int) -> str:
     return f"INC-{incident_id} is already resolved; nothing changed."
+
+
+POSTMORTEM_USAGE = (
+    "Usage: `/postmortem`, in an incident's own channel: drafts the postmortem (summary, "
+    "timeline, root cause analysis, resolution, impact, action items) and shares it here as a "
+    "Markdown file. It takes no arguments."
+)
+
+
+def postmortem_refused(incident_id: int, commander: str) -> str:
+    return (
+        f"Only the incident commander of INC-{incident_id} (<@{commander}>) can draft its "
+        "postmortem. Nothing was posted."
+    )
+
+
+def postmortem_failed(incident_id: int, reason: str) -> str:
+    return f"The postmortem draft for INC-{incident_id} could not be shared: {reason}"
+
+
+def postmortem_summary(
+    *,
+    incident_id: int,
+    status: str,
+    timeline_entries: int,
+    messages: int,
+    leading_cause: str | None,
+    action_items: int,
+) -> str:
+    """The message posted next to the draft's file: what it holds, in three lines."""
+    state = "still open" if status == "open" else status
+    cause = leading_cause or "none established by the bot's evidence"
+    return (
+        f"Postmortem draft for INC-{incident_id} ({state}) attached: "
+        f"{timeline_entries} timeline entries from the alerts, the audit log, the actions "
+        f"and {messages} {'message' if messages == 1 else 'messages'} in this channel.\n"
+        f"Leading hypothesis: {cause}\n"
+        f"{action_items} action items to review. It is a draft: correct it before sharing."
+    )

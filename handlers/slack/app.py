@@ -6,19 +6,21 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.messages import internal_error
 from bot.redaction import redact
 from handlers.slack.deliveries import once_per_delivery
 from handlers.slack.incident_command import register_incident_command
+from handlers.slack.postmortem import register_postmortem
 from handlers.slack.resolve import register_resolve
 from handlers.slack.status import register_status
 
@@ -32,6 +34,7 @@ class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     on_change: Callable[[], None] = lambda: None  # wakes the pipeline after a human's change
+    catalog: Catalog = field(default_factory=Catalog)  # tiers and owners for postmortems
 
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
@@ -42,6 +45,7 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     register_incident_command(
         app, sessions=deps.sessions, clock=deps.clock, on_change=deps.on_change
     )
+    register_postmortem(app, sessions=deps.sessions, clock=deps.clock, catalog=deps.catalog)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
