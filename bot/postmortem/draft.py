@@ -6,19 +6,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.errors import IncidentBotError
 from bot.messages import postmortem_summary
+from bot.postmortem.citations import Citations, cite
 from bot.postmortem.facts import PostmortemFacts
-from bot.postmortem.ports import Fact, NarratedSection, PostmortemNarrator
+from bot.postmortem.ports import Fact, PostmortemNarrator
 from bot.postmortem.render import render_markdown
 from bot.postmortem.sections import action_items, people_messages
 from bot.postmortem.timeline import TimelineEntry, build_timeline
 from bot.redaction import redact
 
-__all__ = ["Postmortem", "narrator_facts", "write_postmortem"]
+__all__ = ["INSTRUCTIONS", "NarratedSection", "Postmortem", "write_postmortem"]
 
 log = logging.getLogger(__name__)
+
+NarratedSection = Literal["summary", "root_cause"]
+
+# What the narrator is asked for each section it may write (purpose: postmortem.<section>).
+INSTRUCTIONS: dict[NarratedSection, str] = {
+    "summary": (
+        "Write the Summary of this incident's postmortem: what was affected, when it began and "
+        "ended (or that it is still open), how it was handled and where it stands. Past tense, "
+        "plain words, for readers who were not there."
+    ),
+    "root_cause": (
+        "Write the opening of this postmortem's Root Cause Analysis: what the evidence says "
+        "about the cause, how strongly, and what it leaves open. The hypotheses are the bot's "
+        "leads, not confirmed findings: say so."
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,57 +47,58 @@ class Postmortem:
     markdown: str  # redacted
     summary: str  # the message posted next to the file, redacted
     timeline: tuple[TimelineEntry, ...]
+    citations: Citations
     narrated: tuple[NarratedSection, ...]  # sections whose prose came from the narrator
 
 
-def narrator_facts(facts: PostmortemFacts, timeline: Sequence[TimelineEntry]) -> tuple[Fact, ...]:
-    """What the narrator may state, redacted (it may be sent to an LLM): the incident itself
-    (``I1``), the timeline (``T…``), the hypotheses (``H…``) and the evidence (``E…``), with
-    the ids the document shows, so a citation can be followed."""
-    incident = facts.incident
-    items = [
-        Fact(
-            "I1",
-            f"INC-{incident.id} {incident.severity} {incident.status} on {incident.service}: "
-            f"{incident.title}",
-        )
-    ]
-    items.extend(
-        Fact(entry.id, f"{entry.at:%Y-%m-%d %H:%M:%S} UTC {entry.text}") for entry in timeline
-    )
-    if facts.packet is not None:
-        items.extend(Fact(f"H{i}", cause) for i, cause in enumerate(facts.packet.causes, 1))
-        items.extend(Fact(f"E{i}", line) for i, line in enumerate(facts.packet.evidence, 1))
-    return tuple(Fact(item.id, redact(item.text)) for item in items)
-
-
 async def _prose(
-    narrator: PostmortemNarrator | None, section: NarratedSection, facts: Sequence[Fact]
+    narrator: PostmortemNarrator | None,
+    section: NarratedSection,
+    facts: Sequence[Fact],
+    *,
+    incident_id: int,
+    names: Sequence[str],
 ) -> str | None:
     if narrator is None:
         return None
     try:
-        text = await narrator.narrate(section, facts)
+        narration = await narrator.write(
+            purpose=f"postmortem.{section}",
+            facts=facts,
+            instructions=INSTRUCTIONS[section],
+            incident_id=incident_id,
+            names=names,
+        )
     except IncidentBotError as exc:
         # The draft stands without prose: the deterministic text says the same from the data.
         log.warning("narrator gave no %s for the postmortem: %s", section, exc)
         return None
-    return text.strip() if text and text.strip() else None
+    text = narration.text.strip() if narration.grounded else ""
+    return text or None
 
 
 async def write_postmortem(
     facts: PostmortemFacts, *, narrator: PostmortemNarrator | None = None
 ) -> Postmortem:
     """The draft of ``facts``; Summary and the lead of Root Cause Analysis come from
-    ``narrator`` when it gives grounded prose, from the deterministic template otherwise."""
+    ``narrator`` when it gives grounded prose, from the deterministic template otherwise. The
+    narrator sees the facts redacted, under the ids the document shows."""
     timeline = build_timeline(facts)
-    cited = narrator_facts(facts, timeline)
-    summary_prose = await _prose(narrator, "summary", cited)
-    root_cause_prose = await _prose(narrator, "root_cause", cited)
-    markdown = render_markdown(
-        facts, timeline, summary_prose=summary_prose, root_cause_prose=root_cause_prose
-    )
+    citations = cite(facts, timeline)
     incident = facts.incident
+    names = [service.service for service in facts.services]
+    shown = citations.redacted()
+    summary_prose = await _prose(narrator, "summary", shown, incident_id=incident.id, names=names)
+    root_cause_prose = await _prose(
+        narrator, "root_cause", shown, incident_id=incident.id, names=names
+    )
+    markdown = render_markdown(
+        facts,
+        timeline,
+        citations,
+        summary_prose=summary_prose,
+        root_cause_prose=root_cause_prose,
+    )
     narrated: list[NarratedSection] = []
     if summary_prose:
         narrated.append("summary")
@@ -100,5 +119,6 @@ async def write_postmortem(
         markdown=redact(markdown),
         summary=redact(summary),
         timeline=timeline,
+        citations=citations,
         narrated=tuple(narrated),
     )

@@ -1,18 +1,28 @@
 """What the postmortem needs from outside the core, declared here and implemented by adapters:
 reading and writing the incident channel (the Slack adapter), and optionally prose from a
-grounded narrator (an LLM that only restates the facts it is given, citing their ids)."""
+grounded narrator (an LLM that only restates the facts it is given, citing their ids).
+
+The narrator's shape is that of ``bot.narrator``'s ``Narrator.write``: numbered facts
+(``E1``, ``E2``...) and instructions in, a narration out whose ``text`` is used only when it is
+``grounded``. :class:`Fact` has the same fields as ``bot.narrator.values.Fact``; once both are
+in one tree, this one can become an import of that one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from bot.postmortem.facts import ChannelMessage
 
-__all__ = ["ChannelHistory", "Fact", "NarratedSection", "PostmortemChat", "PostmortemNarrator"]
-
-NarratedSection = Literal["summary", "root_cause"]
+__all__ = [
+    "ChannelHistory",
+    "Fact",
+    "Narration",
+    "PostmortemChat",
+    "PostmortemNarrator",
+]
 
 
 class ChannelHistory(Protocol):
@@ -36,17 +46,37 @@ class PostmortemChat(ChannelHistory, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One statement the narrator may use, with the id its claims must cite (``T3`` is the
-    third timeline entry, ``H1`` the top hypothesis, ``E2`` the second piece of evidence)."""
+    """One statement the narrator may use, under the id its claims cite (``E3``); the draft
+    shows the same ids, so a citation can be followed."""
 
     id: str
     text: str
 
 
+class Narration(Protocol):
+    @property
+    def grounded(self) -> bool:
+        """True when there is prose whose every claim rests on the facts it cites."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """The grounded claims as one paragraph, each with its citations."""
+        ...
+
+
 class PostmortemNarrator(Protocol):
-    async def narrate(self, section: NarratedSection, facts: Sequence[Fact]) -> str | None:
-        """Prose for ``section`` built only from ``facts``, citing their ids; claims without a
-        fact behind them are dropped. None (or empty text) when there is nothing grounded to
-        say or the model cannot be reached: the deterministic text is used instead. Failures
-        arrive as None or as an :class:`bot.errors.IncidentBotError`, never another error."""
+    async def write(
+        self,
+        *,
+        purpose: str,
+        facts: Sequence[Fact],
+        instructions: str,
+        incident_id: int | None,
+        names: Iterable[str] = (),
+    ) -> Narration:
+        """Prose about ``facts`` following ``instructions``; claims that are not grounded in
+        the facts they cite are dropped. ``names`` are the services around the incident.
+        Failures come back as a narration that is not grounded (or, at worst, as an
+        :class:`bot.errors.IncidentBotError`); the deterministic text is used then."""
         ...

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.postmortem.citations import Citations
 from bot.postmortem.facts import PostmortemFacts
 from bot.postmortem.sections import (
     action_items,
@@ -32,10 +33,12 @@ SECTION_TITLES = (
 )
 
 
-def timeline_lines(facts: PostmortemFacts, timeline: Sequence[TimelineEntry]) -> list[str]:
+def timeline_lines(
+    facts: PostmortemFacts, timeline: Sequence[TimelineEntry], citations: Citations
+) -> list[str]:
     lines = [
-        f"- **{entry.id}** `{stamp(entry.at)}` {entry.text} _({entry.origin})_"
-        for entry in timeline
+        f"- **{fact.id}** `{stamp(entry.at)}` {entry.text} _({entry.origin})_"
+        for fact, entry in zip(citations.timeline, timeline, strict=True)
     ] or ["- No dated event recorded for this incident."]
     if facts.history_note:
         lines.extend(["", f"_{facts.history_note}_"])
@@ -59,25 +62,37 @@ def _source_line(facts: PostmortemFacts) -> str:
 def render_markdown(
     facts: PostmortemFacts,
     timeline: Sequence[TimelineEntry],
+    citations: Citations,
     *,
     summary_prose: str | None = None,
     root_cause_prose: str | None = None,
 ) -> str:
-    """The document. ``summary_prose`` replaces the deterministic summary; ``root_cause_prose``
-    leads the Root Cause Analysis, above the hypotheses and evidence it cites (which stay)."""
+    """The document, its facts labelled with ``citations``' ids. ``summary_prose`` replaces the
+    deterministic summary; ``root_cause_prose`` leads the Root Cause Analysis, above the
+    hypotheses and evidence it cites (which stay)."""
     incident = facts.incident
-    root_cause = root_cause_lines(facts)
+    root_cause = root_cause_lines(
+        facts,
+        hypothesis_ids=[fact.id for fact in citations.hypotheses],
+        evidence_ids=[fact.id for fact in citations.evidence],
+    )
     if root_cause_prose:
         root_cause = [root_cause_prose.strip(), "", *root_cause]
     bodies = (
         [(summary_prose or summary_text(facts)).strip()],
-        timeline_lines(facts, timeline),
+        timeline_lines(facts, timeline, citations),
         root_cause,
         resolution_lines(facts),
         impact_lines(facts),
         action_items(facts),
     )
-    lines = [f"# Postmortem draft: INC-{incident.id} {incident.title}", "", _source_line(facts)]
+    lines = [
+        f"# Postmortem draft: INC-{incident.id} {incident.title}",
+        "",
+        f"**{citations.incident.id}** {citations.incident.text}",
+        "",
+        _source_line(facts),
+    ]
     for title, body in zip(SECTION_TITLES, bodies, strict=True):
         lines.extend(["", f"## {title}", "", *body])
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from bot.postmortem.timeline import person
 __all__ = [
     "MISSING_RUNBOOK_WORDS",
     "action_items",
+    "condition_lines",
     "duration",
     "impact_lines",
     "people_messages",
@@ -115,9 +116,12 @@ def summary_text(facts: PostmortemFacts) -> str:
     return " ".join(parts)
 
 
-def root_cause_lines(facts: PostmortemFacts) -> list[str]:
+def root_cause_lines(
+    facts: PostmortemFacts, *, hypothesis_ids: Sequence[str], evidence_ids: Sequence[str]
+) -> list[str]:
     """The analysis as the packet stated it: ranked hypotheses, the evidence, the warnings and
-    the evidence that was missing. It is a lead for people to confirm, and says so."""
+    the evidence that was missing, under the ids prose cites. It is a lead for people to
+    confirm, and says so."""
     packet = facts.packet
     if packet is None:
         return [
@@ -130,13 +134,17 @@ def root_cause_lines(facts: PostmortemFacts) -> list[str]:
             "The bot ranked these hypotheses from the evidence at triage time (best first); "
             "no person has confirmed a root cause in the data the bot holds:"
         )
-        lines.extend(f"- H{index}: {cause}" for index, cause in enumerate(packet.causes, 1))
+        lines.extend(
+            f"- **{id_}** {cause}" for id_, cause in zip(hypothesis_ids, packet.causes, strict=True)
+        )
     else:
         lines.append("The bot ranked no hypothesis: root cause unknown from the evidence.")
     lines.append("")
     if packet.evidence:
         lines.append("Evidence:")
-        lines.extend(f"- E{index}: {line}" for index, line in enumerate(packet.evidence, 1))
+        lines.extend(
+            f"- **{id_}** {line}" for id_, line in zip(evidence_ids, packet.evidence, strict=True)
+        )
     else:
         lines.append("Evidence: nothing beyond the alert itself.")
     if packet.warnings:
@@ -194,6 +202,29 @@ def resolution_lines(facts: PostmortemFacts) -> list[str]:
     return lines
 
 
+def condition_lines(signals: Sequence[SignalFact]) -> list[str]:
+    """Per alerting condition (fingerprint), oldest first: when it first fired, when it was
+    last seen firing (the newest firing delivery the bot received), and when its source
+    reported it resolved, or that it was still firing at the last word."""
+    by_condition: dict[str, list[SignalFact]] = {}
+    for signal in sorted(signals, key=lambda s: (utc(s.received_at), s.id)):
+        by_condition.setdefault(signal.fingerprint, []).append(signal)
+    lines: list[str] = []
+    for group in sorted(by_condition.values(), key=lambda g: min(utc(s.started_at) for s in g)):
+        firing = [s for s in group if s.status == "firing"]
+        first = min((s.started_at for s in firing or group), key=utc)
+        line = f"  - {group[0].title} ({group[0].service}): first seen {stamp(first)}"
+        if firing:
+            line += f", last seen firing {stamp(max((s.received_at for s in firing), key=utc))}"
+        latest = group[-1]
+        if latest.status == "resolved":
+            line += f", reported resolved {stamp(latest.received_at)}"
+        else:
+            line += ", still firing at the last word from its source"
+        lines.append(line)
+    return lines
+
+
 def impact_lines(facts: PostmortemFacts) -> list[str]:
     incident = facts.incident
     first = _first_alert(facts)
@@ -212,6 +243,7 @@ def impact_lines(facts: PostmortemFacts) -> list[str]:
         f"- Signals: {len(facts.signals)} received for "
         f"{plural(len(_conditions(facts.signals)), 'alerting condition')}",
     ]
+    lines.extend(condition_lines(facts.signals))
     services = facts.services or ()
     lines.append(
         f"- Affected services: {', '.join(s.service for s in services) or 'none recorded'}"

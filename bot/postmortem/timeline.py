@@ -28,9 +28,6 @@ _SKIPPED_PREFIXES = ("postmortem.",)
 
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
-    """``id`` (``T1``, ``T2``...) is assigned in time order, so prose can cite an entry."""
-
-    id: str
     at: datetime
     text: str
     origin: str  # where it comes from: "signal #3", "audit #12", "action #2", "channel"
@@ -230,7 +227,7 @@ def _drafts(facts: PostmortemFacts) -> Iterable[_Draft]:
 
 def build_timeline(facts: PostmortemFacts) -> tuple[TimelineEntry, ...]:
     """Every dated fact once, oldest first (ties keep a fixed order: alerts before the bot's
-    steps before actions before messages), numbered ``T1``, ``T2``..."""
+    steps before actions before messages)."""
     seen: set[tuple[Any, ...]] = set()
     kept: list[_Draft] = []
     for draft in sorted(_drafts(facts), key=lambda d: (utc(d.at), d.order)):
@@ -238,7 +235,4 @@ def build_timeline(facts: PostmortemFacts) -> tuple[TimelineEntry, ...]:
             continue
         seen.add(draft.key)
         kept.append(draft)
-    return tuple(
-        TimelineEntry(f"T{index}", utc(draft.at), draft.text, draft.origin)
-        for index, draft in enumerate(kept, start=1)
-    )
+    return tuple(TimelineEntry(utc(draft.at), draft.text, draft.origin) for draft in kept)
