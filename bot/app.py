@@ -458,6 +458,7 @@ async def start_runtime(
             groups_of=chat.groups_of,
             pipeline=worker.context,
             chat=worker.chat,
+            catalog=catalog,
         ),
     )
     socket_mode = SocketModeConnection(slack_app, app_token)

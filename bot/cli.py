@@ -2,9 +2,10 @@
 
 ``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``eval`` replays scenarios
 and judges the conclusions; ``db`` applies migrations; ``audit`` verifies, shows and exports
-(JSON Lines) the tamper-evident trail; ``emulator`` runs the local Slack emulator alone. Exit
-status: 0 success, 1 a check failed (audit, a failing scenario), 2 bad configuration, arguments
-or scenario file.
+(JSON Lines) the tamper-evident trail; ``postmortem`` prints an incident's postmortem draft
+(Markdown); ``emulator`` runs the local Slack emulator alone. Exit status: 0 success, 1 a check
+failed (audit, a failing scenario), 2 bad configuration, arguments, scenario file or an unknown
+incident.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,14 +21,19 @@ from pathlib import Path
 
 from bot.audit import service as audit
 from bot.audit.export import json_line, parse_since
+from bot.catalog import Catalog
 from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
 from bot.errors import AuditChainError, ConfigError
 from bot.evaluation.replay import ScenarioRun
 from bot.messages import audit_line
+from bot.postmortem.ports import ChannelHistory
 from bot.settings import Settings, load_settings
 from bot.telemetry.logs import configure_logging
 
 __all__ = ["main"]
+
+INCIDENT_NUMBER = re.compile(r"^(?:inc-|#)?(\d+)$", re.IGNORECASE)
+SLACK_TIMEOUT_SECONDS = 10
 
 
 def _since(text: str) -> datetime:
@@ -34,6 +41,13 @@ def _since(text: str) -> datetime:
         return parse_since(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _incident(text: str) -> int:
+    match = INCIDENT_NUMBER.match(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not an incident: {text!r} (write INC-12 or 12)")
+    return int(match.group(1))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--incident", type=int, help="only this incident's rows")
 
+    postmortem = commands.add_parser(
+        "postmortem", help="print an incident's postmortem draft (Markdown) to stdout"
+    )
+    postmortem.add_argument("incident", type=_incident, help="INC-12 or 12")
+
     emulator = commands.add_parser("emulator", help="run the local Slack emulator alone")
     emulator.add_argument("--port", type=int, help="default: SLACK_EMULATOR_PORT")
     return parser
@@ -120,6 +139,63 @@ async def _audit(
             return 0
     finally:
         await engine.dispose()
+
+
+def _catalog(settings: Settings) -> Catalog:
+    """The catalog ``serve`` would use: replay scenarios' catalogs, then the operator's files."""
+    from bot.app import SHIPPED_SCENARIOS, replay_evidence, service_catalog
+    from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
+    from bot.scenario.loader import load_scenarios
+
+    library = load_runbooks((SHIPPED_RUNBOOKS, *settings.runbook_paths))
+    paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
+    _, replayed = replay_evidence(load_scenarios(paths, known_runbooks=library.ids))
+    return service_catalog(settings, replayed)
+
+
+def _channel_history(settings: Settings) -> ChannelHistory | None:
+    """Slack when tokens are set; the local emulator on ``SLACK_EMULATOR_PORT`` in sandbox
+    mode (a running ``serve``); None when there is neither. A Slack that does not answer
+    leaves a note in the draft, not a failure."""
+    from integrations.slack.chat import SlackChat
+    from integrations.slack.client import build_web_client
+    from integrations.slack_emulator import EmulatorConfig
+
+    if settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
+        client = build_web_client(token, base_url=settings.slack_api_url)
+    elif settings.slack_emulator_port:
+        base_url = f"http://127.0.0.1:{settings.slack_emulator_port}/api/"
+        client = build_web_client(EmulatorConfig().bot_token, base_url=base_url)
+    else:
+        return None
+    client.timeout = SLACK_TIMEOUT_SECONDS
+    return SlackChat(client)
+
+
+async def _postmortem(settings: Settings, incident_id: int) -> int:
+    from bot.clock import SystemClock
+    from bot.postmortem.draft import write_postmortem
+    from bot.postmortem.flows import gather_facts
+
+    catalog = _catalog(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        facts = await gather_facts(
+            sessions=create_session_factory(engine),
+            incident_id=incident_id,
+            catalog=catalog,
+            clock=SystemClock(),
+            history=_channel_history(settings),
+        )
+    finally:
+        await engine.dispose()
+    if facts is None:
+        print(f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr)
+        return 2
+    draft = await write_postmortem(facts)
+    sys.stdout.write(draft.markdown)
+    return 0
 
 
 async def _emulator(settings: Settings, port: int | None) -> int:
@@ -188,6 +264,8 @@ def _run(args: argparse.Namespace) -> int:
                 getattr(args, "since", None),
             )
         )
+    if args.command == "postmortem":
+        return asyncio.run(_postmortem(settings, args.incident))
     return asyncio.run(_emulator(settings, args.port))
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "KILL_SWITCH_STOPPED",
     "NOT_AN_INCIDENT_CHANNEL",
     "NO_CLUSTER",
+    "POSTMORTEM_USAGE",
     "ROLLBACK_NOT_IN_INCIDENT",
     "ROLLBACK_USAGE",
     "STATUS_USAGE",
@@ -69,6 +70,9 @@ __all__ = [
     "person",
     "plan_changed",
     "plan_changed_not_runnable",
+    "postmortem_failed",
+    "postmortem_refused",
+    "postmortem_summary",
     "render_status",
     "resolved_by",
     "severity_changed",
@@ -551,3 +555,42 @@ def narrated_answer(narration: Narration, facts: Sequence[Fact]) -> str:
         sentences = "sentence" if dropped == 1 else "sentences"
         lines.append(f"_{dropped} {sentences} left out: not supported by the facts cited._")
     return "\n".join(lines)
+
+
+POSTMORTEM_USAGE = (
+    "Usage: `/postmortem`, in an incident's own channel: drafts the postmortem (summary, "
+    "timeline, root cause analysis, resolution, impact, action items) and shares it here as a "
+    "Markdown file. It takes no arguments."
+)
+
+
+def postmortem_refused(incident_id: int, commander: str) -> str:
+    return (
+        f"Only the incident commander of INC-{incident_id} (<@{commander}>) can draft its "
+        "postmortem. Nothing was posted."
+    )
+
+
+def postmortem_failed(incident_id: int, reason: str) -> str:
+    return f"The postmortem draft for INC-{incident_id} could not be shared: {reason}"
+
+
+def postmortem_summary(
+    *,
+    incident_id: int,
+    status: str,
+    timeline_entries: int,
+    messages: int,
+    leading_cause: str | None,
+    action_items: int,
+) -> str:
+    """The message posted next to the draft's file: what it holds, in three lines."""
+    state = "still open" if status == "open" else status
+    cause = leading_cause or "none established by the bot's evidence"
+    return (
+        f"Postmortem draft for INC-{incident_id} ({state}) attached: "
+        f"{timeline_entries} timeline entries from the alerts, the audit log, the actions "
+        f"and {messages} {'message' if messages == 1 else 'messages'} in this channel.\n"
+        f"Leading hypothesis: {cause}\n"
+        f"{action_items} action items to review. It is a draft: correct it before sharing."
+    )

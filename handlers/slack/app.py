@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.catalog import Catalog
 from bot.chat import Chat
 from bot.clock import Clock
 from bot.errors import CommandUsageError
@@ -27,6 +28,7 @@ from handlers.slack.explain import register_explain
 from handlers.slack.home import register_home
 from handlers.slack.incident_command import register_incident_command
 from handlers.slack.no_cluster import register_no_cluster
+from handlers.slack.postmortem import register_postmortem
 from handlers.slack.resolve import register_resolve
 from handlers.slack.rollback import register_rollback
 from handlers.slack.status import register_status
@@ -52,6 +54,7 @@ class SlackDeps:
     # What /triage and /explain gather and post with; without them those commands are off.
     pipeline: PipelineContext | None = None
     chat: Chat | None = None
+    catalog: Catalog = field(default_factory=Catalog)  # tiers and owners for postmortems
 
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
@@ -84,6 +87,7 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
         )
     else:
         register_no_cluster(app)
+    register_postmortem(app, sessions=deps.sessions, clock=deps.clock, catalog=deps.catalog)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -4,7 +4,8 @@ Everything this adapter sends goes through :func:`integrations.slack.redaction.r
 in :meth:`SlackChat._call`, the one door for writes: no secret or customer datum from an alert,
 a log line or a person reaches the channel, whichever message carried it. The one other write,
 a chart's upload (:meth:`SlackChat.attach_image`), redacts its title and alt text the same way;
-the words drawn in the picture were redacted before drawing (``MetricChart.redacted``).
+the words drawn in the picture were redacted before drawing (``MetricChart.redacted``). A
+postmortem's upload (:meth:`SlackChat.upload_markdown`) redacts its title and whole content.
 
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
 (``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -28,6 +30,8 @@ from bot.errors import ChatError
 from bot.packet.chart import ChartImage
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
+from bot.postmortem.facts import ChannelMessage
+from bot.redaction import redact
 from bot.telemetry.metrics import NO_METRICS, Metrics
 from integrations.slack.blocks import (
     escape,
@@ -38,10 +42,20 @@ from integrations.slack.blocks import (
 )
 from integrations.slack.redaction import redacted_arguments
 
-__all__ = ["NARRATIVE_EVENT_TYPE", "PACKET_EVENT_TYPE", "SlackChat"]
+__all__ = [
+    "HISTORY_PAGES",
+    "NARRATIVE_EVENT_TYPE",
+    "PACKET_EVENT_TYPE",
+    "PEOPLE_SUBTYPES",
+    "SlackChat",
+]
 
 PACKET_EVENT_TYPE = "incident_packet"
 NARRATIVE_EVENT_TYPE = "incident_narrative"
+HISTORY_PAGES = 25  # of 200 messages: a postmortem reads at most the channel's newest 5,000
+# Message subtypes that carry a person's words (None: a plain message); joins, topic changes
+# and the like are left out of a postmortem.
+PEOPLE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 
 
 class SlackChat:
@@ -168,19 +182,11 @@ class SlackChat:
             blocks=packet_blocks(packet),
         )
 
-    async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
+    async def _upload(self, **arguments: Any) -> str:
         # files_upload_v2 is three calls (files.getUploadURLExternal, the upload itself,
         # files.completeUploadExternal); a failure in any of them is this one ChatError.
-        words = redacted_arguments({"text": image.title, "alt_text": image.alt_text})
         try:
-            response = await self._client.files_upload_v2(
-                channel=channel_id,
-                thread_ts=thread_ts,
-                content=image.png,
-                filename=image.filename,
-                title=words["text"],
-                alt_txt=words["alt_text"],
-            )
+            response = await self._client.files_upload_v2(**arguments)
         except SlackApiError as exc:
             code = str(exc.response.get("error", "unknown_error"))
             method = str(exc.response.api_url).rstrip("/").rpartition("/")[2]
@@ -189,6 +195,62 @@ class SlackChat:
             raise ChatError("files_upload_v2", f"transport: {type(exc).__name__}") from exc
         file: dict[str, Any] = response.get("file") or {}
         return str(file.get("id", ""))
+
+    async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
+        words = redacted_arguments({"text": image.title, "alt_text": image.alt_text})
+        return await self._upload(
+            channel=channel_id,
+            thread_ts=thread_ts,
+            content=image.png,
+            filename=image.filename,
+            title=words["text"],
+            alt_txt=words["alt_text"],
+        )
+
+    async def upload_markdown(
+        self, channel_id: str, *, filename: str, title: str, markdown: str
+    ) -> str:
+        """Share a Markdown document in the channel as a file. Its content is redacted here
+        as a whole (no length limit: it is a file, not a message)."""
+        return await self._upload(
+            channel=channel_id,
+            content=redact(markdown),
+            filename=filename,
+            title=redacted_arguments({"text": title})["text"],
+            snippet_type="markdown",
+        )
+
+    async def channel_messages(self, channel_id: str) -> list[ChannelMessage]:
+        """The channel's top-level messages, newest first as Slack pages them, up to
+        :data:`HISTORY_PAGES` pages. Join notices and other system messages are left out; the
+        bot's own and other apps' messages are marked ``from_bot``."""
+        me = await self.bot_user_id()
+        found: list[ChannelMessage] = []
+        cursor = ""
+        for _ in range(HISTORY_PAGES):
+            response = await self._get(
+                "conversations.history", channel=channel_id, limit=200, cursor=cursor
+            )
+            page: list[dict[str, Any]] = response.get("messages", [])
+            for message in page:
+                if message.get("subtype") not in PEOPLE_SUBTYPES or "ts" not in message:
+                    continue
+                ts = str(message["ts"])
+                user = str(message.get("user") or message.get("bot_id") or "")
+                found.append(
+                    ChannelMessage(
+                        ts=ts,
+                        at=datetime.fromtimestamp(float(ts), UTC),
+                        user=user,
+                        text=str(message.get("text") or ""),
+                        from_bot=bool(message.get("bot_id")) or user == me or not user,
+                    )
+                )
+            metadata: dict[str, Any] = response.get("response_metadata") or {}
+            cursor = str(metadata.get("next_cursor") or "")
+            if not cursor:
+                break
+        return found
 
     async def find_image(self, channel_id: str, thread_ts: str, filename: str) -> str | None:
         response = await self._get(

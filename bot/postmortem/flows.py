@@ -1,0 +1,140 @@
+"""The postmortem's multi-step processes: gather the facts (database, then the channel through
+:class:`~bot.postmortem.ports.ChannelHistory`), write the draft, share it in the channel and
+record that in the audit chain. A refusal is recorded too."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.audit import service as audit
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.errors import ChatError
+from bot.postmortem.draft import Postmortem, write_postmortem
+from bot.postmortem.facts import PostmortemFacts
+from bot.postmortem.ports import ChannelHistory, PostmortemChat, PostmortemNarrator
+from bot.postmortem.sections import people_messages
+from bot.postmortem.service import stored_facts
+
+__all__ = [
+    "NO_CHANNEL",
+    "gather_facts",
+    "publish_postmortem",
+    "record_refusal",
+]
+
+NO_CHANNEL = "The incident has no channel, so no channel messages are included."
+
+
+async def gather_facts(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    incident_id: int,
+    catalog: Catalog,
+    clock: Clock,
+    history: ChannelHistory | None,
+    no_history: str = "Channel messages were not read (no Slack connection): this draft holds "
+    "the bot's own data only.",
+) -> PostmortemFacts | None:
+    """The incident's facts with people's channel messages; None for an unknown incident. A
+    channel that cannot be read leaves a note in the facts instead of failing the draft."""
+    async with sessions() as session:
+        facts = await stored_facts(session, incident_id, catalog=catalog, now=clock.now())
+    if facts is None:
+        return None
+    channel_id = facts.incident.channel_id
+    if channel_id is None:
+        return _with_note(facts, NO_CHANNEL)
+    if history is None:
+        return _with_note(facts, no_history)
+    try:
+        messages = await history.channel_messages(channel_id)
+    except ChatError as exc:
+        return _with_note(
+            facts,
+            f"Channel messages could not be read ({exc}): this draft holds the bot's own data "
+            "only.",
+        )
+    people = tuple(
+        sorted((m for m in messages if not m.from_bot), key=lambda m: (float(m.ts), m.ts))
+    )
+    return PostmortemFacts(
+        incident=facts.incident,
+        drafted_at=facts.drafted_at,
+        signals=facts.signals,
+        actions=facts.actions,
+        audit=facts.audit,
+        packet=facts.packet,
+        services=facts.services,
+        messages=people,
+    )
+
+
+def _with_note(facts: PostmortemFacts, note: str) -> PostmortemFacts:
+    return PostmortemFacts(
+        incident=facts.incident,
+        drafted_at=facts.drafted_at,
+        signals=facts.signals,
+        actions=facts.actions,
+        audit=facts.audit,
+        packet=facts.packet,
+        services=facts.services,
+        history_note=note,
+    )
+
+
+async def publish_postmortem(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: PostmortemChat,
+    incident_id: int,
+    channel_id: str,
+    actor: str,
+    catalog: Catalog,
+    clock: Clock,
+    narrator: PostmortemNarrator | None = None,
+) -> Postmortem | None:
+    """Draft the incident's postmortem, share it in ``channel_id`` as a Markdown file with a
+    summary message, and append ``postmortem.drafted``. None for an unknown incident;
+    :class:`ChatError` when Slack refuses the upload or the message (nothing is audited then)."""
+    facts = await gather_facts(
+        sessions=sessions, incident_id=incident_id, catalog=catalog, clock=clock, history=chat
+    )
+    if facts is None:
+        return None
+    draft = await write_postmortem(facts, narrator=narrator)
+    file_id = await chat.upload_markdown(
+        channel_id, filename=draft.filename, title=draft.title, markdown=draft.markdown
+    )
+    ts = await chat.announce(channel_id, draft.summary)
+    async with sessions() as session, session.begin():
+        await audit.append(
+            session,
+            clock=clock,
+            actor=actor,
+            event="postmortem.drafted",
+            incident_id=incident_id,
+            details={
+                "file_id": file_id,
+                "filename": draft.filename,
+                "ts": ts,
+                "timeline_entries": len(draft.timeline),
+                "messages": len(people_messages(facts)),
+                "narrated": list(draft.narrated),
+            },
+        )
+    return draft
+
+
+async def record_refusal(
+    session: AsyncSession, *, incident_id: int, actor: str, reason: str, clock: Clock
+) -> None:
+    """Audit a refused ``/postmortem`` in the caller's transaction."""
+    await audit.append(
+        session,
+        clock=clock,
+        actor=actor,
+        event="postmortem.refused",
+        incident_id=incident_id,
+        details={"reason": reason},
+    )

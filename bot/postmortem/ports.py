@@ -1,0 +1,82 @@
+"""What the postmortem needs from outside the core, declared here and implemented by adapters:
+reading and writing the incident channel (the Slack adapter), and optionally prose from a
+grounded narrator (an LLM that only restates the facts it is given, citing their ids).
+
+The narrator's shape is that of ``bot.narrator``'s ``Narrator.write``: numbered facts
+(``E1``, ``E2``...) and instructions in, a narration out whose ``text`` is used only when it is
+``grounded``. :class:`Fact` has the same fields as ``bot.narrator.values.Fact``; once both are
+in one tree, this one can become an import of that one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.postmortem.facts import ChannelMessage
+
+__all__ = [
+    "ChannelHistory",
+    "Fact",
+    "Narration",
+    "PostmortemChat",
+    "PostmortemNarrator",
+]
+
+
+class ChannelHistory(Protocol):
+    async def channel_messages(self, channel_id: str) -> Sequence[ChannelMessage]:
+        """Every top-level message of the channel (people's and the bot's), in any order;
+        :class:`bot.errors.ChatError` when the channel cannot be read."""
+        ...
+
+
+class PostmortemChat(ChannelHistory, Protocol):
+    async def upload_markdown(
+        self, channel_id: str, *, filename: str, title: str, markdown: str
+    ) -> str:
+        """Share ``markdown`` in the channel as a file called ``filename``; return its id."""
+        ...
+
+    async def announce(self, channel_id: str, text: str) -> str:
+        """Post a plain message in the channel; return its ``ts``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One statement the narrator may use, under the id its claims cite (``E3``); the draft
+    shows the same ids, so a citation can be followed."""
+
+    id: str
+    text: str
+
+
+class Narration(Protocol):
+    @property
+    def grounded(self) -> bool:
+        """True when there is prose whose every claim rests on the facts it cites."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """The grounded claims as one paragraph, each with its citations."""
+        ...
+
+
+class PostmortemNarrator(Protocol):
+    async def write(
+        self,
+        *,
+        purpose: str,
+        facts: Sequence[Fact],
+        instructions: str,
+        incident_id: int | None,
+        names: Iterable[str] = (),
+    ) -> Narration:
+        """Prose about ``facts`` following ``instructions``; claims that are not grounded in
+        the facts they cite are dropped. ``names`` are the services around the incident.
+        Failures come back as a narration that is not grounded (or, at worst, as an
+        :class:`bot.errors.IncidentBotError`); the deterministic text is used then."""
+        ...

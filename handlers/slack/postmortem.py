@@ -1,0 +1,78 @@
+"""``/postmortem``: in an incident channel, draft the incident's postmortem and share it there
+as a Markdown file with a summary message. Only the incident commander may, when one is set;
+anyone in the channel otherwise. A refusal is answered privately and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import messages
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.errors import ChatError
+from bot.incident import service as incidents
+from bot.postmortem.flows import publish_postmortem, record_refusal
+from bot.postmortem.permission import postmortem_refusal
+from bot.postmortem.ports import PostmortemNarrator
+from integrations.slack.chat import SlackChat
+
+__all__ = ["register_postmortem"]
+
+
+def register_postmortem(
+    app: AsyncApp,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    catalog: Catalog,
+    narrator: PostmortemNarrator | None = None,
+) -> None:
+    @app.command("/postmortem")
+    async def postmortem(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user, channel_id = command["user_id"], command["channel_id"]
+        if command.get("text", "").strip():
+            detail = "`/postmortem` takes no arguments."
+            await respond(
+                text=messages.usage_error(messages.POSTMORTEM_USAGE, detail),
+                response_type="ephemeral",
+            )
+            return
+        async with sessions() as session:
+            here = await incidents.by_channel(session, channel_id)
+        if here is None:
+            await respond(text=messages.POSTMORTEM_USAGE, response_type="ephemeral")
+            return
+        actor = f"slack:{user}"
+        refusal = postmortem_refusal(user=user, commander=here.commander)
+        if refusal is not None:
+            async with sessions() as session, session.begin():
+                await record_refusal(
+                    session, incident_id=here.id, actor=actor, reason=refusal, clock=clock
+                )
+            await respond(
+                text=messages.postmortem_refused(here.id, here.commander or ""),
+                response_type="ephemeral",
+            )
+            return
+        try:
+            await publish_postmortem(
+                sessions=sessions,
+                chat=SlackChat(client),
+                incident_id=here.id,
+                channel_id=channel_id,
+                actor=actor,
+                catalog=catalog,
+                clock=clock,
+                narrator=narrator,
+            )
+        except ChatError as exc:
+            await respond(
+                text=messages.postmortem_failed(here.id, str(exc)), response_type="ephemeral"
+            )
