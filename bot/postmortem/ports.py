@@ -3,17 +3,17 @@ reading and writing the incident channel (the Slack adapter), and optionally pro
 grounded narrator (an LLM that only restates the facts it is given, citing their ids).
 
 The narrator's shape is that of ``bot.narrator``'s ``Narrator.write``: numbered facts
-(``E1``, ``E2``...) and instructions in, a narration out whose ``text`` is used only when it is
-``grounded``. :class:`Fact` has the same fields as ``bot.narrator.values.Fact``; once both are
-in one tree, this one can become an import of that one.
+(``E1``, ``E2``... :class:`bot.narrator.values.Fact`; the draft shows the same ids, so a
+citation can be followed) and instructions in, a narration out whose ``text`` is used only when
+it is ``grounded``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
+from bot.narrator.values import Fact
 from bot.postmortem.facts import ChannelMessage
 
 __all__ = [
@@ -42,15 +42,6 @@ class PostmortemChat(ChannelHistory, Protocol):
     async def announce(self, channel_id: str, text: str) -> str:
         """Post a plain message in the channel; return its ``ts``."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One statement the narrator may use, under the id its claims cite (``E3``); the draft
-    shows the same ids, so a citation can be followed."""
-
-    id: str
-    text: str
 
 
 class Narration(Protocol):

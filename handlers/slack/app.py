@@ -87,7 +87,15 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
         )
     else:
         register_no_cluster(app)
-    register_postmortem(app, sessions=deps.sessions, clock=deps.clock, catalog=deps.catalog)
+    register_postmortem(
+        app,
+        sessions=deps.sessions,
+        clock=deps.clock,
+        catalog=deps.catalog,
+        narrator=deps.pipeline.narrator if deps.pipeline is not None else None,
+        policy=deps.policy,
+        groups_of=deps.groups_of,
+    )
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -1,12 +1,16 @@
 """``/postmortem``: in an incident channel, draft the incident's postmortem and share it there
-as a Markdown file with a summary message. Only the incident commander may, when one is set;
-anyone in the channel otherwise. A refusal is answered privately and audited."""
+as a Markdown file with a summary message. Who may: the incident commander, and those the
+policy's ``postmortem.allowed`` names; with no such list, anyone in the channel while no
+commander is set, and only the commander once one is. A refusal is answered privately and
+audited. With a narrator configured, the summary and the root cause read as its grounded prose."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,9 +19,11 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import ChatError
 from bot.incident import service as incidents
+from bot.policy import DEFAULT_POLICY, Policy
 from bot.postmortem.flows import publish_postmortem, record_refusal
 from bot.postmortem.permission import postmortem_refusal
 from bot.postmortem.ports import PostmortemNarrator
+from handlers.slack.deliveries import acknowledge
 from integrations.slack.chat import SlackChat
 
 __all__ = ["register_postmortem"]
@@ -30,12 +36,30 @@ def register_postmortem(
     clock: Clock,
     catalog: Catalog,
     narrator: PostmortemNarrator | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None,
 ) -> None:
+    async def refusal_for(user: str, commander: str | None) -> str | None:
+        groups = await groups_of(user) if groups_of is not None else frozenset()
+        refused = policy.postmortem_refusal(
+            user=user, user_groups=groups, is_commander=user == commander
+        )
+        if refused is not None:
+            return refused.reason
+        if policy.postmortem.allowed is None:
+            return postmortem_refusal(user=user, commander=commander)  # the commander leads
+        return None
+
     @app.command("/postmortem")
     async def postmortem(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck,
+        context: AsyncBoltContext,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
-        await ack()
+        if not await acknowledge(ack, context):
+            return
         user, channel_id = command["user_id"], command["channel_id"]
         if command.get("text", "").strip():
             detail = "`/postmortem` takes no arguments."
@@ -50,7 +74,7 @@ def register_postmortem(
             await respond(text=messages.POSTMORTEM_USAGE, response_type="ephemeral")
             return
         actor = f"slack:{user}"
-        refusal = postmortem_refusal(user=user, commander=here.commander)
+        refusal = await refusal_for(user, here.commander)
         if refusal is not None:
             async with sessions() as session, session.begin():
                 await record_refusal(
