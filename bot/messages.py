@@ -507,12 +507,12 @@ def kill_switch_unchanged(engaged: bool) -> str:
     return f"The kill switch is already {'on' if engaged else 'off'}; nothing changed."
 
 
-def narrative(narration: Narration, facts: Sequence[Fact]) -> str:
-    """The grounded "likely cause" reply: the kept claims with their citations, the cited facts
-    spelled out so a reader can check each one, and how many claims were left out."""
+def _grounded(title: str, narration: Narration, facts: Sequence[Fact]) -> str:
+    """The narrator's kept sentences with their citations, the cited facts spelled out so a
+    reader can check each one, and how many sentences were left out."""
     cited = {i for claim in narration.claims for i in claim.evidence_ids}
     lines = [
-        "*Likely cause*, written by a language model from the packet's facts only; each "
+        f"*{title}*, written by a language model from the packet's facts only; each "
         "sentence cites the facts it rests on:",
         narration.text,
     ]
@@ -522,6 +522,11 @@ def narrative(narration: Narration, facts: Sequence[Fact]) -> str:
         sentences = "sentence" if dropped == 1 else "sentences"
         lines.append(f"_{dropped} {sentences} left out: not supported by the facts cited._")
     return "\n".join(lines)
+
+
+def narrative(narration: Narration, facts: Sequence[Fact]) -> str:
+    """The grounded "likely cause" reply in the packet's thread."""
+    return _grounded("Likely cause", narration, facts)
 
 
 def narrative_fallback(causes: Sequence[str], narration: Narration | None) -> str:
@@ -541,20 +546,8 @@ def narrative_fallback(causes: Sequence[str], narration: Narration | None) -> st
 
 
 def narrated_answer(narration: Narration, facts: Sequence[Fact]) -> str:
-    """An ``/explain`` answer written by the narrator: its grounded sentences with their
-    citations, the cited facts spelled out, and how many sentences were left out."""
-    cited = {i for claim in narration.claims for i in claim.evidence_ids}
-    lines = [
-        "*Answer*, written by a language model from the packet's facts only; each sentence "
-        "cites the facts it rests on:",
-        narration.text,
-    ]
-    lines.extend(f"{fact.id}: {fact.text}" for fact in facts if fact.id in cited)
-    dropped = len(narration.dropped)
-    if dropped:
-        sentences = "sentence" if dropped == 1 else "sentences"
-        lines.append(f"_{dropped} {sentences} left out: not supported by the facts cited._")
-    return "\n".join(lines)
+    """An ``/explain`` answer written by the narrator."""
+    return _grounded("Answer", narration, facts)
 
 
 POSTMORTEM_USAGE = (

@@ -211,18 +211,22 @@ async def _decision_refusal(
     )
 
 
-async def _expire(ctx: ActionContext, record: ActionRecord, *, actor: str, reason: str) -> bool:
+async def _decide(
+    ctx: ActionContext,
+    record: ActionRecord,
+    to_state: ActionState,
+    *,
+    actor: str,
+    details: dict[str, str] | None = None,
+) -> bool:
+    """``proposed → to_state`` if the action still stands there with the hash the actor saw;
+    True when this call moved it (its message then shows the new state)."""
     async with ctx.sessions() as session, session.begin():
         await audit.lock(session)
         moved = await actions.transition(
             session,
             actions.Transition(
-                record.id,
-                ActionState.PROPOSED,
-                ActionState.EXPIRED,
-                record.plan_hash,
-                actor=actor,
-                details={"reason": reason},
+                record.id, ActionState.PROPOSED, to_state, record.plan_hash, actor, None, details
             ),
             incident_id=record.incident_id,
             clock=ctx.clock,
@@ -232,20 +236,13 @@ async def _expire(ctx: ActionContext, record: ActionRecord, *, actor: str, reaso
     return moved
 
 
+async def _expire(ctx: ActionContext, record: ActionRecord, *, actor: str, reason: str) -> bool:
+    return await _decide(ctx, record, ActionState.EXPIRED, actor=actor, details={"reason": reason})
+
+
 async def _deny(ctx: ActionContext, record: ActionRecord, *, actor: str) -> Reply:
-    async with ctx.sessions() as session, session.begin():
-        await audit.lock(session)
-        moved = await actions.transition(
-            session,
-            actions.Transition(
-                record.id, ActionState.PROPOSED, ActionState.DENIED, record.plan_hash, actor
-            ),
-            incident_id=record.incident_id,
-            clock=ctx.clock,
-        )
-    if not moved:
+    if not await _decide(ctx, record, ActionState.DENIED, actor=actor):
         return Reply(messages.decided_meanwhile(record.id))
-    await show(ctx, record.id)
     return Reply(messages.action_denied(record.id))
 
 
@@ -270,19 +267,9 @@ async def _approve(ctx: ActionContext, record: ActionRecord, *, actor: str) -> R
             action_id=record.id,
             plan_hash=record.plan_hash,
         )
-    async with ctx.sessions() as session, session.begin():
-        await audit.lock(session)
-        moved = await actions.transition(
-            session,
-            actions.Transition(
-                record.id, ActionState.PROPOSED, ActionState.APPROVED, record.plan_hash, actor
-            ),
-            incident_id=record.incident_id,
-            clock=ctx.clock,
-        )
-    if not moved:  # another click, person or replica got there first: it runs there, once
+    if not await _decide(ctx, record, ActionState.APPROVED, actor=actor):
+        # Another click, person or replica got there first: it runs there, once.
         return Reply(messages.decided_meanwhile(record.id))
-    await show(ctx, record.id)
 
     async def run() -> None:
         await execute_approved(ctx, record.id, actor=actor)
