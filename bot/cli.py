@@ -174,26 +174,34 @@ def _channel_history(settings: Settings) -> ChannelHistory | None:
 
 
 async def _postmortem(settings: Settings, incident_id: int) -> int:
+    from bot.app import narrator_from
     from bot.clock import SystemClock
     from bot.postmortem.draft import write_postmortem
     from bot.postmortem.flows import gather_facts
 
     catalog = _catalog(settings)
     engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    clock = SystemClock()
+    # With ANTHROPIC_API_KEY the summary and root cause are the narrator's grounded prose; its
+    # calls are audited against the incident like the bot's own.
+    narrator = narrator_from(settings, sessions=sessions, clock=clock)
     try:
         facts = await gather_facts(
-            sessions=create_session_factory(engine),
+            sessions=sessions,
             incident_id=incident_id,
             catalog=catalog,
-            clock=SystemClock(),
+            clock=clock,
             history=_channel_history(settings),
         )
+        if facts is None:
+            print(f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr)
+            return 2
+        draft = await write_postmortem(facts, narrator=narrator)
     finally:
+        if narrator is not None:
+            await narrator.close()
         await engine.dispose()
-    if facts is None:
-        print(f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr)
-        return 2
-    draft = await write_postmortem(facts)
     sys.stdout.write(draft.markdown)
     return 0
 

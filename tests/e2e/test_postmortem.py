@@ -18,6 +18,7 @@ from bot.postmortem.render import SECTION_TITLES
 from bot.scenario.models import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert, run_cli
+from tests.fakes.anthropic import FakeAnthropic
 
 pytestmark = pytest.mark.slow
 
@@ -196,3 +197,27 @@ async def test_the_cli_prints_the_draft_with_or_without_the_channel(
     nonsense = await run_cli(env, "postmortem", "yesterday")
     assert nonsense.returncode == 2
     assert "not an incident: 'yesterday'" in nonsense.stderr
+
+
+async def test_the_cli_writes_the_summary_with_the_narrators_grounded_prose_and_audits_it(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    await incident_channel(runtime, people, scenario)
+    env = {
+        **os.environ,
+        "DATABASE_URL": runtime.settings.database_url,
+        "SLACK_EMULATOR_PORT": "0",
+    }
+    async with FakeAnthropic() as fake:
+        narrated = await run_cli(
+            {**env, "ANTHROPIC_API_KEY": fake.api_key, "ANTHROPIC_BASE_URL": fake.base_url},
+            "postmortem",
+            "INC-1",
+        )
+    assert narrated.returncode == 0, narrated.stderr
+    assert sections_of(narrated.stdout) == list(SECTION_TITLES)
+    assert "The evidence shows:" in narrated.stdout  # the fake's claims, each citing a fact
+    assert fake.calls
+    async with runtime.sessions() as session:
+        calls = [e for e in await audit.entries(session) if e.event == "narrator.call"]
+    assert {entry.incident_id for entry in calls} == {1}
