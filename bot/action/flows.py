@@ -16,7 +16,7 @@ from bot import messages
 from bot.action import service as actions
 from bot.action.codec import plan_from_dict
 from bot.action.context import ActionContext, Reply
-from bot.action.guards import guard_refusal
+from bot.action.guards import calendar_windows, guard_refusal
 from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionParameters, ActionPlan, ClusterActionKind
 from bot.action.running import execute_approved, show
@@ -90,8 +90,11 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
         return Reply(messages.action_not_planned(str(exc)))
     if plan.refusal is not None:
         return Reply(messages.action_not_planned(plan.refusal))
+    calendar = await calendar_windows(ctx, request.service)
     async with ctx.sessions() as session:
-        refusal = await guard_refusal(ctx, session, plan=plan, service=request.service)
+        refusal = await guard_refusal(
+            ctx, session, plan=plan, service=request.service, calendar=calendar
+        )
     if refusal is not None:
         return await _refused(
             ctx,
@@ -255,8 +258,10 @@ async def _approve(ctx: ActionContext, record: ActionRecord, *, actor: str) -> R
         return Reply(messages.action_not_planned(str(exc)))
     if fresh.plan_hash != record.plan_hash:
         return await _replan(ctx, record, fresh, actor=actor)
+    service = record.service or ""
+    calendar = await calendar_windows(ctx, service)
     async with ctx.sessions() as session:
-        refusal = await guard_refusal(ctx, session, plan=shown, service=record.service or "")
+        refusal = await guard_refusal(ctx, session, plan=shown, service=service, calendar=calendar)
     if refusal is not None:
         return await _refused(
             ctx,

@@ -4,6 +4,7 @@ counts, the kill switch and the change calendar."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,14 +18,16 @@ from bot.evidence.values import ChangeWindow
 from bot.killswitch import service as kill_switch
 from bot.policy import GuardRequest, Refusal
 
-__all__ = ["guard_refusal"]
+__all__ = ["calendar_windows", "guard_refusal"]
 
 log = logging.getLogger(__name__)
 
 CALENDAR_LOOKAHEAD = timedelta(hours=1)
 
 
-async def _calendar(ctx: ActionContext, service: str) -> list[ChangeWindow]:
+async def calendar_windows(ctx: ActionContext, service: str) -> list[ChangeWindow]:
+    """The change calendar's windows for ``service`` from now on. Read before a transaction
+    opens: on SQLite every transaction holds the database's one write lock."""
     now = ctx.clock.now()
     query = EvidenceQuery(service=service, since=now, until=now + CALENDAR_LOOKAHEAD)
     windows: list[ChangeWindow] = []
@@ -39,9 +42,15 @@ async def _calendar(ctx: ActionContext, service: str) -> list[ChangeWindow]:
 
 
 async def guard_refusal(
-    ctx: ActionContext, session: AsyncSession, *, plan: ActionPlan, service: str
+    ctx: ActionContext,
+    session: AsyncSession,
+    *,
+    plan: ActionPlan,
+    service: str,
+    calendar: Sequence[ChangeWindow],
 ) -> Refusal | None:
-    """The policy's guardrails for ``plan`` as the database and the calendar stand now."""
+    """The policy's guardrails for ``plan`` as the database stands now and ``calendar`` (from
+    :func:`calendar_windows`) says."""
     now = ctx.clock.now()
     switch = await kill_switch.read(session)
     return ctx.policy.guard(
@@ -57,6 +66,6 @@ async def guard_refusal(
             pod_actions_in_flight=await actions.pod_actions_in_flight(session, service=service),
             kill_switch=switch.engaged,
             now=now,
-            calendar=await _calendar(ctx, service),
+            calendar=calendar,
         )
     )

@@ -21,7 +21,7 @@ from bot.action import service as actions
 from bot.action.codec import plan_from_dict
 from bot.action.context import ActionContext
 from bot.action.execution import Checkpoint, ExecutionOutcome, ExecutionResult
-from bot.action.guards import guard_refusal
+from bot.action.guards import calendar_windows, guard_refusal
 from bot.action.models import ActionRecord, ActionState
 from bot.action.views import action_view
 from bot.audit import service as audit
@@ -48,29 +48,31 @@ def _status(record: ActionRecord) -> str:
 
 async def show(ctx: ActionContext, action_id: int, *, post: bool = False) -> None:
     """Post (``post``) or update the action's message to show its current state. A chat
-    failure is logged, not raised: the database is the record, the message its mirror."""
-    async with ctx.sessions() as session, session.begin():
+    failure is logged, not raised: the database is the record, the message its mirror. No
+    transaction is held open across the Slack call."""
+    async with ctx.sessions() as session:
         record = await actions.get(session, action_id)
-        if record is None or record.plan is None or record.channel_id is None:
-            return
-        view = action_view(
-            action_id=record.id,
-            incident_id=record.incident_id,
-            state=ActionState(record.state),
-            plan=plan_from_dict(record.plan),
-            requested_by=record.proposed_by,
-            expires_at=record.expires_at,
-            dry_run=record.dry_run,
-            status=_status(record),
-        )
-        try:
-            if post:
-                ts = await ctx.chat.post_action(record.channel_id, view)
+    if record is None or record.plan is None or record.channel_id is None:
+        return
+    view = action_view(
+        action_id=record.id,
+        incident_id=record.incident_id,
+        state=ActionState(record.state),
+        plan=plan_from_dict(record.plan),
+        requested_by=record.proposed_by,
+        expires_at=record.expires_at,
+        dry_run=record.dry_run,
+        status=_status(record),
+    )
+    try:
+        if post:
+            ts = await ctx.chat.post_action(record.channel_id, view)
+            async with ctx.sessions() as session, session.begin():
                 await actions.set_message(session, record.id, message_ts=ts)
-            elif record.message_ts is not None:
-                await ctx.chat.update_action(record.channel_id, record.message_ts, view)
-        except ChatError as exc:
-            log.warning("action %d message not shown: %s", action_id, exc)
+        elif record.message_ts is not None:
+            await ctx.chat.update_action(record.channel_id, record.message_ts, view)
+    except ChatError as exc:
+        log.warning("action %d message not shown: %s", action_id, exc)
 
 
 async def _tell(ctx: ActionContext, record: ActionRecord, text: str) -> None:
@@ -111,6 +113,11 @@ async def _claim(ctx: ActionContext, action_id: int, *, actor: str) -> ActionRec
     """``approved → executing`` with the guardrails read again in the same transaction; the
     record when this process is the one to run it. A guardrail that refuses now (the kill
     switch went on, a freeze began) ends the action as failed, with nothing written."""
+    async with ctx.sessions() as session:
+        seen = await actions.get(session, action_id)
+    if seen is None:
+        return None
+    calendar = await calendar_windows(ctx, seen.service or "")
     now = ctx.clock.now()
     async with ctx.sessions() as session, session.begin():
         await audit.lock(session)
@@ -118,7 +125,9 @@ async def _claim(ctx: ActionContext, action_id: int, *, actor: str) -> ActionRec
         if record is None or record.state != ActionState.APPROVED or record.plan is None:
             return None
         plan = plan_from_dict(record.plan)
-        refusal = await guard_refusal(ctx, session, plan=plan, service=record.service or "")
+        refusal = await guard_refusal(
+            ctx, session, plan=plan, service=record.service or "", calendar=calendar
+        )
         claimed = await actions.transition(
             session,
             actions.Transition(

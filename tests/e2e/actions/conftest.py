@@ -92,8 +92,17 @@ def texts(result: Any) -> list[str]:
     return [str(response.get("text", "")) for response in result.get("responses", [])]
 
 
-async def action_message(people: EmulatorClient, channel: str, number: int = 1) -> dict[str, Any]:
+async def action_message(
+    runtime: Runtime, people: EmulatorClient, channel: str, number: int = 1
+) -> dict[str, Any]:
+    """Action ``number``'s message, once the bot has recorded where it is (as a person clicks
+    it: a moment after it appears, never in the same millisecond)."""
+
     async def posted() -> dict[str, Any] | None:
+        async with runtime.sessions() as session:
+            record = await session.get(ActionRecord, number)
+        if record is None or record.message_ts is None:
+            return None
         for message in await people.messages(channel):
             if f"*Action #{number}*" in str(message.get("blocks")):
                 return message

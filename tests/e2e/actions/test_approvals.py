@@ -39,7 +39,7 @@ async def test_rollback_is_planned_refused_for_outsiders_and_runs_once_when_appr
     channel = await incident_channel(runtime, people, scenario)
     asked = await people.command(REQUESTER, channel, "/rollback", "", wait_for=2)
     assert any("Action #1 proposed" in text for text in texts(asked))
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     shown = str(message["blocks"])
     assert "revision 42" in shown
     assert "acme/billing:51d0e7c" in shown
@@ -77,6 +77,7 @@ async def test_rollback_is_planned_refused_for_outsiders_and_runs_once_when_appr
     ]
     async with runtime.sessions() as session:
         assert await audit.verify(session) == len(events)
+    await all_said(people, channel)  # the result follows the state into the thread
     replies = await people.messages(channel)
     assert any("Action #1 verified" in str(m.get("text", "")) for m in replies)
 
@@ -86,7 +87,7 @@ async def test_two_approvers_clicking_at_once_run_the_rollback_once(
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     first, second = await asyncio.gather(
         people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID),
         people.click(SRE, channel, message["ts"], APPROVE_ACTION_ID),
@@ -103,7 +104,7 @@ async def test_a_button_whose_value_was_altered_is_refused_and_audited(
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     forged = "1:" + "0" * 64
     result = await people.click(
         PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID, forged_value=forged
@@ -119,7 +120,7 @@ async def test_a_replayed_approval_is_refused(
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     value = next(
         element["value"]
         for block in message["blocks"]
@@ -133,7 +134,7 @@ async def test_a_replayed_approval_is_refused(
     # Action #1's buttons are gone once it ran; its approval arrives again, replayed through
     # the buttons of a later proposal.
     await people.command(REQUESTER, channel, "/rollback", "")
-    second = await action_message(people, channel, 2)
+    second = await action_message(runtime, people, channel, 2)
     result = await people.click(SRE, channel, second["ts"], APPROVE_ACTION_ID, forged_value=value)
     assert any("Action #1 is already" in text for text in texts(result))
     assert ("action.approval_refused", f"slack:{SRE}") in await audit_events(runtime)
@@ -146,17 +147,17 @@ async def test_a_denied_action_never_runs(
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     denied = await people.click(SRE, channel, message["ts"], DENY_ACTION_ID)
     assert any("denied" in text for text in texts(denied))
     assert (await action_record(runtime)).state == ActionState.DENIED
-    shown = await action_message(people, channel)
+    shown = await action_message(runtime, people, channel)
     assert all(block["type"] != "actions" for block in shown["blocks"])  # no buttons left
     assert "Denied" in str(shown["blocks"])
     assert await client_writes(runtime) == []
 
 
-async def test_rollback_outside_anincident_channel_shows_the_usage(
+async def test_rollback_outside_an_incident_channel_shows_the_usage(
     runtime: Runtime, people: EmulatorClient
 ) -> None:
     result = await people.command(REQUESTER, "general", "/rollback", "billing-webhooks")
@@ -175,13 +176,14 @@ async def test_without_recovery_evidence_a_finished_rollback_is_not_verified(
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
     record = await settled(runtime)
     assert record.state == ActionState.NOT_VERIFIED
     assert record.result is not None
     assert "no alert resolved and no metric reading after the action" in record.result
     assert len(await client_writes(runtime)) == 1  # it ran, once; it is not run again
+    await all_said(people, channel)  # the result and the page follow the state
     pages = [m for m in await people.messages(channel) if "Paging" in str(m.get("text", ""))]
     assert len(pages) == 1
     assert "<!subteam^S0PAYONCALL>" in str(pages[0]["text"])

@@ -49,7 +49,7 @@ async def test_an_approval_after_the_window_closed_is_refused_and_the_action_exp
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     record = await action_record(runtime)
     assert record.expires_at is not None
     expires_at = record.expires_at
@@ -80,15 +80,15 @@ async def test_the_sweep_expires_a_proposal_nobody_decided_and_takes_its_buttons
         return (await action_record(runtime)).state == ActionState.EXPIRED
 
     await eventually(expired, what="the sweep to expire the proposal")
-    shown = await action_message(people, channel)
+    shown = await action_message(runtime, people, channel)
 
     async def buttons_gone() -> bool:
-        message = await action_message(people, channel)
+        message = await action_message(runtime, people, channel)
         return all(block["type"] != "actions" for block in message["blocks"])
 
     await eventually(buttons_gone, what="the message to lose its buttons")
-    assert "Expired" in str((await action_message(people, channel))["blocks"])
-    assert shown["ts"] == (await action_message(people, channel))["ts"]  # edited in place
+    assert "Expired" in str((await action_message(runtime, people, channel))["blocks"])
+    assert shown["ts"] == (await action_message(runtime, people, channel))["ts"]  # edited in place
 
 
 async def test_the_kill_switch_turned_on_between_approval_and_execution_stops_the_write(
@@ -97,7 +97,7 @@ async def test_the_kill_switch_turned_on_between_approval_and_execution_stops_th
     assert runtime.actions is not None
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    await action_message(people, channel)
+    await action_message(runtime, people, channel)
     record = await action_record(runtime)
     # The approval is recorded (as the Approve button records it)...
     async with runtime.sessions() as session, session.begin():
@@ -145,7 +145,7 @@ async def test_a_plan_the_cluster_outdated_voids_the_approval_and_a_fresh_plan_i
     assert runtime.kube_emulator is not None
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     # A newer deploy lands: the cluster no longer is what the plan was made from.
     configuration = client.Configuration()
     configuration.host = runtime.kube_emulator.base_url
@@ -164,7 +164,7 @@ async def test_a_plan_the_cluster_outdated_voids_the_approval_and_a_fresh_plan_i
     )
     assert any("approval is void" in text for text in texts(result))
     assert (await action_record(runtime, 1)).state == ActionState.EXPIRED
-    fresh = await action_message(people, channel, 2)
+    fresh = await action_message(runtime, people, channel, 2)
     assert "acme/billing:c0ffee1" in str(fresh["blocks"])  # planned from the new revision
     assert (await action_record(runtime, 2)).state == ActionState.PROPOSED
     # The only write so far is the deploy's.
@@ -178,7 +178,7 @@ async def test_an_execution_a_crash_interrupted_is_closed_as_failed_and_never_re
     assert runtime.actions is not None
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    await action_message(people, channel)
+    await action_message(runtime, people, channel)
     record = await action_record(runtime)
     async with runtime.sessions() as session, session.begin():
         for before, after, values in (
@@ -220,7 +220,7 @@ async def test_a_write_the_cluster_refuses_fails_pages_the_owner_and_is_never_re
     )
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
 
     async def failed() -> bool:
@@ -249,7 +249,7 @@ async def test_in_dry_run_mode_the_plan_is_shown_without_buttons_and_never_runs(
     channel = await incident_channel(runtime, people, scenario)
     asked = await people.command(REQUESTER, channel, "/rollback", "", 2)
     assert any("dry-run" in text for text in texts(asked))
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     assert all(block["type"] != "actions" for block in message["blocks"])
     assert "Dry-run mode" in str(message["blocks"])
     record = await action_record(runtime)

@@ -64,7 +64,7 @@ async def test_scale_is_proposed_approved_and_runs_once(
     asked = await people.command(REQUESTER, channel, "/incident", "scale billing-webhooks 8", 2)
     assert asked["acked"] is True
     assert any("Action #1 proposed" in text for text in texts(asked))
-    message = await action_message(people, channel)
+    message = await action_message(runtime, people, channel)
     assert "6 replicas" in str(message["blocks"])
     assert "8 replicas" in str(message["blocks"])
     await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
@@ -91,11 +91,11 @@ async def test_restart_names_a_deployment_or_one_pod(
 ) -> None:
     channel = await incident_channel(runtime, people, scenario)
     await people.command(REQUESTER, channel, "/incident", "restart billing-webhooks", 2)
-    first = await action_message(people, channel, 1)
+    first = await action_message(runtime, people, channel, 1)
     assert "Restart payments/billing-webhooks" in str(first["blocks"])
     pod = await _a_pod(runtime)
     await people.command(REQUESTER, channel, "/incident", f"restart {pod}", 2)
-    second = await action_message(people, channel, 2)
+    second = await action_message(runtime, people, channel, 2)
     assert f"Restart pod payments/{pod}" in str(second["blocks"])
     assert (await action_record(runtime, 1)).kind == "restart"
     assert (await action_record(runtime, 2)).kind == "delete_pod"
