@@ -54,6 +54,12 @@ async def test_a_secret_in_an_alert_does_not_appear_in_the_posted_packet(
         assert placeholder in channel["topic"]
     assert "[redacted:token]" in blocks  # the link's query string
 
+    async def chart_posted() -> bool:
+        # The chart follows the packet into its thread; after it the bot says nothing until
+        # asked, so /status's reply is the first thing seen.
+        return any(m.get("files") for m in await people.messages(CHANNEL))
+
+    await eventually(chart_posted, what="the packet's chart")
     seen = await people.command("U0ALICE", channel["id"], "/status", "")
     reply = seen["responses"][0]["text"]
     assert "[redacted:email]" in reply
