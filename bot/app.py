@@ -186,6 +186,7 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
         cluster=[replay],
         flags=[replay],
         calendar=[replay],
+        traces=[replay],
     )
     return sources, catalog
 

@@ -23,7 +23,11 @@ Weights (``+`` for, ``-`` against):
 - dependency: error lines name a declared dependency +0.20, with failure words (timeout,
   refused...) +0.35; its own series spiked +0.30, before the service's trouble +0.10; an alert
   from it in the incident +0.20; failure words while the service has only one dependency +0.20.
-  A deploy candidate -0.10.
+  Traces of the service's calls to it (cited as ``trace:<dependency>``): at least a fifth
+  failed or slow +0.40, fewer +0.15; all of at least two calls fine -0.30. A downstream the
+  catalog does not declare is proposed from traces alone when its calls are in trouble.
+  A deploy candidate -0.10. Traces that show a dependency in trouble count against a deploy
+  like errors naming it do.
 - resource: error lines of memory, disk or pool exhaustion +0.45; a saturation series (memory,
   disk, cpu...) of the service rose by 30% over its baseline, or a percentage reached 90: +0.30.
   A pod of the service whose container was last ended ``OOMKilled`` (Kubernetes pod state,
@@ -47,6 +51,7 @@ from datetime import timedelta
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.logs import LogCluster, template_id, template_of
 from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.traces import DownstreamCalls, downstream_calls
 from bot.analysis.values import CaseFacts, Citation, Hypothesis, WindowMessage
 from bot.evidence.values import FlagChange, PodState
 from bot.scenario.terms import CauseKind
@@ -205,13 +210,33 @@ def _new_errors(facts: CaseFacts) -> tuple[LogCluster, ...]:
 
 
 def _failing_dependency_named(facts: CaseFacts) -> str | None:
-    """A declared dependency that warning-or-worse lines name together with failure words."""
+    """A declared dependency that warning-or-worse lines name together with failure words,
+    else a downstream whose traced calls are in trouble."""
     failing = [m for m in facts.window_messages if m.rank >= WARN and _FAILURE.search(m.text)]
     for dependency in facts.catalog.dependencies(facts.service):
         alias = _alias_pattern(dependency, facts.service)
         if any(alias.search(m.text) for m in failing):
             return dependency
-    return None
+    troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
+    return max(troubled, key=lambda calls: calls.bad).downstream if troubled else None
+
+
+def _traced_calls(facts: CaseFacts) -> dict[str, DownstreamCalls]:
+    return downstream_calls(facts.traces, service=facts.service, since=facts.window_start)
+
+
+def _trace_citations(calls: DownstreamCalls | None) -> tuple[list[Citation], list[Citation]]:
+    """What the service's traced calls to one downstream say for and against its failing."""
+    if calls is None:
+        return [], []
+    ref = f"trace:{calls.downstream}"
+    if calls.in_trouble:
+        return [Citation(ref, calls.describe(), 0.40)], []
+    if calls.bad:
+        return [Citation(ref, calls.describe(), 0.15)], []
+    if calls.healthy:
+        return [], [Citation(ref, calls.describe(), 0.30)]
+    return [], []
 
 
 def _deploy_hypothesis(
@@ -319,7 +344,9 @@ def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
 
 
 def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
-    """A declared dependency is failing: named in errors, its own series or alerts."""
+    """A declared dependency is failing: named in errors, its own series or alerts, or the
+    service's traced calls to it; or an undeclared downstream whose traced calls are in
+    trouble. Healthy traced calls to a dependency count against it."""
     dependencies = facts.catalog.dependencies(facts.service)
     failing_ids = _matching(facts.window_messages, _FAILURE)
     found: list[Hypothesis] = []
@@ -328,8 +355,10 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
         for c in facts.candidates[:1]
     ]
+    traced = _traced_calls(facts)
     for dependency in dependencies:
         supports: list[Citation] = []
+        trace_for, healthy = _trace_citations(traced.get(dependency))
         alias = _alias_pattern(dependency, facts.service)
         named = _matching(facts.window_messages, alias)
         if named:
@@ -350,14 +379,28 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         if alert is not None:
             text = f"alert on {dependency}: {alert.title}"
             supports.append(Citation(f"signal:{alert.fingerprint}", text, 0.20))
+        supports.extend(trace_for)
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
-            found.append(hypothesis(CauseKind.DEPENDENCY, statement, supports, against, dependency))
+            found.append(
+                hypothesis(
+                    CauseKind.DEPENDENCY, statement, supports, [*against, *healthy], dependency
+                )
+            )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:
         only = dependencies[0]
         citation = _log_citation(facts, failing_ids, "errors carry failure words", 0.2)
+        _, healthy = _trace_citations(traced.get(only))
         statement = f"Downstream dependency {only} (the only one declared) is failing"
-        found.append(hypothesis(CauseKind.DEPENDENCY, statement, [citation], against, only))
+        found.append(
+            hypothesis(CauseKind.DEPENDENCY, statement, [citation], [*against, *healthy], only)
+        )
+    for downstream, calls in sorted(traced.items()):
+        if downstream in dependencies or downstream == facts.service or not calls.in_trouble:
+            continue
+        supports, _ = _trace_citations(calls)
+        statement = f"Downstream {downstream} (seen in traces, not in the catalog) is failing"
+        found.append(hypothesis(CauseKind.DEPENDENCY, statement, supports, against, downstream))
     return found
 
 

@@ -26,12 +26,14 @@ from bot.evidence.ports import (
     FlagSource,
     LogSource,
     MetricsSource,
+    TraceSource,
 )
 from bot.evidence.values import (
     ClusterState,
     EvidenceBundle,
     FlagChange,
     SourceFailure,
+    TraceSpan,
 )
 
 __all__ = ["EvidenceSources", "gather_evidence"]
@@ -48,6 +50,7 @@ class EvidenceSources:
     cluster: Sequence[ClusterSource] = ()
     flags: Sequence[FlagSource] = ()
     calendar: Sequence[CalendarSource] = ()
+    traces: Sequence[TraceSource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
@@ -108,6 +111,12 @@ def _in_order_of_time(changes: Sequence[FlagChange]) -> tuple[FlagChange, ...]:
     return tuple(sorted(dict.fromkeys(changes), key=lambda change: change.at))
 
 
+def _spans_in_order(spans: Sequence[TraceSpan]) -> tuple[TraceSpan, ...]:
+    """Oldest first, each span once. Identical spans are folded: two sources reporting the same
+    call is likelier than two calls alike to the millisecond."""
+    return tuple(sorted(dict.fromkeys(spans), key=lambda span: span.at))
+
+
 async def gather_evidence(
     query: EvidenceQuery,
     sources: EvidenceSources,
@@ -117,8 +126,8 @@ async def gather_evidence(
     late: LateWatch | None = None,
 ) -> EvidenceBundle:
     """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
-    Flag changes come oldest first and change windows by start, each reported once however
-    many sources know it.
+    Flag changes and trace spans come oldest first and change windows by start, each reported
+    once however many sources know it.
 
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
@@ -126,45 +135,57 @@ async def gather_evidence(
     ``late``: keep waiting for late sources in the background, and use what they answered late
     for this incident before."""
     deploys_asked = deploy_query or query
+    # Two groups: asyncio.gather is typed for at most six awaitables at once.
     (
-        (deploys, deploy_failures),
-        (metrics, metric_failures),
-        (logs, log_failures),
-        (states, cluster_failures),
-        (flags, flag_failures),
-        (windows, calendar_failures),
+        (
+            (deploys, deploy_failures),
+            (metrics, metric_failures),
+            (logs, log_failures),
+            (states, cluster_failures),
+            (flags, flag_failures),
+            (windows, calendar_failures),
+        ),
+        (spans, trace_failures),
     ) = await asyncio.gather(
-        _collect(
-            [
-                _ask("deploys", s.name, partial(s.deploys, deploys_asked), deadline, late)
-                for s in sources.deploys
-            ]
+        asyncio.gather(
+            _collect(
+                [
+                    _ask("deploys", s.name, partial(s.deploys, deploys_asked), deadline, late)
+                    for s in sources.deploys
+                ]
+            ),
+            _collect(
+                [
+                    _ask("metrics", s.name, partial(s.metrics, query), deadline, late)
+                    for s in sources.metrics
+                ]
+            ),
+            _collect(
+                [_ask("logs", s.name, partial(s.logs, query), deadline, late) for s in sources.logs]
+            ),
+            _collect(
+                [
+                    _ask("cluster", s.name, partial(_state, s, query), deadline, late)
+                    for s in sources.cluster
+                ]
+            ),
+            _collect(
+                [
+                    _ask("flags", s.name, partial(s.flag_changes, query), deadline, late)
+                    for s in sources.flags
+                ]
+            ),
+            _collect(
+                [
+                    _ask("calendar", s.name, partial(s.change_windows, query), deadline, late)
+                    for s in sources.calendar
+                ]
+            ),
         ),
         _collect(
             [
-                _ask("metrics", s.name, partial(s.metrics, query), deadline, late)
-                for s in sources.metrics
-            ]
-        ),
-        _collect(
-            [_ask("logs", s.name, partial(s.logs, query), deadline, late) for s in sources.logs]
-        ),
-        _collect(
-            [
-                _ask("cluster", s.name, partial(_state, s, query), deadline, late)
-                for s in sources.cluster
-            ]
-        ),
-        _collect(
-            [
-                _ask("flags", s.name, partial(s.flag_changes, query), deadline, late)
-                for s in sources.flags
-            ]
-        ),
-        _collect(
-            [
-                _ask("calendar", s.name, partial(s.change_windows, query), deadline, late)
-                for s in sources.calendar
+                _ask("traces", s.name, partial(s.traces, query), deadline, late)
+                for s in sources.traces
             ]
         ),
     )
@@ -178,6 +199,7 @@ async def gather_evidence(
         cluster=cluster,
         flags=_in_order_of_time(flags),
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
+        traces=_spans_in_order(spans),
         unavailable=(
             deploy_failures
             + metric_failures
@@ -185,6 +207,7 @@ async def gather_evidence(
             + cluster_failures
             + flag_failures
             + calendar_failures
+            + trace_failures
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

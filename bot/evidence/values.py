@@ -19,6 +19,7 @@ __all__ = [
     "MonitorState",
     "PodState",
     "SourceFailure",
+    "TraceSpan",
     "Workload",
     "WorkloadEvent",
     "WorkloadRevision",
@@ -70,6 +71,22 @@ class LogRecord:
     level: str
     message: str
     count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TraceSpan:
+    """One traced operation of a service, and the call it made to ``downstream`` (another
+    service, a database, a queue) when it made one: how it ended and how long it took.
+
+    ``status`` is the tracer's own word or code (``OK``, ``error``, ``503``, ``ECONNREFUSED``);
+    the analysis decides what counts as a failure."""
+
+    at: datetime
+    service: str
+    span: str
+    status: str
+    duration_ms: float
+    downstream: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,5 +230,6 @@ class EvidenceBundle:
     cluster: ClusterState = field(default_factory=ClusterState)
     flags: tuple[FlagChange, ...] = ()  # oldest first
     calendar: tuple[ChangeWindow, ...] = ()  # by start
+    traces: tuple[TraceSpan, ...] = ()  # oldest first
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered
