@@ -209,7 +209,8 @@ def service_catalog(settings: Settings, replayed: Catalog) -> Catalog:
 
 
 def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | None:
-    """Deploys from GitHub when ``GITHUB_TOKEN`` is set, within the evidence deadline."""
+    """Deploys and code changes from GitHub when ``GITHUB_TOKEN`` is set, within the evidence
+    deadline."""
     if settings.github_token is None:
         return None
     deadline = settings.evidence_deadline_seconds
@@ -308,7 +309,7 @@ def _default_evidence(
     catalog = service_catalog(settings, catalog)
     github = github_evidence(settings, catalog)
     if github is not None:
-        sources = replace(sources, deploys=[github])
+        sources = replace(sources, deploys=[github], changes=[github])
     return sources, catalog
 
 

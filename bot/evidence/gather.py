@@ -20,6 +20,7 @@ from bot.errors import SourceUnavailableError
 from bot.evidence.late import LateWatch
 from bot.evidence.ports import (
     CalendarSource,
+    ChangeSource,
     ClusterSource,
     DeploySource,
     EvidenceQuery,
@@ -30,6 +31,7 @@ from bot.evidence.ports import (
 )
 from bot.evidence.values import (
     ClusterState,
+    CodeChange,
     EvidenceBundle,
     FlagChange,
     SourceFailure,
@@ -51,6 +53,7 @@ class EvidenceSources:
     flags: Sequence[FlagSource] = ()
     calendar: Sequence[CalendarSource] = ()
     traces: Sequence[TraceSource] = ()
+    changes: Sequence[ChangeSource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
@@ -117,6 +120,14 @@ def _spans_in_order(spans: Sequence[TraceSpan]) -> tuple[TraceSpan, ...]:
     return tuple(sorted(dict.fromkeys(spans), key=lambda span: span.at))
 
 
+def _changes_in_order(changes: Sequence[CodeChange]) -> tuple[CodeChange, ...]:
+    """Oldest first; a commit two sources both report is kept once, as the first one said it."""
+    by_sha: dict[str, CodeChange] = {}
+    for change in changes:
+        by_sha.setdefault(change.sha, change)
+    return tuple(sorted(by_sha.values(), key=lambda change: change.at))
+
+
 async def gather_evidence(
     query: EvidenceQuery,
     sources: EvidenceSources,
@@ -126,8 +137,8 @@ async def gather_evidence(
     late: LateWatch | None = None,
 ) -> EvidenceBundle:
     """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
-    Flag changes and trace spans come oldest first and change windows by start, each reported
-    once however many sources know it.
+    Flag changes, trace spans and code changes come oldest first and change windows by start,
+    each reported once however many sources know it.
 
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
@@ -146,6 +157,7 @@ async def gather_evidence(
             (windows, calendar_failures),
         ),
         (spans, trace_failures),
+        (changes, change_failures),
     ) = await asyncio.gather(
         asyncio.gather(
             _collect(
@@ -188,6 +200,12 @@ async def gather_evidence(
                 for s in sources.traces
             ]
         ),
+        _collect(
+            [
+                _ask("changes", s.name, partial(s.changes, query), deadline, late)
+                for s in sources.changes
+            ]
+        ),
     )
     cluster = ClusterState()
     for state in states:
@@ -200,6 +218,7 @@ async def gather_evidence(
         flags=_in_order_of_time(flags),
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
         traces=_spans_in_order(spans),
+        changes=_changes_in_order(changes),
         unavailable=(
             deploy_failures
             + metric_failures
@@ -208,6 +227,7 @@ async def gather_evidence(
             + flag_failures
             + calendar_failures
             + trace_failures
+            + change_failures
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

@@ -54,6 +54,8 @@ class CodeChange:
     author: str | None = None
     pr: int | None = None
     url: str | None = None
+    files: tuple[str, ...] = ()  # as far as the source read them; empty when it did not
+    has_migration: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,5 +233,6 @@ class EvidenceBundle:
     flags: tuple[FlagChange, ...] = ()  # oldest first
     calendar: tuple[ChangeWindow, ...] = ()  # by start
     traces: tuple[TraceSpan, ...] = ()  # oldest first
+    changes: tuple[CodeChange, ...] = ()  # commits and merged pull requests, oldest first
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered

@@ -11,6 +11,7 @@ from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
+from bot.packet.changes import change_lines
 from bot.packet.chart import chart_of
 from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
@@ -249,6 +250,7 @@ def build_packet(
     elif evidence.deploys_checked:
         # Said only when a deploy source answered: silence from a failed source proves nothing.
         lines.append("No deploy of this service in the 2 hours before the first signal")
+    lines.extend(change_lines(evidence, assessment.service))
     lines.extend(_related_line(assessment.service, signals))
     owners = _owners(assessment.service, signals, catalog)
     if owners and suspect is None:

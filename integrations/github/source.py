@@ -23,7 +23,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -75,6 +75,7 @@ class _Pull:
     url: str
     merged_at: datetime | None
     merge_commit_sha: str | None
+    files: tuple[str, ...] = ()  # read only for the pull requests of a change window
 
 
 class _OutOfTimeError(Exception):
@@ -321,7 +322,8 @@ def _commits(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) -> li
 
 
 def _merged_pulls(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) -> list[_Pull]:
-    """Pull requests merged in the window, read newest-updated first until older than it."""
+    """Pull requests merged in the window, read newest-updated first until older than it, each
+    with its changed files."""
     found: list[_Pull] = []
     listed = gh.get_repo(repo).get_pulls(state="closed", sort="updated", direction="desc")
     for read, pull in enumerate(listed, start=1):
@@ -332,7 +334,17 @@ def _merged_pulls(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) 
         merged_at = pull.merged_at
         if merged_at is not None and query.since <= merged_at <= query.until:
             found.append(_pull_of(pull))
-    return found
+    return [_with_files(gh, repo, pull, budget) for pull in found]
+
+
+def _with_files(gh: Github, repo: str, pull: _Pull, budget: _Budget) -> _Pull:
+    """The pull request with the paths it changed (``GET .../pulls/{n}/files``, GitHub's first
+    3000), from which whether it migrates the schema is decided."""
+    files: list[str] = []
+    for file in gh.get_repo(repo).get_pull(pull.number).get_files():
+        budget.check()
+        files.append(file.filename)
+    return replace(pull, files=tuple(files))
 
 
 def _fold(service: str, commits: Sequence[CodeChange], pulls: Sequence[_Pull]) -> list[CodeChange]:
@@ -353,5 +365,7 @@ def _fold(service: str, commits: Sequence[CodeChange], pulls: Sequence[_Pull]) -
             author=pull.author,
             pr=pull.number,
             url=pull.url,
+            files=pull.files,
+            has_migration=has_migration(pull.files),
         )
     return sorted(changes.values(), key=lambda change: change.at)
