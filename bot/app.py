@@ -55,6 +55,7 @@ from integrations.datadog import (
     DatadogDeploys,
     DatadogLogs,
     DatadogMetrics,
+    DatadogMonitors,
 )
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
@@ -227,10 +228,11 @@ def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | No
 def datadog_evidence(
     settings: Settings, sources: EvidenceSources
 ) -> tuple[EvidenceSources, DatadogConnection]:
-    """``sources`` with metrics and logs answered by Datadog (``settings.datadog`` must be
-    true), and deploys too when ``DD_DEPLOY_EVENT_TAG`` names the tag of deploy events and no
-    ``GITHUB_TOKEN`` is set (GitHub's deploys know their files, so whether they migrate; Datadog
-    events do not). Close the returned connection when the bot stops."""
+    """``sources`` with metrics, logs and the state of the alerting monitors answered by
+    Datadog (``settings.datadog`` must be true), and deploys too when ``DD_DEPLOY_EVENT_TAG``
+    names the tag of deploy events and no ``GITHUB_TOKEN`` is set (GitHub's deploys know their
+    files, so whether they migrate; Datadog events do not). Close the returned connection when
+    the bot stops."""
     if settings.dd_api_key is None or settings.dd_app_key is None:
         raise ConfigError("Datadog evidence needs DD_API_KEY and DD_APP_KEY")
     connection = DatadogConnection(
@@ -244,6 +246,7 @@ def datadog_evidence(
         sources,
         metrics=[DatadogMetrics(connection, settings.dd_metric_queries)],
         logs=[DatadogLogs(connection, search=settings.dd_log_query, limit=settings.dd_log_limit)],
+        monitors=[DatadogMonitors(connection)],
     )
     if settings.dd_deploy_event_tag is not None and settings.github_token is None:
         datadog_sources = replace(

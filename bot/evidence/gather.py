@@ -27,6 +27,7 @@ from bot.evidence.ports import (
     FlagSource,
     LogSource,
     MetricsSource,
+    MonitorSource,
     TraceSource,
 )
 from bot.evidence.values import (
@@ -34,6 +35,7 @@ from bot.evidence.values import (
     CodeChange,
     EvidenceBundle,
     FlagChange,
+    MonitorState,
     SourceFailure,
     TraceSpan,
 )
@@ -54,10 +56,15 @@ class EvidenceSources:
     calendar: Sequence[CalendarSource] = ()
     traces: Sequence[TraceSource] = ()
     changes: Sequence[ChangeSource] = ()
+    monitors: Sequence[MonitorSource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
     return (await source.cluster(query),)
+
+
+async def _monitor_state(source: MonitorSource, monitor_id: str) -> Sequence[MonitorState]:
+    return (await source.monitor(monitor_id),)
 
 
 async def _ask(
@@ -135,6 +142,7 @@ async def gather_evidence(
     deadline: float,
     deploy_query: EvidenceQuery | None = None,
     late: LateWatch | None = None,
+    monitor_ids: Sequence[str] = (),
 ) -> EvidenceBundle:
     """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
     Flag changes, trace spans and code changes come oldest first and change windows by start,
@@ -144,7 +152,10 @@ async def gather_evidence(
     what a rollback would go back to, and it may have landed days earlier.
 
     ``late``: keep waiting for late sources in the background, and use what they answered late
-    for this incident before."""
+    for this incident before.
+
+    ``monitor_ids``: the monitors behind the incident's alerts, each asked of every monitor
+    source; an id no source could read is listed in ``monitors_unread``."""
     deploys_asked = deploy_query or query
     # Two groups: asyncio.gather is typed for at most six awaitables at once.
     (
@@ -158,6 +169,7 @@ async def gather_evidence(
         ),
         (spans, trace_failures),
         (changes, change_failures),
+        (monitors, monitor_failures),
     ) = await asyncio.gather(
         asyncio.gather(
             _collect(
@@ -206,6 +218,13 @@ async def gather_evidence(
                 for s in sources.changes
             ]
         ),
+        _collect(
+            [
+                _ask(f"monitor:{i}", s.name, partial(_monitor_state, s, i), deadline, late)
+                for i in dict.fromkeys(monitor_ids)
+                for s in sources.monitors
+            ]
+        ),
     )
     cluster = ClusterState()
     for state in states:
@@ -219,6 +238,12 @@ async def gather_evidence(
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
         traces=_spans_in_order(spans),
         changes=_changes_in_order(changes),
+        monitors=monitors,
+        monitors_unread=tuple(
+            i
+            for i in dict.fromkeys(monitor_ids)
+            if sources.monitors and all(m.monitor_id != i for m in monitors)
+        ),
         unavailable=(
             deploy_failures
             + metric_failures
@@ -228,6 +253,7 @@ async def gather_evidence(
             + calendar_failures
             + trace_failures
             + change_failures
+            + monitor_failures
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

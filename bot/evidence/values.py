@@ -95,7 +95,9 @@ class TraceSpan:
 class MonitorState:
     """A monitor as its source sees it now: is the alert that opened the incident still firing?
 
-    ``state`` is the source's own word (Datadog: ``OK``, ``Alert``, ``Warn``, ``No Data``...)."""
+    ``state`` is the source's own word (Datadog: ``OK``, ``Alert``, ``Warn``, ``No Data``...).
+    A multi-alert monitor has ``groups`` (one per host, service...), ``groups_firing`` of them
+    firing since ``since`` (the earliest of their triggers); None when the source did not say."""
 
     monitor_id: str
     name: str
@@ -103,6 +105,9 @@ class MonitorState:
     firing: bool
     query: str | None = None
     tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    groups: int = 0
+    groups_firing: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,5 +239,7 @@ class EvidenceBundle:
     calendar: tuple[ChangeWindow, ...] = ()  # by start
     traces: tuple[TraceSpan, ...] = ()  # oldest first
     changes: tuple[CodeChange, ...] = ()  # commits and merged pull requests, oldest first
+    monitors: tuple[MonitorState, ...] = ()  # the alerting monitors as their source sees them now
+    monitors_unread: tuple[str, ...] = ()  # monitor ids asked for that no source could read
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered

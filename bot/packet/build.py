@@ -13,6 +13,7 @@ from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
 from bot.packet.changes import change_lines
 from bot.packet.chart import chart_of
+from bot.packet.monitors import monitor_lines
 from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
@@ -226,6 +227,7 @@ def build_packet(
     human's approval according to ``policy``, and name the runbook among ``runbooks`` that
     fits (or, when none does, the closest ones)."""
     lines = [describe_spike(spike) for spike in assessment.spikes]
+    lines.extend(monitor_lines(evidence))
     actions: list[SuggestedAction] = []
     links: list[Link] = []
     suspect = assessment.suspect
