@@ -168,7 +168,7 @@ def _new_errors(facts: CaseFacts) -> tuple[LogCluster, ...]:
 
 
 def _deploy_hypothesis(
-    facts: CaseFacts, rank: int, candidate: SuspectDeploy, dependency: str | None
+    facts: CaseFacts, rank: int, candidate: SuspectDeploy, dependency: Citation | None
 ) -> Hypothesis:
     deploy = candidate.deploy
     ref = f"deploy:{deploy.sha}"
@@ -213,9 +213,7 @@ def _deploy_hypothesis(
     if not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", 0.20))
     if dependency is not None:
-        contradicts.append(
-            Citation(f"catalog:{dependency}", f"errors name failing dependency {dependency}", 0.15)
-        )
+        contradicts.append(dependency)
     config_only = bool(deploy.files) and all(_CONFIG_FILE.search(f) for f in deploy.files)
     label = _deploy_label(deploy.sha, deploy.pr)
     who = f" by {deploy.author}" if deploy.author else ""

@@ -23,16 +23,22 @@ _GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
 _GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
 
 
-def failing_dependency_named(facts: CaseFacts) -> str | None:
-    """A declared dependency that warning-or-worse lines name together with failure words,
-    else a downstream whose traced calls are in trouble."""
+def failing_dependency_named(facts: CaseFacts) -> Citation | None:
+    """Evidence that a dependency fails, to cite against a deploy: a declared dependency that
+    warning-or-worse lines name together with failure words, else the downstream whose traced
+    calls are most in trouble."""
     failing = [m for m in facts.window_messages if m.rank >= WARN and FAILURE.search(m.text)]
     for dependency in facts.catalog.dependencies(facts.service):
         alias = alias_pattern(dependency, facts.service)
         if any(alias.search(m.text) for m in failing):
-            return dependency
+            text = f"errors name failing dependency {dependency}"
+            return Citation(f"catalog:{dependency}", text, 0.15)
     troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
-    return max(troubled, key=lambda calls: calls.bad).downstream if troubled else None
+    if not troubled:
+        return None
+    worst = max(troubled, key=lambda calls: calls.bad)
+    text = f"traces show calls to {worst.downstream} failing"
+    return Citation(f"trace:{worst.downstream}", text, 0.15)
 
 
 def _traced_calls(facts: CaseFacts) -> dict[str, DownstreamCalls]:

@@ -39,13 +39,14 @@ from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import CodeChange, Deploy
 from integrations.github.client import GitHubConnection, unavailable
 
-__all__ = ["BASE_LOOKBACK", "MAX_CHANGES", "MAX_DEPLOYS", "GitHubEvidence"]
+__all__ = ["BASE_LOOKBACK", "MAX_CHANGES", "MAX_DEPLOYS", "MAX_PULL_FILES", "GitHubEvidence"]
 
 T = TypeVar("T")
 
 MAX_DEPLOYS = 10  # the newest deployments in the window that are described in full
 BASE_LOOKBACK = 3  # older deployments read to find what the oldest deploy replaced
 MAX_CHANGES = 200  # commits or merged pull requests read for one window
+MAX_PULL_FILES = 20  # the newest merged pull requests whose changed files are read
 _SUCCESS = frozenset({"success"})
 _FAILURE = frozenset({"failure", "error"})
 
@@ -322,8 +323,9 @@ def _commits(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) -> li
 
 
 def _merged_pulls(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) -> list[_Pull]:
-    """Pull requests merged in the window, read newest-updated first until older than it, each
-    with its changed files."""
+    """Pull requests merged in the window, read newest-updated first until older than it; the
+    first MAX_PULL_FILES with their changed files (one request each, so a busy repository
+    cannot spend the whole deadline on files)."""
     found: list[_Pull] = []
     listed = gh.get_repo(repo).get_pulls(state="closed", sort="updated", direction="desc")
     for read, pull in enumerate(listed, start=1):
@@ -334,7 +336,10 @@ def _merged_pulls(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) 
         merged_at = pull.merged_at
         if merged_at is not None and query.since <= merged_at <= query.until:
             found.append(_pull_of(pull))
-    return [_with_files(gh, repo, pull, budget) for pull in found]
+    return [
+        _with_files(gh, repo, pull, budget) if index < MAX_PULL_FILES else pull
+        for index, pull in enumerate(found)
+    ]
 
 
 def _with_files(gh: Github, repo: str, pull: _Pull, budget: _Budget) -> _Pull:

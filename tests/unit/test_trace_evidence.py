@@ -164,7 +164,9 @@ def test_failing_traces_to_a_dependency_count_against_a_deploy() -> None:
         ).hypotheses
         if h.category is CauseKind.DEPLOY
     ]
-    assert "catalog:ledger-db" in [c.ref for c in suspect.contradicts]
+    assert ("trace:ledger-db", "traces show calls to ledger-db failing") in [
+        (c.ref, c.text) for c in suspect.contradicts
+    ]
 
 
 def test_what_counts_as_a_failed_call() -> None:
