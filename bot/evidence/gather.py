@@ -244,16 +244,20 @@ async def gather_evidence(
             for i in dict.fromkeys(monitor_ids)
             if sources.monitors and all(m.monitor_id != i for m in monitors)
         ),
-        unavailable=(
-            deploy_failures
-            + metric_failures
-            + log_failures
-            + cluster_failures
-            + flag_failures
-            + calendar_failures
-            + trace_failures
-            + change_failures
-            + monitor_failures
+        # One source serving several kinds (GitHub: deploys and changes) that fails for one
+        # reason is named once.
+        unavailable=tuple(
+            dict.fromkeys(
+                deploy_failures
+                + metric_failures
+                + log_failures
+                + cluster_failures
+                + flag_failures
+                + calendar_failures
+                + trace_failures
+                + change_failures
+                + monitor_failures
+            )
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

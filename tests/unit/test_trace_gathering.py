@@ -72,3 +72,25 @@ async def test_a_failing_trace_source_is_named_and_the_rest_still_arrives(
     assert [(f.source, f.reason) for f in bundle.unavailable] == [
         ("tracer", "HTTP 502 from the trace store")
     ]
+
+
+class NoRepo:
+    """One source serving two kinds of evidence that fails the same way for both."""
+
+    name = "github"
+
+    async def traces(self, query: EvidenceQuery) -> tuple[TraceSpan, ...]:
+        raise SourceUnavailableError("github", "the catalog names no repo for shop")
+
+    async def logs(self, query: EvidenceQuery) -> tuple[()]:
+        raise SourceUnavailableError("github", "the catalog names no repo for shop")
+
+
+async def test_one_source_failing_alike_for_two_kinds_is_named_once() -> None:
+    source = NoRepo()
+    bundle = await gather_evidence(
+        QUERY, EvidenceSources(logs=[source], traces=[source]), deadline=1
+    )
+    assert [(f.source, f.reason) for f in bundle.unavailable] == [
+        ("github", "the catalog names no repo for shop")
+    ]
