@@ -55,6 +55,7 @@ from integrations.datadog import (
     DatadogDeploys,
     DatadogLogs,
     DatadogMetrics,
+    DatadogMonitors,
 )
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
@@ -186,6 +187,7 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
         cluster=[replay],
         flags=[replay],
         calendar=[replay],
+        traces=[replay],
     )
     return sources, catalog
 
@@ -208,7 +210,8 @@ def service_catalog(settings: Settings, replayed: Catalog) -> Catalog:
 
 
 def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | None:
-    """Deploys from GitHub when ``GITHUB_TOKEN`` is set, within the evidence deadline."""
+    """Deploys and code changes from GitHub when ``GITHUB_TOKEN`` is set, within the evidence
+    deadline."""
     if settings.github_token is None:
         return None
     deadline = settings.evidence_deadline_seconds
@@ -225,10 +228,11 @@ def github_evidence(settings: Settings, catalog: Catalog) -> GitHubEvidence | No
 def datadog_evidence(
     settings: Settings, sources: EvidenceSources
 ) -> tuple[EvidenceSources, DatadogConnection]:
-    """``sources`` with metrics and logs answered by Datadog (``settings.datadog`` must be
-    true), and deploys too when ``DD_DEPLOY_EVENT_TAG`` names the tag of deploy events and no
-    ``GITHUB_TOKEN`` is set (GitHub's deploys know their files, so whether they migrate; Datadog
-    events do not). Close the returned connection when the bot stops."""
+    """``sources`` with metrics, logs and the state of the alerting monitors answered by
+    Datadog (``settings.datadog`` must be true), and deploys too when ``DD_DEPLOY_EVENT_TAG``
+    names the tag of deploy events and no ``GITHUB_TOKEN`` is set (GitHub's deploys know their
+    files, so whether they migrate; Datadog events do not). Close the returned connection when
+    the bot stops."""
     if settings.dd_api_key is None or settings.dd_app_key is None:
         raise ConfigError("Datadog evidence needs DD_API_KEY and DD_APP_KEY")
     connection = DatadogConnection(
@@ -242,6 +246,7 @@ def datadog_evidence(
         sources,
         metrics=[DatadogMetrics(connection, settings.dd_metric_queries)],
         logs=[DatadogLogs(connection, search=settings.dd_log_query, limit=settings.dd_log_limit)],
+        monitors=[DatadogMonitors(connection)],
     )
     if settings.dd_deploy_event_tag is not None and settings.github_token is None:
         datadog_sources = replace(
@@ -307,7 +312,7 @@ def _default_evidence(
     catalog = service_catalog(settings, catalog)
     github = github_evidence(settings, catalog)
     if github is not None:
-        sources = replace(sources, deploys=[github])
+        sources = replace(sources, deploys=[github], changes=[github])
     return sources, catalog
 
 

@@ -23,7 +23,11 @@ Weights (``+`` for, ``-`` against):
 - dependency: error lines name a declared dependency +0.20, with failure words (timeout,
   refused...) +0.35; its own series spiked +0.30, before the service's trouble +0.10; an alert
   from it in the incident +0.20; failure words while the service has only one dependency +0.20.
-  A deploy candidate -0.10.
+  Traces of the service's calls to it (cited as ``trace:<dependency>``): at least a fifth
+  failed or slow +0.40, fewer +0.15; all of at least two calls fine -0.30. A downstream the
+  catalog does not declare is proposed from traces alone when its calls are in trouble.
+  A deploy candidate -0.10. Traces that show a dependency in trouble count against a deploy
+  like errors naming it do.
 - resource: error lines of memory, disk or pool exhaustion +0.45; a saturation series (memory,
   disk, cpu...) of the service rose by 30% over its baseline, or a percentage reached 90: +0.30.
   A pod of the service whose container was last ended ``OOMKilled`` (Kubernetes pod state,
@@ -36,18 +40,28 @@ Weights (``+`` for, ``-`` against):
 
 Adding a source of evidence (pods and their termination reasons, flag changes, traces) is adding
 a detector to :data:`DETECTORS`, or a citation to an existing one, not editing the ranking.
+The shared arithmetic and log citations live in :mod:`bot.analysis.citing`; the dependency
+detector, with its trace evidence, in :mod:`bot.analysis.dependency`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 
+from bot.analysis.citing import (
+    MAX_CONFIDENCE,
+    RECURRING_FACTOR,
+    hypothesis,
+    log_citation,
+    matching,
+    minutes,
+)
+from bot.analysis.dependency import dependency_hypotheses, failing_dependency_named
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.logs import LogCluster, template_id, template_of
-from bot.analysis.spike import Spike, detect_spike
-from bot.analysis.values import CaseFacts, Citation, Hypothesis, WindowMessage
+from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.evidence.values import FlagChange, PodState
 from bot.scenario.terms import CauseKind
 
@@ -72,21 +86,11 @@ __all__ = [
     "unknown_hypothesis",
 ]
 
-MAX_CONFIDENCE = 0.95
-RECURRING_FACTOR = 0.3
 POD_RESTARTS = 3  # restarts that make an OOM kill a repeating one, not a one-off
 UNKNOWN_CONFIDENCE = 0.15
 SATURATION_RISE = 1.3
 SATURATION_PERCENT = 90.0
-WARN = 3
-ERROR = 4
 
-_FAILURE = re.compile(
-    r"time[d ]?out|timed out|connection (?:refused|reset|closed|error)|refused|unreachable|"
-    r"unavailable|could not connect|failed to connect|cannot connect|no route to host|"
-    r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
-    re.IGNORECASE,
-)
 _RESOURCE = (
     (
         "memory",
@@ -144,8 +148,6 @@ _KIND_WORDS = {
     "errors": ("error", "5xx", "fail", "exception"),
     "latency": ("latency", "duration", "p99", "p95", "p50", "response_time"),
 }
-_GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
-_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
 
 
 def series_kind(name: str) -> str | None:
@@ -157,45 +159,6 @@ def series_kind(name: str) -> str | None:
     return None
 
 
-def hypothesis(
-    category: CauseKind,
-    statement: str,
-    supports: Sequence[Citation],
-    contradicts: Sequence[Citation] = (),
-    subject: str | None = None,
-) -> Hypothesis:
-    """A hypothesis whose confidence is its weights for minus against, clamped."""
-    score = sum(c.weight for c in supports) - sum(c.weight for c in contradicts)
-    confidence = round(min(MAX_CONFIDENCE, max(0.0, score)), 2)
-    return Hypothesis(category, statement, tuple(supports), tuple(contradicts), confidence, subject)
-
-
-def _minutes(delta: timedelta) -> str:
-    minutes = round(delta.total_seconds() / 60)
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
-
-
-def _matching(
-    messages: Iterable[WindowMessage], pattern: re.Pattern[str], min_rank: int = WARN
-) -> tuple[str, ...]:
-    """The ids of the log clusters with a line at ``min_rank`` or worse matching ``pattern``."""
-    found = {m.cluster_id for m in messages if m.rank >= min_rank and pattern.search(m.text)}
-    return tuple(sorted(found))
-
-
-def _log_citation(
-    facts: CaseFacts, cluster_ids: Sequence[str], what: str, weight: float
-) -> Citation:
-    """Cite the busiest matching cluster; full weight only when a matching template is new."""
-    clusters = [c for c in facts.clusters if c.id in cluster_ids]
-    lead = clusters[0]  # facts.clusters is ordered busiest first
-    new = any(c.new for c in clusters)
-    more = f" (+{len(clusters) - 1} more templates)" if len(clusters) > 1 else ""
-    age = "new in this incident" if new else f"recurring, {lead.history_count} lines before"
-    text = f'{what}: "{lead.sample}" x{lead.count}, {age}{more}'
-    return Citation(lead.id, text, weight if new else round(weight * RECURRING_FACTOR, 3))
-
-
 def _deploy_label(deploy_sha: str, pr: int | None) -> str:
     return f"deploy {deploy_sha}" + (f" (PR {pr})" if pr is not None else "")
 
@@ -204,18 +167,8 @@ def _new_errors(facts: CaseFacts) -> tuple[LogCluster, ...]:
     return tuple(c for c in facts.clusters if c.new and c.is_error)
 
 
-def _failing_dependency_named(facts: CaseFacts) -> str | None:
-    """A declared dependency that warning-or-worse lines name together with failure words."""
-    failing = [m for m in facts.window_messages if m.rank >= WARN and _FAILURE.search(m.text)]
-    for dependency in facts.catalog.dependencies(facts.service):
-        alias = _alias_pattern(dependency, facts.service)
-        if any(alias.search(m.text) for m in failing):
-            return dependency
-    return None
-
-
 def _deploy_hypothesis(
-    facts: CaseFacts, rank: int, candidate: SuspectDeploy, dependency: str | None
+    facts: CaseFacts, rank: int, candidate: SuspectDeploy, dependency: Citation | None
 ) -> Hypothesis:
     deploy = candidate.deploy
     ref = f"deploy:{deploy.sha}"
@@ -223,7 +176,7 @@ def _deploy_hypothesis(
     supports = [
         Citation(
             ref,
-            f"landed {_minutes(candidate.lead)} before the {anchor}",
+            f"landed {minutes(candidate.lead)} before the {anchor}",
             round(0.45 * max(0.0, 1 - candidate.lead / DEPLOY_WINDOW), 3),
         )
     ]
@@ -260,9 +213,7 @@ def _deploy_hypothesis(
     if not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", 0.20))
     if dependency is not None:
-        contradicts.append(
-            Citation(f"catalog:{dependency}", f"errors name failing dependency {dependency}", 0.15)
-        )
+        contradicts.append(dependency)
     config_only = bool(deploy.files) and all(_CONFIG_FILE.search(f) for f in deploy.files)
     label = _deploy_label(deploy.sha, deploy.pr)
     who = f" by {deploy.author}" if deploy.author else ""
@@ -289,76 +240,11 @@ def _file_named(path: str, line: str) -> bool:
 
 def deploy_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """One hypothesis per deploy of the service in the window before the first anomaly."""
-    dependency = _failing_dependency_named(facts)
+    dependency = failing_dependency_named(facts)
     return [
         _deploy_hypothesis(facts, rank, candidate, dependency)
         for rank, candidate in enumerate(facts.candidates)
     ]
-
-
-def _alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
-    """How log lines name a dependency: ``db-replica-2`` also as ``replica-2`` or ``replica 2``;
-    ``stripe-api`` also as ``stripe``. An alias that is a prefix of the service's own name
-    (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
-    words = [w for w in re.split(r"[-_.\s]+", dependency.lower()) if w]
-    aliases = [words]
-    if len(words) > 1 and words[0] in _GENERIC_PREFIX:
-        aliases.append(words[1:])
-    if len(words) > 1 and words[-1] in _GENERIC_SUFFIX:
-        aliases.append(words[:-1])
-    usable = [
-        a for a in aliases if len("".join(a)) >= 4 and not service.lower().startswith("-".join(a))
-    ] or [words]
-    alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
-    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
-
-
-def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
-    spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
-    return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
-
-
-def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
-    """A declared dependency is failing: named in errors, its own series or alerts."""
-    dependencies = facts.catalog.dependencies(facts.service)
-    failing_ids = _matching(facts.window_messages, _FAILURE)
-    found: list[Hypothesis] = []
-    named_any = False
-    against = [
-        Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
-        for c in facts.candidates[:1]
-    ]
-    for dependency in dependencies:
-        supports: list[Citation] = []
-        alias = _alias_pattern(dependency, facts.service)
-        named = _matching(facts.window_messages, alias)
-        if named:
-            named_any = True
-            supports.append(_log_citation(facts, named, f"errors name {dependency}", 0.20))
-            failing = [cid for cid in named if cid in failing_ids]
-            if failing:
-                supports.append(
-                    _log_citation(facts, failing, "with failure words (timeout, refused...)", 0.35)
-                )
-        spike = _spike_of(facts, dependency)
-        if spike is not None:
-            ref = f"metric:{dependency}/{spike.series.name}"
-            supports.append(Citation(ref, f"{spike.series.name} of {dependency} spiked", 0.30))
-            if spike.first_anomaly_at <= facts.first_seen:
-                supports.append(Citation(ref, "before the service's own trouble began", 0.10))
-        alert = next((s for s in facts.signals if s.service == dependency), None)
-        if alert is not None:
-            text = f"alert on {dependency}: {alert.title}"
-            supports.append(Citation(f"signal:{alert.fingerprint}", text, 0.20))
-        if supports:
-            statement = f"Downstream dependency {dependency} is failing"
-            found.append(hypothesis(CauseKind.DEPENDENCY, statement, supports, against, dependency))
-    if not found and not named_any and len(dependencies) == 1 and failing_ids:
-        only = dependencies[0]
-        citation = _log_citation(facts, failing_ids, "errors carry failure words", 0.2)
-        statement = f"Downstream dependency {only} (the only one declared) is failing"
-        found.append(hypothesis(CauseKind.DEPENDENCY, statement, [citation], against, only))
-    return found
 
 
 def _saturated(facts: CaseFacts) -> tuple[str, str] | None:
@@ -426,11 +312,11 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     )
     oom = _oom_citation(facts)
     for kind, pattern in _RESOURCE:
-        ids = _matching(facts.window_messages, pattern)
+        ids = matching(facts.window_messages, pattern)
         pods = [oom] if kind == "memory" and oom is not None else []
         if not ids and not pods:
             continue
-        logged = [_log_citation(facts, ids, f"{kind} exhaustion in the logs", 0.45)] if ids else []
+        logged = [log_citation(facts, ids, f"{kind} exhaustion in the logs", 0.45)] if ids else []
         supports = [*logged, *pods, *metric]
         statement = f"{kind.capitalize()} exhaustion in {facts.service}"
         found.append(hypothesis(CauseKind.RESOURCE, statement, supports, subject=kind))
@@ -452,7 +338,7 @@ def config_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             if (category, record.message) in seen or not pattern.search(record.message):
                 continue
             seen.add((category, record.message))
-            lead = _minutes(facts.first_seen - record.at)
+            lead = minutes(facts.first_seen - record.at)
             text = f'"{record.message}" {lead} before the first anomaly'
             citation = Citation(template_id(template_of(record.message)), text, 0.35)
             noun = "Feature-flag change" if category is CauseKind.FLAG else "Configuration change"
@@ -470,9 +356,9 @@ def credential_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         if signal.service == facts.service and _CREDENTIAL.search(signal.title):
             supports.append(Citation(f"signal:{signal.fingerprint}", signal.title, 0.40))
             break
-    ids = _matching(facts.window_messages, _CREDENTIAL)
+    ids = matching(facts.window_messages, _CREDENTIAL)
     if ids:
-        supports.append(_log_citation(facts, ids, "certificate or credential errors", 0.25))
+        supports.append(log_citation(facts, ids, "certificate or credential errors", 0.25))
     if not supports:
         return []
     statement = f"A certificate or credential of {facts.service} is wrong or expired"
@@ -492,7 +378,7 @@ def flag_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     found: list[Hypothesis] = []
     for change in latest.values():
         lead = facts.first_seen - change.at
-        lead_text = _minutes(lead)
+        lead_text = minutes(lead)
         supports = [
             Citation(
                 f"flag:{change.key}",
@@ -516,9 +402,9 @@ def traffic_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     for spike in traffic[:1]:
         text = f"{spike.series.name} rose from {spike.baseline:g} to {spike.latest:g}"
         supports.append(Citation(f"metric:{facts.service}/{spike.series.name}", text, 0.50))
-    limited = _matching(facts.window_messages, _RATE_LIMIT)
+    limited = matching(facts.window_messages, _RATE_LIMIT)
     if limited:
-        supports.append(_log_citation(facts, limited, "rate limiting in the logs", 0.15))
+        supports.append(log_citation(facts, limited, "rate limiting in the logs", 0.15))
     if not supports:
         return []
     against = [
@@ -539,9 +425,9 @@ def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
                 Citation(f"signal:{signal.fingerprint}", f"security alert: {signal.title}", 0.50)
             )
             break
-    ids = _matching(facts.window_messages, _SECURITY)
+    ids = matching(facts.window_messages, _SECURITY)
     if ids:
-        supports.append(_log_citation(facts, ids, "security words in the logs", 0.25))
+        supports.append(log_citation(facts, ids, "security words in the logs", 0.25))
     if not supports:
         return []
     return [hypothesis(CauseKind.SECURITY, f"Security event on {facts.service}", supports)]

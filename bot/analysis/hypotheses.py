@@ -242,6 +242,7 @@ def diagnose(
         flags=evidence.flags,
         calendar=evidence.calendar,
         pods=evidence.cluster.pods,
+        traces=evidence.traces,
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)

@@ -7,6 +7,7 @@ narrator) can point at it:
 - ``deploy:<sha>`` a deploy; ``metric:<service>/<name>`` a metric series;
 - ``log:<10 hex>`` a log template (:func:`bot.analysis.logs.template_id`);
 - ``catalog:<service>`` a catalog entry; ``signal:<fingerprint>`` an alert;
+- ``trace:<downstream>`` the service's traced calls to a downstream;
 - ``evidence:<source>`` the absence or failure of a whole source.
 """
 
@@ -26,6 +27,7 @@ from bot.evidence.values import (
     LogRecord,
     MetricSeries,
     PodState,
+    TraceSpan,
 )
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
@@ -99,3 +101,4 @@ class CaseFacts:
     flags: tuple[FlagChange, ...] = ()  # feature-flag changes, oldest first
     calendar: tuple[ChangeWindow, ...] = ()  # freeze and maintenance windows
     pods: tuple[PodState, ...] = ()  # the cluster's pods around the service
+    traces: tuple[TraceSpan, ...] = ()  # spans of the service, oldest first

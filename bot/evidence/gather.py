@@ -20,18 +20,24 @@ from bot.errors import SourceUnavailableError
 from bot.evidence.late import LateWatch
 from bot.evidence.ports import (
     CalendarSource,
+    ChangeSource,
     ClusterSource,
     DeploySource,
     EvidenceQuery,
     FlagSource,
     LogSource,
     MetricsSource,
+    MonitorSource,
+    TraceSource,
 )
 from bot.evidence.values import (
     ClusterState,
+    CodeChange,
     EvidenceBundle,
     FlagChange,
+    MonitorState,
     SourceFailure,
+    TraceSpan,
 )
 
 __all__ = ["EvidenceSources", "gather_evidence"]
@@ -48,10 +54,17 @@ class EvidenceSources:
     cluster: Sequence[ClusterSource] = ()
     flags: Sequence[FlagSource] = ()
     calendar: Sequence[CalendarSource] = ()
+    traces: Sequence[TraceSource] = ()
+    changes: Sequence[ChangeSource] = ()
+    monitors: Sequence[MonitorSource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
     return (await source.cluster(query),)
+
+
+async def _monitor_state(source: MonitorSource, monitor_id: str) -> Sequence[MonitorState]:
+    return (await source.monitor(monitor_id),)
 
 
 async def _ask(
@@ -108,6 +121,20 @@ def _in_order_of_time(changes: Sequence[FlagChange]) -> tuple[FlagChange, ...]:
     return tuple(sorted(dict.fromkeys(changes), key=lambda change: change.at))
 
 
+def _spans_in_order(spans: Sequence[TraceSpan]) -> tuple[TraceSpan, ...]:
+    """Oldest first, each span once. Identical spans are folded: two sources reporting the same
+    call is likelier than two calls alike to the millisecond."""
+    return tuple(sorted(dict.fromkeys(spans), key=lambda span: span.at))
+
+
+def _changes_in_order(changes: Sequence[CodeChange]) -> tuple[CodeChange, ...]:
+    """Oldest first; a commit two sources both report is kept once, as the first one said it."""
+    by_sha: dict[str, CodeChange] = {}
+    for change in changes:
+        by_sha.setdefault(change.sha, change)
+    return tuple(sorted(by_sha.values(), key=lambda change: change.at))
+
+
 async def gather_evidence(
     query: EvidenceQuery,
     sources: EvidenceSources,
@@ -115,56 +142,87 @@ async def gather_evidence(
     deadline: float,
     deploy_query: EvidenceQuery | None = None,
     late: LateWatch | None = None,
+    monitor_ids: Sequence[str] = (),
 ) -> EvidenceBundle:
     """Ask every source concurrently; answers that miss ``deadline`` seconds become failures.
-    Flag changes come oldest first and change windows by start, each reported once however
-    many sources know it.
+    Flag changes, trace spans and code changes come oldest first and change windows by start,
+    each reported once however many sources know it.
 
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
 
     ``late``: keep waiting for late sources in the background, and use what they answered late
-    for this incident before."""
+    for this incident before.
+
+    ``monitor_ids``: the monitors behind the incident's alerts, each asked of every monitor
+    source; an id no source could read is listed in ``monitors_unread``."""
     deploys_asked = deploy_query or query
+    # Two groups: asyncio.gather is typed for at most six awaitables at once.
     (
-        (deploys, deploy_failures),
-        (metrics, metric_failures),
-        (logs, log_failures),
-        (states, cluster_failures),
-        (flags, flag_failures),
-        (windows, calendar_failures),
+        (
+            (deploys, deploy_failures),
+            (metrics, metric_failures),
+            (logs, log_failures),
+            (states, cluster_failures),
+            (flags, flag_failures),
+            (windows, calendar_failures),
+        ),
+        (spans, trace_failures),
+        (changes, change_failures),
+        (monitors, monitor_failures),
     ) = await asyncio.gather(
+        asyncio.gather(
+            _collect(
+                [
+                    _ask("deploys", s.name, partial(s.deploys, deploys_asked), deadline, late)
+                    for s in sources.deploys
+                ]
+            ),
+            _collect(
+                [
+                    _ask("metrics", s.name, partial(s.metrics, query), deadline, late)
+                    for s in sources.metrics
+                ]
+            ),
+            _collect(
+                [_ask("logs", s.name, partial(s.logs, query), deadline, late) for s in sources.logs]
+            ),
+            _collect(
+                [
+                    _ask("cluster", s.name, partial(_state, s, query), deadline, late)
+                    for s in sources.cluster
+                ]
+            ),
+            _collect(
+                [
+                    _ask("flags", s.name, partial(s.flag_changes, query), deadline, late)
+                    for s in sources.flags
+                ]
+            ),
+            _collect(
+                [
+                    _ask("calendar", s.name, partial(s.change_windows, query), deadline, late)
+                    for s in sources.calendar
+                ]
+            ),
+        ),
         _collect(
             [
-                _ask("deploys", s.name, partial(s.deploys, deploys_asked), deadline, late)
-                for s in sources.deploys
+                _ask("traces", s.name, partial(s.traces, query), deadline, late)
+                for s in sources.traces
             ]
         ),
         _collect(
             [
-                _ask("metrics", s.name, partial(s.metrics, query), deadline, late)
-                for s in sources.metrics
-            ]
-        ),
-        _collect(
-            [_ask("logs", s.name, partial(s.logs, query), deadline, late) for s in sources.logs]
-        ),
-        _collect(
-            [
-                _ask("cluster", s.name, partial(_state, s, query), deadline, late)
-                for s in sources.cluster
+                _ask("changes", s.name, partial(s.changes, query), deadline, late)
+                for s in sources.changes
             ]
         ),
         _collect(
             [
-                _ask("flags", s.name, partial(s.flag_changes, query), deadline, late)
-                for s in sources.flags
-            ]
-        ),
-        _collect(
-            [
-                _ask("calendar", s.name, partial(s.change_windows, query), deadline, late)
-                for s in sources.calendar
+                _ask(f"monitor:{i}", s.name, partial(_monitor_state, s, i), deadline, late)
+                for i in dict.fromkeys(monitor_ids)
+                for s in sources.monitors
             ]
         ),
     )
@@ -178,13 +236,28 @@ async def gather_evidence(
         cluster=cluster,
         flags=_in_order_of_time(flags),
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
-        unavailable=(
-            deploy_failures
-            + metric_failures
-            + log_failures
-            + cluster_failures
-            + flag_failures
-            + calendar_failures
+        traces=_spans_in_order(spans),
+        changes=_changes_in_order(changes),
+        monitors=monitors,
+        monitors_unread=tuple(
+            i
+            for i in dict.fromkeys(monitor_ids)
+            if sources.monitors and all(m.monitor_id != i for m in monitors)
+        ),
+        # One source serving several kinds (GitHub: deploys and changes) that fails for one
+        # reason is named once.
+        unavailable=tuple(
+            dict.fromkeys(
+                deploy_failures
+                + metric_failures
+                + log_failures
+                + cluster_failures
+                + flag_failures
+                + calendar_failures
+                + trace_failures
+                + change_failures
+                + monitor_failures
+            )
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
     )

@@ -16,6 +16,7 @@ from bot.evidence.values import (
     LogRecord,
     MetricSeries,
     MonitorState,
+    TraceSpan,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "LogSource",
     "MetricsSource",
     "MonitorSource",
+    "TraceSource",
 ]
 
 
@@ -63,6 +65,15 @@ class LogSource(Protocol):
 
     async def logs(self, query: EvidenceQuery) -> Sequence[LogRecord]:
         """Warning and error log lines of the service in the window."""
+        ...
+
+
+class TraceSource(Protocol):
+    name: str
+
+    async def traces(self, query: EvidenceQuery) -> Sequence[TraceSpan]:
+        """Spans of the service in the window, with the downstream each one called, so the
+        analysis can see which dependency the failing requests end in."""
         ...
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "MonitorState",
     "PodState",
     "SourceFailure",
+    "TraceSpan",
     "Workload",
     "WorkloadEvent",
     "WorkloadRevision",
@@ -53,6 +54,8 @@ class CodeChange:
     author: str | None = None
     pr: int | None = None
     url: str | None = None
+    files: tuple[str, ...] = ()  # as far as the source read them; empty when it did not
+    has_migration: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +76,28 @@ class LogRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class TraceSpan:
+    """One traced operation of a service, and the call it made to ``downstream`` (another
+    service, a database, a queue) when it made one: how it ended and how long it took.
+
+    ``status`` is the tracer's own word or code (``OK``, ``error``, ``503``, ``ECONNREFUSED``);
+    the analysis decides what counts as a failure."""
+
+    at: datetime
+    service: str
+    span: str
+    status: str
+    duration_ms: float
+    downstream: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorState:
     """A monitor as its source sees it now: is the alert that opened the incident still firing?
 
-    ``state`` is the source's own word (Datadog: ``OK``, ``Alert``, ``Warn``, ``No Data``...)."""
+    ``state`` is the source's own word (Datadog: ``OK``, ``Alert``, ``Warn``, ``No Data``...).
+    A multi-alert monitor has ``groups`` (one per host, service...), ``groups_firing`` of them
+    firing since ``since`` (the earliest of their triggers); None when the source did not say."""
 
     monitor_id: str
     name: str
@@ -84,6 +105,9 @@ class MonitorState:
     firing: bool
     query: str | None = None
     tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    groups: int = 0
+    groups_firing: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,5 +237,9 @@ class EvidenceBundle:
     cluster: ClusterState = field(default_factory=ClusterState)
     flags: tuple[FlagChange, ...] = ()  # oldest first
     calendar: tuple[ChangeWindow, ...] = ()  # by start
+    traces: tuple[TraceSpan, ...] = ()  # oldest first
+    changes: tuple[CodeChange, ...] = ()  # commits and merged pull requests, oldest first
+    monitors: tuple[MonitorState, ...] = ()  # the alerting monitors as their source sees them now
+    monitors_unread: tuple[str, ...] = ()  # monitor ids asked for that no source could read
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered

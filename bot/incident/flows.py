@@ -57,6 +57,7 @@ from bot.policy import Policy
 from bot.runbook.loader import RunbookLibrary
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
+from bot.signal.sources.datadog import monitor_ids
 from bot.signal.values import Severity, Signal, SignalStatus
 from bot.telemetry.metrics import NO_METRICS, Metrics
 
@@ -443,6 +444,7 @@ async def triage_signals(
         deadline=context.deadline,
         deploy_query=EvidenceQuery(service, since=first_seen - DEPLOY_HISTORY, until=query.until),
         late=late,
+        monitor_ids=monitor_ids(signals),
     )
     assessment = assess(service, signals, evidence, catalog=context.catalog)
     packet = build_packet(

@@ -11,7 +11,9 @@ from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
+from bot.packet.changes import change_lines
 from bot.packet.chart import chart_of
+from bot.packet.monitors import monitor_lines
 from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
@@ -225,6 +227,7 @@ def build_packet(
     human's approval according to ``policy``, and name the runbook among ``runbooks`` that
     fits (or, when none does, the closest ones)."""
     lines = [describe_spike(spike) for spike in assessment.spikes]
+    lines.extend(monitor_lines(evidence))
     actions: list[SuggestedAction] = []
     links: list[Link] = []
     suspect = assessment.suspect
@@ -249,6 +252,7 @@ def build_packet(
     elif evidence.deploys_checked:
         # Said only when a deploy source answered: silence from a failed source proves nothing.
         lines.append("No deploy of this service in the 2 hours before the first signal")
+    lines.extend(change_lines(evidence, assessment.service))
     lines.extend(_related_line(assessment.service, signals))
     owners = _owners(assessment.service, signals, catalog)
     if owners and suspect is None:

@@ -1,8 +1,10 @@
-"""``MonitorSource`` over Datadog's monitor API (``GET /api/v1/monitor/{id}``): whether the
-monitor behind a Datadog alert is still firing."""
+"""``MonitorSource`` over Datadog's monitor API (``GET /api/v1/monitor/{id}?group_states=all``):
+whether the monitor behind a Datadog alert is still firing, how many of its groups are, and since
+when (the earliest trigger of a firing group)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 
 from datadog_api_client.v1.api.monitors_api import MonitorsApi
@@ -31,7 +33,7 @@ class DatadogMonitors:
         if not monitor_id.isdigit():
             raise SourceUnavailableError(self.name, f"{monitor_id!r} is not a monitor id")
         monitor = await ask_datadog(
-            partial(self._api.get_monitor, int(monitor_id)),
+            partial(self._api.get_monitor, int(monitor_id), group_states="all"),
             Monitor,
             source=self.name,
             scope=SCOPE,
@@ -39,6 +41,9 @@ class DatadogMonitors:
         )
         state = field(monitor, "overall_state")
         word = str(state) if state is not None else "Unknown"
+        groups = _groups(monitor)
+        firing = [triggered for status, triggered in groups if status in FIRING]
+        triggers = [at for at in firing if at is not None]
         return MonitorState(
             monitor_id=monitor_id,
             name=str(field(monitor, "name") or f"monitor {monitor_id}"),
@@ -46,4 +51,18 @@ class DatadogMonitors:
             firing=word in FIRING,
             query=field(monitor, "query"),
             tags=tuple(field(monitor, "tags") or ()),
+            since=min(triggers, default=None),
+            groups=len(groups),
+            groups_firing=len(firing),
         )
+
+
+def _groups(monitor: Monitor) -> list[tuple[str, datetime | None]]:
+    """Each group's status and when it last triggered (``last_triggered_ts``, epoch seconds)."""
+    state = field(monitor, "state")
+    found: list[tuple[str, datetime | None]] = []
+    for group in (field(state, "groups") or {}).values():
+        stamp = field(group, "last_triggered_ts")
+        at = datetime.fromtimestamp(stamp, tz=UTC) if isinstance(stamp, int) and stamp else None
+        found.append((str(field(group, "status")), at))
+    return found

@@ -23,7 +23,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -39,13 +39,14 @@ from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import CodeChange, Deploy
 from integrations.github.client import GitHubConnection, unavailable
 
-__all__ = ["BASE_LOOKBACK", "MAX_CHANGES", "MAX_DEPLOYS", "GitHubEvidence"]
+__all__ = ["BASE_LOOKBACK", "MAX_CHANGES", "MAX_DEPLOYS", "MAX_PULL_FILES", "GitHubEvidence"]
 
 T = TypeVar("T")
 
 MAX_DEPLOYS = 10  # the newest deployments in the window that are described in full
 BASE_LOOKBACK = 3  # older deployments read to find what the oldest deploy replaced
 MAX_CHANGES = 200  # commits or merged pull requests read for one window
+MAX_PULL_FILES = 20  # the newest merged pull requests whose changed files are read
 _SUCCESS = frozenset({"success"})
 _FAILURE = frozenset({"failure", "error"})
 
@@ -75,6 +76,7 @@ class _Pull:
     url: str
     merged_at: datetime | None
     merge_commit_sha: str | None
+    files: tuple[str, ...] = ()  # read only for the pull requests of a change window
 
 
 class _OutOfTimeError(Exception):
@@ -321,7 +323,9 @@ def _commits(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) -> li
 
 
 def _merged_pulls(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) -> list[_Pull]:
-    """Pull requests merged in the window, read newest-updated first until older than it."""
+    """Pull requests merged in the window, read newest-updated first until older than it; the
+    first MAX_PULL_FILES with their changed files (one request each, so a busy repository
+    cannot spend the whole deadline on files)."""
     found: list[_Pull] = []
     listed = gh.get_repo(repo).get_pulls(state="closed", sort="updated", direction="desc")
     for read, pull in enumerate(listed, start=1):
@@ -332,7 +336,20 @@ def _merged_pulls(gh: Github, repo: str, query: EvidenceQuery, budget: _Budget) 
         merged_at = pull.merged_at
         if merged_at is not None and query.since <= merged_at <= query.until:
             found.append(_pull_of(pull))
-    return found
+    return [
+        _with_files(gh, repo, pull, budget) if index < MAX_PULL_FILES else pull
+        for index, pull in enumerate(found)
+    ]
+
+
+def _with_files(gh: Github, repo: str, pull: _Pull, budget: _Budget) -> _Pull:
+    """The pull request with the paths it changed (``GET .../pulls/{n}/files``, GitHub's first
+    3000), from which whether it migrates the schema is decided."""
+    files: list[str] = []
+    for file in gh.get_repo(repo).get_pull(pull.number).get_files():
+        budget.check()
+        files.append(file.filename)
+    return replace(pull, files=tuple(files))
 
 
 def _fold(service: str, commits: Sequence[CodeChange], pulls: Sequence[_Pull]) -> list[CodeChange]:
@@ -353,5 +370,7 @@ def _fold(service: str, commits: Sequence[CodeChange], pulls: Sequence[_Pull]) -
             author=pull.author,
             pr=pull.number,
             url=pull.url,
+            files=pull.files,
+            has_migration=has_migration(pull.files),
         )
     return sorted(changes.values(), key=lambda change: change.at)

@@ -1,6 +1,6 @@
-"""Evidence ports over replay scenarios: deploys, metric series, log lines, the cluster, flag
-changes and change-calendar windows of the asked service inside the asked window, exactly as the
-scenarios recorded them."""
+"""Evidence ports over replay scenarios: deploys, metric series, log lines, trace spans, the
+cluster, flag changes and change-calendar windows of the asked service inside the asked window,
+exactly as the scenarios recorded them."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.evidence.values import (
     LogRecord,
     MetricSeries,
     PodState,
+    TraceSpan,
     Workload,
     WorkloadEvent,
     WorkloadRevision,
@@ -26,8 +27,8 @@ __all__ = ["ReplayEvidence"]
 
 
 class ReplayEvidence:
-    """Implements ``DeploySource``, ``MetricsSource``, ``LogSource``, ``ClusterSource``,
-    ``FlagSource`` and ``CalendarSource`` from scenarios."""
+    """Implements ``DeploySource``, ``MetricsSource``, ``LogSource``, ``TraceSource``,
+    ``ClusterSource``, ``FlagSource`` and ``CalendarSource`` from scenarios."""
 
     name = "replay"
 
@@ -71,6 +72,21 @@ class ReplayEvidence:
             for scenario in self._scenarios
             for line in scenario.logs
             if line.service == query.service and query.since <= line.at <= query.until
+        ]
+
+    async def traces(self, query: EvidenceQuery) -> Sequence[TraceSpan]:
+        return [
+            TraceSpan(
+                at=span.at,
+                service=span.service,
+                span=span.span,
+                status=span.status,
+                duration_ms=span.duration_ms,
+                downstream=span.downstream,
+            )
+            for scenario in self._scenarios
+            for span in scenario.traces
+            if span.service == query.service and query.since <= span.at <= query.until
         ]
 
     async def flag_changes(self, query: EvidenceQuery) -> Sequence[FlagChange]:

@@ -227,6 +227,8 @@ class FakeDatadog:
         monitor = self.monitors.get(int(request.match_info["monitor_id"]))
         if monitor is None:
             return _errors(404, "Monitor not found")
+        if "group_states" not in request.query:  # Datadog leaves the groups out unless asked
+            monitor = {**monitor, "state": {}}
         return web.json_response(monitor)
 
     async def _list_events(self, request: web.Request) -> web.Response:
@@ -274,9 +276,30 @@ def log_event(
     }
 
 
-def monitor(monitor_id: int, *, name: str, overall_state: str, query: str) -> dict[str, Any]:
-    """A monitor as ``GET /api/v1/monitor/{id}`` answers it."""
+def monitor(
+    monitor_id: int,
+    *,
+    name: str,
+    overall_state: str,
+    query: str,
+    groups: dict[str, tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """A monitor as ``GET /api/v1/monitor/{id}?group_states=all`` answers it; ``groups`` maps a
+    group's name to its status and the epoch second it last triggered."""
     return {
+        "state": {
+            "groups": {
+                group: {
+                    "name": group,
+                    "status": status,
+                    "last_triggered_ts": triggered,
+                    "last_notified_ts": triggered,
+                    "last_nodata_ts": 0,
+                    "last_resolved_ts": 0,
+                }
+                for group, (status, triggered) in (groups or {}).items()
+            }
+        },
         "id": monitor_id,
         "name": name,
         "type": "query alert",

@@ -4,9 +4,10 @@ runs against it unchanged.
 
 Routes (https://docs.github.com/rest): ``GET /repos/{o}/{r}/deployments`` (``environment``
 filter), ``.../deployments/{id}/statuses``, ``.../commits/{sha}/pulls``,
-``.../compare/{base}...{head}``, ``.../commits`` (``since``/``until``) and ``.../pulls``
-(``state``, ``sort=updated``, ``direction``). Lists are paged at ``per_page`` (at most
-``max_page_size``) with ``Link: <...>; rel="next", <...>; rel="last"`` as GitHub sends it.
+``.../compare/{base}...{head}``, ``.../commits`` (``since``/``until``), ``.../pulls``
+(``state``, ``sort=updated``, ``direction``) and ``.../pulls/{number}/files``. Lists are paged
+at ``per_page`` (at most ``max_page_size``) with ``Link: <...>; rel="next", <...>; rel="last"``
+as GitHub sends it.
 
 Failures, by path pattern: :meth:`FakeGitHub.fail` answers any status, headers and message
 (``rate_limited`` and ``server_error`` are the common ones); :meth:`FakeGitHub.hang` never
@@ -65,6 +66,7 @@ class FakePull:
     merge_commit_sha: str | None
     updated_at: datetime
     created_at: datetime | None = None
+    files: Sequence[str] = ()  # paths it changed
 
 
 @dataclass
@@ -185,6 +187,7 @@ class FakeGitHub:
         app.router.add_get(f"{base}/compare/{{basehead}}", self._compare)
         app.router.add_get(f"{base}/commits", self._commits)
         app.router.add_get(f"{base}/pulls", self._pulls)
+        app.router.add_get(f"{base}/pulls/{{number}}/files", self._pull_files)
         # TestServer binds 127.0.0.1 on a free port and cancels a handler whose client left.
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
@@ -324,6 +327,16 @@ class FakeGitHub:
             if state == "all" or (state == "closed") == (p.merged_at is not None)
         ]
         return self._page(request, items)
+
+    async def _pull_files(self, request: web.Request) -> web.StreamResponse:
+        repo = self._repo(request)
+        number = int(request.match_info["number"])
+        pull = next((p for p in repo.pulls if p.number == number), None)
+        if pull is None:
+            return _error(404, "Not Found")
+        head = pull.merge_commit_sha or "0" * 40
+        files = [self._file_json(repo, head, index, path) for index, path in enumerate(pull.files)]
+        return self._page(request, files)
 
     # -- pagination -----------------------------------------------------------------------
 

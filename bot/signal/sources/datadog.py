@@ -32,7 +32,7 @@ Mapping (also in docs/alert-sources.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -42,7 +42,7 @@ from bot.signal.severity import ALERT_TYPE_SEVERITY, DEFAULT_SEVERITY, PRIORITY_
 from bot.signal.sources.common import Delivery, bounded, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
-__all__ = ["TRANSITION_STATUS", "normalize", "parse_tags"]
+__all__ = ["TRANSITION_STATUS", "monitor_id", "monitor_ids", "normalize", "parse_tags"]
 
 TRANSITION_STATUS = MappingProxyType(
     {
@@ -155,6 +155,21 @@ def _signal(notification: _Notification, status: SignalStatus) -> Signal:
         labels=MappingProxyType(labels),
         owner=tags.get("team") or None,
     )
+
+
+def monitor_id(signal: Signal) -> str | None:
+    """The Datadog monitor behind a signal this module made: the ``alert_id`` its fingerprint
+    carries (``datadog:<alert_id>[:<aggreg_key>]``); None for any other signal."""
+    if signal.source is not AlertSource.DATADOG:
+        return None
+    prefix, _, rest = signal.fingerprint.partition(":")
+    alert_id = rest.partition(":")[0]
+    return alert_id if prefix == "datadog" and alert_id.isdigit() else None
+
+
+def monitor_ids(signals: Iterable[Signal]) -> tuple[str, ...]:
+    """The distinct Datadog monitors behind ``signals``, in the order they first appear."""
+    return tuple(dict.fromkeys(i for s in signals if (i := monitor_id(s)) is not None))
 
 
 def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:

@@ -1,0 +1,142 @@
+"""The dependency detector: a declared dependency of the service (the catalog's graph) is
+failing, or a downstream the traces show in trouble. Weights in :mod:`bot.analysis.causes`."""
+
+from __future__ import annotations
+
+import re
+
+from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.traces import DownstreamCalls, downstream_calls
+from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.scenario.terms import CauseKind
+
+__all__ = ["FAILURE", "alias_pattern", "dependency_hypotheses", "failing_dependency_named"]
+
+FAILURE = re.compile(
+    r"time[d ]?out|timed out|connection (?:refused|reset|closed|error)|refused|unreachable|"
+    r"unavailable|could not connect|failed to connect|cannot connect|no route to host|"
+    r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
+    re.IGNORECASE,
+)
+_GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
+_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
+
+
+def failing_dependency_named(facts: CaseFacts) -> Citation | None:
+    """Evidence that a dependency fails, to cite against a deploy: a declared dependency that
+    warning-or-worse lines name together with failure words, else the downstream whose traced
+    calls are most in trouble."""
+    failing = [m for m in facts.window_messages if m.rank >= WARN and FAILURE.search(m.text)]
+    for dependency in facts.catalog.dependencies(facts.service):
+        alias = alias_pattern(dependency, facts.service)
+        if any(alias.search(m.text) for m in failing):
+            text = f"errors name failing dependency {dependency}"
+            return Citation(f"catalog:{dependency}", text, 0.15)
+    troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
+    if not troubled:
+        return None
+    worst = max(troubled, key=lambda calls: calls.bad)
+    text = f"traces show calls to {worst.downstream} failing"
+    return Citation(f"trace:{worst.downstream}", text, 0.15)
+
+
+def _traced_calls(facts: CaseFacts) -> dict[str, DownstreamCalls]:
+    return downstream_calls(facts.traces, service=facts.service, since=facts.window_start)
+
+
+def _trace_citations(calls: DownstreamCalls | None) -> tuple[list[Citation], list[Citation]]:
+    """What the service's traced calls to one downstream say for and against its failing."""
+    if calls is None:
+        return [], []
+    ref = f"trace:{calls.downstream}"
+    if calls.in_trouble:
+        return [Citation(ref, calls.describe(), 0.40)], []
+    if calls.bad:
+        return [Citation(ref, calls.describe(), 0.15)], []
+    if calls.healthy:
+        return [], [Citation(ref, calls.describe(), 0.30)]
+    return [], []
+
+
+def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
+    """How log lines name a dependency: ``db-replica-2`` also as ``replica-2`` or ``replica 2``;
+    ``stripe-api`` also as ``stripe``. An alias that is a prefix of the service's own name
+    (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
+    words = [w for w in re.split(r"[-_.\s]+", dependency.lower()) if w]
+    aliases = [words]
+    if len(words) > 1 and words[0] in _GENERIC_PREFIX:
+        aliases.append(words[1:])
+    if len(words) > 1 and words[-1] in _GENERIC_SUFFIX:
+        aliases.append(words[:-1])
+    usable = [
+        a for a in aliases if len("".join(a)) >= 4 and not service.lower().startswith("-".join(a))
+    ] or [words]
+    alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
+    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
+    spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
+    return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
+
+
+def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """A declared dependency is failing: named in errors, its own series or alerts, or the
+    service's traced calls to it; or an undeclared downstream whose traced calls are in
+    trouble. Healthy traced calls to a dependency count against it."""
+    dependencies = facts.catalog.dependencies(facts.service)
+    failing_ids = matching(facts.window_messages, FAILURE)
+    found: list[Hypothesis] = []
+    named_any = False
+    against = [
+        Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
+        for c in facts.candidates[:1]
+    ]
+    traced = _traced_calls(facts)
+    for dependency in dependencies:
+        supports: list[Citation] = []
+        trace_for, healthy = _trace_citations(traced.get(dependency))
+        alias = alias_pattern(dependency, facts.service)
+        named = matching(facts.window_messages, alias)
+        if named:
+            named_any = True
+            supports.append(log_citation(facts, named, f"errors name {dependency}", 0.20))
+            failing = [cid for cid in named if cid in failing_ids]
+            if failing:
+                supports.append(
+                    log_citation(facts, failing, "with failure words (timeout, refused...)", 0.35)
+                )
+        spike = _spike_of(facts, dependency)
+        if spike is not None:
+            ref = f"metric:{dependency}/{spike.series.name}"
+            supports.append(Citation(ref, f"{spike.series.name} of {dependency} spiked", 0.30))
+            if spike.first_anomaly_at <= facts.first_seen:
+                supports.append(Citation(ref, "before the service's own trouble began", 0.10))
+        alert = next((s for s in facts.signals if s.service == dependency), None)
+        if alert is not None:
+            text = f"alert on {dependency}: {alert.title}"
+            supports.append(Citation(f"signal:{alert.fingerprint}", text, 0.20))
+        supports.extend(trace_for)
+        if supports:
+            statement = f"Downstream dependency {dependency} is failing"
+            found.append(
+                hypothesis(
+                    CauseKind.DEPENDENCY, statement, supports, [*against, *healthy], dependency
+                )
+            )
+    if not found and not named_any and len(dependencies) == 1 and failing_ids:
+        only = dependencies[0]
+        citation = log_citation(facts, failing_ids, "errors carry failure words", 0.2)
+        _, healthy = _trace_citations(traced.get(only))
+        statement = f"Downstream dependency {only} (the only one declared) is failing"
+        found.append(
+            hypothesis(CauseKind.DEPENDENCY, statement, [citation], [*against, *healthy], only)
+        )
+    for downstream, calls in sorted(traced.items()):
+        if downstream in dependencies or downstream == facts.service or not calls.in_trouble:
+            continue
+        supports, _ = _trace_citations(calls)
+        statement = f"Downstream {downstream} (seen in traces, not in the catalog) is failing"
+        found.append(hypothesis(CauseKind.DEPENDENCY, statement, supports, against, downstream))
+    return found
