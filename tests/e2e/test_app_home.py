@@ -10,6 +10,7 @@ import pytest
 
 from bot.action.models import ActionRecord, ActionState
 from bot.app import Runtime
+from bot.incident.models import IncidentRecord
 from bot.killswitch import service as kill_switch
 from bot.scenario.models import Scenario
 from integrations.slack_emulator import EmulatorClient
@@ -36,6 +37,14 @@ async def test_the_home_tab_shows_incidents_approvals_and_the_kill_switch(
     await post_alert(runtime, alert.source.value, alert.payload)
     channel, _ = (await eventually(lambda: packets_in(people), what="the packet"))[0]
     await people.command("U0ALICE", channel["id"], "/incident", "commander <@U0ERIN|erin>")
+
+    async def commander_named() -> bool:
+        # The command is acked first and done after: the Home tab is drawn once it is.
+        async with runtime.sessions() as session:
+            incident = await session.get(IncidentRecord, 1)
+        return incident is not None and incident.commander == "U0ERIN"
+
+    await eventually(commander_named, what="the commander to be recorded")
     now = runtime.clock.now()
     async with runtime.sessions() as session, session.begin():
         session.add(
