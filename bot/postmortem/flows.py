@@ -4,6 +4,8 @@ record that in the audit chain. A refusal is recorded too."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import service as audit
@@ -58,29 +60,11 @@ async def gather_facts(
     people = tuple(
         sorted((m for m in messages if not m.from_bot), key=lambda m: (float(m.ts), m.ts))
     )
-    return PostmortemFacts(
-        incident=facts.incident,
-        drafted_at=facts.drafted_at,
-        signals=facts.signals,
-        actions=facts.actions,
-        audit=facts.audit,
-        packet=facts.packet,
-        services=facts.services,
-        messages=people,
-    )
+    return replace(facts, messages=people)
 
 
 def _with_note(facts: PostmortemFacts, note: str) -> PostmortemFacts:
-    return PostmortemFacts(
-        incident=facts.incident,
-        drafted_at=facts.drafted_at,
-        signals=facts.signals,
-        actions=facts.actions,
-        audit=facts.audit,
-        packet=facts.packet,
-        services=facts.services,
-        history_note=note,
-    )
+    return replace(facts, history_note=note)
 
 
 async def publish_postmortem(
