@@ -20,7 +20,7 @@ from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 
@@ -74,21 +74,27 @@ def emulator_config() -> EmulatorConfig:
     return EmulatorConfig(port=0)
 
 
+def sandbox_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a bot under test: SQLite in ``tmp_path``, any free ports, sandbox mode (the
+    Slack emulator, no tokens), the tests' webhook secret; ``overrides`` change or add any."""
+    defaults: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
+        "host": "127.0.0.1",
+        "port": 0,
+        "slack_emulator_port": 0,
+        "slack_bot_token": None,
+        "slack_app_token": None,
+        "alertmanager_webhook_secret": SECRET,
+        "generic_webhook_secret": SECRET,
+    }
+    return load_settings(**{**defaults, **overrides})
+
+
 @pytest.fixture
 async def runtime(
     tmp_path: Path, scenario: Scenario, emulator_config: EmulatorConfig
 ) -> AsyncIterator[Runtime]:
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
-        host="127.0.0.1",
-        port=0,
-        slack_emulator_port=0,
-        slack_bot_token=None,
-        slack_app_token=None,
-        alertmanager_webhook_secret=SECRET,
-        generic_webhook_secret=SECRET,
-        packet_update_interval_seconds=0.2,
-    )
+    settings = sandbox_settings(tmp_path, packet_update_interval_seconds=0.2)
     runtime = await start_runtime(
         settings,
         clock=ReplayClock(scenario.now),

@@ -14,9 +14,9 @@ import pytest
 from bot.app import SHIPPED_SCENARIOS, Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.models import Scenario
-from bot.settings import DEFAULT_DD_METRIC_QUERIES, load_settings
+from bot.settings import DEFAULT_DD_METRIC_QUERIES
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
-from tests.e2e.conftest import SECRET, eventually, post_alert
+from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 from tests.e2e.test_offline_slice import packets_in
 from tests.fakes.datadog import HANG, FakeDatadog
 
@@ -57,14 +57,8 @@ async def datadog() -> AsyncIterator[FakeDatadog]:
 async def runtime(
     tmp_path: Path, scenario: Scenario, datadog: FakeDatadog
 ) -> AsyncIterator[Runtime]:
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
-        host="127.0.0.1",
-        port=0,
-        slack_emulator_port=0,
-        slack_bot_token=None,
-        slack_app_token=None,
-        alertmanager_webhook_secret=SECRET,
+    settings = sandbox_settings(
+        tmp_path,
         # Deploys and the catalog still come from the scenario: no DD_DEPLOY_EVENT_TAG.
         replay_scenarios=[SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"],
         dd_api_key="fake-api-key",

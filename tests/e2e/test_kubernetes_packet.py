@@ -13,11 +13,10 @@ import pytest
 from bot.app import SHIPPED_SCENARIOS, Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.models import Scenario
-from bot.settings import load_settings
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kube_emulator.faults import Fault
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
-from tests.e2e.conftest import SECRET, eventually, post_alert
+from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 from tests.e2e.test_offline_slice import packets_in
 
 pytestmark = pytest.mark.slow
@@ -38,14 +37,8 @@ async def start(
 ) -> Runtime:
     """The bot on the emulated cluster. The deadline is generous unless a test is about it: a
     loaded machine must not turn a readable cluster into a missing source."""
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
-        host="127.0.0.1",
-        port=0,
-        slack_emulator_port=0,
-        slack_bot_token=None,
-        slack_app_token=None,
-        alertmanager_webhook_secret=SECRET,
+    settings = sandbox_settings(
+        tmp_path,
         replay_scenarios=[SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"],
         kube_api_url=kube.base_url,
         kube_token=token,

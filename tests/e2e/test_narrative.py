@@ -17,9 +17,8 @@ from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.packet.render import NARRATOR_OFF
 from bot.scenario.models import Scenario
-from bot.settings import load_settings
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
-from tests.e2e.conftest import SECRET, eventually, post_alert
+from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 from tests.e2e.test_offline_slice import packets_in, settled
 from tests.fakes.anthropic import FakeAnthropic
 
@@ -38,14 +37,8 @@ async def fake() -> AsyncIterator[FakeAnthropic]:
 async def narrated(
     tmp_path: Path, scenario: Scenario, fake: FakeAnthropic
 ) -> AsyncIterator[Runtime]:
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
-        host="127.0.0.1",
-        port=0,
-        slack_emulator_port=0,
-        slack_bot_token=None,
-        slack_app_token=None,
-        alertmanager_webhook_secret=SECRET,
+    settings = sandbox_settings(
+        tmp_path,
         packet_update_interval_seconds=0.2,
         anthropic_api_key=fake.api_key,
         anthropic_base_url=fake.base_url,

@@ -17,10 +17,9 @@ from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.policy import SHIPPED_POLICY, Policy, load_policy
 from bot.scenario.models import Scenario
-from bot.settings import load_settings
 from integrations.kube_emulator import ControlClient
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
-from tests.e2e.conftest import SECRET, eventually, post_alert
+from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 
 REQUESTER, PAYMENTS_ONCALL, SRE, OUTSIDER = "U0BOB", "U0DANA", "U0ALICE", "U0CAROL"
 
@@ -44,14 +43,8 @@ async def runtime(
     policy: Policy,
     overrides: dict[str, Any],
 ) -> AsyncIterator[Runtime]:
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
-        host="127.0.0.1",
-        port=0,
-        slack_emulator_port=0,
-        slack_bot_token=None,
-        slack_app_token=None,
-        alertmanager_webhook_secret=SECRET,
+    settings = sandbox_settings(
+        tmp_path,
         packet_update_interval_seconds=0.2,
         recovery_window_seconds=10.0,
         action_verify_seconds=10.0,
