@@ -148,7 +148,7 @@ async def _start(
         "ALERTMANAGER_WEBHOOK_SECRET": SECRET,
         "GENERIC_WEBHOOK_SECRET": SECRET,
         "REPLAY_SCENARIOS": json.dumps([str(SCENARIO_FILE)]),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # in <workdir>/<replica>.log, for a failure's diagnosis
         "SLACK_LEASE_SECONDS": "3",  # the killed replica's incidents wait this long, no more
         "PACKET_UPDATE_INTERVAL_SECONDS": "1",
     }
@@ -214,6 +214,29 @@ async def _send(
         await asyncio.gather(*sends)
 
 
+async def _behind(database_url: str) -> list[dict[str, Any]]:
+    """The open incidents the survivor has not finished, with the columns that say why (for a
+    failure's message: the test timed out rarely and silently)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT id, service, channel_state, packet_state, packet_revision,"
+                        " posted_revision, severity, announced_severity, lease_until,"
+                        " slack_attempts FROM incidents WHERE status = 'open' AND ("
+                        " channel_state != 'ready' OR packet_state != 'posted'"
+                        " OR posted_revision != packet_revision"
+                        " OR announced_severity IS DISTINCT FROM severity)"
+                    )
+                )
+            ).mappings()
+            return [dict(row) for row in rows]
+    finally:
+        await engine.dispose()
+
+
 async def _settled(database_url: str) -> bool:
     engine = create_engine(database_url)
     try:
@@ -268,9 +291,12 @@ async def test_two_replicas_share_a_storm_a_command_and_a_crash(
             await a.kill()
             await rest
 
-            await eventually(
-                lambda: _settled(database_url), timeout=180, what="the survivor to finish"
-            )
+            try:
+                await eventually(
+                    lambda: _settled(database_url), timeout=180, what="the survivor to finish"
+                )
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; behind: {await _behind(database_url)}") from exc
             channels = [c for c in await people.channels() if c["name"].startswith("inc-")]
             packets = Counter[str]()
             for channel in channels:
