@@ -158,6 +158,13 @@ async def test_the_audit_chain_verifies_and_an_sql_edit_is_named_by_the_cli(
     await eventually(lambda: packets_in(people), what="the packet")
     await eventually(lambda: settled(runtime), what="the pipeline to settle")
 
+    async def chart_done() -> bool:
+        # The chart follows the packet into its thread, after the channel is finished.
+        async with runtime.sessions() as session:
+            state = await session.scalar(text("SELECT chart_state FROM incidents WHERE id = 1"))
+        return state not in ("pending", "uploading")
+
+    await eventually(chart_done, what="the packet's chart")
     async with runtime.sessions() as session:
         events = [entry.event for entry in await audit.entries(session)]
         assert await audit.verify(session) == len(events)
@@ -167,6 +174,7 @@ async def test_the_audit_chain_verifies_and_an_sql_edit_is_named_by_the_cli(
         "incident.channel_created",
         "packet.posted",
         "incident.channel_ready",
+        "packet.chart_attached",
     ]
 
     env = {**os.environ, "DATABASE_URL": runtime.settings.database_url}
