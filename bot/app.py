@@ -42,6 +42,7 @@ from bot.scenario.models import Cluster, ClusterDeployment, ClusterEvent, Cluste
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from bot.telemetry.outbox import actions_by_state, outbox_depth
+from bot.transactions import TransactionRunner
 from handlers.operations import InFlightRequests, OperationsDeps, add_operations_routes
 from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
@@ -90,6 +91,7 @@ SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 class Runtime:
     settings: Settings
     engine: AsyncEngine
+    transactions: TransactionRunner
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     worker: PipelineWorker
@@ -139,6 +141,7 @@ class Runtime:
             await self.datadog.close()
         if self.narrator is not None:
             await self.narrator.close()
+        await self.transactions.close()
         await self.engine.dispose()
 
 
@@ -357,6 +360,7 @@ async def start_runtime(
     engine = create_engine(settings.database_url)
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
+    transactions = TransactionRunner(engine)
 
     emulator: SlackEmulator | None = None
     if settings.sandbox:
@@ -477,6 +481,7 @@ async def start_runtime(
         web_app,
         WebhookDeps(
             sessions=sessions,
+            transactions=transactions,
             clock=clock,
             secret_for=secret_for,
             max_body_bytes=settings.webhook_max_body_bytes,
@@ -535,6 +540,7 @@ async def start_runtime(
     return Runtime(
         settings=settings,
         engine=engine,
+        transactions=transactions,
         sessions=sessions,
         clock=clock,
         worker=worker,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.transactions import TransactionRunner
 from tests.postgres import PostgresServer, running_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +66,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_session_factory(engine)
+
+
+@pytest.fixture
+async def transactions(engine: AsyncEngine) -> AsyncIterator[TransactionRunner]:
+    runner = TransactionRunner(engine)
+    yield runner
+    await runner.close()

@@ -4,7 +4,8 @@ handler, each loaded from a separate process over loopback. See bench/README.md.
     python -m bench.ingest.run --seconds 10 --concurrency 32 64 --source generic [--json]
 
 For each concurrency it measures the bare handler, then the bot on a fresh SQLite database, and
-afterwards checks that the database holds exactly one signal (and one audit row) per 202 answer.
+afterwards checks that the database holds exactly one signal per 202 answer, each recorded as
+accepted in the (verified) audit chain.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Measurement:
     load: LoadResult
     expected_status: int
     stored_signals: int | None = None  # bot only: rows in the database afterwards
-    stored_audits: int | None = None
+    stored_audits: int | None = None  # signals the audit chain records as accepted
 
     @property
     def accepted(self) -> int:
@@ -132,7 +133,7 @@ def _table(measurements: list[Measurement]) -> str:
         ratio = f"{m.rate / bare[m.concurrency]:.0%}" if m.target == "bot" else ""
         check = {None: "", True: f"yes ({m.stored_signals})", False: "NO"}[m.stored_matches]
         if m.stored_matches is False:
-            check += f" ({m.stored_signals} signals, {m.stored_audits} audits, {m.accepted} 202s)"
+            check += f" ({m.stored_signals} signals, {m.stored_audits} audited, {m.accepted} 202s)"
         lines.append(
             f"{m.target:<6} {m.source:<12} {m.concurrency:>4} {m.load.requests:>9} "
             f"{m.rate:>10.0f} {m.load.p50_ms:>7.1f} {m.load.p99_ms:>7.1f} {m.errors:>6} "

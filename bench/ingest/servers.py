@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.ingest.alerts import SECRET
-from bot.audit.models import AuditRecord
+from bot.audit import service as audit
 from bot.clock import SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.settings import Settings
 from bot.signal.models import SignalRecord
+from bot.signal.service import accepted_ids
+from bot.transactions import TransactionRunner
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 
 __all__ = ["Listening", "bare_server", "bot_server", "stored"]
@@ -67,11 +69,14 @@ async def bot_server(database: Path) -> AsyncIterator[Listening]:
     try:
         await upgrade_database(engine)
         sessions = create_session_factory(engine)
+        transactions = TransactionRunner(engine)
         app = web.Application(client_max_size=limit + 1)
+        app.on_cleanup.append(lambda _app: transactions.close())
         add_webhook_routes(
             app,
             WebhookDeps(
                 sessions=sessions,
+                transactions=transactions,
                 clock=SystemClock(),
                 secret_for=lambda _source: SECRET,
                 max_body_bytes=limit,
@@ -85,8 +90,10 @@ async def bot_server(database: Path) -> AsyncIterator[Listening]:
 
 
 async def stored(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
-    """How many signals and audit rows the database holds."""
+    """How many signals the database holds, and how many distinct signals its audit chain
+    (verified first) records as accepted."""
     async with sessions() as session:
         signals = await session.scalar(select(func.count()).select_from(SignalRecord))
-        audits = await session.scalar(select(func.count()).select_from(AuditRecord))
-    return int(signals or 0), int(audits or 0)
+        await audit.verify(session)
+        audited = set(accepted_ids(await audit.entries(session)))
+    return int(signals or 0), len(audited)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit.models import GENESIS_HASH, AuditHeadRecord, AuditRecord
@@ -26,7 +26,9 @@ __all__ = [
     "entries",
     "entry_hash",
     "lock",
+    "lock_head",
     "verify",
+    "write_entries",
 ]
 
 HEAD_ID = 1
@@ -106,16 +108,29 @@ async def lock(session: AsyncSession) -> None:
     first, before their other writes, so two replicas never hold row locks the other waits on
     (a deadlock); they queue here instead. On SQLite the transaction's ``BEGIN IMMEDIATE``
     holds the database's one write lock already."""
-    if (await session.connection()).dialect.name != "sqlite":
-        await _head(session)
+    await (await session.connection()).run_sync(lock_head)
 
 
-async def _head(session: AsyncSession) -> tuple[int, str]:
-    """The chain's head (sequence number and hash), locked. Core, not the ORM: this runs once
-    per accepted burst of alerts, and the ORM's bookkeeping was most of its cost."""
-    connection = await session.connection()
-    query = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
-    seq, digest = (await connection.execute(query)).one()
+def lock_head(connection: Connection) -> None:
+    """:func:`lock` on a synchronous connection."""
+    if connection.dialect.name != "sqlite":
+        _head(connection)
+
+
+# Built once: every accepted burst of alerts runs them, and building a statement costs more than
+# executing it (Core, not the ORM, for the same reason).
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_APPEND = insert(_LOG)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def _head(connection: Connection) -> tuple[int, str]:
+    """The chain's head (sequence number and hash), locked."""
+    seq, digest = connection.execute(_READ_HEAD).one()
     return int(seq), str(digest)
 
 
@@ -130,9 +145,19 @@ async def append_many(
     """
     if not rows:
         return []
-    seq, prev_hash = await _head(session)
+    connection = await session.connection()
+    return await connection.run_sync(write_entries, rows, at=clock.now())
+
+
+def write_entries(
+    connection: Connection, rows: Sequence[NewEntry], *, at: datetime
+) -> list[AuditEntry]:
+    """:func:`append_many` on a synchronous connection, the rows stamped ``at``."""
+    if not rows:
+        return []
+    seq, prev_hash = _head(connection)
     # Both databases keep microseconds, so the hash of ``at`` survives the round trip.
-    at = utc(clock.now())
+    at = utc(at)
     appended: list[AuditEntry] = []
     records: list[dict[str, Any]] = []
     for row in rows:
@@ -165,11 +190,8 @@ async def append_many(
             )
         )
         prev_hash = digest
-    connection = await session.connection()
-    await connection.execute(insert(_LOG), records)
-    await connection.execute(
-        update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
-    )
+    connection.execute(_APPEND, records)
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
     return appended
 
 

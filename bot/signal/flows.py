@@ -13,14 +13,17 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import service as audit
 from bot.clock import Clock
 from bot.signal import service
 from bot.signal.values import Signal
+from bot.transactions import TransactionRunner
 
 __all__ = [
     "DEDUP_WINDOW",
@@ -72,8 +75,11 @@ async def accept_signals(
     async with sessions() as session, session.begin():
         await audit.lock(session)  # writers queue here, before any row lock
         body = incoming.body_key
-        if body and await service.seen_bodies(session, [body], since=clock.now() - dedup_window):
-            return AcceptOutcome((), len(signals))
+        if body:
+            connection = await session.connection()
+            since = clock.now() - dedup_window
+            if await connection.run_sync(service.seen_bodies, [body], since=since):
+                return AcceptOutcome((), len(signals))
         for signal in signals:
             record = await service.store(session, signal, clock=clock, body_digest=body_digest)
             if record is None:
@@ -86,50 +92,55 @@ async def accept_signals(
 async def accept_many(
     batch: Sequence[Incoming],
     *,
-    sessions: async_sessionmaker[AsyncSession],
+    transactions: TransactionRunner,
     clock: Clock,
     dedup_window: timedelta = DEDUP_WINDOW,
 ) -> list[AcceptOutcome]:
     """Store several deliveries in one transaction, with the same outcomes as accepting them one
     after another in order. Raises IntegrityError, storing nothing, when another replica stored
     one of the deliveries between the check and the insert; :func:`accept_signals` is the path
-    for that case."""
+    for that case.
+
+    The transaction is one synchronous unit of work handed to ``transactions`` whole: on SQLite
+    that is one hand-off to the writer thread for the burst, not one per statement."""
+    now = clock.now()
+    return await transactions.run(
+        partial(_accept_batch, batch=batch, now=now, since=now - dedup_window)
+    )
+
+
+def _accept_batch(
+    connection: Connection, *, batch: Sequence[Incoming], now: datetime, since: datetime
+) -> list[AcceptOutcome]:
+    # Replicas queue on the chain's lock before checking, so their checks never race.
+    audit.lock_head(connection)
+    retried = service.seen_bodies(
+        connection, [key for item in batch if (key := item.body_key)], since=since
+    )
+    stored_before = service.stored_deliveries(
+        connection,
+        [(signal.source.value, signal.delivery_id) for item in batch for signal in item.signals],
+    )
     duplicates = [0] * len(batch)
     plan: list[tuple[int, Signal, str | None]] = []
-    async with sessions() as session, session.begin():
-        # Replicas queue on the chain's lock before checking, so their checks never race.
-        await audit.lock(session)
-        retried = await service.seen_bodies(
-            session,
-            [key for item in batch if (key := item.body_key)],
-            since=clock.now() - dedup_window,
-        )
-        stored_before = await service.stored_deliveries(
-            session,
-            [
-                (signal.source.value, signal.delivery_id)
-                for item in batch
-                for signal in item.signals
-            ],
-        )
-        for index, item in enumerate(batch):
-            body = item.body_key
-            if body in retried:
-                duplicates[index] = len(item.signals)
+    for index, item in enumerate(batch):
+        body = item.body_key
+        if body in retried:
+            duplicates[index] = len(item.signals)
+            continue
+        planned = len(plan)
+        for signal in item.signals:
+            delivery = (signal.source.value, signal.delivery_id)
+            if delivery in stored_before:
+                duplicates[index] += 1
                 continue
-            planned = len(plan)
-            for signal in item.signals:
-                delivery = (signal.source.value, signal.delivery_id)
-                if delivery in stored_before:
-                    duplicates[index] += 1
-                    continue
-                stored_before.add(delivery)
-                plan.append((index, signal, item.body_digest))
-            if body is not None and len(plan) > planned:
-                retried.add(body)  # the same body later in this burst is a retry
-        signal_ids = await service.store_many(
-            session, [(signal, digest) for _, signal, digest in plan], clock=clock
-        )
+            stored_before.add(delivery)
+            plan.append((index, signal, item.body_digest))
+        if body is not None and len(plan) > planned:
+            retried.add(body)  # the same body later in this burst is a retry
+    signal_ids = service.store_many(
+        connection, [(signal, digest) for _, signal, digest in plan], received_at=now
+    )
     stored: list[list[int]] = [[] for _ in batch]
     for (index, _, _), signal_id in zip(plan, signal_ids, strict=True):
         stored[index].append(signal_id)
@@ -158,11 +169,13 @@ class SignalIntake:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
+        transactions: TransactionRunner,
         clock: Clock,
         dedup_window: timedelta = DEDUP_WINDOW,
         max_batch: int = 200,
     ) -> None:
         self._sessions = sessions
+        self._transactions = transactions
         self._clock = clock
         self._dedup_window = dedup_window
         self._max_batch = max_batch
@@ -189,7 +202,7 @@ class SignalIntake:
         try:
             outcomes = await accept_many(
                 [waiting.incoming for waiting in batch],
-                sessions=self._sessions,
+                transactions=self._transactions,
                 clock=self._clock,
                 dedup_window=self._dedup_window,
             )

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,7 @@ from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = [
     "AlertStates",
+    "accepted_ids",
     "alert_states",
     "conditions_of",
     "from_record",
@@ -33,7 +34,7 @@ __all__ = [
 _SIGNALS = cast(Table, SignalRecord.__table__)
 
 
-def _row(signal: Signal, *, clock: Clock, body_digest: str | None) -> dict[str, Any]:
+def _row(signal: Signal, *, received_at: datetime, body_digest: str | None) -> dict[str, Any]:
     return {
         "source": signal.source.value,
         "delivery_id": signal.delivery_id,
@@ -47,25 +48,42 @@ def _row(signal: Signal, *, clock: Clock, body_digest: str | None) -> dict[str, 
         "links": [{"title": link.title, "url": link.url} for link in signal.links],
         "labels": dict(signal.labels),
         "owner": signal.owner,
-        "received_at": clock.now(),
+        "received_at": received_at,
         "body_digest": body_digest,
     }
 
 
-def _accepted(signal: Signal, signal_id: int) -> audit.NewEntry:
-    return audit.NewEntry(
-        actor=f"source:{signal.source.value}",
-        event="signal.accepted",
-        details={
-            "signal_id": signal_id,
-            "delivery_id": signal.delivery_id,
-            "service": signal.service,
-            "severity": signal.severity.value,
-            "status": signal.status.value,
-            "fingerprint": signal.fingerprint,
-            "title": signal.title,
-        },
-    )
+def _accepted(stored: Iterable[tuple[Signal, int]]) -> list[audit.NewEntry]:
+    """The audit rows for signals one transaction stored: one ``signal.accepted`` row per source
+    listing its signals. A row per signal doubled the rows, hashes and index entries a burst
+    of alerts writes, for the same facts under the same chain."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for signal, signal_id in stored:
+        by_source.setdefault(signal.source.value, []).append(
+            {
+                "signal_id": signal_id,
+                "delivery_id": signal.delivery_id,
+                "service": signal.service,
+                "severity": signal.severity.value,
+                "status": signal.status.value,
+                "fingerprint": signal.fingerprint,
+                "title": signal.title,
+            }
+        )
+    return [
+        audit.NewEntry(actor=f"source:{source}", event="signal.accepted", details={"signals": rows})
+        for source, rows in by_source.items()
+    ]
+
+
+def accepted_ids(entries: Iterable[audit.AuditEntry]) -> list[int]:
+    """The ids of the signals these audit rows record as accepted, in the chain's order."""
+    return [
+        int(listed["signal_id"])
+        for entry in entries
+        if entry.event == "signal.accepted"
+        for listed in entry.details.get("signals", ())
+    ]
 
 
 async def store(
@@ -76,20 +94,24 @@ async def store(
     A savepoint contains the insert, so a concurrent replica storing the same delivery (the
     unique constraint fires) leaves the caller's transaction usable.
     """
-    if await stored_deliveries(session, [(signal.source.value, signal.delivery_id)]):
+    connection = await session.connection()
+    if await connection.run_sync(stored_deliveries, [(signal.source.value, signal.delivery_id)]):
         return None
-    record = SignalRecord(**_row(signal, clock=clock, body_digest=body_digest))
+    record = SignalRecord(**_row(signal, received_at=clock.now(), body_digest=body_digest))
     try:
         async with session.begin_nested():
             session.add(record)
     except IntegrityError:
         return None
-    await audit.append_many(session, [_accepted(signal, record.id)], clock=clock)
+    await audit.append_many(session, _accepted([(signal, record.id)]), clock=clock)
     return record
 
 
-async def store_many(
-    session: AsyncSession, signals: Sequence[tuple[Signal, str | None]], *, clock: Clock
+def store_many(
+    connection: Connection,
+    signals: Sequence[tuple[Signal, str | None]],
+    *,
+    received_at: datetime,
 ) -> list[int]:
     """Store signals known to be new (with their body digests) and their audit rows, and return
     their ids in order: one insert and one audit append for all. A delivery stored meanwhile by
@@ -97,55 +119,62 @@ async def store_many(
     is the careful path."""
     if not signals:
         return []
-    rows = [_row(signal, clock=clock, body_digest=digest) for signal, digest in signals]
-    connection = await session.connection()  # Core: the ORM's bookkeeping is most of the cost
-    # One multi-row INSERT ... RETURNING. Asking SQLAlchemy to keep the parameters' order
-    # (sort_by_parameter_order) makes it send one statement per row on SQLite, each a thread
-    # round trip; the delivery key maps the returned ids back instead (it is unique).
-    inserted = await connection.execute(
-        insert(_SIGNALS).returning(_SIGNALS.c.id, _SIGNALS.c.source, _SIGNALS.c.delivery_id),
-        rows,
-    )
+    rows = [_row(signal, received_at=received_at, body_digest=digest) for signal, digest in signals]
+    # One multi-row INSERT ... RETURNING, in Core: the ORM's bookkeeping is most of the cost.
+    # Asking SQLAlchemy to keep the parameters' order (sort_by_parameter_order) makes it send one
+    # statement per row on SQLite; the delivery key maps the returned ids back instead (unique).
+    inserted = connection.execute(_INSERT, rows)
     by_delivery = {(source, delivery): int(id_) for id_, source, delivery in inserted}
     ids = [by_delivery[(signal.source.value, signal.delivery_id)] for signal, _ in signals]
-    entries = [
-        _accepted(signal, signal_id) for (signal, _), signal_id in zip(signals, ids, strict=True)
-    ]
-    await audit.append_many(session, entries, clock=clock)
+    stored = zip((signal for signal, _ in signals), ids, strict=True)
+    audit.write_entries(connection, _accepted(stored), at=received_at)
     return ids
 
 
-async def stored_deliveries(
-    session: AsyncSession, deliveries: Iterable[tuple[str, str]]
+# Built once, run for every accepted burst: building a statement costs more than running it.
+# One query per source, ``source = ? AND key IN (...)``: SQLite answers a row-value
+# ``(source, key) IN (VALUES ...)`` by scanning the whole index, so the checks grew with the table.
+_STORED = select(_SIGNALS.c.delivery_id).where(
+    _SIGNALS.c.source == bindparam("source"),
+    _SIGNALS.c.delivery_id.in_(bindparam("keys", expanding=True)),
+)
+_SEEN = select(_SIGNALS.c.body_digest).where(
+    _SIGNALS.c.source == bindparam("source"),
+    _SIGNALS.c.body_digest.in_(bindparam("keys", expanding=True)),
+    _SIGNALS.c.received_at >= bindparam("since"),
+)
+_INSERT = insert(_SIGNALS).returning(_SIGNALS.c.id, _SIGNALS.c.source, _SIGNALS.c.delivery_id)
+
+
+def stored_deliveries(
+    connection: Connection, deliveries: Iterable[tuple[str, str]]
 ) -> set[tuple[str, str]]:
     """Which of these ``(source, delivery_id)`` pairs are stored already."""
-    keys = list(set(deliveries))
-    if not keys:
-        return set()
-    pair = tuple_(_SIGNALS.c.source, _SIGNALS.c.delivery_id)
-    connection = await session.connection()
-    rows = await connection.execute(
-        select(_SIGNALS.c.source, _SIGNALS.c.delivery_id).where(pair.in_(keys))
-    )
-    return {(source, delivery_id) for source, delivery_id in rows}
+    return {
+        (source, delivery_id)
+        for source, keys in _by_source(deliveries).items()
+        for delivery_id in connection.scalars(_STORED, {"source": source, "keys": keys})
+    }
 
 
-async def seen_bodies(
-    session: AsyncSession, bodies: Iterable[tuple[str, str]], *, since: datetime
+def seen_bodies(
+    connection: Connection, bodies: Iterable[tuple[str, str]], *, since: datetime
 ) -> set[tuple[str, str]]:
     """Which of these ``(source, body_digest)`` pairs were stored since ``since``: a delivery
     with the same exact body from the same source is a retry."""
-    keys = list(set(bodies))
-    if not keys:
-        return set()
-    pair = tuple_(_SIGNALS.c.source, _SIGNALS.c.body_digest)
-    connection = await session.connection()
-    rows = await connection.execute(
-        select(_SIGNALS.c.source, _SIGNALS.c.body_digest)
-        .where(pair.in_(keys), _SIGNALS.c.received_at >= since)
-        .distinct()
-    )
-    return {(source, digest) for source, digest in rows if digest is not None}
+    return {
+        (source, digest)
+        for source, keys in _by_source(bodies).items()
+        for digest in connection.scalars(_SEEN, {"source": source, "keys": keys, "since": since})
+        if digest
+    }
+
+
+def _by_source(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    keys: dict[str, set[str]] = {}
+    for source, key in pairs:
+        keys.setdefault(source, set()).add(key)
+    return {source: sorted(values) for source, values in keys.items()}
 
 
 def from_record(record: SignalRecord) -> Signal:

@@ -32,6 +32,7 @@ from bot.errors import (
 from bot.signal.flows import DEDUP_WINDOW, SignalIntake
 from bot.signal.sources import SourceOptions, normalize
 from bot.signal.values import AlertSource
+from bot.transactions import TransactionRunner
 from handlers.webhooks.auth import (
     Authenticator,
     bearer_or_basic,
@@ -62,6 +63,7 @@ AUTHENTICATORS: Mapping[AlertSource, Authenticator] = MappingProxyType(
 @dataclass(frozen=True, slots=True)
 class WebhookDeps:
     sessions: async_sessionmaker[AsyncSession]
+    transactions: TransactionRunner  # the accept transaction runs through it, whole
     clock: Clock
     secret_for: Callable[[str], str | None]  # source name -> its secret, None when unset
     max_body_bytes: int
@@ -142,7 +144,12 @@ def _receiver(
 
 def add_webhook_routes(app: web.Application, deps: WebhookDeps) -> None:
     # One intake for every source: concurrent deliveries commit together (group commit).
-    intake = SignalIntake(sessions=deps.sessions, clock=deps.clock, dedup_window=deps.dedup_window)
+    intake = SignalIntake(
+        sessions=deps.sessions,
+        transactions=deps.transactions,
+        clock=deps.clock,
+        dedup_window=deps.dedup_window,
+    )
     for source, authenticate in AUTHENTICATORS.items():
         receive = _receiver(source, authenticate, deps, intake)
         app.router.add_post(f"/webhooks/{source.value}", receive)

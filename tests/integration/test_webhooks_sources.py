@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.signal.models import SignalRecord
 from bot.signal.sources import SourceOptions
+from bot.transactions import TransactionRunner
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.auth import signed_headers
 
@@ -204,13 +205,17 @@ class Webhooks:
 
 
 async def _serve(
-    sessions: async_sessionmaker[AsyncSession], clock: Any, options: SourceOptions
+    sessions: async_sessionmaker[AsyncSession],
+    transactions: TransactionRunner,
+    clock: Any,
+    options: SourceOptions,
 ) -> TestServer:
     app = web.Application(client_max_size=LIMIT + 1)
     add_webhook_routes(
         app,
         WebhookDeps(
             sessions=sessions,
+            transactions=transactions,
             clock=clock,
             secret_for={source: SECRET for source in SOURCES}.get,
             max_body_bytes=LIMIT,
@@ -224,8 +229,8 @@ async def _serve(
 
 
 @pytest.fixture
-async def webhooks(sessions, clock) -> AsyncIterator[Webhooks]:
-    server = await _serve(sessions, clock, SourceOptions())
+async def webhooks(sessions, transactions, clock) -> AsyncIterator[Webhooks]:
+    server = await _serve(sessions, transactions, clock, SourceOptions())
     async with ClientSession() as http:
         yield Webhooks(server, http)
     await server.close()
@@ -444,7 +449,9 @@ async def test_the_event_header_is_read_in_any_case(webhooks, sessions):
     assert (status, answer.get("ignored")) == (200, True)
 
 
-async def test_the_configured_deploy_workflows_decide_which_failed_runs_count(sessions, clock):
+async def test_the_configured_deploy_workflows_decide_which_failed_runs_count(
+    sessions, transactions, clock
+):
     run = {
         "action": "completed",
         "workflow": {"name": "Release"},
@@ -459,7 +466,9 @@ async def test_the_configured_deploy_workflows_decide_which_failed_runs_count(se
         },
         "repository": GITHUB["repository"],
     }
-    server = await _serve(sessions, clock, SourceOptions(github_deploy_workflows=("release",)))
+    server = await _serve(
+        sessions, transactions, clock, SourceOptions(github_deploy_workflows=("release",))
+    )
     try:
         async with ClientSession() as http:
             status, answer = await Webhooks(server, http).post_signed("github", run)

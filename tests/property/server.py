@@ -27,6 +27,7 @@ from bot.audit.models import AuditRecord
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.signal.models import SignalRecord
+from bot.transactions import TransactionRunner
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.auth import signed_headers
 
@@ -142,11 +143,14 @@ async def _start(
 ) -> tuple[AsyncEngine, TestServer, ClientSession]:
     engine = create_engine(database_url)
     await upgrade_database(engine)
+    transactions = TransactionRunner(engine)
     app = web.Application(client_max_size=limit + 1)
+    app.on_cleanup.append(lambda _app: transactions.close())
     add_webhook_routes(
         app,
         WebhookDeps(
             sessions=create_session_factory(engine),
+            transactions=transactions,
             clock=FixedClock(datetime(2026, 3, 4, 14, 6, tzinfo=UTC)),
             secret_for=lambda _source: SECRET,
             max_body_bytes=limit,
