@@ -9,6 +9,8 @@ On PostgreSQL the same guarantees come from row locks and unique constraints.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else utc(value)
 
 
+SQLITE_BUSY_SECONDS = 30.0  # how long a connection waits for SQLite's locks
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again for up to the busy timeout while it reports the
+    database locked: when several connections switch a fresh file at once (replicas starting
+    together), SQLite may answer SQLITE_BUSY at once instead of waiting its busy timeout. Once
+    the file is in WAL mode (it stays so) the first try succeeds; only that first start waits,
+    in steps of a few milliseconds."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    pause = 0.002
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def prepare_sqlite(engine: Engine) -> None:
     """Set the pragmas and ``BEGIN IMMEDIATE`` on every connection ``engine`` opens."""
 
@@ -81,8 +105,8 @@ def prepare_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         # The wait comes first: switching to WAL takes a lock too, and replicas starting on a
         # fresh file all switch while one of them migrates.
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

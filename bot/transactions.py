@@ -53,7 +53,7 @@ class TransactionRunner:
         engine: AsyncEngine,
         *,
         checkpoint_every: float = 1.0,
-        wal_limit_pages: int = 20_000,
+        wal_limit_pages: int = 10_000,
     ) -> None:
         self._engine = engine
         url = engine.url
@@ -88,8 +88,7 @@ class _SqliteWriter:
         # Touched only by the writer thread:
         self._last_checkpoint = time.monotonic()
         self._checkpoint: Future[None] | None = None
-        # Written by the checkpointer, read by the writer: the WAL's pages at the last checkpoint
-        # that could not copy them all (0 after one that did: the next commit restarts the WAL).
+        # Written by the checkpointer, read by the writer: the WAL's pages at the last checkpoint.
         self._wal_pages = 0
         self._checkpoint_connection: sqlite3.Connection | None = None  # the checkpointer's
 
@@ -105,9 +104,11 @@ class _SqliteWriter:
 
     def _after_commit(self) -> None:
         if self._wal_pages > self._wal_limit:
-            # The checkpointer cannot catch up while the writer never pauses: checkpoint here,
-            # between two transactions, so the next one starts the WAL from its beginning.
-            self._wal_pages = _checkpoint(self._engine.raw_connection())
+            # The WAL starts over only when a checkpoint has copied all of it before the next
+            # transaction begins, which a checkpoint running beside a writer that never pauses
+            # does not: checkpoint here, between two transactions, and the next one restarts it.
+            _checkpoint(self._engine.raw_connection())
+            self._wal_pages = 0
             self._last_checkpoint = time.monotonic()
             return
         running = self._checkpoint is not None and not self._checkpoint.done()
@@ -139,14 +140,14 @@ def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _checkpoint(connection: Any) -> int:
-    """A ``PASSIVE`` checkpoint; returns the WAL's size in pages, or 0 when it copied them all
-    (the WAL starts over with the next commit) or failed (logged; the next one tries again)."""
+    """A ``PASSIVE`` checkpoint; returns the WAL's length in pages, or 0 when it failed (logged:
+    the next one tries again)."""
     try:
-        busy, wal_pages, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        _busy, wal_pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     except sqlite3.Error as exc:
         log.warning("WAL checkpoint failed: %s", exc)
         return 0
     finally:
         if not isinstance(connection, sqlite3.Connection):
             connection.close()  # a pooled connection: back to the pool
-    return 0 if not busy and copied >= wal_pages else max(0, int(wal_pages))
+    return max(0, int(wal_pages))
