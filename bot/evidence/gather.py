@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 from bot.errors import SourceUnavailableError
 from bot.evidence.late import LateWatch
@@ -44,6 +44,14 @@ __all__ = ["EvidenceSources", "gather_evidence"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +165,12 @@ async def gather_evidence(
     ``monitor_ids``: the monitors behind the incident's alerts, each asked of every monitor
     source; an id no source could read is listed in ``monitors_unread``."""
     deploys_asked = deploy_query or query
+
+    def ask(
+        kind: str, asked: Sequence[S], call: Callable[[S], Awaitable[Sequence[T]]]
+    ) -> Awaitable[tuple[tuple[T, ...], tuple[SourceFailure, ...]]]:
+        return _collect([_ask(kind, s.name, partial(call, s), deadline, late) for s in asked])
+
     # Two groups: asyncio.gather is typed for at most six awaitables at once.
     (
         (
@@ -172,52 +186,15 @@ async def gather_evidence(
         (monitors, monitor_failures),
     ) = await asyncio.gather(
         asyncio.gather(
-            _collect(
-                [
-                    _ask("deploys", s.name, partial(s.deploys, deploys_asked), deadline, late)
-                    for s in sources.deploys
-                ]
-            ),
-            _collect(
-                [
-                    _ask("metrics", s.name, partial(s.metrics, query), deadline, late)
-                    for s in sources.metrics
-                ]
-            ),
-            _collect(
-                [_ask("logs", s.name, partial(s.logs, query), deadline, late) for s in sources.logs]
-            ),
-            _collect(
-                [
-                    _ask("cluster", s.name, partial(_state, s, query), deadline, late)
-                    for s in sources.cluster
-                ]
-            ),
-            _collect(
-                [
-                    _ask("flags", s.name, partial(s.flag_changes, query), deadline, late)
-                    for s in sources.flags
-                ]
-            ),
-            _collect(
-                [
-                    _ask("calendar", s.name, partial(s.change_windows, query), deadline, late)
-                    for s in sources.calendar
-                ]
-            ),
+            ask("deploys", sources.deploys, lambda s: s.deploys(deploys_asked)),
+            ask("metrics", sources.metrics, lambda s: s.metrics(query)),
+            ask("logs", sources.logs, lambda s: s.logs(query)),
+            ask("cluster", sources.cluster, lambda s: _state(s, query)),
+            ask("flags", sources.flags, lambda s: s.flag_changes(query)),
+            ask("calendar", sources.calendar, lambda s: s.change_windows(query)),
         ),
-        _collect(
-            [
-                _ask("traces", s.name, partial(s.traces, query), deadline, late)
-                for s in sources.traces
-            ]
-        ),
-        _collect(
-            [
-                _ask("changes", s.name, partial(s.changes, query), deadline, late)
-                for s in sources.changes
-            ]
-        ),
+        ask("traces", sources.traces, lambda s: s.traces(query)),
+        ask("changes", sources.changes, lambda s: s.changes(query)),
         _collect(
             [
                 _ask(f"monitor:{i}", s.name, partial(_monitor_state, s, i), deadline, late)
