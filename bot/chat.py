@@ -9,13 +9,22 @@ from typing import Protocol
 from bot.packet.chart import ChartImage
 from bot.packet.values import Packet
 
-__all__ = ["Channel", "Chat"]
+__all__ = ["Channel", "Chat", "PostedPacket"]
 
 
 @dataclass(frozen=True, slots=True)
 class Channel:
     id: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostedPacket:
+    """A packet found in its channel: its message and the severity it showed (None when the
+    message does not say: posted by a version that did not record it)."""
+
+    ts: str
+    severity: str | None
 
 
 class Chat(Protocol):
@@ -34,12 +43,13 @@ class Chat(Protocol):
         ...
 
     async def post_packet(self, channel_id: str, packet: Packet) -> str:
-        """Post the packet; return the message ``ts``. The message carries the incident id in
-        its metadata so :meth:`find_packet` can recognise it."""
+        """Post the packet; return the message ``ts``. The message carries the incident id and
+        the severity shown in its metadata, for :meth:`find_packet`."""
         ...
 
-    async def find_packet(self, channel_id: str, incident_id: int) -> str | None:
-        """The ``ts`` of this incident's packet if it is already in the channel."""
+    async def find_packet(self, channel_id: str, incident_id: int) -> PostedPacket | None:
+        """This incident's packet if it is already in the channel (to recognise a post a crash
+        interrupted before it was recorded)."""
         ...
 
     async def update_packet(self, channel_id: str, ts: str, packet: Packet) -> None:

@@ -519,17 +519,22 @@ async def _ensure_packet(
     if incident.packet_state == PacketState.POSTING:
         found = await chat.find_packet(channel_id, incident.id)
         if found is not None:
+            # The severity the found packet showed is the one the channel knows: a rise since
+            # is announced like any other. (Left unset, no rise would ever be announced.)
+            shown = found.severity or incident.severity
             await _save(
                 sessions,
                 incident.id,
                 clock=clock,
                 event="packet.posted",
-                details={"ts": found, "recovered": True},
+                details={"ts": found.ts, "recovered": True, "severity": shown},
                 packet_state=PacketState.POSTED,
-                packet_ts=found,
+                packet_ts=found.ts,
+                announced_severity=shown,
             )
             await _report_packet_latency(sessions, incident.id, context.metrics)
-            incident.packet_state, incident.packet_ts = PacketState.POSTED, found
+            incident.packet_state, incident.packet_ts = PacketState.POSTED, found.ts
+            incident.announced_severity = shown
             return None
     revision = incident.packet_revision
     triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)

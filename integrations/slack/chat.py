@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.chat import Channel
+from bot.chat import Channel, PostedPacket
 from bot.errors import ChatError
 from bot.packet.chart import ChartImage
 from bot.packet.render import render_plain
@@ -167,7 +167,10 @@ class SlackChat:
             blocks=packet_blocks(packet),
             metadata={
                 "event_type": PACKET_EVENT_TYPE,
-                "event_payload": {"incident_id": packet.incident_id},
+                "event_payload": {
+                    "incident_id": packet.incident_id,
+                    "severity": packet.severity.value,
+                },
             },
             unfurl_links=False,
         )
@@ -317,7 +320,7 @@ class SlackChat:
         )
         return str(response["ts"])
 
-    async def find_packet(self, channel_id: str, incident_id: int) -> str | None:
+    async def find_packet(self, channel_id: str, incident_id: int) -> PostedPacket | None:
         response = await self._get(
             "conversations.history", channel=channel_id, include_all_metadata="true", limit=200
         )
@@ -329,5 +332,8 @@ class SlackChat:
                 metadata.get("event_type") == PACKET_EVENT_TYPE
                 and payload.get("incident_id") == incident_id
             ):
-                return str(message["ts"])
+                severity = payload.get("severity")
+                return PostedPacket(
+                    str(message["ts"]), severity if isinstance(severity, str) else None
+                )
         return None

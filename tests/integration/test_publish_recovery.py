@@ -142,6 +142,49 @@ async def test_a_packet_posted_just_before_a_crash_is_found_not_posted_again(
     assert trail[-1].details["recovered"] is True
 
 
+async def test_a_severity_raised_after_a_recovered_packet_is_still_announced(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    async with sessions() as session:
+        posted = await session.get(IncidentRecord, incident_id)
+    shown = posted.severity
+    raised = {"sev4": "sev3", "sev3": "sev2", "sev2": "sev1"}[shown]
+    # The killed process had posted but recorded nothing of it, not even the severity the packet
+    # showed; meanwhile more related alerts raised the incident's severity.
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == incident_id)
+            .values(
+                packet_state=PacketState.POSTING,
+                packet_ts=None,
+                announced_severity=None,
+                severity=raised,
+                packet_revision=IncidentRecord.packet_revision + 1,
+                lease_until=None,
+            )
+        )
+
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+    async with EmulatorClient(emulator.base_url) as people:
+        texts = [m.get("text") or "" for m in await people.messages(posted.channel_id)]
+    assert len([t for t in texts if "Incident packet" in t]) == 1
+    assert [t for t in texts if shown in t and raised in t and "Incident packet" not in t]
+    async with sessions() as session:
+        recovered = await session.get(IncidentRecord, incident_id)
+        trail = await audit.entries(session, incident_id=incident_id)
+    assert recovered.announced_severity == raised
+    announced = [e.details for e in trail if e.event == "incident.severity_announced"]
+    assert announced == [{"from": shown, "to": raised}]
+
+
 async def test_a_name_taken_by_another_incident_gets_a_suffix(
     sessions, clock, emulator, chat, context
 ) -> None:
