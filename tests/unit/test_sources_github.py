@@ -214,6 +214,18 @@ def test_a_failed_deploy_workflow_run_is_a_signal() -> None:
     assert signal.labels["workflow"] == "deploy"
 
 
+@pytest.mark.parametrize(
+    ("conclusion", "said"),
+    [("timed_out", "timed out"), ("startup_failure", "failed to start"), ("failure", "failed")],
+)
+def test_a_deploy_run_that_timed_out_or_never_started_is_a_failed_deploy_too(
+    conclusion: str, said: str
+) -> None:
+    (signal,) = github(run(conclusion=conclusion), "workflow_run")
+    assert signal.title.startswith(f"Deploy workflow 'deploy' {said} for Codertocat/Hello-World@")
+    assert signal.labels["conclusion"] == conclusion
+
+
 def test_the_workflow_name_matches_the_configured_names_in_any_case() -> None:
     (signal,) = github(run(name="Release"), "workflow_run", workflows=("deploy", "release"))
     assert signal.labels["workflow"] == "Release"
@@ -229,9 +241,10 @@ def test_a_run_with_an_empty_name_takes_the_workflow_name() -> None:
         run(name="test"),
         run(conclusion="success"),
         run(conclusion="cancelled"),
+        run(conclusion="skipped"),
         {**copy.deepcopy(WORKFLOW_RUN), "action": "requested"},
     ],
-    ids=["other workflow", "success", "cancelled", "requested"],
+    ids=["other workflow", "success", "cancelled", "skipped", "requested"],
 )
 def test_other_workflow_runs_yield_no_signal(body: dict[str, Any]) -> None:
     assert github(body, "workflow_run") == []

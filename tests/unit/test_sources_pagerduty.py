@@ -138,6 +138,13 @@ def test_trigger_acknowledge_and_resolve_of_one_incident_share_the_fingerprint()
     ]
 
 
+def test_a_reopened_incident_fires_again_under_its_fingerprint() -> None:
+    resolved = one(pagerduty("incident.resolved", "e-3", status="resolved"))
+    reopened = one(pagerduty("incident.reopened", "e-4", status="triggered"))
+    assert reopened.fingerprint == resolved.fingerprint
+    assert (reopened.status, reopened.delivery_id) == (SignalStatus.FIRING, "e-4")
+
+
 @pytest.mark.parametrize(
     ("incident_status", "signal_status"),
     [("triggered", SignalStatus.FIRING), ("resolved", SignalStatus.RESOLVED)],

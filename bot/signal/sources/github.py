@@ -4,7 +4,8 @@ The event comes from the ``X-GitHub-Event`` header; without it (a replayed paylo
 body's shape. Two events can be signals:
 
 - ``deployment_status`` whose ``deployment_status.state`` is ``failure`` or ``error``
-- ``workflow_run`` with ``action: completed`` and ``conclusion: failure``, of a workflow whose
+- ``workflow_run`` with ``action: completed`` and ``conclusion`` ``failure``, ``timed_out`` or
+  ``startup_failure`` (the deploy did not finish either way), of a workflow whose
   name is one of the configured deploy workflows (``GITHUB_DEPLOY_WORKFLOWS``, default
   ``["deploy"]``, compared case-insensitively)
 
@@ -44,9 +45,10 @@ from bot.signal.severity import DEFAULT_SEVERITY, ENVIRONMENT_SEVERITY
 from bot.signal.sources.common import Delivery, bounded, first_present, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
-__all__ = ["FAILED_DEPLOY_STATES", "infer_event", "normalize"]
+__all__ = ["FAILED_DEPLOY_STATES", "FAILED_RUN_CONCLUSIONS", "infer_event", "normalize"]
 
 FAILED_DEPLOY_STATES = frozenset({"failure", "error"})
+FAILED_RUN_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
 
 
 class _User(BaseModel):
@@ -217,6 +219,9 @@ def _failed_deployment(event: _DeploymentStatusEvent, delivery: Delivery) -> Sig
     )
 
 
+_ENDED = {"failure": "failed", "timed_out": "timed out", "startup_failure": "failed to start"}
+
+
 def _failed_workflow(event: _WorkflowRunEvent, name: str, delivery: Delivery) -> Signal:
     run, repo = event.workflow_run, event.repository
     who = first_present(
@@ -237,6 +242,7 @@ def _failed_workflow(event: _WorkflowRunEvent, name: str, delivery: Delivery) ->
         "branch": run.head_branch or "",
         "sha": run.head_sha,
         "run_number": "" if run.run_number is None else str(run.run_number),
+        "conclusion": (run.conclusion or "").lower(),
         "deployed_by": who or "",
     }
     return Signal(
@@ -245,7 +251,8 @@ def _failed_workflow(event: _WorkflowRunEvent, name: str, delivery: Delivery) ->
         severity=DEFAULT_SEVERITY[AlertSource.GITHUB],
         status=SignalStatus.FIRING,
         started_at=run.updated_at,
-        title=f"Deploy workflow {name!r} failed for {repo.full_name}@{run.head_sha[:7]}",
+        title=f"Deploy workflow {name!r} {_ENDED[(run.conclusion or '').lower()]} for "
+        f"{repo.full_name}@{run.head_sha[:7]}",
         fingerprint=bounded(f"github:{repo.full_name}:{name}:{run.head_sha}"),
         delivery_id=_delivery_id(delivery),
         description="\n".join(line for line in description if line),
@@ -274,7 +281,7 @@ def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
         deploy_workflows = {w.casefold() for w in delivery.options.github_deploy_workflows}
         if (
             run.action != "completed"
-            or (run.workflow_run.conclusion or "").lower() != "failure"
+            or (run.workflow_run.conclusion or "").lower() not in FAILED_RUN_CONCLUSIONS
             or name is None
             or name.casefold() not in deploy_workflows
         ):

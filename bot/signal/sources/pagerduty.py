@@ -1,9 +1,9 @@
 """PagerDuty webhooks v3 (a webhook subscription): one incident event per delivery.
 
-Handled event types: ``incident.triggered``, ``incident.acknowledged``, ``incident.resolved`` and
-``incident.priority_updated``; every other type (``incident.annotated``, ``service.updated``, the
-subscription's ``pagey.ping``...) yields no signal, and the webhook answers 2xx so PagerDuty
-neither retries nor disables the subscription.
+Handled event types: ``incident.triggered``, ``incident.acknowledged``, ``incident.resolved``,
+``incident.reopened`` and ``incident.priority_updated``; every other type
+(``incident.annotated``, ``service.updated``, the subscription's ``pagey.ping``...) yields no
+signal, and the webhook answers 2xx so PagerDuty neither retries nor disables the subscription.
 
 Mapping (also in docs/alert-sources.md):
 
@@ -12,7 +12,8 @@ Mapping (also in docs/alert-sources.md):
 - severity: ``priority.summary`` through the severity table (``P1``-``P5``, or a word such as
   ``critical``); without one, ``urgency`` high -> sev2, low -> sev3; else the default
 - status: ``incident.resolved`` -> resolved; ``incident.priority_updated`` follows
-  ``data.status``; triggered and acknowledged -> firing
+  ``data.status``; triggered, acknowledged and reopened -> firing (a reopened incident fires
+  again under the same fingerprint, so it rejoins its open incident or opens a new one)
 - started at: ``data.created_at`` (when the incident opened), else ``event.occurred_at``
 - title: ``data.title``; description: number, status, urgency, priority, assignees, policy
 - links: the incident's ``html_url``, the conference bridge URL when there is one
@@ -41,6 +42,7 @@ HANDLED_EVENTS = frozenset(
         "incident.triggered",
         "incident.acknowledged",
         "incident.resolved",
+        "incident.reopened",
         "incident.priority_updated",
     }
 )
