@@ -233,9 +233,13 @@ async def alert_states(session: AsyncSession, incident_id: int) -> AlertStates:
 
 
 async def conditions_of(session: AsyncSession, incident_id: int) -> tuple[set[str], set[str]]:
-    """The fingerprints and the services of every signal in the incident."""
-    query = select(SignalRecord.fingerprint, SignalRecord.service).where(
-        SignalRecord.incident_id == incident_id
+    """The fingerprints and the services of every signal in the incident. Each distinct pair
+    once: a storm's incident holds thousands of signals of a few conditions, and this runs for
+    every alert that may join it."""
+    query = (
+        select(SignalRecord.fingerprint, SignalRecord.service)
+        .where(SignalRecord.incident_id == incident_id)
+        .distinct()
     )
     rows = (await session.execute(query)).all()
     return {row[0] for row in rows}, {row[1] for row in rows}
