@@ -8,7 +8,10 @@ pagerduty       ``X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]``, HMAC-SHA256 o
                 one matching passes (PagerDuty signs with every secret during a rotation)
 datadog         ``X-Incident-Bot-Secret: <secret>``, a custom header of the Datadog webhook
 alertmanager    ``Authorization: Bearer <secret>``
-grafana         ``Authorization: Bearer <secret>``, or HTTP basic auth with the secret as password
+grafana         ``X-Grafana-Alerting-Signature: <hex>``, HMAC-SHA256 of ``<timestamp>:<body>`` when
+                ``X-Grafana-Alerting-Timestamp`` is sent (the route refuses a stale one), else of
+                the body; without a signature, ``Authorization: Bearer <secret>`` or HTTP basic
+                auth with the secret as password
 sentry          ``Sentry-Hook-Signature: <hex>``, HMAC-SHA256 of the body with the client secret
 github          ``X-Hub-Signature-256: sha256=<hex>``, HMAC-SHA256 of the body
 generic         ``X-Signature: sha256=<hex>``, HMAC-SHA256 of the body
@@ -23,16 +26,25 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 from bot.errors import AuthenticationError, PayloadError
 from bot.signal.sources.github import infer_event
 from bot.signal.sources.sentry import infer_resource
+from bot.signal.values import AlertSource
 from handlers.webhooks.body import parse_json
 
 __all__ = [
+    "GRAFANA_SIGNATURE",
+    "GRAFANA_TIMESTAMP",
+    "MAX_SIGNED_TIME_SKEW",
+    "SIGNED_TIME_HEADERS",
     "Authenticator",
     "bearer_or_basic",
     "bearer_token",
+    "check_signed_time",
+    "grafana_auth",
     "hmac_sha256_signature",
     "pagerduty_signature",
     "shared_secret_header",
@@ -88,6 +100,62 @@ def bearer_or_basic(headers: Mapping[str, str], body: bytes, secret: str) -> Non
             raise AuthenticationError("wrong basic auth password")
         return
     raise AuthenticationError("Authorization header must be 'Bearer <secret>' or 'Basic <...>'")
+
+
+GRAFANA_SIGNATURE = "X-Grafana-Alerting-Signature"  # Grafana's default signature header
+GRAFANA_TIMESTAMP = "X-Grafana-Alerting-Timestamp"  # the timestamp header the docs ask for
+
+
+def grafana_auth(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    """A Grafana webhook contact point: its HMAC signature when it sends one (the stronger
+    proof, and the only one that covers the body), else the Authorization header.
+
+    With a timestamp header Grafana signs ``<unix seconds>:<body>``; the signature binds the
+    time, and the route refuses a time too far from its clock (a replay)."""
+    given = headers.get(GRAFANA_SIGNATURE, "")
+    if not given:
+        bearer_or_basic(headers, body, secret)
+        return
+    stamp = headers.get(GRAFANA_TIMESTAMP)
+    signed = body if stamp is None else stamp.strip().encode() + b":" + body
+    if not _same(given.strip().lower(), _hex_hmac(signed, secret)):
+        if stamp is not None:
+            raise AuthenticationError(
+                f"{GRAFANA_SIGNATURE} does not match {GRAFANA_TIMESTAMP} and the body"
+            )
+        raise AuthenticationError(
+            f"{GRAFANA_SIGNATURE} does not match the body (a contact point that signs a "
+            f"timestamp too must send it as {GRAFANA_TIMESTAMP})"
+        )
+
+
+# The headers in which a source sends the time it signed, and how far that time may be from
+# the bot's clock: farther, the delivery is refused as a replay (or the clocks disagree).
+SIGNED_TIME_HEADERS: Mapping[AlertSource, str] = MappingProxyType(
+    {AlertSource.GRAFANA: GRAFANA_TIMESTAMP}
+)
+MAX_SIGNED_TIME_SKEW = timedelta(minutes=5)
+
+
+def check_signed_time(source: AlertSource, headers: Mapping[str, str], now: datetime) -> None:
+    """Refuse a delivery whose signed time (only some sources send one) is not within
+    :data:`MAX_SIGNED_TIME_SKEW` of ``now``. Call it after authenticating: the signature is
+    what makes the time trustworthy."""
+    name = SIGNED_TIME_HEADERS.get(source)
+    value = headers.get(name) if name is not None else None
+    if name is None or value is None:
+        return
+    try:
+        signed = datetime.fromtimestamp(int(value.strip()), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise AuthenticationError(f"{name} must be Unix seconds, not {value[:40]!r}") from exc
+    skew = abs(now - signed)
+    if skew > MAX_SIGNED_TIME_SKEW:
+        raise AuthenticationError(
+            f"{name} is {int(skew.total_seconds())} s from the bot's clock (more than "
+            f"{int(MAX_SIGNED_TIME_SKEW.total_seconds())} s): a replayed delivery, or a clock "
+            "that is off"
+        )
 
 
 def hmac_sha256_signature(header_name: str, prefix: str = "sha256=") -> Authenticator:

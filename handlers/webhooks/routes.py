@@ -1,8 +1,9 @@
 """The aiohttp routes for alert webhooks and health.
 
 Every request goes through the same steps, each refusing with a specific status and reason and
-storing nothing: configured? (401) → size (413) → authentication (401) → JSON (400) → payload
-validation (400, naming the field) → store and commit → 202 (200 for a repeat delivery).
+storing nothing: configured? (401) → size (413) → authentication, with the signed time of a
+source that signs one (401) → JSON (400) → payload validation (400, naming the field) → store
+and commit → 202 (200 for a repeat delivery).
 
 A delivery the source's normalizer deliberately ignores (a PagerDuty note, a successful deploy, a
 GitHub ping) is authenticated and validated like any other, stores nothing and is answered 200
@@ -35,8 +36,9 @@ from bot.signal.values import AlertSource
 from bot.transactions import TransactionRunner
 from handlers.webhooks.auth import (
     Authenticator,
-    bearer_or_basic,
     bearer_token,
+    check_signed_time,
+    grafana_auth,
     hmac_sha256_signature,
     pagerduty_signature,
     shared_secret_header,
@@ -52,7 +54,7 @@ AUTHENTICATORS: Mapping[AlertSource, Authenticator] = MappingProxyType(
         AlertSource.PAGERDUTY: pagerduty_signature,
         AlertSource.DATADOG: shared_secret_header("X-Incident-Bot-Secret"),
         AlertSource.ALERTMANAGER: bearer_token,
-        AlertSource.GRAFANA: bearer_or_basic,
+        AlertSource.GRAFANA: grafana_auth,
         AlertSource.SENTRY: hmac_sha256_signature("Sentry-Hook-Signature", prefix=""),
         AlertSource.GITHUB: hmac_sha256_signature("X-Hub-Signature-256"),
         AlertSource.GENERIC: hmac_sha256_signature("X-Signature"),
@@ -107,6 +109,7 @@ def _receiver(
                 )
             body = await _read_body(request, deps.max_body_bytes)
             authenticate(request.headers, body, secret)
+            check_signed_time(source, request.headers, deps.clock.now())
             payload = parse_json(body)
             digest = hashlib.sha256(body).hexdigest()
             signals = normalize(

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -335,6 +336,45 @@ async def test_grafana_basic_auth_with_the_secret_as_password_is_accepted(webhoo
     status, _ = await webhooks.post("grafana", body, headers)
     assert status == 202
     assert await _count(sessions) == 2
+
+
+def _grafana_signed(body: bytes, at: datetime) -> dict[str, str]:
+    """What a contact point with an HMAC secret and a timestamp header sends."""
+    stamp = str(int(at.timestamp()))
+    digest = hmac.new(SECRET.encode(), f"{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/json",
+        "X-Grafana-Alerting-Signature": digest,
+        "X-Grafana-Alerting-Timestamp": stamp,
+    }
+
+
+async def test_a_grafana_hmac_signature_over_a_fresh_timestamp_is_accepted(
+    webhooks, sessions, clock
+):
+    body = json.dumps(GRAFANA).encode()
+    status, _ = await webhooks.post("grafana", body, _grafana_signed(body, clock.now()))
+    assert status == 202
+    assert await _count(sessions) == 2
+
+
+async def test_a_grafana_delivery_signed_long_ago_is_refused_as_a_replay(webhooks, sessions, clock):
+    body = json.dumps(GRAFANA).encode()
+    headers = _grafana_signed(body, clock.now() - timedelta(minutes=30))
+    status, answer = await webhooks.post("grafana", body, headers)
+    assert status == 401
+    assert "X-Grafana-Alerting-Timestamp is 1800 s from the bot's clock" in answer["reason"]
+    assert await _count(sessions) == 0
+
+
+async def test_a_grafana_timestamp_changed_after_signing_is_refused(webhooks, sessions, clock):
+    body = json.dumps(GRAFANA).encode()
+    headers = _grafana_signed(body, clock.now() - timedelta(minutes=30))
+    headers["X-Grafana-Alerting-Timestamp"] = str(int(clock.now().timestamp()))
+    status, answer = await webhooks.post("grafana", body, headers)
+    assert status == 401
+    assert "does not match X-Grafana-Alerting-Timestamp and the body" in answer["reason"]
+    assert await _count(sessions) == 0
 
 
 @pytest.mark.parametrize("source", SOURCES)

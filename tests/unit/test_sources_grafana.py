@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from bot.errors import AuthenticationError, PayloadError
 from bot.signal.sources import normalize
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
-from handlers.webhooks.auth import bearer_or_basic, signed_headers
+from handlers.webhooks.auth import bearer_or_basic, check_signed_time, grafana_auth, signed_headers
 
 RECEIVED = datetime(2026, 3, 4, 14, 6, tzinfo=UTC)
 
@@ -210,3 +212,81 @@ def test_other_credentials_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(AuthenticationError, match=reason):
         bearer_or_basic(headers, b"{}", "s3cret")
+
+
+def _hmac(message: bytes, secret: str = "s3cret") -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def test_a_grafana_hmac_signature_of_the_body_authenticates() -> None:
+    grafana_auth({"X-Grafana-Alerting-Signature": _hmac(b"{}")}, b"{}", "s3cret")
+
+
+def test_a_grafana_hmac_signature_with_a_timestamp_signs_both() -> None:
+    headers = {
+        "X-Grafana-Alerting-Signature": _hmac(b"1772633160:{}"),
+        "X-Grafana-Alerting-Timestamp": "1772633160",
+    }
+    grafana_auth(headers, b"{}", "s3cret")
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        (
+            {"X-Grafana-Alerting-Signature": _hmac(b"{}", "guess")},
+            "does not match the body .*must send it as X-Grafana-Alerting-Timestamp",
+        ),
+        (
+            {
+                "X-Grafana-Alerting-Signature": _hmac(b"{}"),  # signed without the time
+                "X-Grafana-Alerting-Timestamp": "1772633160",
+            },
+            "does not match X-Grafana-Alerting-Timestamp and the body",
+        ),
+    ],
+)
+def test_a_grafana_signature_that_does_not_match_is_refused(
+    headers: dict[str, str], reason: str
+) -> None:
+    with pytest.raises(AuthenticationError, match=reason):
+        grafana_auth(headers, b"{}", "s3cret")
+
+
+def test_a_grafana_signature_is_required_once_sent_even_with_a_right_bearer_token() -> None:
+    headers = {
+        "X-Grafana-Alerting-Signature": _hmac(b"{}", "guess"),
+        "Authorization": "Bearer s3cret",
+    }
+    with pytest.raises(AuthenticationError, match="does not match the body"):
+        grafana_auth(headers, b"{}", "s3cret")
+
+
+SIGNED_AT = datetime(2026, 3, 4, 14, 6, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=5), -timedelta(minutes=5)])
+def test_a_signed_time_within_five_minutes_of_the_clock_passes(skew: timedelta) -> None:
+    stamp = str(int(SIGNED_AT.timestamp()))
+    check_signed_time(
+        AlertSource.GRAFANA, {"X-Grafana-Alerting-Timestamp": stamp}, SIGNED_AT + skew
+    )
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        (str(int(SIGNED_AT.timestamp()) - 301), "is 301 s from the bot's clock"),
+        (str(int(SIGNED_AT.timestamp()) + 3600), "is 3600 s from the bot's clock"),
+        ("yesterday", "must be Unix seconds"),
+        ("9" * 30, "must be Unix seconds"),
+    ],
+)
+def test_a_stale_future_or_malformed_signed_time_is_refused(stamp: str, reason: str) -> None:
+    with pytest.raises(AuthenticationError, match=reason):
+        check_signed_time(AlertSource.GRAFANA, {"X-Grafana-Alerting-Timestamp": stamp}, SIGNED_AT)
+
+
+def test_sources_that_sign_no_time_are_not_asked_for_one() -> None:
+    check_signed_time(AlertSource.GENERIC, {"X-Grafana-Alerting-Timestamp": "0"}, SIGNED_AT)
+    check_signed_time(AlertSource.GRAFANA, {}, SIGNED_AT)
