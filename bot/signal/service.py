@@ -77,13 +77,16 @@ def _accepted(stored: Iterable[tuple[Signal, int]]) -> list[audit.NewEntry]:
 
 
 def accepted_ids(entries: Iterable[audit.AuditEntry]) -> list[int]:
-    """The ids of the signals these audit rows record as accepted, in the chain's order."""
-    return [
-        int(listed["signal_id"])
-        for entry in entries
-        if entry.event == "signal.accepted"
-        for listed in entry.details.get("signals", ())
-    ]
+    """The ids of the signals these audit rows record as accepted, in the chain's order. Rows
+    written before the accept path listed its signals (one row per signal, its id at the top
+    of ``details``) count too."""
+    ids: list[int] = []
+    for entry in entries:
+        if entry.event != "signal.accepted":
+            continue
+        listed = entry.details.get("signals", [entry.details])
+        ids.extend(int(item["signal_id"]) for item in listed if "signal_id" in item)
+    return ids
 
 
 async def store(
