@@ -283,6 +283,33 @@ async def test_a_valid_delivery_is_accepted_and_stores_one_row_per_signal(
     assert {row.source for row in stored} == {source}
 
 
+async def test_a_sentry_metric_alert_and_its_resolve_are_stored_as_one_condition(
+    webhooks, sessions
+):
+    incident = {
+        "id": "4",
+        "identifier": "1",
+        "date_started": "2026-03-04T13:58:00.000000Z",
+        "alert_rule": {"id": "7", "name": "Too many errors", "projects": ["billing-webhooks"]},
+    }
+    for action, title in (("critical", "Critical"), ("resolved", "Resolved")):
+        body = {
+            "action": action,
+            "data": {
+                "metric_alert": incident,
+                "description_title": f"{title}: Too many errors",
+                "web_url": "https://sentry.io/organizations/acme/alerts/1/",
+            },
+        }
+        status, answer = await webhooks.post_signed("sentry", body)
+        assert (status, answer["accepted"]) == (202, 1)
+    stored = await _stored(sessions)
+    assert [(row.service, row.status, row.fingerprint) for row in stored] == [
+        ("billing-webhooks", "firing", "sentry:metric:4"),
+        ("billing-webhooks", "resolved", "sentry:metric:4"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("source", "headers", "reason"),
     [

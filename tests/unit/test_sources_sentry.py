@@ -135,6 +135,62 @@ def sentry(
     )
 
 
+# Sentry's documented metric alert webhook (docs: integration platform, webhooks, metric alerts),
+# as it is sent when the alert goes critical.
+METRIC_ALERT: dict[str, Any] = {
+    "action": "critical",
+    "actor": {"id": "sentry", "name": "Sentry", "type": "application"},
+    "data": {
+        "description_text": "1000 events in the last 10 minutes\\nFilter: level:error",
+        "description_title": "Critical: Too many errors",
+        "metric_alert": {
+            "alert_rule": {
+                "aggregate": "count()",
+                "created_by": None,
+                "dataset": "events",
+                "date_created": "2020-09-13T12:26:40.000000Z",
+                "date_modified": "2020-09-13T12:26:40.000000Z",
+                "environment": None,
+                "id": "7",
+                "include_all_projects": False,
+                "name": "Too many errors",
+                "organization_id": "5",
+                "projects": ["bar"],
+                "query": "level:error",
+                "resolution": 1,
+                "resolve_threshold": None,
+                "status": 0,
+                "threshold_period": 1,
+                "threshold_type": 0,
+                "time_window": 10,
+                "triggers": [],
+            },
+            "date_closed": None,
+            "date_created": "2020-09-13T12:26:40.000000Z",
+            "date_detected": "2020-09-13T12:26:40.000000Z",
+            "date_started": "2020-09-13T12:26:40.000000Z",
+            "id": "4",
+            "identifier": "1",
+            "organization_id": "5",
+            "projects": ["bar"],
+            "status": 2,
+            "status_method": 3,
+            "title": "Sacred Marmot",
+            "type": 2,
+        },
+        "web_url": "https://sentry.io/organizations/baz/alerts/1/",
+    },
+    "installation": {"uuid": "a8e5d37a-696c-4c54-adb5-b3f28d64c7de"},
+}
+
+
+def metric(action: str, **incident: object) -> dict[str, Any]:
+    body = copy.deepcopy(METRIC_ALERT)
+    body["action"] = action
+    body["data"]["metric_alert"].update(incident)
+    return body
+
+
 def alert(**event: object) -> dict[str, Any]:
     body = copy.deepcopy(EVENT_ALERT)
     body["data"]["event"].update(event)
@@ -237,11 +293,59 @@ def test_an_issue_assigned_to_a_team_names_the_team_as_owner() -> None:
     assert signal.owner == "storefront"
 
 
+def test_a_critical_metric_alert_maps_every_field() -> None:
+    (signal,) = sentry(METRIC_ALERT, "metric_alert")
+    assert signal.service == "bar"
+    assert (signal.severity, signal.status) == (Severity.SEV1, SignalStatus.FIRING)
+    assert signal.started_at == datetime(2020, 9, 13, 12, 26, 40, tzinfo=UTC)
+    assert signal.title == "Critical: Too many errors"
+    assert signal.description == (
+        "1000 events in the last 10 minutes\nFilter: level:error\nRule: count() where level:error"
+    )
+    assert signal.fingerprint == "sentry:metric:4"
+    assert signal.delivery_id == REQUEST_ID
+    assert [(link.title, link.url) for link in signal.links] == [
+        ("Sentry metric alert", "https://sentry.io/organizations/baz/alerts/1/")
+    ]
+    assert dict(signal.labels) == {
+        "sentry_resource": "metric_alert",
+        "sentry_action": "critical",
+        "sentry_alert_rule": "Too many errors",
+        "sentry_incident": "1",
+        "sentry_project": "bar",
+    }
+
+
+def test_warning_critical_and_resolved_of_one_metric_incident_share_the_fingerprint() -> None:
+    signals = [
+        one
+        for action in ("warning", "critical", "resolved")
+        for one in sentry(metric(action), "metric_alert")
+    ]
+    assert {signal.fingerprint for signal in signals} == {"sentry:metric:4"}
+    assert [(s.severity, s.status) for s in signals] == [
+        (Severity.SEV3, SignalStatus.FIRING),
+        (Severity.SEV1, SignalStatus.FIRING),
+        (Severity.SEV3, SignalStatus.RESOLVED),
+    ]
+
+
+def test_a_metric_alert_without_start_time_starts_when_detected_else_when_received() -> None:
+    (detected,) = sentry(metric("critical", date_started=None), "metric_alert")
+    assert detected.started_at == datetime(2020, 9, 13, 12, 26, 40, tzinfo=UTC)
+    (received,) = sentry(metric("critical", date_started=None, date_detected=None), "metric_alert")
+    assert received.started_at == RECEIVED
+
+
+def test_a_metric_alert_action_sentry_does_not_document_yields_no_signal() -> None:
+    assert sentry(metric("paused"), "metric_alert") == []
+
+
 def test_an_issue_assignment_yields_no_signal() -> None:
     assert sentry(issue("assigned"), "issue") == []
 
 
-@pytest.mark.parametrize("resource", ["installation", "metric_alert", "comment", "error"])
+@pytest.mark.parametrize("resource", ["installation", "comment", "error", "seer"])
 def test_other_resources_yield_no_signal(resource: str) -> None:
     assert sentry({"action": "created", "data": {}}, resource) == []
 
@@ -253,7 +357,11 @@ def test_without_a_request_id_the_body_digest_is_the_delivery_id() -> None:
 
 @pytest.mark.parametrize(
     ("payload", "fingerprint"),
-    [(EVENT_ALERT, "sentry:1117540176"), (ISSUE_CREATED, "sentry:1170820242")],
+    [
+        (EVENT_ALERT, "sentry:1117540176"),
+        (ISSUE_CREATED, "sentry:1170820242"),
+        (METRIC_ALERT, "sentry:metric:4"),
+    ],
 )
 def test_without_the_resource_header_the_body_shape_decides(
     payload: dict[str, Any], fingerprint: str
@@ -278,6 +386,10 @@ def test_without_the_resource_header_an_unknown_body_is_a_payload_error() -> Non
         ({"action": "triggered", "data": {}}, "event_alert", "data.event"),
         (issue("created", project={"id": "1"}), "issue", "data.issue.project.slug"),
         (issue("created", id=None), "issue", "data.issue.id"),
+        ({"action": "critical", "data": {}}, "metric_alert", "data.metric_alert"),
+        (metric("critical", alert_rule=None), "metric_alert", "data.metric_alert.alert_rule"),
+        (metric("critical", id=""), "metric_alert", "data.metric_alert.id"),
+        (metric("critical", date_started="soon"), "metric_alert", "data.metric_alert.date_started"),
     ],
 )
 def test_an_invalid_payload_is_a_payload_error_naming_the_field(

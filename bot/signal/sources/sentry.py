@@ -1,10 +1,11 @@
 """Sentry integration platform webhooks (an internal integration): issue alerts
-(``Sentry-Hook-Resource: event_alert``) and issue changes (``Sentry-Hook-Resource: issue``).
+(``Sentry-Hook-Resource: event_alert``), issue changes (``issue``) and metric alerts
+(``metric_alert``).
 
 The resource comes from the ``Sentry-Hook-Resource`` header; without it (a replayed payload) from
-the body's shape (``data.event``: event_alert, ``data.issue``: issue). Other resources
-(``installation``, ``metric_alert``, ``comment``, ``error``...) yield no signal, and the webhook
-answers 2xx.
+the body's shape (``data.event``: event_alert, ``data.issue``: issue, ``data.metric_alert``:
+metric_alert). Other resources (``installation``, ``comment``, ``error``...) yield no signal,
+and the webhook answers 2xx.
 
 Mapping (also in docs/alert-sources.md):
 
@@ -23,6 +24,14 @@ Mapping (also in docs/alert-sources.md):
 - owner: the event's ``team`` tag; an issue assigned to a team: that team
 - fingerprint: ``sentry:<issue id>``, shared by the alerts and the changes of one issue
 - delivery id: the ``Request-ID`` header, else the SHA-256 of the body
+
+A metric alert (a threshold on errors, latency, failure rate... crossed) maps apart: service: the
+alert rule's first project slug; severity: the action (``critical`` -> sev1, ``warning`` -> sev3,
+through the table; ``resolved`` keeps the default); status: ``resolved`` -> resolved, else
+firing; started at: the incident's ``date_started``, else ``date_detected``; title:
+``description_title`` (``Critical: Too many errors``), else the rule's name; description:
+``description_text`` and the rule's aggregate and query; link: ``web_url``; fingerprint:
+``sentry:metric:<incident id>``, shared by its critical, warning and resolved notifications.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from bot.signal.severity import DEFAULT_SEVERITY, severity_from_word
 from bot.signal.sources.common import Delivery, bounded, first_present, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
-__all__ = ["ISSUE_ACTION_STATUS", "infer_resource", "normalize"]
+__all__ = ["ISSUE_ACTION_STATUS", "METRIC_ALERT_ACTIONS", "infer_resource", "normalize"]
 
 ISSUE_ACTION_STATUS = MappingProxyType(
     {
@@ -51,6 +60,7 @@ ISSUE_ACTION_STATUS = MappingProxyType(
         "archived": SignalStatus.RESOLVED,
     }
 )
+METRIC_ALERT_ACTIONS = frozenset({"critical", "warning", "resolved"})
 _PROJECT_IN_URL = re.compile(r"/projects/[^/]+/([^/]+)/events/")
 
 
@@ -148,15 +158,62 @@ class _IssueChange(BaseModel):
     data: _IssueData
 
 
+class _AlertRule(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
+
+    id: str = ""
+    name: str = ""
+    projects: list[str] = Field(default_factory=list)
+    aggregate: str = ""
+    query: str = ""
+    environment: str | None = None
+
+
+class _MetricIncident(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
+
+    id: str = Field(min_length=1)
+    identifier: str = ""
+    title: str = ""
+    projects: list[str] = Field(default_factory=list)
+    alert_rule: _AlertRule
+    date_started: datetime | None = None
+    date_detected: datetime | None = None
+
+    @field_validator("date_started", "date_detected")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class _MetricAlertData(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    metric_alert: _MetricIncident
+    description_title: str = ""
+    description_text: str = ""
+    web_url: str | None = None
+
+
+class _MetricAlert(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    action: str = Field(min_length=1)
+    data: _MetricAlertData
+
+
 def infer_resource(payload: object) -> str | None:
     """The ``Sentry-Hook-Resource`` a body implies: ``event_alert`` for ``data.event``,
-    ``issue`` for ``data.issue``; None when it shows neither."""
+    ``issue`` for ``data.issue``, ``metric_alert`` for ``data.metric_alert``; None when it
+    shows none of them."""
     data = payload.get("data") if isinstance(payload, Mapping) else None
     if isinstance(data, Mapping):
         if "event" in data:
             return "event_alert"
         if "issue" in data:
             return "issue"
+        if "metric_alert" in data:
+            return "metric_alert"
     return None
 
 
@@ -225,12 +282,50 @@ def _issue_change(change: _IssueChange, status: SignalStatus, delivery: Delivery
     )
 
 
+def _metric_alert(alert: _MetricAlert, delivery: Delivery) -> Signal:
+    incident, data = alert.data.metric_alert, alert.data
+    rule = incident.alert_rule
+    project = first_present(*rule.projects, *incident.projects)
+    action = alert.action.lower()
+    # Sentry's documented payload carries the line break escaped ("\\n"); a real one may not.
+    description = [data.description_text.replace("\\n", "\n")]
+    if rule.aggregate:
+        description.append(
+            f"Rule: {rule.aggregate}" + (f" where {rule.query}" if rule.query else "")
+        )
+    labels = {
+        "sentry_resource": "metric_alert",
+        "sentry_action": action,
+        "sentry_alert_rule": rule.name,
+        "sentry_incident": incident.identifier,
+        "sentry_project": project or "",
+        "environment": rule.environment or "",
+    }
+    severity = None if action == "resolved" else severity_from_word(action)
+    return Signal(
+        source=AlertSource.SENTRY,
+        service=bounded(project or "unknown"),
+        severity=severity or DEFAULT_SEVERITY[AlertSource.SENTRY],
+        status=SignalStatus.RESOLVED if action == "resolved" else SignalStatus.FIRING,
+        started_at=incident.date_started or incident.date_detected or utc(delivery.received_at),
+        title=first_present(data.description_title, rule.name, incident.title)
+        or f"Sentry metric alert {incident.id}",
+        fingerprint=bounded(f"sentry:metric:{incident.id}"),
+        delivery_id=bounded(delivery.header("Request-ID") or delivery.body_digest),
+        description="\n".join(line for line in description if line),
+        links=(Link("Sentry metric alert", data.web_url),) if data.web_url else (),
+        labels=MappingProxyType({key: value for key, value in labels.items() if value}),
+    )
+
+
 def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
-    """An issue alert or an issue change as one signal; none for other resources and actions."""
+    """An issue alert, an issue change or a metric alert as one signal; none for other
+    resources and actions."""
     resource = delivery.header("Sentry-Hook-Resource") or infer_resource(payload)
     if resource is None:
         raise PayloadError(
-            "no Sentry-Hook-Resource header, and the body has neither data.event nor data.issue",
+            "no Sentry-Hook-Resource header, and the body has none of data.event, data.issue "
+            "and data.metric_alert",
             field="data",
         )
     if resource == "event_alert":
@@ -239,4 +334,9 @@ def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
         change = validate(_IssueChange, payload)
         status = ISSUE_ACTION_STATUS.get(change.action)
         return [] if status is None else [_issue_change(change, status, delivery)]
+    if resource == "metric_alert":
+        alert = validate(_MetricAlert, payload)
+        if alert.action.lower() not in METRIC_ALERT_ACTIONS:
+            return []
+        return [_metric_alert(alert, delivery)]
     return []
