@@ -9,13 +9,22 @@ from typing import Protocol
 from bot.packet.chart import ChartImage
 from bot.packet.values import Packet
 
-__all__ = ["Channel", "Chat", "PostedPacket"]
+__all__ = ["Channel", "Chat", "Notice", "PostedPacket"]
 
 
 @dataclass(frozen=True, slots=True)
 class Channel:
     id: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What an incident's notice in its channel is about (``severity:sev3->sev2``,
+    ``resolve_asked:12``): one message per key, however often a crash makes the bot try."""
+
+    incident_id: int
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +86,19 @@ class Chat(Protocol):
         recognise a post a crash interrupted before it was recorded)."""
         ...
 
-    async def announce(self, channel_id: str, text: str) -> str:
-        """Post a plain notice in the channel; return its ``ts``."""
+    async def announce(self, channel_id: str, text: str, *, notice: Notice | None = None) -> str:
+        """Post a plain notice in the channel; return its ``ts``. A ``notice`` is carried in the
+        message's metadata, for :meth:`find_notice`."""
         ...
 
-    async def ask_to_resolve(self, channel_id: str, incident_id: int, text: str) -> str:
-        """Ask the channel whether to resolve the incident, with a button that does it."""
+    async def ask_to_resolve(
+        self, channel_id: str, incident_id: int, text: str, *, key: str
+    ) -> str:
+        """Ask the channel whether to resolve the incident, with a button that does it. The
+        message carries ``Notice(incident_id, key)`` in its metadata, for :meth:`find_notice`."""
+        ...
+
+    async def find_notice(self, channel_id: str, notice: Notice) -> str | None:
+        """The ``ts`` of the message posted with ``notice``, if it is in the channel already (to
+        recognise a post a crash interrupted before it was recorded)."""
         ...

@@ -22,7 +22,7 @@ from bot import messages
 from bot.analysis.triage import Assessment, assess
 from bot.audit import service as audit
 from bot.catalog import Catalog
-from bot.chat import Channel, Chat
+from bot.chat import Channel, Chat, Notice
 from bot.clock import Clock
 from bot.errors import ChartError, ChatError
 from bot.evidence.gather import EvidenceSources, gather_evidence
@@ -747,10 +747,13 @@ async def _bring_channel_up_to_date(
             packet_text=render_plain(packet),
         )
     if incident.announced_severity and incident.announced_severity != incident.severity:
-        notice = messages.severity_changed(
-            incident.announced_severity, incident.severity, incident.signal_count
-        )
-        await chat.announce(channel_id, notice)
+        # Looked for first: a crash after posting and before recording must not post it twice.
+        notice = Notice(incident.id, f"severity:{incident.announced_severity}->{incident.severity}")
+        if await chat.find_notice(channel_id, notice) is None:
+            text = messages.severity_changed(
+                incident.announced_severity, incident.severity, incident.signal_count
+            )
+            await chat.announce(channel_id, text, notice=notice)
         await _save(
             sessions,
             incident_id,
@@ -762,8 +765,12 @@ async def _bring_channel_up_to_date(
     if incident.all_resolved and not incident.resolve_prompted:
         async with sessions() as session:
             states = await signals.alert_states(session, incident_id)
-        question = messages.ask_to_resolve(incident.id, states.alerts)
-        ts = await chat.ask_to_resolve(channel_id, incident.id, question)
+        # Asked again after new alerts fired and resolved: the signal count tells the rounds apart.
+        asked = Notice(incident.id, f"resolve_asked:{incident.signal_count}")
+        ts = await chat.find_notice(channel_id, asked)
+        if ts is None:
+            question = messages.ask_to_resolve(incident.id, states.alerts)
+            ts = await chat.ask_to_resolve(channel_id, incident.id, question, key=asked.key)
         await _save(
             sessions,
             incident_id,

@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.chat import Channel, PostedPacket
+from bot.chat import Channel, Notice, PostedPacket
 from bot.errors import ChatError
 from bot.packet.chart import ChartImage
 from bot.packet.render import render_plain
@@ -52,6 +52,7 @@ __all__ = [
 
 PACKET_EVENT_TYPE = "incident_packet"
 NARRATIVE_EVENT_TYPE = "incident_narrative"
+NOTICE_EVENT_TYPE = "incident_notice"
 HISTORY_PAGES = 25  # of 200 messages: a postmortem reads at most the channel's newest 5,000
 # Message subtypes that carry a person's words (None: a plain message); joins, topic changes
 # and the like are left out of a postmortem.
@@ -305,20 +306,43 @@ class SlackChat:
                 return str(message["ts"])
         return None
 
-    async def announce(self, channel_id: str, text: str) -> str:
+    async def announce(self, channel_id: str, text: str, *, notice: Notice | None = None) -> str:
+        extra = {} if notice is None else {"metadata": _notice_metadata(notice)}
         response = await self._call(
-            "chat.postMessage", channel=channel_id, text=text, blocks=[text_section(escape(text))]
+            "chat.postMessage",
+            channel=channel_id,
+            text=text,
+            blocks=[text_section(escape(text))],
+            **extra,
         )
         return str(response["ts"])
 
-    async def ask_to_resolve(self, channel_id: str, incident_id: int, text: str) -> str:
+    async def ask_to_resolve(
+        self, channel_id: str, incident_id: int, text: str, *, key: str
+    ) -> str:
         response = await self._call(
             "chat.postMessage",
             channel=channel_id,
             text=text,
             blocks=resolve_question_blocks(incident_id, text),
+            metadata=_notice_metadata(Notice(incident_id, key)),
         )
         return str(response["ts"])
+
+    async def find_notice(self, channel_id: str, notice: Notice) -> str | None:
+        response = await self._get(
+            "conversations.history", channel=channel_id, include_all_metadata="true", limit=200
+        )
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        wanted = _notice_metadata(notice)
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == wanted["event_type"]
+                and metadata.get("event_payload") == wanted["event_payload"]
+            ):
+                return str(message["ts"])
+        return None
 
     async def find_packet(self, channel_id: str, incident_id: int) -> PostedPacket | None:
         response = await self._get(
@@ -337,3 +361,10 @@ class SlackChat:
                     str(message["ts"]), severity if isinstance(severity, str) else None
                 )
         return None
+
+
+def _notice_metadata(notice: Notice) -> dict[str, Any]:
+    return {
+        "event_type": NOTICE_EVENT_TYPE,
+        "event_payload": {"incident_id": notice.incident_id, "notice": notice.key},
+    }

@@ -185,6 +185,74 @@ async def test_a_severity_raised_after_a_recovered_packet_is_still_announced(
     assert announced == [{"from": shown, "to": raised}]
 
 
+async def _published_with(sessions, clock, chat, context, incident_id, **crashed) -> None:
+    """Leave the incident as a process killed after its last Slack post would (``crashed``:
+    the columns it had not written yet), then publish it again."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == incident_id)
+            .values(lease_until=None, **crashed)
+        )
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+
+async def _channel_texts(emulator: SlackEmulator, channel_id: str) -> list[str]:
+    async with EmulatorClient(emulator.base_url) as people:
+        return [m.get("text") or "" for m in await people.messages(channel_id)]
+
+
+async def test_a_severity_announcement_a_crash_left_unrecorded_is_not_posted_twice(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    async with sessions() as session:
+        posted = await session.get(IncidentRecord, incident_id)
+    shown = posted.severity
+    raised = {"sev4": "sev3", "sev3": "sev2", "sev2": "sev1"}[shown]
+    await _published_with(sessions, clock, chat, context, incident_id, severity=raised)
+    announced = [t for t in await _channel_texts(emulator, posted.channel_id) if raised in t]
+
+    # Killed after posting the announcement, before recording it: announced_severity is old.
+    await _published_with(sessions, clock, chat, context, incident_id, announced_severity=shown)
+
+    texts = await _channel_texts(emulator, posted.channel_id)
+    assert len(announced) == 1
+    assert [t for t in texts if raised in t and "Incident packet" not in t] == announced
+    async with sessions() as session:
+        assert (await session.get(IncidentRecord, incident_id)).announced_severity == raised
+
+
+async def test_a_resolve_question_a_crash_left_unrecorded_is_not_asked_twice(
+    sessions, clock, emulator, chat, context
+) -> None:
+    incident_id = await _open_incident(sessions, clock)
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    async with sessions() as session:
+        channel_id = (await session.get(IncidentRecord, incident_id)).channel_id
+    await _published_with(sessions, clock, chat, context, incident_id, all_resolved=True)
+    before = await _channel_texts(emulator, channel_id)
+
+    # Killed after asking, before recording resolve_prompted.
+    await _published_with(sessions, clock, chat, context, incident_id, resolve_prompted=False)
+
+    assert await _channel_texts(emulator, channel_id) == before
+    async with sessions() as session:
+        incident = await session.get(IncidentRecord, incident_id)
+        trail = await audit.entries(session, incident_id=incident_id)
+    assert incident.resolve_prompted is True
+    asked = [entry.details["ts"] for entry in trail if entry.event == "incident.resolve_asked"]
+    assert len(asked) == 2
+    assert asked[0] == asked[1]  # the second round found the first question
+
+
 async def test_a_name_taken_by_another_incident_gets_a_suffix(
     sessions, clock, emulator, chat, context
 ) -> None:
