@@ -15,9 +15,10 @@ REFUSALS = {400: "invalid_payload", 401: "unauthorized", 413: "payload_too_large
 
 
 def assert_keeps_the_contract(answer: Answer, sent: object) -> None:
-    """Never a 5xx. A 2xx stored exactly the signals it reports, one audit row each, and woke
-    the pipeline only then. A refusal stored nothing and is JSON naming the error and a reason,
-    and for an invalid payload the field. ``sent`` only explains a failure."""
+    """Never a 5xx. A 2xx stored exactly the signals it reports, each recorded as accepted in
+    the audit chain (one row per source lists them), and woke the pipeline only then. A refusal
+    stored nothing and is JSON naming the error and a reason, and for an invalid payload the
+    field. ``sent`` only explains a failure."""
     where = f"answer {answer.status} {answer.text[:300]!r} to {sent!r:.300}"
     assert answer.status < 500, where
     if 200 <= answer.status < 300:
@@ -26,10 +27,12 @@ def assert_keeps_the_contract(answer: Answer, sent: object) -> None:
         assert body["ok"] is True, where
         assert answer.status == (202 if accepted else 200), where
         assert len(body["signal_ids"]) == accepted, where
-        assert answer.added == Rows(signals=accepted, audits=accepted), where
+        assert answer.added == Rows(signals=accepted, audits=min(accepted, 1), audited=accepted), (
+            where
+        )
         assert answer.wakeups == (1 if accepted else 0), where
         return
-    assert answer.added == Rows(0, 0), f"a refusal stored rows: {where}"
+    assert answer.added == Rows(0, 0, 0), f"a refusal stored rows: {where}"
     assert answer.wakeups == 0, where
     assert answer.status in REFUSALS, where
     try:

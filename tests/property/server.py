@@ -23,10 +23,11 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.audit.models import AuditRecord
+from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.signal.models import SignalRecord
+from bot.signal.service import accepted_ids
 from bot.transactions import TransactionRunner
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.auth import signed_headers
@@ -42,10 +43,15 @@ CHUNK = 16 * 1024
 @dataclass(frozen=True, slots=True)
 class Rows:
     signals: int
-    audits: int
+    audits: int  # audit rows of any kind
+    audited: int = 0  # signals the audit chain records as accepted
 
     def __sub__(self, before: Rows) -> Rows:
-        return Rows(self.signals - before.signals, self.audits - before.audits)
+        return Rows(
+            self.signals - before.signals,
+            self.audits - before.audits,
+            self.audited - before.audited,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +120,8 @@ class LiveWebhooks:
     async def _rows(self) -> Rows:
         async with self._sessions() as session:
             signals = await session.scalar(select(func.count()).select_from(SignalRecord))
-            audits = await session.scalar(select(func.count()).select_from(AuditRecord))
-        return Rows(int(signals or 0), int(audits or 0))
+            entries = await audit.entries(session)
+        return Rows(int(signals or 0), len(entries), len(accepted_ids(entries)))
 
 
 async def _chunks(body: bytes) -> AsyncIterator[bytes]:

@@ -1,7 +1,7 @@
 """Every webhook endpoint against hostile input over real HTTP: whatever arrives, the answer is
 never a 5xx; a refusal is JSON with a reason (and the field, for an invalid payload) and stores
-nothing; and rows appear only when both the credentials and the payload are valid, one signal
-and one audit row per accepted alert."""
+nothing; and rows appear only when both the credentials and the payload are valid, one signal per
+accepted alert, each recorded as accepted in the audit chain."""
 
 from __future__ import annotations
 
