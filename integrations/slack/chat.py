@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -295,16 +295,8 @@ class SlackChat:
             include_all_metadata="true",
             limit=200,
         )
-        messages: list[dict[str, Any]] = response.get("messages", [])
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == NARRATIVE_EVENT_TYPE
-                and payload.get("incident_id") == incident_id
-            ):
-                return str(message["ts"])
-        return None
+        found = _tagged(response, NARRATIVE_EVENT_TYPE, {"incident_id": incident_id})
+        return None if found is None else str(found["ts"])
 
     async def announce(self, channel_id: str, text: str, *, notice: Notice | None = None) -> str:
         extra = {} if notice is None else {"metadata": _notice_metadata(notice)}
@@ -333,34 +325,19 @@ class SlackChat:
         response = await self._get(
             "conversations.history", channel=channel_id, include_all_metadata="true", limit=200
         )
-        messages: list[dict[str, Any]] = response.get("messages", [])
         wanted = _notice_metadata(notice)
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == wanted["event_type"]
-                and metadata.get("event_payload") == wanted["event_payload"]
-            ):
-                return str(message["ts"])
-        return None
+        found = _tagged(response, NOTICE_EVENT_TYPE, wanted["event_payload"])
+        return None if found is None else str(found["ts"])
 
     async def find_packet(self, channel_id: str, incident_id: int) -> PostedPacket | None:
         response = await self._get(
             "conversations.history", channel=channel_id, include_all_metadata="true", limit=200
         )
-        messages: list[dict[str, Any]] = response.get("messages", [])
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == PACKET_EVENT_TYPE
-                and payload.get("incident_id") == incident_id
-            ):
-                severity = payload.get("severity")
-                return PostedPacket(
-                    str(message["ts"]), severity if isinstance(severity, str) else None
-                )
-        return None
+        found = _tagged(response, PACKET_EVENT_TYPE, {"incident_id": incident_id})
+        if found is None:
+            return None
+        severity = found["metadata"]["event_payload"].get("severity")
+        return PostedPacket(str(found["ts"]), severity if isinstance(severity, str) else None)
 
 
 def _notice_metadata(notice: Notice) -> dict[str, Any]:
@@ -368,3 +345,20 @@ def _notice_metadata(notice: Notice) -> dict[str, Any]:
         "event_type": NOTICE_EVENT_TYPE,
         "event_payload": {"incident_id": notice.incident_id, "notice": notice.key},
     }
+
+
+def _tagged(
+    response: AsyncSlackResponse, event_type: str, payload: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The first message of a history or replies answer whose metadata has ``event_type`` and
+    a payload holding every key and value of ``payload``: how the bot recognises its own posts
+    after a crash."""
+    messages: list[dict[str, Any]] = response.get("messages", [])
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        given = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == event_type and all(
+            given.get(key) == value for key, value in payload.items()
+        ):
+            return message
+    return None
