@@ -84,6 +84,39 @@ async def _packets(emulator: SlackEmulator, channel_id: str) -> list[dict]:
     return [m for m in messages if "Incident packet" in (m.get("text") or "")]
 
 
+# One severity step up from each: what more related alerts do to an incident.
+RAISED = {"sev4": "sev3", "sev3": "sev2", "sev2": "sev1"}
+
+
+async def _first_published(sessions, clock, chat, context) -> IncidentRecord:
+    """An incident opened from the scenario's first alert and published: channel and packet."""
+    incident_id = await _open_incident(sessions, clock)
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    async with sessions() as session:
+        return await session.get(IncidentRecord, incident_id)
+
+
+async def _published_with(sessions, clock, chat, context, incident_id, **crashed) -> None:
+    """Leave the incident as a process killed after its last Slack post would (``crashed``:
+    the columns it had not written yet), then publish it again."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(IncidentRecord)
+            .where(IncidentRecord.id == incident_id)
+            .values(lease_until=None, **crashed)
+        )
+    assert await publish_incident(
+        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+
+
+async def _channel_texts(emulator: SlackEmulator, channel_id: str) -> list[str]:
+    async with EmulatorClient(emulator.base_url) as people:
+        return [m.get("text") or "" for m in await people.messages(channel_id)]
+
+
 async def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(
     sessions, clock, emulator, chat, context
 ) -> None:
@@ -145,76 +178,41 @@ async def test_a_packet_posted_just_before_a_crash_is_found_not_posted_again(
 async def test_a_severity_raised_after_a_recovered_packet_is_still_announced(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
-    assert await publish_incident(
-        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
-    )
-    async with sessions() as session:
-        posted = await session.get(IncidentRecord, incident_id)
+    posted = await _first_published(sessions, clock, chat, context)
     shown = posted.severity
-    raised = {"sev4": "sev3", "sev3": "sev2", "sev2": "sev1"}[shown]
+    raised = RAISED[shown]
     # The killed process had posted but recorded nothing of it, not even the severity the packet
     # showed; meanwhile more related alerts raised the incident's severity.
-    async with sessions() as session, session.begin():
-        await session.execute(
-            update(IncidentRecord)
-            .where(IncidentRecord.id == incident_id)
-            .values(
-                packet_state=PacketState.POSTING,
-                packet_ts=None,
-                announced_severity=None,
-                severity=raised,
-                packet_revision=IncidentRecord.packet_revision + 1,
-                lease_until=None,
-            )
-        )
-
-    assert await publish_incident(
-        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
+    await _published_with(
+        sessions,
+        clock,
+        chat,
+        context,
+        posted.id,
+        packet_state=PacketState.POSTING,
+        packet_ts=None,
+        announced_severity=None,
+        severity=raised,
+        packet_revision=IncidentRecord.packet_revision + 1,
     )
 
-    async with EmulatorClient(emulator.base_url) as people:
-        texts = [m.get("text") or "" for m in await people.messages(posted.channel_id)]
+    texts = await _channel_texts(emulator, posted.channel_id)
     assert len([t for t in texts if "Incident packet" in t]) == 1
     assert [t for t in texts if shown in t and raised in t and "Incident packet" not in t]
     async with sessions() as session:
-        recovered = await session.get(IncidentRecord, incident_id)
-        trail = await audit.entries(session, incident_id=incident_id)
+        recovered = await session.get(IncidentRecord, posted.id)
+        trail = await audit.entries(session, incident_id=posted.id)
     assert recovered.announced_severity == raised
     announced = [e.details for e in trail if e.event == "incident.severity_announced"]
     assert announced == [{"from": shown, "to": raised}]
 
 
-async def _published_with(sessions, clock, chat, context, incident_id, **crashed) -> None:
-    """Leave the incident as a process killed after its last Slack post would (``crashed``:
-    the columns it had not written yet), then publish it again."""
-    async with sessions() as session, session.begin():
-        await session.execute(
-            update(IncidentRecord)
-            .where(IncidentRecord.id == incident_id)
-            .values(lease_until=None, **crashed)
-        )
-    assert await publish_incident(
-        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
-    )
-
-
-async def _channel_texts(emulator: SlackEmulator, channel_id: str) -> list[str]:
-    async with EmulatorClient(emulator.base_url) as people:
-        return [m.get("text") or "" for m in await people.messages(channel_id)]
-
-
 async def test_a_severity_announcement_a_crash_left_unrecorded_is_not_posted_twice(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
-    assert await publish_incident(
-        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
-    )
-    async with sessions() as session:
-        posted = await session.get(IncidentRecord, incident_id)
-    shown = posted.severity
-    raised = {"sev4": "sev3", "sev3": "sev2", "sev2": "sev1"}[shown]
+    posted = await _first_published(sessions, clock, chat, context)
+    incident_id, shown = posted.id, posted.severity
+    raised = RAISED[shown]
     await _published_with(sessions, clock, chat, context, incident_id, severity=raised)
     announced = [t for t in await _channel_texts(emulator, posted.channel_id) if raised in t]
 
@@ -231,12 +229,8 @@ async def test_a_severity_announcement_a_crash_left_unrecorded_is_not_posted_twi
 async def test_a_resolve_question_a_crash_left_unrecorded_is_not_asked_twice(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
-    assert await publish_incident(
-        incident_id, sessions=sessions, chat=chat, context=context, clock=clock
-    )
-    async with sessions() as session:
-        channel_id = (await session.get(IncidentRecord, incident_id)).channel_id
+    published = await _first_published(sessions, clock, chat, context)
+    incident_id, channel_id = published.id, published.channel_id
     await _published_with(sessions, clock, chat, context, incident_id, all_resolved=True)
     before = await _channel_texts(emulator, channel_id)
 
