@@ -91,11 +91,9 @@ class Chat(Protocol):
         message's metadata, for :meth:`find_notice`."""
         ...
 
-    async def ask_to_resolve(
-        self, channel_id: str, incident_id: int, text: str, *, key: str
-    ) -> str:
-        """Ask the channel whether to resolve the incident, with a button that does it. The
-        message carries ``Notice(incident_id, key)`` in its metadata, for :meth:`find_notice`."""
+    async def ask_to_resolve(self, channel_id: str, text: str, *, notice: Notice) -> str:
+        """Ask the channel whether to resolve ``notice.incident_id``, with a button that does
+        it. The message carries ``notice`` in its metadata, for :meth:`find_notice`."""
         ...
 
     async def find_notice(self, channel_id: str, notice: Notice) -> str | None:

@@ -770,7 +770,7 @@ async def _bring_channel_up_to_date(
         ts = await chat.find_notice(channel_id, asked)
         if ts is None:
             question = messages.ask_to_resolve(incident.id, states.alerts)
-            ts = await chat.ask_to_resolve(channel_id, incident.id, question, key=asked.key)
+            ts = await chat.ask_to_resolve(channel_id, question, notice=asked)
         await _save(
             sessions,
             incident_id,

@@ -309,15 +309,13 @@ class SlackChat:
         )
         return str(response["ts"])
 
-    async def ask_to_resolve(
-        self, channel_id: str, incident_id: int, text: str, *, key: str
-    ) -> str:
+    async def ask_to_resolve(self, channel_id: str, text: str, *, notice: Notice) -> str:
         response = await self._call(
             "chat.postMessage",
             channel=channel_id,
             text=text,
-            blocks=resolve_question_blocks(incident_id, text),
-            metadata=_notice_metadata(Notice(incident_id, key)),
+            blocks=resolve_question_blocks(notice.incident_id, text),
+            metadata=_notice_metadata(notice),
         )
         return str(response["ts"])
 
