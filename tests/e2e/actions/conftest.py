@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.action import service as actions
 from bot.action.models import ActionRecord, ActionState
 from bot.app import Runtime, replay_evidence, start_runtime
 from bot.audit import service as audit
@@ -102,6 +103,34 @@ async def action_message(
         return None
 
     return await eventually(posted, what=f"action #{number}'s message")
+
+
+async def proposed_rollback(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> tuple[str, dict[str, Any]]:
+    """The incident's channel, and the message of the rollback REQUESTER proposed there."""
+    channel = await incident_channel(runtime, people, scenario)
+    await people.command(REQUESTER, channel, "/rollback", "")
+    return channel, await action_message(runtime, people, channel)
+
+
+async def recorded(
+    runtime: Runtime,
+    record: ActionRecord,
+    steps: Sequence[tuple[ActionState, ActionState, Mapping[str, Any] | None]],
+    *,
+    actor: str,
+) -> None:
+    """Record ``record``'s transitions (from, to, column values) in one transaction, as the
+    buttons and the executor record them; each one must take."""
+    async with runtime.sessions() as session, session.begin():
+        for before, after, values in steps:
+            transition = actions.Transition(
+                record.id, before, after, record.plan_hash, actor, values
+            )
+            assert await actions.transition(
+                session, transition, incident_id=record.incident_id, clock=runtime.clock
+            )
 
 
 async def action_record(runtime: Runtime, action_id: int = 1) -> ActionRecord:

@@ -26,6 +26,7 @@ from tests.e2e.actions.conftest import (
     audit_events,
     client_writes,
     incident_channel,
+    proposed_rollback,
     resolved,
     settled,
     texts,
@@ -85,9 +86,7 @@ async def test_rollback_is_planned_refused_for_outsiders_and_runs_once_when_appr
 async def test_two_approvers_clicking_at_once_run_the_rollback_once(
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     first, second = await asyncio.gather(
         people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID),
         people.click(SRE, channel, message["ts"], APPROVE_ACTION_ID),
@@ -102,9 +101,7 @@ async def test_two_approvers_clicking_at_once_run_the_rollback_once(
 async def test_a_button_whose_value_was_altered_is_refused_and_audited(
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     forged = "1:" + "0" * 64
     result = await people.click(
         PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID, forged_value=forged
@@ -118,9 +115,7 @@ async def test_a_button_whose_value_was_altered_is_refused_and_audited(
 async def test_a_replayed_approval_is_refused(
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     value = next(
         element["value"]
         for block in message["blocks"]
@@ -145,9 +140,7 @@ async def test_a_replayed_approval_is_refused(
 async def test_a_denied_action_never_runs(
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     denied = await people.click(SRE, channel, message["ts"], DENY_ACTION_ID)
     assert any("denied" in text for text in texts(denied))
     assert (await action_record(runtime)).state == ActionState.DENIED
@@ -174,9 +167,7 @@ async def test_rollback_outside_an_incident_channel_shows_the_usage(
 async def test_without_recovery_evidence_a_finished_rollback_is_not_verified(
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
     record = await settled(runtime)
     assert record.state == ActionState.NOT_VERIFIED

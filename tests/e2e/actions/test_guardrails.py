@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from kubernetes import client
 
-from bot.action import service as actions
 from bot.action.models import ActionState
 from bot.action.running import execute_approved, sweep
 from bot.app import Runtime
@@ -31,6 +30,8 @@ from tests.e2e.actions.conftest import (
     audit_events,
     client_writes,
     incident_channel,
+    proposed_rollback,
+    recorded,
     texts,
 )
 from tests.e2e.conftest import eventually
@@ -47,9 +48,7 @@ def _short_ttl() -> Policy:
 async def test_an_approval_after_the_window_closed_is_refused_and_the_action_expires(
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     record = await action_record(runtime)
     assert record.expires_at is not None
     expires_at = record.expires_at
@@ -95,24 +94,15 @@ async def test_the_kill_switch_turned_on_between_approval_and_execution_stops_th
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
     assert runtime.actions is not None
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    await action_message(runtime, people, channel)
+    await proposed_rollback(runtime, people, scenario)
     record = await action_record(runtime)
     # The approval is recorded (as the Approve button records it)...
-    async with runtime.sessions() as session, session.begin():
-        assert await actions.transition(
-            session,
-            actions.Transition(
-                record.id,
-                ActionState.PROPOSED,
-                ActionState.APPROVED,
-                record.plan_hash,
-                f"slack:{PAYMENTS_ONCALL}",
-            ),
-            incident_id=record.incident_id,
-            clock=runtime.clock,
-        )
+    await recorded(
+        runtime,
+        record,
+        [(ActionState.PROPOSED, ActionState.APPROVED, None)],
+        actor=f"slack:{PAYMENTS_ONCALL}",
+    )
     # ...then someone pulls the kill switch before the executor starts.
     async with runtime.sessions() as session, session.begin():
         await kill_switch.turn(session, engaged=True, actor=f"slack:{SRE}", clock=runtime.clock)
@@ -143,9 +133,7 @@ async def test_a_plan_the_cluster_outdated_voids_the_approval_and_a_fresh_plan_i
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
     assert runtime.kube_emulator is not None
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     # A newer deploy lands: the cluster no longer is what the plan was made from.
     configuration = client.Configuration()
     configuration.host = runtime.kube_emulator.base_url
@@ -176,21 +164,17 @@ async def test_an_execution_a_crash_interrupted_is_closed_as_failed_and_never_re
     runtime: Runtime, people: EmulatorClient, scenario: Scenario
 ) -> None:
     assert runtime.actions is not None
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    await action_message(runtime, people, channel)
+    await proposed_rollback(runtime, people, scenario)
     record = await action_record(runtime)
-    async with runtime.sessions() as session, session.begin():
-        for before, after, values in (
+    await recorded(
+        runtime,
+        record,
+        [
             (ActionState.PROPOSED, ActionState.APPROVED, None),
             (ActionState.APPROVED, ActionState.EXECUTING, {"executed_at": runtime.clock.now()}),
-        ):
-            await actions.transition(
-                session,
-                actions.Transition(record.id, before, after, record.plan_hash, "test", values),
-                incident_id=record.incident_id,
-                clock=runtime.clock,
-            )
+        ],
+        actor="test",
+    )
     # The process that claimed it died there. Its replacement sweeps once it is stale.
     later = dataclasses.replace(runtime.actions, stale_after=timedelta(0))
     await eventually(lambda: _true(runtime.clock.now() > record.proposed_at), what="time")
@@ -218,9 +202,7 @@ async def test_a_write_the_cluster_refuses_fails_pages_the_owner_and_is_never_re
             "fault": "500",
         },
     )
-    channel = await incident_channel(runtime, people, scenario)
-    await people.command(REQUESTER, channel, "/rollback", "")
-    message = await action_message(runtime, people, channel)
+    channel, message = await proposed_rollback(runtime, people, scenario)
     await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
 
     async def failed() -> bool:
