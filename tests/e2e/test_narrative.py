@@ -70,6 +70,12 @@ async def _replies(people: EmulatorClient, channel: str, ts: str) -> list[dict[s
     ]
 
 
+async def _narrative_recorded(runtime: Runtime) -> bool:
+    async with runtime.sessions() as session:
+        trail = await audit.entries(session)
+    return any(entry.event == "packet.narrative_posted" for entry in trail)
+
+
 async def test_the_likely_cause_follows_the_packet_in_its_thread(
     narrated: Runtime, people: EmulatorClient, scenario: Scenario, fake: FakeAnthropic
 ) -> None:
@@ -85,6 +91,8 @@ async def test_the_likely_cause_follows_the_packet_in_its_thread(
         lambda: _replies(people, channel["id"], packet["ts"]), what="the narrative reply"
     )
     await eventually(lambda: settled(narrated), what="the pipeline to settle")
+    # The reply is in Slack a moment before the bot records it: wait for the record it reads.
+    await eventually(lambda: _narrative_recorded(narrated), what="the narrative's audit row")
 
     assert float(reply["ts"]) > float(packet["ts"])
     assert reply["text"].startswith("*Likely cause*, written by a language model")
