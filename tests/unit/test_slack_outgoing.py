@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.slack.redaction import redacted_arguments
+from integrations.slack.outgoing import outgoing_arguments
 
 SECRET_TITLE = "login failed for jane.doe@example.com with password=hunter2"
 
@@ -36,7 +36,7 @@ def _message(text: str) -> dict[str, Any]:
 
 
 def test_every_text_field_of_a_message_and_its_blocks_is_redacted() -> None:
-    sent = redacted_arguments(_message(SECRET_TITLE))
+    sent = outgoing_arguments(_message(SECRET_TITLE))
     expected = "login failed for [redacted:email] with password=[redacted:password]"
     assert sent["text"] == expected
     assert sent["blocks"][1]["text"]["text"] == f"Title: {expected}"
@@ -47,7 +47,7 @@ def test_every_text_field_of_a_message_and_its_blocks_is_redacted() -> None:
 
 def test_ids_values_and_metadata_are_left_as_they_were() -> None:
     original = _message(SECRET_TITLE)
-    sent = redacted_arguments(original)
+    sent = outgoing_arguments(original)
     assert sent["channel"] == "C0123"
     assert sent["metadata"] == original["metadata"]
     button = sent["blocks"][3]["elements"][0]
@@ -57,13 +57,13 @@ def test_ids_values_and_metadata_are_left_as_they_were() -> None:
 
 def test_a_message_without_secrets_is_sent_unchanged() -> None:
     original = _message("p99 above 2s on billing-webhooks since 14:02 (deploy 3f9c2a1)")
-    assert redacted_arguments(original) == original
+    assert outgoing_arguments(original) == original
 
 
 def test_a_topic_is_redacted_and_kept_within_its_limit() -> None:
     topic = "billing · " + "token=ab " * 25 + "· INC-3"
     assert len(topic) <= 250
-    sent = redacted_arguments({"channel": "C1", "topic": topic})
+    sent = outgoing_arguments({"channel": "C1", "topic": topic})
     assert "token=ab" not in sent["topic"]
     assert len(sent["topic"]) <= 250
     assert sent["topic"].endswith("…")
@@ -71,7 +71,7 @@ def test_a_topic_is_redacted_and_kept_within_its_limit() -> None:
 
 def test_a_header_that_grows_past_its_limit_is_cut_back() -> None:
     header = "x" * 120 + " token=abc"
-    sent = redacted_arguments(
+    sent = outgoing_arguments(
         {"blocks": [{"type": "header", "text": {"type": "plain_text", "text": header}}]}
     )
     text = sent["blocks"][0]["text"]["text"]
