@@ -9,7 +9,7 @@ channel, whichever message carried it. The one other write, a chart's upload
 drawn in the picture were redacted before drawing (``MetricChart.redacted``). A postmortem's
 upload (:meth:`SlackChat.upload_markdown`) redacts its title and whole content. A channel's name
 is checked against Slack's rules and for anything secret-looking before it is created
-(:func:`integrations.slack.names.checked_channel_name`).
+(:func:`bot.channel_names.checked_channel_name`).
 
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
 (``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are
@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.channel_names import checked_channel_name
 from bot.chat import Channel, Notice, PostedPacket
 from bot.errors import ChatError
 from bot.packet.chart import ChartImage
@@ -103,7 +104,10 @@ class SlackChat:
         return self._bot_user_id
 
     async def create_channel(self, name: str) -> Channel:
-        response = await self._call("conversations.create", name=name, is_private=False)
+        # The core names channels by the rule of bot.channel_names; this is the last check.
+        response = await self._call(
+            "conversations.create", name=checked_channel_name(name), is_private=False
+        )
         channel = response["channel"]
         return Channel(id=channel["id"], name=channel["name"])
 
@@ -126,6 +130,7 @@ class SlackChat:
                 return
 
     async def find_own_channel(self, name: str) -> Channel | None:
+        name = checked_channel_name(name)  # as create_channel named it
         me = await self.bot_user_id()
         async for channel in self._channels():
             if channel.get("name") == name and channel.get("creator") == me:
