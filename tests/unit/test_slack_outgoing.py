@@ -1,10 +1,12 @@
-"""What leaves for Slack's Web API: every text field redacted, nothing else touched."""
+"""What leaves for Slack's Web API: every text field redacted, text the bot did not compose
+escaped, nothing else touched."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from integrations.slack.outgoing import outgoing_arguments
+from bot.mrkdwn import Mrkdwn, mrkdwn, user_mention
+from integrations.slack.outgoing import outgoing_arguments, outgoing_text
 
 SECRET_TITLE = "login failed for jane.doe@example.com with password=hunter2"
 
@@ -77,3 +79,52 @@ def test_a_header_that_grows_past_its_limit_is_cut_back() -> None:
     text = sent["blocks"][0]["text"]["text"]
     assert "abc" not in text[120:]
     assert len(text) <= 150
+
+
+HOSTILE = "<!channel> <!here> <!subteam^S123> <@U123> <https://evil.example|click> & co"
+ESCAPED = (
+    "&lt;!channel&gt; &lt;!here&gt; &lt;!subteam^S123&gt; &lt;@U123&gt; "
+    "&lt;https://evil.example|click&gt; &amp; co"
+)
+
+
+def test_plain_text_anywhere_in_a_call_is_escaped() -> None:
+    sent = outgoing_arguments(_message(HOSTILE) | {"topic": HOSTILE})
+    assert sent["text"] == ESCAPED
+    assert sent["topic"] == ESCAPED
+    assert sent["blocks"][1]["text"]["text"] == f"Title: {ESCAPED}"
+    assert sent["blocks"][2]["elements"][0]["text"] == ESCAPED
+    for opening in ("<!", "<@", "<http"):
+        assert opening not in str(sent)
+
+
+def test_text_the_bot_composed_keeps_its_own_mentions_and_escapes_what_it_quotes() -> None:
+    composed = mrkdwn("{} turned it on: {}", user_mention("U0ALICE"), HOSTILE)
+    sent = outgoing_arguments({"text": composed, "blocks": [_section(composed)]})
+    assert sent["text"] == f"<@U0ALICE> turned it on: {ESCAPED}"
+    assert sent["blocks"][0]["text"]["text"] == sent["text"]
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def test_the_door_can_be_passed_twice_without_escaping_twice() -> None:
+    once = outgoing_arguments({"text": HOSTILE + " password=hunter2"})
+    twice = outgoing_arguments(once)
+    assert twice == once
+    assert isinstance(once["text"], Mrkdwn)
+    assert "hunter2" not in once["text"]
+
+
+def test_a_composed_text_is_redacted_too() -> None:
+    sent = outgoing_text(mrkdwn("{} says {}", user_mention("U1"), "AKIAIOSFODNN7EXAMPLE"))
+    assert sent == "<@U1> says [redacted:aws_key]"
+
+
+def test_a_view_for_app_home_is_escaped_and_redacted() -> None:
+    view = {"type": "home", "blocks": [_section(HOSTILE + " ghp_" + "a1" * 18)]}
+    sent = outgoing_arguments({"user_id": "U1", "view": view})
+    text = sent["view"]["blocks"][0]["text"]["text"]
+    assert text.startswith(ESCAPED)
+    assert "ghp_" not in text
