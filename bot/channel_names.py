@@ -88,8 +88,8 @@ def checked_channel_name(name: str) -> str:
 
 
 def topic(*, service: str, title: str, incident_id: int) -> str:
-    """The channel topic: plain text (escaped and redacted by the Slack adapter on its way out).
+    """The channel topic: plain text, redacted (and escaped by the Slack adapter on its way out).
     It holds nothing that changes (no severity): conversations.setTopic is Tier 2, too scarce
     in a storm to spend on keeping a topic current."""
-    text = f"{service} · {title} · INC-{incident_id}"
+    text = redact(f"{service} · {title} · INC-{incident_id}")  # before a cut can halve a secret
     return text if len(text) <= TOPIC_MAX else text[: TOPIC_MAX - 1] + "…"

@@ -137,6 +137,10 @@ def configure_logging(
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     handler.addFilter(DriverParameterFilter())
+    for name in PARAMETER_LOGGERS:  # and at the source, for any other handler (pytest's too)
+        driver = logging.getLogger(name)
+        if not any(isinstance(f, DriverParameterFilter) for f in driver.filters):
+            driver.addFilter(DriverParameterFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
