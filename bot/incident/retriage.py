@@ -18,8 +18,9 @@ from bot.audit import service as audit
 from bot.chat import Chat
 from bot.clock import Clock
 from bot.incident import service as incidents
-from bot.incident.flows import PipelineContext, triage_incident, triage_signals
+from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord, PacketState
+from bot.incident.packet import triage_incident, triage_signals
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus

@@ -1,9 +1,9 @@
-"""Multi-step incident processes: correlating accepted signals, and giving each incident its
-channel and packet exactly once.
+"""Publishing an incident to Slack: its channel, its packet, the chart and the narrative in the
+packet's thread, and every later change the channel must be told of, each exactly once.
 
 Each step is its own transaction with its audit rows, and records its progress before and after
-every call to Slack, so a process killed at any point resumes on restart without losing an alert
-or repeating a channel or a packet.
+every call to Slack, so a process killed at any point resumes on restart without repeating a
+channel or a packet.
 """
 
 from __future__ import annotations
@@ -11,33 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
-from bot.analysis.triage import Assessment, assess
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat, Notice
 from bot.clock import Clock
 from bot.errors import ChartError, ChatError
-from bot.evidence.gather import EvidenceSources, gather_evidence
-from bot.evidence.late import LateArrival, LateEvidence, LateWatch
-from bot.evidence.ports import EvidenceQuery
-from bot.evidence.values import EvidenceBundle
+from bot.evidence.late import LateArrival
 from bot.incident import service as incidents
-from bot.incident.correlation import (
-    DEFAULT_WINDOW,
-    JoinReason,
-    OpenIncident,
-    choose_incident,
-    neighbours,
-    severity_after_join,
-)
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import BOT_ACTOR
 from bot.incident.models import (
     ChannelState,
     ChartState,
@@ -46,240 +34,21 @@ from bot.incident.models import (
     NarrativeState,
     PacketState,
 )
+from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
-from bot.narrator.service import Narrator
-from bot.packet.build import build_packet
-from bot.packet.chart import ChartRenderer
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
-from bot.policy import Policy
-from bot.runbook.loader import RunbookLibrary
 from bot.signal import service as signals
-from bot.signal.models import SignalRecord
-from bot.signal.sources.datadog import monitor_ids
-from bot.signal.values import Severity, Signal, SignalStatus
-from bot.telemetry.metrics import NO_METRICS, Metrics
+from bot.telemetry.metrics import Metrics
 
-__all__ = [
-    "IncidentTriage",
-    "PipelineContext",
-    "build_incident_packet",
-    "channel_name_for",
-    "correlate_pending",
-    "late_evidence_arrived",
-    "publish_incident",
-    "resolve_incident",
-    "topic_for",
-    "triage_incident",
-    "triage_signals",
-]
+__all__ = ["channel_name_for", "late_evidence_arrived", "publish_incident", "topic_for"]
 
 log = logging.getLogger(__name__)
 
-BOT_ACTOR = "bot"
-EVIDENCE_LOOKBACK = timedelta(hours=3)
-DEPLOY_HISTORY = timedelta(days=14)  # far enough back to know what a rollback returns to
 MAX_BACKOFF = timedelta(minutes=5)
 CHANNEL_NAME_MAX = 80
 SUFFIX_ROOM = 4  # "-99" plus slack
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineContext:
-    """What the pipeline needs besides the database: evidence, catalog, policy and limits."""
-
-    sources: EvidenceSources
-    catalog: Catalog
-    policy: Policy
-    deadline: float
-    correlation_window: timedelta = DEFAULT_WINDOW
-    packet_update_interval: timedelta = timedelta(seconds=15)
-    # How long one worker holds an incident's Slack work. A worker that dies holding it delays
-    # that incident by at most this long; it must outlast the longest run of Slack calls.
-    lease: timedelta = timedelta(seconds=60)
-    # Loaded and validated at start-up (bot.app); the packet chooses among them.
-    runbooks: RunbookLibrary = field(default_factory=RunbookLibrary)
-    metrics: Metrics = NO_METRICS
-    # Draws the main signal's chart for the packet's thread; None: no charts.
-    charts: ChartRenderer | None = None
-    # Waits for sources that missed ``deadline`` and keeps their late answers; None: a late
-    # source is cancelled and stays missing from the packet.
-    late: LateEvidence | None = None
-    # Writes the grounded "likely cause" reply in the packet's thread; None (no API key): the
-    # packet's footer says the narrator is off and no reply is written.
-    narrator: Narrator | None = None
-
-
-# --- correlation -----------------------------------------------------------------------------
-
-
-async def _candidates(
-    session: AsyncSession, signal: Signal, catalog: Catalog
-) -> list[IncidentRecord]:
-    services = {signal.service, *neighbours(signal.service, catalog)}
-    related_signals = select(SignalRecord.incident_id).where(
-        SignalRecord.incident_id.is_not(None),
-        or_(SignalRecord.fingerprint == signal.fingerprint, SignalRecord.service.in_(services)),
-    )
-    query = select(IncidentRecord).where(
-        IncidentRecord.status == IncidentStatus.OPEN,
-        or_(
-            IncidentRecord.open_fingerprint == signal.fingerprint,
-            IncidentRecord.service.in_(services),
-            IncidentRecord.id.in_(related_signals),
-        ),
-    )
-    return list((await session.execute(query)).scalars())
-
-
-async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncident:
-    fingerprints, services = await signals.conditions_of(session, record.id)
-    return OpenIncident(
-        record.id,
-        record.fingerprint,
-        record.service,
-        record.first_seen_at,
-        record.last_signal_at or record.first_seen_at,
-        frozenset(fingerprints),
-        frozenset(services),
-    )
-
-
-async def _join(
-    session: AsyncSession,
-    incident: IncidentRecord,
-    record: SignalRecord,
-    reason: JoinReason,
-    *,
-    clock: Clock,
-) -> None:
-    """Fold ``record`` into ``incident``: counts, newest time, severity, all-resolved, and a new
-    packet revision so the channel's packet is brought up to date."""
-    signal = signals.from_record(record)
-    before = Severity(incident.severity)
-    incident.signal_count += 1
-    incident.last_signal_at = max(incident.last_signal_at or signal.started_at, signal.started_at)
-    severity, raised = severity_after_join(
-        before,
-        signal.severity,
-        signal_count=incident.signal_count,
-        already_raised=incident.severity_raised,
-    )
-    incident.severity, incident.severity_raised = severity.value, raised
-    record.incident_id = incident.id
-    await session.flush()
-    incident.all_resolved = (await signals.alert_states(session, incident.id)).all_resolved
-    if not incident.all_resolved:
-        incident.resolve_prompted = False  # a new firing signal: ask again when it resolves
-    incident.packet_revision += 1
-    details: dict[str, object] = {
-        "signal_id": record.id,
-        "status": signal.status.value,
-        "reason": reason.value,
-        "service": signal.service,
-        "signal_count": incident.signal_count,
-    }
-    if severity != before:
-        details["severity"] = {"from": before.value, "to": severity.value}
-    await audit.append(
-        session,
-        clock=clock,
-        actor=BOT_ACTOR,
-        event="signal.joined",
-        incident_id=incident.id,
-        details=details,
-    )
-
-
-async def _correlate(
-    session: AsyncSession,
-    record: SignalRecord,
-    *,
-    clock: Clock,
-    catalog: Catalog,
-    window: timedelta,
-) -> str | None:
-    """Join or open; return the severity of the incident opened, None when none was."""
-    signal = signals.from_record(record)
-    candidates = {i.id: i for i in await _candidates(session, signal, catalog)}
-    views = [await _open_view(session, incident) for incident in candidates.values()]
-    chosen = choose_incident(signal, views, catalog=catalog, window=window)
-    if chosen is not None:
-        await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
-        return None
-    if signal.status == SignalStatus.RESOLVED:
-        await audit.append(
-            session,
-            clock=clock,
-            actor=BOT_ACTOR,
-            event="signal.resolved_without_incident",
-            details={"signal_id": record.id, "fingerprint": signal.fingerprint},
-        )
-        return None
-    opened = await incidents.open_from(session, signal, clock=clock)
-    if opened is None:  # another replica opened one for this fingerprint a moment ago: join it
-        existing = await incidents.find_open(session, signal.fingerprint)
-        if existing is not None:
-            await _join(session, existing, record, JoinReason.FINGERPRINT, clock=clock)
-        return None
-    record.incident_id = opened.id
-    await audit.append(
-        session,
-        clock=clock,
-        actor=BOT_ACTOR,
-        event="incident.opened",
-        incident_id=opened.id,
-        details={
-            "signal_id": record.id,
-            "service": opened.service,
-            "severity": opened.severity,
-            "title": opened.title,
-            "fingerprint": opened.fingerprint,
-        },
-    )
-    return opened.severity
-
-
-async def correlate_pending(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    catalog: Catalog,
-    window: timedelta = DEFAULT_WINDOW,
-    limit: int = 200,
-    metrics: Metrics = NO_METRICS,
-) -> int:
-    """Correlate accepted signals in order, one transaction each; return how many were done.
-
-    The claim is a conditional update of ``processed_at`` inside the same transaction as the
-    correlation, so a signal is correlated exactly once even with several replicas, and a crash
-    before the commit leaves it for the next pass.
-    """
-    async with sessions() as session:
-        pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
-    done = 0
-    for signal_id in pending:
-        async with sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(SignalRecord)
-                .where(SignalRecord.id == signal_id, SignalRecord.processed_at.is_(None))
-                .values(processed_at=clock.now())
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(claimed, "rowcount", 0) != 1:
-                continue
-            record = await session.get(SignalRecord, signal_id)
-            if record is None:  # pragma: no cover - rows are never deleted
-                continue
-            opened = await _correlate(session, record, clock=clock, catalog=catalog, window=window)
-            done += 1
-        if opened is not None:  # counted once committed
-            metrics.incident_opened(opened)
-    return done
-
-
-# --- channel and packet ----------------------------------------------------------------------
 
 
 def channel_name_for(incident: IncidentRecord, attempt: int = 1) -> str:
@@ -405,102 +174,6 @@ async def _finish_channel(
             details={"topic": topic_for(incident), "invited": invited},
             channel_state=ChannelState.READY,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentTriage:
-    """What the pipeline concluded about an incident: the evidence it gathered, the assessment
-    it drew from it, and the packet built from both (the replay evaluation reads all three)."""
-
-    evidence: EvidenceBundle
-    assessment: Assessment
-    packet: Packet
-
-
-async def triage_signals(
-    *,
-    incident_id: int,
-    service: str,
-    title: str,
-    severity: Severity,
-    signals: Sequence[Signal],
-    first_seen: datetime,
-    context: PipelineContext,
-    clock: Clock,
-    late: LateWatch | None = None,
-) -> IncidentTriage:
-    """Gather evidence for ``service`` around ``first_seen``, assess it and build the packet;
-    the incident's own triage, and ``/triage``'s read-only one for a service with no incident."""
-    entry = context.catalog.get(service)
-    query = EvidenceQuery(
-        service,
-        since=first_seen - EVIDENCE_LOOKBACK,
-        until=clock.now(),
-        namespace=entry.namespace if entry is not None else None,
-    )
-    evidence = await gather_evidence(
-        query,
-        context.sources,
-        deadline=context.deadline,
-        deploy_query=EvidenceQuery(service, since=first_seen - DEPLOY_HISTORY, until=query.until),
-        late=late,
-        monitor_ids=monitor_ids(signals),
-    )
-    assessment = assess(service, signals, evidence, catalog=context.catalog)
-    packet = build_packet(
-        incident_id=incident_id,
-        title=title,
-        severity=severity,
-        signals=signals,
-        assessment=assessment,
-        evidence=evidence,
-        catalog=context.catalog,
-        policy=context.policy,
-        runbooks=context.runbooks,
-    )
-    if context.narrator is None:
-        packet = replace(packet, narrator_off=True)
-    return IncidentTriage(evidence, assessment, packet)
-
-
-async def triage_incident(
-    incident: IncidentRecord,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    context: PipelineContext,
-    clock: Clock,
-    watch_late: bool = True,
-) -> IncidentTriage:
-    """Gather evidence for the incident's service, assess it and build its packet.
-    ``watch_late=False`` lets a late source's answer go (no packet revision follows it)."""
-    async with sessions() as session:
-        records = await signals.signals_of(session, incident.id)
-    incident_signals = [signals.from_record(record) for record in records]
-    first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
-    late = context.late.watch(incident.id) if context.late is not None and watch_late else None
-    return await triage_signals(
-        incident_id=incident.id,
-        service=incident.service,
-        title=incident.title,
-        severity=Severity(incident.severity),
-        signals=incident_signals,
-        first_seen=first,
-        context=context,
-        clock=clock,
-        late=late,
-    )
-
-
-async def build_incident_packet(
-    incident: IncidentRecord,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    context: PipelineContext,
-    clock: Clock,
-) -> Packet:
-    """Gather evidence for the incident's service and build its packet."""
-    triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
-    return triage.packet
 
 
 async def _ensure_packet(
@@ -875,23 +548,4 @@ async def late_evidence_arrived(
             incident_id=arrival.incident_id,
             details={"source": arrival.source, "kind": arrival.kind},
         )
-    return True
-
-
-async def resolve_incident(
-    session: AsyncSession, incident_id: int, *, actor: str, clock: Clock
-) -> bool:
-    """Resolve an open incident (a human's decision); False when it was not open. The
-    conditional update makes a double click, or two replicas, resolve it once."""
-    result = await session.execute(
-        update(IncidentRecord)
-        .where(IncidentRecord.id == incident_id, IncidentRecord.status == IncidentStatus.OPEN)
-        .values(status=IncidentStatus.RESOLVED, open_fingerprint=None, resolved_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        return False
-    await audit.append(
-        session, clock=clock, actor=actor, event="incident.resolved", incident_id=incident_id
-    )
     return True
