@@ -23,14 +23,13 @@ from bot.incident.correlation import (
     severity_after_join,
 )
 from bot.incident.models import IncidentRecord, IncidentStatus
+from bot.incident.progress import BOT_ACTOR
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
 from bot.telemetry.metrics import NO_METRICS, Metrics
 
-__all__ = ["BOT_ACTOR", "correlate_pending", "resolve_incident"]
-
-BOT_ACTOR = "bot"
+__all__ = ["correlate_pending", "resolve_incident"]
 
 
 async def _candidates(
@@ -203,13 +202,7 @@ async def resolve_incident(
 ) -> bool:
     """Resolve an open incident (a human's decision); False when it was not open. The
     conditional update makes a double click, or two replicas, resolve it once."""
-    result = await session.execute(
-        update(IncidentRecord)
-        .where(IncidentRecord.id == incident_id, IncidentRecord.status == IncidentStatus.OPEN)
-        .values(status=IncidentStatus.RESOLVED, open_fingerprint=None, resolved_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    if not await incidents.mark_resolved(session, incident_id=incident_id, at=clock.now()):
         return False
     await audit.append(
         session, clock=clock, actor=actor, event="incident.resolved", incident_id=incident_id

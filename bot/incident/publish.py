@@ -8,12 +8,10 @@ channel or a packet.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
@@ -21,24 +19,19 @@ from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat, Notice
 from bot.clock import Clock
-from bot.errors import ChartError, ChatError
+from bot.errors import ChatError
 from bot.evidence.late import LateArrival
+from bot.incident import replies
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
-from bot.incident.correlate import BOT_ACTOR
 from bot.incident.models import (
     ChannelState,
-    ChartState,
     IncidentRecord,
-    IncidentStatus,
-    NarrativeState,
     PacketState,
 )
 from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
-from bot.narrator.facts import known_services
-from bot.narrator.likely_cause import likely_cause
+from bot.incident.progress import BOT_ACTOR, step
 from bot.packet.render import render_plain
-from bot.packet.values import Packet
 from bot.signal import service as signals
 from bot.telemetry.metrics import Metrics
 
@@ -65,34 +58,6 @@ def topic_for(incident: IncidentRecord) -> str:
     announcements carry the severity."""
     topic = f"{incident.service} · {incident.title} · INC-{incident.id}"
     return topic if len(topic) <= 250 else topic[:249] + "…"
-
-
-async def _save(
-    sessions: async_sessionmaker[AsyncSession],
-    incident_id: int,
-    *,
-    clock: Clock,
-    event: str | None = None,
-    details: dict[str, object] | None = None,
-    **values: object,
-) -> None:
-    """Record progress (and its audit row) in one committed transaction."""
-    async with sessions() as session, session.begin():
-        await session.execute(
-            update(IncidentRecord)
-            .where(IncidentRecord.id == incident_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if event is not None:
-            await audit.append(
-                session,
-                clock=clock,
-                actor=BOT_ACTOR,
-                event=event,
-                incident_id=incident_id,
-                details=details or {},
-            )
 
 
 async def _channel_in_use(sessions: async_sessionmaker[AsyncSession], channel_id: str) -> bool:
@@ -123,28 +88,24 @@ async def _ensure_channel(
                 attempt = int(match.group(1))
         while channel is None:
             name = channel_name_for(incident, attempt)
-            await _save(
-                sessions,
-                incident.id,
-                clock=clock,
-                channel_state=ChannelState.CREATING,
-                channel_name=name,
-            )
+            async with step(sessions, incident.id, clock=clock) as session:
+                await incidents.record_channel_creating(session, incident_id=incident.id, name=name)
             try:
                 channel = await chat.create_channel(name)
             except ChatError as exc:
                 if exc.code != "name_taken":
                     raise
                 attempt += 1
-        await _save(
+        async with step(
             sessions,
             incident.id,
             clock=clock,
             event="incident.channel_created",
             details={"channel_id": channel.id, "channel_name": channel.name},
-            channel_id=channel.id,
-            channel_name=channel.name,
-        )
+        ) as session:
+            await incidents.record_channel_created(
+                session, incident_id=incident.id, channel_id=channel.id, channel_name=channel.name
+            )
         incident.channel_id = channel.id
         incident.channel_name = channel.name
     return incident.channel_id
@@ -166,14 +127,14 @@ async def _finish_channel(
         invited = 0
         if entry is not None and entry.slack_group:
             invited = await chat.invite_group(channel_id, entry.slack_group)
-        await _save(
+        async with step(
             sessions,
             incident.id,
             clock=clock,
             event="incident.channel_ready",
             details={"topic": topic_for(incident), "invited": invited},
-            channel_state=ChannelState.READY,
-        )
+        ) as session:
+            await incidents.record_channel_ready(session, incident_id=incident.id)
 
 
 async def _ensure_packet(
@@ -195,16 +156,16 @@ async def _ensure_packet(
             # The severity the found packet showed is the one the channel knows: a rise since
             # is announced like any other. (Left unset, no rise would ever be announced.)
             shown = found.severity or incident.severity
-            await _save(
+            async with step(
                 sessions,
                 incident.id,
                 clock=clock,
                 event="packet.posted",
                 details={"ts": found.ts, "recovered": True, "severity": shown},
-                packet_state=PacketState.POSTED,
-                packet_ts=found.ts,
-                announced_severity=shown,
-            )
+            ) as session:
+                await incidents.record_packet_posted(
+                    session, incident_id=incident.id, ts=found.ts, announced_severity=shown
+                )
             await _report_packet_latency(sessions, incident.id, context.metrics)
             incident.packet_state, incident.packet_ts = PacketState.POSTED, found.ts
             incident.announced_severity = shown
@@ -213,13 +174,12 @@ async def _ensure_packet(
     triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
     packet = triage.packet
     text = render_plain(packet)
-    await _save(
-        sessions, incident.id, clock=clock, packet_state=PacketState.POSTING, packet_text=text
-    )
+    async with step(sessions, incident.id, clock=clock) as session:
+        await incidents.record_packet_posting(session, incident_id=incident.id, text=text)
     ts = await chat.post_packet(channel_id, packet)
     incident.packet_state, incident.packet_ts = PacketState.POSTED, ts
     incident.posted_revision, incident.announced_severity = revision, packet.severity.value
-    await _save(
+    async with step(
         sessions,
         incident.id,
         clock=clock,
@@ -231,11 +191,14 @@ async def _ensure_packet(
             "unavailable": [failure.source for failure in packet.unavailable],
             "runbook": packet.runbook.id if packet.runbook is not None else None,
         },
-        packet_state=PacketState.POSTED,
-        packet_ts=ts,
-        posted_revision=revision,
-        announced_severity=packet.severity.value,
-    )
+    ) as session:
+        await incidents.record_packet_posted(
+            session,
+            incident_id=incident.id,
+            ts=ts,
+            revision=revision,
+            announced_severity=packet.severity.value,
+        )
     await _report_packet_latency(sessions, incident.id, context.metrics)
     return triage
 
@@ -247,144 +210,6 @@ async def _report_packet_latency(
         latency = await incidents.packet_latency(session, incident_id)
     if latency is not None:
         metrics.packet_posted(latency.total_seconds())
-
-
-async def _attach_chart(
-    incident: IncidentRecord,
-    channel_id: str,
-    packet: Packet | None,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    chat: Chat,
-    context: PipelineContext,
-    clock: Clock,
-) -> None:
-    """The main signal's chart as a reply in the packet's thread, once per incident.
-
-    Runs after the packet is posted and never holds it up; a failure to draw or upload is
-    logged and audited and leaves the packet as it is, never retried. ``uploading`` is recorded
-    before the upload, so after a crash the thread is searched before uploading again.
-    """
-    state = ChartState(incident.chart_state)
-    if state not in (ChartState.PENDING, ChartState.UPLOADING) or incident.packet_ts is None:
-        return
-    thread_ts = incident.packet_ts
-    if context.charts is None:
-        await _save(sessions, incident.id, clock=clock, chart_state=ChartState.NONE)
-        return
-    if packet is None:  # posted by an earlier pass: the chart comes from the same evidence
-        packet = await build_incident_packet(
-            incident, sessions=sessions, context=context, clock=clock
-        )
-    chart = packet.chart.redacted() if packet.chart is not None else None
-    if chart is None:
-        await _save(sessions, incident.id, clock=clock, chart_state=ChartState.NONE)
-        return
-    try:
-        file_id = None
-        if state == ChartState.UPLOADING:
-            file_id = await chat.find_image(channel_id, thread_ts, chart.filename)
-        if file_id is None:
-            png = await asyncio.to_thread(context.charts.render, chart)
-            await _save(sessions, incident.id, clock=clock, chart_state=ChartState.UPLOADING)
-            file_id = await chat.attach_image(channel_id, thread_ts, chart.image(png))
-    except (ChartError, ChatError) as exc:
-        log.warning("incident %s: the packet's chart was not attached: %s", incident.id, exc)
-        await _save(
-            sessions,
-            incident.id,
-            clock=clock,
-            event="packet.chart_failed",
-            details={"metric": chart.metric, "error": str(exc)},
-            chart_state=ChartState.FAILED,
-        )
-        return
-    await _save(
-        sessions,
-        incident.id,
-        clock=clock,
-        event="packet.chart_attached",
-        details={"file_id": file_id, "metric": chart.metric, "thread_ts": thread_ts},
-        chart_state=ChartState.ATTACHED,
-    )
-
-
-async def _post_narrative(
-    incident: IncidentRecord,
-    channel_id: str,
-    triage: IncidentTriage | None,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    chat: Chat,
-    context: PipelineContext,
-    clock: Clock,
-) -> None:
-    """The "likely cause" paragraph as a reply in the packet's thread, once per incident.
-
-    Runs after the packet (and its chart) and never holds them up. The text is stored with
-    ``posting`` before the post, so after a crash the thread is searched and, if the reply is
-    missing, the same text is posted without asking the model again. A chat failure is logged
-    and audited and leaves the packet as it is, never retried.
-    """
-    state = NarrativeState(incident.narrative_state)
-    if state not in (NarrativeState.PENDING, NarrativeState.POSTING) or incident.packet_ts is None:
-        return
-    thread_ts = incident.packet_ts
-    if context.narrator is None:
-        await _save(sessions, incident.id, clock=clock, narrative_state=NarrativeState.NONE)
-        return
-    text = incident.narrative_text
-    grounded: bool | None = None  # known only when the model was asked in this pass
-    try:
-        found = None
-        if state == NarrativeState.POSTING:
-            found = await chat.find_narrative(channel_id, thread_ts, incident.id)
-        if found is None and text is None:
-            if triage is None:  # posted by an earlier pass: narrate from the same evidence
-                triage = await triage_incident(
-                    incident, sessions=sessions, context=context, clock=clock
-                )
-            cause = await likely_cause(
-                context.narrator,
-                packet=triage.packet,
-                assessment=triage.assessment,
-                evidence=triage.evidence,
-                services=known_services(context.catalog, incident.service),
-            )
-            text, grounded = cause.text, cause.grounded
-            await _save(
-                sessions,
-                incident.id,
-                clock=clock,
-                narrative_state=NarrativeState.POSTING,
-                narrative_text=text,
-            )
-        if found is None and text is not None:
-            found = await chat.post_narrative(channel_id, thread_ts, incident.id, text)
-    except ChatError as exc:
-        log.warning("incident %s: the narrative was not posted: %s", incident.id, exc)
-        await _save(
-            sessions,
-            incident.id,
-            clock=clock,
-            event="packet.narrative_failed",
-            details={"error": str(exc)},
-            narrative_state=NarrativeState.FAILED,
-        )
-        return
-    await _save(
-        sessions,
-        incident.id,
-        clock=clock,
-        event="packet.narrative_posted",
-        details={
-            "ts": found,
-            "thread_ts": thread_ts,
-            "grounded": grounded,
-            "recovered": state == NarrativeState.POSTING,
-        },
-        narrative_state=NarrativeState.POSTED,
-    )
 
 
 async def _bring_channel_up_to_date(
@@ -410,15 +235,16 @@ async def _bring_channel_up_to_date(
             incident, sessions=sessions, context=context, clock=clock
         )
         await chat.update_packet(channel_id, incident.packet_ts, packet)
-        await _save(
+        async with step(
             sessions,
             incident_id,
             clock=clock,
             event="packet.updated",
             details={"ts": incident.packet_ts, "revision": revision},
-            posted_revision=revision,
-            packet_text=render_plain(packet),
-        )
+        ) as session:
+            await incidents.record_packet_updated(
+                session, incident_id=incident_id, revision=revision, text=render_plain(packet)
+            )
     if incident.announced_severity and incident.announced_severity != incident.severity:
         # Looked for first: a crash after posting and before recording must not post it twice.
         notice = Notice(incident.id, f"severity:{incident.announced_severity}->{incident.severity}")
@@ -427,14 +253,16 @@ async def _bring_channel_up_to_date(
                 incident.announced_severity, incident.severity, incident.signal_count
             )
             await chat.announce(channel_id, text, notice=notice)
-        await _save(
+        async with step(
             sessions,
             incident_id,
             clock=clock,
             event="incident.severity_announced",
             details={"from": incident.announced_severity, "to": incident.severity},
-            announced_severity=incident.severity,
-        )
+        ) as session:
+            await incidents.record_severity_announced(
+                session, incident_id=incident_id, severity=incident.severity
+            )
     if incident.all_resolved and not incident.resolve_prompted:
         async with sessions() as session:
             states = await signals.alert_states(session, incident_id)
@@ -444,14 +272,10 @@ async def _bring_channel_up_to_date(
         if ts is None:
             question = messages.ask_to_resolve(incident.id, states.alerts)
             ts = await chat.ask_to_resolve(channel_id, question, notice=asked)
-        await _save(
-            sessions,
-            incident_id,
-            clock=clock,
-            event="incident.resolve_asked",
-            details={"ts": ts},
-            resolve_prompted=True,
-        )
+        async with step(
+            sessions, incident_id, clock=clock, event="incident.resolve_asked", details={"ts": ts}
+        ) as session:
+            await incidents.record_resolve_asked(session, incident_id=incident_id)
     return edited
 
 
@@ -486,7 +310,7 @@ async def publish_incident(
         await _finish_channel(
             incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
         )
-        await _attach_chart(
+        await replies.attach_chart(
             incident,
             channel_id,
             posted.packet if posted is not None else None,
@@ -495,7 +319,7 @@ async def publish_incident(
             context=context,
             clock=clock,
         )
-        await _post_narrative(
+        await replies.post_narrative(
             incident, channel_id, posted, sessions=sessions, chat=chat, context=context, clock=clock
         )
         edited = await _bring_channel_up_to_date(
@@ -505,20 +329,22 @@ async def publish_incident(
         attempts = incident.slack_attempts + 1
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 8)))
         log.warning("incident %s: %s; retrying in %ss", incident_id, exc, backoff.seconds)
-        await _save(
+        async with step(
             sessions,
             incident_id,
             clock=clock,
             event="incident.slack_failed",
             details={"method": exc.method, "error": exc.code, "attempt": attempts},
-            slack_attempts=attempts,
-            lease_until=clock.now() + backoff,
-        )
+        ) as session:
+            await incidents.record_slack_failed(
+                session, incident_id=incident_id, attempts=attempts, retry_at=clock.now() + backoff
+            )
         return False
     # After an edit the incident rests for a while, so a storm of joins becomes a few edits of
     # its packet (chat.update is Tier 3) rather than one per alert.
     rest = clock.now() + context.packet_update_interval if edited else None
-    await _save(sessions, incident_id, clock=clock, lease_until=rest, slack_attempts=0)
+    async with step(sessions, incident_id, clock=clock) as session:
+        await incidents.record_slack_done(session, incident_id=incident_id, rest_until=rest)
     return True
 
 
@@ -529,16 +355,7 @@ async def late_evidence_arrived(
     publishing pass (of any replica) rebuild the packet and edit it in place. False when the
     incident is no longer open."""
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(IncidentRecord)
-            .where(
-                IncidentRecord.id == arrival.incident_id,
-                IncidentRecord.status == IncidentStatus.OPEN,
-            )
-            .values(packet_revision=IncidentRecord.packet_revision + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
+        if not await incidents.next_packet_revision(session, incident_id=arrival.incident_id):
             return False
         await audit.append(
             session,
