@@ -3,11 +3,12 @@ name, which everyone in the workspace can read and which is never redacted after
 
 The rule (documented in the README's Redaction section): the service names the channel
 (``inc-20260304-billing-webhooks``) only when it is in the service catalog or matches the strict
-pattern of a service name (lowercase letters and digits with ``-``, ``_`` or ``.`` between,
-at most 60 characters, as written: ``AKIA…`` in upper case fails) **and** nothing in it looks like a
-secret or personal datum (no redaction rule finds anything in it as written or upper-cased, no
-``@``, no word of 16 or more characters mixing letters and digits: a lower-cased key or token).
-Anything else gets ``inc-<yyyymmdd>-incident-<id>``: unknown, but safe.
+pattern of a service name (ASCII letters and digits with single ``-``, ``_``, ``.``, ``/`` or
+spaces between, at most 60 characters) **and** nothing in it looks like a secret or personal
+datum: no redaction rule finds anything in it as written or upper-cased (``AKIA…`` and a
+lower-cased ``akia…`` both fail), no ``@``, no word of 16 or more characters mixing letters and
+digits (a key or token no rule knows). Anything else gets ``inc-<yyyymmdd>-incident-<id>``:
+unknown, but safe. The name is then lower-cased and every run of other characters becomes ``-``.
 
 :func:`checked_channel_name` is the Slack adapter's last check on whatever name it is asked to
 create or adopt: the same word test, the offending word replaced by a short digest.
@@ -33,7 +34,7 @@ CHANNEL_NAME_MAX = 80
 SUFFIX_ROOM = 4  # "-99" plus slack
 TOPIC_MAX = 250
 
-SERVICE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9]|[._-](?=[a-z0-9])){0,59}$")
+SERVICE_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[ ._/-](?=[A-Za-z0-9])){0,59}$")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _SLACK_UNSAFE = re.compile(r"[^a-z0-9_-]+")
 KEY_LIKE_LENGTH = 16

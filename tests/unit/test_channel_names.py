@@ -25,6 +25,7 @@ def name(service: str, *, known: bool = False, attempt: int = 1) -> str:
         ("checkout_svc", "inc-20260304-checkout_svc"),
         ("payments.api", "inc-20260304-payments-api"),
         ("api-v2", "inc-20260304-api-v2"),
+        ("Billing Webhooks/EU", "inc-20260304-billing-webhooks-eu"),
     ],
 )
 def test_a_service_shaped_name_names_the_channel(service: str, expected: str) -> None:
@@ -43,7 +44,8 @@ def test_a_service_shaped_name_names_the_channel(service: str, expected: str) ->
         "svc-9f8e7d6c5b4a39281706f5e4",  # a token-like word
         "4111111111111111",
         "<!channel>",
-        "Billing Webhooks",
+        "billing\nwebhooks",
+        "svc:prod",
         "",
         "a" * 61,
     ],
@@ -53,7 +55,7 @@ def test_anything_else_gets_a_safe_name(service: str) -> None:
 
 
 def test_the_catalog_vouches_for_a_name_the_pattern_refuses_but_not_for_a_secret() -> None:
-    assert name("Billing", known=True) == "inc-20260304-billing"
+    assert name("svc:prod", known=True) == "inc-20260304-svc-prod"
     assert name("AKIAZ3MRV7Q4XK2PLW5N", known=True) == "inc-20260304-incident-42"
 
 
