@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 
 from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
 from bot.clock import ReplayClock
@@ -261,6 +262,11 @@ async def test_no_planted_secret_reaches_slack_a_channel_name_the_audit_export_o
         )
         held = await _everything_slack_holds(people, answers)
         names = [str(c["name"]) for c in await people.channels()]
+    async with runtime.sessions() as session:
+        kept = await session.execute(
+            sqlalchemy.text("SELECT title, packet_text, channel_name FROM incidents")
+        )
+        stored = json.dumps([list(row) for row in kept])
     exported = await run_cli(
         {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3", "PATH": ""},
         "audit",
@@ -279,6 +285,7 @@ async def test_no_planted_secret_reaches_slack_a_channel_name_the_audit_export_o
             ("a channel name", " ".join(names)),
             ("the audit export", exported.stdout),
             ("the DEBUG log", logged),
+            ("what is stored for display", stored),
         ):
             assert secret not in text, f"the planted {kind} reached {where}"
             assert secret.lower() not in text.lower(), f"the planted {kind} reached {where}"
