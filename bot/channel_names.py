@@ -1,13 +1,13 @@
 """Incident channel names and topics: what an alert's ``service`` label may put in a channel's
 name, which everyone in the workspace can read and which is never redacted afterwards.
 
-The rule (documented in the README's Redaction section): the service names the channel
-(``inc-20260304-billing-webhooks``) only when it is in the service catalog or matches the strict
-pattern of a service name (ASCII letters and digits with single ``-``, ``_``, ``.``, ``/`` or
-spaces between, at most 60 characters) **and** nothing in it looks like a secret or personal
-datum: no redaction rule finds anything in it as written or upper-cased (``AKIA…`` and a
-lower-cased ``akia…`` both fail), no ``@``, no word of 16 or more characters mixing letters and
-digits (a key or token no rule knows). Anything else gets ``inc-<yyyymmdd>-incident-<id>``:
+The rule (documented in the README's "Escaping and redaction" section): the service names the
+channel (``inc-20260304-billing-webhooks``) only when it is in the service catalog or matches
+the strict pattern of a service name (ASCII letters and digits with single ``-``, ``_``, ``.``,
+``/`` or spaces between, at most 60 characters) **and** nothing in it looks like a secret or
+personal datum: no redaction rule finds anything in it as written or upper-cased (``AKIA…`` and
+a lower-cased ``akia…`` both fail), no ``@``, no word of 16 or more characters mixing letters
+and digits (a key or token no rule knows). Anything else gets ``inc-<yyyymmdd>-incident-<id>``:
 unknown, but safe. The name is then lower-cased and every run of other characters becomes ``-``.
 
 :func:`checked_channel_name` is the Slack adapter's last check on whatever name it is asked to

@@ -16,7 +16,9 @@ argument or traceback carried it.
 Database drivers never log bound parameters, at any level: SQLAlchemy's engines are built with
 ``hide_parameters`` (:func:`bot.db.create_engine`), and :class:`DriverParameterFilter` drops the
 SQLite driver's (aiosqlite) DEBUG lines, each of which spells out the statement and its
-parameters (``executing functools.partial(<method execute>, 'INSERT …', ('…',))``).
+parameters (``executing functools.partial(<method execute>, 'INSERT …', ('…',))``). The values
+PostgreSQL repeats in an error's detail (``Key (value)=(…) already exists``) are cut from every
+line too.
 """
 
 from __future__ import annotations
@@ -86,6 +88,22 @@ class DriverParameterFilter(logging.Filter):
         )
 
 
+# PostgreSQL repeats a violating row's values in its error detail ("Key (id)=(42) already
+# exists.", "Failing row contains (...)."), which reaches a log line inside the error's text.
+_ROW_DETAIL = re.compile(
+    r"(Key \((?:[^()\n]|\([^()\n]*\))*\))=\((?:[^()\n]|\([^()\n]*\))*\)"
+    r"|(Failing row contains )\([^\n]*\)"
+)
+
+
+def _without_row_values(text: str) -> str:
+    if "Key (" not in text and "Failing row" not in text:
+        return text
+    return _ROW_DETAIL.sub(
+        lambda m: f"{m.group(1) or m.group(2)}{'=' if m.group(1) else ''}(…)", text
+    )
+
+
 def _redacting_fields(redactor: Redactor) -> structlog.types.Processor:
     """Every text field of the line with the configured secrets marked ``[REDACTED]``, then
     through :func:`bot.redaction.redact` (the message, with its arguments already formatted in,
@@ -93,7 +111,7 @@ def _redacting_fields(redactor: Redactor) -> structlog.types.Processor:
 
     def hidden(value: Any) -> Any:
         if isinstance(value, str):
-            return redact(redactor(value))
+            return redact(redactor(_without_row_values(value)))
         if isinstance(value, dict):
             return {key: hidden(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
