@@ -1,14 +1,15 @@
 """The core's :class:`bot.chat.Chat` over slack_sdk's async Web API client.
 
-Everything this adapter sends goes through :func:`integrations.slack.outgoing.outgoing_arguments`
-in :meth:`SlackChat._call`, the one door for writes: text the bot did not compose
-(:class:`bot.mrkdwn.Mrkdwn`) is escaped, so no ``<!channel>`` or mention from an alert, a log line
-or a person is obeyed, and everything is redacted, so no secret or customer datum reaches the
-channel, whichever message carried it. The one other write, a chart's upload
-(:meth:`SlackChat.attach_image`), passes its title and alt text through the same door; the words
-drawn in the picture were redacted before drawing (``MetricChart.redacted``). A postmortem's
-upload (:meth:`SlackChat.upload_markdown`) redacts its title and whole content. A channel's name
-is checked against Slack's rules and for anything secret-looking before it is created
+Everything this adapter sends goes through
+:func:`integrations.slack.outgoing.outgoing_arguments` in :meth:`SlackChat._call`, the one door
+for writes: text the bot did not compose (:class:`bot.mrkdwn.Mrkdwn`) is escaped, so no
+``<!channel>`` or mention from an alert, a log line or a person is obeyed, and everything is
+redacted, so no secret or customer datum reaches the channel, whichever message carried it. The
+one other write, a chart's upload (:meth:`SlackChat.attach_image`), redacts its title and alt
+text (plain text, never read as mrkdwn, so not escaped); the words drawn in the picture were
+redacted before drawing (``MetricChart.redacted``). A postmortem's upload
+(:meth:`SlackChat.upload_markdown`) redacts its title and whole content. A channel's name is
+checked against Slack's rules and for anything secret-looking before it is created
 (:func:`bot.channel_names.checked_channel_name`).
 
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
@@ -209,14 +210,14 @@ class SlackChat:
         return str(file.get("id", ""))
 
     async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
-        words = outgoing_arguments({"text": image.title, "alt_text": image.alt_text})
+        # A file's title and alt text are shown as plain text, never as mrkdwn: redacted only.
         return await self._upload(
             channel=channel_id,
             thread_ts=thread_ts,
             content=image.png,
             filename=image.filename,
-            title=words["text"],
-            alt_txt=words["alt_text"],
+            title=redact(image.title),
+            alt_txt=redact(image.alt_text),
         )
 
     async def upload_markdown(
@@ -228,7 +229,7 @@ class SlackChat:
             channel=channel_id,
             content=redact(markdown),
             filename=filename,
-            title=outgoing_arguments({"text": title})["text"],
+            title=redact(title),
             snippet_type="markdown",
         )
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+import structlog
 
 from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
 from bot.clock import ReplayClock
@@ -109,6 +110,7 @@ def debug_log() -> Iterator[io.StringIO]:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    structlog.reset_defaults()
 
 
 async def _start(tmp_path: Path, scenario: Scenario) -> Runtime:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +33,7 @@ def debug_log() -> Iterator[io.StringIO]:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    structlog.reset_defaults()
 
 
 async def test_statements_and_their_errors_are_logged_without_their_parameters(
