@@ -6,10 +6,12 @@ functions of :mod:`bot.incident.correlation`; this module claims, reads and writ
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import quarantine
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import Clock
@@ -24,6 +26,7 @@ from bot.incident.correlation import (
 )
 from bot.incident.models import IncidentRecord, IncidentStatus
 from bot.incident.progress import BOT_ACTOR
+from bot.quarantine import is_transient
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
@@ -172,29 +175,59 @@ async def correlate_pending(
 
     The claim is a conditional update of ``processed_at`` inside the same transaction as the
     correlation, so a signal is correlated exactly once even with several replicas, and a crash
-    before the commit leaves it for the next pass.
+    before the commit leaves it for the next pass. A signal whose correlation raises is rolled
+    back, counted, and after :data:`~bot.quarantine.QUARANTINE_AFTER` failures quarantined; the
+    signals after it go on either way.
     """
     async with sessions() as session:
         pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
     done = 0
     for signal_id in pending:
-        async with sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(SignalRecord)
-                .where(SignalRecord.id == signal_id, SignalRecord.processed_at.is_(None))
-                .values(processed_at=clock.now())
-                .execution_options(synchronize_session=False)
+        try:
+            opened = await _claim_and_correlate(
+                signal_id, sessions=sessions, clock=clock, catalog=catalog, window=window
             )
-            if getattr(claimed, "rowcount", 0) != 1:
-                continue
-            record = await session.get(SignalRecord, signal_id)
-            if record is None:  # pragma: no cover - rows are never deleted
-                continue
-            opened = await _correlate(session, record, clock=clock, catalog=catalog, window=window)
-            done += 1
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # the database, not this signal: the next pass retries everything
+            if await quarantine.signal_failed(sessions, signal_id, exc, clock=clock):
+                metrics.quarantined("signal")
+            continue
+        if opened is False:
+            continue
+        done += 1
         if opened is not None:  # counted once committed
             metrics.incident_opened(opened)
     return done
+
+
+async def _claim_and_correlate(
+    signal_id: int,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    catalog: Catalog,
+    window: timedelta,
+) -> str | Literal[False] | None:
+    """Claim and correlate one signal in one transaction: the severity of the incident it
+    opened, None when it opened none, False when another worker had claimed it."""
+    async with sessions() as session, session.begin():
+        claimed = await session.execute(
+            update(SignalRecord)
+            .where(
+                SignalRecord.id == signal_id,
+                SignalRecord.processed_at.is_(None),
+                SignalRecord.quarantined_at.is_(None),
+            )
+            .values(processed_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            return False
+        record = await session.get(SignalRecord, signal_id)
+        if record is None:  # pragma: no cover - rows are never deleted
+            return False
+        return await _correlate(session, record, clock=clock, catalog=catalog, window=window)
 
 
 async def resolve_incident(

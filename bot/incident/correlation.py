@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.catalog import Catalog
+from bot.clock import shifted
 from bot.signal.values import Severity, Signal, SignalStatus
 
 __all__ = [
@@ -71,7 +72,9 @@ def neighbours(service: str, catalog: Catalog) -> frozenset[str]:
 
 
 def _within(signal: Signal, incident: OpenIncident, window: timedelta) -> bool:
-    return incident.first_seen_at - window <= signal.started_at <= incident.last_signal_at + window
+    # Shifted safely: an incident opened before times were checked may start in year 1.
+    start, end = shifted(incident.first_seen_at, -window), shifted(incident.last_signal_at, window)
+    return start <= signal.started_at <= end
 
 
 def choose_incident(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import service as audit
 from bot.clock import Clock
 from bot.signal.models import SignalRecord
-from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
+from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus, sane_start
 
 __all__ = [
     "AlertStates",
@@ -181,12 +181,14 @@ def _by_source(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def from_record(record: SignalRecord) -> Signal:
+    """The stored signal as a value; a start outside the sane range (stored before webhooks
+    checked times) is read as unknown, i.e. when it was received."""
     return Signal(
         source=AlertSource(record.source),
         service=record.service,
         severity=Severity(record.severity),
         status=SignalStatus(record.status),
-        started_at=record.started_at,
+        started_at=sane_start(record.started_at, record.received_at),
         title=record.title,
         fingerprint=record.fingerprint,
         delivery_id=record.delivery_id,
@@ -198,10 +200,10 @@ def from_record(record: SignalRecord) -> Signal:
 
 
 async def next_unprocessed(session: AsyncSession, *, limit: int = 100) -> Sequence[SignalRecord]:
-    """Accepted signals not yet correlated, oldest first."""
+    """Accepted signals not yet correlated nor quarantined, oldest first."""
     query = (
         select(SignalRecord)
-        .where(SignalRecord.processed_at.is_(None))
+        .where(SignalRecord.processed_at.is_(None), SignalRecord.quarantined_at.is_(None))
         .order_by(SignalRecord.id)
         .limit(limit)
     )
