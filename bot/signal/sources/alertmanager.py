@@ -55,7 +55,7 @@ class _Alert(BaseModel):
 class _Notification(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    version: Literal["4"]
+    version: str | None = Field(default=None, validate_default=True)
     status: Literal["firing", "resolved"]
     receiver: str = ""
     groupKey: str = ""  # noqa: N815
@@ -64,6 +64,16 @@ class _Notification(BaseModel):
     commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
     externalURL: str = ""  # noqa: N815
     alerts: list[_Alert] = Field(min_length=1)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_four(cls, value: object) -> str:
+        if value != "4":
+            raise ValueError(
+                f"Alertmanager webhook version {value!r} is not read: the bot reads version 4, "
+                "which Alertmanager 0.6 and later send"
+            )
+        return "4"
 
 
 def _fingerprint(alert: _Alert) -> str:

@@ -65,7 +65,7 @@ class _Alert(BaseModel):
 class _Notification(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    version: Literal["1"]
+    version: str | None = Field(default=None, validate_default=True)
     status: Literal["firing", "resolved"]
     receiver: str = ""
     orgId: int | None = None  # noqa: N815
@@ -75,6 +75,18 @@ class _Notification(BaseModel):
     commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
     externalURL: str = ""  # noqa: N815
     alerts: list[_Alert] = Field(min_length=1)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_one(cls, value: object) -> str:
+        if value is None:
+            raise ValueError(
+                "no payload version: this looks like legacy Grafana alerting (before Grafana 8); "
+                "send alerts from a Grafana Alerting webhook contact point (payload version 1)"
+            )
+        if value != "1":
+            raise ValueError(f"Grafana webhook payload version {value!r} is not read: version 1 is")
+        return "1"
 
 
 def _fingerprint(alert: _Alert) -> str:
