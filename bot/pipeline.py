@@ -128,16 +128,24 @@ class PipelineWorker:
         self._due.set()
 
     async def correlate(self) -> int:
-        done = await correlate_pending(
-            sessions=self._sessions,
-            clock=self._clock,
-            catalog=self._context.catalog,
-            window=self._context.correlation_window,
-            metrics=self._context.metrics,
-        )
-        if done:
+        """Correlate until nothing is waiting. Each round takes a share of every delivery
+        (see :func:`bot.signal.service.next_unprocessed`), and the publishers are woken after
+        each, so the incidents a round opened are published while the next round runs."""
+        total = 0
+        while not self._stopping:
+            done = await correlate_pending(
+                sessions=self._sessions,
+                clock=self._clock,
+                catalog=self._context.catalog,
+                window=self._context.correlation_window,
+                metrics=self._context.metrics,
+            )
+            if not done:
+                break
+            total += done
             self._due.set()
-        return done
+            await asyncio.sleep(0)  # let the publishers take what this round opened
+        return total
 
     async def publish_due(self, *, urgent_only: bool = False, opening: bool | None = None) -> int:
         """Publish due incidents one at a time, most severe first, until none is left (or none

@@ -35,8 +35,26 @@ from bot.telemetry.metrics import NO_METRICS, Metrics
 __all__ = ["correlate_pending", "resolve_incident"]
 
 
+def _delivery_of(record: SignalRecord) -> str | None:
+    """The delivery a stored signal came in, as correlation names it; None for a replay."""
+    return f"{record.source}:{record.body_digest}" if record.body_digest else None
+
+
+async def _same_delivery(session: AsyncSession, record: SignalRecord) -> frozenset[int]:
+    """The incidents holding a signal of ``record``'s delivery."""
+    if not record.body_digest:
+        return frozenset()
+    query = select(SignalRecord.incident_id).where(
+        SignalRecord.source == record.source,
+        SignalRecord.body_digest == record.body_digest,
+        SignalRecord.incident_id.is_not(None),
+    )
+    found = (await session.execute(query.distinct())).scalars()
+    return frozenset(int(incident_id) for incident_id in found if incident_id is not None)
+
+
 async def _candidates(
-    session: AsyncSession, signal: Signal, catalog: Catalog
+    session: AsyncSession, signal: Signal, catalog: Catalog, same_delivery: frozenset[int]
 ) -> list[IncidentRecord]:
     services = {signal.service, *neighbours(signal.service, catalog)}
     related_signals = select(SignalRecord.incident_id).where(
@@ -49,12 +67,15 @@ async def _candidates(
             IncidentRecord.open_fingerprint == signal.fingerprint,
             IncidentRecord.service.in_(services),
             IncidentRecord.id.in_(related_signals),
+            IncidentRecord.id.in_(list(same_delivery)),
         ),
     )
     return list((await session.execute(query)).scalars())
 
 
-async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncident:
+async def _open_view(
+    session: AsyncSession, record: IncidentRecord, deliveries: frozenset[str]
+) -> OpenIncident:
     fingerprints, services = await signals.conditions_of(session, record.id)
     return OpenIncident(
         record.id,
@@ -64,6 +85,7 @@ async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncid
         record.last_signal_at or record.first_seen_at,
         frozenset(fingerprints),
         frozenset(services),
+        deliveries,
     )
 
 
@@ -123,9 +145,17 @@ async def _correlate(
 ) -> str | None:
     """Join or open; return the severity of the incident opened, None when none was."""
     signal = signals.from_record(record)
-    candidates = {i.id: i for i in await _candidates(session, signal, catalog)}
-    views = [await _open_view(session, incident) for incident in candidates.values()]
-    chosen = choose_incident(signal, views, catalog=catalog, window=window)
+    delivery, same_delivery = _delivery_of(record), await _same_delivery(session, record)
+    candidates = {i.id: i for i in await _candidates(session, signal, catalog, same_delivery)}
+    views = [
+        await _open_view(
+            session,
+            incident,
+            frozenset({delivery}) if delivery and incident.id in same_delivery else frozenset(),
+        )
+        for incident in candidates.values()
+    ]
+    chosen = choose_incident(signal, views, catalog=catalog, window=window, delivery=delivery)
     if chosen is not None:
         await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
         return None

@@ -25,6 +25,10 @@ from bot.signal.models import SignalRecord
 from bot.signal.sources import SourceOptions
 from bot.transactions import TransactionRunner
 from handlers.webhooks import WebhookDeps, add_webhook_routes
+from handlers.webhooks.routes import (
+    DEFAULT_MAX_ALERTS_PER_DELIVERY,
+    DEFAULT_MAX_ALERTS_PER_SOURCE_MINUTE,
+)
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
@@ -88,8 +92,8 @@ async def contract_bot(
     transactions: TransactionRunner,
     clock: Clock,
     secret: str,
-    max_alerts_per_delivery: int | None = None,
-    max_alerts_per_source_minute: int | None = None,
+    max_alerts_per_delivery: int = DEFAULT_MAX_ALERTS_PER_DELIVERY,
+    max_alerts_per_source_minute: int = DEFAULT_MAX_ALERTS_PER_SOURCE_MINUTE,
 ) -> AsyncIterator[ContractBot]:
     """A bot whose every source is configured with ``secret``; GitHub's deploy workflows are
     ``deploy`` and ``test`` (the corpus' workflow_run entry asks for it)."""
@@ -99,11 +103,6 @@ async def contract_bot(
     sources, catalog = replay_evidence([])
     context = PipelineContext(sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=2)
     worker = PipelineWorker(sessions=sessions, chat=chat, context=context, clock=clock)
-    limits: dict[str, int] = {}
-    if max_alerts_per_delivery is not None:
-        limits["max_alerts_per_delivery"] = max_alerts_per_delivery
-    if max_alerts_per_source_minute is not None:
-        limits["max_alerts_per_source_minute"] = max_alerts_per_source_minute
     app = web.Application()
     add_webhook_routes(
         app,
@@ -115,7 +114,8 @@ async def contract_bot(
             max_body_bytes=8 * 1024 * 1024,
             on_accepted=worker.wake,
             source_options=SourceOptions(github_deploy_workflows=("deploy", "test")),
-            **limits,  # type: ignore[arg-type]
+            max_alerts_per_delivery=max_alerts_per_delivery,
+            max_alerts_per_source_minute=max_alerts_per_source_minute,
         ),
     )
     server = TestServer(app, host="127.0.0.1")
