@@ -38,6 +38,7 @@ __all__ = [
     "Quarantined",
     "Subject",
     "counts",
+    "describe",
     "incident_failed",
     "is_transient",
     "quarantined",
@@ -77,6 +78,14 @@ class Quarantined:
     failures: int
     last_error: str
     at: datetime
+
+
+def describe(item: Quarantined) -> str:
+    """One line of ``incident-bot quarantine list``."""
+    return (
+        f"{item.subject} {item.id}\t{item.what}\t{item.failures} failures\t"
+        f"since {item.at:%Y-%m-%d %H:%M:%S}Z\t{item.last_error}"
+    )
 
 
 def is_transient(error: BaseException) -> bool:

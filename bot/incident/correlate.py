@@ -200,6 +200,7 @@ async def correlate_pending(
     window: timedelta = DEFAULT_WINDOW,
     limit: int = 200,
     metrics: Metrics = NO_METRICS,
+    failed: set[int] | None = None,
 ) -> int:
     """Correlate accepted signals in order, one transaction each; return how many were done.
 
@@ -207,12 +208,16 @@ async def correlate_pending(
     correlation, so a signal is correlated exactly once even with several replicas, and a crash
     before the commit leaves it for the next pass. A signal whose correlation raises is rolled
     back, counted, and after :data:`~bot.quarantine.QUARANTINE_AFTER` failures quarantined; the
-    signals after it go on either way.
+    signals after it go on either way. ``failed``, when given, holds the ids of signals that
+    failed in an earlier round of the same pass: they are left for the next pass (and the ids
+    failing in this round are added), so each try of a signal is a pass apart.
     """
     async with sessions() as session:
         pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
     done = 0
     for signal_id in pending:
+        if failed is not None and signal_id in failed:
+            continue
         try:
             opened = await _claim_and_correlate(
                 signal_id, sessions=sessions, clock=clock, catalog=catalog, window=window
@@ -220,6 +225,8 @@ async def correlate_pending(
         except Exception as exc:
             if is_transient(exc):
                 raise  # the database, not this signal: the next pass retries everything
+            if failed is not None:
+                failed.add(signal_id)
             if await quarantine.signal_failed(sessions, signal_id, exc, clock=clock):
                 metrics.quarantined("signal")
             continue
