@@ -5,10 +5,10 @@ Everything this adapter sends goes through
 for writes: text the bot did not compose (:class:`bot.mrkdwn.Mrkdwn`) is escaped, so no
 ``<!channel>`` or mention from an alert, a log line or a person is obeyed, and everything is
 redacted, so no secret or customer datum reaches the channel, whichever message carried it. The
-one other write, a chart's upload (:meth:`SlackChat.attach_image`), redacts its title and alt
-text (plain text, never read as mrkdwn, so not escaped); the words drawn in the picture were
-redacted before drawing (``MetricChart.redacted``). A postmortem's upload
-(:meth:`SlackChat.upload_markdown`) redacts its title and whole content. A channel's name is
+one other write, a file's upload, passes its title and alt text through the same door
+(:func:`~integrations.slack.outgoing.outgoing_text`); a chart's words drawn in the picture were
+redacted before drawing (``MetricChart.redacted``), and a postmortem's Markdown content
+(:meth:`SlackChat.upload_markdown`) is redacted whole. A channel's name is
 checked against Slack's rules and for anything secret-looking before it is created
 (:func:`bot.channel_names.checked_channel_name`).
 
@@ -45,7 +45,12 @@ from integrations.slack.blocks import (
     resolve_question_blocks,
     text_section,
 )
-from integrations.slack.outgoing import outgoing_arguments
+from integrations.slack.outgoing import (
+    ALT_TEXT_LIMIT,
+    TITLE_LIMIT,
+    outgoing_arguments,
+    outgoing_text,
+)
 
 __all__ = [
     "HISTORY_PAGES",
@@ -210,14 +215,13 @@ class SlackChat:
         return str(file.get("id", ""))
 
     async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
-        # A file's title and alt text are shown as plain text, never as mrkdwn: redacted only.
         return await self._upload(
             channel=channel_id,
             thread_ts=thread_ts,
             content=image.png,
             filename=image.filename,
-            title=redact(image.title),
-            alt_txt=redact(image.alt_text),
+            title=outgoing_text(image.title, TITLE_LIMIT),
+            alt_txt=outgoing_text(image.alt_text, ALT_TEXT_LIMIT),
         )
 
     async def upload_markdown(
@@ -229,7 +233,7 @@ class SlackChat:
             channel=channel_id,
             content=redact(markdown),
             filename=filename,
-            title=redact(title),
+            title=outgoing_text(title, TITLE_LIMIT),
             snippet_type="markdown",
         )
 

@@ -35,6 +35,8 @@ from bot.mrkdwn import Mrkdwn, escape
 from bot.redaction import redact
 
 __all__ = [
+    "ALT_TEXT_LIMIT",
+    "TITLE_LIMIT",
     "SafeRespond",
     "SafeWebClient",
     "outgoing_arguments",
@@ -52,6 +54,8 @@ TEXT_LIMITS = {
     "initial_comment": 4000,
 }
 MESSAGE_TEXT_LIMIT = 40000  # a message's top-level fallback text
+TITLE_LIMIT = TEXT_LIMITS["title"]  # a file's title
+ALT_TEXT_LIMIT = TEXT_LIMITS["alt_text"]
 HEADER_LIMIT = 150  # a header block's plain_text
 NOT_TEXT = frozenset({"metadata", "event_payload"})  # our own ids, for finding posts again
 

@@ -201,9 +201,15 @@ async def _send_everything(
         ("/incident", f"killswitch on {words}"),
         ("/incident", "killswitch on again"),
         ("/postmortem", words),
+        ("/incident", f"commander <@{USER}|alice>"),
     ]
     for command, text in commands:
         seen.append(await people.command(USER, here, command, text, timeout=20))
+    # The commander's postmortem: its summary in the channel quotes the alert's title.
+    seen.append(await people.command(USER, here, "/postmortem", "", wait_for=0, timeout=20))
+    await eventually(
+        lambda: _said(people, here, "Postmortem draft for INC-1"), what="the postmortem"
+    )
     seen.append(await people.command(USER, GENERAL, "/status", "", timeout=20))
     seen.append(await people.command(USER, GENERAL, "/triage", "billing-webhooks", timeout=20))
     seen.append(
@@ -216,11 +222,16 @@ async def _send_everything(
     return seen, here
 
 
+async def _said(people: EmulatorClient, channel: str, words: str) -> bool:
+    return any(words in str(m.get("text")) for m in await people.messages(channel))
+
+
 async def _everything_slack_holds(people: EmulatorClient, answers: list[Any]) -> str:
     """Every channel (name, topic, purpose), every message in it (text, blocks, thread replies,
-    ephemeral ones), every command's replies and the App Home view, as one JSON text."""
+    ephemeral ones), every command's replies, the App Home view and every file's title, as one
+    JSON text."""
     channels = await people.channels()
-    held: list[Any] = [channels, answers, await people.home(USER)]
+    held: list[Any] = [channels, answers, await people.home(USER), await people.files()]
     for channel in channels:
         held.append(await people.messages(channel["id"]))
     return json.dumps(held, ensure_ascii=False)
@@ -235,17 +246,19 @@ async def test_no_mention_or_link_from_input_reaches_slack_unescaped(
             runtime, people, scenario, HOSTILE, services=[HOSTILE]
         )
         held = await _everything_slack_holds(people, answers)
+        home = await people.home(USER)
         packet = next(
             m for m in await people.messages(here) if "Incident packet" in str(m.get("text"))
         )
 
     for sequence in SEQUENCES:
-        assert sequence not in held, f"{sequence} reached Slack unescaped"
+        at = held.find(sequence)
+        assert at < 0, f"{sequence} reached Slack unescaped: …{held[max(0, at - 300) : at + 80]}…"
     # The paths were taken: the hostile words are there, escaped, in the packet's blocks
-    # (alert title, log lines, commits) and in the kill switch's announcement.
+    # (alert title, log lines, commits) and in the kill switch's reason on App Home.
     assert ESCAPED_CHANNEL in json.dumps(packet["blocks"])
     assert ESCAPED_CHANNEL in packet["text"]
-    assert f"Kill switch ON, turned by <@{USER}> ({ESCAPED_CHANNEL}" in held
+    assert f"by <@{USER}>: {ESCAPED_CHANNEL}" in json.dumps(home)  # the switch's reason
     # ...and the bot's own mentions still notify.
     assert f"<@{USER}>" in held
 
