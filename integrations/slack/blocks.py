@@ -34,13 +34,18 @@ HEADER_LIMIT = 150
 
 
 def _fit(text: str, limit: int) -> str:
-    """``text`` cut to ``limit``, redacted first: a secret cut in half is one no rule finds."""
+    """``text`` cut to ``limit``; redacted before a cut, since a secret cut in half is one no
+    rule finds (text that fits is redacted on its way out, like every text)."""
+    if len(text) <= limit:
+        return text
     text = redact(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fit_mrkdwn(text: Mrkdwn, limit: int) -> Mrkdwn:
     """:func:`_fit` for composed text (redaction adds no ``<``: it stays composed)."""
+    if len(text) <= limit:
+        return text
     text = Mrkdwn(redact(text))
     return text if len(text) <= limit else text[: limit - 1] + Mrkdwn("…")
 

@@ -9,11 +9,11 @@ view, a channel topic or purpose, a file's title or comment) is
   alert or a person is shown, never obeyed; only mentions and links the bot composed are live;
 - **redacted** (:func:`bot.redaction.redact`), composed or not.
 
-What comes out is marked :class:`Mrkdwn`, so passing it through the door again changes nothing
-(redaction is idempotent and marked text is not escaped twice). A placeholder can be longer than
-what it hides, and escaping lengthens text too, so a field that grows past Slack's limit for it
-is cut back with an ellipsis rather than refused. Ids, timestamps, action ids, button values and
-metadata are not text and are left alone.
+What comes out is marked :class:`Outgoing` (a :class:`Mrkdwn`), so passing it through the door
+again changes nothing and costs nothing (the adapter's ``_call`` and the client both apply it).
+A placeholder can be longer than what it hides, and escaping lengthens text too, so a field that
+grows past Slack's limit for it is cut back with an ellipsis rather than refused. Ids,
+timestamps, action ids, button values and metadata are not text and are left alone.
 
 Three things route through it: :class:`SafeWebClient` (what :func:`integrations.slack.client.
 build_web_client` builds, so the adapters' calls), and, in the Bolt app, :func:`outgoing_guard`,
@@ -37,6 +37,7 @@ from bot.redaction import redact
 __all__ = [
     "ALT_TEXT_LIMIT",
     "TITLE_LIMIT",
+    "Outgoing",
     "SafeRespond",
     "SafeWebClient",
     "outgoing_arguments",
@@ -60,13 +61,21 @@ HEADER_LIMIT = 150  # a header block's plain_text
 NOT_TEXT = frozenset({"metadata", "event_payload"})  # our own ids, for finding posts again
 
 
-def _fit(text: str, limit: int) -> Mrkdwn:
-    return Mrkdwn(text if len(text) <= limit else text[: limit - 1] + "…")
+class Outgoing(Mrkdwn):
+    """Text that has passed the door: escaped as needed, redacted, within its limit."""
+
+    __slots__ = ()
+
+
+def _fit(text: str, limit: int) -> Outgoing:
+    return Outgoing(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def outgoing_text(text: str, limit: int = MESSAGE_TEXT_LIMIT) -> Mrkdwn:
     """One text as it may leave: escaped unless composed by the bot, redacted, within
     ``limit`` (or its own length, when only redaction or escaping made it longer)."""
+    if isinstance(text, Outgoing):
+        return text
     ready = redact(str(text)) if isinstance(text, Mrkdwn) else str(escape(redact(text)))
     return _fit(ready, max(limit, len(text)))
 
