@@ -15,9 +15,10 @@ A placeholder can be longer than what it hides, and escaping lengthens text too,
 grows past Slack's limit for it is cut back with an ellipsis rather than refused. Ids,
 timestamps, action ids, button values and metadata are not text and are left alone.
 
-Three things route through it: :class:`SafeWebClient` (what :func:`integrations.slack.client.
+What routes through it: :class:`SafeWebClient` (what :func:`integrations.slack.client.
 build_web_client` builds, so the adapters' calls), and, in the Bolt app, :func:`outgoing_guard`,
-a global middleware that hands every listener a ``client`` and a ``respond`` that do the same.
+a global middleware that hands every listener a ``client``, a ``respond`` and an ``ack`` that do
+the same.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook import WebhookResponse
@@ -38,6 +41,7 @@ __all__ = [
     "ALT_TEXT_LIMIT",
     "TITLE_LIMIT",
     "Outgoing",
+    "SafeAck",
     "SafeRespond",
     "SafeWebClient",
     "outgoing_arguments",
@@ -174,10 +178,27 @@ class SafeRespond(AsyncRespond):
         return await super().__call__(**safe)
 
 
+class SafeAck(AsyncAck):
+    """Bolt's ``ack``, whose text and blocks (a reply carried by the acknowledgement itself) go
+    through :func:`outgoing_arguments`. (The bot acks with nothing today; this keeps it so.)"""
+
+    async def __call__(  # type: ignore[override]
+        self, text: str | dict[str, Any] = "", **arguments: Any
+    ) -> BoltResponse:
+        if isinstance(text, dict):
+            return await super().__call__(outgoing_arguments(text))
+        if not text and not arguments:
+            return await super().__call__()
+        safe = outgoing_arguments({"text": text, **arguments})
+        return await super().__call__(**safe)
+
+
 async def outgoing_guard(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-    """Bolt global middleware: the ``client`` and ``respond`` every listener receives are the
-    safe ones. (Bolt builds a fresh plain client per request, so it is replaced here.)"""
+    """Bolt global middleware: the ``client``, ``respond`` and ``ack`` every listener receives
+    are the safe ones. (Bolt builds a fresh plain client per request, so it is replaced here.)"""
     context["client"] = safe_client(context.client)
+    if "ack" not in context:  # never one a middleware before this one already handed out
+        context["ack"] = SafeAck()  # type: ignore[no-untyped-call]
     context["respond"] = SafeRespond(
         response_url=context.response_url, proxy=context.client.proxy, ssl=context.client.ssl
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.mrkdwn import Mrkdwn, mrkdwn, user_mention
-from integrations.slack.outgoing import outgoing_arguments, outgoing_text
+from integrations.slack.outgoing import SafeAck, outgoing_arguments, outgoing_text
 
 SECRET_TITLE = "login failed for jane.doe@example.com with password=hunter2"
 
@@ -128,3 +128,13 @@ def test_a_view_for_app_home_is_escaped_and_redacted() -> None:
     text = sent["view"]["blocks"][0]["text"]["text"]
     assert text.startswith(ESCAPED)
     assert "ghp_" not in text
+
+
+async def test_an_ack_that_carries_text_escapes_and_redacts_it() -> None:
+    ack = SafeAck()  # type: ignore[no-untyped-call]
+    response = await ack(text=f"{HOSTILE} password=hunter2", response_type="ephemeral")
+    assert ESCAPED in response.body
+    assert "hunter2" not in response.body
+    assert "<!channel>" not in response.body
+    bare = SafeAck()  # type: ignore[no-untyped-call]
+    assert (await bare()).status == 200
