@@ -1,6 +1,6 @@
 """Ranked hypotheses about the cause, and the markers that warn the reader.
 
-:func:`diagnose` clusters the logs, runs every detector of :mod:`bot.analysis.causes`, ranks
+:func:`diagnose` clusters the logs, runs every detector of :mod:`bot.analysis.detectors`, ranks
 what they propose (confidence, then a fixed order of kinds, then text: the same evidence always
 gives the same ranking) and raises markers:
 
@@ -25,9 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.analysis.causes import DETECTORS, series_kind, unknown_hypothesis
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
+from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
+from bot.analysis.series import series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Hypothesis, RaisedMarker, WindowMessage
 from bot.catalog import Catalog

@@ -48,7 +48,7 @@ class Citation:
 @dataclass(frozen=True, slots=True)
 class Hypothesis:
     """A candidate cause. ``confidence`` is the sum of the weights for, minus the weights
-    against, clamped to [0, 0.95] (see :mod:`bot.analysis.causes` for every weight)."""
+    against, clamped to [0, 0.95] (see :mod:`bot.analysis.weights` for every weight)."""
 
     category: CauseKind
     statement: str

@@ -1,5 +1,5 @@
 """The dependency detector: a declared dependency of the service (the catalog's graph) is
-failing, or a downstream the traces show in trouble. Weights in :mod:`bot.analysis.causes`."""
+failing, or a downstream the traces show in trouble. Weights in :mod:`bot.analysis.weights`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.analysis.citing import WARN, hypothesis, log_citation, matching
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 
 __all__ = ["FAILURE", "alias_pattern", "dependency_hypotheses", "failing_dependency_named"]
@@ -32,13 +33,13 @@ def failing_dependency_named(facts: CaseFacts) -> Citation | None:
         alias = alias_pattern(dependency, facts.service)
         if any(alias.search(m.text) for m in failing):
             text = f"errors name failing dependency {dependency}"
-            return Citation(f"catalog:{dependency}", text, 0.15)
+            return Citation(f"catalog:{dependency}", text, W.deploy_dependency_failing)
     troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
     if not troubled:
         return None
     worst = max(troubled, key=lambda calls: calls.bad)
     text = f"traces show calls to {worst.downstream} failing"
-    return Citation(f"trace:{worst.downstream}", text, 0.15)
+    return Citation(f"trace:{worst.downstream}", text, W.deploy_dependency_failing)
 
 
 def _traced_calls(facts: CaseFacts) -> dict[str, DownstreamCalls]:
@@ -51,11 +52,11 @@ def _trace_citations(calls: DownstreamCalls | None) -> tuple[list[Citation], lis
         return [], []
     ref = f"trace:{calls.downstream}"
     if calls.in_trouble:
-        return [Citation(ref, calls.describe(), 0.40)], []
+        return [Citation(ref, calls.describe(), W.dependency_traces_trouble)], []
     if calls.bad:
-        return [Citation(ref, calls.describe(), 0.15)], []
+        return [Citation(ref, calls.describe(), W.dependency_traces_some)], []
     if calls.healthy:
-        return [], [Citation(ref, calls.describe(), 0.30)]
+        return [], [Citation(ref, calls.describe(), W.dependency_traces_healthy)]
     return [], []
 
 
@@ -90,7 +91,11 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     found: list[Hypothesis] = []
     named_any = False
     against = [
-        Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
+        Citation(
+            f"deploy:{c.deploy.sha}",
+            f"deploy {c.deploy.sha} landed before it",
+            W.dependency_deploy_near,
+        )
         for c in facts.candidates[:1]
     ]
     traced = _traced_calls(facts)
@@ -101,22 +106,35 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         named = matching(facts.window_messages, alias)
         if named:
             named_any = True
-            supports.append(log_citation(facts, named, f"errors name {dependency}", 0.20))
+            supports.append(
+                log_citation(facts, named, f"errors name {dependency}", W.dependency_named)
+            )
             failing = [cid for cid in named if cid in failing_ids]
             if failing:
                 supports.append(
-                    log_citation(facts, failing, "with failure words (timeout, refused...)", 0.35)
+                    log_citation(
+                        facts,
+                        failing,
+                        "with failure words (timeout, refused...)",
+                        W.dependency_failure_words,
+                    )
                 )
         spike = _spike_of(facts, dependency)
         if spike is not None:
             ref = f"metric:{dependency}/{spike.series.name}"
-            supports.append(Citation(ref, f"{spike.series.name} of {dependency} spiked", 0.30))
+            supports.append(
+                Citation(ref, f"{spike.series.name} of {dependency} spiked", W.dependency_spiked)
+            )
             if spike.first_anomaly_at <= facts.first_seen:
-                supports.append(Citation(ref, "before the service's own trouble began", 0.10))
+                supports.append(
+                    Citation(
+                        ref, "before the service's own trouble began", W.dependency_spiked_first
+                    )
+                )
         alert = next((s for s in facts.signals if s.service == dependency), None)
         if alert is not None:
             text = f"alert on {dependency}: {alert.title}"
-            supports.append(Citation(f"signal:{alert.fingerprint}", text, 0.20))
+            supports.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
         supports.extend(trace_for)
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
@@ -127,7 +145,9 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:
         only = dependencies[0]
-        citation = log_citation(facts, failing_ids, "errors carry failure words", 0.2)
+        citation = log_citation(
+            facts, failing_ids, "errors carry failure words", W.dependency_only_one
+        )
         _, healthy = _trace_citations(traced.get(only))
         statement = f"Downstream dependency {only} (the only one declared) is failing"
         found.append(
