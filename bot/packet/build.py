@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.safety import SafetyFacts, forbidden, must_approve
 from bot.analysis.spike import Spike
 from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
@@ -21,7 +23,14 @@ from bot.runbook.models import Runbook
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Link, Severity, Signal
 
-__all__ = ["MAX_CAUSES", "build_packet", "describe_hypothesis", "describe_marker", "describe_spike"]
+__all__ = [
+    "MAX_CAUSES",
+    "build_packet",
+    "describe_hypothesis",
+    "describe_marker",
+    "describe_spike",
+    "safety_facts",
+]
 
 MAX_CAUSES = 3
 RUNNER_UP_FLOOR = 0.25
@@ -110,6 +119,31 @@ def _distinct_kinds(actions: list[SuggestedAction]) -> list[SuggestedAction]:
             if action.kind in seen:
                 continue
             seen.add(action.kind)
+        kept.append(action)
+    return kept
+
+
+def safety_facts(assessment: Assessment) -> SafetyFacts:
+    """What the safety invariants (:mod:`bot.analysis.safety`) need from an assessment."""
+    raised = {item.marker for item in assessment.markers}
+    suspect = assessment.suspect
+    return SafetyFacts(
+        customer_data=Marker.CUSTOMER_DATA in raised,
+        deploy_near=suspect is not None,
+        migration=suspect is not None and suspect.deploy.has_migration,
+        unsafe_rollback_raised=Marker.UNSAFE_ROLLBACK in raised,
+    )
+
+
+def _safe(actions: Iterable[SuggestedAction], facts: SafetyFacts) -> list[SuggestedAction]:
+    """The suggestions the evidence allows: forbidden kinds dropped, and those that need a
+    human's approval whatever the policy says marked so."""
+    kept: list[SuggestedAction] = []
+    for action in actions:
+        if action.kind is not None and forbidden(action.kind, facts) is not None:
+            continue
+        if action.kind is not None and must_approve(action.kind, facts) is not None:
+            action = replace(action, requires_approval=True)
         kept.append(action)
     return kept
 
@@ -277,7 +311,7 @@ def build_packet(
             ActionKind.STATUS_UPDATE: customer_facing,
         }
         actions.extend(_runbook_actions(choice.best.runbook, allowed, policy, assessment.service))
-    actions = _distinct_kinds(actions)[:MAX_ACTIONS]
+    actions = _distinct_kinds(_safe(actions, safety_facts(assessment)))[:MAX_ACTIONS]
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)
     return Packet(
