@@ -223,9 +223,10 @@ def diagnose(
     ``first_seen`` and ``spikes`` come from the assessment; ``known_templates`` are log
     templates the caller already knows from a baseline (they are not new)."""
     window_start = first_seen - LOG_WINDOW_LEAD
-    clusters = cluster_logs(
-        evidence.logs, window_start=window_start, known_templates=known_templates
-    )
+    # The service's own lines are its symptoms; its dependencies' lines (the evidence holds
+    # them too) speak only about the dependencies.
+    own_logs = tuple(record for record in evidence.logs if record.service == service)
+    clusters = cluster_logs(own_logs, window_start=window_start, known_templates=known_templates)
     facts = CaseFacts(
         service=service,
         first_seen=first_seen,
@@ -234,10 +235,11 @@ def diagnose(
         deploys=evidence.deploys,
         deploys_checked=evidence.deploys_checked,
         metrics=evidence.metrics,
-        logs=evidence.logs,
+        logs=own_logs,
         window_start=window_start,
         clusters=clusters,
-        window_messages=_window_messages(evidence.logs, window_start),
+        window_messages=_window_messages(own_logs, window_start),
+        related_logs=tuple(record for record in evidence.logs if record.service != service),
         signals=tuple(signals),
         catalog=catalog,
         flags=evidence.flags,

@@ -92,7 +92,7 @@ class CaseFacts:
     deploys: tuple[Deploy, ...]
     deploys_checked: bool
     metrics: tuple[MetricSeries, ...]
-    logs: tuple[LogRecord, ...]  # every line the log sources gave, as written
+    logs: tuple[LogRecord, ...]  # the service's lines the log sources gave, as written
     window_start: datetime  # lines from here on belong to the incident; earlier ones are history
     clusters: tuple[LogCluster, ...]  # the incident window's lines, by template
     window_messages: tuple[WindowMessage, ...]  # its distinct lines, for searching by words
@@ -102,3 +102,4 @@ class CaseFacts:
     calendar: tuple[ChangeWindow, ...] = ()  # freeze and maintenance windows
     pods: tuple[PodState, ...] = ()  # the cluster's pods around the service
     traces: tuple[TraceSpan, ...] = ()  # spans of the service, oldest first
+    related_logs: tuple[LogRecord, ...] = ()  # lines of its dependencies

@@ -23,6 +23,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalog import Catalog, with_catalog_service
 from bot.clock import Clock
 from bot.errors import (
     AuthenticationError,
@@ -73,6 +74,8 @@ class WebhookDeps:
     # What the installation configures about the sources (GitHub's deploy workflows...).
     source_options: SourceOptions = field(default_factory=SourceOptions)
     dedup_window: timedelta = DEDUP_WINDOW  # the same body again within it is a retry
+    # Maps an event that names a repository (GitHub deploys) to the catalog's service.
+    catalog: Catalog = field(default_factory=Catalog)
 
 
 def _refusal(error: WebhookError) -> web.Response:
@@ -129,6 +132,7 @@ def _receiver(
                 {"ok": True, "accepted": 0, "duplicates": 0, "signal_ids": [], "ignored": True},
                 status=200,
             )
+        signals = [with_catalog_service(signal, deps.catalog) for signal in signals]
         outcome = await intake.accept(signals, body_digest=digest)
         if outcome.stored:
             deps.on_accepted()
