@@ -12,7 +12,7 @@ from bot.evaluation.replay import ScenarioRun
 from bot.narrator.values import Narration, NarrationOutcome
 from bot.scenario.expectation import Expectation
 
-__all__ = ["report_json", "report_lines"]
+__all__ = ["report_json", "report_lines", "summary_lines"]
 
 
 def _narrated(run: ScenarioRun) -> str:
