@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
 from bot.analysis.detectors import DETECTORS, unknown_hypothesis
+from bot.analysis.detectors.config_push import pushes
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
 from bot.analysis.series import series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -62,7 +63,8 @@ _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     """Hypotheses best first (never empty: "unknown" is always among them), the raised
-    markers, the incident window's log clusters and the candidate deploys, latest first."""
+    markers, the incident window's log clusters and the candidate deploys (the service's,
+    latest first, then configuration pushes to its dependencies)."""
 
     hypotheses: tuple[Hypothesis, ...]
     markers: tuple[RaisedMarker, ...]
@@ -148,7 +150,7 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
 
 def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
     """Why rolling back the most likely deploy may not be safe, when it is the top cause."""
-    by_sha = {c.deploy.sha: c for c in facts.candidates}
+    by_sha = {c.deploy.sha: c for c in (*facts.candidates, *pushes(facts))}
     blamed = next((h for h in ranked if h.subject in by_sha), None)
     if blamed is None or blamed is not ranked[0] or blamed.subject is None:
         return None
@@ -249,4 +251,5 @@ def diagnose(
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)
-    return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, facts.candidates)
+    changes = (*facts.candidates, *pushes(facts))
+    return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, changes)

@@ -278,7 +278,7 @@ def build_packet(
         back_to = f" to {suspect.previous.sha}" if suspect.previous else ""
         actions.append(
             SuggestedAction(
-                f"Roll back {assessment.service}{back_to}",
+                f"Roll back {deploy.service}{back_to}",
                 ActionKind.ROLLBACK,
                 policy.requires_approval(ActionKind.ROLLBACK, assessment.service),
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.analysis.detectors.config import config_hypotheses, credential_hypotheses
+from bot.analysis.detectors.config_push import config_push_hypotheses
 from bot.analysis.detectors.dependency import dependency_hypotheses
 from bot.analysis.detectors.deploy import deploy_hypotheses
 from bot.analysis.detectors.flag import flag_hypotheses
@@ -30,6 +31,7 @@ DETECTORS: tuple[Detector, ...] = (
     dependency_hypotheses,
     resource_hypotheses,
     config_hypotheses,
+    config_push_hypotheses,
     credential_hypotheses,
     flag_hypotheses,
     traffic_hypotheses,

@@ -23,7 +23,7 @@ from bot.scenario.terms import CauseKind
 __all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only"]
 
 _CONFIG_FILE = re.compile(
-    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl)$)|"
+    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
     r"(?:^|/)(?:config|conf|helm|charts|deploy|k8s|manifests|terraform)/",
     re.IGNORECASE,
 )
