@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.analysis.detectors.alert import alert_hypotheses
 from bot.analysis.detectors.config import config_hypotheses, credential_hypotheses
 from bot.analysis.detectors.config_push import config_push_hypotheses
 from bot.analysis.detectors.dependency import dependency_hypotheses
@@ -30,6 +31,7 @@ DETECTORS: tuple[Detector, ...] = (
     deploy_hypotheses,
     dependency_hypotheses,
     resource_hypotheses,
+    alert_hypotheses,
     config_hypotheses,
     config_push_hypotheses,
     credential_hypotheses,

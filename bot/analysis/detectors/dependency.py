@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
@@ -20,6 +21,7 @@ FAILURE = re.compile(
     r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
     re.IGNORECASE,
 )
+ERROR_PERCENT = 5.0
 _GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
 _GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
 
@@ -77,6 +79,26 @@ def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
 
+def _saturated_series(facts: CaseFacts, service: str) -> Citation | None:
+    """A saturation series of ``service`` at 90 % or more, or its error series well above 5 %:
+    the dependency is in trouble even without a spike."""
+    for series in facts.metrics:
+        if series.service != service or len(series.points) < 2:
+            continue
+        kind = series_kind(series.name)
+        percents = as_percent(series)
+        if percents is None:
+            continue
+        first, latest = percents[0], percents[-1]
+        high = latest >= SATURATION_PERCENT if kind is SeriesKind.SATURATION else False
+        failing = kind is SeriesKind.ERRORS and latest >= ERROR_PERCENT and latest > 3 * first
+        if high or failing:
+            ref = f"metric:{service}/{series.name}"
+            text = f"{series.name} of {service} at {latest:.3g} % (from {first:.3g} %)"
+            return Citation(ref, text, W.dependency_spiked)
+    return None
+
+
 def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
     spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
     return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
@@ -120,6 +142,9 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
                     )
                 )
         spike = _spike_of(facts, dependency)
+        saturated = _saturated_series(facts, dependency)
+        if spike is None and saturated is not None:
+            supports.append(saturated)
         if spike is not None:
             ref = f"metric:{dependency}/{spike.series.name}"
             supports.append(
