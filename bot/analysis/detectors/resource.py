@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import hypothesis, log_citation, matching
+from bot.analysis.detectors.traffic import first_saturation, load_spike
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR, W
@@ -20,6 +21,7 @@ __all__ = [
     "POD_RESTARTS",
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
+    "follows_load",
     "of_service",
     "resource_hypotheses",
     "saturated",
@@ -79,6 +81,20 @@ def saturated(facts: CaseFacts) -> tuple[str, str] | None:
     return None
 
 
+def follows_load(facts: CaseFacts) -> list[Citation]:
+    """Against exhaustion: the load rose before the saturation began, so the saturation is
+    the load's symptom (see :mod:`bot.analysis.detectors.traffic`)."""
+    surge = load_spike(facts)
+    if surge is None:
+        return []
+    saturated_at = first_saturation(facts)
+    if saturated_at is not None and surge.first_anomaly_at > saturated_at:
+        return []
+    ref = f"metric:{surge.series.service}/{surge.series.name}"
+    text = f"{surge.series.name} rose first (at {surge.first_anomaly_at:%H:%M}): a symptom of load"
+    return [Citation(ref, text, W.resource_follows_load)]
+
+
 def of_service(pod: PodState, service: str) -> bool:
     return pod.workload == service or pod.name.startswith(f"{service}-")
 
@@ -125,6 +141,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         else []
     )
     oom = _oom_citation(facts)
+    against = follows_load(facts)
     for kind, pattern in RESOURCE_PATTERNS:
         ids = matching(facts.window_messages, pattern)
         pods = [oom] if kind == "memory" and oom is not None else []
@@ -134,8 +151,8 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         logged = [log_citation(facts, ids, what, W.resource_logs)] if ids else []
         supports = [*logged, *pods, *metric]
         statement = f"{kind.capitalize()} exhaustion in {facts.service}"
-        found.append(hypothesis(CauseKind.RESOURCE, statement, supports, subject=kind))
+        found.append(hypothesis(CauseKind.RESOURCE, statement, supports, against, kind))
     if not found and rose:
         statement = f"Resource saturation in {facts.service} ({rose[0]})"
-        found.append(hypothesis(CauseKind.RESOURCE, statement, metric, subject="saturation"))
+        found.append(hypothesis(CauseKind.RESOURCE, statement, metric, against, "saturation"))
     return found
