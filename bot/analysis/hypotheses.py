@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
 from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
+from bot.analysis.exposure import Exposure, first_exposure
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
 from bot.analysis.series import series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -44,6 +45,7 @@ __all__ = [
     "LOW_CONFIDENCE",
     "Diagnosis",
     "diagnose",
+    "exposure_of",
     "personal_data_in",
 ]
 
@@ -166,7 +168,23 @@ def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | No
     return "; ".join(reasons) or None
 
 
+def exposure_of(
+    service: str, logs: Iterable[LogRecord], signals: Iterable[Signal]
+) -> Exposure | None:
+    """The first line (a log line of the service, or one of its alerts) showing customer data
+    reaching the wrong owner (:mod:`bot.analysis.exposure`)."""
+    lines = [(r.at, r.message) for r in logs if r.service == service]
+    lines += [
+        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
+    ]
+    return first_exposure(lines)
+
+
 def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    exposure = exposure_of(facts.service, facts.logs, facts.signals)
+    if exposure is not None:
+        when = f" at {exposure.at:%H:%M}" if exposure.at is not None else ""
+        return f"customer data reached the wrong owner{when}: {exposure.why}"
     security = next((h for h in ranked if h.category is CauseKind.SECURITY), None)
     if security is not None and security.confidence >= CONFLICT_FLOOR:
         return f"possible exposure: {security.statement.lower()}"
