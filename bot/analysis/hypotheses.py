@@ -171,9 +171,10 @@ def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | No
 def exposure_of(
     service: str, logs: Iterable[LogRecord], signals: Iterable[Signal]
 ) -> Exposure | None:
-    """The first line (a log line of the service, or one of its alerts) showing customer data
-    reaching the wrong owner (:mod:`bot.analysis.exposure`)."""
-    lines = [(r.at, r.message) for r in logs if r.service == service]
+    """The first line (a log line of the service or of a dependency it serves data from, or one
+    of its alerts) showing customer data reaching the wrong owner
+    (:mod:`bot.analysis.exposure`)."""
+    lines = [(r.at, r.message) for r in logs]  # the service's and its dependencies' lines
     lines += [
         (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
     ]
@@ -181,7 +182,7 @@ def exposure_of(
 
 
 def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
-    exposure = exposure_of(facts.service, facts.logs, facts.signals)
+    exposure = exposure_of(facts.service, (*facts.logs, *facts.related_logs), facts.signals)
     if exposure is not None:
         when = f" at {exposure.at:%H:%M}" if exposure.at is not None else ""
         return f"customer data reached the wrong owner{when}: {exposure.why}"
