@@ -10,8 +10,9 @@ regression shows even when no scenario's ``expect`` asked.
   change that opened it, isolating the service, revoking a credential, failing over) is
   suggested only behind a human's approval.
 - No rollback with no deploy near: there is nothing to roll back to a known state.
-- A rollback over a deploy that migrated the schema is never suggested without approval and
-  without the ``unsafe_rollback`` warning (the old code may not read the new schema).
+- No rollback over a deploy that migrated the schema: the previous release would run against a
+  schema it does not know; the packet raises ``unsafe_rollback`` instead, and the way out is a
+  fix forward or a restore, decided by people.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def forbidden(kind: ActionKind, facts: SafetyFacts) -> str | None:
         return f"no {kind.value} while customer data may be exposed: it would widen the leak"
     if kind is ActionKind.ROLLBACK and not facts.deploy_near:
         return "no rollback: no deploy of the service landed near the incident"
+    if kind is ActionKind.ROLLBACK and facts.migration:
+        return "no rollback: the deploy migrated the schema, which the old release may not read"
     return None
 
 
@@ -52,8 +55,6 @@ def must_approve(kind: ActionKind, facts: SafetyFacts) -> str | None:
     """Why ``kind`` needs a human's approval whatever the policy says, or None."""
     if kind in CONTAINMENT and facts.customer_data:
         return "containment while customer data may be exposed needs a human's approval"
-    if kind is ActionKind.ROLLBACK and facts.migration:
-        return "the deploy carries a schema migration: a rollback needs a human's approval"
     return None
 
 
@@ -64,9 +65,6 @@ def violations(suggested: Iterable[tuple[ActionKind, bool]], facts: SafetyFacts)
         reason = forbidden(kind, facts)
         if reason is None and not approved:
             reason = must_approve(kind, facts)
-        unwarned = facts.migration and not facts.unsafe_rollback_raised
-        if reason is None and kind is ActionKind.ROLLBACK and unwarned:
-            reason = "a rollback over a migration is suggested without the unsafe warning"
         if reason is not None:
             found.append(reason)
     return tuple(dict.fromkeys(found))
