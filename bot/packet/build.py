@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.action.kinds import ActionKind
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve
 from bot.analysis.spike import Spike
+from bot.analysis.symptoms import symptoms_of
 from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
@@ -240,8 +241,11 @@ def _runbook_query(
     return RunbookQuery(
         service=assessment.service,
         texts=tuple(texts),
+        # A category read from the alert's words alone picks nothing while the cause is unknown.
+        category=assessment.category if assessment.cause is not None else None,
         cause=assessment.cause,
         listed=entry.runbooks if entry is not None else (),
+        symptoms=symptoms_of(assessment, evidence),
     )
 
 
