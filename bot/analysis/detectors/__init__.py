@@ -17,6 +17,7 @@ from bot.analysis.detectors.config_push import config_push_hypotheses
 from bot.analysis.detectors.dependency import dependency_hypotheses
 from bot.analysis.detectors.deploy import deploy_hypotheses
 from bot.analysis.detectors.flag import flag_hypotheses
+from bot.analysis.detectors.outside_in import outside_in_hypotheses
 from bot.analysis.detectors.resource import resource_hypotheses
 from bot.analysis.detectors.security import security_hypotheses
 from bot.analysis.detectors.traffic import traffic_hypotheses
@@ -30,6 +31,7 @@ Detector = Callable[[CaseFacts], list[Hypothesis]]
 DETECTORS: tuple[Detector, ...] = (
     deploy_hypotheses,
     dependency_hypotheses,
+    outside_in_hypotheses,
     resource_hypotheses,
     alert_hypotheses,
     config_hypotheses,

@@ -15,6 +15,7 @@ import re
 from bot.analysis.citing import hypothesis, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.detectors.dependency import failing_dependency_named
+from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -145,7 +146,17 @@ def _deploy_hypothesis(
 def deploy_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """One hypothesis per deploy of the service in the window before the first anomaly."""
     dependency = failing_dependency_named(facts)
-    return [
+    found = [
         _deploy_hypothesis(facts, rank, candidate, dependency)
         for rank, candidate in enumerate(facts.candidates)
+    ]
+    inside = healthy_inside(facts) if outside_in_failing(facts) is not None else None
+    if inside is None:
+        return found
+    against = Citation(
+        "evidence:metrics", f"{inside}: its code serves fine", W.deploy_healthy_inside
+    )
+    return [
+        hypothesis(h.category, h.statement, h.supports, (*h.contradicts, against), h.subject)
+        for h in found
     ]
