@@ -314,6 +314,7 @@ def diagnose(
         clusters=clusters,
         window_messages=_window_messages(own_logs, window_start),
         related_logs=tuple(record for record in evidence.logs if record.service != service),
+        events=evidence.cluster.events,
         signals=tuple(signals),
         catalog=catalog,
         flags=evidence.flags,
