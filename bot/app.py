@@ -33,7 +33,7 @@ from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.incident.flows import PipelineContext, late_evidence_arrived
-from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup
+from bot.narrator import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks

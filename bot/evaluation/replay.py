@@ -29,9 +29,9 @@ from bot.evaluation.judge import Mismatch, judge
 from bot.evidence.gather import EvidenceSources
 from bot.incident.flows import PipelineContext, correlate_pending, triage_incident
 from bot.incident.models import IncidentRecord
+from bot.narrator import Narrator, NarratorSetup
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
-from bot.narrator.service import Narrator, NarratorSetup
 from bot.narrator.values import Narration
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import RunbookLibrary

@@ -46,9 +46,9 @@ from bot.incident.models import (
     NarrativeState,
     PacketState,
 )
+from bot.narrator import Narrator
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
-from bot.narrator.service import Narrator
 from bot.packet.build import build_packet
 from bot.packet.chart import ChartRenderer
 from bot.packet.render import render_plain

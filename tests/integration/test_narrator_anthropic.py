@@ -12,7 +12,7 @@ from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.narrator import Fact, Narration, NarrationOutcome, Narrator, NarratorLimits, explain
 from integrations.anthropic import ClaudeModel
-from tests.fakes.anthropic import HANG, FakeAnthropic, overloaded, rate_limited
+from tests.fakes.anthropic import HANG, FakeAnthropic, facts_in, overloaded, rate_limited
 
 MODEL = "claude-sonnet-5-5"
 SECRET = "xoxb-123456789012-123456789012-abcdefghijklmnopqrstuvwx"
@@ -82,7 +82,7 @@ async def test_the_request_forces_the_claims_tool_and_caches_the_instructions(
     assert call.body["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert [tool["name"] for tool in call.body["tools"]] == ["report_claims"]
     assert call.body["tool_choice"] == {"type": "tool", "name": "report_claims"}
-    assert "E1: Deploy 9f1c2ab of checkout" in call.prompt
+    assert facts_in(call.prompt)["E1"].startswith("Deploy 9f1c2ab of checkout")
 
 
 async def test_a_grounded_answer_is_kept_with_its_citations(
@@ -277,4 +277,10 @@ async def test_explain_answers_the_question_from_the_facts(
     assert narration is not None
     assert narration.purpose == "explain"
     assert narration.text == "Deploy 9f1c2ab landed at 14:02 UTC. [E1]"
-    assert "Question: When did the deploy land?" in fake.calls[0].prompt
+    prompt = fake.calls[0].prompt
+    task = prompt.split("</task>")[0]
+    assert "When did the deploy land?" not in task  # a person's words are data, not orders
+    assert (
+        '<question origin="typed after /explain by a person in Slack" trust="untrusted">'
+        "When did the deploy land?</question>" in prompt
+    )
