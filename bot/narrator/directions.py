@@ -26,7 +26,7 @@ NUM = r"(\d+(?:\.\d+)?)"
 FROM_TO = re.compile(rf"\bfrom\s+{NUM}\s*%?\s*\w*\s+to\s+{NUM}", re.IGNORECASE)
 COMPARE = re.compile(
     rf"{NUM}\s*%?\s*(?:\w+\s+)?(?:is|was|are|were)?\s*(higher|more|greater|above|larger|lower|"
-    rf"less|fewer|below|smaller)\s+than\s+{NUM}",
+    rf"less|fewer|below|smaller)\s+than\s+(?:the\s+|its\s+)?{NUM}",
     re.IGNORECASE,
 )
 CHANGE = r"(?:deploy\w*|release|rollout|change|commit)"

@@ -130,6 +130,8 @@ def proper_nouns(text: str) -> list[str]:
         if not word[:1].isupper() or word in GENERIC_CAPITALS:
             continue
         lower = word.lower()
+        if lower in NUMBER_WORDS or lower in SCALE_WORDS or lower.rstrip("s") in SCALE_WORDS:
+            continue  # a number in words: see numbers()
         at_start = SENTENCE_START.search(text[: match.start()]) is not None
         common = lower in COMMON_WORDS or stem(lower) in COMMON_WORDS
         if at_start and (common or lower.endswith(("ing", "ed", "ly"))):

@@ -86,6 +86,32 @@ def known_services(catalog: Catalog, service: str) -> tuple[str, ...]:
     return (*catalog.services, *catalog.dependencies(service), *catalog.dependents(service))
 
 
+Draft = tuple[str, FactKind, str | None, int | None]  # text, kind, origin, hypothesis rank
+
+
+def _hypothesis_drafts(assessment: Assessment, evidence: EvidenceBundle) -> list[Draft]:
+    """Each top hypothesis and the lines for and against it; marked untrusted where they quote
+    a deploy's title or a log line."""
+    drafts: list[Draft] = []
+    quoted = [d.title for d in evidence.deploys if d.title]
+    quoted += [cluster.sample for cluster in assessment.log_clusters]
+
+    def origin(text: str) -> str | None:
+        return HYPOTHESIS_ORIGIN if any(q and q in text for q in quoted) else None
+
+    for rank, hypothesis in enumerate(assessment.hypotheses[:MAX_HYPOTHESES], start=1):
+        text = f"Hypothesis {rank} (confidence {hypothesis.confidence:.2f}): {hypothesis.statement}"
+        drafts.append((text, FactKind.HYPOTHESIS, origin(text), rank))
+        for kind, label, lines in (
+            (FactKind.SUPPORT, "For", hypothesis.supports),
+            (FactKind.CONTRADICTION, "Against", hypothesis.contradicts),
+        ):
+            for line in lines:
+                text = f"{label} hypothesis {rank}: {line.text}"
+                drafts.append((text, kind, origin(text), rank))
+    return drafts
+
+
 def incident_facts(
     *,
     packet: Packet,
@@ -95,7 +121,7 @@ def incident_facts(
 ) -> FactSheet:
     """The facts of one incident's packet, numbered ``E1``, ``E2``... ``services`` adds the
     catalog's service names to the names grounding watches for."""
-    drafts: list[tuple[str, FactKind, str | None, int | None]] = [
+    drafts: list[Draft] = [
         (
             f"Alert on {packet.service}: {packet.title}, severity {packet.severity.value}, "
             f"first seen {_at(packet.first_seen)}",
@@ -141,29 +167,7 @@ def incident_facts(
         )
         for flag in flags
     ]
-    for rank, hypothesis in enumerate(assessment.hypotheses[:MAX_HYPOTHESES], start=1):
-        drafts.append(
-            (
-                f"Hypothesis {rank} (confidence {hypothesis.confidence:.2f}): "
-                f"{hypothesis.statement}",
-                FactKind.HYPOTHESIS,
-                HYPOTHESIS_ORIGIN,
-                rank,
-            )
-        )
-        drafts += [
-            (f"For hypothesis {rank}: {c.text}", FactKind.SUPPORT, HYPOTHESIS_ORIGIN, rank)
-            for c in hypothesis.supports
-        ]
-        drafts += [
-            (
-                f"Against hypothesis {rank}: {c.text}",
-                FactKind.CONTRADICTION,
-                HYPOTHESIS_ORIGIN,
-                rank,
-            )
-            for c in hypothesis.contradicts
-        ]
+    drafts += _hypothesis_drafts(assessment, evidence)
     drafts += [(describe_marker(m), FactKind.WARNING, None, None) for m in assessment.markers]
     drafts += [
         (f"Evidence from {f.source} unavailable: {f.reason}", FactKind.UNAVAILABLE, None, None)

@@ -110,6 +110,9 @@ def _entity_gap(text: str, cited: str, evidence: Evidence) -> str | None:
     for token in entities.identifiers(text):
         if not entities.word_in(token, cited) and token.lower() not in lowered:
             return f"names {token} not in its evidence"
+    gap = _quantity_gap(text, cited)
+    if gap is not None:
+        return gap
     for noun in entities.proper_nouns(text):
         if not entities.word_in(noun, cited):
             return f"names {noun} not in its evidence"
@@ -117,7 +120,7 @@ def _entity_gap(text: str, cited: str, evidence: Evidence) -> str | None:
         forms = (term, entities.stem(term.strip()), *ALIASES.get(term, ()))
         if not any(_has(form, cited) for form in forms):
             return f"speaks of {term.strip()} where its evidence does not"
-    return _quantity_gap(text, cited)
+    return None
 
 
 def _quantity_gap(text: str, cited: str) -> str | None:
@@ -127,7 +130,7 @@ def _quantity_gap(text: str, cited: str) -> str | None:
     cited_numbers = entities.numbers(cited)
     missing = entities.numbers(text) - cited_numbers
     if missing:
-        return f"states {_plain(min(missing))} not in its evidence"
+        return f"states {_plain(max(missing))} not in its evidence"
     missing_percent = entities.percentages(text) - entities.percentages(cited)
     if missing_percent:
         return f"states {_plain(min(missing_percent))}% not in its evidence"
@@ -150,16 +153,21 @@ def _is_causal(text: str) -> bool:
     return any(re.search(rf"\b{re.escape(marker)}\b", lowered) for marker in CAUSAL_MARKERS)
 
 
+def _verb(verb: str) -> str:
+    """``restart`` as a word in any tense (``restarts``, ``restarted``), not inside another."""
+    return rf"(?<![\w-]){re.escape(verb)}(?:s|es|d|ed|ing|ped|ping)?(?![\w-])"
+
+
 def _actions(text: str) -> list[str]:
     lowered = text.lower()
-    return [verb for verb in ACTION_VERBS if re.search(rf"\b{re.escape(verb)}", lowered)]
+    return [verb for verb in ACTION_VERBS if re.search(_verb(verb), lowered)]
 
 
 def _is_advice(text: str) -> bool:
     lowered = f" {text.lower()} "
     if instruction_markers(text) or entities.mentions(text) or COMMAND.search(text):
         return True
-    if any(marker in lowered for marker in ADVICE_MARKERS):
+    if any(re.search(rf"(?<![\w-]){re.escape(marker)}", lowered) for marker in ADVICE_MARKERS):
         return True
     # An imperative: the sentence opens with an action verb ("Roll back...", "Restart...").
     return IMPERATIVE.match(text) is not None
@@ -177,7 +185,7 @@ def _advice_gap(claim: Claim, cited: str, evidence: Evidence) -> str | None:
     commands = [c.strip("`$ ").lower() for c in COMMAND.findall(text)]
     for step in evidence.advice:
         lowered = step.lower()
-        if any(not re.search(rf"\b{re.escape(verb)}", lowered) for verb in verbs):
+        if any(not re.search(_verb(verb), lowered) for verb in verbs):
             continue
         if any(command not in lowered for command in commands):
             continue

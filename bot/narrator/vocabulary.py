@@ -67,7 +67,7 @@ COMMON_WORDS = frozenset(
     confirmed unconfirmed nothing none neither roll scale turn investigate review watch
     consider compare note notes because given based source sources data record records
     evidence code parser payload payloads webhook webhooks event events exception
-    exceptions timeout timeouts migration migrations pr
+    exceptions timeout timeouts migration migrations pr fewer
     """
     )
 )
@@ -137,7 +137,7 @@ DOWN_WORDS = (
     "fell", "fall", "falling", "fallen", "dropped", "drop", "dropping", "decrease",
     "decreased", "decreasing", "declined", "declining", "went down", "goes down", "shrank",
     "halved", "recovered", "improved", "eased", "subsided", "lower", "normalized",
-    "returned to normal",
+    "returned to normal", "fewer",
 )  # fmt: skip
 
 CAUSAL_MARKERS = (
