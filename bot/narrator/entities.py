@@ -36,6 +36,7 @@ __all__ = [
     "proper_nouns",
     "shas",
     "stem",
+    "strip_citations",
     "urls",
     "vague_quantities",
     "word_in",
