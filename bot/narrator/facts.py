@@ -20,6 +20,7 @@ from datetime import datetime
 from bot.analysis.triage import Assessment
 from bot.catalog import Catalog
 from bot.evidence.values import Deploy, EvidenceBundle, PodState
+from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Fact, FactKind
 from bot.packet.build import describe_marker, describe_spike
 from bot.packet.values import Packet
@@ -173,8 +174,10 @@ def incident_facts(
         (f"Evidence from {f.source} unavailable: {f.reason}", FactKind.UNAVAILABLE, None, None)
         for f in evidence.unavailable
     ]
+    # Outside text that reads like an instruction is quoted and marked in the fact itself, so
+    # the model, the verifier and whoever reads a cited fact all see it as data.
     facts = tuple(
-        Fact(f"E{n}", text, kind, origin, rank)
+        Fact(f"E{n}", shown_as_data(text) if origin else text, kind, origin, rank)
         for n, (text, kind, origin, rank) in enumerate(drafts, start=1)
     )
     names = {packet.service, *services, *(d.service for d in evidence.deploys)}
@@ -186,10 +189,17 @@ def incident_facts(
     return FactSheet(facts, frozenset(name for name in names if name), packet_advice(packet))
 
 
-def packet_advice(packet: Packet) -> tuple[str, ...]:
+def packet_advice(packet: Packet, *, quoted: Iterable[str] = ()) -> tuple[str, ...]:
     """The steps a claim may advise: the packet's suggested actions (the runbook's among them)
-    and the chosen runbook's check."""
+    and the chosen runbook's check. Outside text a step quotes (``quoted``: a PR's title in
+    "Review PR 4821: ...") is cut out, so a title cannot make its words advice."""
     advice = [action.text for action in packet.actions]
     if packet.runbook is not None and packet.runbook.verify:
         advice.append(f"Verify: {packet.runbook.verify}")
-    return tuple(advice)
+    cut = sorted((q for q in quoted if q), key=len, reverse=True)
+    steps: list[str] = []
+    for step in advice:
+        for text in cut:
+            step = step.replace(text, "…")
+        steps.append(step)
+    return tuple(steps)

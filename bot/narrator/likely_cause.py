@@ -12,6 +12,7 @@ from bot.analysis.triage import Assessment
 from bot.evidence.values import EvidenceBundle
 from bot.narrator.client import Narrator
 from bot.narrator.facts import FactSheet, incident_facts
+from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Narration
 from bot.packet.values import Packet
 
@@ -63,5 +64,6 @@ async def likely_cause(
     if narration.grounded:
         text = messages.narrative(narration, sheet.facts)
     else:
-        text = messages.narrative_fallback(packet.causes, narration)
+        causes = tuple(shown_as_data(cause) for cause in packet.causes)
+        text = messages.narrative_fallback(causes, narration)
     return LikelyCause(text, narration, sheet)

@@ -78,7 +78,8 @@ class Evidence:
         return cls(
             by_id,
             frozenset(n for n in names if n and len(n) > 1),
-            tuple(a for a in advice if a.strip()),
+            # A step that itself reads like an instruction (an injected PR title) allows nothing.
+            tuple(a for a in advice if a.strip() and not instruction_markers(a)),
             "\n".join(f.text for f in by_id.values()),
         )
 
