@@ -32,7 +32,8 @@ from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
-from bot.incident.flows import PipelineContext, late_evidence_arrived
+from bot.incident.context import PipelineContext
+from bot.incident.publish import late_evidence_arrived
 from bot.narrator import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy

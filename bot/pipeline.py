@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.chat import Chat
 from bot.clock import Clock
 from bot.incident import service as incidents
-from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import correlate_pending
+from bot.incident.publish import publish_incident
 from bot.signal.values import Severity
 from bot.telemetry.logs import bound_context
 
