@@ -25,6 +25,7 @@ from bot.postmortem.permission import postmortem_refusal
 from bot.postmortem.ports import PostmortemNarrator
 from handlers.slack.deliveries import acknowledge
 from integrations.slack.chat import SlackChat
+from integrations.slack.people import SlackDirectory
 
 __all__ = ["register_postmortem"]
 
@@ -95,6 +96,7 @@ def register_postmortem(
                 catalog=catalog,
                 clock=clock,
                 narrator=narrator,
+                directory=SlackDirectory(client),
             )
         except ChatError as exc:
             await respond(
