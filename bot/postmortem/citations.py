@@ -64,8 +64,7 @@ def cite(facts: PostmortemFacts, timeline: Sequence[TimelineEntry]) -> Citations
         origin: str | None = None,
         rank: int | None = None,
     ) -> Fact:
-        shown = shown_as_data(text) if origin else text
-        return Fact(f"E{next(counter)}", shown, kind, origin, rank)
+        return Fact(f"E{next(counter)}", shown_as_data(text), kind, origin, rank)
 
     incident = fact(incident_line(facts), origin=ORIGINS["signal"])
     dated = tuple(

@@ -73,8 +73,7 @@ def timeline_lines(
     facts: PostmortemFacts, timeline: Sequence[TimelineEntry], citations: Citations
 ) -> list[str]:
     lines = [
-        f"- **{fact.id}** `{stamp(entry.at)}` "
-        f"{shown_as_data(entry.text) if fact.origin else entry.text} _({entry.origin})_"
+        f"- **{fact.id}** `{stamp(entry.at)}` {shown_as_data(entry.text)} _({entry.origin})_"
         for fact, entry in zip(citations.timeline, timeline, strict=True)
     ] or ["- No dated event recorded for this incident."]
     if facts.history_note:

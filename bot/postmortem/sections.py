@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.narrator.untrusted import shown_as_data as data
 from bot.postmortem.facts import ActionFact, ChannelMessage, PostmortemFacts, SignalFact
 from bot.postmortem.measures import DONE_STATES, Measures, conditions, duration, stamp
 from bot.postmortem.people import Names
@@ -39,7 +40,11 @@ def people_messages(facts: PostmortemFacts) -> tuple[ChannelMessage, ...]:
 
 
 def top_cause(facts: PostmortemFacts) -> str | None:
-    return facts.packet.causes[0] if facts.packet is not None and facts.packet.causes else None
+    """The packet's leading hypothesis, outside text in it shown quoted when it reads like an
+    instruction (a PR title is part of a deploy hypothesis)."""
+    if facts.packet is None or not facts.packet.causes:
+        return None
+    return data(facts.packet.causes[0])
 
 
 def confirmed_causes(facts: PostmortemFacts) -> tuple[str, ...]:
@@ -56,14 +61,15 @@ def confirmed_causes(facts: PostmortemFacts) -> tuple[str, ...]:
 
 def _mark(text: str, confirmed: Sequence[str]) -> str:
     if any(c and (c in text or text in c) for c in confirmed):
-        return f"{text} — **confirmed** by the incident commander"
-    return f"{text} — **unconfirmed**"
+        return f"{data(text)} — **confirmed** by the incident commander"
+    return f"{data(text)} — **unconfirmed**"
 
 
 def summary_text(facts: PostmortemFacts, measures: Measures) -> str:
     incident = facts.incident
     parts = [
-        f"INC-{incident.id} ({incident.severity}) affected {incident.service}: {incident.title}.",
+        f"INC-{incident.id} ({incident.severity}) affected {incident.service}: "
+        f"{data(incident.title)}.",
         f"The first signal fired at {stamp(measures.first_signal)}; the incident was opened at "
         f"{stamp(measures.opened)}.",
     ]
@@ -104,7 +110,7 @@ def condition_lines(signals: Sequence[SignalFact]) -> list[str]:
     for group in sorted(by_condition.values(), key=lambda g: min(s.started_at for s in g)):
         firing = [s for s in group if s.status == "firing"]
         first = min(s.started_at for s in firing or group)
-        line = f"  - {group[0].title} ({group[0].service}): first seen {stamp(first)}"
+        line = f"  - {data(group[0].title)} ({group[0].service}): first seen {stamp(first)}"
         if firing:
             line += f", last seen firing {stamp(max(s.received_at for s in firing))}"
         latest = group[-1]
@@ -167,7 +173,7 @@ def trigger_lines(facts: PostmortemFacts) -> list[str]:
     lines = []
     if first is not None:
         lines.append(
-            f"- First signal: {first.title} ({first.source}, {first.service}) at "
+            f"- First signal: {data(first.title)} ({first.source}, {first.service}) at "
             f"{stamp(first.started_at)}"
         )
     top = top_cause(facts)
@@ -227,7 +233,8 @@ def root_cause_lines(
     if packet.evidence:
         lines.append("Evidence:")
         lines.extend(
-            f"- **{id_}** {line}" for id_, line in zip(evidence_ids, packet.evidence, strict=True)
+            f"- **{id_}** {data(line)}"
+            for id_, line in zip(evidence_ids, packet.evidence, strict=True)
         )
     else:
         lines.append("Evidence: nothing beyond the alert itself.")
