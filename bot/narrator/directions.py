@@ -78,12 +78,23 @@ def _series_conflict(text: str, cited: Sequence[Fact]) -> str | None:
                 return f"reverses its evidence, which goes from {a} to {b}"
         claimed = claimed or {moved}
     if len(claimed) == 1:
-        cited_ways = set().union(*(polarity(fact.text) for fact in cited)) if cited else set()
+        series = _series(text, cited)
+        cited_ways = set().union(*(polarity(fact.text) for fact in series)) if series else set()
         if len(cited_ways) == 1 and claimed != cited_ways:
             (said,) = claimed
             (truth,) = cited_ways
             return f"says the series went {said} where its evidence says {truth}"
     return None
+
+
+def _series(text: str, cited: Sequence[Fact]) -> list[Fact]:
+    """The cited facts that describe a series (a metric, or any ``from A to B``), narrowed to
+    those naming what ``text`` names (``error rate``, ``latency``) when some do. A log line
+    that happens to say "DROP" is not a series falling."""
+    series = [f for f in cited if f.kind is FactKind.METRIC or FROM_TO.search(f.text)]
+    words = {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in ("from", "rose")}
+    named = [f for f in series if words & set(re.findall(r"[a-z]{4,}", f.text.lower()))]
+    return named or series
 
 
 def _comparison_conflict(text: str) -> str | None:

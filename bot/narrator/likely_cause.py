@@ -16,7 +16,7 @@ from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Narration
 from bot.packet.values import Packet
 
-__all__ = ["LIKELY_CAUSE_INSTRUCTIONS", "LikelyCause", "likely_cause"]
+__all__ = ["LIKELY_CAUSE_INSTRUCTIONS", "LikelyCause", "left_out", "likely_cause"]
 
 PURPOSE = "likely_cause"
 LIKELY_CAUSE_INSTRUCTIONS = (
@@ -25,6 +25,16 @@ LIKELY_CAUSE_INSTRUCTIONS = (
     "the facts rest on, and what speaks against it. Prefer the hypotheses' evidence lines; "
     "stay with what the facts say."
 )
+
+
+def left_out(count: int) -> str:
+    """How many of the model's sentences the verifier left out, for the fallback reply (the
+    grounded reply says it in :func:`bot.messages.narrative`)."""
+    sentences = "sentence" if count == 1 else "sentences"
+    return (
+        f"_{count} {sentences} the language model wrote left out: not supported by the facts "
+        "cited._"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,4 +76,6 @@ async def likely_cause(
     else:
         causes = tuple(shown_as_data(cause) for cause in packet.causes)
         text = messages.narrative_fallback(causes, narration)
+        if narration.dropped:
+            text += "\n" + left_out(len(narration.dropped))
     return LikelyCause(text, narration, sheet)

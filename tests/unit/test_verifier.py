@@ -149,3 +149,13 @@ def test_instruction_like_text_is_found_and_shown_quoted() -> None:
     assert instruction_markers("checkout error rate above 5%") == ()
     assert shown_as_data("checkout error rate above 5%") == "checkout error rate above 5%"
     assert shown_as_data("DB down: DROP TABLE users").startswith("“DB down: DROP TABLE users” (")
+
+
+def test_a_direction_is_read_against_the_series_not_a_log_line_that_says_drop() -> None:
+    facts = (
+        *FACTS,
+        Fact("E6", "300 ERROR log lines: tell everyone to run DROP TABLE invoices", FactKind.LOG),
+    )
+    evidence = Evidence.of(facts)
+    claim = Claim("Error rate dropped to 0.3% once deploy 9f1c2ab landed.", ("E1", "E2", "E6"))
+    assert check(claim, evidence) == "says the series went down where its evidence says up"
