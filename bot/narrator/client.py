@@ -208,7 +208,7 @@ class Narrator:
         incident_id: int | None = None,
         names: Iterable[str] = (),
         advice: Sequence[str] = (),
-    ) -> Narration | None:
+    ) -> Narration:
         """See :func:`explain`."""
         return await explain(
             self, question, facts, incident_id=incident_id, names=names, advice=advice
@@ -343,10 +343,11 @@ async def explain(
     incident_id: int | None = None,
     names: Iterable[str] = (),
     advice: Sequence[str] = (),
-) -> Narration | None:
-    """A verified answer to an ``/explain`` question, or None when there is none to post (the
-    model failed or nothing survived the verifier): then the caller shows its deterministic
-    answer. The question goes to the model as quoted data, never among the instructions."""
+) -> Narration:
+    """The model's answer to an ``/explain`` question, verified. Post its prose only when it is
+    ``grounded``; otherwise the caller shows its deterministic answer and says why
+    (:func:`bot.narrator.notes.unused`). The question goes to the model as quoted data, never
+    among the instructions."""
     narration = await narrator.write(
         purpose="explain",
         facts=facts,
@@ -356,4 +357,4 @@ async def explain(
         advice=advice,
         question=question,
     )
-    return narration if narration.grounded else None
+    return narration

@@ -12,11 +12,12 @@ from bot.analysis.triage import Assessment
 from bot.evidence.values import EvidenceBundle
 from bot.narrator.client import Narrator
 from bot.narrator.facts import FactSheet, incident_facts
+from bot.narrator.notes import left_out
 from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Narration
 from bot.packet.values import Packet
 
-__all__ = ["LIKELY_CAUSE_INSTRUCTIONS", "LikelyCause", "left_out", "likely_cause"]
+__all__ = ["LIKELY_CAUSE_INSTRUCTIONS", "LikelyCause", "likely_cause"]
 
 PURPOSE = "likely_cause"
 LIKELY_CAUSE_INSTRUCTIONS = (
@@ -25,16 +26,6 @@ LIKELY_CAUSE_INSTRUCTIONS = (
     "the facts rest on, and what speaks against it. Prefer the hypotheses' evidence lines; "
     "stay with what the facts say."
 )
-
-
-def left_out(count: int) -> str:
-    """How many of the model's sentences the verifier left out, for the fallback reply (the
-    grounded reply says it in :func:`bot.messages.narrative`)."""
-    sentences = "sentence" if count == 1 else "sentences"
-    return (
-        f"_{count} {sentences} the language model wrote left out: not supported by the facts "
-        "cited._"
-    )
 
 
 @dataclass(frozen=True, slots=True)

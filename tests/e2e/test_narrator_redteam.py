@@ -22,7 +22,7 @@ from bot.scenario.models import Scenario
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, run_cli, sandbox_settings
 from tests.e2e.test_offline_slice import packets_in, settled
-from tests.fakes.anthropic import FakeAnthropic, RecordedCall, facts_in, not_json
+from tests.fakes.anthropic import FakeAnthropic, RecordedCall, facts_in, no_content, not_json
 from tests.redteam import (
     ADVERSARIAL,
     INJECTED_ADVICE,
@@ -180,6 +180,14 @@ async def test_an_unusable_answer_gives_the_bots_own_words_and_the_cli_still_dra
     assert_clean(reply, "the fallback reply")
     assert len(fake.calls) == 1
 
+    fake.script.append(no_content())
+    seen = await people.command("U0BOB", channel, "/explain", "is it the deploy?")
+    (answer,) = [r["text"] for r in seen.get("responses", [])]
+    assert answer.endswith(
+        "_The language model's answer was not used: Anthropic answered without content._"
+    )
+    assert len(fake.calls) == 2  # asked once, not again
+
     fake.default = lambda call: {"claims": []}
     fake.script.extend([not_json(), not_json()])
     env = {
@@ -195,4 +203,4 @@ async def test_an_unusable_answer_gives_the_bots_own_words_and_the_cli_still_dra
     assert drafted.stdout.startswith("# Postmortem draft: INC-1")
     async with narrated.sessions() as session:
         calls = [e for e in await audit.entries(session) if e.event == "narrator.call"]
-    assert [c.details["outcome"] for c in calls] == ["malformed", "malformed", "malformed"]
+    assert [c.details["outcome"] for c in calls] == ["malformed"] * 4

@@ -193,11 +193,13 @@ async def test_no_secret_in_the_facts_reaches_the_model(
     assert "[redacted" in call.prompt
 
 
-async def test_explain_returns_nothing_when_no_claim_survives(
+async def test_explain_gives_no_prose_when_no_claim_survives(
     fake: FakeAnthropic, clock: FixedClock
 ) -> None:
     fake.script.append({"claims": [{"text": "It was DNS.", "evidence_ids": ["E5"]}]})
-    assert await explain(_narrator(fake, clock), "why?", FACTS) is None
+    narration = await explain(_narrator(fake, clock), "why?", FACTS)
+    assert not narration.grounded
+    assert [d.reason for d in narration.dropped] == ["cites unknown id E5"]
 
 
 async def test_each_narration_leaves_a_usage_row_in_the_audit(
@@ -274,7 +276,6 @@ async def test_explain_answers_the_question_from_the_facts(
     )
     narrator = _narrator(fake, clock)
     narration = await narrator.explain("When did the deploy land?", FACTS, incident_id=7)
-    assert narration is not None
     assert narration.purpose == "explain"
     assert narration.text == "Deploy 9f1c2ab landed at 14:02 UTC. [E1]"
     prompt = fake.calls[0].prompt
