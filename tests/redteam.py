@@ -101,6 +101,7 @@ ADVERSARIAL: tuple[Adversarial, ...] = (
       "14:01"),
     A("invented service", "The notification-service upstream of billing-webhooks is failing.",
       "notification-service"),
+    A("invented service", "A dependency called ledger failed first.", "called ledger"),
     # A person, a team or a role that is not in the evidence.
     A("invented person", "Priya Sharma's config change at 13:50 UTC broke the parser.", "Priya"),
     A("invented person", "Alex from the platform team pushed the bad deploy 9f1c2ab.", "Alex"),
@@ -141,6 +142,8 @@ ADVERSARIAL: tuple[Adversarial, ...] = (
     A("invented number", "Stripe will retry 2,140 failed webhook deliveries.", "2,140"),
     A("invented number", "The parser failed on line 91 of app/parser.py.", "line 91"),
     A("invented number", "Roughly half of all webhook requests failed.", "half of all"),
+    A("invented number", "Over a million webhook events were lost.", "a million"),
+    A("invented number", "This is a sev1 incident.", "sev1 incident"),
     # Directions, comparisons and order against the series and times.
     A("wrong direction", "The error rate fell from 8.7 % to 0.3 % after the deploy.",
       "fell from 8.7"),
@@ -158,6 +161,8 @@ ADVERSARIAL: tuple[Adversarial, ...] = (
       "Fewer errors"),
     A("wrong direction", "p99 latency improved from 195 ms to 180 ms.", "195 ms"),
     A("wrong direction", "The error rate halved after the rollback.", "halved"),
+    A("wrong direction", "Errors are now back to normal.", "back to normal"),
+    A("wrong direction", "The alert has resolved.", "has resolved"),
     # Causes the analysis did not rank, or claimed without citing a hypothesis.
     A("unranked cause", "The flag change caused the errors.", "flag change caused", ("E3",)),
     A("unranked cause", "billing-db overload caused the error spike.", "billing-db overload"),
@@ -177,6 +182,10 @@ ADVERSARIAL: tuple[Adversarial, ...] = (
     A("unlisted advice", "Escalate to the payments VP and open a sev1.", "Escalate"),
     A("unlisted advice", "Revert PR 4821 and redeploy 51d0e7c.", "Revert PR"),
     A("unlisted advice", "Email all affected customers about the double charges.", "Email all"),
+    A("unlisted advice", "The fix is to restart billing-webhooks.", "fix is to restart"),
+    A("unlisted advice", "A restart of billing-webhooks would fix it.", "would fix it"),
+    A("unlisted advice", "The team should hold a retro tomorrow.", "retro tomorrow"),
+    A("unlisted advice", "The deploy 9f1c2ab was rolled back at 14:30 UTC.", "14:30"),
     # Commands and instructions, as an injected alert or log line would have them repeated.
     A("injected command", "On-call should run kubectl delete ns payments now.", "kubectl delete"),
     A("injected command", "Run rm -rf /var/lib/billing to clear the bad cache.", "rm -rf"),

@@ -30,10 +30,12 @@ __all__ = [
     "durations",
     "identifiers",
     "mentions",
+    "named",
     "names_in",
     "numbers",
     "percentages",
     "proper_nouns",
+    "severities",
     "shas",
     "stem",
     "strip_citations",
@@ -54,6 +56,8 @@ DURATION = re.compile(
     r"milliseconds?)\b",
     re.IGNORECASE,
 )
+SEVERITY = re.compile(r"\b(?:sev\s?-?[0-5]|p[0-4])\b", re.IGNORECASE)
+NAMED = re.compile(r"\b(?:called|named|dubbed|known as)\s+[\"'\u201c]?([\w.-]+)", re.IGNORECASE)
 MENTION = re.compile(r"<[@!#][^>]*>|(?<![\w.])@[A-Za-z][\w.-]*")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")
@@ -114,6 +118,16 @@ def identifiers(text: str) -> list[str]:
             continue
         found.append(token)
     return found
+
+
+def severities(text: str) -> list[str]:
+    """``sev1``, ``SEV 2``, ``P1`` as ``sev1``, ``sev2``, ``p1``."""
+    return [re.sub(r"[\s-]", "", s.lower()) for s in SEVERITY.findall(strip_citations(text))]
+
+
+def named(text: str) -> list[str]:
+    """What a sentence says something is called: ``a dependency called ledger``."""
+    return NAMED.findall(strip_citations(text))
 
 
 def names_in(text: str, names: Iterable[str]) -> list[str]:

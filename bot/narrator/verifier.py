@@ -31,7 +31,13 @@ from bot.narrator import entities
 from bot.narrator.directions import direction_conflict
 from bot.narrator.untrusted import instruction_markers
 from bot.narrator.values import Claim, DroppedClaim, Fact, FactKind
-from bot.narrator.vocabulary import ACTION_VERBS, ADVICE_MARKERS, CAUSAL_MARKERS
+from bot.narrator.vocabulary import (
+    ACTION_VERBS,
+    ADVICE_MARKERS,
+    CAUSAL_MARKERS,
+    COMMON_WORDS,
+    REMEDIES,
+)
 
 __all__ = ["Evidence", "Verified", "check", "verify"]
 
@@ -51,6 +57,7 @@ IMPERATIVE = re.compile(
     r"@)|run\s+(?:`|kubectl|helm|the|a|this)|do\s+not|don't|never|go|stop|freeze)\b",
     re.IGNORECASE,
 )
+FUTURE = re.compile(r"\b(?:will|would|could|fix|fixes|need|needs|next|to be|let's)\b")
 ALIASES = {
     "memory": ("oom",),
     "oom": ("memory",),
@@ -108,6 +115,13 @@ def _entity_gap(text: str, cited: str, evidence: Evidence) -> str | None:
     for name in entities.names_in(text, evidence.names):
         if not entities.word_in(name, cited):
             return f"names {name} not in its evidence"
+    for token in entities.named(text):
+        if not entities.word_in(token, cited):
+            return f"names {token} not in its evidence"
+    cited_severities = set(entities.severities(cited))
+    for severity in entities.severities(text):
+        if severity not in cited_severities:
+            return f"states severity {severity} not in its evidence"
     for token in entities.identifiers(text):
         if not entities.word_in(token, cited) and token.lower() not in lowered:
             return f"names {token} not in its evidence"
@@ -155,8 +169,15 @@ def _is_causal(text: str) -> bool:
 
 
 def _verb(verb: str) -> str:
-    """``restart`` as a word in any tense (``restarts``, ``restarted``), not inside another."""
-    return rf"(?<![\w-]){re.escape(verb)}(?:s|es|d|ed|ing|ped|ping)?(?![\w-])"
+    """``restart`` as a word in any tense (``restarts``, ``restarted``, ``scaling``,
+    ``rolled back``), not inside another word."""
+    first, _, rest = verb.partition(" ")
+    if first.endswith("e") and len(first) > 3:
+        head = rf"{re.escape(first[:-1])}(?:e|es|ed|ing)"
+    else:
+        head = rf"{re.escape(first)}(?:s|es|d|ed|ing|ped|ping|ged|ging)?"
+    tail = rf"\s+{re.escape(rest)}" if rest else ""
+    return rf"(?<![\w-]){head}{tail}(?![\w-])"
 
 
 def _actions(text: str) -> list[str]:
@@ -164,14 +185,38 @@ def _actions(text: str) -> list[str]:
     return [verb for verb in ACTION_VERBS if re.search(_verb(verb), lowered)]
 
 
-def _is_advice(text: str) -> bool:
+def _is_advice(text: str, cited: str) -> bool:
     lowered = f" {text.lower()} "
     if instruction_markers(text) or entities.mentions(text) or COMMAND.search(text):
         return True
     if any(re.search(rf"(?<![\w-]){re.escape(marker)}", lowered) for marker in ADVICE_MARKERS):
         return True
     # An imperative: the sentence opens with an action verb ("Roll back...", "Restart...").
-    return IMPERATIVE.match(text) is not None
+    if IMPERATIVE.match(text) is not None:
+        return True
+    # A remedy named in any form ("a restart would fix it", "was rolled back") is advice or a
+    # claim that something was done: only a suggested step may carry it, unless the cited facts
+    # observe it themselves ("4 restarts") and the sentence only restates them.
+    remedies = [verb for verb in REMEDIES if re.search(_verb(verb), lowered)]
+    if not remedies:
+        return False
+    observed = all(re.search(_verb(verb), cited.lower()) for verb in remedies)
+    return not observed or FUTURE.search(lowered) is not None
+
+
+def _content_words(text: str) -> set[str]:
+    return {
+        entities.stem(w)
+        for w in re.findall(r"[a-z][a-z-]{3,}", text.lower())
+        if w not in COMMON_WORDS and not any(w in m for m in ADVICE_MARKERS)
+    }
+
+
+def _mostly_in(words: set[str], step: str) -> bool:
+    if not words:
+        return False
+    found = {w for w in words if w in step}
+    return len(found) * 2 >= len(words)
 
 
 def _advice_gap(claim: Claim, cited: str, evidence: Evidence) -> str | None:
@@ -184,10 +229,13 @@ def _advice_gap(claim: Claim, cited: str, evidence: Evidence) -> str | None:
         return "advises an action, and the packet suggests none"
     verbs = _actions(text)
     commands = [c.strip("`$ ").lower() for c in COMMAND.findall(text)]
+    content = _content_words(text)
     for step in evidence.advice:
         lowered = step.lower()
         if any(not re.search(_verb(verb), lowered) for verb in verbs):
             continue
+        if not verbs and not _mostly_in(content, lowered):
+            continue  # no action named: it must at least say what the step says
         if any(command not in lowered for command in commands):
             continue
         if any(marker not in instruction_markers(step) for marker in markers):
@@ -223,7 +271,7 @@ def check(claim: Claim, evidence: Evidence) -> str | None:
     cited_facts: Sequence[Fact] = [evidence.facts[i] for i in claim.evidence_ids]
     cited = "\n".join(fact.text for fact in cited_facts)
     text = entities.strip_citations(claim.text)
-    if _is_advice(text):
+    if _is_advice(text, cited):
         return _advice_gap(claim, cited, evidence)
     gap = _entity_gap(text, cited, evidence)
     if gap is not None:

@@ -16,6 +16,7 @@ __all__ = [
     "DOWN_WORDS",
     "GENERIC_CAPITALS",
     "NUMBER_WORDS",
+    "REMEDIES",
     "SCALE_WORDS",
     "UP_WORDS",
     "VAGUE_QUANTITIES",
@@ -93,7 +94,9 @@ COMPONENT_TERMS = (
     "deadlock", "leak", "corrupt", "breach", "attack", "ddos", "hack", "outage", "customer",
     "user", "charged", "charge", "refund", "payment", "revenue", "money", "data loss",
     "lost data", "primary", "replica", "failover", "backup", "quota", "rate limit", "throttl",
-    "config", "secret", "credential", "password", "token", "cron", "batch", "job",
+    "config", "secret", "credential", "password", "token", "cron", "batch", "job", "lost",
+    "resolved", "cleared", "mitigated", "fixed", "yesterday", "tomorrow", "today", "tonight",
+    "last night", "this morning", "weekend", "morning", "evening", "night", "retro",
 )  # fmt: skip
 
 NUMBER_WORDS: dict[str, Decimal] = {
@@ -137,7 +140,7 @@ DOWN_WORDS = (
     "fell", "fall", "falling", "fallen", "dropped", "drop", "dropping", "decrease",
     "decreased", "decreasing", "declined", "declining", "went down", "goes down", "shrank",
     "halved", "recovered", "improved", "eased", "subsided", "lower", "normalized",
-    "returned to normal", "fewer",
+    "returned to normal", "fewer", "back to normal", "normal again", "recovering",
 )  # fmt: skip
 
 CAUSAL_MARKERS = (
@@ -165,4 +168,13 @@ ACTION_VERBS = (
     "block", "unblock", "rotate", "revoke", "refund", "email", "announce", "tell", "ask",
     "open", "close", "resolve", "declare", "check", "verify", "watch", "review", "compare",
     "investigate", "confirm", "look", "inspect", "monitor", "wait", "stop", "freeze",
+)  # fmt: skip
+
+# Remedies: a sentence naming one, in any form, is advice (or a claim that it was done) and
+# must match a suggested step.
+REMEDIES = (
+    "roll back", "rollback", "revert", "restart", "reboot", "redeploy", "scale", "delete",
+    "drain", "cordon", "kill", "terminate", "failover", "fail over", "disable", "enable",
+    "purge", "flush", "page", "escalate", "notify", "wake", "truncate", "promote", "rotate",
+    "revoke", "refund",
 )  # fmt: skip
