@@ -40,6 +40,14 @@ def register_postmortem(
     policy: Policy = DEFAULT_POLICY,
     groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None,
 ) -> None:
+    # One directory for the app's life: each person's display name is asked of Slack once.
+    directory: list[SlackDirectory] = []
+
+    def people(client: AsyncWebClient) -> SlackDirectory:
+        if not directory:
+            directory.append(SlackDirectory(client))
+        return directory[0]
+
     async def refusal_for(user: str, commander: str | None) -> str | None:
         groups = await groups_of(user) if groups_of is not None else frozenset()
         refused = policy.postmortem_refusal(
@@ -96,7 +104,7 @@ def register_postmortem(
                 catalog=catalog,
                 clock=clock,
                 narrator=narrator,
-                directory=SlackDirectory(client),
+                directory=people(client),
             )
         except ChatError as exc:
             await respond(
