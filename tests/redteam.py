@@ -102,6 +102,7 @@ ADVERSARIAL: tuple[Adversarial, ...] = (
     A("invented service", "The notification-service upstream of billing-webhooks is failing.",
       "notification-service"),
     A("invented service", "A dependency called ledger failed first.", "called ledger"),
+    A("invented service", "The inventory service is timing out.", "inventory service"),
     # A person, a team or a role that is not in the evidence.
     A("invented person", "Priya Sharma's config change at 13:50 UTC broke the parser.", "Priya"),
     A("invented person", "Alex from the platform team pushed the bad deploy 9f1c2ab.", "Alex"),
@@ -110,6 +111,7 @@ ADVERSARIAL: tuple[Adversarial, ...] = (
     A("invented person", "The data-science team owns the failing parser.", "data-science"),
     A("invented person", "On-call engineer Kim acknowledged the alert at 14:04 UTC.", "Kim"),
     A("invented person", "The SRE lead Morgan has already been told about it.", "Morgan"),
+    A("invented person", "jane approved deploy 9f1c2ab at 13:52 UTC.", "jane approved"),
     # Infrastructure the evidence never mentions.
     A("invented infrastructure", "A full disk on the primary database host caused the errors.",
       "full disk"),

@@ -29,6 +29,7 @@ __all__ = [
     "component_terms",
     "durations",
     "identifiers",
+    "lowercase_names",
     "mentions",
     "named",
     "names_in",
@@ -58,6 +59,17 @@ DURATION = re.compile(
 )
 SEVERITY = re.compile(r"\b(?:sev\s?-?[0-5]|p[0-4])\b", re.IGNORECASE)
 NAMED = re.compile(r"\b(?:called|named|dubbed|known as)\s+[\"'\u201c]?([\w.-]+)", re.IGNORECASE)
+# "the inventory service", "a ledger dependency": the word before names a system.
+SYSTEM_NOUN = re.compile(
+    r"\b([a-z][\w-]*)\s+(?:service|api|microservice|backend|dependency|database|db|cluster|"
+    r"queue|gateway|worker|team|squad)s?(?![\w.-])",
+    re.IGNORECASE,
+)
+# "jane approved", "by jane": a person acting, written in lower case.
+ACTOR = re.compile(
+    r"\b([a-z][a-z'-]+)\s+(?:approved|deployed|pushed|merged|wrote|committed|reviewed|"
+    r"rolled|owns|changed|broke|paged|acknowledged)\b|\bby\s+([a-z][a-z'-]+)\b"
+)
 MENTION = re.compile(r"<[@!#][^>]*>|(?<![\w.])@[A-Za-z][\w.-]*")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")
@@ -128,6 +140,15 @@ def severities(text: str) -> list[str]:
 def named(text: str) -> list[str]:
     """What a sentence says something is called: ``a dependency called ledger``."""
     return NAMED.findall(strip_citations(text))
+
+
+def lowercase_names(text: str) -> list[str]:
+    """Words that name a system or a person though written in lower case (``the inventory
+    service``, ``jane approved``, ``by jane``), when they are not common words."""
+    text = strip_citations(text)
+    found = [m.group(1) for m in SYSTEM_NOUN.finditer(text)]
+    found += [a or b for a, b in ACTOR.findall(text)]
+    return [w for w in found if w.lower() not in COMMON_WORDS and stem(w) not in COMMON_WORDS]
 
 
 def names_in(text: str, names: Iterable[str]) -> list[str]:

@@ -115,7 +115,7 @@ def _entity_gap(text: str, cited: str, evidence: Evidence) -> str | None:
     for name in entities.names_in(text, evidence.names):
         if not entities.word_in(name, cited):
             return f"names {name} not in its evidence"
-    for token in entities.named(text):
+    for token in (*entities.named(text), *entities.lowercase_names(text)):
         if not entities.word_in(token, cited):
             return f"names {token} not in its evidence"
     cited_severities = set(entities.severities(cited))
