@@ -85,7 +85,7 @@ async def _prose(
         log.warning("narrator gave no %s for the postmortem: %s", section, exc)
         return Prose()
     text = narration.text.strip() if narration.grounded else ""
-    return Prose(text or None, len(narration.dropped))
+    return Prose(text or None, len(narration.dropped), narration.error)
 
 
 def _advice(facts: PostmortemFacts) -> tuple[str, ...]:

@@ -64,6 +64,11 @@ class Narration(Protocol):
         ...
 
     @property
+    def error(self) -> str | None:
+        """Why the model gave no usable answer, when it did not (named in the draft)."""
+        ...
+
+    @property
     def text(self) -> str:
         """The grounded claims as one paragraph, each with its citations."""
         ...

@@ -53,20 +53,25 @@ SECTION_TITLES = (
 
 @dataclass(frozen=True, slots=True)
 class Prose:
-    """Verified prose for a section, and how many sentences the verifier left out."""
+    """Verified prose for a section, how many sentences the verifier left out, and why the
+    model gave nothing usable when it did not."""
 
     text: str | None = None
     left_out: int = 0
+    error: str | None = None
 
-    def lines(self) -> list[str]:
-        lines = [self.text.strip()] if self.text else []
+    def notes(self) -> list[str]:
+        """The bot's words on what became of the model's answer, if anything needs saying."""
+        notes: list[str] = []
+        if self.error:
+            notes.append(f"_The language model's answer was not used: {self.error}._")
         if self.left_out:
             sentences = "sentence" if self.left_out == 1 else "sentences"
-            lines.append(
+            notes.append(
                 f"_{self.left_out} {sentences} the language model wrote were left out: not "
                 "supported by the facts they cite._"
             )
-        return lines
+        return notes
 
 
 def timeline_lines(
@@ -114,11 +119,11 @@ def render_markdown(
         hypothesis_ids=[fact.id for fact in citations.hypotheses],
         evidence_ids=[fact.id for fact in citations.evidence],
     )
-    if root_cause.text or root_cause.left_out:
-        cause = [*root_cause.lines(), "", *cause]
-    summary_lines = summary.lines() if summary.text else [summary_text(facts, measures)]
-    if not summary.text and summary.left_out:
-        summary_lines += Prose(left_out=summary.left_out).lines()
+    lead = [root_cause.text.strip()] if root_cause.text else []
+    if lead or root_cause.notes():
+        cause = [*lead, *root_cause.notes(), "", *cause]
+    summary_lines = [summary.text.strip() if summary.text else summary_text(facts, measures)]
+    summary_lines += summary.notes()
     bodies = (
         summary_lines,
         impact_lines(facts, measures),

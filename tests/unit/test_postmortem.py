@@ -478,6 +478,7 @@ class _Narration:
     text: str
     grounded: bool
     dropped: tuple[object, ...] = ()
+    error: str | None = None
 
 
 class _Narrator:
@@ -570,3 +571,19 @@ def test_the_commander_may_draft_and_others_may_not_while_one_is_set() -> None:
     refusal = postmortem_refusal(user="U0BOB", commander="U0ALICE")
     assert refusal is not None
     assert "U0ALICE" in refusal
+
+
+async def test_an_unusable_answer_leaves_the_template_and_says_why() -> None:
+    why = "Anthropic answered with a body that is not JSON"
+    narrator = _Narrator(
+        {
+            "postmortem.summary": _Narration("", grounded=False, error=why),
+            "postmortem.root_cause": _Narration("", grounded=False, error=why),
+        }
+    )
+    draft = await write_postmortem(resolved_facts(), narrator=narrator)
+    summary = _section(draft.markdown, "Summary")
+    assert summary.startswith("INC-7 (sev1) affected billing-webhooks")
+    assert summary.endswith(f"_The language model's answer was not used: {why}._")
+    assert f"not used: {why}" in _section(draft.markdown, "Root cause and contributing factors")
+    assert draft.narrated == ()
