@@ -23,7 +23,7 @@ from bot.postmortem.people import Names
 from bot.postmortem.ports import Fact, PostmortemNarrator
 from bot.postmortem.render import Prose, render_markdown
 from bot.postmortem.review import action_items
-from bot.postmortem.sections import people_messages
+from bot.postmortem.sections import people_messages, top_cause
 from bot.postmortem.timeline import TimelineEntry, build_timeline
 from bot.redaction import redact
 
@@ -133,7 +133,7 @@ async def write_postmortem(
         status=incident.status,
         timeline_entries=len(timeline),
         messages=len(people_messages(facts)),
-        leading_cause=facts.packet.causes[0] if facts.packet and facts.packet.causes else None,
+        leading_cause=top_cause(facts),  # outside text in it quoted when it reads as an order
         action_items=len(action_items(facts, measures, names)),
     )
     return Postmortem(
