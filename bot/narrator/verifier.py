@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.narrator import entities
@@ -75,7 +75,6 @@ class Evidence:
     facts: Mapping[str, Fact]
     names: frozenset[str] = frozenset()
     advice: tuple[str, ...] = ()
-    _all_text: str = field(default="", compare=False)
 
     @classmethod
     def of(
@@ -87,7 +86,6 @@ class Evidence:
             frozenset(n for n in names if n and len(n) > 1),
             # A step that itself reads like an instruction (an injected PR title) allows nothing.
             tuple(a for a in advice if a.strip() and not instruction_markers(a)),
-            "\n".join(f.text for f in by_id.values()),
         )
 
 
