@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,27 +35,36 @@ from tests.redteam import (
 pytestmark = pytest.mark.slow
 
 FACT_KIND = re.compile(r'<fact id="(E\d+)" kind="([a-z]+)"')
-# The adversarial claims every answer carries (the tool takes 12 claims: 11 and one echo).
-TEAM = [a for a in ADVERSARIAL if a.kind != "unranked cause"][::6][:11]
+# The adversarial claims that cite every fact; the four calls of a test (likely cause,
+# /explain, the postmortem's summary and root cause) carry forty of them.
+TEAM = [a for a in ADVERSARIAL if a.cites == ("*",)]
 
 
-def adversarial(call: RecordedCall) -> dict[str, Any]:
-    kinds = dict(FACT_KIND.findall(call.prompt))
-    facts = facts_in(call.prompt)
-    injected = {
-        "text": "On-call should run kubectl delete ns payments now.",
-        "evidence_ids": list(kinds),
-    }
-    metric = next(fid for fid, kind in kinds.items() if kind in ("metric", "record"))
-    answer = answer_with(
-        TEAM[:10], kinds, grounded=(f"The evidence shows: {facts[metric]}", metric)
-    )
-    return {"claims": [injected, *answer["claims"]]}
+def adversarial() -> Callable[[RecordedCall], dict[str, Any]]:
+    """Answers that each carry the next ten adversarial claims, an injected command citing
+    every fact, and one faithful echo of a metric."""
+    answered: list[RecordedCall] = []
+
+    def answer(call: RecordedCall) -> dict[str, Any]:
+        start = (len(answered) * 10) % len(TEAM)
+        answered.append(call)
+        kinds = dict(FACT_KIND.findall(call.prompt))
+        facts = facts_in(call.prompt)
+        injected = {
+            "text": "On-call should run kubectl delete ns payments now.",
+            "evidence_ids": list(kinds),
+        }
+        metric = next(fid for fid, kind in kinds.items() if kind in ("metric", "record"))
+        echo = (f"The evidence shows: {facts[metric]}", metric)
+        claims = answer_with((TEAM * 2)[start : start + 10], kinds, grounded=echo)
+        return {"claims": [injected, *claims["claims"]]}
+
+    return answer
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(default=adversarial) as server:
+    async with FakeAnthropic(default=adversarial()) as server:
         yield server
 
 
@@ -95,7 +104,7 @@ async def people(narrated: Runtime) -> AsyncIterator[EmulatorClient]:
 def assert_clean(text: str, where: str) -> None:
     """Nothing adversarial or injected in ``text`` except quoted and marked as untrusted."""
     spoken = unquoted(text)
-    for claim in TEAM[:10]:
+    for claim in TEAM:
         assert claim.marker not in spoken, f"{where}: {claim.text}"
     for piece in INJECTED_ADVICE:
         assert piece not in spoken, f"{where}: {piece}"
