@@ -32,8 +32,9 @@ from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
+from bot.evidence.neighbours import with_neighbours
 from bot.incident.context import PipelineContext
-from bot.incident.publish import late_evidence_arrived
+from bot.incident.packet import late_evidence_arrived
 from bot.narrator import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
@@ -414,7 +415,7 @@ async def start_runtime(
         sessions=sessions,
         chat=chat,
         context=PipelineContext(
-            sources=sources,
+            sources=with_neighbours(sources, catalog),
             catalog=catalog,
             policy=policy,
             runbooks=runbooks,
@@ -492,6 +493,7 @@ async def start_runtime(
             source_options=SourceOptions(
                 github_deploy_workflows=tuple(settings.github_deploy_workflows)
             ),
+            catalog=catalog,
         ),
     )
     stopping = asyncio.Event()

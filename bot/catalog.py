@@ -23,7 +23,7 @@ its :class:`EntryOrigin`, so the packet can say where the owner came from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -32,6 +32,7 @@ from typing import Protocol
 from pydantic import Field, model_validator
 
 from bot.configfile import FileModel, Text, invalid_at, load_yaml_model
+from bot.signal.values import Signal
 
 __all__ = [
     "Catalog",
@@ -43,7 +44,23 @@ __all__ = [
     "ServiceRecord",
     "check_unique_services",
     "load_catalog",
+    "repository_key",
+    "with_catalog_service",
 ]
+
+REPOSITORY_LABEL = "repository"  # the label a source puts an ``org/repo`` name under
+
+
+def repository_key(repo: str) -> str:
+    """``org/name`` of a repository however it is written (``https://github.com/Org/Name.git``,
+    ``github.com/org/name``, ``org/name``), lower-cased, so a catalog's ``repo`` and an event's
+    ``full_name`` compare."""
+    key = repo.strip().lower().removesuffix("/").removesuffix(".git")
+    for prefix in ("https://", "http://", "git@", "ssh://"):
+        key = key.removeprefix(prefix)
+    key = key.replace("github.com:", "github.com/")
+    parts = [part for part in key.split("/") if part]
+    return "/".join(parts[-2:])
 
 
 class FallbackKind(StrEnum):
@@ -127,6 +144,15 @@ class Catalog:
     def dependents(self, service: str) -> tuple[str, ...]:
         """The services that declare a dependency on ``service``, in catalog order."""
         return tuple(entry.service for entry in self if service in entry.depends_on)
+
+    def service_for_repository(self, repo: str) -> str | None:
+        """The service whose ``repo`` (the catalog's, or Backstage's ``github.com/project-slug``)
+        is ``repo``; None when none is, or when several are (a monorepo names no one service)."""
+        key = repository_key(repo)
+        found = [
+            e.service for e in self._entries.values() if e.repo and repository_key(e.repo) == key
+        ]
+        return found[0] if len(found) == 1 else None
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -229,3 +255,14 @@ def load_catalog(path: Path) -> Catalog:
     """Read a catalog file; any problem is a :class:`~bot.errors.ConfigFileError` naming the
     file, line and key."""
     return load_yaml_model(path, CatalogFile).to_catalog()
+
+
+def with_catalog_service(signal: Signal, catalog: Catalog) -> Signal:
+    """``signal`` about the catalog's service when it names a repository and not a service: a
+    GitHub deploy event names ``org/repo``, and the owner, deploys, runbooks and rollback are
+    found under the service whose ``repo`` that is. A service the catalog knows is kept."""
+    repo = signal.labels.get(REPOSITORY_LABEL)
+    if not repo or signal.service in catalog:
+        return signal
+    service = catalog.service_for_repository(repo)
+    return signal if service is None else replace(signal, service=service)

@@ -1,7 +1,7 @@
 """The arithmetic and wording every cause detector shares: a hypothesis's confidence is the sum
 of its citations' weights for, minus those against, clamped to [0, ``MAX_CONFIDENCE``]; log
 evidence counts in full only when its template is new in the incident window, else for
-``RECURRING_FACTOR`` of its weight (see :mod:`bot.analysis.causes` for every weight)."""
+``RECURRING_FACTOR`` of its weight (see :mod:`bot.analysis.weights` for every weight)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from bot.analysis.values import CaseFacts, Citation, Hypothesis, WindowMessage
+from bot.analysis.weights import MAX_CONFIDENCE, RECURRING_FACTOR
 from bot.scenario.terms import CauseKind
 
 __all__ = [
@@ -23,8 +24,6 @@ __all__ = [
     "minutes",
 ]
 
-MAX_CONFIDENCE = 0.95
-RECURRING_FACTOR = 0.3
 WARN = 3
 ERROR = 4
 

@@ -1,6 +1,6 @@
 """Ranked hypotheses about the cause, and the markers that warn the reader.
 
-:func:`diagnose` clusters the logs, runs every detector of :mod:`bot.analysis.causes`, ranks
+:func:`diagnose` clusters the logs, runs every detector of :mod:`bot.analysis.detectors`, ranks
 what they propose (confidence, then a fixed order of kinds, then text: the same evidence always
 gives the same ranking) and raises markers:
 
@@ -21,13 +21,18 @@ evidence bundle does not carry yet: add them in :func:`_markers` when it does. L
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.analysis.causes import DETECTORS, series_kind, unknown_hypothesis
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
+from bot.analysis.detectors import DETECTORS, unknown_hypothesis
+from bot.analysis.detectors.config_push import pushes
+from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
+from bot.analysis.exposure import Exposure, first_exposure
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
+from bot.analysis.series import series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Hypothesis, RaisedMarker, WindowMessage
 from bot.catalog import Catalog
@@ -42,6 +47,7 @@ __all__ = [
     "LOW_CONFIDENCE",
     "Diagnosis",
     "diagnose",
+    "exposure_of",
     "personal_data_in",
 ]
 
@@ -52,6 +58,8 @@ CONFLICT_FLOOR = 0.3
 # history that decides whether a template is new.
 LOG_WINDOW_LEAD = timedelta(minutes=10)
 MIN_FLAT_POINTS = 3
+DROP_SHARE = 0.2
+STATUS_SERIES = re.compile(r"status|operational|health|\bup\b", re.IGNORECASE)
 _ORDER = tuple(CauseKind)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
@@ -61,7 +69,8 @@ _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     """Hypotheses best first (never empty: "unknown" is always among them), the raised
-    markers, the incident window's log clusters and the candidate deploys, latest first."""
+    markers, the incident window's log clusters and the candidate deploys (the service's,
+    latest first, then configuration pushes to its dependencies)."""
 
     hypotheses: tuple[Hypothesis, ...]
     markers: tuple[RaisedMarker, ...]
@@ -142,12 +151,61 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
                 f"two explanations fit about equally: {first.statement} "
                 f"({first.confidence:.2f}) and {second.statement} ({second.confidence:.2f})"
             )
-    return _disagreeing_series(facts.spikes, facts)
+    if (disagree := _disagreeing_series(facts.spikes, facts)) is not None:
+        return disagree
+    return _outside_in_conflict(facts) or _dropped_series(facts) or _status_says_fine(ranked, facts)
+
+
+def _outside_in_conflict(facts: CaseFacts) -> str | None:
+    """An outside-in check fails while the service's own error rate and latency are normal."""
+    failing = outside_in_failing(facts)
+    inside = healthy_inside(facts) if failing is not None else None
+    if failing is None or inside is None:
+        return None
+    return f"{failing.text} fails while {inside}"
+
+
+def _dropped_series(facts: CaseFacts) -> str | None:
+    """Two series of one kind for the service: one fell to a fifth of its level (a dashboard
+    going blank) while the other held: they cannot both be right."""
+    own = [
+        m for m in facts.metrics if m.service == facts.service and len(m.points) >= MIN_FLAT_POINTS
+    ]
+    for series in own:
+        values = [v for _, v in series.points]
+        before = statistics.median(values[: max(2, len(values) // 2)])
+        if before <= 0 or values[-1] > DROP_SHARE * before:
+            continue
+        kind = series_kind(series.name)
+        for other in own:
+            if other is series or kind is None or series_kind(other.name) is not kind:
+                continue
+            held = [v for _, v in other.points]
+            level = statistics.median(held[: max(2, len(held) // 2)])
+            if level > 0 and held[-1] >= (1 - DROP_SHARE) * level:
+                return (
+                    f"{series.name} fell to {values[-1]:g} while {other.name}, which measures "
+                    f"the same thing, held at {held[-1]:g}"
+                )
+    return None
+
+
+def _status_says_fine(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    """The top cause is a dependency whose own status series says it is operating normally."""
+    top = ranked[0]
+    if top.category is not CauseKind.DEPENDENCY or top.subject is None:
+        return None
+    for series in facts.metrics:
+        if series.service == top.subject and STATUS_SERIES.search(series.name) and series.points:
+            latest = series.points[-1][1]
+            if latest >= 1.0:
+                return f"{series.name} of {top.subject} says it is fine while calls to it fail"
+    return None
 
 
 def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
     """Why rolling back the most likely deploy may not be safe, when it is the top cause."""
-    by_sha = {c.deploy.sha: c for c in facts.candidates}
+    by_sha = {c.deploy.sha: c for c in (*facts.candidates, *pushes(facts))}
     blamed = next((h for h in ranked if h.subject in by_sha), None)
     if blamed is None or blamed is not ranked[0] or blamed.subject is None:
         return None
@@ -163,7 +221,24 @@ def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | No
     return "; ".join(reasons) or None
 
 
+def exposure_of(
+    service: str, logs: Iterable[LogRecord], signals: Iterable[Signal]
+) -> Exposure | None:
+    """The first line (a log line of the service or of a dependency it serves data from, or one
+    of its alerts) showing customer data reaching the wrong owner
+    (:mod:`bot.analysis.exposure`)."""
+    lines = [(r.at, r.message) for r in logs]  # the service's and its dependencies' lines
+    lines += [
+        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
+    ]
+    return first_exposure(lines)
+
+
 def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    exposure = exposure_of(facts.service, (*facts.logs, *facts.related_logs), facts.signals)
+    if exposure is not None:
+        when = f" at {exposure.at:%H:%M}" if exposure.at is not None else ""
+        return f"customer data reached the wrong owner{when}: {exposure.why}"
     security = next((h for h in ranked if h.category is CauseKind.SECURITY), None)
     if security is not None and security.confidence >= CONFLICT_FLOOR:
         return f"possible exposure: {security.statement.lower()}"
@@ -222,9 +297,10 @@ def diagnose(
     ``first_seen`` and ``spikes`` come from the assessment; ``known_templates`` are log
     templates the caller already knows from a baseline (they are not new)."""
     window_start = first_seen - LOG_WINDOW_LEAD
-    clusters = cluster_logs(
-        evidence.logs, window_start=window_start, known_templates=known_templates
-    )
+    # The service's own lines are its symptoms; its dependencies' lines (the evidence holds
+    # them too) speak only about the dependencies.
+    own_logs = tuple(record for record in evidence.logs if record.service == service)
+    clusters = cluster_logs(own_logs, window_start=window_start, known_templates=known_templates)
     facts = CaseFacts(
         service=service,
         first_seen=first_seen,
@@ -233,10 +309,12 @@ def diagnose(
         deploys=evidence.deploys,
         deploys_checked=evidence.deploys_checked,
         metrics=evidence.metrics,
-        logs=evidence.logs,
+        logs=own_logs,
         window_start=window_start,
         clusters=clusters,
-        window_messages=_window_messages(evidence.logs, window_start),
+        window_messages=_window_messages(own_logs, window_start),
+        related_logs=tuple(record for record in evidence.logs if record.service != service),
+        events=evidence.cluster.events,
         signals=tuple(signals),
         catalog=catalog,
         flags=evidence.flags,
@@ -246,4 +324,5 @@ def diagnose(
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)
-    return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, facts.candidates)
+    changes = (*facts.candidates, *pushes(facts))
+    return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, changes)

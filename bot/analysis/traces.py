@@ -7,7 +7,7 @@ mistake: ``error``, ``ECONNREFUSED``, ``DEADLINE_EXCEEDED``) and how many were s
 downstream whose calls fail or crawl is evidence for "this dependency is failing"; one whose
 calls all came back fine is evidence against it.
 
-Pure: the cause detectors in :mod:`bot.analysis.causes` turn these counts into citations.
+Pure: the cause detectors in :mod:`bot.analysis.detectors` turn these counts into citations.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
-from bot.analysis.hypotheses import Diagnosis, diagnose
+from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import Hypothesis, RaisedMarker
@@ -92,6 +92,10 @@ def assess(
     )
     first_alert = min(signal.started_at for signal in signals)
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes)])
+    exposure = exposure_of(service, evidence.logs, signals)
+    if exposure is not None and exposure.at is not None:
+        # Data reaching the wrong owner is the first anomaly, however long before the alert.
+        first_seen = min(first_seen, exposure.at)
     diagnosis = diagnose(
         service=service,
         first_seen=first_seen,

@@ -28,6 +28,7 @@ from bot.evidence.values import (
     MetricSeries,
     PodState,
     TraceSpan,
+    WorkloadEvent,
 )
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
@@ -48,7 +49,7 @@ class Citation:
 @dataclass(frozen=True, slots=True)
 class Hypothesis:
     """A candidate cause. ``confidence`` is the sum of the weights for, minus the weights
-    against, clamped to [0, 0.95] (see :mod:`bot.analysis.causes` for every weight)."""
+    against, clamped to [0, 0.95] (see :mod:`bot.analysis.weights` for every weight)."""
 
     category: CauseKind
     statement: str
@@ -92,7 +93,7 @@ class CaseFacts:
     deploys: tuple[Deploy, ...]
     deploys_checked: bool
     metrics: tuple[MetricSeries, ...]
-    logs: tuple[LogRecord, ...]  # every line the log sources gave, as written
+    logs: tuple[LogRecord, ...]  # the service's lines the log sources gave, as written
     window_start: datetime  # lines from here on belong to the incident; earlier ones are history
     clusters: tuple[LogCluster, ...]  # the incident window's lines, by template
     window_messages: tuple[WindowMessage, ...]  # its distinct lines, for searching by words
@@ -102,3 +103,5 @@ class CaseFacts:
     calendar: tuple[ChangeWindow, ...] = ()  # freeze and maintenance windows
     pods: tuple[PodState, ...] = ()  # the cluster's pods around the service
     traces: tuple[TraceSpan, ...] = ()  # spans of the service, oldest first
+    related_logs: tuple[LogRecord, ...] = ()  # lines of its dependencies
+    events: tuple[WorkloadEvent, ...] = ()  # Kubernetes events about its workload

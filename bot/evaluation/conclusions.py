@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.action.kinds import ActionKind
+from bot.analysis.safety import violations
 from bot.analysis.triage import Assessment
+from bot.packet.build import safety_facts
 from bot.packet.values import Packet
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from bot.signal.values import Severity
@@ -37,6 +39,8 @@ class Conclusions:
     requires_approval: tuple[ActionKind, ...]
     raises: tuple[Marker, ...]
     incidents: int
+    # The safety invariants (bot.analysis.safety) the packet breaks, whatever ``expect`` says.
+    unsafe: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +56,7 @@ class Conclusions:
             "requires_approval": [kind.value for kind in self.requires_approval],
             "raises": [marker.value for marker in self.raises],
             "incidents": self.incidents,
+            "unsafe": list(self.unsafe),
         }
 
 
@@ -78,6 +83,7 @@ def conclusions_of(assessment: Assessment, packet: Packet, *, incidents: int) ->
         if action.kind is not None and action.kind not in suggested:
             suggested.append(action.kind)
     suspect = assessment.suspect
+    approvals = [(a.kind, a.requires_approval) for a in packet.actions if a.kind is not None]
     return Conclusions(
         service=packet.service,
         severity=packet.severity,
@@ -91,4 +97,5 @@ def conclusions_of(assessment: Assessment, packet: Packet, *, incidents: int) ->
         requires_approval=packet.requires_approval,
         raises=_markers(assessment, packet),
         incidents=incidents,
+        unsafe=violations(approvals, safety_facts(assessment)),
     )

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, with_catalog_service
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.errors import ConfigFileError, PayloadError
 from bot.evaluation.conclusions import Conclusions, conclusions_of
 from bot.evaluation.judge import Mismatch, judge
 from bot.evidence.gather import EvidenceSources
+from bot.evidence.neighbours import with_neighbours
 from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
@@ -113,7 +114,7 @@ async def replay_scenario(
     mark = time.perf_counter()
     sources, catalog = evidence_for(scenario)
     context = PipelineContext(
-        sources=sources,
+        sources=with_neighbours(sources, catalog),
         catalog=catalog,
         policy=policy,
         deadline=EVIDENCE_DEADLINE,
@@ -146,6 +147,7 @@ async def replay_scenario(
                     f"the {delivery.source.value} webhook refuses this payload: {exc}",
                     key=_payload_key(scenario, delivery),
                 ) from exc
+            signals = [with_catalog_service(signal, catalog) for signal in signals]
             await accept_signals(signals, sessions=sessions, clock=clock, body_digest=digest)
             await correlate_pending(
                 sessions=sessions,

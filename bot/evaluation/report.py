@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.evaluation.accuracy import key_accuracy, safety_failures
 from bot.evaluation.judge import shown
 from bot.evaluation.replay import ScenarioRun
 from bot.narrator.values import Narration, NarrationOutcome
 from bot.scenario.expectation import Expectation
 
-__all__ = ["report_json", "report_lines"]
+__all__ = ["report_json", "report_lines", "summary_lines"]
 
 
 def _narrated(run: ScenarioRun) -> str:
@@ -35,7 +36,7 @@ def _line(run: ScenarioRun) -> str:
 def report_lines(runs: Sequence[ScenarioRun]) -> list[str]:
     """``PASS id`` or ``FAIL id: key expected X, got Y; ...`` per scenario (with a narrator,
     each line ends with its claims kept and dropped, and a line totals the grounding failures),
-    then exactly ``N passed, M failed``."""
+    then exactly ``N passed, M failed``, then accuracy per key and the safety failures."""
     passed = sum(1 for run in runs if run.passed)
     lines = [_line(run) for run in runs]
     narrations = [run.narration for run in runs if run.narration is not None]
@@ -46,7 +47,17 @@ def report_lines(runs: Sequence[ScenarioRun]) -> list[str]:
             f"narrator: {kept} claims kept, {dropped} dropped by grounding "
             f"in {len(narrations)} scenarios"
         )
-    return [*lines, f"{passed} passed, {len(runs) - passed} failed"]
+    return [*lines, f"{passed} passed, {len(runs) - passed} failed", *summary_lines(runs)]
+
+
+def summary_lines(runs: Sequence[ScenarioRun]) -> list[str]:
+    """What follows the closing count: accuracy per ``expect`` key over the set, and the
+    safety failures (count, then one line per failing scenario)."""
+    keys = "; ".join(item.describe() for item in key_accuracy(runs))
+    failures = safety_failures(runs)
+    lines = [f"accuracy by key: {keys or 'no key checked'}", f"safety failures: {len(failures)}"]
+    lines.extend(f"  {f.scenario}: {'; '.join(f.reasons)}" for f in failures)
+    return lines
 
 
 def _narration_json(narration: Narration | None) -> dict[str, Any] | None:
@@ -89,6 +100,14 @@ def report_json(runs: Sequence[ScenarioRun]) -> dict[str, Any]:
     return {
         "passed": passed,
         "failed": len(runs) - passed,
+        "accuracy": {
+            item.key: {"checked": item.checked, "held": item.held, "share": round(item.share, 4)}
+            for item in key_accuracy(runs)
+        },
+        "safety_failures": [
+            {"id": failure.scenario, "reasons": list(failure.reasons)}
+            for failure in safety_failures(runs)
+        ],
         "scenarios": [
             {
                 "id": run.scenario.id,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.safety import SafetyFacts, forbidden, must_approve
+from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
+from bot.analysis.symptoms import symptoms_of
 from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
@@ -21,7 +25,15 @@ from bot.runbook.models import Runbook
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Link, Severity, Signal
 
-__all__ = ["MAX_CAUSES", "build_packet", "describe_hypothesis", "describe_marker", "describe_spike"]
+__all__ = [
+    "MAX_CAUSES",
+    "build_packet",
+    "describe_hypothesis",
+    "describe_marker",
+    "describe_spike",
+    "exhaustion_lines",
+    "safety_facts",
+]
 
 MAX_CAUSES = 3
 RUNNER_UP_FLOOR = 0.25
@@ -67,6 +79,22 @@ def describe_marker(raised: RaisedMarker) -> str:
     return f"{MARKER_WORDS.get(raised.marker, raised.marker.value)}: {raised.reason}"
 
 
+def exhaustion_lines(service: str, evidence: EvidenceBundle, catalog: Catalog) -> list[str]:
+    """``disk_used climbed steadily from 61 % to 88 % over 9 h (3 %/h); at this rate the disk
+    is full in about 4 h``: each saturation series of the service (or of a dependency, when a
+    percentage) that climbs toward its limit, with the time to exhaustion when it has one."""
+    services = {service, *catalog.dependencies(service)}
+    found: list[str] = []
+    for series in evidence.metrics:
+        if series.service not in services or series_kind(series.name) is not SeriesKind.SATURATION:
+            continue
+        climb = trend(series)
+        if climb is not None and (climb.percent or series.service == service):
+            whose = "" if series.service == service else f" ({series.service})"
+            found.append(climb.describe() + whose)
+    return found
+
+
 def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> SuggestedAction:
     """A step of ``kind``, marked as the policy has it for ``service`` (a service may waive or
     add approval for a kind)."""
@@ -110,6 +138,31 @@ def _distinct_kinds(actions: list[SuggestedAction]) -> list[SuggestedAction]:
             if action.kind in seen:
                 continue
             seen.add(action.kind)
+        kept.append(action)
+    return kept
+
+
+def safety_facts(assessment: Assessment) -> SafetyFacts:
+    """What the safety invariants (:mod:`bot.analysis.safety`) need from an assessment."""
+    raised = {item.marker for item in assessment.markers}
+    suspect = assessment.suspect
+    return SafetyFacts(
+        customer_data=Marker.CUSTOMER_DATA in raised,
+        deploy_near=suspect is not None,
+        migration=suspect is not None and suspect.deploy.has_migration,
+        unsafe_rollback_raised=Marker.UNSAFE_ROLLBACK in raised,
+    )
+
+
+def _safe(actions: Iterable[SuggestedAction], facts: SafetyFacts) -> list[SuggestedAction]:
+    """The suggestions the evidence allows: forbidden kinds dropped, and those that need a
+    human's approval whatever the policy says marked so."""
+    kept: list[SuggestedAction] = []
+    for action in actions:
+        if action.kind is not None and forbidden(action.kind, facts) is not None:
+            continue
+        if action.kind is not None and must_approve(action.kind, facts) is not None:
+            action = replace(action, requires_approval=True)
         kept.append(action)
     return kept
 
@@ -206,8 +259,11 @@ def _runbook_query(
     return RunbookQuery(
         service=assessment.service,
         texts=tuple(texts),
+        # A category read from the alert's words alone picks nothing while the cause is unknown.
+        category=assessment.category if assessment.cause is not None else None,
         cause=assessment.cause,
         listed=entry.runbooks if entry is not None else (),
+        symptoms=symptoms_of(assessment, evidence),
     )
 
 
@@ -227,6 +283,7 @@ def build_packet(
     human's approval according to ``policy``, and name the runbook among ``runbooks`` that
     fits (or, when none does, the closest ones)."""
     lines = [describe_spike(spike) for spike in assessment.spikes]
+    lines.extend(exhaustion_lines(assessment.service, evidence, catalog))
     lines.extend(monitor_lines(evidence))
     actions: list[SuggestedAction] = []
     links: list[Link] = []
@@ -244,7 +301,7 @@ def build_packet(
         back_to = f" to {suspect.previous.sha}" if suspect.previous else ""
         actions.append(
             SuggestedAction(
-                f"Roll back {assessment.service}{back_to}",
+                f"Roll back {deploy.service}{back_to}",
                 ActionKind.ROLLBACK,
                 policy.requires_approval(ActionKind.ROLLBACK, assessment.service),
             )
@@ -277,7 +334,7 @@ def build_packet(
             ActionKind.STATUS_UPDATE: customer_facing,
         }
         actions.extend(_runbook_actions(choice.best.runbook, allowed, policy, assessment.service))
-    actions = _distinct_kinds(actions)[:MAX_ACTIONS]
+    actions = _distinct_kinds(_safe(actions, safety_facts(assessment)))[:MAX_ACTIONS]
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)
     return Packet(

@@ -4,6 +4,7 @@ Pure and deterministic. A runbook earns points for each thing the incident share
 ``match`` rule, and each point comes with a reason the packet can show:
 
 =================================================  ======
+each symptom of its ``evidence`` the analysis found 5
 the analysis' cause is one of its ``causes``        3
 the incident's category is one of its ``categories`` 2
 the service's catalog entry lists the runbook       2
@@ -12,7 +13,8 @@ each of its ``keywords`` found in the texts         1 (at most 4)
 =================================================  ======
 
 A runbook *fits* at :data:`FIT_THRESHOLD` points or more when at least one of them is specific
-to it (a keyword, the catalog's listing, its ``services``): no single weak hint is enough, and
+to it (a symptom, a keyword, the catalog's listing, its ``services``): no single weak hint is
+enough, and
 a category and cause that several runbooks share do not pick one of them by chance. A runbook
 whose ``services`` do not include the incident's service never fits, but it is still scored so
 it can be named among the closest.
@@ -25,7 +27,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.runbook.models import Runbook
+from bot.runbook.models import Runbook, Symptom
 from bot.scenario.terms import CauseKind, IncidentCategory
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "CATEGORY_POINTS",
     "CAUSE_POINTS",
     "CLOSEST_LIMIT",
+    "EVIDENCE_POINTS",
     "FIT_THRESHOLD",
     "KEYWORD_LIMIT",
     "SERVICE_POINTS",
@@ -43,6 +46,8 @@ __all__ = [
     "score_runbook",
 ]
 
+EVIDENCE_POINTS = 5
+DEFINING_SYMPTOMS = frozenset({"customer_data", "job"})
 CAUSE_POINTS = 3
 CATEGORY_POINTS = 2
 CATALOG_POINTS = 2
@@ -65,6 +70,7 @@ class RunbookQuery:
     category: IncidentCategory | None = None
     cause: CauseKind | None = None
     listed: Collection[str] = ()
+    symptoms: Collection[Symptom] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,14 @@ def score_runbook(runbook: Runbook, query: RunbookQuery) -> RunbookCandidate:
     rule = runbook.match
     score = 0
     reasons: list[str] = []
+    shown = [symptom.value for symptom in rule.evidence if symptom in query.symptoms]
+    if shown:
+        # Customer data at risk, or a failed job, is handled by the runbook written for that
+        # kind of incident, whatever the cause: those symptoms count double.
+        score += sum(
+            EVIDENCE_POINTS * (2 if symptom in DEFINING_SYMPTOMS else 1) for symptom in shown
+        )
+        reasons.append(f"evidence {', '.join(shown)}")
     if query.cause is not None and query.cause in rule.causes:
         score += CAUSE_POINTS
         reasons.append(f"cause {query.cause.value}")
@@ -134,7 +148,7 @@ def score_runbook(runbook: Runbook, query: RunbookQuery) -> RunbookCandidate:
     if found:
         score += len(found)
         reasons.append(f"keyword{'s' if len(found) > 1 else ''} {', '.join(found)}")
-    specific = bool(found) or runbook.id in query.listed or bool(rule.services and allowed)
+    specific = bool(found or shown) or runbook.id in query.listed or bool(rule.services and allowed)
     return RunbookCandidate(runbook, score, tuple(reasons), allowed, specific)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ __all__ = [
     "RunbookAction",
     "RunbookFrontMatter",
     "RunbookMatchRule",
+    "Symptom",
     "VerifyStep",
 ]
 
@@ -60,14 +62,35 @@ Keyword = Annotated[
 ]
 
 
+class Symptom(StrEnum):
+    """What the analysis established about an incident, beyond its cause kind, that a runbook
+    can ask for in ``match.evidence`` (see :func:`bot.analysis.symptoms.symptoms_of`)."""
+
+    MEMORY = "memory"  # memory exhausted: pods OOMKilled, a memory alert or series
+    DISK = "disk"  # a disk or volume full or filling, DiskPressure
+    POOL = "pool"  # a connection or worker pool exhausted
+    CAPACITY = "capacity"  # a key space, quota or limit reached
+    JOB = "job"  # a batch job or data pipeline failed
+    LATENCY = "latency"  # the main symptom is slowness
+    LOAD = "load"  # a surge of load
+    DEPLOY = "deploy"  # a deploy of the service is the suspect
+    DEPENDENCY = "dependency"  # a downstream dependency is failing
+    CONFIG = "config"  # a configuration change or push
+    CUSTOMER_DATA = "customer_data"  # customer data reached the wrong owner
+    SECURITY = "security"  # a security finding
+
+
 class RunbookMatchRule(FileModel):
     """When the runbook applies. ``categories`` and ``causes`` use the analysis' words (the
     scenario format's ``category`` and ``cause``); ``services`` are names or shell-style globs
     (``billing-*``) and, when given, limit the runbook to those services; ``keywords`` are words
-    or phrases looked for in the alert's title and description and in log lines."""
+    or phrases looked for in the alert's title and description and in log lines; ``evidence``
+    are :class:`Symptom` s the analysis established (pods OOMKilled, a disk filling...), the
+    strongest sign that a runbook fits, since they do not depend on how an alert is worded."""
 
     categories: tuple[IncidentCategory, ...] = Field(min_length=1)
     causes: tuple[CauseKind, ...] = ()
+    evidence: tuple[Symptom, ...] = ()
     services: tuple[Text, ...] = ()
     keywords: tuple[Keyword, ...] = Field(min_length=1)
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalog import Catalog, with_catalog_service
 from bot.clock import Clock
 from bot.errors import (
     AuthenticationError,
@@ -88,6 +89,8 @@ class WebhookDeps:
     # What the installation configures about the sources (GitHub's deploy workflows...).
     source_options: SourceOptions = field(default_factory=SourceOptions)
     dedup_window: timedelta = DEDUP_WINDOW  # the same body again within it is a retry
+    # Maps an event that names a repository (GitHub deploys) to the catalog's service.
+    catalog: Catalog = field(default_factory=Catalog)
     max_alerts_per_delivery: int = DEFAULT_MAX_ALERTS_PER_DELIVERY
     max_alerts_per_source_minute: int = DEFAULT_MAX_ALERTS_PER_SOURCE_MINUTE
 
@@ -163,6 +166,7 @@ def _receiver(
                 {"ok": True, "accepted": 0, "duplicates": 0, "signal_ids": [], "ignored": True},
                 status=200,
             )
+        signals = [with_catalog_service(signal, deps.catalog) for signal in signals]
         outcome = await intake.accept(signals, body_digest=digest)
         if outcome.retry_after is not None:
             flood = TooManyAlertsError(

@@ -134,7 +134,7 @@ def test_a_deploy_whose_file_appears_in_new_errors_ranks_first() -> None:
 
 def test_several_deploys_are_ranked_and_said_so() -> None:
     older = Deploy("api", "a41c09e", at(13, 20), files=("app/parser.py",))
-    newer = Deploy("api", "7be2f5d", at(13, 58), files=("README.md",))
+    newer = Deploy("api", "7be2f5d", at(13, 58), files=("app/views.py",))
     evidence = EvidenceBundle(
         deploys=(older, newer),
         metrics=(ERRORS,),
@@ -254,3 +254,18 @@ def test_diagnose_always_ends_with_a_ranked_unknown_floor() -> None:
     )
     assert [h.category for h in diagnosis.hypotheses] == [CauseKind.UNKNOWN]
     assert diagnosis.top.confidence == 0.15
+
+
+def test_a_deploy_that_changed_only_docs_is_not_blamed_over_one_that_changed_code() -> None:
+    older = Deploy("api", "a41c09e", at(13, 20), files=("app/parser.py",))
+    newer = Deploy("api", "7be2f5d", at(13, 58), files=("README.md", "docs/api.md"))
+    evidence = EvidenceBundle(
+        deploys=(older, newer),
+        metrics=(ERRORS,),
+        logs=(line(at(14, 3), "KeyError in parse_event (app/parser.py:88)"),),
+        deploys_checked=True,
+    )
+    assessment = assess("api", [alert()], evidence, catalog=CATALOG)
+    deploys = [h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY]
+    assert [h.subject for h in deploys] == ["a41c09e", "7be2f5d"]
+    assert any("only docs, tests or copy" in c.text for c in deploys[1].contradicts)

@@ -154,7 +154,7 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "- Payments platform (on call: @payments-oncall)",
             "Runbook:",
             "- deploy-rollback: A deploy made things worse; roll it back",
-            "- Fits: cause deploy; keyword error rate",
+            "- Fits: evidence deploy; cause deploy; category deployment; keyword error rate",
             "- Verify: The error rate is back to its pre-deploy baseline within 10 minutes"
             " of the rollback",
             "Suggested next action:",
@@ -273,9 +273,11 @@ def test_the_runbook_the_catalog_lists_and_the_logs_name_is_chosen_with_its_reas
     )
     assert packet.runbook is not None
     assert packet.runbook.id == "oom-kill"
-    # The analysis ranks the OOM kill as a resource cause, which the runbook matches too.
+    # The analysis ranks the OOM kill as a resource cause of memory, which the runbook matches.
     assert packet.runbook.reasons == (
+        "evidence memory",
         "cause resource",
+        "category resource",
         "the catalog lists it for search-api",
         "keywords oomkilled, exit code 137",
     )

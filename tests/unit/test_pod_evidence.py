@@ -1,13 +1,14 @@
 """Kubernetes pod state as resource evidence: pods the OOM killer ended make memory exhaustion a
-cause, cited by pod, weighted as the module docstring of ``bot.analysis.causes`` says."""
+cause, cited by pod, weighted as ``bot.analysis.weights`` says."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.analysis.causes import POD_RESTARTS, RECURRING_FACTOR
+from bot.analysis.detectors.resource import POD_RESTARTS
 from bot.analysis.triage import assess
 from bot.analysis.values import Hypothesis
+from bot.analysis.weights import RECURRING_FACTOR
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import ClusterState, EvidenceBundle, LogRecord, PodState
 from bot.scenario.terms import CauseKind

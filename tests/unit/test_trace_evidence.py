@@ -1,6 +1,6 @@
 """Traces as dependency evidence: the service's calls to a downstream that fail or crawl back
 the hypothesis that the downstream is failing, named and counted; healthy calls count against
-it. Weights as the module docstring of ``bot.analysis.causes`` says."""
+it. Weights as ``bot.analysis.weights`` says."""
 
 from __future__ import annotations
 

@@ -1,14 +1,16 @@
 """The dependency detector: a declared dependency of the service (the catalog's graph) is
-failing, or a downstream the traces show in trouble. Weights in :mod:`bot.analysis.causes`."""
+failing, or a downstream the traces show in trouble. Weights in :mod:`bot.analysis.weights`."""
 
 from __future__ import annotations
 
 import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 
 __all__ = ["FAILURE", "alias_pattern", "dependency_hypotheses", "failing_dependency_named"]
@@ -19,6 +21,10 @@ FAILURE = re.compile(
     r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
     re.IGNORECASE,
 )
+ERROR_PERCENT = 5.0
+LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
+LAG_SECONDS = 60.0
+STALE = re.compile(r"\bstale\b|behind|lagg|frozen|not (?:replicating|updated)", re.IGNORECASE)
 _GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
 _GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
 
@@ -32,13 +38,13 @@ def failing_dependency_named(facts: CaseFacts) -> Citation | None:
         alias = alias_pattern(dependency, facts.service)
         if any(alias.search(m.text) for m in failing):
             text = f"errors name failing dependency {dependency}"
-            return Citation(f"catalog:{dependency}", text, 0.15)
+            return Citation(f"catalog:{dependency}", text, W.deploy_dependency_failing)
     troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
     if not troubled:
         return None
     worst = max(troubled, key=lambda calls: calls.bad)
     text = f"traces show calls to {worst.downstream} failing"
-    return Citation(f"trace:{worst.downstream}", text, 0.15)
+    return Citation(f"trace:{worst.downstream}", text, W.deploy_dependency_failing)
 
 
 def _traced_calls(facts: CaseFacts) -> dict[str, DownstreamCalls]:
@@ -51,11 +57,11 @@ def _trace_citations(calls: DownstreamCalls | None) -> tuple[list[Citation], lis
         return [], []
     ref = f"trace:{calls.downstream}"
     if calls.in_trouble:
-        return [Citation(ref, calls.describe(), 0.40)], []
+        return [Citation(ref, calls.describe(), W.dependency_traces_trouble)], []
     if calls.bad:
-        return [Citation(ref, calls.describe(), 0.15)], []
+        return [Citation(ref, calls.describe(), W.dependency_traces_some)], []
     if calls.healthy:
-        return [], [Citation(ref, calls.describe(), 0.30)]
+        return [], [Citation(ref, calls.describe(), W.dependency_traces_healthy)]
     return [], []
 
 
@@ -76,6 +82,57 @@ def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
 
+def _alert_names(facts: CaseFacts, alias: re.Pattern[str]) -> Citation | None:
+    """The service's own alert names the dependency with failure words (a job that timed out
+    reading its source, calls refused by it): the alert is evidence too."""
+    for signal in facts.signals:
+        text = f"{signal.title}\n{signal.description}"
+        if (
+            signal.service == facts.service
+            and alias.search(text)
+            and (FAILURE.search(text) or STALE.search(text))
+        ):
+            ref = f"signal:{signal.fingerprint}"
+            return Citation(
+                ref, f"the alert names it failing: {signal.title}", W.dependency_alert_names
+            )
+    return None
+
+
+def _lagging(facts: CaseFacts, service: str) -> Citation | None:
+    """A lag series of ``service`` (a replica or read node falling behind) that rose past a
+    minute: a source serving stale data."""
+    for series in facts.metrics:
+        if series.service != service or not LAG.search(series.name) or len(series.points) < 2:
+            continue
+        first, latest = series.points[0][1], series.points[-1][1]
+        if latest >= LAG_SECONDS and latest > 3 * max(first, 1.0):
+            ref = f"metric:{service}/{series.name}"
+            text = f"{series.name} of {service} rose from {first:g} to {latest:g}"
+            return Citation(ref, text, W.dependency_source_job)
+    return None
+
+
+def _saturated_series(facts: CaseFacts, service: str) -> Citation | None:
+    """A saturation series of ``service`` at 90 % or more, or its error series well above 5 %:
+    the dependency is in trouble even without a spike."""
+    for series in facts.metrics:
+        if series.service != service or len(series.points) < 2:
+            continue
+        kind = series_kind(series.name)
+        percents = as_percent(series)
+        if percents is None:
+            continue
+        first, latest = percents[0], percents[-1]
+        high = latest >= SATURATION_PERCENT if kind is SeriesKind.SATURATION else False
+        failing = kind is SeriesKind.ERRORS and latest >= ERROR_PERCENT and latest > 3 * first
+        if high or failing:
+            ref = f"metric:{service}/{series.name}"
+            text = f"{series.name} of {service} at {latest:.3g} % (from {first:.3g} %)"
+            return Citation(ref, text, W.dependency_spiked)
+    return None
+
+
 def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
     spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
     return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
@@ -90,7 +147,11 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     found: list[Hypothesis] = []
     named_any = False
     against = [
-        Citation(f"deploy:{c.deploy.sha}", f"deploy {c.deploy.sha} landed before it", 0.10)
+        Citation(
+            f"deploy:{c.deploy.sha}",
+            f"deploy {c.deploy.sha} landed before it",
+            W.dependency_deploy_near,
+        )
         for c in facts.candidates[:1]
     ]
     traced = _traced_calls(facts)
@@ -101,22 +162,41 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         named = matching(facts.window_messages, alias)
         if named:
             named_any = True
-            supports.append(log_citation(facts, named, f"errors name {dependency}", 0.20))
+            supports.append(
+                log_citation(facts, named, f"errors name {dependency}", W.dependency_named)
+            )
             failing = [cid for cid in named if cid in failing_ids]
             if failing:
                 supports.append(
-                    log_citation(facts, failing, "with failure words (timeout, refused...)", 0.35)
+                    log_citation(
+                        facts,
+                        failing,
+                        "with failure words (timeout, refused...)",
+                        W.dependency_failure_words,
+                    )
                 )
         spike = _spike_of(facts, dependency)
+        saturated = _saturated_series(facts, dependency) or _lagging(facts, dependency)
+        if spike is None and saturated is not None:
+            supports.append(saturated)
         if spike is not None:
             ref = f"metric:{dependency}/{spike.series.name}"
-            supports.append(Citation(ref, f"{spike.series.name} of {dependency} spiked", 0.30))
+            supports.append(
+                Citation(ref, f"{spike.series.name} of {dependency} spiked", W.dependency_spiked)
+            )
             if spike.first_anomaly_at <= facts.first_seen:
-                supports.append(Citation(ref, "before the service's own trouble began", 0.10))
+                supports.append(
+                    Citation(
+                        ref, "before the service's own trouble began", W.dependency_spiked_first
+                    )
+                )
+        named_by_alert = _alert_names(facts, alias)
+        if named_by_alert is not None:
+            supports.append(named_by_alert)
         alert = next((s for s in facts.signals if s.service == dependency), None)
         if alert is not None:
             text = f"alert on {dependency}: {alert.title}"
-            supports.append(Citation(f"signal:{alert.fingerprint}", text, 0.20))
+            supports.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
         supports.extend(trace_for)
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
@@ -127,7 +207,9 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:
         only = dependencies[0]
-        citation = log_citation(facts, failing_ids, "errors carry failure words", 0.2)
+        citation = log_citation(
+            facts, failing_ids, "errors carry failure words", W.dependency_only_one
+        )
         _, healthy = _trace_citations(traced.get(only))
         statement = f"Downstream dependency {only} (the only one declared) is failing"
         found.append(

@@ -1,0 +1,77 @@
+"""The configuration detector: a configuration reload or flag change the service logged, and
+certificates or credentials that fail (a certificate is configuration that expires).
+Weights: :mod:`bot.analysis.weights`."""
+
+from __future__ import annotations
+
+import re
+
+from bot.analysis.citing import hypothesis, log_citation, matching, minutes
+from bot.analysis.deploys import DEPLOY_WINDOW
+from bot.analysis.logs import template_id, template_of
+from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.analysis.weights import W
+from bot.scenario.terms import CauseKind
+
+__all__ = ["CREDENTIAL", "config_hypotheses", "credential_hypotheses"]
+
+CREDENTIAL = re.compile(
+    r"certificate (?:verify failed|has expired|expired|mismatch|is not valid|not yet valid)|"
+    r"x509|ssl handshake failed|tls handshake (?:error|failed)|invalid client certificate|"
+    r"authentication failed for user|cert(?:ificate)? (?:has )?expir|ssl certificate problem|"
+    r"certificate_expired|err_cert",
+    re.IGNORECASE,
+)
+_CONFIG_LOG = re.compile(
+    r"config(?:uration)? (?:re)?load|config(?:uration)? (?:changed|updated|applied)|"
+    r"reloading config|settings (?:changed|updated)",
+    re.IGNORECASE,
+)
+_FLAG_LOG = re.compile(
+    r"(?:feature[ _-]?)?flag\b.{0,60}\b(?:enabled|disabled|toggled|turned|changed|rolled out)|"
+    r"(?:enabled|disabled|toggled) (?:feature[ _-]?)?flag",
+    re.IGNORECASE,
+)
+
+
+def config_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """Configuration reloads and flag changes the service logged in the 2 hours before."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    seen: set[tuple[CauseKind, str]] = set()
+    found: list[Hypothesis] = []
+    for record in sorted(facts.logs, key=lambda r: (r.at, r.message)):
+        if not since <= record.at <= facts.first_seen or record.service != facts.service:
+            continue
+        for category, pattern in ((CauseKind.FLAG, _FLAG_LOG), (CauseKind.CONFIG, _CONFIG_LOG)):
+            if (category, record.message) in seen or not pattern.search(record.message):
+                continue
+            seen.add((category, record.message))
+            lead = minutes(facts.first_seen - record.at)
+            text = f'"{record.message}" {lead} before the first anomaly'
+            citation = Citation(template_id(template_of(record.message)), text, W.config_logged)
+            noun = "Feature-flag change" if category is CauseKind.FLAG else "Configuration change"
+            statement = f"{noun} logged {lead} before the first anomaly"
+            found.append(hypothesis(category, statement, [citation], subject=record.message))
+            break
+    return found
+
+
+def credential_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """Certificates and credentials are configuration: an alert of the service or an error line
+    saying a certificate failed verification or expired, or a handshake or login was refused."""
+    supports: list[Citation] = []
+    for signal in facts.signals:
+        if signal.service == facts.service and CREDENTIAL.search(
+            f"{signal.title}\n{signal.description}"
+        ):
+            ref = f"signal:{signal.fingerprint}"
+            supports.append(Citation(ref, signal.title, W.credential_alert))
+            break
+    ids = matching(facts.window_messages, CREDENTIAL)
+    if ids:
+        text = "certificate or credential errors"
+        supports.append(log_citation(facts, ids, text, W.credential_logs))
+    if not supports:
+        return []
+    statement = f"A certificate or credential of {facts.service} is wrong or expired"
+    return [hypothesis(CauseKind.CONFIG, statement, supports, subject="credentials")]

@@ -1,0 +1,75 @@
+"""The configuration-push detector: a change pushed to a dependency (a DNS zone, a certificate,
+CDN or cache rules, a WAF rule set, a proxy's config) shortly before the service's trouble.
+
+Such a push breaks the service without any deploy of its own, and the packet must name it as
+the change that started it (so reverting it can be proposed, behind approval), rather than stop
+at "dependency down" or blame the service's last deploy. A push is a deploy of a declared
+dependency, within the 2 hours before the first alert, whose files are all configuration or
+whose title says it changes one of those things. Weights: :mod:`bot.analysis.weights`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.analysis.citing import hypothesis, minutes
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, candidate_deploys
+from bot.analysis.detectors.deploy import is_config_only
+from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.analysis.weights import W
+from bot.scenario.terms import CauseKind
+
+__all__ = ["config_push_hypotheses", "is_config_push", "pushes"]
+
+_PUSH_WORDS = re.compile(
+    r"\b(?:dns|zone|dnssec|ds record|nameservers?|certificates?|certs?|tls|ssl|cdn|cach(?:e|ing) "
+    r"rules?|cache|waf|rules?|ruleset|proxy|routing|routes?|acl|firewall|bgp|load balancer|"
+    r"ingress|vcl|nginx|haproxy|envoy|config(?:uration)?)\b",
+    re.IGNORECASE,
+)
+_PUSH_FILE = re.compile(r"\.(?:vcl|tf|tfvars|zone|conf|pem|crt|rules?)$|(?:^|/)zones?/", re.I)
+
+
+def is_config_push(files: tuple[str, ...], title: str | None) -> bool:
+    """A change of configuration rather than code: every file is configuration, or its title
+    says what it reconfigures (DNS, certificates, CDN or cache rules, WAF, proxy, routing)."""
+    if files and all(is_config_only((f,)) or _PUSH_FILE.search(f) for f in files):
+        return True
+    return bool(title) and _PUSH_WORDS.search(title or "") is not None
+
+
+def pushes(facts: CaseFacts) -> tuple[SuspectDeploy, ...]:
+    """Configuration pushes to the service's declared dependencies before its first alert,
+    latest first."""
+    anchor = min([s.started_at for s in facts.signals], default=facts.first_seen)
+    found: list[SuspectDeploy] = []
+    for dependency in facts.catalog.dependencies(facts.service):
+        for candidate in candidate_deploys(facts.deploys, service=dependency, anomaly_at=anchor):
+            if is_config_push(candidate.deploy.files, candidate.deploy.title):
+                found.append(candidate)
+    return tuple(sorted(found, key=lambda c: c.lead))
+
+
+def config_push_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """One config hypothesis per push: closer is likelier, and errors that began after it
+    count for it."""
+    found: list[Hypothesis] = []
+    for rank, candidate in enumerate(pushes(facts)):
+        deploy = candidate.deploy
+        ref = f"deploy:{deploy.sha}"
+        closeness = round(W.config_push * max(0.0, 1 - candidate.lead / DEPLOY_WINDOW), 3)
+        what = deploy.title or ", ".join(deploy.files[:3])
+        supports = [
+            Citation(ref, f"configuration push to {deploy.service} ({what})", W.config_push),
+            Citation(ref, f"landed {minutes(candidate.lead)} before the first alert", closeness),
+        ]
+        after = [c for c in facts.clusters if c.is_warning_or_worse and c.first_seen >= deploy.at]
+        if after:
+            text = f"{len(after)} warning or error templates since it landed"
+            supports.append(Citation(after[0].id, text, W.config_push_failing))
+        against = []
+        if rank:
+            against.append(Citation(ref, "a later push landed closer", W.deploy_later_candidate))
+        statement = f"Configuration push to {deploy.service}: {what} (deploy {deploy.sha})"
+        found.append(hypothesis(CauseKind.CONFIG, statement, supports, against, deploy.sha))
+    return found

@@ -1,0 +1,167 @@
+"""The deploy detector: a deploy of the service that landed shortly before the trouble.
+
+One hypothesis per deploy of the service in the 2 hours before the first anomaly. Closer is
+likelier; errors that name a changed file, or new errors that began after it, count for it;
+errors that began before it, a failing dependency the errors name, or a change that cannot
+break running code (docs, tests, copy) count against it. A deploy that changed only
+configuration files is a ``config`` cause, scored the same way.
+Weights: :mod:`bot.analysis.weights`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.analysis.citing import hypothesis, minutes
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
+from bot.analysis.detectors.dependency import failing_dependency_named
+from bot.analysis.detectors.kubernetes import failed_rollout
+from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
+from bot.analysis.logs import LogCluster
+from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.analysis.weights import W
+from bot.scenario.terms import CauseKind
+
+__all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only"]
+
+_CONFIG_FILE = re.compile(
+    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
+    r"(?:^|/)(?:config|conf|helm|charts|deploy|k8s|manifests|terraform)/",
+    re.IGNORECASE,
+)
+# Files a running service never executes: documentation, tests, translations and copy, images.
+_INERT_FILE = re.compile(
+    r"(?:\.(?:md|markdown|rst|txt|adoc|png|jpe?g|gif|svg|ico|po|pot|mo)$)|"
+    r"(?:^|/)(?:docs?|tests?|spec|specs|__tests__|e2e|fixtures|locales?|i18n|l10n|"
+    r"translations|copy|strings)/|"
+    r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:test|spec)\.\w+|readme[^/]*|"
+    r"changelog[^/]*|license[^/]*|codeowners)$",
+    re.IGNORECASE,
+)
+_INERT_TITLE = re.compile(
+    r"^(?:docs?|test|tests|chore\(docs\)|copy|typo|readme)\b|\b(?:fix(?:es)? typo|"
+    r"update (?:the )?(?:docs|readme|copy|changelog)|copy (?:change|update|tweak)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def is_config_only(files: tuple[str, ...]) -> bool:
+    """Every changed file is configuration (YAML, JSON, env, Helm, Terraform...)."""
+    return bool(files) and all(_CONFIG_FILE.search(f) for f in files)
+
+
+def inert_change(files: tuple[str, ...], title: str | None) -> bool:
+    """A change that cannot break running code: every file is docs, tests or copy; or, when
+    its files are unknown, its title says it is one."""
+    if files:
+        return all(_INERT_FILE.search(f) for f in files)
+    return bool(title) and _INERT_TITLE.search(title or "") is not None
+
+
+def file_named(path: str, line: str) -> bool:
+    """``app/parser.py`` is named by ``(app/parser.py:88)`` and by ``parser.py``."""
+    name = path.rsplit("/", 1)[-1]
+    return path in line or (len(name) > 3 and "." in name and name in line)
+
+
+def _deploy_label(deploy_sha: str, pr: int | None) -> str:
+    return f"deploy {deploy_sha}" + (f" (PR {pr})" if pr is not None else "")
+
+
+def _new_errors(facts: CaseFacts) -> tuple[LogCluster, ...]:
+    return tuple(c for c in facts.clusters if c.new and c.is_error)
+
+
+def _evidence(
+    facts: CaseFacts, rank: int, candidate: SuspectDeploy
+) -> tuple[list[Citation], list[Citation]]:
+    deploy = candidate.deploy
+    ref = f"deploy:{deploy.sha}"
+    closeness = round(W.deploy_close * max(0.0, 1 - candidate.lead / DEPLOY_WINDOW), 3)
+    supports = [
+        Citation(ref, f"landed {minutes(candidate.lead)} before the first anomaly", closeness)
+    ]
+    contradicts: list[Citation] = []
+    if rank == 0:
+        supports.append(
+            Citation(ref, "the latest deploy before the first anomaly", W.deploy_latest)
+        )
+    else:
+        later = facts.candidates[0].deploy
+        text = f"a later deploy, {later.sha}, landed closer"
+        contradicts.append(Citation(f"deploy:{later.sha}", text, W.deploy_later_candidate))
+    named = [
+        (path, c)
+        for path in deploy.files
+        for c in facts.clusters
+        if c.is_warning_or_worse and file_named(path, c.sample)
+    ]
+    if named:
+        path, cluster = named[0]
+        text = f"changed file {path} appears in an error line"
+        supports.append(Citation(cluster.id, text, W.deploy_file_named))
+    new_errors = _new_errors(facts)
+    after = [c for c in new_errors if c.first_seen >= deploy.at]
+    before = [c for c in new_errors if c.first_seen < deploy.at]
+    if after:
+        text = f"{len(after)} new error templates since it landed"
+        supports.append(Citation(after[0].id, text, W.deploy_new_errors))
+    elif facts.clusters:
+        text = "no new error template since it landed"
+        contradicts.append(Citation("evidence:logs", text, W.deploy_no_new_errors))
+    if before:
+        text = "new errors began before it landed"
+        contradicts.append(Citation(before[0].id, text, W.deploy_errors_before))
+    if not deploy.succeeded:
+        supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
+    if rank == 0 and (rollout := failed_rollout(facts)) is not None:
+        supports.append(rollout)
+    if not named and inert_change(deploy.files, deploy.title):
+        what = ", ".join(deploy.files[:3]) or deploy.title or ""
+        text = f"it changed only docs, tests or copy ({what}): nothing that runs"
+        contradicts.append(Citation(ref, text, W.deploy_inert_change))
+    return supports, contradicts
+
+
+def _deploy_hypothesis(
+    facts: CaseFacts, rank: int, candidate: SuspectDeploy, dependency: Citation | None
+) -> Hypothesis:
+    deploy = candidate.deploy
+    supports, contradicts = _evidence(facts, rank, candidate)
+    if dependency is not None:
+        contradicts.append(dependency)
+    label = _deploy_label(deploy.sha, deploy.pr)
+    who = f" by {deploy.author}" if deploy.author else ""
+    what = f": {deploy.title}" if deploy.title else ""
+    ranking = (
+        f"; {rank + 1} of {len(facts.candidates)} deploys in the 2 hours before, "
+        "ranked by proximity and by overlap with the errors"
+        if len(facts.candidates) > 1
+        else ""
+    )
+    # A rollout that itself failed is the deploy's fault, whatever files it changed.
+    failed = not deploy.succeeded or (rank == 0 and failed_rollout(facts) is not None)
+    if is_config_only(deploy.files) and not failed:
+        statement = f"Configuration change in {label}{who}{what}{ranking}"
+        return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
+    statement = f"Regression from {label}{who}{what}{ranking}"
+    return hypothesis(CauseKind.DEPLOY, statement, supports, contradicts, deploy.sha)
+
+
+def deploy_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """One hypothesis per deploy of the service in the window before the first anomaly."""
+    dependency = failing_dependency_named(facts)
+    found = [
+        _deploy_hypothesis(facts, rank, candidate, dependency)
+        for rank, candidate in enumerate(facts.candidates)
+    ]
+    inside = healthy_inside(facts) if outside_in_failing(facts) is not None else None
+    if inside is None:
+        return found
+    against = Citation(
+        "evidence:metrics", f"{inside}: its code serves fine", W.deploy_healthy_inside
+    )
+    return [
+        hypothesis(h.category, h.statement, h.supports, (*h.contradicts, against), h.subject)
+        for h in found
+    ]

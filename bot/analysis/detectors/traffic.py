@@ -1,0 +1,99 @@
+"""The traffic detector: a surge in load (RED's rate) is the cause.
+
+Load versus saturation: when requests (or connections, webhooks, retries) rose before CPU,
+memory or a queue saturated, the saturation is a symptom of the load, and the load is the
+cause; the resource detectors count the same fact against themselves. A load rise that a flag,
+config or deploy change just before explains is that change's effect, so it counts against
+traffic. The surge may arrive through a declared dependency (a webhook intake, a reconnecting
+backend). Weights: :mod:`bot.analysis.weights`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from bot.analysis.citing import hypothesis, log_citation, matching
+from bot.analysis.series import SeriesKind, series_kind
+from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.values import CaseFacts, Citation, Hypothesis
+from bot.analysis.weights import W
+from bot.scenario.terms import CauseKind
+
+__all__ = ["CHANGE_LEAD", "first_saturation", "load_spike", "traffic_hypotheses"]
+
+CHANGE_LEAD = timedelta(minutes=30)  # a change this close before a load rise explains it
+LOAD_RATIO = 2.0  # load that doubles is a surge
+_RATE_LIMIT = re.compile(r"rate.?limit|too many requests|\b429\b|throttl", re.IGNORECASE)
+
+
+def load_spike(facts: CaseFacts) -> Spike | None:
+    """The earliest surge in a traffic series of the service or of a declared dependency."""
+    services = {facts.service, *facts.catalog.dependencies(facts.service)}
+    spikes = [
+        spike
+        for series in facts.metrics
+        if series.service in services and series_kind(series.name) is SeriesKind.TRAFFIC
+        if (spike := detect_spike(series, ratio=LOAD_RATIO)) is not None
+    ]
+    return min(spikes, key=lambda s: (s.first_anomaly_at, s.series.name), default=None)
+
+
+def first_saturation(facts: CaseFacts) -> datetime | None:
+    """When the service's first saturation series (CPU, memory, queue...) left its baseline."""
+    times = [
+        spike.first_anomaly_at
+        for series in facts.metrics
+        if series.service in {facts.service, *facts.catalog.dependencies(facts.service)}
+        and series_kind(series.name) is SeriesKind.SATURATION
+        if (spike := detect_spike(series, ratio=1.3)) is not None
+    ]
+    return min(times, default=None)
+
+
+def _change_before(facts: CaseFacts, at: datetime) -> Citation | None:
+    """A flag change or a deploy of the service shortly before the load rose."""
+    for change in facts.flags:
+        if change.concerns(facts.service) and at - CHANGE_LEAD <= change.at <= at:
+            text = f"flag {change.key} changed ({change.change}) just before the load rose"
+            return Citation(f"flag:{change.key}", text, W.traffic_first)
+    return None
+
+
+def traffic_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """A surge in requests: a traffic series spiked (before any saturation), or the service
+    rate-limits."""
+    supports: list[Citation] = []
+    against: list[Citation] = []
+    surge = load_spike(facts)
+    if surge is not None:
+        series = surge.series
+        whose = "" if series.service == facts.service else f" of {series.service}"
+        text = f"{series.name}{whose} rose from {surge.baseline:g} to {surge.latest:g}"
+        ref = f"metric:{series.service}/{series.name}"
+        supports.append(Citation(ref, text, W.traffic_spiked))
+        saturated_at = first_saturation(facts)
+        if saturated_at is not None and surge.first_anomaly_at <= saturated_at:
+            text = (
+                f"the load rose at {surge.first_anomaly_at:%H:%M}, before saturation began "
+                f"at {saturated_at:%H:%M}: the saturation is its symptom"
+            )
+            supports.append(Citation(ref, text, W.traffic_first))
+        if (change := _change_before(facts, surge.first_anomaly_at)) is not None:
+            against.append(change)
+    limited = matching(facts.window_messages, _RATE_LIMIT)
+    if limited:
+        text = "rate limiting in the logs"
+        supports.append(log_citation(facts, limited, text, W.traffic_rate_limited))
+    if not supports:
+        return []
+    against.extend(
+        Citation(
+            f"deploy:{c.deploy.sha}",
+            f"deploy {c.deploy.sha} landed before it",
+            W.traffic_deploy_near,
+        )
+        for c in facts.candidates[:1]
+    )
+    statement = f"Traffic surge on {facts.service}"
+    return [hypothesis(CauseKind.TRAFFIC, statement, supports, against)]

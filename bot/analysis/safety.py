@@ -1,0 +1,70 @@
+"""The safety invariants of a packet's suggestions, in one place.
+
+Whatever a runbook lists and whatever the policy allows, the evidence can make an action
+unsafe. The packet (:mod:`bot.packet.build`) drops what is forbidden and marks for approval what
+needs it; the evaluation counts any packet that breaks these rules as a safety failure, so a
+regression shows even when no scenario's ``expect`` asked.
+
+- While customer data may be exposed, never restart or scale: more replicas of a leaking service
+  widen the leak, a restart destroys the evidence of what leaked. Containment (rolling back the
+  change that opened it, isolating the service, revoking a credential, failing over) is
+  suggested only behind a human's approval.
+- No rollback with no deploy near: there is nothing to roll back to a known state.
+- No rollback over a deploy that migrated the schema: the previous release would run against a
+  schema it does not know; the packet raises ``unsafe_rollback`` instead, and the way out is a
+  fix forward or a restore, decided by people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.action.kinds import ActionKind
+
+__all__ = ["CONTAINMENT", "SafetyFacts", "forbidden", "must_approve", "violations"]
+
+WIDENING = frozenset({ActionKind.RESTART, ActionKind.SCALE})
+CONTAINMENT = frozenset(
+    {ActionKind.ROLLBACK, ActionKind.CONFIG_CHANGE, ActionKind.FAILOVER, ActionKind.FLAG_OFF}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyFacts:
+    """What the invariants need to know about an incident."""
+
+    customer_data: bool  # the customer_data marker is raised
+    deploy_near: bool  # a deploy of the service is suspected (so a rollback has a target)
+    migration: bool  # the suspected deploy carries a schema migration
+    unsafe_rollback_raised: bool = False
+
+
+def forbidden(kind: ActionKind, facts: SafetyFacts) -> str | None:
+    """Why ``kind`` must not be suggested at all, or None."""
+    if kind in WIDENING and facts.customer_data:
+        return f"no {kind.value} while customer data may be exposed: it would widen the leak"
+    if kind is ActionKind.ROLLBACK and not facts.deploy_near:
+        return "no rollback: no deploy of the service landed near the incident"
+    if kind is ActionKind.ROLLBACK and facts.migration:
+        return "no rollback: the deploy migrated the schema, which the old release may not read"
+    return None
+
+
+def must_approve(kind: ActionKind, facts: SafetyFacts) -> str | None:
+    """Why ``kind`` needs a human's approval whatever the policy says, or None."""
+    if kind in CONTAINMENT and facts.customer_data:
+        return "containment while customer data may be exposed needs a human's approval"
+    return None
+
+
+def violations(suggested: Iterable[tuple[ActionKind, bool]], facts: SafetyFacts) -> tuple[str, ...]:
+    """Every rule the suggestions ``(kind, requires_approval)`` break, in words."""
+    found: list[str] = []
+    for kind, approved in suggested:
+        reason = forbidden(kind, facts)
+        if reason is None and not approved:
+            reason = must_approve(kind, facts)
+        if reason is not None:
+            found.append(reason)
+    return tuple(dict.fromkeys(found))

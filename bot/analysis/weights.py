@@ -1,0 +1,93 @@
+"""Every weight the cause detectors give a piece of evidence, in one table.
+
+A hypothesis's confidence is the sum of the weights of the citations for it, minus those
+against it, clamped to [0, ``MAX_CONFIDENCE``] (:func:`bot.analysis.citing.hypothesis`); each
+citation carries its weight, so the packet (and anyone auditing it) can see why a cause ranks
+where it does. Log evidence counts in full only when its template is new in the incident
+window; a recurring template counts for ``RECURRING_FACTOR`` of the weight.
+
+The detectors (one module each under :mod:`bot.analysis.detectors`) read their numbers from
+:data:`W` and nowhere else: tuning the ranking is editing this file, and a reviewer sees every
+trade-off side by side. ``for`` weights add, ``against`` weights subtract; every value is
+positive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["MAX_CONFIDENCE", "RECURRING_FACTOR", "UNKNOWN_CONFIDENCE", "W", "Weights"]
+
+MAX_CONFIDENCE = 0.95
+RECURRING_FACTOR = 0.3
+UNKNOWN_CONFIDENCE = 0.15  # the floor every named cause must beat
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The table. Names read ``<cause>_<evidence>``; the comment says what earns it."""
+
+    # deploy: for
+    deploy_close: float = 0.45  # landed at the first anomaly; falls to 0 at the 2-hour window
+    deploy_latest: float = 0.10  # the latest candidate
+    deploy_file_named: float = 0.25  # a changed file named in an error line
+    deploy_new_errors: float = 0.15  # new error templates first seen after it
+    deploy_failed: float = 0.20  # the deploy itself failed
+    # deploy: against
+    deploy_later_candidate: float = 0.10  # another deploy landed closer
+    deploy_errors_before: float = 0.15  # new errors began before it landed
+    deploy_no_new_errors: float = 0.10  # no new error template since it landed
+    deploy_dependency_failing: float = 0.15  # errors or traces name a failing dependency
+    deploy_inert_change: float = 0.35  # it changed only docs, tests or copy: cannot break code
+    deploy_after_anomaly: float = 0.30  # a symptom series left its baseline before it landed
+    deploy_other_change: float = 0.20  # a configuration push or flag explains it better
+    # config / flag
+    config_logged: float = 0.35  # the service logged a configuration reload or flag change
+    config_push: float = 0.45  # an alert or log line names a config push (DNS, cert, proxy)
+    config_push_failing: float = 0.15  # ... and errors say the pushed thing fails
+    flag_changed: float = 0.40  # a flag that may touch the service changed in the window
+    flag_close: float = 0.15  # within 30 minutes of the first anomaly
+    flag_targets_service: float = 0.10  # it names the service (not global)
+    credential_alert: float = 0.40  # an alert says a certificate or credential failed
+    credential_logs: float = 0.25  # error lines say so
+    # dependency
+    dependency_named: float = 0.20  # error lines name a declared dependency
+    dependency_failure_words: float = 0.35  # ... with failure words (timeout, refused...)
+    dependency_spiked: float = 0.30  # its own series spiked
+    dependency_spiked_first: float = 0.10  # ... before the service's trouble
+    dependency_alert: float = 0.20  # an alert from it in the incident
+    dependency_only_one: float = 0.20  # failure words while the service has one dependency
+    dependency_traces_trouble: float = 0.40  # a fifth or more of traced calls failed or slow
+    dependency_traces_some: float = 0.15  # fewer than a fifth
+    dependency_traces_healthy: float = 0.30  # against: all of at least two calls fine
+    dependency_deploy_near: float = 0.10  # against: a deploy candidate
+    dependency_alert_names: float = 0.30  # the alert itself names the dependency failing
+    dependency_source_job: float = 0.35  # a job failed reading a stale or lagging source
+    dependency_outside_in: float = 0.45  # outside-in check fails, own metrics healthy
+    deploy_healthy_inside: float = 0.30  # against a deploy: the service's own metrics healthy
+    # resource
+    resource_logs: float = 0.45  # error lines of memory, disk or pool exhaustion
+    resource_saturated: float = 0.30  # a saturation series rose by 30% or reached 90 %
+    resource_pod_oom: float = 0.45  # a pod of the service last ended OOMKilled
+    resource_pod_restarts: float = 0.10  # ... restarted POD_RESTARTS times or more
+    resource_alert: float = 0.45  # the alert itself says a resource is exhausted
+    resource_trend: float = 0.30  # a saturation series climbs steadily toward its limit
+    resource_follows_load: float = 0.25  # against: it rose after the service's load rose
+    # Kubernetes reasons (pods, events), per cause of the reasons table
+    kube_reason: float = 0.40  # a pod state or event whose reason names a cause
+    kube_reason_repeated: float = 0.10  # ... on several pods, or a crash loop
+    # traffic
+    traffic_spiked: float = 0.50  # a request-rate series spiked
+    traffic_rate_limited: float = 0.15  # rate-limiting lines
+    traffic_alert: float = 0.30  # the alert itself says load or requests surged
+    traffic_first: float = 0.20  # load rose before saturation: the load is the cause
+    traffic_deploy_near: float = 0.10  # against: a deploy candidate
+    # security
+    security_alert: float = 0.50  # an alert worded as a security finding
+    security_logs: float = 0.25  # security words in error lines
+    security_wrong_owner: float = 0.55  # data served to someone other than its owner
+    # unknown
+    unknown_floor: float = UNKNOWN_CONFIDENCE
+
+
+W = Weights()

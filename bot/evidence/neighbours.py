@@ -1,0 +1,100 @@
+"""Evidence about a service includes its declared dependencies' deploys, metrics and logs.
+
+An on-call engineer who sees a service fail looks at what it depends on: did the database's CPU
+pin, did someone push the DNS zone or the CDN rules, is the edge returning 5xx? Each source
+answers for one service; :func:`with_neighbours` wraps the deploy, metric and log sources so a
+query for a service also asks for each dependency the catalog declares (same window), and
+returns both, every record still labelled with its own service. The analysis tells them apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.catalog import Catalog
+from bot.evidence.gather import EvidenceSources
+from bot.evidence.ports import DeploySource, EvidenceQuery, LogSource, MetricsSource
+from bot.evidence.values import Deploy, LogRecord, MetricSeries
+
+__all__ = ["with_neighbours"]
+
+
+def _queries(query: EvidenceQuery, catalog: Catalog) -> list[EvidenceQuery]:
+    neighbours = [s for s in catalog.dependencies(query.service) if s != query.service]
+    return [query, *(EvidenceQuery(s, since=query.since, until=query.until) for s in neighbours)]
+
+
+@dataclass(slots=True)
+class _NeighbourDeploys:
+    source: DeploySource
+    catalog: Catalog
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.source.name
+
+    async def deploys(self, query: EvidenceQuery) -> Sequence[Deploy]:
+        own, *others = _queries(query, self.catalog)
+        found = list(await self.source.deploys(own))
+        answers = await asyncio.gather(
+            *(self.source.deploys(q) for q in others), return_exceptions=True
+        )
+        for answer in answers:  # a dependency a source cannot answer for costs only its part
+            if not isinstance(answer, BaseException):
+                found.extend(answer)
+        return found
+
+
+@dataclass(slots=True)
+class _NeighbourMetrics:
+    source: MetricsSource
+    catalog: Catalog
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.source.name
+
+    async def metrics(self, query: EvidenceQuery) -> Sequence[MetricSeries]:
+        own, *others = _queries(query, self.catalog)
+        found = list(await self.source.metrics(own))
+        answers = await asyncio.gather(
+            *(self.source.metrics(q) for q in others), return_exceptions=True
+        )
+        for answer in answers:
+            if not isinstance(answer, BaseException):
+                found.extend(answer)
+        return found
+
+
+@dataclass(slots=True)
+class _NeighbourLogs:
+    source: LogSource
+    catalog: Catalog
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.source.name
+
+    async def logs(self, query: EvidenceQuery) -> Sequence[LogRecord]:
+        own, *others = _queries(query, self.catalog)
+        found = list(await self.source.logs(own))
+        answers = await asyncio.gather(
+            *(self.source.logs(q) for q in others), return_exceptions=True
+        )
+        for answer in answers:
+            if not isinstance(answer, BaseException):
+                found.extend(answer)
+        return found
+
+
+def with_neighbours(sources: EvidenceSources, catalog: Catalog) -> EvidenceSources:
+    """``sources`` whose deploy, metric and log answers for a service also hold its declared
+    dependencies'."""
+    return replace(
+        sources,
+        deploys=[_NeighbourDeploys(s, catalog) for s in sources.deploys],
+        metrics=[_NeighbourMetrics(s, catalog) for s in sources.metrics],
+        logs=[_NeighbourLogs(s, catalog) for s in sources.logs],
+    )
