@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.narrator.untrusted import shown_as_data
 from bot.packet.values import Owner, Packet, RunbookFit
 from bot.redaction import redact
 
@@ -69,7 +70,13 @@ def runbook_lines(packet: Packet) -> tuple[str, ...]:
 
 
 def sections(packet: Packet) -> Iterator[PacketSection]:
-    """The packet's list sections, in reading order; empty ones say so rather than vanish."""
+    """The packet's list sections, in reading order; empty ones say so rather than vanish. A
+    line carrying outside text that reads like an instruction is shown quoted and marked."""
+    for section in _sections(packet):
+        yield PacketSection(section.heading, tuple(shown_as_data(line) for line in section.lines))
+
+
+def _sections(packet: Packet) -> Iterator[PacketSection]:
     yield PacketSection("Signals", packet.signals or ("No signal beyond the alert itself",))
     if packet.causes:
         yield PacketSection("Likely cause", packet.causes)
