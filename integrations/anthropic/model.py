@@ -6,19 +6,23 @@ as :class:`bot.errors.NarratorRetryableError` carrying the provider's ``retry-af
 slept through inside the SDK. The fixed instructions go as a system block marked
 ``cache_control: ephemeral`` so repeated calls read them from the prompt cache; the answer is
 forced through the request's one tool (``tool_choice``).
+
+The SDK is imported when a model is made, not with this module: it is the largest import of
+the bot's start-up (about 40% of its CPU), and most deployments configure no narrator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
-from anthropic import AsyncAnthropic
 from pydantic import SecretStr
 
 from bot.errors import NarratorError, NarratorRetryableError
 from bot.narrator.ports import ModelReply, ModelRequest
+
+if TYPE_CHECKING:
+    import anthropic
 
 __all__ = ["ClaudeModel", "narrator_error"]
 
@@ -36,9 +40,11 @@ class ClaudeModel:
         base_url: str | None = None,
         timeout: float = 20.0,
     ) -> None:
+        import anthropic  # see the module's docstring
+
         self._model = model
         self._timeout = timeout
-        self._client = AsyncAnthropic(
+        self._client = anthropic.AsyncAnthropic(
             api_key=api_key.get_secret_value(),
             base_url=base_url,
             timeout=timeout,
@@ -54,6 +60,8 @@ class ClaudeModel:
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         """One Messages API call forced to call ``request.tool``; SDK errors become ours."""
+        import anthropic  # loaded by __init__ already
+
         client = self._client
         if request.timeout is not None and request.timeout < self._timeout:
             client = client.with_options(timeout=request.timeout)
@@ -117,6 +125,8 @@ def _retry_after(exc: anthropic.APIStatusError) -> float | None:
 def narrator_error(exc: anthropic.AnthropicError) -> NarratorError:
     """Our error for a failed Messages API call: retryable for a timeout, a lost connection,
     429, 529 and other 5xx; final otherwise (a bad key or request will not mend by waiting)."""
+    import anthropic  # loaded with the model that raised ``exc``
+
     if isinstance(exc, anthropic.APITimeoutError):
         return NarratorRetryableError("Anthropic did not answer in time")
     if isinstance(exc, anthropic.APIConnectionError):

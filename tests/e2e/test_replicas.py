@@ -13,10 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
-import signal
-import socket
-import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -36,7 +32,7 @@ from bot.scenario.loader import load_scenario
 from handlers.webhooks.auth import signed_headers
 from integrations.kube_emulator import ControlClient, KubeEmulator, KubeEmulatorConfig
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
-from tests.e2e.conftest import eventually
+from tests.harness import ServeProcess, eventually, serve_env, start_serve
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.slow
@@ -48,18 +44,6 @@ SERVICES = [f"svc-{n:02d}" for n in range(8)]
 # reading is a new delivery of the same condition, the second condition joins by service.
 CONDITIONS = ("errors", "latency")
 READINGS = 3
-
-
-@dataclass
-class Replica:
-    name: str
-    process: asyncio.subprocess.Process
-    url: str
-
-    async def kill(self) -> None:
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
 
 
 @dataclass(frozen=True)
@@ -81,12 +65,6 @@ class Ledger:
 
     def record(self, delivery: Delivery, answer: dict[str, Any]) -> None:
         self.signals[delivery.body] = int(answer["accepted"]) + int(answer["duplicates"])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def storm() -> list[Delivery]:
@@ -134,52 +112,22 @@ async def _start(
     database_url: str,
     workdir: Path,
     extra_env: dict[str, str] | None = None,
-) -> Replica:
-    port = _free_port()
-    env = {
+) -> ServeProcess:
+    env = serve_env(
+        database_url=database_url,
+        emulator=emulator,
+        webhook_secrets={"alertmanager": SECRET, "generic": SECRET},
+        REPLAY_SCENARIOS=json.dumps([str(SCENARIO_FILE)]),
+        SLACK_LEASE_SECONDS="3",  # the killed replica's incidents wait this long, no more
+        PACKET_UPDATE_INTERVAL_SECONDS="1",
         **(extra_env or {}),
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": emulator.config.bot_token,
-        "SLACK_APP_TOKEN": emulator.config.app_token,
-        "SLACK_API_URL": emulator.api_url,
-        "ALERTMANAGER_WEBHOOK_SECRET": SECRET,
-        "GENERIC_WEBHOOK_SECRET": SECRET,
-        "REPLAY_SCENARIOS": json.dumps([str(SCENARIO_FILE)]),
-        "LOG_LEVEL": "INFO",  # in <workdir>/<replica>.log, for a failure's diagnosis
-        "SLACK_LEASE_SECONDS": "3",  # the killed replica's incidents wait this long, no more
-        "PACKET_UPDATE_INTERVAL_SECONDS": "1",
-    }
-    log = (workdir / f"{name}.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=log,
-        stderr=log,
     )
-    log.close()
-    replica = Replica(name, process, f"http://127.0.0.1:{port}")
-    async with aiohttp.ClientSession() as http:
-
-        async def healthy() -> bool:
-            try:
-                async with http.get(f"{replica.url}/healthz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(healthy, timeout=60, what=f"replica {name} to start")
-    return replica
+    # Its log (INFO) is <workdir>/<replica>.log, for a failure's diagnosis.
+    return await start_serve(env, workdir=workdir, name=name, timeout=60)
 
 
 async def _post(
-    http: aiohttp.ClientSession, delivery: Delivery, targets: Sequence[Replica], ledger: Ledger
+    http: aiohttp.ClientSession, delivery: Delivery, targets: Sequence[ServeProcess], ledger: Ledger
 ) -> None:
     """Deliver to the first replica that answers, as a load balancer in front of them would."""
     for number, replica in enumerate(targets):
@@ -199,7 +147,7 @@ async def _post(
 
 
 async def _send(
-    deliveries: Sequence[Delivery], replicas: Sequence[Replica], ledger: Ledger
+    deliveries: Sequence[Delivery], replicas: Sequence[ServeProcess], ledger: Ledger
 ) -> None:
     """Spread the deliveries over the replicas, several at a time; every fourth one goes to
     every replica at once (a source that retries, or two Alertmanagers in a cluster)."""

@@ -12,7 +12,8 @@ import pytest
 from kubernetes import client
 
 from bot.action.models import ActionState
-from bot.action.running import execute_approved, sweep
+from bot.action.running import execute_approved
+from bot.action.sweep import sweep
 from bot.app import Runtime
 from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
