@@ -32,7 +32,8 @@ from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
-from bot.incident.flows import PipelineContext, late_evidence_arrived
+from bot.incident.context import PipelineContext
+from bot.incident.publish import late_evidence_arrived
 from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
@@ -485,6 +486,8 @@ async def start_runtime(
             clock=clock,
             secret_for=secret_for,
             max_body_bytes=settings.webhook_max_body_bytes,
+            max_alerts_per_delivery=settings.webhook_max_alerts_per_delivery,
+            max_alerts_per_source_minute=settings.webhook_max_alerts_per_source_minute,
             on_accepted=worker.wake,
             source_options=SourceOptions(
                 github_deploy_workflows=tuple(settings.github_deploy_workflows)

@@ -27,8 +27,10 @@ from bot.errors import ConfigFileError, PayloadError
 from bot.evaluation.conclusions import Conclusions, conclusions_of
 from bot.evaluation.judge import Mismatch, judge
 from bot.evidence.gather import EvidenceSources
-from bot.incident.flows import PipelineContext, correlate_pending, triage_incident
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
+from bot.incident.packet import triage_incident
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
 from bot.narrator.service import Narrator, NarratorSetup

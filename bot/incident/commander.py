@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import service as audit
 from bot.clock import Clock
+from bot.incident import service as incidents
 from bot.incident.models import IncidentRecord
 
 __all__ = ["CommanderChange", "set_commander"]
@@ -36,12 +36,7 @@ async def set_commander(
     change = CommanderChange(incident_id, commander, previous)
     if not change.changed:
         return change
-    await session.execute(
-        update(IncidentRecord)
-        .where(IncidentRecord.id == incident_id)
-        .values(commander=commander)
-        .execution_options(synchronize_session=False)
-    )
+    await incidents.set_commander(session, incident_id=incident_id, commander=commander)
     await audit.append(
         session,
         clock=clock,

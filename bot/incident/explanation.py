@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
 from bot.clock import Clock
-from bot.incident.flows import PipelineContext, triage_incident
+from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
+from bot.incident.packet import triage_incident
 from bot.narrator.facts import incident_facts, known_services
 from bot.packet.explain import explain
 

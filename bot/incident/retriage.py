@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import service as audit
 from bot.chat import Chat
 from bot.clock import Clock
 from bot.incident import service as incidents
-from bot.incident.flows import PipelineContext, triage_incident, triage_signals
-from bot.incident.models import IncidentRecord, PacketState
+from bot.incident.context import PipelineContext
+from bot.incident.models import IncidentRecord
+from bot.incident.packet import triage_incident, triage_signals
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
@@ -70,16 +70,13 @@ async def retriage(
     packet = await current_packet(incident, sessions=sessions, context=context, clock=clock)
     ts = await chat.post_packet(incident.channel_id, packet)
     async with sessions() as session, session.begin():
-        moved = await session.execute(
-            update(IncidentRecord)
-            .where(
-                IncidentRecord.id == incident_id,
-                IncidentRecord.packet_state == PacketState.POSTED,
-            )
-            .values(packet_ts=ts, packet_text=render_plain(packet), posted_revision=revision)
-            .execution_options(synchronize_session=False)
+        replaced = await incidents.move_packet(
+            session,
+            incident_id=incident_id,
+            ts=ts,
+            revision=revision,
+            text=render_plain(packet),
         )
-        replaced = getattr(moved, "rowcount", 0) == 1
         await audit.append(
             session,
             clock=clock,

@@ -28,11 +28,29 @@ __all__ = [
     "count_behind",
     "find_open",
     "get",
+    "hold_lease",
     "list_open",
+    "mark_resolved",
+    "move_packet",
     "needing_slack_work",
+    "next_packet_revision",
     "open_actions",
     "open_from",
     "packet_latency",
+    "record_channel_created",
+    "record_channel_creating",
+    "record_channel_ready",
+    "record_chart_state",
+    "record_narrative_posting",
+    "record_narrative_state",
+    "record_packet_posted",
+    "record_packet_posting",
+    "record_packet_updated",
+    "record_resolve_asked",
+    "record_severity_announced",
+    "record_slack_done",
+    "record_slack_failed",
+    "set_commander",
     "take_lease",
 ]
 
@@ -113,7 +131,9 @@ def _channel_behind() -> ColumnElement[bool]:
 async def count_behind(session: AsyncSession) -> int:
     """How many open incidents need Slack work, leased or not (the outbox depth)."""
     query = select(func.count()).where(
-        IncidentRecord.status == IncidentStatus.OPEN, _channel_behind()
+        IncidentRecord.status == IncidentStatus.OPEN,
+        IncidentRecord.quarantined_at.is_(None),
+        _channel_behind(),
     )
     return int(await session.scalar(query) or 0)
 
@@ -153,6 +173,7 @@ async def needing_slack_work(
         select(IncidentRecord)
         .where(
             IncidentRecord.status == IncidentStatus.OPEN,
+            IncidentRecord.quarantined_at.is_(None),
             _channel_behind(),
             or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
         )
@@ -199,3 +220,159 @@ async def open_actions(session: AsyncSession, incident_id: int) -> Sequence[Acti
         .order_by(ActionRecord.id)
     )
     return (await session.execute(query)).scalars().all()
+
+
+# --- writes ----------------------------------------------------------------------------------
+# One typed function per change the flows make, so a reader sees every column an incident's
+# life writes, and a typo in a column name is a type error rather than a runtime one.
+
+
+async def _update(
+    session: AsyncSession,
+    incident_id: int,
+    values: dict[str, object],
+    *conditions: ColumnElement[bool],
+) -> bool:
+    """The one UPDATE behind the typed writes below; True when the row matched."""
+    query = update(IncidentRecord).where(IncidentRecord.id == incident_id)
+    for condition in conditions:
+        query = query.where(condition)
+    result = await session.execute(
+        query.values(values).execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def record_channel_creating(session: AsyncSession, *, incident_id: int, name: str) -> None:
+    """``conversations.create`` is about to be asked for ``name``: after a crash, adopt first."""
+    await _update(
+        session, incident_id, {"channel_state": ChannelState.CREATING, "channel_name": name}
+    )
+
+
+async def record_channel_created(
+    session: AsyncSession, *, incident_id: int, channel_id: str, channel_name: str
+) -> None:
+    await _update(session, incident_id, {"channel_id": channel_id, "channel_name": channel_name})
+
+
+async def record_channel_ready(session: AsyncSession, *, incident_id: int) -> None:
+    """Topic set and owners invited."""
+    await _update(session, incident_id, {"channel_state": ChannelState.READY})
+
+
+async def record_packet_posting(session: AsyncSession, *, incident_id: int, text: str) -> None:
+    """``chat.postMessage`` is about to be asked: after a crash, look for the packet first."""
+    await _update(session, incident_id, {"packet_state": PacketState.POSTING, "packet_text": text})
+
+
+async def record_packet_posted(
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    ts: str,
+    announced_severity: str,
+    revision: int | None = None,
+) -> None:
+    """The packet is in the channel at ``ts`` showing ``announced_severity``; ``revision`` is
+    the packet revision it was built from (None: found again after a crash, unknown)."""
+    values: dict[str, object] = {
+        "packet_state": PacketState.POSTED,
+        "packet_ts": ts,
+        "announced_severity": announced_severity,
+    }
+    if revision is not None:
+        values["posted_revision"] = revision
+    await _update(session, incident_id, values)
+
+
+async def record_packet_updated(
+    session: AsyncSession, *, incident_id: int, revision: int, text: str
+) -> None:
+    await _update(session, incident_id, {"posted_revision": revision, "packet_text": text})
+
+
+async def move_packet(
+    session: AsyncSession, *, incident_id: int, ts: str, revision: int, text: str
+) -> bool:
+    """A fresh packet posted by ``/triage`` becomes the incident's packet, unless the first one
+    is still being posted; True when it did."""
+    return await _update(
+        session,
+        incident_id,
+        {"packet_ts": ts, "packet_text": text, "posted_revision": revision},
+        IncidentRecord.packet_state == PacketState.POSTED,
+    )
+
+
+async def next_packet_revision(session: AsyncSession, *, incident_id: int) -> bool:
+    """Ask for the packet to be rebuilt and edited (late evidence); False when not open."""
+    return await _update(
+        session,
+        incident_id,
+        {"packet_revision": IncidentRecord.packet_revision + 1},
+        IncidentRecord.status == IncidentStatus.OPEN,
+    )
+
+
+async def record_chart_state(session: AsyncSession, *, incident_id: int, state: ChartState) -> None:
+    await _update(session, incident_id, {"chart_state": state})
+
+
+async def record_narrative_posting(session: AsyncSession, *, incident_id: int, text: str) -> None:
+    """The narrative's text is chosen: after a crash, it is looked for, then posted as it is."""
+    await _update(
+        session, incident_id, {"narrative_state": NarrativeState.POSTING, "narrative_text": text}
+    )
+
+
+async def record_narrative_state(
+    session: AsyncSession, *, incident_id: int, state: NarrativeState
+) -> None:
+    await _update(session, incident_id, {"narrative_state": state})
+
+
+async def record_severity_announced(
+    session: AsyncSession, *, incident_id: int, severity: str
+) -> None:
+    await _update(session, incident_id, {"announced_severity": severity})
+
+
+async def record_resolve_asked(session: AsyncSession, *, incident_id: int) -> None:
+    await _update(session, incident_id, {"resolve_prompted": True})
+
+
+async def record_slack_failed(
+    session: AsyncSession, *, incident_id: int, attempts: int, retry_at: datetime
+) -> None:
+    """A Slack call failed: the lease is held until ``retry_at`` so the next try backs off."""
+    await _update(session, incident_id, {"slack_attempts": attempts, "lease_until": retry_at})
+
+
+async def record_slack_done(
+    session: AsyncSession, *, incident_id: int, rest_until: datetime | None
+) -> None:
+    """The channel is up to date: the lease is released (or held until ``rest_until``, so a
+    storm of joins becomes a few packet edits) and the failure counts reset."""
+    await _update(
+        session, incident_id, {"lease_until": rest_until, "slack_attempts": 0, "failures": 0}
+    )
+
+
+async def hold_lease(session: AsyncSession, *, incident_id: int, until: datetime) -> None:
+    """Keep the incident's lease until ``until``: a failed pass backs off before the next."""
+    await _update(session, incident_id, {"lease_until": until})
+
+
+async def mark_resolved(session: AsyncSession, *, incident_id: int, at: datetime) -> bool:
+    """Resolve the incident if open (its fingerprint is freed for a new one); True if it was."""
+    return await _update(
+        session,
+        incident_id,
+        {"status": IncidentStatus.RESOLVED, "open_fingerprint": None, "resolved_at": at},
+        IncidentRecord.status == IncidentStatus.OPEN,
+    )
+
+
+async def set_commander(session: AsyncSession, *, incident_id: int, commander: str) -> None:
+    await _update(session, incident_id, {"commander": commander})

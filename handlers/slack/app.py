@@ -18,7 +18,7 @@ from bot.catalog import Catalog
 from bot.chat import Chat
 from bot.clock import Clock
 from bot.errors import CommandUsageError
-from bot.incident.flows import PipelineContext
+from bot.incident.context import PipelineContext
 from bot.messages import internal_error
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.redaction import redact

@@ -14,8 +14,8 @@ from bot import messages
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
+from bot.incident.context import PipelineContext
 from bot.incident.explanation import explanation
-from bot.incident.flows import PipelineContext
 from bot.redaction import redact
 from handlers.slack.deliveries import acknowledge
 from handlers.slack.usage import usage_answered

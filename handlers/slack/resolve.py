@@ -10,7 +10,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.incident.flows import resolve_incident
+from bot.incident.correlate import resolve_incident
 from bot.messages import already_resolved, resolved_by
 from handlers.slack.deliveries import acknowledge
 from integrations.slack.blocks import RESOLVE_ACTION_ID

@@ -16,7 +16,7 @@ from bot.chat import Chat
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
-from bot.incident.flows import PipelineContext
+from bot.incident.context import PipelineContext
 from bot.incident.retriage import preview_service, retriage
 from bot.redaction import redact
 from handlers.slack.deliveries import acknowledge

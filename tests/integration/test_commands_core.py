@@ -11,8 +11,8 @@ from bot.action.models import ActionRecord, ActionState
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.incident.commander import set_commander
+from bot.incident.correlate import correlate_pending
 from bot.incident.declaration import await_declared_incident, declare_incident, declared_signal
-from bot.incident.flows import correlate_pending
 from bot.incident.models import IncidentRecord
 from bot.killswitch import service as kill_switch
 from bot.overview import overview

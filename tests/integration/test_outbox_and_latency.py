@@ -12,7 +12,7 @@ from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import FixedClock
 from bot.incident import service as incidents
-from bot.incident.flows import correlate_pending
+from bot.incident.correlate import correlate_pending
 from bot.signal.flows import accept_signals
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 from bot.telemetry.metrics import OutboxDepth

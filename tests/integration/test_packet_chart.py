@@ -17,8 +17,10 @@ from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.errors import ChartError
-from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import correlate_pending
 from bot.incident.models import ChartState, IncidentRecord, PacketState
+from bot.incident.publish import publish_incident
 from bot.packet.chart import MetricChart
 from bot.policy import DEFAULT_POLICY
 from bot.scenario.loader import load_scenario

@@ -21,8 +21,10 @@ from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.incident import service as incidents
-from bot.incident.flows import PipelineContext, correlate_pending, publish_incident
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord, NarrativeState, PacketState
+from bot.incident.publish import publish_incident
 from bot.narrator import Narrator, NarratorLimits
 from bot.packet.render import NARRATOR_OFF
 from bot.policy import DEFAULT_POLICY

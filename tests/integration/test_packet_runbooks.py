@@ -11,7 +11,7 @@ from bot.analysis.triage import assess
 from bot.app import replay_evidence
 from bot.evidence.gather import gather_evidence
 from bot.evidence.ports import EvidenceQuery
-from bot.incident.flows import DEPLOY_HISTORY, EVIDENCE_LOOKBACK
+from bot.incident.packet import DEPLOY_HISTORY, EVIDENCE_LOOKBACK
 from bot.packet.build import build_packet
 from bot.packet.render import render_plain
 from bot.packet.values import Packet

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.action.models import ActionRecord, ActionState
 from bot.app import SHIPPED_SCENARIOS
 from bot.clock import FixedClock
-from bot.incident.flows import correlate_pending, resolve_incident
+from bot.incident.correlate import correlate_pending, resolve_incident
 from bot.incident.models import IncidentRecord
 from bot.postmortem.draft import write_postmortem
 from bot.postmortem.flows import NO_CHANNEL, gather_facts

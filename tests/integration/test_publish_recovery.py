@@ -15,13 +15,10 @@ from sqlalchemy import select, text, update
 from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
-from bot.incident.flows import (
-    PipelineContext,
-    channel_name_for,
-    correlate_pending,
-    publish_incident,
-)
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import correlate_pending
 from bot.incident.models import ChannelState, IncidentRecord, PacketState
+from bot.incident.publish import channel_name_for, publish_incident
 from bot.policy import DEFAULT_POLICY
 from bot.scenario.loader import load_scenario
 from bot.signal.flows import accept_signals

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.errors import CommandUsageError
-from bot.incident.flows import correlate_pending
+from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
 from bot.incident.regroup import merge_incidents, split_signal
 from bot.signal.flows import accept_signals

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import ConfigError
-from bot.incident.flows import channel_name_for
 from bot.incident.models import IncidentRecord
+from bot.incident.publish import channel_name_for
 from bot.settings import load_settings
 
 

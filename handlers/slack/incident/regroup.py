@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import messages
-from bot.incident.flows import resolve_incident
+from bot.incident.correlate import resolve_incident
 from bot.incident.regroup import merge_incidents, split_signal
 from handlers.slack.incident.context import VerbContext, incident_here
 from handlers.slack.incident.parse import Merge, Resolve, Split

@@ -1,0 +1,136 @@
+"""An incident's triage: gathering evidence around its first alert, assessing it and building
+its packet. Used by publishing (the packet posted in the channel), by ``/triage`` and ``/explain``
+(a fresh look) and by the replay evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.analysis.triage import Assessment, assess
+from bot.clock import Clock
+from bot.evidence.gather import gather_evidence
+from bot.evidence.late import LateWatch
+from bot.evidence.ports import EvidenceQuery
+from bot.evidence.values import EvidenceBundle
+from bot.incident.context import PipelineContext
+from bot.incident.models import IncidentRecord
+from bot.packet.build import build_packet
+from bot.packet.values import Packet
+from bot.signal import service as signals
+from bot.signal.sources.datadog import monitor_ids
+from bot.signal.values import Severity, Signal, sane_start
+
+__all__ = [
+    "DEPLOY_HISTORY",
+    "EVIDENCE_LOOKBACK",
+    "IncidentTriage",
+    "build_incident_packet",
+    "triage_incident",
+    "triage_signals",
+]
+
+EVIDENCE_LOOKBACK = timedelta(hours=3)
+DEPLOY_HISTORY = timedelta(days=14)  # far enough back to know what a rollback returns to
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentTriage:
+    """What the pipeline concluded about an incident: the evidence it gathered, the assessment
+    it drew from it, and the packet built from both (the replay evaluation reads all three)."""
+
+    evidence: EvidenceBundle
+    assessment: Assessment
+    packet: Packet
+
+
+async def triage_signals(
+    *,
+    incident_id: int,
+    service: str,
+    title: str,
+    severity: Severity,
+    signals: Sequence[Signal],
+    first_seen: datetime,
+    context: PipelineContext,
+    clock: Clock,
+    late: LateWatch | None = None,
+) -> IncidentTriage:
+    """Gather evidence for ``service`` around ``first_seen``, assess it and build the packet;
+    the incident's own triage, and ``/triage``'s read-only one for a service with no incident."""
+    entry = context.catalog.get(service)
+    # An incident opened before alert times were checked may say it began in year 1; its
+    # evidence is looked for around when it was opened instead (see sane_start).
+    first_seen = sane_start(first_seen, clock.now())
+    query = EvidenceQuery(
+        service,
+        since=first_seen - EVIDENCE_LOOKBACK,
+        until=clock.now(),
+        namespace=entry.namespace if entry is not None else None,
+    )
+    evidence = await gather_evidence(
+        query,
+        context.sources,
+        deadline=context.deadline,
+        deploy_query=EvidenceQuery(service, since=first_seen - DEPLOY_HISTORY, until=query.until),
+        late=late,
+        monitor_ids=monitor_ids(signals),
+    )
+    assessment = assess(service, signals, evidence, catalog=context.catalog)
+    packet = build_packet(
+        incident_id=incident_id,
+        title=title,
+        severity=severity,
+        signals=signals,
+        assessment=assessment,
+        evidence=evidence,
+        catalog=context.catalog,
+        policy=context.policy,
+        runbooks=context.runbooks,
+    )
+    if context.narrator is None:
+        packet = replace(packet, narrator_off=True)
+    return IncidentTriage(evidence, assessment, packet)
+
+
+async def triage_incident(
+    incident: IncidentRecord,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    context: PipelineContext,
+    clock: Clock,
+    watch_late: bool = True,
+) -> IncidentTriage:
+    """Gather evidence for the incident's service, assess it and build its packet.
+    ``watch_late=False`` lets a late source's answer go (no packet revision follows it)."""
+    async with sessions() as session:
+        records = await signals.signals_of(session, incident.id)
+    incident_signals = [signals.from_record(record) for record in records]
+    first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
+    late = context.late.watch(incident.id) if context.late is not None and watch_late else None
+    return await triage_signals(
+        incident_id=incident.id,
+        service=incident.service,
+        title=incident.title,
+        severity=Severity(incident.severity),
+        signals=incident_signals,
+        first_seen=first,
+        context=context,
+        clock=clock,
+        late=late,
+    )
+
+
+async def build_incident_packet(
+    incident: IncidentRecord,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    context: PipelineContext,
+    clock: Clock,
+) -> Packet:
+    """Gather evidence for the incident's service and build its packet."""
+    triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
+    return triage.packet
