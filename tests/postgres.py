@@ -13,11 +13,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.harness.ports import free_port
 
 __all__ = ["PostgresServer", "find_bindir", "running_postgres"]
 
@@ -28,12 +29,6 @@ def find_bindir() -> Path | None:
         key=lambda path: int(Path(path).parent.parent.name),
     )
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgresServer:
@@ -67,7 +62,7 @@ def running_postgres() -> Iterator[PostgresServer]:
         for path in (root, data, sockets):
             os.chown(path, owner.pw_uid, owner.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     log = root / "server.log"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
     subprocess.run(

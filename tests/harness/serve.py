@@ -131,12 +131,14 @@ async def start_serve(
     ready: Literal["/healthz", "/readyz"] = "/healthz",
     timeout: float = 30.0,
     log_level: Literal["DEBUG", "INFO"] = "INFO",
+    log: Path | None = None,
 ) -> ServeProcess:
     """Spawn ``python -m bot.cli serve`` with ``env`` in ``workdir``, and return once it has
     said it is ready and answers ``ready`` with 200. ``log_level`` is at least INFO: the ready
     line is an INFO line. A process that exits first, or is not ready within ``timeout``
-    seconds, fails the caller with its log's end."""
-    log = workdir / f"{name}.log"
+    seconds, fails the caller with its log's end. The log is ``log``, by default
+    ``<workdir>/<name>.log``."""
+    log = log or workdir / f"{name}.log"
     started = time.monotonic()
     with log.open("ab") as output:
         since = output.tell()
