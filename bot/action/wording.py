@@ -9,11 +9,16 @@ from __future__ import annotations
 
 __all__ = [
     "LOST_THE_RACE",
+    "RESOLVE_BUTTON_NOT_OURS",
     "approval_resumed",
     "approval_voided",
 ]
 
 LOST_THE_RACE = "another click was recorded first"
+RESOLVE_BUTTON_NOT_OURS = (
+    "This button does not name an incident the bot showed (an altered or stale payload); "
+    "nothing was resolved."
+)
 
 
 def approval_resumed(action_id: int) -> str:

@@ -1,0 +1,102 @@
+"""Every refusal of a command or a click is answered with a reason and audited, including input
+no parser should have let through: numbers past what the database stores, digits that are not
+ASCII (``²``, which ``str.isdigit`` accepts and ``int`` refuses), and the click that loses a
+race for the action's row."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.action.models import ActionState
+from bot.app import Runtime
+from bot.scenario.models import Scenario
+from integrations.slack.blocks import APPROVE_ACTION_ID
+from integrations.slack_emulator import EmulatorClient
+from tests.e2e.actions.conftest import (
+    PAYMENTS_ONCALL,
+    REQUESTER,
+    SRE,
+    action_record,
+    audit_events,
+    client_writes,
+    incident_channel,
+    proposed_rollback,
+    settled,
+    texts,
+)
+from tests.harness import eventually
+
+HUGE = "99999999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("/incident", f"merge {HUGE}"),
+        ("/incident", f"merge INC-{HUGE}"),
+        ("/incident", "merge ²"),
+        ("/incident", "split ٣"),  # an Arabic-Indic three: a digit to \d, not to us
+        ("/incident", f"scale billing-webhooks {HUGE}"),
+        ("/incident", "scale billing-webhooks ²"),
+        ("/rollback", f"to {HUGE}"),
+        ("/rollback", "to ²"),
+    ],
+)
+async def test_a_number_no_database_could_hold_gets_the_usage_and_an_audit_row(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario, command: str, words: str
+) -> None:
+    channel = await incident_channel(runtime, people, scenario)
+    seen = await people.command(REQUESTER, channel, command, words)
+    answers = texts(seen)
+    assert seen["acked"] is True
+    assert any("Usage" in answer for answer in answers), answers
+    assert all("went wrong" not in answer for answer in answers), answers  # no generic error
+
+    async def refused() -> list[str]:
+        events = await audit_events(runtime)
+        return [actor for event, actor in events if event == "interaction.refused"]
+
+    # The row follows the answer (the person is answered first).
+    assert await eventually(refused, what="the refusal's audit row") == [f"slack:{REQUESTER}"]
+    assert await client_writes(runtime) == []
+
+
+@pytest.mark.parametrize("number", ["²", HUGE, "-1", "+1", "1_0", "0"])
+async def test_an_approve_button_whose_id_is_not_a_plain_number_is_refused_and_audited(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario, number: str
+) -> None:
+    channel, message = await proposed_rollback(runtime, people, scenario)
+    plan_hash = (await action_record(runtime)).plan_hash
+    result = await people.click(
+        PAYMENTS_ONCALL,
+        channel,
+        message["ts"],
+        APPROVE_ACTION_ID,
+        forged_value=f"{number}:{plan_hash}",
+    )
+    assert any("`button`" in text for text in texts(result)), texts(result)
+    assert ("action.approval_refused", f"slack:{PAYMENTS_ONCALL}") in await audit_events(runtime)
+    assert (await action_record(runtime)).state == ActionState.PROPOSED
+    assert await client_writes(runtime) == []
+
+
+async def test_the_click_that_loses_the_race_is_told_and_audited(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    channel, message = await proposed_rollback(runtime, people, scenario)
+    first, second = await asyncio.gather(
+        people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID),
+        people.click(SRE, channel, message["ts"], APPROVE_ACTION_ID),
+    )
+    await settled(runtime)
+    seen = texts(first) + texts(second)
+    assert sum("approved; results follow" in text for text in seen) == 1
+    events = await audit_events(runtime)
+    approved = [actor for event, actor in events if event == "action.approved"]
+    refused = [actor for event, actor in events if event == "action.approval_refused"]
+    assert len(approved) == 1
+    assert len(refused) == 1  # the loser, whichever of the two
+    assert {*approved, *refused} == {f"slack:{PAYMENTS_ONCALL}", f"slack:{SRE}"}
+    assert len(await client_writes(runtime)) == 1
