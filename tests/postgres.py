@@ -15,8 +15,12 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.harness.ports import free_port
 
@@ -112,3 +116,19 @@ def running_postgres() -> Iterator[PostgresServer]:
             check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server: PostgresServer, prefix: str = "t_") -> AsyncIterator[str]:
+    """A new, empty database on ``server`` for the block (its URL); dropped afterwards, even
+    with connections a killed bot left open."""
+    name = prefix + uuid.uuid4().hex[:16]
+    admin = create_async_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.url_for(name)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
@@ -33,7 +31,7 @@ from handlers.webhooks.auth import signed_headers
 from integrations.kube_emulator import ControlClient, KubeEmulator, KubeEmulatorConfig
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
 from tests.harness import ServeProcess, eventually, serve_env, start_serve
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, fresh_database
 
 pytestmark = pytest.mark.slow
 
@@ -87,16 +85,8 @@ def storm() -> list[Delivery]:
 
 @pytest.fixture
 async def database_url(postgres: PostgresServer) -> AsyncIterator[str]:
-    name = "replicas_" + uuid.uuid4().hex[:12]
-    admin = create_async_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres.url_for(name)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_database(postgres, "replicas_") as url:
+        yield url
 
 
 @pytest.fixture
