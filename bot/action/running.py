@@ -172,12 +172,16 @@ async def execute_approved(
     *,
     actor: str,
     details: dict[str, object] | None = None,
+    announce: str | None = None,
 ) -> bool:
     """Run the approved action if this process wins it, then verify it; post each result.
-    True when this process claimed it (``details`` go into its ``action.executing`` row)."""
+    True when this process claimed it (``details`` go into its ``action.executing`` row, and
+    ``announce`` is said in its thread by the winner only)."""
     record = await _claim(ctx, action_id, actor=actor, details=details)
     if record is None:
         return False
+    if announce is not None:
+        await tell(ctx, record, announce)
     await show(ctx, record.id)
     if record.state == ActionState.FAILED:
         await tell(ctx, record, messages.action_failed(record.id, record.result or ""))

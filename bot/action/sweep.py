@@ -98,12 +98,14 @@ async def resume_approval(ctx: ActionContext, record: ActionRecord) -> bool:
             log.warning("approved action %d not resumed yet: %s", record.id, exc)
             return False  # the next sweep asks the cluster again
     if fresh is not None and fresh.plan_hash == record.plan_hash and not lapsed:
-        await tell(ctx, record, wording.approval_resumed(record.id))
+        # Every replica's sweep may get here; the claim lets one run it, and only that one
+        # says so.
         return await execute_approved(
             ctx,
             record.id,
             actor=record.decided_by or "bot",
             details={"resumed": "approved before a restart; plan re-checked and unchanged"},
+            announce=wording.approval_resumed(record.id),
         )
     if lapsed:
         why = "the approval is older than the approval window"
