@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -20,9 +19,8 @@ from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
 from bot.db import create_engine, create_session_factory
 from bot.scenario.loader import load_scenario
-from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
-from tests.harness import ServeProcess, eventually, serve_env, start_serve
+from tests.harness import ServeProcess, eventually, post_signed, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
@@ -55,16 +53,10 @@ async def _post_alerts(bot: ServeProcess) -> int:
     deliveries = [("alertmanager", load_scenario(SCENARIO_FILE).deliveries[0].payload)]
     deliveries += [("generic", body) for body in GENERIC]
     accepted = 0
-    async with aiohttp.ClientSession() as http:
-        for source, payload in deliveries:
-            body = json.dumps(payload).encode()
-            async with http.post(
-                f"{bot.url}/webhooks/{source}",
-                data=body,
-                headers=signed_headers(source, body, SECRET),
-            ) as response:
-                assert response.status == 202
-                accepted += (await response.json())["accepted"]
+    for source, payload in deliveries:
+        status, answer = await post_signed(bot.url, source, payload, SECRET)
+        assert status == 202
+        accepted += answer["accepted"]
     return accepted
 
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.app import SHIPPED_SCENARIOS
 from bot.scenario.loader import load_scenario
-from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient
-from tests.harness import eventually, free_port, serve_env, start_serve
+from tests.harness import eventually, free_port, post_signed, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
@@ -30,16 +28,8 @@ async def test_serve_takes_an_alert_posts_the_packet_and_stops_on_sigterm(tmp_pa
     bot = await start_serve(env, workdir=tmp_path)
     try:
         payload = load_scenario(scenario_file).deliveries[0].payload
-        body = json.dumps(payload).encode()
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(
-                f"{bot.url}/webhooks/alertmanager",
-                data=body,
-                headers=signed_headers("alertmanager", body, "serve-secret"),
-            ) as response,
-        ):
-            assert response.status == 202
+        status, _ = await post_signed(bot.url, "alertmanager", payload, "serve-secret")
+        assert status == 202
 
         async with EmulatorClient(f"http://127.0.0.1:{emulator_port}") as people:
 

@@ -4,8 +4,9 @@ free port for a server that must be told its port, and ``incident-bot serve`` as
 
 ``bench/`` imports it as ``tests.harness`` (both run from the project's root)."""
 
+from tests.harness.alerts import post_signed
 from tests.harness.ports import free_port
 from tests.harness.serve import ServeProcess, serve_env, start_serve
 from tests.harness.waiting import eventually
 
-__all__ = ["ServeProcess", "eventually", "free_port", "serve_env", "start_serve"]
+__all__ = ["ServeProcess", "eventually", "free_port", "post_signed", "serve_env", "start_serve"]

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from kubernetes import client
 from sqlalchemy import text
@@ -31,12 +30,11 @@ from bot.clock import ReplayClock
 from bot.db import create_engine
 from bot.scenario.loader import load_scenario
 from bot.settings import load_settings
-from handlers.webhooks.auth import signed_headers
 from integrations.kube_emulator import ControlClient, KubeEmulator, KubeEmulatorConfig
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
 from tests.e2e.actions.conftest import PAYMENTS_ONCALL, REQUESTER
-from tests.harness import ServeProcess, eventually, serve_env, start_serve
+from tests.harness import ServeProcess, eventually, post_signed, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
@@ -96,8 +94,10 @@ async def _approved_then_killed(
     bot = await _first_bot(slack, kube, database_url, workdir)
     try:
         async with EmulatorClient(slack.base_url) as people:
-            body = json.dumps(load_scenario(SCENARIO_FILE).deliveries[0].payload).encode()
-            channel = await _incident_channel(people, bot, body)
+            payload = load_scenario(SCENARIO_FILE).deliveries[0].payload
+            status, _ = await post_signed(bot.url, "alertmanager", payload, SECRET)
+            assert status == 202
+            channel = await _incident_channel(people)
             await people.command(REQUESTER, channel, "/rollback", "", wait_for=0)
             message = await eventually(
                 lambda: _action_message(people, channel, 1), timeout=60, what="the proposal"
@@ -131,17 +131,7 @@ async def _approved_then_killed(
     return channel
 
 
-async def _incident_channel(people: EmulatorClient, bot: ServeProcess, body: bytes) -> str:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{bot.url}/webhooks/alertmanager",
-            data=body,
-            headers=signed_headers("alertmanager", body, SECRET),
-        ) as response,
-    ):
-        assert response.status == 202
-
+async def _incident_channel(people: EmulatorClient) -> str:
     async def packet_and_chart() -> str | None:
         for channel in await people.channels():
             seen = await people.messages(channel["id"])
