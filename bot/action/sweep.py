@@ -107,12 +107,13 @@ async def resume_approval(ctx: ActionContext, record: ActionRecord) -> bool:
             details={"resumed": "approved before a restart; plan re-checked and unchanged"},
             announce=wording.approval_resumed(record.id),
         )
-    if lapsed:
-        why = "the approval is older than the approval window"
-    elif fresh is None:
-        why = "the target could not be planned again"
-    else:
-        why = "the cluster changed since its plan was shown"
+    # Here the approval is too old, or the cluster moved (an unreadable cluster waited above
+    # until the approval was too old).
+    why = (
+        "the approval is older than the approval window"
+        if lapsed
+        else "the cluster changed since its plan was shown"
+    )
     if not await move(
         ctx,
         record,
