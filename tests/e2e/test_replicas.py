@@ -324,7 +324,17 @@ async def test_an_approval_clicked_twice_with_two_replicas_running_executes_once
                             return {"channel": channel, "ts": message["ts"]}
                     return None
 
-                shown = await eventually(proposal, timeout=60, what="the rollback proposal")
+                try:
+                    shown = await eventually(proposal, timeout=60, what="the rollback proposal")
+                except AssertionError as exc:
+                    # Say what the requester was told instead (a plan the cluster did not
+                    # answer in time is refused, not proposed).
+                    told = [
+                        m.get("text")
+                        for m in await people.messages(channel)
+                        if m.get("recipient") == "U0BOB"
+                    ]
+                    raise AssertionError(f"{exc}; the requester was told: {told}") from exc
                 await asyncio.gather(
                     *(
                         people.click(
