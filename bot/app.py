@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.action.context import ActionContext
 from bot.action.ports import ClusterActions
 from bot.action.recovery import RecoveryCheck
-from bot.action.running import sweep_forever
+from bot.action.sweep import sweep_forever
 from bot.catalog import Catalog, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.transactions import TransactionRunner
-from tests.postgres import PostgresServer, running_postgres
+from tests.postgres import PostgresServer, fresh_database, running_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,16 +40,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    name = "t_" + uuid.uuid4().hex[:16]
-    admin = create_async_engine(server.admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.url_for(name)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_database(server) as url:
+        yield url
 
 
 @pytest.fixture

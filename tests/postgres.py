@@ -13,11 +13,16 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.harness.ports import free_port
 
 __all__ = ["PostgresServer", "find_bindir", "running_postgres"]
 
@@ -28,12 +33,6 @@ def find_bindir() -> Path | None:
         key=lambda path: int(Path(path).parent.parent.name),
     )
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgresServer:
@@ -67,7 +66,7 @@ def running_postgres() -> Iterator[PostgresServer]:
         for path in (root, data, sockets):
             os.chown(path, owner.pw_uid, owner.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     log = root / "server.log"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
     subprocess.run(
@@ -117,3 +116,19 @@ def running_postgres() -> Iterator[PostgresServer]:
             check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server: PostgresServer, prefix: str = "t_") -> AsyncIterator[str]:
+    """A new, empty database on ``server`` for the block (its URL); dropped afterwards, even
+    with connections a killed bot left open."""
+    name = prefix + uuid.uuid4().hex[:16]
+    admin = create_async_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.url_for(name)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import math
-import socket
 import statistics
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from bot.scenario.loader import load_scenario
 from bot.settings import load_settings
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
+from tests.harness import free_port
 
 SECRET = "commands-secret"
 KUBE_TOKEN = "bench-kube-token"
@@ -65,12 +65,6 @@ def _summary(values: list[float]) -> dict[str, Any]:
         "p99_ms": round(1000 * _percentile(values, 0.99), 1),
         "max_ms": round(1000 * max(values), 1),
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _serve(module: str, port: int, *args: str) -> asyncio.subprocess.Process:
@@ -214,7 +208,7 @@ async def _pending_ids(runtime: Runtime) -> list[int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    slack_port, kube_port = _free_port(), _free_port()
+    slack_port, kube_port = free_port(), free_port()
     # One approval posts a few messages in one channel, which Slack allows about one a second.
     limits = () if args.slack_limits else ("--no-rate-limits",)
     servers = [

@@ -23,10 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,16 +35,11 @@ from sqlalchemy import text
 from bot.db import create_engine, create_session_factory
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
+from tests.harness import ServeProcess, serve_env, start_serve
 
 SECRET = "resources-secret"
 SERVICES = [f"svc-{number:02d}" for number in range(1, 11)]
 IDLE_SETTLE_SECONDS = 3.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _memory_kib(pid: int) -> dict[str, int]:
@@ -64,47 +56,12 @@ def _mib(kib: int) -> float:
     return round(kib / 1024, 1)
 
 
-async def _start_bot(
-    emulator: SlackEmulator, workdir: Path, database_url: str
-) -> tuple[asyncio.subprocess.Process, str, float]:
-    """Spawn ``serve``; return it, its URL and the seconds from spawn to ``/readyz`` 200."""
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": emulator.config.bot_token,
-        "SLACK_APP_TOKEN": emulator.config.app_token,
-        "SLACK_API_URL": emulator.api_url,
-        "GENERIC_WEBHOOK_SECRET": SECRET,
-        "LOG_LEVEL": "WARNING",
-    }
-    started = time.monotonic()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+async def _start_bot(emulator: SlackEmulator, workdir: Path, database_url: str) -> ServeProcess:
+    """Spawn ``serve``; ``ready_after`` is the seconds from spawn to ``/readyz`` 200."""
+    env = serve_env(
+        database_url=database_url, emulator=emulator, webhook_secrets={"generic": SECRET}
     )
-    url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() - started < 60:
-            try:
-                async with http.get(f"{url}/readyz") as response:
-                    if response.status == 200:
-                        return process, url, time.monotonic() - started
-            except aiohttp.ClientError:
-                pass
-            if process.returncode is not None:
-                break
-            await asyncio.sleep(0.01)
-    process.kill()
-    raise RuntimeError("the bot did not become ready")
+    return await start_serve(env, workdir=workdir, ready="/readyz", timeout=60)
 
 
 async def _send_all(url: str, alerts: int, concurrency: int) -> tuple[int, float]:
@@ -172,7 +129,8 @@ async def run(alerts: int, concurrency: int, database_url: str | None) -> dict[s
     await emulator.start()
     workdir = Path(tempfile.mkdtemp(prefix="resources-"))
     database_url = database_url or f"sqlite+aiosqlite:///{workdir}/resources.sqlite3"
-    process, url, startup = await _start_bot(emulator, workdir, database_url)
+    bot = await _start_bot(emulator, workdir, database_url)
+    process, url, startup = bot.process, bot.url, bot.ready_after
     try:
         await asyncio.sleep(IDLE_SETTLE_SECONDS)
         idle = _memory_kib(process.pid)

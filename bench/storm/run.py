@@ -16,11 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import signal
-import socket
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +29,7 @@ from sqlalchemy import text
 from bot.db import create_engine, create_session_factory
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from tests.harness import ServeProcess, serve_env, start_serve
 
 SECRET = "storm-secret"
 SERVICES = [f"svc-{number:02d}" for number in range(1, 41)]
@@ -40,12 +37,6 @@ CHAIN = SERVICES[:5]
 SEV1_SERVICE = "payments-core"
 TRUE_INCIDENTS = len(SERVICES) - len(CHAIN) + 1 + 1  # + the chain as one + the sev1's own
 TIER2_BURST, TIER2_PER_SECOND = 20, 20 / 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _catalog(path: Path) -> None:
@@ -93,42 +84,17 @@ def _plan(alerts: int, seconds: float) -> list[tuple[float, dict[str, Any]]]:
 
 async def _start_bot(
     emulator: SlackEmulator, workdir: Path, database_url: str, bot_log: Path | None
-) -> tuple[Any, str]:
-    port = _free_port()
+) -> ServeProcess:
     _catalog(workdir / "catalog.yaml")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": emulator.config.bot_token,
-        "SLACK_APP_TOKEN": emulator.config.app_token,
-        "SLACK_API_URL": emulator.api_url,
-        "GENERIC_WEBHOOK_SECRET": SECRET,
-        "CATALOG_PATH": str(workdir / "catalog.yaml"),
-        "LOG_LEVEL": "DEBUG" if bot_log else "WARNING",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=bot_log.open("wb") if bot_log else asyncio.subprocess.DEVNULL,
+    env = serve_env(
+        database_url=database_url,
+        emulator=emulator,
+        webhook_secrets={"generic": SECRET},
+        CATALOG_PATH=str(workdir / "catalog.yaml"),
     )
-    url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return process, url
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the bot did not start")
+    return await start_serve(
+        env, workdir=workdir, log_level="DEBUG" if bot_log else "INFO", log=bot_log
+    )
 
 
 async def _packet_time(people: EmulatorClient, service: str, since: float) -> float:
@@ -146,7 +112,8 @@ async def run(alerts: int, seconds: float, bot_log: Path | None = None) -> dict[
     await emulator.start()
     workdir = Path(tempfile.mkdtemp(prefix="storm-"))
     database_url = f"sqlite+aiosqlite:///{workdir}/storm.sqlite3"
-    process, url = await _start_bot(emulator, workdir, database_url, bot_log)
+    bot = await _start_bot(emulator, workdir, database_url, bot_log)
+    url = bot.url
     accepted = refused = 0
     sev1_latency: float | None = None
     try:
@@ -215,8 +182,7 @@ async def run(alerts: int, seconds: float, bot_log: Path | None = None) -> dict[
             await engine.dispose()
             stats = await people.stats()
     finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 60)
+        await bot.stop(timeout=60)
         await emulator.stop()
     floor = max(seconds, (incidents - TIER2_BURST) / TIER2_PER_SECOND if incidents else 0)
     return {

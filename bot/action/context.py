@@ -32,6 +32,9 @@ class ActionContext:
     # An action still executing after this long lost its process (a live one is bounded by
     # the cluster deadlines and the verification windows, far below it).
     stale_after: timedelta = timedelta(minutes=30)
+    # An approval no process claimed for this long lost its process (a live one claims it as
+    # soon as the click is answered); the sweep then resumes it (bot.action.sweep).
+    stranded_after: timedelta = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ which policy rule refused, and is audited.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import messages
 from bot.action import service as actions
+from bot.action import wording
 from bot.action.codec import plan_from_dict
 from bot.action.context import ActionContext, Reply
 from bot.action.guards import calendar_windows, guard_refusal
@@ -25,7 +27,7 @@ from bot.audit import service as audit
 from bot.errors import ActionPlanError, ChatError
 from bot.policy import Refusal
 
-__all__ = ["ActionRequest", "decide", "propose", "restart_kind"]
+__all__ = ["ActionRequest", "decide", "post_fresh_plan", "propose", "restart_kind"]
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,10 @@ async def _refused(
     refusal: Refusal,
     action_id: int | None = None,
     plan_hash: str | None = None,
+    text: str | None = None,
 ) -> Reply:
+    """Audit ``refusal`` (rule and reason) and answer with ``text``, by default the rule's
+    refusal."""
     async with ctx.sessions() as session, session.begin():
         await audit.append(
             session,
@@ -66,7 +71,7 @@ async def _refused(
                 "reason": refusal.reason,
             },
         )
-    return Reply(messages.action_refused(refusal.rule, refusal.reason))
+    return Reply(text or messages.action_refused(refusal.rule, refusal.reason))
 
 
 async def restart_kind(ctx: ActionContext, name: str, namespace: str | None) -> ClusterActionKind:
@@ -243,9 +248,24 @@ async def _expire(ctx: ActionContext, record: ActionRecord, *, actor: str, reaso
     return await _decide(ctx, record, ActionState.EXPIRED, actor=actor, details={"reason": reason})
 
 
+async def _lost(ctx: ActionContext, record: ActionRecord, *, actor: str, approve: bool) -> Reply:
+    """A click that lost the race for the action's row (another click, person or replica
+    decided it first): told so, and audited as a refusal like any other."""
+    return await _refused(
+        ctx,
+        actor=actor,
+        event="action.approval_refused" if approve else "action.denial_refused",
+        incident_id=record.incident_id,
+        refusal=Refusal("state", wording.LOST_THE_RACE),
+        action_id=record.id,
+        plan_hash=record.plan_hash,
+        text=messages.decided_meanwhile(record.id),
+    )
+
+
 async def _deny(ctx: ActionContext, record: ActionRecord, *, actor: str) -> Reply:
     if not await _decide(ctx, record, ActionState.DENIED, actor=actor):
-        return Reply(messages.decided_meanwhile(record.id))
+        return await _lost(ctx, record, actor=actor, approve=False)
     return Reply(messages.action_denied(record.id))
 
 
@@ -274,7 +294,7 @@ async def _approve(ctx: ActionContext, record: ActionRecord, *, actor: str) -> R
         )
     if not await _decide(ctx, record, ActionState.APPROVED, actor=actor):
         # Another click, person or replica got there first: it runs there, once.
-        return Reply(messages.decided_meanwhile(record.id))
+        return await _lost(ctx, record, actor=actor, approve=True)
 
     async def run() -> None:
         await execute_approved(ctx, record.id, actor=actor)
@@ -288,9 +308,20 @@ async def _replan(
     """The cluster moved since the plan was shown: the approval is void; the old action
     expires and the fresh plan is posted for a fresh decision."""
     if not await _expire(ctx, record, actor=actor, reason="plan changed before approval"):
-        return Reply(messages.decided_meanwhile(record.id))
+        return await _lost(ctx, record, actor=actor, approve=True)
     if fresh.refusal is not None:
         return Reply(messages.plan_changed_not_runnable(record.id, fresh.refusal))
+    run = await post_fresh_plan(ctx, record, fresh, run_now=False)
+    return Reply(messages.plan_changed(record.id), follow_up=run)
+
+
+async def post_fresh_plan(
+    ctx: ActionContext, record: ActionRecord, fresh: ActionPlan, *, run_now: bool = True
+) -> Callable[[], Awaitable[None]] | None:
+    """Store and post ``fresh`` as a new action of ``record``'s incident, requested by whoever
+    requested ``record``. When the policy needs no approval for its kind the new action runs:
+    at once (``run_now``), or through the returned follow-up for the caller to await after
+    it answered. A chat failure is logged: the new action is stored and the sweep expires it."""
     request = ActionRequest(
         incident_id=record.incident_id,
         service=record.service or "",
@@ -302,7 +333,11 @@ async def _replan(
         requester=record.proposed_by,
     )
     try:
-        await _store_and_post(ctx, request, fresh)
+        reply = await _store_and_post(ctx, request, fresh)
     except ChatError as exc:
         log.warning("fresh plan for action %d not posted: %s", record.id, exc)
-    return Reply(messages.plan_changed(record.id))
+        return None
+    if reply.follow_up is not None and run_now:
+        await reply.follow_up()
+        return None
+    return reply.follow_up

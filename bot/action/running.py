@@ -4,17 +4,14 @@
 no other can. The kill switch and the guardrails are read again in that same transaction, and
 the kill switch once more in the checkpoint step, immediately before the write leaves. A write
 that fails is never retried by the bot: the owner is paged and a human decides. A process that
-dies mid-way leaves the action in ``executing``; the sweep marks it failed with "effect
-unknown" after :attr:`ActionContext.stale_after`, and never runs it again.
+dies mid-way leaves the action in ``executing``; the sweep (:mod:`bot.action.sweep`) marks it
+failed with "effect unknown" after :attr:`ActionContext.stale_after`, and never runs it again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import messages
 from bot.action import service as actions
@@ -28,7 +25,7 @@ from bot.audit import service as audit
 from bot.errors import ActionError, ChatError
 from bot.killswitch import service as kill_switch
 
-__all__ = ["execute_approved", "show", "sweep", "sweep_forever"]
+__all__ = ["execute_approved", "move", "page_owner", "show", "tell"]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +72,9 @@ async def show(ctx: ActionContext, action_id: int, *, post: bool = False) -> Non
         log.warning("action %d message not shown: %s", action_id, exc)
 
 
-async def _tell(ctx: ActionContext, record: ActionRecord, text: str) -> None:
+async def tell(ctx: ActionContext, record: ActionRecord, text: str) -> None:
+    """Say ``text`` in the action's thread (in its channel when its message is unknown); a
+    chat failure is logged, not raised."""
     if record.channel_id is None:
         return
     try:
@@ -87,7 +86,7 @@ async def _tell(ctx: ActionContext, record: ActionRecord, text: str) -> None:
         log.warning("action %d result not posted: %s", record.id, exc)
 
 
-async def _move(
+async def move(
     ctx: ActionContext,
     record: ActionRecord,
     to_state: ActionState,
@@ -97,6 +96,8 @@ async def _move(
     values: dict[str, object] | None = None,
     details: dict[str, object] | None = None,
 ) -> bool:
+    """``from_state → to_state`` in a transaction of its own, with its audit row; True when
+    this call moved it (False: another process or click moved it first)."""
     async with ctx.sessions() as session, session.begin():
         await audit.lock(session)
         return await actions.transition(
@@ -109,7 +110,9 @@ async def _move(
         )
 
 
-async def _claim(ctx: ActionContext, action_id: int, *, actor: str) -> ActionRecord | None:
+async def _claim(
+    ctx: ActionContext, action_id: int, *, actor: str, details: dict[str, object] | None
+) -> ActionRecord | None:
     """``approved → executing`` with the guardrails read again in the same transaction; the
     record when this process is the one to run it. A guardrail that refuses now (the kill
     switch went on, a freeze began) ends the action as failed, with nothing written."""
@@ -137,6 +140,7 @@ async def _claim(ctx: ActionContext, action_id: int, *, actor: str) -> ActionRec
                 record.plan_hash,
                 actor,
                 values={"executed_at": now},
+                details=details,
             ),
             incident_id=record.incident_id,
             clock=ctx.clock,
@@ -162,15 +166,26 @@ async def _claim(ctx: ActionContext, action_id: int, *, actor: str) -> ActionRec
         return await actions.get(session, action_id)
 
 
-async def execute_approved(ctx: ActionContext, action_id: int, *, actor: str) -> None:
-    """Run the approved action if this process wins it, then verify it; post each result."""
-    record = await _claim(ctx, action_id, actor=actor)
+async def execute_approved(
+    ctx: ActionContext,
+    action_id: int,
+    *,
+    actor: str,
+    details: dict[str, object] | None = None,
+    announce: str | None = None,
+) -> bool:
+    """Run the approved action if this process wins it, then verify it; post each result.
+    True when this process claimed it (``details`` go into its ``action.executing`` row, and
+    ``announce`` is said in its thread by the winner only)."""
+    record = await _claim(ctx, action_id, actor=actor, details=details)
     if record is None:
-        return
+        return False
+    if announce is not None:
+        await tell(ctx, record, announce)
     await show(ctx, record.id)
     if record.state == ActionState.FAILED:
-        await _tell(ctx, record, messages.action_failed(record.id, record.result or ""))
-        return
+        await tell(ctx, record, messages.action_failed(record.id, record.result or ""))
+        return True
     assert record.plan is not None
     plan = plan_from_dict(record.plan)
 
@@ -200,12 +215,13 @@ async def execute_approved(ctx: ActionContext, action_id: int, *, actor: str) ->
             messages.stopped_by_rule("kill_switch", messages.KILL_SWITCH_STOPPED),
         )
     await _finish(ctx, record, result)
+    return True
 
 
 async def _finish(ctx: ActionContext, record: ActionRecord, result: ExecutionResult) -> None:
     now = ctx.clock.now()
     reason = result.reason or ""
-    await _move(
+    await move(
         ctx,
         record,
         result.outcome.state,
@@ -220,14 +236,15 @@ async def _finish(ctx: ActionContext, record: ActionRecord, result: ExecutionRes
     )
     await show(ctx, record.id)
     if not result.succeeded:
-        await _tell(ctx, record, messages.action_failed(record.id, reason))
-        await _page_owner(ctx, record, reason)
+        await tell(ctx, record, messages.action_failed(record.id, reason))
+        await page_owner(ctx, record, reason)
         return
-    await _tell(ctx, record, messages.action_sent(record.id))
+    await tell(ctx, record, messages.action_sent(record.id))
     await _verify(ctx, record, since=record.executed_at or now)
 
 
-async def _page_owner(ctx: ActionContext, record: ActionRecord, reason: str) -> None:
+async def page_owner(ctx: ActionContext, record: ActionRecord, reason: str) -> None:
+    """Page the service owner's user group in the action's channel (a human decides next)."""
     group = ctx.owner_group(record.service or "")
     if record.channel_id is None:
         return
@@ -248,7 +265,7 @@ async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) 
         )
     verified = rollout.verified and recovery is not None and recovery.recovered is True
     detail = messages.verification(rollout.detail, recovery.detail if recovery else None)
-    moved = await _move(
+    moved = await move(
         ctx,
         record,
         ActionState.VERIFIED if verified else ActionState.NOT_VERIFIED,
@@ -264,60 +281,6 @@ async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) 
     if not moved:
         return
     await show(ctx, record.id)
-    await _tell(ctx, record, messages.verification_result(record.id, verified, detail))
+    await tell(ctx, record, messages.verification_result(record.id, verified, detail))
     if not verified:
-        await _page_owner(ctx, record, detail)
-
-
-async def sweep(ctx: ActionContext) -> int:
-    """Expire proposals whose window closed and close out actions a dead process left mid-way;
-    return how many actions moved."""
-    now = ctx.clock.now()
-    async with ctx.sessions() as session:
-        due = list(await actions.due_to_expire(session, now=now))
-        stale = list(await actions.executing_since(session, before=now - ctx.stale_after))
-    moved = 0
-    for record in due:
-        if await _move(
-            ctx,
-            record,
-            ActionState.EXPIRED,
-            from_state=ActionState.PROPOSED,
-            actor="policy",
-            details={"reason": "the approval window closed"},
-        ):
-            moved += 1
-            await show(ctx, record.id)
-    for record in stale:
-        state = ActionState(record.state)
-        target = ActionState.FAILED if state is ActionState.EXECUTING else ActionState.NOT_VERIFIED
-        reason = (
-            messages.INTERRUPTED_EXECUTION
-            if state is ActionState.EXECUTING
-            else messages.INTERRUPTED_VERIFICATION
-        )
-        if await _move(
-            ctx,
-            record,
-            target,
-            from_state=state,
-            actor="bot",
-            values={"result": reason, "finished_at": now},
-            details={"reason": reason},
-        ):
-            moved += 1
-            await show(ctx, record.id)
-            await _tell(ctx, record, messages.action_failed(record.id, reason))
-            await _page_owner(ctx, record, reason)
-    return moved
-
-
-async def sweep_forever(ctx: ActionContext, *, interval: float) -> None:
-    """:func:`sweep` every ``interval`` seconds until cancelled; a failed sweep (the database
-    away for a moment) is logged and tried again next time."""
-    while True:
-        try:
-            await sweep(ctx)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("action sweep failed: %s", type(exc).__name__)
-        await asyncio.sleep(interval)
+        await page_owner(ctx, record, detail)

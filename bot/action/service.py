@@ -28,6 +28,7 @@ from bot.errors import ActionTransitionError
 __all__ = [
     "RESTART_KINDS",
     "Transition",
+    "approved_before",
     "create",
     "due_to_expire",
     "executing_since",
@@ -230,6 +231,20 @@ async def executing_since(session: AsyncSession, *, before: datetime) -> Sequenc
         .where(
             ActionRecord.state.in_([ActionState.EXECUTING.value, ActionState.SUCCEEDED.value]),
             ActionRecord.executed_at < before,
+        )
+        .order_by(ActionRecord.id)
+    )
+    return list(rows)
+
+
+async def approved_before(session: AsyncSession, *, before: datetime) -> Sequence[ActionRecord]:
+    """Actions approved before ``before`` that no process has claimed: the process that
+    recorded the approval died before running it (a live one claims it within seconds)."""
+    rows = await session.scalars(
+        select(ActionRecord)
+        .where(
+            ActionRecord.state == ActionState.APPROVED.value,
+            ActionRecord.decided_at < before,
         )
         .order_by(ActionRecord.id)
     )

@@ -3,9 +3,13 @@
 ::
 
     proposed ─► approved ─► executing ─► succeeded ─► verified
-        │                       │             └─────► not_verified
-        ├─► denied              └─► failed
-        └─► expired
+        │           │           │             └─────► not_verified
+        ├─► denied  │           └─► failed
+        └─► expired ◄┘
+
+``approved → expired`` is an approval its process died before running, found by the sweep
+after a restart with a plan the cluster outdated (or older than the approval window): it never
+runs, and a fresh plan asks for a fresh decision (:mod:`bot.action.sweep`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ TRANSITIONS: Mapping[ActionState, frozenset[ActionState]] = {
     ActionState.PROPOSED: frozenset(
         {ActionState.APPROVED, ActionState.DENIED, ActionState.EXPIRED}
     ),
-    ActionState.APPROVED: frozenset({ActionState.EXECUTING}),
+    ActionState.APPROVED: frozenset({ActionState.EXECUTING, ActionState.EXPIRED}),
     ActionState.EXECUTING: frozenset({ActionState.SUCCEEDED, ActionState.FAILED}),
     ActionState.SUCCEEDED: frozenset({ActionState.VERIFIED, ActionState.NOT_VERIFIED}),
 }

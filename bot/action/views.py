@@ -7,13 +7,17 @@ Deny buttons, so a click names the exact plan that was shown; once decided it ca
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.action.models import ActionState
 from bot.action.plan import ActionPlan, ClusterActionKind
+from bot.interaction.ids import parse_id
 
 __all__ = ["ActionView", "action_view", "decision_value", "parse_decision_value"]
+
+PLAN_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)  # sha256, as bot.action.plan writes it
 
 _TITLES = {
     ClusterActionKind.ROLLBACK: "Roll back",
@@ -40,15 +44,13 @@ def decision_value(action_id: int, plan_hash: str) -> str:
 
 
 def parse_decision_value(value: str) -> tuple[int, str] | None:
-    """``(action id, plan hash)`` from a button's value; None when it is not one of ours."""
+    """``(action id, plan hash)`` from a button's value; None when it is not one of ours
+    (read strictly: ASCII digits a database id can hold, 64 lowercase hex digits)."""
     number, _, digest = value.partition(":")
-    if not number.isdigit() or len(digest) != 64:
+    action_id = parse_id(number)
+    if action_id is None or not PLAN_HASH.fullmatch(digest):
         return None
-    try:
-        int(digest, 16)
-    except ValueError:
-        return None
-    return int(number), digest
+    return action_id, digest
 
 
 def _state_words(plan: ActionPlan) -> tuple[str, str]:

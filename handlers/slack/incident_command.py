@@ -36,7 +36,7 @@ from handlers.slack.incident.parse import (
     parse_incident_command,
 )
 from handlers.slack.incident.regroup import run_merge, run_resolve, run_split
-from handlers.slack.usage import usage_answered
+from handlers.slack.usage import RefusalAudit, usage_answered
 
 __all__ = ["RUNNERS", "parse_incident_command", "register_incident_command"]
 
@@ -78,7 +78,14 @@ def register_incident_command(
     ) -> None:
         if not await acknowledge(ack, context):
             return
-        async with usage_answered(respond):
+        refusals = RefusalAudit(
+            sessions,
+            clock,
+            actor=f"slack:{command.get('user_id', '')}",
+            what="/incident",
+            channel_id=command.get("channel_id"),
+        )
+        async with usage_answered(respond, refusals):
             parsed = parse_incident_command(command.get("text", ""))
             verb_context = VerbContext(
                 command=command,

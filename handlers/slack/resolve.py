@@ -9,8 +9,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.action.wording import RESOLVE_BUTTON_NOT_OURS
 from bot.clock import Clock
 from bot.incident.correlate import resolve_incident
+from bot.interaction.ids import parse_id
+from bot.interaction.refusals import record_refusal
 from bot.messages import already_resolved, resolved_by
 from handlers.slack.deliveries import acknowledge
 from integrations.slack.blocks import RESOLVE_ACTION_ID
@@ -27,8 +30,22 @@ def register_resolve(
     ) -> None:
         if not await acknowledge(ack, context):
             return
-        incident_id = int(body["actions"][0]["value"])
         user = body["user"]["id"]
+        incident_id = parse_id(str(body["actions"][0].get("value", "")))
+        if incident_id is None:
+            await respond(
+                text=RESOLVE_BUTTON_NOT_OURS, response_type="ephemeral", replace_original=False
+            )
+            async with sessions() as session, session.begin():
+                await record_refusal(
+                    session,
+                    clock=clock,
+                    actor=f"slack:{user}",
+                    what=RESOLVE_ACTION_ID,
+                    reason="the button's value names no incident",
+                    channel_id=(body.get("channel") or {}).get("id"),
+                )
+            return
         async with sessions() as session, session.begin():
             done = await resolve_incident(session, incident_id, actor=f"slack:{user}", clock=clock)
         if done:

@@ -18,8 +18,9 @@ from bot.action.flows import ActionRequest, propose
 from bot.action.plan import ActionParameters, ClusterActionKind
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
+from bot.interaction.ids import parse_count, parse_id
 from handlers.slack.deliveries import acknowledge
-from handlers.slack.usage import usage_answered
+from handlers.slack.usage import RefusalAudit, usage_answered
 
 __all__ = ["RollbackCommand", "parse_rollback", "register_rollback"]
 
@@ -44,12 +45,12 @@ def parse_rollback(text: str) -> RollbackCommand:
             )
     revision = None
     if words:
-        if len(words) != 2 or words[0].lower() != "to" or not words[1].isdigit():
+        if len(words) != 2 or words[0].lower() != "to" or parse_count(words[1]) is None:
             raise CommandUsageError(
                 messages.usage_error(messages.ROLLBACK_USAGE, f"Not understood: `{text}`")
             )
-        revision = int(words[1])
-        if revision < 1:
+        revision = parse_id(words[1])
+        if revision is None:
             raise CommandUsageError(
                 messages.usage_error(messages.ROLLBACK_USAGE, "A revision is 1 or more.")
             )
@@ -69,7 +70,14 @@ def register_rollback(
     ) -> None:
         if not await acknowledge(ack, context):
             return
-        async with usage_answered(respond):
+        refusals = RefusalAudit(
+            sessions,
+            actions.clock,
+            actor=f"slack:{command.get('user_id', '')}",
+            what="/rollback",
+            channel_id=command.get("channel_id"),
+        )
+        async with usage_answered(respond, refusals):
             await _rollback(command, respond)
 
     async def _rollback(command: dict[str, Any], respond: AsyncRespond) -> None:

@@ -12,19 +12,24 @@ Every way a call can go wrong ends here as one of our errors: the SDK's errors t
 is not JSON, a message without ``content`` or ``usage``, no call of the tool, another tool's
 call, an answer cut off at ``max_tokens``) as :class:`bot.errors.NarratorAnswerError`, which the
 narrator does not retry: the caller's own text stands, once.
+
+The SDK is imported when a model is made, not with this module: it is the largest import of
+the bot's start-up (about 40% of its CPU), and most deployments configure no narrator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import anthropic
-from anthropic import AsyncAnthropic
-from anthropic.types import Message
 from pydantic import SecretStr
 
 from bot.errors import NarratorAnswerError, NarratorError, NarratorRetryableError
 from bot.narrator.ports import ModelReply, ModelRequest
+
+if TYPE_CHECKING:
+    import anthropic
+    from anthropic.types import Message
 
 __all__ = ["ClaudeModel", "narrator_error", "reply_from"]
 
@@ -44,7 +49,9 @@ class ClaudeModel:
     ) -> None:
         self._model = model
         self._timeout = timeout
-        self._client = AsyncAnthropic(
+        import anthropic  # see the module's docstring
+
+        self._client = anthropic.AsyncAnthropic(
             api_key=api_key.get_secret_value(),
             base_url=base_url,
             timeout=timeout,
@@ -60,6 +67,8 @@ class ClaudeModel:
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         """One Messages API call forced to call ``request.tool``; SDK errors become ours."""
+        import anthropic  # loaded by __init__ already
+
         client = self._client
         if request.timeout is not None and request.timeout < self._timeout:
             client = client.with_options(timeout=request.timeout)
@@ -111,6 +120,8 @@ def _retry_after(exc: anthropic.APIStatusError) -> float | None:
 def narrator_error(exc: anthropic.AnthropicError) -> NarratorError:
     """Our error for a failed Messages API call: retryable for a timeout, a lost connection,
     429, 529 and other 5xx; final otherwise (a bad key or request will not mend by waiting)."""
+    import anthropic  # loaded with the model that raised ``exc``
+
     if isinstance(exc, anthropic.APITimeoutError):
         return NarratorRetryableError("Anthropic did not answer in time")
     if isinstance(exc, anthropic.APIConnectionError):
@@ -140,6 +151,8 @@ def reply_from(message: object, tool: str) -> ModelReply:
     """Our reply from what the SDK returned, or :class:`NarratorAnswerError` naming why it
     cannot be used. The SDK hands back a plain string for a body that is not JSON and a
     ``Message`` with ``None`` fields for JSON of the wrong shape: neither may crash a caller."""
+    from anthropic.types import Message
+
     if not isinstance(message, Message):
         raise NarratorAnswerError("Anthropic answered with a body that is not JSON")
     content = message.content

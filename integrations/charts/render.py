@@ -3,7 +3,9 @@ and its global figure state, so safe in worker threads) and deterministic (fixed
 bundled with matplotlib, no timestamps in the PNG), so the same chart gives the same bytes.
 
 Drawing takes tens of milliseconds of CPU: callers run :meth:`MatplotlibCharts.render` in a
-worker thread (``asyncio.to_thread``), never on the event loop.
+worker thread (``asyncio.to_thread``), never on the event loop. matplotlib itself is imported
+by the first drawing, in that thread, not with this module: it is a second of CPU the bot's
+start-up (and a restart after a crash) need not pay before it answers.
 """
 
 from __future__ import annotations
@@ -11,9 +13,6 @@ from __future__ import annotations
 import io
 import math
 from datetime import UTC, datetime, timedelta
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from bot.errors import ChartError
 from bot.packet.chart import MetricChart
@@ -44,6 +43,9 @@ class MatplotlibCharts:
 
 
 def _draw(chart: MetricChart) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # see above
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -5,15 +5,12 @@ source (signed HTTP) and as people (the emulator's control API)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
@@ -21,25 +18,19 @@ from bot.clock import ReplayClock
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import Settings, load_settings
-from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
+from tests.harness import eventually, post_signed
+
+__all__ = [
+    "SECRET",
+    "CliResult",
+    "eventually",
+    "post_alert",
+    "run_cli",
+    "sandbox_settings",
+]
 
 SECRET = "e2e-webhook-secret"
-T = TypeVar("T")
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 20.0, what: str = "condition"
-) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass(frozen=True)
@@ -114,13 +105,4 @@ async def people(runtime: Runtime) -> AsyncIterator[EmulatorClient]:
 
 
 async def post_alert(runtime: Runtime, source: str, payload: Any) -> tuple[int, dict[str, Any]]:
-    body = json.dumps(payload).encode()
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{runtime.webhook_url}/webhooks/{source}",
-            data=body,
-            headers=signed_headers(source, body, SECRET),
-        ) as response,
-    ):
-        return response.status, await response.json()
+    return await post_signed(runtime.webhook_url, source, payload, SECRET)

@@ -7,18 +7,11 @@ before or after doing the work, so the bot is provably stopped between two steps
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -26,9 +19,8 @@ from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
 from bot.db import create_engine, create_session_factory
 from bot.scenario.loader import load_scenario
-from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
-from tests.e2e.conftest import eventually
+from tests.harness import ServeProcess, eventually, post_signed, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
@@ -40,82 +32,31 @@ GENERIC = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Bot:
-    process: asyncio.subprocess.Process
-    url: str
-
-    async def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-
 @pytest.fixture
 async def emulator() -> AsyncIterator[SlackEmulator]:
     async with SlackEmulator(EmulatorConfig(port=0)) as running:
         yield running
 
 
-async def _start_bot(emulator: SlackEmulator, database_url: str, workdir: Path) -> Bot:
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": emulator.config.bot_token,
-        "SLACK_APP_TOKEN": emulator.config.app_token,
-        "SLACK_API_URL": emulator.api_url,
-        "ALERTMANAGER_WEBHOOK_SECRET": SECRET,
-        "GENERIC_WEBHOOK_SECRET": SECRET,
-        "REPLAY_SCENARIOS": json.dumps([str(SCENARIO_FILE)]),
-        "LOG_LEVEL": "WARNING",
-        "SLACK_LEASE_SECONDS": "2",  # the killed bot's leases lapse quickly
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+async def _start_bot(emulator: SlackEmulator, database_url: str, workdir: Path) -> ServeProcess:
+    env = serve_env(
+        database_url=database_url,
+        emulator=emulator,
+        webhook_secrets={"alertmanager": SECRET, "generic": SECRET},
+        REPLAY_SCENARIOS=json.dumps([str(SCENARIO_FILE)]),
+        SLACK_LEASE_SECONDS="2",  # the killed bot's leases lapse quickly
     )
-    bot = Bot(process, f"http://127.0.0.1:{port}")
-    async with aiohttp.ClientSession() as http:
-
-        async def healthy() -> bool:
-            try:
-                async with http.get(f"{bot.url}/healthz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(healthy, timeout=30, what="the bot to start")
-    return bot
+    return await start_serve(env, workdir=workdir)
 
 
-async def _post_alerts(bot: Bot) -> int:
+async def _post_alerts(bot: ServeProcess) -> int:
     deliveries = [("alertmanager", load_scenario(SCENARIO_FILE).deliveries[0].payload)]
     deliveries += [("generic", body) for body in GENERIC]
     accepted = 0
-    async with aiohttp.ClientSession() as http:
-        for source, payload in deliveries:
-            body = json.dumps(payload).encode()
-            async with http.post(
-                f"{bot.url}/webhooks/{source}",
-                data=body,
-                headers=signed_headers(source, body, SECRET),
-            ) as response:
-                assert response.status == 202
-                accepted += (await response.json())["accepted"]
+    for source, payload in deliveries:
+        status, answer = await post_signed(bot.url, source, payload, SECRET)
+        assert status == 202
+        accepted += answer["accepted"]
     return accepted
 
 

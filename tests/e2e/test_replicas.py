@@ -13,11 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
-import signal
-import socket
-import sys
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +22,6 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
@@ -36,8 +30,8 @@ from bot.scenario.loader import load_scenario
 from handlers.webhooks.auth import signed_headers
 from integrations.kube_emulator import ControlClient, KubeEmulator, KubeEmulatorConfig
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
-from tests.e2e.conftest import eventually
-from tests.postgres import PostgresServer
+from tests.harness import ServeProcess, eventually, serve_env, start_serve
+from tests.postgres import PostgresServer, fresh_database
 
 pytestmark = pytest.mark.slow
 
@@ -48,18 +42,6 @@ SERVICES = [f"svc-{n:02d}" for n in range(8)]
 # reading is a new delivery of the same condition, the second condition joins by service.
 CONDITIONS = ("errors", "latency")
 READINGS = 3
-
-
-@dataclass
-class Replica:
-    name: str
-    process: asyncio.subprocess.Process
-    url: str
-
-    async def kill(self) -> None:
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
 
 
 @dataclass(frozen=True)
@@ -83,12 +65,6 @@ class Ledger:
         self.signals[delivery.body] = int(answer["accepted"]) + int(answer["duplicates"])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def storm() -> list[Delivery]:
     deliveries = [Delivery("alertmanager", load_scenario(SCENARIO_FILE).deliveries[0].payload)]
     for reading, service, condition in itertools.product(range(READINGS), SERVICES, CONDITIONS):
@@ -109,16 +85,8 @@ def storm() -> list[Delivery]:
 
 @pytest.fixture
 async def database_url(postgres: PostgresServer) -> AsyncIterator[str]:
-    name = "replicas_" + uuid.uuid4().hex[:12]
-    admin = create_async_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres.url_for(name)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_database(postgres, "replicas_") as url:
+        yield url
 
 
 @pytest.fixture
@@ -134,52 +102,22 @@ async def _start(
     database_url: str,
     workdir: Path,
     extra_env: dict[str, str] | None = None,
-) -> Replica:
-    port = _free_port()
-    env = {
+) -> ServeProcess:
+    env = serve_env(
+        database_url=database_url,
+        emulator=emulator,
+        webhook_secrets={"alertmanager": SECRET, "generic": SECRET},
+        REPLAY_SCENARIOS=json.dumps([str(SCENARIO_FILE)]),
+        SLACK_LEASE_SECONDS="3",  # the killed replica's incidents wait this long, no more
+        PACKET_UPDATE_INTERVAL_SECONDS="1",
         **(extra_env or {}),
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": emulator.config.bot_token,
-        "SLACK_APP_TOKEN": emulator.config.app_token,
-        "SLACK_API_URL": emulator.api_url,
-        "ALERTMANAGER_WEBHOOK_SECRET": SECRET,
-        "GENERIC_WEBHOOK_SECRET": SECRET,
-        "REPLAY_SCENARIOS": json.dumps([str(SCENARIO_FILE)]),
-        "LOG_LEVEL": "INFO",  # in <workdir>/<replica>.log, for a failure's diagnosis
-        "SLACK_LEASE_SECONDS": "3",  # the killed replica's incidents wait this long, no more
-        "PACKET_UPDATE_INTERVAL_SECONDS": "1",
-    }
-    log = (workdir / f"{name}.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=log,
-        stderr=log,
     )
-    log.close()
-    replica = Replica(name, process, f"http://127.0.0.1:{port}")
-    async with aiohttp.ClientSession() as http:
-
-        async def healthy() -> bool:
-            try:
-                async with http.get(f"{replica.url}/healthz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(healthy, timeout=60, what=f"replica {name} to start")
-    return replica
+    # Its log (INFO) is <workdir>/<replica>.log, for a failure's diagnosis.
+    return await start_serve(env, workdir=workdir, name=name, timeout=60)
 
 
 async def _post(
-    http: aiohttp.ClientSession, delivery: Delivery, targets: Sequence[Replica], ledger: Ledger
+    http: aiohttp.ClientSession, delivery: Delivery, targets: Sequence[ServeProcess], ledger: Ledger
 ) -> None:
     """Deliver to the first replica that answers, as a load balancer in front of them would."""
     for number, replica in enumerate(targets):
@@ -199,7 +137,7 @@ async def _post(
 
 
 async def _send(
-    deliveries: Sequence[Delivery], replicas: Sequence[Replica], ledger: Ledger
+    deliveries: Sequence[Delivery], replicas: Sequence[ServeProcess], ledger: Ledger
 ) -> None:
     """Spread the deliveries over the replicas, several at a time; every fourth one goes to
     every replica at once (a source that retries, or two Alertmanagers in a cluster)."""
@@ -386,7 +324,17 @@ async def test_an_approval_clicked_twice_with_two_replicas_running_executes_once
                             return {"channel": channel, "ts": message["ts"]}
                     return None
 
-                shown = await eventually(proposal, timeout=60, what="the rollback proposal")
+                try:
+                    shown = await eventually(proposal, timeout=60, what="the rollback proposal")
+                except AssertionError as exc:
+                    # Say what the requester was told instead (a plan the cluster did not
+                    # answer in time is refused, not proposed).
+                    told = [
+                        m.get("text")
+                        for m in await people.messages(channel)
+                        if m.get("recipient") == "U0BOB"
+                    ]
+                    raise AssertionError(f"{exc}; the requester was told: {told}") from exc
                 await asyncio.gather(
                     *(
                         people.click(

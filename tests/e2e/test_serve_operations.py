@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -22,38 +18,13 @@ from bot.app import SHIPPED_SCENARIOS
 from bot.scenario.loader import load_scenario
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
-from tests.e2e.conftest import eventually
+from tests.harness import ServeProcess, eventually, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
 WEBHOOK_SECRET = "whsec-serve-0p5-secret"
 BOT_TOKEN = "xoxb-serve-ops-bot-token-123"
 APP_TOKEN = "xapp-serve-ops-app-token-456"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Served:
-    process: asyncio.subprocess.Process
-    url: str
-    # The bot's output, read as it comes: at DEBUG it soon fills a pipe nobody reads, and a
-    # bot blocked writing a log line answers nothing.
-    reading: asyncio.Task[bytes]
-
-    async def wait(self) -> str:
-        """The process' exit, then everything it wrote."""
-        await asyncio.wait_for(self.process.wait(), timeout=30)
-        return (await asyncio.wait_for(self.reading, timeout=30)).decode()
-
-
-async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
-    assert stream is not None
-    return await stream.read()
 
 
 @pytest.fixture
@@ -66,39 +37,25 @@ async def emulator() -> AsyncIterator[SlackEmulator]:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, emulator: SlackEmulator) -> AsyncIterator[Served]:
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.sqlite3",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_API_URL": emulator.api_url,
-        "ALERTMANAGER_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REPLAY_SCENARIOS": json.dumps([str(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")]),
-        "LOG_LEVEL": "DEBUG",
-        "SHUTDOWN_GRACE_SECONDS": "5",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+async def served(tmp_path: Path, emulator: SlackEmulator) -> AsyncIterator[ServeProcess]:
+    env = serve_env(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/serve.sqlite3",
+        emulator=emulator,
+        webhook_secrets={"alertmanager": WEBHOOK_SECRET},
+        REPLAY_SCENARIOS=json.dumps([str(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")]),
+        SHUTDOWN_GRACE_SECONDS="5",
     )
-    reading = asyncio.create_task(_read_all(process.stdout))
+    bot = await start_serve(env, workdir=tmp_path, log_level="DEBUG")
     try:
-        yield Served(process, f"http://127.0.0.1:{port}", reading)
+        yield bot
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        reading.cancel()
+        await bot.kill()
+
+
+async def _exit_output(served: ServeProcess) -> str:
+    """The process' exit, then everything it wrote."""
+    await asyncio.wait_for(served.process.wait(), timeout=30)
+    return served.output()
 
 
 async def _status(http: aiohttp.ClientSession, url: str) -> int | None:
@@ -109,14 +66,14 @@ async def _status(http: aiohttp.ClientSession, url: str) -> int | None:
         return None
 
 
-async def _stop(served: Served) -> tuple[int, str]:
+async def _stop(served: ServeProcess) -> tuple[int, str]:
     served.process.send_signal(signal.SIGTERM)
-    output = await served.wait()
+    output = await _exit_output(served)
     return int(served.process.returncode or 0), output
 
 
 async def test_ready_then_metrics_then_a_clean_exit_with_json_logs_free_of_secrets(
-    served: Served,
+    served: ServeProcess,
 ) -> None:
     async with aiohttp.ClientSession() as http:
 
@@ -151,7 +108,9 @@ async def test_ready_then_metrics_then_a_clean_exit_with_json_logs_free_of_secre
         assert secret not in output
 
 
-async def test_sigterm_lets_a_webhook_in_flight_answer_before_the_exit(served: Served) -> None:
+async def test_sigterm_lets_a_webhook_in_flight_answer_before_the_exit(
+    served: ServeProcess,
+) -> None:
     async with aiohttp.ClientSession() as http:
 
         async def ready() -> bool:
@@ -186,5 +145,5 @@ async def test_sigterm_lets_a_webhook_in_flight_answer_before_the_exit(served: S
         status_line = await asyncio.wait_for(reader.readline(), timeout=10)
         writer.close()
     assert status_line.startswith(b"HTTP/1.1 202"), status_line
-    output = await served.wait()
+    output = await _exit_output(served)
     assert served.process.returncode == 0, output

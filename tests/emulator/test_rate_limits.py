@@ -44,8 +44,8 @@ async def test_auth_test_and_connections_open_are_not_rate_limited(
     emulator: SlackEmulator, web: AsyncWebClient
 ) -> None:
     for _ in range(5):
-        await web.auth_test()
-        await web.apps_connections_open(app_token=emulator.config.app_token)
+        assert (await web.auth_test())["ok"]
+        assert (await web.apps_connections_open(app_token=emulator.config.app_token))["ok"]
 
 
 @pytest.mark.parametrize("emulator_config", [limited(tier2=1, burst=1)])

@@ -4,8 +4,8 @@ answer any JSON with signals or a PayloadError, never a crash."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.errors import PayloadError
+from bot.errors import AuthenticationError, PayloadError
 from bot.signal.sources import NORMALIZERS, normalize
 from bot.signal.sources.common import KEY_LIMIT, Delivery, bounded, service_slug
-from bot.signal.values import HUMAN_SOURCES, AlertSource
+from bot.signal.values import HUMAN_SOURCES, AlertSource, Signal
 from handlers.webhooks.auth import signed_headers
 from handlers.webhooks.routes import AUTHENTICATORS
 from tests.unit.test_sources_datadog import datadog
@@ -76,7 +76,10 @@ def test_every_alert_source_has_a_normalizer_and_an_authenticator() -> None:
 @pytest.mark.parametrize("source", sorted(set(AlertSource) - HUMAN_SOURCES), ids=str)
 def test_the_signed_headers_of_every_source_pass_its_authenticator(source: AlertSource) -> None:
     body = b'{"any": "body"}'
-    AUTHENTICATORS[source](signed_headers(source.value, body, "s3cret"), body, "s3cret")
+    headers = signed_headers(source.value, body, "s3cret")
+    assert AUTHENTICATORS[source](headers, body, "s3cret") is None  # accepted: nothing raised
+    with pytest.raises(AuthenticationError):  # and the headers were what it checked
+        AUTHENTICATORS[source](headers, body, "another-secret")
 
 
 def test_signing_for_an_unknown_source_is_an_error() -> None:
@@ -129,5 +132,11 @@ def test_any_json_in_any_field_yields_signals_or_a_payload_error(data: st.DataOb
     source, seed, headers = data.draw(st.sampled_from(SEEDS))
     path = data.draw(st.sampled_from(_paths(seed)))
     body = _replaced(seed, path, data.draw(JSON_VALUES))
-    with contextlib.suppress(PayloadError):
-        normalize(source, body, received_at=RECEIVED, body_digest="d", headers=headers)
+    outcome: Sequence[Signal] | PayloadError
+    try:
+        outcome = normalize(source, body, received_at=RECEIVED, body_digest="d", headers=headers)
+    except PayloadError as refused:
+        outcome = refused
+    assert isinstance(outcome, PayloadError) or all(
+        isinstance(signal, Signal) and signal.source == source for signal in outcome
+    )

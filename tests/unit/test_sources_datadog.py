@@ -176,7 +176,9 @@ def test_an_invalid_notification_is_a_payload_error_naming_the_field(
 
 def test_the_signed_headers_carry_the_shared_secret() -> None:
     check = shared_secret_header("X-Incident-Bot-Secret")
-    check(signed_headers("datadog", b"{}", "s3cret"), b"{}", "s3cret")
+    headers = signed_headers("datadog", b"{}", "s3cret")
+    assert headers["X-Incident-Bot-Secret"] == "s3cret"
+    assert check(headers, b"{}", "s3cret") is None  # accepted: nothing raised
 
 
 def test_a_wrong_shared_secret_is_refused() -> None:

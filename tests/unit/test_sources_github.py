@@ -306,7 +306,10 @@ CHECK = hmac_sha256_signature("X-Hub-Signature-256")
 def test_the_hub_signature_is_the_sha256_hmac_of_the_body() -> None:
     body = json.dumps(PING).encode()
     digest = hmac.new(b"hook-secret", body, hashlib.sha256).hexdigest()
-    CHECK({"X-Hub-Signature-256": f"sha256={digest}"}, body, "hook-secret")
+    headers = {"X-Hub-Signature-256": f"sha256={digest}"}
+    assert CHECK(headers, body, "hook-secret") is None  # accepted: nothing raised
+    with pytest.raises(AuthenticationError):  # the same signature does not sign another body
+        CHECK(headers, body + b" ", "hook-secret")
 
 
 def test_the_legacy_sha1_signature_alone_is_refused() -> None:

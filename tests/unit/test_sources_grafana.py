@@ -190,11 +190,14 @@ def _basic(user: str, password: str) -> dict[str, str]:
 
 
 def test_the_signed_headers_carry_the_bearer_token() -> None:
-    bearer_or_basic(signed_headers("grafana", b"{}", "s3cret"), b"{}", "s3cret")
+    headers = signed_headers("grafana", b"{}", "s3cret")
+    assert headers["Authorization"] == "Bearer s3cret"
+    assert bearer_or_basic(headers, b"{}", "s3cret") is None  # accepted: nothing raised
 
 
 def test_basic_auth_with_the_secret_as_password_is_accepted_whatever_the_user() -> None:
-    bearer_or_basic(_basic("grafana", "s3cret"), b"{}", "s3cret")
+    for user in ("grafana", "anyone", ""):
+        assert bearer_or_basic(_basic(user, "s3cret"), b"{}", "s3cret") is None
 
 
 @pytest.mark.parametrize(
@@ -219,7 +222,10 @@ def _hmac(message: bytes, secret: str = "s3cret") -> str:
 
 
 def test_a_grafana_hmac_signature_of_the_body_authenticates() -> None:
-    grafana_auth({"X-Grafana-Alerting-Signature": _hmac(b"{}")}, b"{}", "s3cret")
+    headers = {"X-Grafana-Alerting-Signature": _hmac(b"{}")}
+    assert grafana_auth(headers, b"{}", "s3cret") is None  # accepted: nothing raised
+    with pytest.raises(AuthenticationError):
+        grafana_auth(headers, b"[]", "s3cret")
 
 
 def test_a_grafana_hmac_signature_with_a_timestamp_signs_both() -> None:
@@ -227,7 +233,9 @@ def test_a_grafana_hmac_signature_with_a_timestamp_signs_both() -> None:
         "X-Grafana-Alerting-Signature": _hmac(b"1772633160:{}"),
         "X-Grafana-Alerting-Timestamp": "1772633160",
     }
-    grafana_auth(headers, b"{}", "s3cret")
+    assert grafana_auth(headers, b"{}", "s3cret") is None  # accepted: nothing raised
+    with pytest.raises(AuthenticationError):  # the time is signed too
+        grafana_auth({**headers, "X-Grafana-Alerting-Timestamp": "1772633161"}, b"{}", "s3cret")
 
 
 @pytest.mark.parametrize(
@@ -268,9 +276,8 @@ SIGNED_AT = datetime(2026, 3, 4, 14, 6, tzinfo=UTC)
 @pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=5), -timedelta(minutes=5)])
 def test_a_signed_time_within_five_minutes_of_the_clock_passes(skew: timedelta) -> None:
     stamp = str(int(SIGNED_AT.timestamp()))
-    check_signed_time(
-        AlertSource.GRAFANA, {"X-Grafana-Alerting-Timestamp": stamp}, SIGNED_AT + skew
-    )
+    headers = {"X-Grafana-Alerting-Timestamp": stamp}
+    assert check_signed_time(AlertSource.GRAFANA, headers, SIGNED_AT + skew) is None
 
 
 @pytest.mark.parametrize(
@@ -288,5 +295,6 @@ def test_a_stale_future_or_malformed_signed_time_is_refused(stamp: str, reason: 
 
 
 def test_sources_that_sign_no_time_are_not_asked_for_one() -> None:
-    check_signed_time(AlertSource.GENERIC, {"X-Grafana-Alerting-Timestamp": "0"}, SIGNED_AT)
-    check_signed_time(AlertSource.GRAFANA, {}, SIGNED_AT)
+    stale = {"X-Grafana-Alerting-Timestamp": "0"}
+    assert check_signed_time(AlertSource.GENERIC, stale, SIGNED_AT) is None
+    assert check_signed_time(AlertSource.GRAFANA, {}, SIGNED_AT) is None

@@ -406,7 +406,10 @@ CHECK = hmac_sha256_signature("Sentry-Hook-Signature", prefix="")
 def test_the_signature_is_the_hex_hmac_of_the_body_with_the_client_secret() -> None:
     body = b'{"action": "triggered"}'
     signature = hmac.new(b"client-secret", body, hashlib.sha256).hexdigest()
-    CHECK({"Sentry-Hook-Signature": signature}, body, "client-secret")
+    headers = {"Sentry-Hook-Signature": signature}
+    assert CHECK(headers, body, "client-secret") is None  # accepted: nothing raised
+    with pytest.raises(AuthenticationError):  # the secret is part of it
+        CHECK(headers, body, "another-secret")
 
 
 def test_a_signature_of_another_body_is_refused() -> None:

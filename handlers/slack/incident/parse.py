@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from bot import messages
 from bot.errors import CommandUsageError
+from bot.interaction.ids import parse_count, parse_id
 from bot.signal.values import Severity
 
 __all__ = [
@@ -32,7 +33,8 @@ __all__ = [
     "parse_mention",
 ]
 
-NUMBER = re.compile(r"^(?:inc-|#)?(\d+)$", re.IGNORECASE)
+# An incident or signal number: ASCII digits (read by bot.interaction.ids.parse_id).
+NUMBER = re.compile(r"^(?:inc-|#)?([0-9]+)$", re.IGNORECASE | re.ASCII)
 # Slack sends a mention as <@U123> or <@U123|name> in command text (with escaping on).
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 SERVICE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -101,7 +103,7 @@ IncidentCommand = Merge | Split | Resolve | Declare | Commander | KillSwitch | S
 
 def _number(words: Sequence[str]) -> int | None:
     if len(words) == 1 and (match := NUMBER.match(words[0])):
-        return int(match.group(1))
+        return parse_id(match.group(1))  # None past what the database holds
     return None
 
 
@@ -153,9 +155,10 @@ OBJECT = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 
 
 def _scale(words: Sequence[str]) -> Scale | None:
-    if len(words) != 2 or not OBJECT.match(words[0]) or not words[1].isdigit():
+    replicas = parse_count(words[1]) if len(words) == 2 else None
+    if replicas is None or not OBJECT.match(words[0]):
         return None
-    return Scale(words[0], int(words[1]))
+    return Scale(words[0], replicas)
 
 
 def _restart(words: Sequence[str]) -> Restart | None:

@@ -95,7 +95,13 @@ async def test_two_approvers_clicking_at_once_run_the_rollback_once(
     seen = texts(first) + texts(second)
     assert sum("approved; results follow" in text for text in seen) == 1
     assert len(await client_writes(runtime)) == 1
-    assert [e for e, _ in await audit_events(runtime)].count("action.executing") == 1
+    events = await audit_events(runtime)
+    assert [e for e, _ in events].count("action.executing") == 1
+    # The click that lost is told so and audited, whichever of the two it was.
+    approved = [actor for event, actor in events if event == "action.approved"]
+    refused = [actor for event, actor in events if event == "action.approval_refused"]
+    assert len(approved) == len(refused) == 1
+    assert {*approved, *refused} == {f"slack:{PAYMENTS_ONCALL}", f"slack:{SRE}"}
 
 
 async def test_a_button_whose_value_was_altered_is_refused_and_audited(

@@ -12,7 +12,8 @@ import pytest
 from kubernetes import client
 
 from bot.action.models import ActionState
-from bot.action.running import execute_approved, sweep
+from bot.action.running import execute_approved
+from bot.action.sweep import sweep
 from bot.app import Runtime
 from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
@@ -238,3 +239,37 @@ async def test_in_dry_run_mode_the_plan_is_shown_without_buttons_and_never_runs(
     assert record.dry_run is True
     assert record.state == ActionState.PROPOSED
     assert await client_writes(runtime) == []
+
+
+@pytest.mark.parametrize("overrides", [{"action_sweep_seconds": 600}])
+async def test_a_stranded_approval_older_than_the_window_never_runs_and_is_planned_afresh(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario
+) -> None:
+    assert runtime.actions is not None
+    await proposed_rollback(runtime, people, scenario)
+    record = await action_record(runtime)
+    approver = f"slack:{PAYMENTS_ONCALL}"
+    await recorded(
+        runtime, record, [(ActionState.PROPOSED, ActionState.APPROVED, None)], actor=approver
+    )
+    # The process that recorded the approval died before it ran it; its replacement sweeps
+    # after the approval window has closed.
+    decided_at = (await action_record(runtime)).decided_at
+    assert decided_at is not None
+    await eventually(lambda: _true(runtime.clock.now() > decided_at), what="time")
+    later = dataclasses.replace(
+        runtime.actions,
+        stranded_after=timedelta(0),
+        policy=dataclasses.replace(runtime.actions.policy, approval_ttl=timedelta(0)),
+    )
+    assert await sweep(later) == 1
+    old = await action_record(runtime)
+    assert old.state == ActionState.EXPIRED
+    assert old.decided_by == approver
+    fresh = await action_record(runtime, 2)
+    assert fresh.state == ActionState.PROPOSED
+    assert fresh.plan_hash == old.plan_hash  # the cluster did not move: the same plan, asked anew
+    assert await client_writes(runtime) == []
+    events = await audit_events(runtime)
+    assert ("action.expired", "bot") in events
+    assert "action.executing" not in [event for event, _actor in events]
