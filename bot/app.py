@@ -26,6 +26,7 @@ from bot.action.context import ActionContext
 from bot.action.ports import ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.action.running import sweep_forever
+from bot.audit.runtime import DigestSchedule, configure_audit
 from bot.catalog import Catalog, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
@@ -111,6 +112,7 @@ class Runtime:
     sweeper: asyncio.Task[None] | None = None
     policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
     narrator: Narrator | None = None
+    audit_digests: DigestSchedule | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -142,6 +144,8 @@ class Runtime:
             await self.datadog.close()
         if self.narrator is not None:
             await self.narrator.close()
+        if self.audit_digests is not None:
+            await self.audit_digests.stop()  # after the last write: it records every chain's end
         await self.transactions.close()
         await self.engine.dispose()
 
@@ -342,6 +346,7 @@ async def start_runtime(
     ``policy`` defaults to the file at ``POLICY_PATH``, else the shipped default policy.
     """
     clock = clock or SystemClock()
+    audit_keys = configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops here
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
     library = load_runbooks(runbook_folders)
@@ -362,6 +367,16 @@ async def start_runtime(
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
     transactions = TransactionRunner(engine)
+    audit_digests = None
+    if audit_keys.signer is not None:
+        audit_digests = DigestSchedule(
+            sessions=sessions,
+            signer=audit_keys.signer,
+            folder=settings.audit_digest_dir,
+            clock=clock,
+            interval=settings.audit_digest_seconds,
+        )
+        await audit_digests.start()
 
     emulator: SlackEmulator | None = None
     if settings.sandbox:
@@ -560,6 +575,7 @@ async def start_runtime(
         sweeper=sweeper,
         policy=policy,
         narrator=narrator,
+        audit_digests=audit_digests,
     )
 
 

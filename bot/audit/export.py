@@ -1,5 +1,6 @@
-"""The audit trail as JSON Lines, for a SIEM or an archive: one object per row, in chain order,
-with everything needed to check the chain again elsewhere (``seq``, ``prev_hash``, ``hash``)."""
+"""The audit trail as JSON Lines, for a SIEM or an archive: one object per row, in the order
+stored, with everything needed to check the chains again elsewhere (``chain``, ``position``,
+``prev_hash``, ``hash``, ``signature``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def json_line(entry: AuditEntry) -> str:
     return json.dumps(
         {
             "seq": entry.seq,
+            "chain": entry.chain,
+            "position": entry.position,
             "at": utc(entry.at).isoformat(),
             "actor": entry.actor,
             "event": entry.event,
@@ -24,6 +27,7 @@ def json_line(entry: AuditEntry) -> str:
             "details": dict(entry.details),
             "prev_hash": entry.prev_hash,
             "hash": entry.hash,
+            "signature": entry.signature,
         },
         ensure_ascii=False,
         sort_keys=True,
