@@ -21,10 +21,12 @@ from pathlib import Path
 
 from bot.audit import service as audit
 from bot.audit.export import json_line, parse_since
+from bot.audit.flows import take_digest, verify_trail
 from bot.audit.keys import new_key_pair
 from bot.audit.messages import audit_digest_line, audit_keygen_text, audit_verified_lines
 from bot.audit.runtime import audit_keys, configure_audit
 from bot.catalog import Catalog
+from bot.clock import SystemClock
 from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
 from bot.errors import AuditTrailError, ConfigError
 from bot.evaluation.replay import ScenarioRun
@@ -147,8 +149,6 @@ async def _audit(
 
 async def _audit_verify(settings: Settings, digests: Path | None) -> int:
     """Exit 0 when the trail verifies, 1 naming the first thing that does not."""
-    from bot.audit.flows import verify_trail
-
     keys = audit_keys(settings)
     folder = digests or settings.audit_digest_dir
     engine = create_engine(settings.database_url)
@@ -166,9 +166,6 @@ async def _audit_verify(settings: Settings, digests: Path | None) -> int:
 
 
 async def _audit_digest(settings: Settings) -> int:
-    from bot.audit.flows import take_digest
-    from bot.clock import SystemClock
-
     keys = configure_audit(settings)
     if keys.signer is None:
         raise ConfigError("incident-bot audit digest needs AUDIT_SIGNING_KEY (the private key)")
@@ -323,7 +320,8 @@ def _run(args: argparse.Namespace) -> int:
         return _audit_keygen()  # needs no settings: a bad key in the environment is why it runs
     settings = load_settings()
     configure_logging(level=settings.log_level, secrets=settings.secret_values())
-    configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops every command here
+    if args.command != "serve":  # serve's start-up does it
+        configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops every command here
     if args.command == "serve":
         from bot.app import serve
 
