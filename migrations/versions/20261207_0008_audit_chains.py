@@ -9,7 +9,7 @@ Downgrading folds back only a trail that holds the legacy chain alone: rows of o
 cannot join one chain without being re-hashed, which is what the trail exists to prevent.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006 (written against 0005; chained after main's 0006 at the merge)
 Create Date: 2026-12-07
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
