@@ -213,7 +213,7 @@ async def _audit_verify(settings: Settings, digests: Path | None) -> int:
 
 
 async def _audit_digest(settings: Settings) -> int:
-    keys = configure_audit(settings)
+    keys = audit_keys(settings)  # _run has made this process sign with it
     if keys.signer is None:
         raise ConfigError("incident-bot audit digest needs AUDIT_SIGNING_KEY (the private key)")
     engine = create_engine(settings.database_url)
