@@ -376,7 +376,12 @@ async def start_runtime(
             clock=clock,
             interval=settings.audit_digest_seconds,
         )
-        await audit_digests.start()
+        try:
+            await audit_digests.start()
+        except ConfigError:
+            await transactions.close()
+            await engine.dispose()
+            raise
 
     emulator: SlackEmulator | None = None
     if settings.sandbox:

@@ -9,10 +9,12 @@ the folder continue one digest chain instead of forking it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -151,20 +153,27 @@ def newest_digest(folder: Path) -> StoredDigest | None:
 
 
 def write_digest(folder: Path, digest: Digest) -> Path | None:
-    """Create ``digest-<number>.json``; None when another process took that number first (the
-    caller reads the newest again and retries). Never overwrites: the folder may be one the bot
-    can only add to (``chattr +a``, a WORM bucket mount)."""
+    """Create ``digest-<number>.json`` whole; None when another process took that number first
+    (the caller reads the newest again and retries). The file is written under a temporary name
+    and linked into place (``link`` fails when the name exists), so no reader ever sees half a
+    digest, and nothing is ever overwritten: the folder may be one the bot can only add to
+    (``chattr +a``, a WORM bucket mount), where the temporary name then stays behind."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"digest-{digest.number:08d}.json"
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-    except FileExistsError:
-        return None
+    draft = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
         os.write(handle, _render(digest))
         os.fsync(handle)
     finally:
         os.close(handle)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            draft.unlink()
     return path
 
 

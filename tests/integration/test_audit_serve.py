@@ -3,7 +3,6 @@ stop; a bad key stops start-up before anything is built."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,7 @@ def settings_for(tmp_path: Path, **audit: object) -> Settings:
 
 
 def digest_numbers(folder: Path) -> list[int]:
-    return sorted(json.loads(path.read_text())["number"] for path in folder.glob("digest-*.json"))
+    return sorted(int(path.stem.removeprefix("digest-")) for path in folder.glob("digest-*.json"))
 
 
 async def test_serve_writes_a_digest_at_start_and_one_at_stop(tmp_path: Path) -> None:
@@ -68,3 +67,17 @@ async def test_a_bad_audit_key_stops_start_up_before_anything_is_built(tmp_path:
     with pytest.raises(ConfigError, match="AUDIT_SIGNING_KEY"):
         await start_runtime(settings_for(tmp_path, audit_signing_key="not-a-key"))
     assert not (tmp_path / "bot.sqlite3").exists()
+
+
+async def test_a_digest_folder_another_key_signed_stops_start_up(tmp_path: Path) -> None:
+    first, _ = new_key_pair()
+    runtime = await start_runtime(settings_for(tmp_path, audit_signing_key=first))
+    await runtime.stop()
+    rotated, _ = new_key_pair()
+
+    try:
+        with pytest.raises(ConfigError, match="not signed by this key"):
+            await start_runtime(settings_for(tmp_path, audit_signing_key=rotated))
+    finally:
+        writers.use_signing_key(None)
+    assert digest_numbers(tmp_path / "digests") == [1, 2]  # nothing added under the new key
