@@ -26,6 +26,7 @@ from bot.action.context import ActionContext
 from bot.action.ports import ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.action.sweep import sweep_forever
+from bot.audit.runtime import DigestSchedule, configure_audit
 from bot.catalog import Catalog, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
@@ -112,6 +113,7 @@ class Runtime:
     sweeper: asyncio.Task[None] | None = None
     policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
     narrator: Narrator | None = None
+    audit_digests: DigestSchedule | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -143,6 +145,8 @@ class Runtime:
             await self.datadog.close()
         if self.narrator is not None:
             await self.narrator.close()
+        if self.audit_digests is not None:
+            await self.audit_digests.stop()  # after the last write: it records every chain's end
         await self.transactions.close()
         await self.engine.dispose()
 
@@ -343,6 +347,7 @@ async def start_runtime(
     ``policy`` defaults to the file at ``POLICY_PATH``, else the shipped default policy.
     """
     clock = clock or SystemClock()
+    audit_keys = configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops here
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
     library = load_runbooks(runbook_folders)
@@ -363,6 +368,21 @@ async def start_runtime(
     await upgrade_database(engine)
     sessions = create_session_factory(engine)
     transactions = TransactionRunner(engine)
+    audit_digests = None
+    if audit_keys.signer is not None:
+        audit_digests = DigestSchedule(
+            sessions=sessions,
+            signer=audit_keys.signer,
+            folder=settings.audit_digest_dir,
+            clock=clock,
+            interval=settings.audit_digest_seconds,
+        )
+        try:
+            await audit_digests.start()
+        except ConfigError:
+            await transactions.close()
+            await engine.dispose()
+            raise
 
     emulator: SlackEmulator | None = None
     if settings.sandbox:
@@ -564,6 +584,7 @@ async def start_runtime(
         sweeper=sweeper,
         policy=policy,
         narrator=narrator,
+        audit_digests=audit_digests,
     )
 
 

@@ -1,12 +1,12 @@
 """The ``incident-bot`` command line.
 
 ``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``eval`` replays scenarios
-and judges the conclusions; ``db`` applies migrations; ``audit`` verifies, shows and exports
-(JSON Lines) the tamper-evident trail; ``postmortem`` prints an incident's postmortem draft
-(Markdown); ``quarantine`` lists what the pipeline set aside after repeated failures and puts it
-back; ``emulator`` runs the local Slack emulator alone. Exit status: 0 success, 1 a check
-failed (audit, a failing scenario), 2 bad configuration, arguments, scenario file or an unknown
-incident.
+and judges the conclusions; ``db`` applies migrations; ``audit`` verifies, shows, exports
+(JSON Lines) and digests the tamper-evident trail, and makes its key; ``postmortem`` prints an
+incident's postmortem draft (Markdown); ``quarantine`` lists what the pipeline set aside after
+repeated failures and puts it back; ``emulator`` runs the local Slack emulator alone. Exit
+status: 0 success, 1 a check failed (audit, a failing scenario), 2 bad configuration, arguments,
+scenario file or an unknown incident.
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ from pathlib import Path
 
 from bot.audit import service as audit
 from bot.audit.export import json_line, parse_since
+from bot.audit.flows import take_digest, verify_trail
+from bot.audit.keys import new_key_pair
+from bot.audit.messages import audit_digest_line, audit_keygen_text, audit_verified_lines
+from bot.audit.runtime import audit_keys, configure_audit
 from bot.catalog import Catalog
+from bot.clock import SystemClock
 from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
-from bot.errors import AuditChainError, ConfigError
+from bot.errors import AuditTrailError, ConfigError
 from bot.evaluation.replay import ScenarioRun
 from bot.messages import audit_line
 from bot.postmortem.ports import ChannelHistory, PeopleDirectory
@@ -85,7 +90,16 @@ def _parser() -> argparse.ArgumentParser:
 
     audit_parser = commands.add_parser("audit", help="the audit trail")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
-    audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the bad row")
+    verify = audit_commands.add_parser(
+        "verify", help="check rows, chains, signatures and digests; exit 1 naming what is wrong"
+    )
+    verify.add_argument(
+        "--digests", type=Path, help="the digest folder (default: AUDIT_DIGEST_DIR)"
+    )
+    audit_commands.add_parser(
+        "digest", help="write a signed digest of every chain now (needs AUDIT_SIGNING_KEY)"
+    )
+    audit_commands.add_parser("keygen", help="print a new Ed25519 key pair for the audit trail")
     show = audit_commands.add_parser("show", help="print the trail")
     show.add_argument("--incident", type=int, help="only this incident's rows")
     export = audit_commands.add_parser("export", help="print the trail as JSON Lines")
@@ -171,14 +185,6 @@ async def _audit(
     sessions = create_session_factory(engine)
     try:
         async with sessions() as session:
-            if command == "verify":
-                try:
-                    count = await audit.verify(session)
-                except AuditChainError as exc:
-                    print(f"audit chain BROKEN: {exc}", file=sys.stderr)
-                    return 1
-                print(f"audit chain verified: {count} rows")
-                return 0
             rows = await audit.entries(session, incident_id=incident, since=since)
             render = json_line if command == "export" else audit_line
             for entry in rows:
@@ -186,6 +192,62 @@ async def _audit(
             return 0
     finally:
         await engine.dispose()
+
+
+async def _audit_verify(settings: Settings, digests: Path | None) -> int:
+    """Exit 0 when the trail verifies, 1 naming the first thing that does not."""
+    keys = audit_keys(settings)
+    folder = digests or settings.audit_digest_dir
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            report = await verify_trail(session, verifier=keys.verifier, folder=folder)
+    except AuditTrailError as exc:
+        print(f"audit trail BROKEN: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    for line in audit_verified_lines(report, folder):
+        print(line)
+    return 0
+
+
+async def _audit_digest(settings: Settings) -> int:
+    keys = audit_keys(settings)  # _run has made this process sign with it
+    if keys.signer is None:
+        raise ConfigError("incident-bot audit digest needs AUDIT_SIGNING_KEY (the private key)")
+    engine = create_engine(settings.database_url)
+    try:
+        digest = await take_digest(
+            sessions=create_session_factory(engine),
+            signer=keys.signer,
+            folder=settings.audit_digest_dir,
+            clock=SystemClock(),
+        )
+    except (AuditTrailError, OSError) as exc:
+        print(f"incident-bot: no digest written: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(audit_digest_line(digest, settings.audit_digest_dir))
+    for problem in digest.problems:
+        print(f"  not vouched for: {problem}", file=sys.stderr)
+    return 1 if digest.problems else 0
+
+
+def _audit_keygen() -> int:
+    private, public = new_key_pair()
+    print(audit_keygen_text(private, public))
+    return 0
+
+
+def _audit_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.audit_command == "verify":
+        return asyncio.run(_audit_verify(settings, args.digests))
+    if args.audit_command == "digest":
+        return asyncio.run(_audit_digest(settings))
+    incident, since = getattr(args, "incident", None), getattr(args, "since", None)
+    return asyncio.run(_audit(settings, args.audit_command, incident, since))
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -304,8 +366,12 @@ def _run(args: argparse.Namespace) -> int:
         from bot.demo import run_demo
 
         return asyncio.run(run_demo(args.scenario, database_url=args.database_url))
+    if args.command == "audit" and args.audit_command == "keygen":
+        return _audit_keygen()  # needs no settings: a bad key in the environment is why it runs
     settings = load_settings()
     configure_logging(level=settings.log_level, secrets=settings.secret_values())
+    if args.command != "serve":  # serve's start-up does it
+        configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops every command here
     if args.command == "serve":
         from bot.app import serve
 
@@ -314,14 +380,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "db":
         return asyncio.run(_db(settings, args.db_command, args.revision))
     if args.command == "audit":
-        return asyncio.run(
-            _audit(
-                settings,
-                args.audit_command,
-                getattr(args, "incident", None),
-                getattr(args, "since", None),
-            )
-        )
+        return _audit_command(settings, args)
     if args.command == "postmortem":
         return asyncio.run(_postmortem(settings, args.incident))
     if args.command == "quarantine":

@@ -22,7 +22,8 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── ActionError                 a cluster action cannot go on
     │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
     │   └── ActionTransitionError   a state change the action's state machine does not allow
-    └── AuditChainError             the audit chain does not verify
+    └── AuditTrailError             the audit trail does not verify (a digest, a wiped trail)
+        └── AuditChainError         ... and the first bad row is named
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "ActionPlanError",
     "ActionTransitionError",
     "AuditChainError",
+    "AuditTrailError",
     "AuthenticationError",
     "ChartError",
     "ChatError",
@@ -184,10 +186,19 @@ class ActionTransitionError(ActionError):
         super().__init__(f"an action that is {current} cannot become {new}")
 
 
-class AuditChainError(IncidentBotError):
+class AuditTrailError(IncidentBotError):
+    """The audit trail does not verify: its digests, or rows a digest recorded, are missing or
+    altered (:class:`AuditChainError` when one row can be named)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class AuditChainError(AuditTrailError):
     """The audit chain is broken at row ``seq``."""
 
     def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(f"audit row {seq}: {reason}")
         self.seq = seq
         self.reason = reason
-        super().__init__(f"audit row {seq}: {reason}")

@@ -157,6 +157,14 @@ class Settings(BaseSettings):
     # to finish before they are cut (the database keeps whatever was cut).
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
+    # The audit trail's Ed25519 key (base64 of the raw key, or a PEM file's path): it signs each
+    # audit row and every digest, and the database never holds it (bot.audit.keys). A host that
+    # only verifies sets the public key alone. Digests go to a folder the bot only adds to.
+    audit_signing_key: SecretStr | None = None
+    audit_verify_key: str | None = None
+    audit_digest_dir: Path = Path("./var/audit-digests")
+    audit_digest_seconds: float = Field(default=300.0, gt=0, le=24 * 3600)
+
     # Datadog evidence (metrics, logs, monitors): used when both keys are set.
     dd_api_key: SecretStr | None = None
     dd_app_key: SecretStr | None = None

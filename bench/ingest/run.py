@@ -2,9 +2,11 @@
 handler, each loaded from a separate process over loopback. See bench/README.md.
 
     python -m bench.ingest.run --seconds 10 --concurrency 32 64 --source generic [--json]
+        [--sign] [--postgres]
 
-For each concurrency it measures the bare handler, then the bot on a fresh SQLite database, and
-afterwards checks that the database holds exactly one signal per 202 answer, each recorded as
+For each concurrency it measures the bare handler, then the bot on a fresh SQLite database (or,
+with ``--postgres``, a fresh PostgreSQL database: see bench/ingest/postgres.py), and afterwards
+checks that the database holds exactly one signal per 202 answer, each recorded as
 accepted in the (verified) audit chain.
 """
 
@@ -12,19 +14,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.ingest.alerts import SOURCES
 from bench.ingest.load import LoadResult
-from bench.ingest.servers import Listening, bare_server, bot_server, stored
+from bench.ingest.postgres import durable_postgres, fresh_database
+from bench.ingest.servers import bare_server, bot_server, stored
 
 __all__ = ["Measurement", "main", "measure"]
 
@@ -83,27 +86,38 @@ async def _load(port: int, source: str, seconds: float, concurrency: int) -> Loa
 
 
 async def measure(
-    target: str, *, source: str, seconds: float, concurrency: int, workdir: Path
+    target: str,
+    *,
+    source: str,
+    seconds: float,
+    concurrency: int,
+    workdir: Path,
+    sign: bool = False,
+    postgres: str | None = None,
 ) -> Measurement:
-    """Start ``target`` ("bare" or "bot"), load it, and for the bot count what it stored."""
-    server: Callable[[], AbstractAsyncContextManager[Listening]]
+    """Start ``target`` ("bare" or "bot"), load it, and for the bot count what it stored. The
+    bot stores into a fresh SQLite file, or a fresh database on the ``postgres`` server (an
+    admin URL)."""
     if target == "bare":
-        server = bare_server
-    else:
-
-        def server() -> AbstractAsyncContextManager[Listening]:
-            return bot_server(workdir / f"bot-{source}-{concurrency}.sqlite3")
-
-    async with server() as listening:
+        async with bare_server() as listening:
+            load = await _load(listening.port, source, seconds, concurrency)
+        return Measurement(target, source, concurrency, load, expected_status=200)
+    async with contextlib.AsyncExitStack() as stack:
+        if postgres is None:
+            url = f"sqlite+aiosqlite:///{workdir / f'bot-{source}-{concurrency}.sqlite3'}"
+        else:
+            url = await stack.enter_async_context(fresh_database(postgres))
+        listening = await stack.enter_async_context(bot_server(url, sign=sign))
+        assert listening.sessions is not None
         load = await _load(listening.port, source, seconds, concurrency)
-        if listening.sessions is None:
-            return Measurement(target, source, concurrency, load, expected_status=200)
         signals, audits = await stored(listening.sessions)
     return Measurement(target, source, concurrency, load, 202, signals, audits)
 
 
 async def _runs(args: argparse.Namespace) -> AsyncIterator[Measurement]:
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as workdir:
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-ingest-"))
+        postgres = stack.enter_context(durable_postgres()) if args.postgres else None
         for concurrency in args.concurrency:
             for target in ("bare", "bot"):
                 yield await measure(
@@ -112,6 +126,8 @@ async def _runs(args: argparse.Namespace) -> AsyncIterator[Measurement]:
                     seconds=args.seconds,
                     concurrency=concurrency,
                     workdir=Path(workdir),
+                    sign=args.sign,
+                    postgres=postgres,
                 )
 
 
@@ -179,6 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--source", choices=SOURCES, default="generic")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--sign", action="store_true", help="sign the audit rows, as with AUDIT_SIGNING_KEY"
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="store into PostgreSQL (BENCH_POSTGRES_URL, or a throwaway durable server)",
+    )
     args = parser.parse_args(argv)
 
     async def collect() -> list[Measurement]:

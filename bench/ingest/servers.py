@@ -1,20 +1,22 @@
 """The two servers a run measures, each listening on 127.0.0.1 on a free port in this process:
-the bot's webhook routes over a fresh SQLite database (migrated the normal way, the pipeline
-worker not running, so only accepting is measured), and a bare aiohttp handler as the ceiling."""
+the bot's webhook routes over a fresh SQLite (or PostgreSQL) database (migrated the normal way,
+the pipeline worker not running, so only accepting is measured), and a bare aiohttp handler as
+the ceiling."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.ingest.alerts import SECRET
 from bot.audit import service as audit
+from bot.audit.writer import use_signing_key
 from bot.clock import SystemClock
 from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.settings import Settings
@@ -61,11 +63,14 @@ async def bare_server() -> AsyncIterator[Listening]:
 
 
 @asynccontextmanager
-async def bot_server(database: Path) -> AsyncIterator[Listening]:
+async def bot_server(database_url: str, *, sign: bool = False) -> AsyncIterator[Listening]:
     """The bot's webhook routes as its composition root builds them (the default body limit,
-    every source configured), storing into a new SQLite file; accepting wakes nothing."""
+    every source configured), storing into a new database (a SQLite file, or an empty
+    PostgreSQL database); accepting wakes nothing. With ``sign`` the audit rows are signed, as
+    with ``AUDIT_SIGNING_KEY``."""
     limit: int = Settings.model_fields["webhook_max_body_bytes"].default
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    engine = create_engine(database_url)
+    use_signing_key(Ed25519PrivateKey.generate() if sign else None)
     try:
         await upgrade_database(engine)
         sessions = create_session_factory(engine)
@@ -86,6 +91,7 @@ async def bot_server(database: Path) -> AsyncIterator[Listening]:
         async with _serving(app) as port:
             yield Listening(port, sessions)
     finally:
+        use_signing_key(None)
         await engine.dispose()
 
 

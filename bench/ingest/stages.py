@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from multidict import CIMultiDict
 from sqlalchemy import Engine, event
 
 from bench.ingest.alerts import SECRET, SOURCES, delivery
-from bot.audit.service import entry_hash
+from bot.audit.keys import sign
+from bot.audit.service import ROW_SIGNATURE, chain_genesis, row_hash
 from bot.clock import SystemClock
 from bot.db import create_engine, upgrade_database
 from bot.signal.flows import Incoming, accept_many
@@ -120,7 +122,7 @@ async def _migrated(database: Path) -> None:
 
 def _floor(database: Path, count: int, batch: int) -> float:
     """Microseconds per alert writing what a burst of ``batch`` writes (the two duplicate
-    checks, the signals, one audit row, the chain's head) with sqlite3, synchronously, with the
+    checks, the signals, one audit row, its chain's head) with sqlite3, synchronously, with the
     same pragmas (the WAL checkpointed on commit, as SQLite does by default)."""
     connection = sqlite3.connect(database, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -149,16 +151,22 @@ def _floor(database: Path, count: int, batch: int) -> float:
             "'[]', '{}', 'payments', ?)",
             [(digest, digest, now, f"generic:{digest[:8]}", now) for digest in burst],
         )
-        seq, _previous = connection.execute(
-            "SELECT seq, hash FROM audit_head WHERE id = 1"
+        connection.execute(
+            "INSERT OR IGNORE INTO audit_chains (chain, length, hash) VALUES ('floor', 0, ?)",
+            (chain_genesis("floor"),),
+        )
+        length, _previous = connection.execute(
+            "SELECT length, hash FROM audit_chains WHERE chain = 'floor'"
         ).fetchone()
         connection.execute(
-            "INSERT INTO audit_log (seq, at, actor, event, incident_id, details, prev_hash, hash) "
-            "VALUES (?, ?, 'source:generic', 'signal.accepted', NULL, ?, ?, ?)",
-            (seq + 1, now, json.dumps({"signals": burst}), burst[0], burst[-1]),
+            "INSERT INTO audit_log (chain, position, at, actor, event, incident_id, details, "
+            "prev_hash, hash) VALUES ('floor', ?, ?, 'source:generic', 'signal.accepted', NULL, "
+            "?, ?, ?)",
+            (length + 1, now, json.dumps({"signals": burst}), burst[0], burst[-1]),
         )
         connection.execute(
-            "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq + 1, burst[-1])
+            "UPDATE audit_chains SET length = ?, hash = ? WHERE chain = 'floor'",
+            (length + 1, burst[-1]),
         )
         connection.execute("COMMIT")
     elapsed = time.perf_counter() - start
@@ -175,6 +183,7 @@ def measure(source_name: str, alerts: int, batch: int) -> dict[str, float]:
     payloads = [json.loads(body) for body in bodies]
     received = datetime.now(UTC)
     authenticate = AUTHENTICATORS[source]
+    signer = Ed25519PrivateKey.generate()
     result = {
         "authenticate_us": _per_call(lambda i: authenticate(headers[i], bodies[i], SECRET), alerts),
         "sha256_body_us": _per_call(lambda i: hashlib.sha256(bodies[i]).hexdigest(), alerts),
@@ -186,8 +195,9 @@ def measure(source_name: str, alerts: int, batch: int) -> dict[str, float]:
             alerts,
         ),
         "audit_hash_us": _per_call(
-            lambda i: entry_hash(
-                seq=i,
+            lambda i: row_hash(
+                chain="host/1/0123456789ab",
+                position=i,
                 at=received,
                 actor="source:generic",
                 event="signal.accepted",
@@ -196,6 +206,9 @@ def measure(source_name: str, alerts: int, batch: int) -> dict[str, float]:
                 prev_hash="0" * 64,
             ),
             alerts,
+        ),
+        "audit_sign_us": _per_call(
+            lambda i: sign(signer, ROW_SIGNATURE, f"{i:064x}".encode()), alerts
         ),
     }
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as workdir:
@@ -216,7 +229,8 @@ LABELS = {
     "sha256_body_us": "SHA-256 of the body",
     "json_parse_us": "json.loads",
     "normalize_us": "normalize (pydantic)",
-    "audit_hash_us": "audit entry hash",
+    "audit_hash_us": "audit row hash",
+    "audit_sign_us": "audit row signature (with AUDIT_SIGNING_KEY)",
     "alone_per_alert_us": "accept_many, one delivery a transaction",
     "alone_statements_per_burst": "  SQL statements per transaction",
     "alone_statement_time_us": "  time inside cursor.execute, per alert",

@@ -1,5 +1,6 @@
-"""The audit trail as JSON Lines, for a SIEM or an archive: one object per row, in chain order,
-with everything needed to check the chain again elsewhere (``seq``, ``prev_hash``, ``hash``).
+"""The audit trail as JSON Lines, for a SIEM or an archive: one object per row, in the order
+stored, with everything needed to check the chains again elsewhere (``chain``, ``position``,
+``prev_hash``, ``hash``, ``signature``).
 
 An export leaves the bot, so every text in a row's details is redacted like a Slack message
 (:func:`bot.redaction.redact`). A row whose details lost something to redaction says so with
@@ -39,6 +40,8 @@ def json_line(entry: AuditEntry) -> str:
     details = _redacted(dict(entry.details))
     row: dict[str, Any] = {
         "seq": entry.seq,
+        "chain": entry.chain,
+        "position": entry.position,
         "at": utc(entry.at).isoformat(),
         "actor": redact(entry.actor),
         "event": entry.event,
@@ -46,6 +49,7 @@ def json_line(entry: AuditEntry) -> str:
         "details": details,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
+        "signature": entry.signature,
     }
     if details != json.loads(json.dumps(dict(entry.details), default=str)):
         row["redacted"] = True

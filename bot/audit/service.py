@@ -1,5 +1,10 @@
-"""Appending to and verifying the audit chain. The caller owns the transaction: an audit row is
+"""Appending to and verifying the audit chains. The caller owns the transaction: an audit row is
 written in the same transaction as the state change it records, and commits or rolls back with it.
+
+Each process appends to a chain of its own (:mod:`bot.audit.writer`): its head row in
+``audit_chains`` is locked for the append, so only the same process's transactions queue on it,
+never another replica's. With a signing key each row carries the Ed25519 signature of its hash.
+Checking a whole trail against the signed digests is :mod:`bot.audit.verification`.
 """
 
 from __future__ import annotations
@@ -12,33 +17,40 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit.models import GENESIS_HASH, AuditHeadRecord, AuditRecord
+from bot.audit import writer as writers
+from bot.audit.keys import sign
+from bot.audit.models import GENESIS_HASH, LEGACY_CHAIN, AuditChainRecord, AuditRecord
 from bot.clock import Clock, utc
-from bot.errors import AuditChainError
 
 __all__ = [
+    "ROW_SIGNATURE",
     "AuditEntry",
     "NewEntry",
     "append",
     "append_many",
+    "chain_genesis",
     "entries",
     "entry_hash",
+    "legacy_hash",
     "lock",
     "lock_head",
+    "record_hash",
+    "row_hash",
     "verify",
     "write_entries",
 ]
 
-HEAD_ID = 1
-_HEAD = cast(Table, AuditHeadRecord.__table__)
+ROW_SIGNATURE = b"incident-bot audit row"  # what a row's signature is for (see keys.sign)
+_CHAINS = cast(Table, AuditChainRecord.__table__)
 _LOG = cast(Table, AuditRecord.__table__)
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    seq: int
+    seq: int  # the row's number across all chains, in the order rows were stored
     at: datetime
     actor: str
     event: str
@@ -46,13 +58,16 @@ class AuditEntry:
     details: Mapping[str, Any]
     prev_hash: str
     hash: str
+    chain: str = LEGACY_CHAIN
+    position: int = 0  # 1, 2, 3... within its chain
+    signature: str | None = None
 
 
 def _canonical(value: Mapping[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_hash(
+def legacy_hash(
     *,
     seq: int,
     at: datetime,
@@ -62,7 +77,8 @@ def entry_hash(
     details: str,
     prev_hash: str,
 ) -> str:
-    """SHA-256 over the row's content and the previous hash, in a fixed canonical form."""
+    """SHA-256 of a row of the single chain written before migration 0008 (its ``seq`` is its
+    position), as it was computed then."""
     content = _canonical(
         {
             "seq": seq,
@@ -75,6 +91,70 @@ def entry_hash(
         }
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+entry_hash = legacy_hash  # the name bench/ingest/stages.py measures
+
+
+def row_hash(
+    *,
+    chain: str,
+    position: int,
+    at: datetime,
+    actor: str,
+    event: str,
+    incident_id: int | None,
+    details: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over a row's chain, position, content and the previous row's hash, in a fixed
+    canonical form: a row cannot move to another chain or place without a new hash."""
+    content = _canonical(
+        {
+            "v": 2,
+            "chain": chain,
+            "position": position,
+            "at": utc(at).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "event": event,
+            "incident_id": incident_id,
+            "details": details,
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def record_hash(record: AuditRecord) -> str:
+    """The hash a stored row should carry, by its chain's rule."""
+    if record.chain == LEGACY_CHAIN:
+        return legacy_hash(
+            seq=record.position,
+            at=record.at,
+            actor=record.actor,
+            event=record.event,
+            incident_id=record.incident_id,
+            details=record.details,
+            prev_hash=record.prev_hash,
+        )
+    return row_hash(
+        chain=record.chain,
+        position=record.position,
+        at=record.at,
+        actor=record.actor,
+        event=record.event,
+        incident_id=record.incident_id,
+        details=record.details,
+        prev_hash=record.prev_hash,
+    )
+
+
+def chain_genesis(chain: str) -> str:
+    """The ``prev_hash`` of a chain's first row: distinct per chain (``prev_hash`` is unique
+    across the table, so no chain can fork), all zeros for the legacy chain."""
+    if chain == LEGACY_CHAIN:
+        return GENESIS_HASH
+    return hashlib.sha256(f"incident-bot audit chain {chain}".encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +176,8 @@ async def append(
     incident_id: int | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add one row to the chain inside the caller's transaction (see :func:`append_many`)."""
+    """Add one row to this process's chain inside the caller's transaction (see
+    :func:`append_many`)."""
     (entry,) = await append_many(
         session, [NewEntry(actor, event, incident_id, details)], clock=clock
     )
@@ -104,44 +185,58 @@ async def append(
 
 
 async def lock(session: AsyncSession) -> None:
-    """Take the chain's lock now, in the caller's transaction. Writers that will append take it
-    first, before their other writes, so two replicas never hold row locks the other waits on
-    (a deadlock); they queue here instead. On SQLite the transaction's ``BEGIN IMMEDIATE``
-    holds the database's one write lock already."""
+    """Take this process's chain lock now, in the caller's transaction. Writers that will append
+    take it first, before their other writes, so two transactions of this process never hold
+    row locks the other waits on (a deadlock); they queue here instead. Other replicas append to
+    chains of their own and do not wait. On SQLite the transaction's ``BEGIN IMMEDIATE`` holds
+    the database's one write lock already."""
     await (await session.connection()).run_sync(lock_head)
 
 
 def lock_head(connection: Connection) -> None:
     """:func:`lock` on a synchronous connection."""
     if connection.dialect.name != "sqlite":
-        _head(connection)
+        _head(connection, writers.current().chain)
 
 
 # Built once: every accepted burst of alerts runs them, and building a statement costs more than
 # executing it (Core, not the ORM, for the same reason).
-_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
-_APPEND = insert(_LOG)
+_READ_HEAD = (
+    select(_CHAINS.c.length, _CHAINS.c.hash)
+    .where(_CHAINS.c.chain == bindparam("chain"))
+    .with_for_update()
+)
+_NEW_HEAD = {
+    "sqlite": sqlite.insert(_CHAINS).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(_CHAINS).on_conflict_do_nothing(),
+}
+_APPEND = insert(_LOG).returning(_LOG.c.seq, _LOG.c.hash)
 _MOVE_HEAD = (
-    update(_HEAD)
-    .where(_HEAD.c.id == HEAD_ID)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    update(_CHAINS)
+    .where(_CHAINS.c.chain == bindparam("head_chain"))
+    .values(length=bindparam("new_length"), hash=bindparam("new_hash"))
 )
 
 
-def _head(connection: Connection) -> tuple[int, str]:
-    """The chain's head (sequence number and hash), locked."""
-    seq, digest = connection.execute(_READ_HEAD).one()
-    return int(seq), str(digest)
+def _head(connection: Connection, chain: str) -> tuple[int, str]:
+    """The chain's head (length and newest hash), locked; created on the chain's first append
+    (``ON CONFLICT DO NOTHING``: two transactions of one process may both try)."""
+    head = connection.execute(_READ_HEAD, {"chain": chain}).one_or_none()
+    if head is None:
+        genesis = {"chain": chain, "length": 0, "hash": chain_genesis(chain)}
+        connection.execute(_NEW_HEAD[connection.dialect.name], genesis)
+        head = connection.execute(_READ_HEAD, {"chain": chain}).one()
+    return int(head.length), str(head.hash)
 
 
 async def append_many(
     session: AsyncSession, rows: Sequence[NewEntry], *, clock: Clock
 ) -> list[AuditEntry]:
-    """Add ``rows`` to the chain, in order, inside the caller's transaction.
+    """Add ``rows`` to this process's chain, in order, inside the caller's transaction.
 
-    The head row is locked (``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already holds the write
-    lock), so concurrent appenders on several replicas queue instead of forking the chain. Many
-    rows take one lock and one flush, which is what lets a burst of alerts commit together.
+    The chain's head row is locked (``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already holds
+    the write lock), so this process's concurrent appenders queue instead of forking the chain.
+    Many rows take one lock and one insert, which is what lets a burst of alerts commit together.
     """
     if not rows:
         return []
@@ -155,16 +250,17 @@ def write_entries(
     """:func:`append_many` on a synchronous connection, the rows stamped ``at``."""
     if not rows:
         return []
-    seq, prev_hash = _head(connection)
+    writer = writers.current()
+    position, prev_hash = _head(connection, writer.chain)
     # Both databases keep microseconds, so the hash of ``at`` survives the round trip.
     at = utc(at)
-    appended: list[AuditEntry] = []
     records: list[dict[str, Any]] = []
     for row in rows:
         text = _canonical(dict(row.details or {}))
-        seq += 1
-        digest = entry_hash(
-            seq=seq,
+        position += 1
+        digest = row_hash(
+            chain=writer.chain,
+            position=position,
             at=at,
             actor=row.actor,
             event=row.event,
@@ -172,9 +268,13 @@ def write_entries(
             details=text,
             prev_hash=prev_hash,
         )
+        signature = None
+        if writer.signer is not None:
+            signature = sign(writer.signer, ROW_SIGNATURE, digest.encode())
         records.append(
             {
-                "seq": seq,
+                "chain": writer.chain,
+                "position": position,
                 "at": at,
                 "actor": row.actor,
                 "event": row.event,
@@ -182,17 +282,30 @@ def write_entries(
                 "details": text,
                 "prev_hash": prev_hash,
                 "hash": digest,
+                "signature": signature,
             }
         )
-        appended.append(
-            AuditEntry(
-                seq, at, row.actor, row.event, row.incident_id, json.loads(text), prev_hash, digest
-            )
-        )
         prev_hash = digest
-    connection.execute(_APPEND, records)
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
-    return appended
+    seqs = {str(digest): int(seq) for seq, digest in connection.execute(_APPEND, records)}
+    connection.execute(
+        _MOVE_HEAD, {"head_chain": writer.chain, "new_length": position, "new_hash": prev_hash}
+    )
+    return [
+        AuditEntry(
+            seq=seqs[record["hash"]],
+            at=at,
+            actor=record["actor"],
+            event=record["event"],
+            incident_id=record["incident_id"],
+            details=json.loads(record["details"]),
+            prev_hash=record["prev_hash"],
+            hash=record["hash"],
+            chain=writer.chain,
+            position=record["position"],
+            signature=record["signature"],
+        )
+        for record in records
+    ]
 
 
 def _entry(record: AuditRecord) -> AuditEntry:
@@ -205,13 +318,17 @@ def _entry(record: AuditRecord) -> AuditEntry:
         details=json.loads(record.details),
         prev_hash=record.prev_hash,
         hash=record.hash,
+        chain=record.chain,
+        position=record.position,
+        signature=record.signature,
     )
 
 
 async def entries(
     session: AsyncSession, *, incident_id: int | None = None, since: datetime | None = None
 ) -> Sequence[AuditEntry]:
-    """The chain in order, optionally only one incident's rows or rows from ``since`` on."""
+    """The trail in the order it was stored, optionally only one incident's rows or rows from
+    ``since`` on."""
     query = select(AuditRecord).order_by(AuditRecord.seq)
     if incident_id is not None:
         query = query.where(AuditRecord.incident_id == incident_id)
@@ -221,44 +338,10 @@ async def entries(
 
 
 async def verify(session: AsyncSession) -> int:
-    """Check the whole chain; return the number of rows, or raise :class:`AuditChainError`
-    naming the first row that was edited, deleted, or inserted out of order."""
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
-    result = await session.stream_scalars(select(AuditRecord).order_by(AuditRecord.seq))
-    async for record in result:
-        if record.seq != expected_seq:
-            raise AuditChainError(
-                record.seq,
-                f"expected row {expected_seq} here: rows were deleted or inserted out of order",
-            )
-        if record.prev_hash != prev_hash:
-            raise AuditChainError(
-                record.seq, "does not link to the row before it (deleted or re-ordered rows)"
-            )
-        recomputed = entry_hash(
-            seq=record.seq,
-            at=record.at,
-            actor=record.actor,
-            event=record.event,
-            incident_id=record.incident_id,
-            details=record.details,
-            prev_hash=record.prev_hash,
-        )
-        if recomputed != record.hash:
-            raise AuditChainError(record.seq, "content does not match its hash (row was edited)")
-        prev_hash = record.hash
-        expected_seq += 1
-    head = (
-        await session.execute(select(AuditHeadRecord).where(AuditHeadRecord.id == HEAD_ID))
-    ).scalar_one_or_none()
-    count = expected_seq - 1
-    if head is None:
-        raise AuditChainError(count + 1, "the chain's head record is missing")
-    if head.seq != count or head.hash != prev_hash:
-        raise AuditChainError(
-            count + 1 if head.seq > count else head.seq,
-            f"the chain ends at row {count} but its head records row {head.seq}: "
-            "rows were deleted from the end or the head was altered",
-        )
-    return count
+    """Check every chain's hashes and head; return the number of rows, or raise
+    :class:`~bot.errors.AuditChainError` naming the first row that was edited, deleted, inserted
+    out of order or cut off a chain's end. Signatures and digests: :func:`bot.audit.verification
+    .verify_trail`."""
+    from bot.audit.verification import check_chains
+
+    return (await check_chains(session)).rows

@@ -23,10 +23,11 @@ class _RefusedError(Exception):
 
 
 def _append(connection: Connection, clock: FixedClock, event: str) -> int:
+    """The row's place in this process's chain (gapless; ``seq`` may skip a rolled-back one)."""
     (entry,) = audit.write_entries(
         connection, [audit.NewEntry(actor="test", event=event)], at=clock.now()
     )
-    return entry.seq
+    return entry.position
 
 
 def _append_then_fail(connection: Connection, clock: FixedClock) -> None:
@@ -57,11 +58,11 @@ async def test_works_given_together_each_commit_once(
 ) -> None:
     names = [f"work.{n}" for n in range(20)]
 
-    seqs = await asyncio.gather(
+    positions = await asyncio.gather(
         *(transactions.run(lambda c, name=name: _append(c, clock, name)) for name in names)
     )
 
-    assert sorted(seqs) == list(range(1, 21))
+    assert sorted(positions) == list(range(1, 21))
     assert sorted(await _events(engine)) == sorted(names)
 
 
@@ -73,7 +74,7 @@ async def test_the_writer_and_the_event_loop_see_each_others_commits(
     assert await transactions.run(lambda c: _append(c, clock, "from.writer")) == 2
     async with create_session_factory(engine)() as session, session.begin():
         entry = await audit.append(session, clock=clock, actor="loop", event="after.writer")
-    assert entry.seq == 3
+    assert entry.position == 3
 
     assert await _events(engine) == ["from.loop", "from.writer", "after.writer"]
 
