@@ -1,0 +1,216 @@
+"""Authentication and RBAC authorization, as the API server does them.
+
+A bearer token names a user: the emulator's own token is an administrator (group
+``system:masters``, which RBAC never refuses); other tokens are given to users, usually service
+accounts (``system:serviceaccount:<namespace>:<name>``, in the groups
+``system:serviceaccounts``, ``system:serviceaccounts:<namespace>`` and ``system:authenticated``).
+
+:class:`Rbac` holds Roles, ClusterRoles, RoleBindings and ClusterRoleBindings loaded from YAML
+documents (the project's own manifests) and answers whether a user may do a verb on a resource,
+by the rules of the RBAC authorizer: a RoleBinding grants its Role's (or ClusterRole's) rules in
+its namespace, a ClusterRoleBinding grants a ClusterRole's everywhere; rules only add, ``*``
+matches any; resource names narrow a rule to those objects. Discovery, OpenAPI and ``/version``
+are open to every authenticated user (the ``system:discovery`` role), and so are the access
+reviews about oneself (``system:basic-user``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.kube_emulator.status import ApiError
+
+__all__ = ["Attributes", "Rbac", "Rule", "User", "forbidden", "service_account"]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    groups: tuple[str, ...] = ("system:authenticated",)
+
+    @property
+    def admin(self) -> bool:
+        return "system:masters" in self.groups
+
+
+def service_account(namespace: str, name: str) -> User:
+    return User(
+        f"system:serviceaccount:{namespace}:{name}",
+        (
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{namespace}",
+            "system:authenticated",
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Attributes:
+    """What a request asks to do, as the authorizer sees it: ``verb`` is the API verb (``get``,
+    ``list``, ``watch``, ``create``, ``update``, ``patch``, ``delete``), ``resource`` the plural
+    with its ``subresource`` apart; a non-resource request has ``path`` instead."""
+
+    verb: str
+    group: str = ""
+    resource: str = ""
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+    path: str = ""
+
+    @property
+    def is_resource(self) -> bool:
+        return bool(self.resource)
+
+    @property
+    def full_resource(self) -> str:
+        return f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    verbs: frozenset[str]
+    api_groups: frozenset[str] = frozenset()
+    resources: frozenset[str] = frozenset()
+    resource_names: frozenset[str] = frozenset()
+    non_resource_urls: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Rule:
+        def words(key: str) -> frozenset[str]:
+            value = raw.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"a rule's {key} must be a list of strings")
+            return frozenset(value)
+
+        return cls(
+            words("verbs"),
+            words("apiGroups"),
+            words("resources"),
+            words("resourceNames"),
+            words("nonResourceURLs"),
+        )
+
+    def allows(self, attributes: Attributes) -> bool:
+        if not ({attributes.verb, "*"} & self.verbs):
+            return False
+        if not attributes.is_resource:
+            return any(
+                url == attributes.path
+                or (url.endswith("*") and attributes.path.startswith(url[:-1]))
+                for url in self.non_resource_urls
+            )
+        if not ({attributes.group, "*"} & self.api_groups):
+            return False
+        wanted = {attributes.full_resource, "*"}
+        if attributes.subresource:
+            wanted.add(f"*/{attributes.subresource}")
+        if not (wanted & self.resources):
+            return False
+        return not self.resource_names or attributes.name in self.resource_names
+
+
+_OPEN_PATHS = ("/api", "/apis", "/openapi", "/version", "/healthz", "/readyz", "/livez")
+_SELF_REVIEWS = {"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"}
+
+
+@dataclass
+class Rbac:
+    roles: dict[tuple[str, str], list[Rule]] = field(default_factory=dict)
+    cluster_roles: dict[str, list[Rule]] = field(default_factory=dict)
+    # (namespace, or "" for a ClusterRoleBinding; role kind; role name; subjects)
+    bindings: list[tuple[str, str, str, list[dict[str, Any]]]] = field(default_factory=list)
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Any]) -> Rbac:
+        """Roles and bindings from parsed YAML documents; other kinds are skipped."""
+        rbac = cls()
+        for document in documents:
+            if isinstance(document, dict):
+                rbac.add(document)
+        return rbac
+
+    def add(self, document: Mapping[str, Any]) -> None:
+        kind = document.get("kind")
+        metadata = document.get("metadata") or {}
+        name, namespace = str(metadata.get("name", "")), str(metadata.get("namespace", ""))
+        if kind == "Role":
+            rules = [Rule.parse(raw) for raw in document.get("rules") or []]
+            self.roles[(namespace or "default", name)] = rules
+        elif kind == "ClusterRole":
+            self.cluster_roles[name] = [Rule.parse(raw) for raw in document.get("rules") or []]
+        elif kind in ("RoleBinding", "ClusterRoleBinding"):
+            ref = document.get("roleRef") or {}
+            where = (namespace or "default") if kind == "RoleBinding" else ""
+            subjects = [s for s in document.get("subjects") or [] if isinstance(s, dict)]
+            self.bindings.append((where, str(ref.get("kind")), str(ref.get("name")), subjects))
+
+    def rules_for(self, user: User, namespace: str) -> list[Rule]:
+        """Every rule that applies to ``user`` in ``namespace`` ("" for cluster scope)."""
+        rules: list[Rule] = []
+        for where, kind, name, subjects in self.bindings:
+            if where and where != namespace:
+                continue
+            if not any(_names(subject, user, where) for subject in subjects):
+                continue
+            if kind == "Role" and where:
+                rules.extend(self.roles.get((where, name), []))
+            elif kind == "ClusterRole":
+                rules.extend(self.cluster_roles.get(name, []))
+        return rules
+
+    def allows(self, user: User, attributes: Attributes) -> bool:
+        if user.admin:
+            return True
+        if not attributes.is_resource:
+            return attributes.path.startswith(_OPEN_PATHS)
+        if attributes.group == "authorization.k8s.io" and attributes.resource in _SELF_REVIEWS:
+            return attributes.verb == "create"
+        return any(rule.allows(attributes) for rule in self.rules_for(user, attributes.namespace))
+
+
+def _names(subject: Mapping[str, Any], user: User, binding_namespace: str) -> bool:
+    kind, name = subject.get("kind"), subject.get("name")
+    if kind == "ServiceAccount":
+        namespace = subject.get("namespace") or binding_namespace
+        return user.name == f"system:serviceaccount:{namespace}:{name}"
+    if kind == "User":
+        return user.name == name
+    if kind == "Group":
+        return name in user.groups
+    return False
+
+
+def forbidden(user: User, attributes: Attributes) -> ApiError:
+    """The API server's 403: ``deployments.apps "x" is forbidden: User "..." cannot patch
+    resource "deployments/scale" in API group "apps" in the namespace "payments"``."""
+    if not attributes.is_resource:
+        return ApiError(
+            403,
+            "Forbidden",
+            f'forbidden: User "{user.name}" cannot {attributes.verb} path "{attributes.path}"',
+            {},
+        )
+    qualified = (
+        f"{attributes.resource}.{attributes.group}" if attributes.group else attributes.resource
+    )
+    subject = f'{qualified} "{attributes.name}"' if attributes.name else qualified
+    scope = (
+        f'in the namespace "{attributes.namespace}"'
+        if attributes.namespace
+        else "at the cluster scope"
+    )
+    details: dict[str, Any] = {"kind": attributes.resource}
+    if attributes.name:
+        details["name"] = attributes.name
+    if attributes.group:
+        details["group"] = attributes.group
+    return ApiError(
+        403,
+        "Forbidden",
+        f'{subject} is forbidden: User "{user.name}" cannot {attributes.verb} resource '
+        f'"{attributes.full_resource}" in API group "{attributes.group}" {scope}',
+        details,
+    )

@@ -1,0 +1,134 @@
+"""Watches: ``GET ...?watch=true`` answered with a stream of ``WatchEvent`` lines
+(``{"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR", "object": ...}``), as the API server streams
+them, each object carrying the resourceVersion of its write.
+
+A watch from ``resourceVersion=N`` sends every write after N, then waits for more; without one
+(or with ``0``) it first sends the objects there are as ``ADDED``. A version older than the
+history kept is answered with an ``ERROR`` event holding a 410 ``Expired`` Status, as etcd's
+compaction makes a cluster do. The stream ends after ``timeoutSeconds`` or when the emulator
+stops. Asked for a ``Table``, each event's object is a one-row Table (the first with its
+column definitions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from integrations.kube_emulator.status import ApiError, Resource
+from integrations.kube_emulator.store import Store
+from integrations.kube_emulator.tables import table
+
+__all__ = ["Watches"]
+
+Obj = dict[str, Any]
+MAX_SECONDS = 1800.0
+
+
+class Watches:
+    def __init__(self, store: Store, now: Callable[[], datetime]) -> None:
+        self._store = store
+        self._now = now
+        self._changed = asyncio.Event()
+        self._closed = False
+
+    def wake(self) -> None:
+        """Something was written: every waiting watch looks again."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def close(self) -> None:
+        self._closed = True
+        self.wake()
+
+    async def stream(
+        self,
+        request: web.Request,
+        resource: Resource,
+        api_version: str,
+        matches: Callable[[Obj], bool],
+        as_table: bool,
+    ) -> web.StreamResponse:
+        query = request.query
+        try:
+            seconds = float(query.get("timeoutSeconds", MAX_SECONDS))
+            since = int(query.get("resourceVersion") or 0)
+        except ValueError as exc:
+            raise ApiError(400, "BadRequest", f"invalid watch parameter: {exc}") from exc
+        media = "application/json;as=Table;v=v1;g=meta.k8s.io" if as_table else "application/json"
+        response = web.StreamResponse(headers={"Content-Type": media})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        state = _Stream(response, resource, api_version, as_table, self._now)
+        if since and since < self._store.oldest_watchable():
+            await state.expired(since, self._store.oldest_watchable())
+            return response
+        cursor = since
+        if not since:
+            cursor = self._store.resource_version
+            for obj in self._store.all(resource, request.match_info.get("namespace")):
+                if matches(obj):
+                    await state.send("ADDED", obj)
+        end = time.monotonic() + min(max(seconds, 0.0), MAX_SECONDS)
+        while not self._closed and time.monotonic() < end:
+            changed = self._changed
+            fresh = [e for e in self._store.history if e.resource_version > cursor]
+            for entry in fresh:
+                cursor = entry.resource_version
+                if entry.resource == resource.plural and matches(entry.obj):
+                    await state.send(entry.type, entry.obj)
+            if fresh:
+                continue
+            try:
+                await asyncio.wait_for(changed.wait(), timeout=end - time.monotonic())
+            except TimeoutError:
+                break
+        await response.write_eof()
+        return response
+
+
+class _Stream:
+    def __init__(
+        self,
+        response: web.StreamResponse,
+        resource: Resource,
+        api_version: str,
+        as_table: bool,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.response = response
+        self.resource = resource
+        self.api_version = api_version
+        self.as_table = as_table
+        self.now = now
+        self.headers_sent = False
+
+    async def _line(self, event: Obj) -> None:
+        await self.response.write(json.dumps(event).encode() + b"\n")
+
+    async def send(self, kind: str, obj: Obj) -> None:
+        if self.as_table:
+            shown: Obj = table(
+                self.resource.kind,
+                self.api_version,
+                [obj],
+                now=self.now(),
+                resource_version=obj["metadata"]["resourceVersion"],
+                headers=not self.headers_sent,
+            )
+            self.headers_sent = True
+        else:
+            shown = {"kind": self.resource.kind, "apiVersion": self.api_version, **obj}
+        await self._line({"type": kind, "object": shown})
+
+    async def expired(self, since: int, oldest: int) -> None:
+        status = ApiError(
+            410, "Expired", f"too old resource version: {since} ({oldest})", {}
+        ).body()
+        await self._line({"type": "ERROR", "object": status})
