@@ -17,6 +17,12 @@ from typing import Any
 
 from aiohttp import web
 
+from integrations.kube_emulator.protobuf import (
+    PROTOBUF,
+    ProtobufError,
+    access_review_spec,
+    rules_review_spec,
+)
 from integrations.kube_emulator.rbac import Attributes, Rbac, Rule, User, forbidden
 from integrations.kube_emulator.request_info import attributes_of
 from integrations.kube_emulator.status import ApiError, bad_request, unauthorized
@@ -81,6 +87,21 @@ class Access:
         app.router.add_post(f"{REVIEWS}/selfsubjectrulesreviews", self.rules_review)
 
     async def _review(self, request: web.Request, kind: str) -> dict[str, Any]:
+        """The review's body as JSON; ``kubectl`` sends it as protobuf."""
+        if request.content_type == PROTOBUF:
+            read = access_review_spec if kind == "SelfSubjectAccessReview" else rules_review_spec
+            try:
+                return {"spec": read(await request.read())}
+            except (ProtobufError, UnicodeDecodeError) as exc:
+                raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+        if request.content_type != "application/json":
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types "
+                f"include: application/json, {PROTOBUF}",
+                {},
+            )
         try:
             body = json.loads(await request.text())
         except ValueError as exc:

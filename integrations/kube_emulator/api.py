@@ -246,8 +246,7 @@ class KubeApi:
             include_object=request.query.get("includeObject", "Metadata"),
         )
         return web.Response(
-            text=json.dumps(answer),
-            content_type="application/json",
+            body=json.dumps(answer).encode(),
             headers={"Content-Type": "application/json;as=Table;v=v1;g=meta.k8s.io"},
         )
 

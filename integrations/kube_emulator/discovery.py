@@ -4,10 +4,11 @@
 (``/api``, ``/api/v1``, ``/apis``, ``/apis/<group>/<version>``; the aggregated v2 form is asked
 for first and declined by answering plain JSON, as an older API server does), and reads
 ``/openapi/v3`` to learn whether a PATCH takes ``fieldValidation`` and ``dryRun`` and what a
-kind's fields are. The documents describe exactly what the emulator serves: the verbs listed are
-the verbs routed, and each kind's schema names its top-level fields only (a client needing a
-field's patch strategy falls back to its compiled-in types, as with any server whose schema
-leaves it out).
+kind's fields are. The documents describe what the emulator serves: the verbs listed are the
+verbs routed, and each kind's schema names its top-level fields only. As those schemas carry no
+patch strategies, the PATCH operations list the JSON and merge patch bodies only, so ``kubectl
+apply`` computes its strategic merge patch from its compiled-in types (the server still takes
+one) instead of from a schema that would call every list atomic.
 """
 
 from __future__ import annotations
@@ -213,11 +214,7 @@ _PARAMETERS = {
     name: {"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
     for name in ("dryRun", "fieldManager", "fieldValidation", "pretty")
 }
-_PATCH_TYPES = (
-    "application/json-patch+json",
-    "application/merge-patch+json",
-    "application/strategic-merge-patch+json",
-)
+_PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json")
 
 
 def _operation(verb: str, group_version: str, kind: str, schema: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.scenario.models import Cluster
-from integrations.kube_emulator.api import KubeApi
+from integrations.kube_emulator.api import Handler, KubeApi
 from integrations.kube_emulator.client import ControlClient
 from integrations.kube_emulator.cluster import KubeCluster
 from integrations.kube_emulator.control import ControlApi
@@ -71,6 +71,7 @@ class KubeEmulator:
         self.port = self.config.port
         self.certificate: ServingCertificate | None = None
         self._runner: web.AppRunner | None = None
+        self._transports: set[asyncio.Transport] = set()
 
     @property
     def base_url(self) -> str:
@@ -97,8 +98,18 @@ class KubeEmulator:
             namespace=namespace,
         )
 
+    @web.middleware
+    async def _connections(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Remember each connection, so stopping can close it: a TLS connection still open when
+        the loop ends would otherwise wait for the client's close_notify and leak its socket."""
+        if request.transport is not None:
+            if len(self._transports) > 64:
+                self._transports = {t for t in self._transports if not t.is_closing()}
+            self._transports.add(request.transport)
+        return await handler(request)
+
     def _app(self) -> web.Application:
-        app = web.Application(middlewares=[self.api.middleware])
+        app = web.Application(middlewares=[self._connections, self.api.middleware])
         self.api.add_routes(app)
         self.control.add_routes(app)
         return app
@@ -127,6 +138,9 @@ class KubeEmulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        for transport in self._transports:
+            transport.abort()
+        self._transports.clear()
 
     async def __aenter__(self) -> KubeEmulator:
         await self.start()

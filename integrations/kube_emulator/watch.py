@@ -1,13 +1,13 @@
-"""Watches: ``GET ...?watch=true`` answered with a stream of ``WatchEvent`` lines
-(``{"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR", "object": ...}``), as the API server streams
-them, each object carrying the resourceVersion of its write.
-
-A watch from ``resourceVersion=N`` sends every write after N, then waits for more; without one
-(or with ``0``) it first sends the objects there are as ``ADDED``. A version older than the
-history kept is answered with an ``ERROR`` event holding a 410 ``Expired`` Status, as etcd's
-compaction makes a cluster do. The stream ends after ``timeoutSeconds`` or when the emulator
-stops. Asked for a ``Table``, each event's object is a one-row Table (the first with its
-column definitions).
+"""Watches: ``GET ...?watch=true`` answered with a stream of ``WatchEvent`` lines (``{"type":
+"ADDED"|"MODIFIED"|"DELETED"|"ERROR", "object": ...}``), as the API server streams them, each
+object carrying the resourceVersion of its write. A watch from ``resourceVersion=N`` sends every
+write after N, then waits for more; without one (or with ``0``) it first sends the objects there
+are as ``ADDED``. With ``sendInitialEvents=true`` (client-go's streaming list, which ``kubectl
+rollout status`` uses) it sends the objects there are and then a ``BOOKMARK`` annotated
+``k8s.io/initial-events-end``, the sign the list is done. A version older than the history kept
+is answered with an ``ERROR`` event holding a 410 ``Expired`` Status, as etcd's compaction makes
+a cluster do. The stream ends after ``timeoutSeconds`` or when the emulator stops. Asked for a
+``Table``, each event's object is a one-row Table (the first with its column definitions).
 """
 
 from __future__ import annotations
@@ -66,15 +66,40 @@ class Watches:
         response.enable_chunked_encoding()
         await response.prepare(request)
         state = _Stream(response, resource, api_version, as_table, self._now)
-        if since and since < self._store.oldest_watchable():
+        if (
+            since
+            and query.get("sendInitialEvents") != "true"
+            and since < self._store.oldest_watchable()
+        ):
             await state.expired(since, self._store.oldest_watchable())
             return response
+        initial = query.get("sendInitialEvents")
+        try:
+            await self._follow(request, state, resource, matches, since, initial, seconds)
+        except ConnectionError:
+            return response  # the client went away
+        return response
+
+    async def _follow(
+        self,
+        request: web.Request,
+        state: _Stream,
+        resource: Resource,
+        matches: Callable[[Obj], bool],
+        since: int,
+        initial: str | None,
+        seconds: float,
+    ) -> None:
         cursor = since
-        if not since:
+        if initial == "true" or (not since and initial is None):
             cursor = self._store.resource_version
             for obj in self._store.all(resource, request.match_info.get("namespace")):
                 if matches(obj):
                     await state.send("ADDED", obj)
+            if initial == "true":
+                await state.bookmark(cursor, initial_events_end=True)
+        elif not since:
+            cursor = self._store.resource_version
         end = time.monotonic() + min(max(seconds, 0.0), MAX_SECONDS)
         while not self._closed and time.monotonic() < end:
             changed = self._changed
@@ -89,8 +114,7 @@ class Watches:
                 await asyncio.wait_for(changed.wait(), timeout=end - time.monotonic())
             except TimeoutError:
                 break
-        await response.write_eof()
-        return response
+        await state.response.write_eof()
 
 
 class _Stream:
@@ -126,6 +150,13 @@ class _Stream:
         else:
             shown = {"kind": self.resource.kind, "apiVersion": self.api_version, **obj}
         await self._line({"type": kind, "object": shown})
+
+    async def bookmark(self, resource_version: int, *, initial_events_end: bool) -> None:
+        metadata: Obj = {"resourceVersion": str(resource_version)}
+        if initial_events_end:
+            metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+        shown = {"kind": self.resource.kind, "apiVersion": self.api_version, "metadata": metadata}
+        await self._line({"type": "BOOKMARK", "object": shown})
 
     async def expired(self, since: int, oldest: int) -> None:
         status = ApiError(
