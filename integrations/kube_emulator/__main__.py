@@ -31,14 +31,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rollout-reads", type=int, default=0, help="reads of a Deployment before a rollout ends"
     )
+    parser.add_argument(
+        "--tls-dir",
+        type=Path,
+        help="serve https with a CA and certificate generated into this folder (kubectl sends "
+        "its token over https only)",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        help="write a kubeconfig for kubectl here (with --tls-dir: trusting the generated CA)",
+    )
     args = parser.parse_args(argv)
     try:
         seed = load_cluster_file(args.seed) if args.seed is not None else None
         config = KubeEmulatorConfig(
-            host=args.host, port=args.port, token=args.token, rollout_reads=args.rollout_reads
+            host=args.host,
+            port=args.port,
+            token=args.token,
+            rollout_reads=args.rollout_reads,
+            tls_dir=args.tls_dir,
         )
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_forever(config, seed))
+            asyncio.run(serve_forever(config, seed, kubeconfig=args.kubeconfig))
     except (ConfigFileError, SeedError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -181,13 +181,22 @@ class EmulatorThread:
         self._loop.close()
 
 
-async def serve_forever(config: KubeEmulatorConfig, seed: Cluster | None = None) -> None:
-    """Run the emulator until cancelled (``python -m integrations.kube_emulator``)."""
+async def serve_forever(
+    config: KubeEmulatorConfig, seed: Cluster | None = None, *, kubeconfig: Path | None = None
+) -> None:
+    """Run the emulator until cancelled (``python -m integrations.kube_emulator``), with a
+    kubeconfig for it written to ``kubeconfig`` when given."""
     async with KubeEmulator(config, seed) as emulator:
-        print(
-            f"Kubernetes API emulator on {emulator.base_url}\n"
-            f"  bearer token: {emulator.config.token}\n"
+        lines = [
+            f"Kubernetes API emulator on {emulator.base_url}",
             f"  control API:  {emulator.base_url}/emulator/api/",
-            flush=True,
-        )
+        ]
+        if emulator.ca_file is not None:
+            lines.append(f"  CA:           {emulator.ca_file}")
+        if kubeconfig is not None:
+            emulator.write_kubeconfig(kubeconfig)
+            lines.append(f"  kubeconfig:   export KUBECONFIG={kubeconfig}")
+        else:
+            lines.append(f"  bearer token: {emulator.config.token}")
+        print("\n".join(lines), flush=True)
         await asyncio.Event().wait()
