@@ -89,11 +89,12 @@ class KubeApi:
         router.add_get("/version/", self.version)  # the Python client's path
         for path in ("/healthz", "/readyz", "/livez"):
             router.add_get(path, self.healthy)
-        router.add_get("/api", self.api_versions)
-        router.add_get("/apis", self.api_groups)
-        router.add_get("/api/{version}", self.resources)
-        router.add_get("/apis/{group}", self.api_group)
-        router.add_get("/apis/{group}/{version}", self.resources)
+        for slash in ("", "/"):  # the Python client asks for /api/, /apis/apps/v1/...
+            router.add_get(f"/api{slash}", self.api_versions)
+            router.add_get(f"/apis{slash}", self.api_groups)
+            router.add_get(f"/api/{{version}}{slash}", self.resources)
+            router.add_get(f"/apis/{{group}}{slash}", self.api_group)
+            router.add_get(f"/apis/{{group}}/{{version}}{slash}", self.resources)
         router.add_get("/openapi/v3", self.openapi_root)
         router.add_get("/openapi/v3/{path:.+}", self.openapi)
         self.access.add_routes(app)
