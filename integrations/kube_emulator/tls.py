@@ -3,6 +3,8 @@ serving certificate it signs for 127.0.0.1 and ``localhost``, and a kubeconfig t
 authority and carries a bearer token (``kubectl`` sends a token only over https).
 
 Nothing here is secret beyond the run: the key pair lives in the directory the caller gives.
+``cryptography`` is imported only when certificates are made: the bot's runtime dependencies do
+not include it, and the emulator serves plain http without it (the dev extras install it).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import ipaddress
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 __all__ = ["ServingCertificate", "generate_certificates", "write_kubeconfig"]
 
@@ -43,10 +46,15 @@ class ServingCertificate:
 
 
 def _name(common_name: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -57,6 +65,11 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
 def generate_certificates(directory: Path, host: str = "127.0.0.1") -> ServingCertificate:
     """A new authority and a serving certificate for ``host`` (and localhost, 127.0.0.1),
     written as PEM files into ``directory``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
