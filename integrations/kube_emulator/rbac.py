@@ -18,11 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from integrations.kube_emulator.status import ApiError
 
-__all__ = ["Attributes", "Rbac", "Rule", "User", "forbidden", "service_account"]
+__all__ = [
+    "Attributes",
+    "Rbac",
+    "Rule",
+    "User",
+    "forbidden",
+    "load_rbac",
+    "service_account",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +180,19 @@ class Rbac:
         if attributes.group == "authorization.k8s.io" and attributes.resource in _SELF_REVIEWS:
             return attributes.verb == "create"
         return any(rule.allows(attributes) for rule in self.rules_for(user, attributes.namespace))
+
+
+def load_rbac(paths: Iterable[Path]) -> Rbac:
+    """The Roles and bindings in YAML files, or in the ``*.yaml`` files of folders (a manifest
+    folder such as ``deploy/kubernetes/``); other kinds are skipped."""
+    documents: list[Any] = []
+    for path in paths:
+        files = (
+            sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+        )
+        for file in files:
+            documents.extend(yaml.safe_load_all(file.read_text()))
+    return Rbac.from_documents(documents)
 
 
 def _names(subject: Mapping[str, Any], user: User, binding_namespace: str) -> bool:

@@ -14,7 +14,9 @@ from kubernetes import client, watch
 
 from bot.clock import FixedClock
 from integrations.kube_emulator import ControlClient, EmulatorThread, KubeEmulator
-from tests.kube_emulator.bot_access import BOT_TOKEN, bot_account, bot_config
+from integrations.kube_emulator.__main__ import main
+from integrations.kube_emulator.rbac import Attributes, load_rbac, service_account
+from tests.kube_emulator.bot_access import BOT_TOKEN, DEPLOY, bot_account, bot_config
 from tests.kube_emulator.conftest import NOW, TOKEN, api_client, payments
 from tests.kube_emulator.support import refusal
 
@@ -238,3 +240,21 @@ def test_what_no_role_grants_is_a_403_status(guarded: KubeEmulator) -> None:
     )
     assert body["details"] == {"name": "ledger", "group": "apps", "kind": "deployments"}
     assert guarded.control_client().changes() == []
+
+
+def test_the_command_line_refuses_a_malformed_service_account(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--port", "0", "--service-account", "just-a-token"]) == 2
+    assert "give TOKEN=NAMESPACE/NAME" in capsys.readouterr().err
+
+
+def test_rbac_loads_from_the_manifest_folder() -> None:
+    rbac = load_rbac([DEPLOY])
+    user = service_account(*bot_account())
+    patch = Attributes("patch", "apps", "deployments", "scale", "payments", "ledger")
+    assert rbac.allows(user, patch)
+    assert not rbac.allows(user, Attributes("patch", "apps", "deployments", "scale", "other"))
+    # the optional find ClusterRole is in the folder: listing anywhere is allowed, getting not
+    assert rbac.allows(user, Attributes("list", "", "pods", namespace="kube-system"))
+    assert not rbac.allows(user, Attributes("get", "", "pods", namespace="kube-system", name="x"))
