@@ -21,7 +21,8 @@ from integrations.kube_emulator import discovery
 from integrations.kube_emulator.access import USER, Access
 from integrations.kube_emulator.cluster import KubeCluster
 from integrations.kube_emulator.faults import Faults
-from integrations.kube_emulator.patches import PATCH_TYPES
+from integrations.kube_emulator.fieldvalidation import check_fields, kind_at
+from integrations.kube_emulator.patches import JSON_PATCH, PATCH_TYPES
 from integrations.kube_emulator.rbac import Rbac, User
 from integrations.kube_emulator.selectors import FIELDS, FieldSelector, LabelSelector
 from integrations.kube_emulator.status import (
@@ -161,19 +162,7 @@ class KubeApi:
     # -- discovery ----------------------------------------------------------------------------
 
     async def version(self, _request: web.Request) -> web.Response:
-        return _ok(
-            {
-                "major": "1",
-                "minor": "31",
-                "gitVersion": "v1.31.0-emulator",
-                "gitCommit": "0000000000000000000000000000000000000000",
-                "gitTreeState": "clean",
-                "buildDate": "2026-01-01T00:00:00Z",
-                "goVersion": "go1.22.5",
-                "compiler": "gc",
-                "platform": "linux/amd64",
-            }
-        )
+        return _ok(discovery.VERSION)
 
     async def healthy(self, _request: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -307,7 +296,10 @@ class KubeApi:
                 f"include: {_ACCEPTED}",
                 {},
             )
-        return request.content_type, await _json(request)
+        patch = await _json(request)
+        if request.content_type != JSON_PATCH:
+            check_fields(request.query, patch, kind_at(request.path), patch=True)
+        return request.content_type, patch
 
     def _write(
         self,
@@ -338,6 +330,7 @@ class KubeApi:
         self._count("create", "deployments")
         namespace = request.match_info["namespace"]
         body = await _json(request)
+        check_fields(request.query, body, "Deployment", patch=False)
         return self._write(
             request, lambda: self.cluster.create_deployment(namespace, body), status=201
         )
@@ -346,6 +339,7 @@ class KubeApi:
         self._count("update", "deployments")
         info = request.match_info
         body = await _json(request)
+        check_fields(request.query, body, "Deployment", patch=False)
         return self._write(
             request, lambda: self.cluster.replace_deployment(info["namespace"], info["name"], body)
         )

@@ -20,12 +20,26 @@ from typing import Any
 
 __all__ = [
     "GROUPS",
+    "VERSION",
     "api_group_list",
     "api_versions",
     "openapi_document",
     "openapi_root",
     "resource_list",
 ]
+
+
+VERSION = {
+    "major": "1",
+    "minor": "31",
+    "gitVersion": "v1.31.0-emulator",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.22.5",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 @dataclass(frozen=True, slots=True)

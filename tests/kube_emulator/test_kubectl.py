@@ -332,3 +332,14 @@ def test_get_watch_prints_a_change_as_it_happens(kubectl: Kubectl, apps: client.
         assert wait(lambda line: line.split()[:2] == ["ledger", "2/2"])
         apps.patch_namespaced_deployment_scale("ledger", NS, {"spec": {"replicas": 3}})
         assert wait(lambda line: line.split()[:2] == ["ledger", "3/3"])
+
+
+def test_apply_refuses_an_unknown_field_as_a_cluster_does(
+    kubectl: Kubectl, control: ControlClient, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "typo.yaml"
+    manifest.write_text(MANIFEST.split("---")[0].replace("replicas: 5", "replica: 5"))
+    run = kubectl("apply", "--dry-run=server", "-f", str(manifest))
+    assert run.code == 1
+    assert 'strict decoding error: unknown field "spec.replica"' in run.err
+    assert control.changes() == []
