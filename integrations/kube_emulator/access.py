@@ -139,8 +139,9 @@ class Access:
             )
         allowed = self.allows(user, attributes)
         status: dict[str, Any] = {"allowed": allowed}
-        if allowed and self.rbac is not None and not user.admin:
-            status["reason"] = f'RBAC: allowed for User "{user.name}"'
+        reason = self.rbac.reason(user, attributes) if self.rbac and allowed else None
+        if reason is not None and attributes.is_resource:
+            status["reason"] = reason
         return web.json_response(
             {
                 "kind": "SelfSubjectAccessReview",

@@ -127,12 +127,22 @@ _OPEN_PATHS = ("/api", "/apis", "/openapi", "/version", "/healthz", "/readyz", "
 _SELF_REVIEWS = {"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"}
 
 
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A RoleBinding (``namespace`` set) or ClusterRoleBinding (``namespace`` "")."""
+
+    namespace: str
+    name: str
+    role_kind: str
+    role: str
+    subjects: tuple[dict[str, Any], ...]
+
+
 @dataclass
 class Rbac:
     roles: dict[tuple[str, str], list[Rule]] = field(default_factory=dict)
     cluster_roles: dict[str, list[Rule]] = field(default_factory=dict)
-    # (namespace, or "" for a ClusterRoleBinding; role kind; role name; subjects)
-    bindings: list[tuple[str, str, str, list[dict[str, Any]]]] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
 
     @classmethod
     def from_documents(cls, documents: Iterable[Any]) -> Rbac:
@@ -155,22 +165,41 @@ class Rbac:
         elif kind in ("RoleBinding", "ClusterRoleBinding"):
             ref = document.get("roleRef") or {}
             where = (namespace or "default") if kind == "RoleBinding" else ""
-            subjects = [s for s in document.get("subjects") or [] if isinstance(s, dict)]
-            self.bindings.append((where, str(ref.get("kind")), str(ref.get("name")), subjects))
+            subjects = tuple(s for s in document.get("subjects") or [] if isinstance(s, dict))
+            self.bindings.append(
+                Binding(where, name, str(ref.get("kind")), str(ref.get("name")), subjects)
+            )
+
+    def _granted(self, user: User, namespace: str) -> list[tuple[Binding, list[Rule]]]:
+        """The bindings that apply to ``user`` in ``namespace`` ("" for cluster scope), each
+        with the rules of the role it binds."""
+        found: list[tuple[Binding, list[Rule]]] = []
+        for binding in self.bindings:
+            if binding.namespace and binding.namespace != namespace:
+                continue
+            if not any(_names(s, user, binding.namespace) for s in binding.subjects):
+                continue
+            if binding.role_kind == "Role" and binding.namespace:
+                found.append((binding, self.roles.get((binding.namespace, binding.role), [])))
+            elif binding.role_kind == "ClusterRole":
+                found.append((binding, self.cluster_roles.get(binding.role, [])))
+        return found
 
     def rules_for(self, user: User, namespace: str) -> list[Rule]:
         """Every rule that applies to ``user`` in ``namespace`` ("" for cluster scope)."""
-        rules: list[Rule] = []
-        for where, kind, name, subjects in self.bindings:
-            if where and where != namespace:
-                continue
-            if not any(_names(subject, user, where) for subject in subjects):
-                continue
-            if kind == "Role" and where:
-                rules.extend(self.roles.get((where, name), []))
-            elif kind == "ClusterRole":
-                rules.extend(self.cluster_roles.get(name, []))
-        return rules
+        return [rule for _binding, rules in self._granted(user, namespace) for rule in rules]
+
+    def reason(self, user: User, attributes: Attributes) -> str | None:
+        """Why RBAC allows the request, in the authorizer's words; None when it does not."""
+        for binding, rules in self._granted(user, attributes.namespace):
+            if any(rule.allows(attributes) for rule in rules):
+                kind = "RoleBinding" if binding.namespace else "ClusterRoleBinding"
+                where = f"{binding.name}/{binding.namespace}" if binding.namespace else binding.name
+                return (
+                    f'RBAC: allowed by {kind} "{where}" of {binding.role_kind} "{binding.role}" '
+                    f"to {_subject(user)}"
+                )
+        return None
 
     def allows(self, user: User, attributes: Attributes) -> bool:
         if user.admin:
@@ -193,6 +222,14 @@ def load_rbac(paths: Iterable[Path]) -> Rbac:
         for file in files:
             documents.extend(yaml.safe_load_all(file.read_text()))
     return Rbac.from_documents(documents)
+
+
+def _subject(user: User) -> str:
+    prefix = "system:serviceaccount:"
+    if user.name.startswith(prefix):
+        namespace, _, name = user.name.removeprefix(prefix).partition(":")
+        return f'ServiceAccount "{name}/{namespace}"'
+    return f'User "{user.name}"'
 
 
 def _names(subject: Mapping[str, Any], user: User, binding_namespace: str) -> bool:

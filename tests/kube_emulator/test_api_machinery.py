@@ -218,6 +218,10 @@ def test_a_self_subject_access_review_answers_from_the_bindings(guarded: KubeEmu
             subresource="scale",
         )
         assert scale.allowed is True
+        assert scale.reason == (
+            'RBAC: allowed by RoleBinding "incident-bot/payments" of Role "incident-bot" to '
+            'ServiceAccount "incident-bot/incident-bot"'
+        )
         assert (
             review(bot, namespace=NS, verb="update", group="apps", resource="deployments").allowed
             is False
