@@ -22,6 +22,7 @@ from integrations.kube_emulator.access import USER, Access
 from integrations.kube_emulator.cluster import KubeCluster
 from integrations.kube_emulator.faults import Faults
 from integrations.kube_emulator.fieldvalidation import check_fields, kind_at
+from integrations.kube_emulator.paging import page
 from integrations.kube_emulator.patches import JSON_PATCH, PATCH_TYPES
 from integrations.kube_emulator.rbac import Rbac, User
 from integrations.kube_emulator.selectors import FIELDS, FieldSelector, LabelSelector
@@ -217,8 +218,12 @@ class KubeApi:
 
             return await self.watches.stream(request, resource, api_version, matches, as_table)
         self._count("list", resource.plural)
-        listed = self.cluster.list(
-            resource, namespace, query.get("labelSelector"), query.get("fieldSelector")
+        listed = page(
+            self.cluster.list(
+                resource, namespace, query.get("labelSelector"), query.get("fieldSelector")
+            ),
+            query.get("limit"),
+            query.get("continue"),
         )
         if not as_table:
             return _ok(listed)

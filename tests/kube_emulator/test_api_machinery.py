@@ -262,3 +262,15 @@ def test_rbac_loads_from_the_manifest_folder() -> None:
     # the optional find ClusterRole is in the folder: listing anywhere is allowed, getting not
     assert rbac.allows(user, Attributes("list", "", "pods", namespace="kube-system"))
     assert not rbac.allows(user, Attributes("get", "", "pods", namespace="kube-system", name="x"))
+
+
+def test_a_list_is_paged_by_limit_and_continue(core: client.CoreV1Api) -> None:
+    first = core.list_namespaced_pod(NS, limit=4)
+    assert len(first.items) == 4
+    assert first.metadata.remaining_item_count == 2
+    rest = core.list_namespaced_pod(NS, limit=4, _continue=first.metadata._continue)
+    assert rest.metadata._continue is None
+    names = [p.metadata.name for p in first.items + rest.items]
+    assert names == [p.metadata.name for p in core.list_namespaced_pod(NS).items]
+    status, body = refusal(lambda: core.list_namespaced_pod(NS, _continue="not-a-token"))
+    assert (status, body["reason"]) == (400, "BadRequest")
