@@ -47,6 +47,10 @@ RUN groupadd --system --gid 10001 incident-bot \
       --shell /usr/sbin/nologin incident-bot
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+# The only place the user may write: the default SQLite database (./var/) when DATABASE_URL is
+# unset, e.g. `docker run` in sandbox mode. On Kubernetes the root filesystem is read-only and
+# DATABASE_URL names PostgreSQL.
+RUN install --directory --owner=10001 --group=10001 /app/var
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8080
