@@ -6,8 +6,10 @@ are as ``ADDED``. With ``sendInitialEvents=true`` (client-go's streaming list, w
 rollout status`` uses) it sends the objects there are and then a ``BOOKMARK`` annotated
 ``k8s.io/initial-events-end``, the sign the list is done. A version older than the history kept
 is answered with an ``ERROR`` event holding a 410 ``Expired`` Status, as etcd's compaction makes
-a cluster do. The stream ends after ``timeoutSeconds`` or when the emulator stops. Asked for a
-``Table``, each event's object is a one-row Table (the first with its column definitions).
+a cluster do. An object that stops matching the watch's selectors is sent as ``DELETED``, one
+that starts to as ``ADDED``. The stream ends after ``timeoutSeconds`` or when the emulator
+stops. Asked for a ``Table``, each event's object is a one-row Table (the first with its column
+definitions).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from integrations.kube_emulator.status import ApiError, Resource
-from integrations.kube_emulator.store import Store
+from integrations.kube_emulator.store import Store, WatchEntry
 from integrations.kube_emulator.tables import table
 
 __all__ = ["Watches"]
@@ -106,8 +108,10 @@ class Watches:
             fresh = [e for e in self._store.history if e.resource_version > cursor]
             for entry in fresh:
                 cursor = entry.resource_version
-                if entry.resource == resource.plural and matches(entry.obj):
-                    await state.send(entry.type, entry.obj)
+                if entry.resource == resource.plural:
+                    seen = self._as_seen(entry, matches)
+                    if seen is not None:
+                        await state.send(seen, entry.obj)
             if fresh:
                 continue
             try:
@@ -115,6 +119,30 @@ class Watches:
             except TimeoutError:
                 break
         await state.response.write_eof()
+
+    def _as_seen(self, entry: WatchEntry, matches: Callable[[Obj], bool]) -> str | None:
+        """The event a watcher with these selectors gets for ``entry``, as the watch cache
+        sends it: an object that stops matching is ``DELETED`` for it, one that starts to is
+        ``ADDED``; None when it neither matched nor matches."""
+        now = entry.type != "DELETED" and matches(entry.obj)
+        before = self._matched_before(entry, matches)
+        if now and before:
+            return "MODIFIED"
+        if now:
+            return "ADDED"
+        return "DELETED" if before else None
+
+    def _matched_before(self, entry: WatchEntry, matches: Callable[[Obj], bool]) -> bool:
+        if entry.type == "ADDED":
+            return False
+        key = (entry.obj["metadata"].get("namespace"), entry.obj["metadata"]["name"])
+        for earlier in reversed(self._store.history):
+            if earlier.resource_version >= entry.resource_version:
+                continue
+            meta = earlier.obj["metadata"]
+            if earlier.resource == entry.resource and (meta.get("namespace"), meta["name"]) == key:
+                return earlier.type != "DELETED" and matches(earlier.obj)
+        return matches(entry.obj)  # its earlier versions are out of the history: no transition
 
 
 class _Stream:

@@ -274,3 +274,21 @@ def test_a_list_is_paged_by_limit_and_continue(core: client.CoreV1Api) -> None:
     assert names == [p.metadata.name for p in core.list_namespaced_pod(NS).items]
     status, body = refusal(lambda: core.list_namespaced_pod(NS, _continue="not-a-token"))
     assert (status, body["reason"]) == (400, "BadRequest")
+
+
+def test_a_pod_that_stops_matching_a_watchs_selector_is_deleted_for_it(
+    core: client.CoreV1Api,
+) -> None:
+    name = "billing-webhooks-7d9f8-oom01"
+    version = core.list_namespaced_pod(NS).metadata.resource_version
+    core.patch_namespaced_pod(name, NS, {"metadata": {"labels": {"app": "quarantined"}}})
+    stream = watch.Watch().stream(
+        core.list_namespaced_pod,
+        NS,
+        label_selector="app=billing-webhooks",
+        resource_version=version,
+        timeout_seconds=1,
+    )
+    event = next(stream)
+    assert (event["type"], event["object"].metadata.name) == ("DELETED", name)
+    assert event["object"].metadata.labels["app"] == "quarantined"
