@@ -486,6 +486,8 @@ async def start_runtime(
             clock=clock,
             secret_for=secret_for,
             max_body_bytes=settings.webhook_max_body_bytes,
+            max_alerts_per_delivery=settings.webhook_max_alerts_per_delivery,
+            max_alerts_per_source_minute=settings.webhook_max_alerts_per_source_minute,
             on_accepted=worker.wake,
             source_options=SourceOptions(
                 github_deploy_workflows=tuple(settings.github_deploy_workflows)

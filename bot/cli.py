@@ -3,7 +3,8 @@
 ``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``eval`` replays scenarios
 and judges the conclusions; ``db`` applies migrations; ``audit`` verifies, shows and exports
 (JSON Lines) the tamper-evident trail; ``postmortem`` prints an incident's postmortem draft
-(Markdown); ``emulator`` runs the local Slack emulator alone. Exit status: 0 success, 1 a check
+(Markdown); ``quarantine`` lists what the pipeline set aside after repeated failures and puts it
+back; ``emulator`` runs the local Slack emulator alone. Exit status: 0 success, 1 a check
 failed (audit, a failing scenario), 2 bad configuration, arguments, scenario file or an unknown
 incident.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import re
 import sys
@@ -101,7 +103,52 @@ def _parser() -> argparse.ArgumentParser:
 
     emulator = commands.add_parser("emulator", help="run the local Slack emulator alone")
     emulator.add_argument("--port", type=int, help="default: SLACK_EMULATOR_PORT")
+    _quarantine_parser(commands)
     return parser
+
+
+def _quarantine_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    quarantine = commands.add_parser(
+        "quarantine", help="signals and incidents set aside after repeated failures"
+    )
+    verbs = quarantine.add_subparsers(dest="quarantine_command", required=True)
+    verbs.add_parser("list", help="print each quarantined signal and incident, with its error")
+    retry = verbs.add_parser("retry", help="put them back in the pipeline (a fresh count)")
+    retry.add_argument("subject", choices=["signal", "incident", "all"])
+    retry.add_argument("id", nargs="?", type=_incident, help="its number; all of them if none")
+
+
+async def _quarantine(settings: Settings, command: str, subject: str, row_id: int | None) -> int:
+    """``quarantine list`` and ``quarantine retry``; the running bot takes what is put back on
+    its next pass. Exit 2 when the one named is not quarantined."""
+    from bot import quarantine
+    from bot.clock import SystemClock
+
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    try:
+        if command == "list":
+            async with sessions() as session:
+                found = await quarantine.quarantined(session)
+            for item in found:
+                print(quarantine.describe(item))
+            print(f"{len(found)} quarantined")
+            return 0
+        subjects = list(quarantine.Subject) if subject == "all" else [quarantine.Subject(subject)]
+        released: list[str] = []
+        async with sessions() as session, session.begin():
+            for each in subjects:
+                ids = await quarantine.release(
+                    session, each, row_id, actor=f"cli:{getpass.getuser()}", clock=SystemClock()
+                )
+                released.extend(f"{each} {found}" for found in ids)
+        if row_id is not None and not released:
+            print(f"incident-bot: {subject} {row_id} is not quarantined", file=sys.stderr)
+            return 2
+        print(f"put back: {', '.join(released) or 'nothing'}")
+        return 0
+    finally:
+        await engine.dispose()
 
 
 async def _db(settings: Settings, command: str, revision: str) -> int:
@@ -274,6 +321,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.command == "postmortem":
         return asyncio.run(_postmortem(settings, args.incident))
+    if args.command == "quarantine":
+        subject, row_id = getattr(args, "subject", "all"), getattr(args, "id", None)
+        return asyncio.run(_quarantine(settings, args.quarantine_command, subject, row_id))
     return asyncio.run(_emulator(settings, args.port))
 
 

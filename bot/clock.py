@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FixedClock", "ReplayClock", "SystemClock", "utc"]
+__all__ = ["Clock", "FixedClock", "ReplayClock", "SystemClock", "shifted", "utc"]
 
 
 def utc(value: datetime) -> datetime:
@@ -26,6 +26,16 @@ def utc(value: datetime) -> datetime:
         return value.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError(f"{value.isoformat()} is outside the range of dates in UTC") from exc
+
+
+def shifted(value: datetime, delta: timedelta) -> datetime:
+    """``value + delta``, held at the ends of the calendar (years 1 and 9999) instead of raising
+    OverflowError: a window around a time at the edge still has a start and an end."""
+    try:
+        return value + delta
+    except OverflowError:
+        edge = datetime.min if delta < timedelta(0) else datetime.max
+        return edge.replace(tzinfo=value.tzinfo)
 
 
 class Clock(Protocol):

@@ -9,7 +9,8 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── WebhookError                an inbound alert was refused; nothing was stored
     │   ├── AuthenticationError     missing or wrong credentials (HTTP 401)
     │   ├── PayloadError            malformed JSON or a payload that fails validation (HTTP 400)
-    │   └── PayloadTooLargeError    body over the size limit (HTTP 413)
+    │   ├── PayloadTooLargeError    body over the size limit (HTTP 413)
+    │   └── TooManyAlertsError      over the alerts-per-delivery or per-minute cap (HTTP 429)
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
     ├── ChartError                  a metric chart could not be drawn
@@ -43,6 +44,7 @@ __all__ = [
     "PayloadError",
     "PayloadTooLargeError",
     "SourceUnavailableError",
+    "TooManyAlertsError",
     "WebhookError",
 ]
 
@@ -103,6 +105,17 @@ class PayloadTooLargeError(WebhookError):
     """The body exceeds the size limit."""
 
     status = 413
+
+
+class TooManyAlertsError(WebhookError):
+    """More alerts than the flood caps allow; nothing of the delivery was stored. The source
+    may send it again after ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(message)
 
 
 class SourceUnavailableError(IncidentBotError):

@@ -441,6 +441,18 @@ def home_no_incidents() -> str:
     return "No open incidents."
 
 
+def home_quarantine(signals: int, incidents: int) -> str:
+    """The App Home's warning that the pipeline set work aside (bot/quarantine.py)."""
+    parts = [f"{signals} alert{'s' if signals != 1 else ''}"] if signals else []
+    if incidents:
+        parts.append(f"{incidents} incident{'s' if incidents != 1 else ''}")
+    return (
+        f":warning: *Quarantined after repeated failures:* {' and '.join(parts)}. The rest of the "
+        "pipeline goes on. See `incident-bot quarantine list`; put them back with "
+        "`incident-bot quarantine retry`."
+    )
+
+
 def home_incident(incident: IncidentSummary) -> str:
     """``*INC-1* · sev2 · billing-webhooks · <#C123> · commander <@U0ERIN>`` and the title."""
     where = f"<#{incident.channel_id}>" if incident.channel_id else "channel pending"

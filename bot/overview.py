@@ -1,20 +1,23 @@
 """What the App Home shows a person: the open incidents, the actions waiting for an approval,
-and the kill switch, read in one session as a value the Slack view is drawn from."""
+the kill switch and what the pipeline quarantined, read in one session as a value the Slack
+view is drawn from."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import quarantine
 from bot.action.models import ActionRecord, ActionState
 from bot.incident import service as incidents
 from bot.incident.status import IncidentSummary, summary_of
 from bot.killswitch.service import KillSwitch
 from bot.killswitch.service import read as read_kill_switch
+from bot.quarantine import QuarantineCounts
 
 __all__ = ["Overview", "PendingApproval", "overview", "pending_approvals"]
 
@@ -37,6 +40,7 @@ class Overview:
     incidents: tuple[IncidentSummary, ...]
     approvals: tuple[PendingApproval, ...]
     kill_switch: KillSwitch
+    quarantined: QuarantineCounts = field(default_factory=QuarantineCounts)
 
 
 async def pending_approvals(session: AsyncSession) -> Sequence[PendingApproval]:
@@ -60,9 +64,11 @@ async def pending_approvals(session: AsyncSession) -> Sequence[PendingApproval]:
 
 
 async def overview(session: AsyncSession) -> Overview:
-    """The open incidents (most severe first), pending approvals and the kill switch."""
+    """The open incidents (most severe first), pending approvals, the kill switch and the
+    quarantine's counts."""
     return Overview(
         incidents=tuple(summary_of(record) for record in await incidents.list_open(session)),
         approvals=tuple(await pending_approvals(session)),
         kill_switch=await read_kill_switch(session),
+        quarantined=await quarantine.counts(session),
     )

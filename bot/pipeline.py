@@ -33,6 +33,8 @@ __all__ = ["OpeningBudget", "PipelineWorker"]
 
 log = logging.getLogger(__name__)
 
+_SEVERITIES = frozenset(severity.value for severity in Severity)
+
 
 class OpeningBudget:
     """Slack's limit on opening channels, kept on our side so that urgent incidents find room.
@@ -128,16 +130,25 @@ class PipelineWorker:
         self._due.set()
 
     async def correlate(self) -> int:
-        done = await correlate_pending(
-            sessions=self._sessions,
-            clock=self._clock,
-            catalog=self._context.catalog,
-            window=self._context.correlation_window,
-            metrics=self._context.metrics,
-        )
-        if done:
+        """Correlate until nothing is waiting. Each round takes a share of every delivery
+        (see :func:`bot.signal.service.next_unprocessed`), and the publishers are woken after
+        each, so the incidents a round opened are published while the next round runs."""
+        total, failed = 0, set[int]()
+        while not self._stopping:
+            done = await correlate_pending(
+                sessions=self._sessions,
+                clock=self._clock,
+                catalog=self._context.catalog,
+                window=self._context.correlation_window,
+                metrics=self._context.metrics,
+                failed=failed,  # tried again on the next pass, not the next round
+            )
+            if not done:
+                break
+            total += done
             self._due.set()
-        return done
+            await asyncio.sleep(0)  # let the publishers take what this round opened
+        return total
 
     async def publish_due(self, *, urgent_only: bool = False, opening: bool | None = None) -> int:
         """Publish due incidents one at a time, most severe first, until none is left (or none
@@ -157,7 +168,12 @@ class PipelineWorker:
                 return handled
             incident_id = due[0].id
             needs_channel = due[0].channel_id is None
-            severity, raised = Severity(due[0].severity), bool(due[0].severity_raised)
+            # An unreadable severity (a row no code wrote) opens last; publishing then fails on
+            # it, and the quarantine takes it, rather than this loop failing on every pass.
+            severity = (
+                Severity(due[0].severity) if due[0].severity in _SEVERITIES else Severity.SEV4
+            )
+            raised = bool(due[0].severity_raised)
             if opening and needs_channel and not self._opening_budget.take(severity, raised=raised):
                 return handled  # Slack's room for channels is kept for the more severe; next pass
             self._in_flight.add(incident_id)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     github_environment: str = Field(default="production", min_length=1)
 
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Flood control: more alerts in one delivery, or from one source in the last minute, are
+    # refused whole with 429 and Retry-After (handlers/webhooks/routes.py).
+    webhook_max_alerts_per_delivery: int = Field(default=1000, ge=1)
+    webhook_max_alerts_per_source_minute: int = Field(default=12_000, ge=1)
     replay_scenarios: list[Path] = Field(default_factory=list)
     catalog_path: Path | None = None
     # Fallbacks for services CATALOG_PATH does not list, in this order: Backstage descriptors

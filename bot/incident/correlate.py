@@ -6,10 +6,12 @@ functions of :mod:`bot.incident.correlation`; this module claims, reads and writ
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import quarantine
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import Clock
@@ -24,6 +26,7 @@ from bot.incident.correlation import (
 )
 from bot.incident.models import IncidentRecord, IncidentStatus
 from bot.incident.progress import BOT_ACTOR
+from bot.quarantine import is_transient
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
@@ -32,8 +35,26 @@ from bot.telemetry.metrics import NO_METRICS, Metrics
 __all__ = ["correlate_pending", "resolve_incident"]
 
 
+def _delivery_of(record: SignalRecord) -> str | None:
+    """The delivery a stored signal came in, as correlation names it; None for a replay."""
+    return f"{record.source}:{record.body_digest}" if record.body_digest else None
+
+
+async def _same_delivery(session: AsyncSession, record: SignalRecord) -> frozenset[int]:
+    """The incidents holding a signal of ``record``'s delivery."""
+    if not record.body_digest:
+        return frozenset()
+    query = select(SignalRecord.incident_id).where(
+        SignalRecord.source == record.source,
+        SignalRecord.body_digest == record.body_digest,
+        SignalRecord.incident_id.is_not(None),
+    )
+    found = (await session.execute(query.distinct())).scalars()
+    return frozenset(int(incident_id) for incident_id in found if incident_id is not None)
+
+
 async def _candidates(
-    session: AsyncSession, signal: Signal, catalog: Catalog
+    session: AsyncSession, signal: Signal, catalog: Catalog, same_delivery: frozenset[int]
 ) -> list[IncidentRecord]:
     services = {signal.service, *neighbours(signal.service, catalog)}
     related_signals = select(SignalRecord.incident_id).where(
@@ -46,12 +67,15 @@ async def _candidates(
             IncidentRecord.open_fingerprint == signal.fingerprint,
             IncidentRecord.service.in_(services),
             IncidentRecord.id.in_(related_signals),
+            IncidentRecord.id.in_(list(same_delivery)),
         ),
     )
     return list((await session.execute(query)).scalars())
 
 
-async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncident:
+async def _open_view(
+    session: AsyncSession, record: IncidentRecord, deliveries: frozenset[str]
+) -> OpenIncident:
     fingerprints, services = await signals.conditions_of(session, record.id)
     return OpenIncident(
         record.id,
@@ -61,6 +85,7 @@ async def _open_view(session: AsyncSession, record: IncidentRecord) -> OpenIncid
         record.last_signal_at or record.first_seen_at,
         frozenset(fingerprints),
         frozenset(services),
+        deliveries,
     )
 
 
@@ -120,9 +145,17 @@ async def _correlate(
 ) -> str | None:
     """Join or open; return the severity of the incident opened, None when none was."""
     signal = signals.from_record(record)
-    candidates = {i.id: i for i in await _candidates(session, signal, catalog)}
-    views = [await _open_view(session, incident) for incident in candidates.values()]
-    chosen = choose_incident(signal, views, catalog=catalog, window=window)
+    delivery, same_delivery = _delivery_of(record), await _same_delivery(session, record)
+    candidates = {i.id: i for i in await _candidates(session, signal, catalog, same_delivery)}
+    views = [
+        await _open_view(
+            session,
+            incident,
+            frozenset({delivery}) if delivery and incident.id in same_delivery else frozenset(),
+        )
+        for incident in candidates.values()
+    ]
+    chosen = choose_incident(signal, views, catalog=catalog, window=window, delivery=delivery)
     if chosen is not None:
         await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
         return None
@@ -167,34 +200,71 @@ async def correlate_pending(
     window: timedelta = DEFAULT_WINDOW,
     limit: int = 200,
     metrics: Metrics = NO_METRICS,
+    failed: set[int] | None = None,
 ) -> int:
     """Correlate accepted signals in order, one transaction each; return how many were done.
 
     The claim is a conditional update of ``processed_at`` inside the same transaction as the
     correlation, so a signal is correlated exactly once even with several replicas, and a crash
-    before the commit leaves it for the next pass.
+    before the commit leaves it for the next pass. A signal whose correlation raises is rolled
+    back, counted, and after :data:`~bot.quarantine.QUARANTINE_AFTER` failures quarantined; the
+    signals after it go on either way. ``failed``, when given, holds the ids of signals that
+    failed in an earlier round of the same pass: they are left for the next pass (and the ids
+    failing in this round are added), so each try of a signal is a pass apart.
     """
     async with sessions() as session:
         pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
     done = 0
     for signal_id in pending:
-        async with sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(SignalRecord)
-                .where(SignalRecord.id == signal_id, SignalRecord.processed_at.is_(None))
-                .values(processed_at=clock.now())
-                .execution_options(synchronize_session=False)
+        if failed is not None and signal_id in failed:
+            continue
+        try:
+            opened = await _claim_and_correlate(
+                signal_id, sessions=sessions, clock=clock, catalog=catalog, window=window
             )
-            if getattr(claimed, "rowcount", 0) != 1:
-                continue
-            record = await session.get(SignalRecord, signal_id)
-            if record is None:  # pragma: no cover - rows are never deleted
-                continue
-            opened = await _correlate(session, record, clock=clock, catalog=catalog, window=window)
-            done += 1
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # the database, not this signal: the next pass retries everything
+            if failed is not None:
+                failed.add(signal_id)
+            if await quarantine.signal_failed(sessions, signal_id, exc, clock=clock):
+                metrics.quarantined("signal")
+            continue
+        if opened is False:
+            continue
+        done += 1
         if opened is not None:  # counted once committed
             metrics.incident_opened(opened)
     return done
+
+
+async def _claim_and_correlate(
+    signal_id: int,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    catalog: Catalog,
+    window: timedelta,
+) -> str | Literal[False] | None:
+    """Claim and correlate one signal in one transaction: the severity of the incident it
+    opened, None when it opened none, False when another worker had claimed it."""
+    async with sessions() as session, session.begin():
+        claimed = await session.execute(
+            update(SignalRecord)
+            .where(
+                SignalRecord.id == signal_id,
+                SignalRecord.processed_at.is_(None),
+                SignalRecord.quarantined_at.is_(None),
+            )
+            .values(processed_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            return False
+        record = await session.get(SignalRecord, signal_id)
+        if record is None:  # pragma: no cover - rows are never deleted
+            return False
+        return await _correlate(session, record, clock=clock, catalog=catalog, window=window)
 
 
 async def resolve_incident(

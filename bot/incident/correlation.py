@@ -4,8 +4,10 @@ the incident's severity. Pure: the same signals in the same order always fold th
 A signal joins an open incident when it has the fingerprint of any alert in it; or, within the
 window, the service of any alert in it; or, within the window, a service that is a direct
 dependency or dependent of one of those services in the catalog (so a dependency chain folds
-link by link into one incident). A resolved signal joins only by fingerprint: the end of
-one problem is never evidence of another.
+link by link into one incident); or when it came in the same delivery as an alert in it (one
+Alertmanager group naming three hundred services is one problem seen three hundred times),
+unless the catalog lists both services, which keeps them apart. A resolved signal joins only by
+fingerprint: the end of one problem is never evidence of another.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.catalog import Catalog
+from bot.clock import shifted
 from bot.signal.values import Severity, Signal, SignalStatus
 
 __all__ = [
@@ -37,6 +40,7 @@ class JoinReason(StrEnum):
     FINGERPRINT = "fingerprint"
     SERVICE = "service"
     DEPENDENCY = "dependency"
+    DELIVERY = "delivery"  # came in the same delivery (one Alertmanager group, say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class OpenIncident:
     fingerprints: frozenset[str] = frozenset()
     # Every service with a signal in it: a dependency chain folds link by link.
     services: frozenset[str] = frozenset()
+    # Deliveries (``source:body digest``) of its signals; the caller may list only the one of
+    # the signal being correlated, which is all that choose_incident asks about.
+    deliveries: frozenset[str] = frozenset()
 
     def has(self, fingerprint: str) -> bool:
         return fingerprint == self.fingerprint or fingerprint in self.fingerprints
@@ -71,7 +78,18 @@ def neighbours(service: str, catalog: Catalog) -> frozenset[str]:
 
 
 def _within(signal: Signal, incident: OpenIncident, window: timedelta) -> bool:
-    return incident.first_seen_at - window <= signal.started_at <= incident.last_signal_at + window
+    # Shifted safely: an incident opened before times were checked may start in year 1.
+    start, end = shifted(incident.first_seen_at, -window), shifted(incident.last_signal_at, window)
+    return start <= signal.started_at <= end
+
+
+def _kept_apart(service: str, incident: OpenIncident, catalog: Catalog) -> bool:
+    """The catalog lists both services and they differ: it says they are separate things."""
+    return (
+        service != incident.service
+        and catalog.get(service) is not None
+        and catalog.get(incident.service) is not None
+    )
 
 
 def choose_incident(
@@ -80,11 +98,13 @@ def choose_incident(
     *,
     catalog: Catalog,
     window: timedelta = DEFAULT_WINDOW,
+    delivery: str | None = None,
 ) -> Correlation | None:
     """The incident ``signal`` joins and why, or None when it needs an incident of its own.
+    ``delivery`` is the signal's delivery (``source:body digest``), None when unknown.
 
-    The strongest reason wins (fingerprint, then service, then dependency); among equals, the
-    incident with the most recent signal.
+    The strongest reason wins (fingerprint, then delivery, service, dependency); among equals,
+    the incident with the most recent signal.
     """
     newest_first = sorted(open_incidents, key=lambda i: i.last_signal_at, reverse=True)
     for incident in newest_first:
@@ -92,6 +112,9 @@ def choose_incident(
             return Correlation(incident.id, JoinReason.FINGERPRINT)
     if signal.status == SignalStatus.RESOLVED:
         return None
+    for incident in newest_first if delivery is not None else ():
+        if delivery in incident.deliveries and not _kept_apart(signal.service, incident, catalog):
+            return Correlation(incident.id, JoinReason.DELIVERY)
     for incident in newest_first:
         if signal.service in incident.all_services and _within(signal, incident, window):
             return Correlation(incident.id, JoinReason.SERVICE)

@@ -107,3 +107,9 @@ class IncidentRecord(Base):
     resolve_prompted: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
     commander: Mapped[str | None] = mapped_column(String(32), nullable=True)  # a Slack user id
+    # Publishing failed this often for a reason other than Slack (whose failures back off and are
+    # retried); after QUARANTINE_AFTER the incident's Slack work is set aside (quarantined_at)
+    # until a person retries it, so it blocks no other.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

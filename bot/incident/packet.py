@@ -22,7 +22,7 @@ from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.signal import service as signals
 from bot.signal.sources.datadog import monitor_ids
-from bot.signal.values import Severity, Signal
+from bot.signal.values import Severity, Signal, sane_start
 
 __all__ = [
     "DEPLOY_HISTORY",
@@ -62,6 +62,9 @@ async def triage_signals(
     """Gather evidence for ``service`` around ``first_seen``, assess it and build the packet;
     the incident's own triage, and ``/triage``'s read-only one for a service with no incident."""
     entry = context.catalog.get(service)
+    # An incident opened before alert times were checked may say it began in year 1; its
+    # evidence is looked for around when it was opened instead (see sane_start).
+    first_seen = sane_start(first_seen, clock.now())
     query = EvidenceQuery(
         service,
         since=first_seen - EVIDENCE_LOOKBACK,

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import messages
+from bot import messages, quarantine
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat, Notice
@@ -32,6 +32,7 @@ from bot.incident.models import (
 from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
 from bot.incident.progress import BOT_ACTOR, step
 from bot.packet.render import render_plain
+from bot.quarantine import is_transient
 from bot.signal import service as signals
 from bot.telemetry.metrics import Metrics
 
@@ -290,7 +291,10 @@ async def publish_incident(
     """Give the incident its channel and packet if it lacks them; True when both are done.
 
     Holds the incident's lease while it works. On a chat failure the lease is extended by a
-    growing back-off, so the next pass (of any replica) retries later instead of hammering.
+    growing back-off, so the next pass (of any replica) retries later instead of hammering. Any
+    other failure (a bug, a row no code can read) is counted the same way and, after
+    :data:`~bot.quarantine.QUARANTINE_AFTER` of them, quarantines the incident's Slack work, so
+    it never holds up the others.
     """
     async with sessions() as session, session.begin():
         if not await incidents.take_lease(
@@ -301,29 +305,8 @@ async def publish_incident(
     if incident is None:  # pragma: no cover - rows are never deleted
         return False
     try:
-        channel_id = await _ensure_channel(
-            incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
-        )
-        posted = await _ensure_packet(
-            incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
-        )
-        await _finish_channel(
-            incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
-        )
-        await replies.attach_chart(
-            incident,
-            channel_id,
-            posted.packet if posted is not None else None,
-            sessions=sessions,
-            chat=chat,
-            context=context,
-            clock=clock,
-        )
-        await replies.post_narrative(
-            incident, channel_id, posted, sessions=sessions, chat=chat, context=context, clock=clock
-        )
-        edited = await _bring_channel_up_to_date(
-            incident_id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
+        edited = await _publish_steps(
+            incident, sessions=sessions, chat=chat, context=context, clock=clock
         )
     except ChatError as exc:
         attempts = incident.slack_attempts + 1
@@ -340,12 +323,70 @@ async def publish_incident(
                 session, incident_id=incident_id, attempts=attempts, retry_at=clock.now() + backoff
             )
         return False
+    except Exception as exc:
+        if is_transient(exc):
+            raise  # the database, not this incident: its lease runs out and it is retried
+        await _publishing_failed(incident, exc, sessions=sessions, context=context, clock=clock)
+        return False
     # After an edit the incident rests for a while, so a storm of joins becomes a few edits of
     # its packet (chat.update is Tier 3) rather than one per alert.
     rest = clock.now() + context.packet_update_interval if edited else None
     async with step(sessions, incident_id, clock=clock) as session:
         await incidents.record_slack_done(session, incident_id=incident_id, rest_until=rest)
     return True
+
+
+async def _publishing_failed(
+    incident: IncidentRecord,
+    error: Exception,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    context: PipelineContext,
+    clock: Clock,
+) -> None:
+    """Count a failed pass; unless that quarantined the incident, back off before the next."""
+    if await quarantine.incident_failed(sessions, incident.id, error, clock=clock):
+        context.metrics.quarantined("incident")
+        return
+    backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(incident.failures + 1, 8)))
+    async with step(sessions, incident.id, clock=clock) as session:
+        await incidents.hold_lease(session, incident_id=incident.id, until=clock.now() + backoff)
+
+
+async def _publish_steps(
+    incident: IncidentRecord,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    context: PipelineContext,
+    clock: Clock,
+) -> bool:
+    """Channel, packet, topic and owners, chart, narrative, then whatever changed since; in
+    that order, the packet as early as it can be. True when the packet was edited."""
+    channel_id = await _ensure_channel(
+        incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
+    )
+    posted = await _ensure_packet(
+        incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    await _finish_channel(
+        incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
+    )
+    await replies.attach_chart(
+        incident,
+        channel_id,
+        posted.packet if posted is not None else None,
+        sessions=sessions,
+        chat=chat,
+        context=context,
+        clock=clock,
+    )
+    await replies.post_narrative(
+        incident, channel_id, posted, sessions=sessions, chat=chat, context=context, clock=clock
+    )
+    return await _bring_channel_up_to_date(
+        incident.id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
+    )
 
 
 async def late_evidence_arrived(

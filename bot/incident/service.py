@@ -28,6 +28,7 @@ __all__ = [
     "count_behind",
     "find_open",
     "get",
+    "hold_lease",
     "list_open",
     "mark_resolved",
     "move_packet",
@@ -130,7 +131,9 @@ def _channel_behind() -> ColumnElement[bool]:
 async def count_behind(session: AsyncSession) -> int:
     """How many open incidents need Slack work, leased or not (the outbox depth)."""
     query = select(func.count()).where(
-        IncidentRecord.status == IncidentStatus.OPEN, _channel_behind()
+        IncidentRecord.status == IncidentStatus.OPEN,
+        IncidentRecord.quarantined_at.is_(None),
+        _channel_behind(),
     )
     return int(await session.scalar(query) or 0)
 
@@ -170,6 +173,7 @@ async def needing_slack_work(
         select(IncidentRecord)
         .where(
             IncidentRecord.status == IncidentStatus.OPEN,
+            IncidentRecord.quarantined_at.is_(None),
             _channel_behind(),
             or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
         )
@@ -349,8 +353,15 @@ async def record_slack_done(
     session: AsyncSession, *, incident_id: int, rest_until: datetime | None
 ) -> None:
     """The channel is up to date: the lease is released (or held until ``rest_until``, so a
-    storm of joins becomes a few packet edits) and the failure count reset."""
-    await _update(session, incident_id, {"lease_until": rest_until, "slack_attempts": 0})
+    storm of joins becomes a few packet edits) and the failure counts reset."""
+    await _update(
+        session, incident_id, {"lease_until": rest_until, "slack_attempts": 0, "failures": 0}
+    )
+
+
+async def hold_lease(session: AsyncSession, *, incident_id: int, until: datetime) -> None:
+    """Keep the incident's lease until ``until``: a failed pass backs off before the next."""
+    await _update(session, incident_id, {"lease_until": until})
 
 
 async def mark_resolved(session: AsyncSession, *, incident_id: int, at: datetime) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from bot.transactions import TransactionRunner
 
 __all__ = [
     "DEDUP_WINDOW",
+    "FLOOD_WINDOW",
     "AcceptOutcome",
     "Incoming",
     "SignalIntake",
@@ -37,12 +39,24 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW = timedelta(minutes=30)
+FLOOD_WINDOW = timedelta(minutes=1)  # the per-source cap counts the alerts stored within it
 
 
 @dataclass(frozen=True, slots=True)
 class AcceptOutcome:
     stored: tuple[int, ...]  # ids of the signals stored now
     duplicates: int  # signals of this delivery stored by an earlier delivery
+    # Set when the source is over its per-minute cap: nothing of the delivery was stored, and
+    # the source may send it again after this many seconds.
+    retry_after: int | None = None
+
+
+def _retry_after(oldest: datetime | None, now: datetime) -> int:
+    """Seconds until the oldest alert counted leaves the window (the whole window without one:
+    the delivery alone is over the cap)."""
+    if oldest is None:
+        return int(FLOOD_WINDOW.total_seconds())
+    return max(1, math.ceil((oldest + FLOOD_WINDOW - now).total_seconds()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +80,31 @@ async def accept_signals(
     clock: Clock,
     body_digest: str | None = None,
     dedup_window: timedelta = DEDUP_WINDOW,
+    per_source_minute: int | None = None,
 ) -> AcceptOutcome:
     """Store one delivery's signals. A delivery whose exact body (``body_digest``) came from
-    the same source within ``dedup_window`` is a retry: every signal counts as a duplicate."""
+    the same source within ``dedup_window`` is a retry: every signal counts as a duplicate. One
+    that would take its source past ``per_source_minute`` alerts in :data:`FLOOD_WINDOW` is
+    stored not at all (see :attr:`AcceptOutcome.retry_after`)."""
     incoming = Incoming(signals, body_digest)
     stored: list[int] = []
     duplicates = 0
     async with sessions() as session, session.begin():
         await audit.lock(session)  # writers queue here, before any row lock
         body = incoming.body_key
+        connection = await session.connection()
         if body:
-            connection = await session.connection()
             since = clock.now() - dedup_window
             if await connection.run_sync(service.seen_bodies, [body], since=since):
                 return AcceptOutcome((), len(signals))
+        if per_source_minute is not None and signals:
+            source, now = signals[0].source.value, clock.now()
+            counts = await connection.run_sync(
+                service.recent_counts, [source], since=now - FLOOD_WINDOW
+            )
+            count, oldest = counts[source]
+            if count + len(signals) > per_source_minute:
+                return AcceptOutcome((), 0, retry_after=_retry_after(oldest, now))
         for signal in signals:
             record = await service.store(session, signal, clock=clock, body_digest=body_digest)
             if record is None:
@@ -95,22 +120,34 @@ async def accept_many(
     transactions: TransactionRunner,
     clock: Clock,
     dedup_window: timedelta = DEDUP_WINDOW,
+    per_source_minute: int | None = None,
 ) -> list[AcceptOutcome]:
     """Store several deliveries in one transaction, with the same outcomes as accepting them one
-    after another in order. Raises IntegrityError, storing nothing, when another replica stored
-    one of the deliveries between the check and the insert; :func:`accept_signals` is the path
-    for that case.
+    after another in order (a delivery over its source's per-minute cap stores nothing). Raises
+    IntegrityError, storing nothing, when another replica stored one of the deliveries between
+    the check and the insert; :func:`accept_signals` is the path for that case.
 
     The transaction is one synchronous unit of work handed to ``transactions`` whole: on SQLite
     that is one hand-off to the writer thread for the burst, not one per statement."""
     now = clock.now()
     return await transactions.run(
-        partial(_accept_batch, batch=batch, now=now, since=now - dedup_window)
+        partial(
+            _accept_batch,
+            batch=batch,
+            now=now,
+            since=now - dedup_window,
+            per_source_minute=per_source_minute,
+        )
     )
 
 
 def _accept_batch(
-    connection: Connection, *, batch: Sequence[Incoming], now: datetime, since: datetime
+    connection: Connection,
+    *,
+    batch: Sequence[Incoming],
+    now: datetime,
+    since: datetime,
+    per_source_minute: int | None,
 ) -> list[AcceptOutcome]:
     # Replicas queue on the chain's lock before checking, so their checks never race.
     audit.lock_head(connection)
@@ -121,6 +158,11 @@ def _accept_batch(
         connection,
         [(signal.source.value, signal.delivery_id) for item in batch for signal in item.signals],
     )
+    recent: dict[str, tuple[int, datetime | None]] = {}
+    if per_source_minute is not None:
+        sources = {signal.source.value for item in batch for signal in item.signals}
+        recent = service.recent_counts(connection, sources, since=now - FLOOD_WINDOW)
+    outcomes: list[AcceptOutcome | None] = [None] * len(batch)
     duplicates = [0] * len(batch)
     plan: list[tuple[int, Signal, str | None]] = []
     for index, item in enumerate(batch):
@@ -128,15 +170,25 @@ def _accept_batch(
         if body in retried:
             duplicates[index] = len(item.signals)
             continue
-        planned = len(plan)
+        fresh: list[Signal] = []
         for signal in item.signals:
             delivery = (signal.source.value, signal.delivery_id)
             if delivery in stored_before:
                 duplicates[index] += 1
                 continue
             stored_before.add(delivery)
-            plan.append((index, signal, item.body_digest))
-        if body is not None and len(plan) > planned:
+            fresh.append(signal)
+        if fresh and per_source_minute is not None:
+            source = fresh[0].source.value
+            count, oldest = recent[source]
+            if count + len(fresh) > per_source_minute:  # nothing of it is stored
+                for signal in fresh:
+                    stored_before.discard((signal.source.value, signal.delivery_id))
+                outcomes[index] = AcceptOutcome((), 0, retry_after=_retry_after(oldest, now))
+                continue
+            recent[source] = (count + len(fresh), oldest or now)
+        plan.extend((index, signal, item.body_digest) for signal in fresh)
+        if body is not None and fresh:
             retried.add(body)  # the same body later in this burst is a retry
     signal_ids = service.store_many(
         connection, [(signal, digest) for _, signal, digest in plan], received_at=now
@@ -144,7 +196,10 @@ def _accept_batch(
     stored: list[list[int]] = [[] for _ in batch]
     for (index, _, _), signal_id in zip(plan, signal_ids, strict=True):
         stored[index].append(signal_id)
-    return [AcceptOutcome(tuple(ids), count) for ids, count in zip(stored, duplicates, strict=True)]
+    return [
+        outcome or AcceptOutcome(tuple(ids), count)
+        for outcome, ids, count in zip(outcomes, stored, duplicates, strict=True)
+    ]
 
 
 @dataclass(slots=True)
@@ -173,7 +228,9 @@ class SignalIntake:
         clock: Clock,
         dedup_window: timedelta = DEDUP_WINDOW,
         max_batch: int = 200,
+        per_source_minute: int | None = None,
     ) -> None:
+        self._per_source_minute = per_source_minute
         self._sessions = sessions
         self._transactions = transactions
         self._clock = clock
@@ -205,6 +262,7 @@ class SignalIntake:
                 transactions=self._transactions,
                 clock=self._clock,
                 dedup_window=self._dedup_window,
+                per_source_minute=self._per_source_minute,
             )
         except Exception:  # noqa: BLE001 - every delivery is retried alone, and answered
             if len(batch) > 1:
@@ -223,6 +281,7 @@ class SignalIntake:
                 clock=self._clock,
                 body_digest=waiting.incoming.body_digest,
                 dedup_window=self._dedup_window,
+                per_source_minute=self._per_source_minute,
             )
         except Exception as exc:  # noqa: BLE001 - raised to the caller, whose request fails
             waiting.answer.set_exception(exc)

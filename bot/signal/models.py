@@ -21,6 +21,7 @@ class SignalRecord(Base):
         UniqueConstraint("source", "delivery_id", name="uq_signals_source_delivery"),
         Index("ix_signals_unprocessed", "processed_at", "id"),
         Index("ix_signals_body", "source", "body_digest", "received_at"),
+        Index("ix_signals_source_received", "source", "received_at"),  # flood control
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -44,3 +45,8 @@ class SignalRecord(Base):
         ForeignKey("incidents.id"), nullable=True, index=True
     )
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Correlation failed this often (each time rolled back); after QUARANTINE_AFTER failures the
+    # signal is set aside (quarantined_at) until a person retries it, so it blocks no other.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -8,22 +8,24 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import service as audit
-from bot.clock import Clock
+from bot.clock import Clock, utc
 from bot.signal.models import SignalRecord
-from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
+from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus, sane_start
 
 __all__ = [
+    "FAIR_SHARE",
     "AlertStates",
     "accepted_ids",
     "alert_states",
     "conditions_of",
     "from_record",
     "next_unprocessed",
+    "recent_counts",
     "seen_bodies",
     "signals_of",
     "store",
@@ -173,6 +175,23 @@ def seen_bodies(
     }
 
 
+_RECENT = select(func.count(), func.min(_SIGNALS.c.received_at)).where(
+    _SIGNALS.c.source == bindparam("source"), _SIGNALS.c.received_at >= bindparam("since")
+)
+
+
+def recent_counts(
+    connection: Connection, sources: Iterable[str], *, since: datetime
+) -> dict[str, tuple[int, datetime | None]]:
+    """For each source, how many signals were stored since ``since`` and when the oldest of
+    them was (None when there is none): what the per-minute flood cap counts."""
+    counts: dict[str, tuple[int, datetime | None]] = {}
+    for source in sorted(set(sources)):
+        count, oldest = connection.execute(_RECENT, {"source": source, "since": since}).one()
+        counts[source] = (int(count or 0), utc(oldest) if oldest is not None else None)
+    return counts
+
+
 def _by_source(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     keys: dict[str, set[str]] = {}
     for source, key in pairs:
@@ -181,12 +200,14 @@ def _by_source(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def from_record(record: SignalRecord) -> Signal:
+    """The stored signal as a value; a start outside the sane range (stored before webhooks
+    checked times) is read as unknown, i.e. when it was received."""
     return Signal(
         source=AlertSource(record.source),
         service=record.service,
         severity=Severity(record.severity),
         status=SignalStatus(record.status),
-        started_at=record.started_at,
+        started_at=sane_start(record.started_at, record.received_at),
         title=record.title,
         fingerprint=record.fingerprint,
         delivery_id=record.delivery_id,
@@ -197,15 +218,45 @@ def from_record(record: SignalRecord) -> Signal:
     )
 
 
-async def next_unprocessed(session: AsyncSession, *, limit: int = 100) -> Sequence[SignalRecord]:
-    """Accepted signals not yet correlated, oldest first."""
+FAIR_SHARE = 20  # signals of one delivery taken per pass, so a flood cannot hold up others
+
+
+async def next_unprocessed(
+    session: AsyncSession, *, limit: int = 100, per_delivery: int = FAIR_SHARE
+) -> Sequence[SignalRecord]:
+    """Accepted signals not yet correlated nor quarantined, oldest first, taking at most
+    ``per_delivery`` of any one delivery: a delivery of three hundred alerts is correlated a
+    share at a time, and a sev1 that came after it waits for one share, not for all of it.
+
+    A signal is left for a later pass when an older signal of the same alerting condition
+    (fingerprint) is not taken in this one: a condition's signals are correlated in order, so
+    its resolve never goes before its firing."""
+    pending = and_(SignalRecord.processed_at.is_(None), SignalRecord.quarantined_at.is_(None))
+    turn = (
+        func.row_number()
+        .over(
+            partition_by=(SignalRecord.source, SignalRecord.body_digest), order_by=SignalRecord.id
+        )
+        .label("turn")
+    )
+    ranked = select(SignalRecord.id, turn).where(pending).subquery()
     query = (
         select(SignalRecord)
-        .where(SignalRecord.processed_at.is_(None))
+        .join(ranked, ranked.c.id == SignalRecord.id)
+        .where(ranked.c.turn <= per_delivery)
         .order_by(SignalRecord.id)
         .limit(limit)
     )
-    return (await session.execute(query)).scalars().all()
+    taken = list((await session.execute(query)).scalars())
+    if not taken:
+        return taken
+    first_of = select(SignalRecord.fingerprint, func.min(SignalRecord.id)).where(
+        pending, SignalRecord.fingerprint.in_(sorted({record.fingerprint for record in taken}))
+    )
+    rows = await session.execute(first_of.group_by(SignalRecord.fingerprint))
+    oldest = {fingerprint: first for fingerprint, first in rows}
+    ids = {record.id for record in taken}
+    return [record for record in taken if oldest.get(record.fingerprint, record.id) in ids]
 
 
 @dataclass(frozen=True, slots=True)

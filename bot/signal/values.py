@@ -10,24 +10,48 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
 __all__ = [
+    "EARLIEST_TIME",
     "HUMAN_SOURCES",
     "KEY_LIMIT",
+    "LATEST_AHEAD",
+    "UNKNOWN_TIME",
     "AlertSource",
     "Link",
     "Severity",
     "Signal",
     "SignalStatus",
     "bounded",
+    "sane_start",
     "storable",
 ]
 
 # The signals table stores service, fingerprint, delivery id and owner in 200 characters.
 KEY_LIMIT = 200
+
+# Go's zero ``time.Time``: what Grafana and Alertmanager send for a time they do not know (the
+# startsAt of Grafana's test notification, the endsAt of a firing alert). Read as "unknown":
+# the signal starts when the bot received it.
+UNKNOWN_TIME = datetime(1, 1, 1, tzinfo=UTC)
+# The sane range of a time an alert carries: from 2000 on, and at most a day ahead of when it
+# was received (clock skew between hosts is seconds; a day leaves room for a wrong time zone).
+# Webhooks refuse a time outside it, naming the field; a row stored before that rule existed is
+# read as "unknown" (see sane_start), so the evidence windows never leave the calendar.
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=1)
+
+
+def sane_start(started_at: datetime, received_at: datetime) -> datetime:
+    """``started_at`` when it is within the sane range of ``received_at``; else (Go's zero
+    time, or a row stored before times were checked) ``received_at``: the time is unknown."""
+    if EARLIEST_TIME <= started_at <= received_at + LATEST_AHEAD:
+        return started_at
+    return received_at
+
 
 # What no database text column can hold: NUL (PostgreSQL refuses it) and a UTF-16 surrogate with
 # no partner (JSON allows "\ud800"; no UTF-8 encoder does).

@@ -26,8 +26,10 @@ class AlertOutcome(StrEnum):
 class OutboxDepth:
     """Work the database holds that the pipeline has not finished."""
 
-    unprocessed_signals: int  # accepted, not yet correlated
+    unprocessed_signals: int  # accepted, not yet correlated (quarantined ones not counted)
     awaiting_slack: int  # open incidents whose channel or packet is behind
+    quarantined_signals: int = 0  # set aside after repeated failures (bot/quarantine.py)
+    quarantined_incidents: int = 0
 
 
 class Metrics(Protocol):
@@ -52,6 +54,9 @@ class Metrics(Protocol):
 
     def actions(self, by_state: Mapping[str, int]) -> None:
         """How many actions are in each state now (every state named, zero included)."""
+
+    def quarantined(self, kind: str) -> None:
+        """A ``signal`` or an ``incident`` was quarantined after repeated failures."""
 
 
 class NoMetrics:
@@ -78,6 +83,9 @@ class NoMetrics:
         return None
 
     def actions(self, by_state: Mapping[str, int]) -> None:
+        return None
+
+    def quarantined(self, kind: str) -> None:
         return None
 
 

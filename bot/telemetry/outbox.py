@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import quarantine
 from bot.action.models import ActionRecord, ActionState
 from bot.incident import service as incidents
 from bot.signal.models import SignalRecord
@@ -17,11 +18,16 @@ __all__ = ["actions_by_state", "outbox_depth"]
 
 async def outbox_depth(session: AsyncSession) -> OutboxDepth:
     unprocessed = await session.scalar(
-        select(func.count()).where(SignalRecord.processed_at.is_(None))
+        select(func.count()).where(
+            SignalRecord.processed_at.is_(None), SignalRecord.quarantined_at.is_(None)
+        )
     )
+    set_aside = await quarantine.counts(session)
     return OutboxDepth(
         unprocessed_signals=int(unprocessed or 0),
         awaiting_slack=await incidents.count_behind(session),
+        quarantined_signals=set_aside.signals,
+        quarantined_incidents=set_aside.incidents,
     )
 
 

@@ -2,8 +2,9 @@
 
 Every request goes through the same steps, each refusing with a specific status and reason and
 storing nothing: configured? (401) → size (413) → authentication, with the signed time of a
-source that signs one (401) → JSON (400) → payload validation (400, naming the field) → store
-and commit → 202 (200 for a repeat delivery).
+source that signs one (401) → JSON (400) → payload validation (400, naming the field) → flood
+caps (429 with ``Retry-After``: more alerts in the delivery, or from the source in the last
+minute, than allowed) → store and commit → 202 (200 for a repeat delivery).
 
 A delivery the source's normalizer deliberately ignores (a PagerDuty note, a successful deploy, a
 GitHub ping) is authenticated and validated like any other, stores nothing and is answered 200
@@ -28,6 +29,7 @@ from bot.errors import (
     AuthenticationError,
     PayloadError,
     PayloadTooLargeError,
+    TooManyAlertsError,
     WebhookError,
 )
 from bot.signal.flows import DEDUP_WINDOW, SignalIntake
@@ -45,7 +47,13 @@ from handlers.webhooks.auth import (
 )
 from handlers.webhooks.body import parse_json
 
-__all__ = ["AUTHENTICATORS", "WebhookDeps", "add_webhook_routes"]
+__all__ = [
+    "AUTHENTICATORS",
+    "DEFAULT_MAX_ALERTS_PER_DELIVERY",
+    "DEFAULT_MAX_ALERTS_PER_SOURCE_MINUTE",
+    "WebhookDeps",
+    "add_webhook_routes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +70,13 @@ AUTHENTICATORS: Mapping[AlertSource, Authenticator] = MappingProxyType(
 )
 
 
+# Flood control (settings WEBHOOK_MAX_ALERTS_PER_DELIVERY, WEBHOOK_MAX_ALERTS_PER_SOURCE_MINUTE).
+# An Alertmanager group of a thousand alerts is already a fault of its own; twelve thousand a
+# minute from one source is several times what correlation keeps up with.
+DEFAULT_MAX_ALERTS_PER_DELIVERY = 1000
+DEFAULT_MAX_ALERTS_PER_SOURCE_MINUTE = 12_000
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookDeps:
     sessions: async_sessionmaker[AsyncSession]
@@ -73,14 +88,32 @@ class WebhookDeps:
     # What the installation configures about the sources (GitHub's deploy workflows...).
     source_options: SourceOptions = field(default_factory=SourceOptions)
     dedup_window: timedelta = DEDUP_WINDOW  # the same body again within it is a retry
+    max_alerts_per_delivery: int = DEFAULT_MAX_ALERTS_PER_DELIVERY
+    max_alerts_per_source_minute: int = DEFAULT_MAX_ALERTS_PER_SOURCE_MINUTE
 
 
 def _refusal(error: WebhookError) -> web.Response:
-    kind = {401: "unauthorized", 413: "payload_too_large"}.get(error.status, "invalid_payload")
+    kind = {401: "unauthorized", 413: "payload_too_large", 429: "too_many_alerts"}.get(
+        error.status, "invalid_payload"
+    )
     body: dict[str, object] = {"ok": False, "error": kind, "reason": str(error)}
+    headers: dict[str, str] = {}
     if isinstance(error, PayloadError) and error.field:
         body["field"] = error.field
-    return web.json_response(body, status=error.status)
+    if isinstance(error, TooManyAlertsError):
+        body["retry_after"] = error.retry_after
+        headers["Retry-After"] = str(error.retry_after)
+    return web.json_response(body, status=error.status, headers=headers)
+
+
+def _check_delivery_size(source: AlertSource, count: int, limit: int) -> None:
+    if count > limit:
+        raise TooManyAlertsError(
+            f"this {source.value} delivery holds {count} alerts, more than the "
+            f"{limit} one delivery may (WEBHOOK_MAX_ALERTS_PER_DELIVERY); nothing was stored: "
+            "send them in smaller groups (Alertmanager: max_alerts in the webhook_config)",
+            retry_after=60,
+        )
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -120,6 +153,7 @@ def _receiver(
                 headers=request.headers,
                 options=deps.source_options,
             )
+            _check_delivery_size(source, len(signals), deps.max_alerts_per_delivery)
         except WebhookError as error:
             log.info("refused %s webhook: %s", source.value, error)
             return _refusal(error)
@@ -130,6 +164,15 @@ def _receiver(
                 status=200,
             )
         outcome = await intake.accept(signals, body_digest=digest)
+        if outcome.retry_after is not None:
+            flood = TooManyAlertsError(
+                f"{source.value} sent more than {deps.max_alerts_per_source_minute} alerts in the "
+                "last minute (WEBHOOK_MAX_ALERTS_PER_SOURCE_MINUTE); nothing of this delivery "
+                f"was stored: send it again after {outcome.retry_after} s",
+                retry_after=outcome.retry_after,
+            )
+            log.warning("refused %s webhook: %s", source.value, flood)
+            return _refusal(flood)
         if outcome.stored:
             deps.on_accepted()
         return web.json_response(
@@ -152,6 +195,7 @@ def add_webhook_routes(app: web.Application, deps: WebhookDeps) -> None:
         transactions=deps.transactions,
         clock=deps.clock,
         dedup_window=deps.dedup_window,
+        per_source_minute=deps.max_alerts_per_source_minute,
     )
     for source, authenticate in AUTHENTICATORS.items():
         receive = _receiver(source, authenticate, deps, intake)

@@ -13,6 +13,8 @@ Names, all prefixed ``incident_bot_``:
 - ``outbox_unprocessed_signals``, ``outbox_incidents_awaiting_slack`` (gauges, read from the
   database when scraped)
 - ``actions{state}`` (gauge, read from the database when scraped): actions in each state
+- ``quarantined{kind}`` (gauge, read from the database when scraped): signals and incidents set
+  aside after repeated failures; ``quarantines_total{kind}``: how many this process set aside
 """
 
 from __future__ import annotations
@@ -81,6 +83,19 @@ class PrometheusMetrics:
             registry=self.registry,
         )
 
+        self._quarantined = Gauge(
+            "incident_bot_quarantined",
+            "Signals and incidents quarantined after repeated failures, from the database.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self._quarantines = Counter(
+            "incident_bot_quarantines",
+            "Signals and incidents this process quarantined after repeated failures.",
+            ["kind"],
+            registry=self.registry,
+        )
+
     def alerts_received(
         self, source: str, outcome: AlertOutcome, *, reason: str = "", count: int = 1
     ) -> None:
@@ -101,6 +116,11 @@ class PrometheusMetrics:
     def outbox(self, depth: OutboxDepth) -> None:
         self._unprocessed.set(depth.unprocessed_signals)
         self._awaiting_slack.set(depth.awaiting_slack)
+        self._quarantined.labels(kind="signal").set(depth.quarantined_signals)
+        self._quarantined.labels(kind="incident").set(depth.quarantined_incidents)
+
+    def quarantined(self, kind: str) -> None:
+        self._quarantines.labels(kind=kind).inc()
 
     def actions(self, by_state: Mapping[str, int]) -> None:
         for state, count in by_state.items():

@@ -35,9 +35,11 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         _header(messages.HOME_TITLE),
         text_section(messages.kill_switch_state(_safe_switch(overview.kill_switch))),
-        {"type": "divider"},
-        _header(f"Open incidents ({len(overview.incidents)})"),
     ]
+    if overview.quarantined.total:
+        counts = overview.quarantined
+        blocks.append(text_section(messages.home_quarantine(counts.signals, counts.incidents)))
+    blocks += [{"type": "divider"}, _header(f"Open incidents ({len(overview.incidents)})")]
     if not overview.incidents:
         blocks.append(text_section(messages.home_no_incidents()))
     for incident in overview.incidents[:MAX_INCIDENTS]:

@@ -23,21 +23,30 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app import replay_evidence
 from bot.audit import service as audit
+from bot.catalog import Catalog
 from bot.clock import FixedClock
 from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.incident.context import PipelineContext
+from bot.incident.correlate import correlate_pending
+from bot.incident.models import IncidentRecord
+from bot.incident.packet import build_incident_packet
+from bot.policy import DEFAULT_POLICY
+from bot.quarantine import QUARANTINE_AFTER
 from bot.signal.models import SignalRecord
 from bot.signal.service import accepted_ids
 from bot.transactions import TransactionRunner
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.auth import signed_headers
 
-__all__ = ["LIMIT", "SECRET", "Answer", "LiveWebhooks", "Rows", "live_webhooks"]
+__all__ = ["CLOCK", "LIMIT", "SECRET", "Answer", "LiveWebhooks", "Rows", "live_webhooks"]
 
 SECRET = "property-tests-secret"
 # The body limit the tests configure: small, so that oversized bodies are cheap to send.
 LIMIT = 64 * 1024
 CHUNK = 16 * 1024
+CLOCK = FixedClock(datetime(2026, 3, 4, 14, 6, tzinfo=UTC))  # never moved: one instant for all
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +126,33 @@ class LiveWebhooks:
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars())
 
+    def process(self, signal_ids: list[int]) -> list[SignalRecord]:
+        """Run the pipeline's correlation as many passes as it takes to quarantine a signal that
+        always fails, then build the packet of every incident these signals are in (what the
+        publisher does before posting); return the signals as they stand then."""
+        return self._runner.run(self._process(signal_ids))
+
+    async def _process(self, signal_ids: list[int]) -> list[SignalRecord]:
+        for _ in range(QUARANTINE_AFTER):
+            await correlate_pending(sessions=self._sessions, clock=CLOCK, catalog=Catalog(()))
+        query = select(SignalRecord).where(SignalRecord.id.in_(signal_ids))
+        async with self._sessions() as session:
+            records = list((await session.execute(query)).scalars())
+            incident_ids = {r.incident_id for r in records if r.incident_id is not None}
+            found = await session.execute(
+                select(IncidentRecord).where(IncidentRecord.id.in_(incident_ids))
+            )
+            incidents = list(found.scalars())
+        sources, catalog = replay_evidence([])
+        context = PipelineContext(
+            sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=1.0
+        )
+        for incident in incidents:
+            await build_incident_packet(
+                incident, sessions=self._sessions, context=context, clock=CLOCK
+            )
+        return records
+
     async def _rows(self) -> Rows:
         async with self._sessions() as session:
             signals = await session.scalar(select(func.count()).select_from(SignalRecord))
@@ -157,7 +193,7 @@ async def _start(
         WebhookDeps(
             sessions=create_session_factory(engine),
             transactions=transactions,
-            clock=FixedClock(datetime(2026, 3, 4, 14, 6, tzinfo=UTC)),
+            clock=CLOCK,
             secret_for=lambda _source: SECRET,
             max_body_bytes=limit,
             on_accepted=on_accepted,

@@ -132,3 +132,46 @@ def test_the_raise_never_goes_past_sev1() -> None:
     assert severity_after_join(
         Severity.SEV1, Severity.SEV1, signal_count=4, already_raised=False
     ) == (Severity.SEV1, True)
+
+
+def in_delivery(number: int, service: str, delivery: str) -> OpenIncident:
+    return OpenIncident(number, "fp", service, T0, T0, deliveries=frozenset({delivery}))
+
+
+def test_a_signal_of_the_same_delivery_joins_whatever_its_service() -> None:
+    chosen = choose_incident(
+        signal("flood-svc-007"),
+        [in_delivery(1, "flood-svc-000", "alertmanager:abc")],
+        catalog=CATALOG,
+        delivery="alertmanager:abc",
+    )
+    assert chosen is not None
+    assert (chosen.incident_id, chosen.reason) == (1, JoinReason.DELIVERY)
+
+
+def test_the_catalog_keeps_apart_two_services_of_one_delivery_it_lists() -> None:
+    chosen = choose_incident(
+        signal("search"),
+        [in_delivery(1, "payments-db", "alertmanager:abc")],
+        catalog=CATALOG,
+        delivery="alertmanager:abc",
+    )
+    assert chosen is None
+
+
+def test_another_delivery_does_not_fold_by_delivery() -> None:
+    chosen = choose_incident(
+        signal("flood-svc-007"),
+        [in_delivery(1, "flood-svc-000", "alertmanager:abc")],
+        catalog=CATALOG,
+        delivery="alertmanager:other",
+    )
+    assert chosen is None
+
+
+def test_an_incident_from_year_one_does_not_overflow_the_window() -> None:
+    # Opened by a signal stored before alert times were checked.
+    ancient = OpenIncident(1, "fp", "checkout", datetime(1, 1, 1, tzinfo=UTC), T0)
+    chosen = choose_incident(signal("checkout"), [ancient], catalog=CATALOG)
+    assert chosen is not None
+    assert chosen.reason == JoinReason.SERVICE

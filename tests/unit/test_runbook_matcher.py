@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -251,7 +250,8 @@ def scenario_query(scenario: Scenario) -> RunbookQuery:
         for signal in normalize(
             delivery.source,
             delivery.payload,
-            received_at=datetime(2026, 1, 1, tzinfo=UTC),
+            # When the scenario's alerts arrive: an alert dated after its arrival is refused.
+            received_at=scenario.now,
             body_digest="0" * 64,
         ):
             texts.extend([signal.title, signal.description])

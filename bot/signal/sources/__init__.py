@@ -12,13 +12,15 @@ Adding a source is adding a module and one line in :data:`NORMALIZERS`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 
+from bot.clock import utc
 from bot.errors import PayloadError
 from bot.signal.sources import alertmanager, datadog, generic, github, grafana, pagerduty, sentry
 from bot.signal.sources.common import Delivery, SourceOptions
-from bot.signal.values import AlertSource, Signal
+from bot.signal.values import UNKNOWN_TIME, AlertSource, Signal
 
 __all__ = ["NORMALIZERS", "Delivery", "SourceOptions", "normalize"]
 
@@ -52,6 +54,10 @@ def normalize(
     ``headers`` are the delivery's request headers (some sources put the event type and the
     delivery id there); a replay without them still works. ``options`` default to
     :class:`SourceOptions`' defaults.
+
+    A signal whose source gave Go's zero time as its start (Grafana's and Alertmanager's
+    "unknown") starts when it was received; every other time was checked at validation to be
+    within the sane range, so the pipeline's date arithmetic never leaves the calendar.
     """
     normalizer = NORMALIZERS.get(source)
     if normalizer is None:
@@ -62,4 +68,10 @@ def normalize(
         headers=headers or {},
         options=options or SourceOptions(),
     )
-    return normalizer(payload, delivery)
+    signals = normalizer(payload, delivery)
+    return [
+        replace(signal, started_at=utc(received_at))
+        if signal.started_at == UNKNOWN_TIME
+        else signal
+        for signal in signals
+    ]

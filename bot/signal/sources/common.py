@@ -10,15 +10,20 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo
 
+from bot.clock import utc
 from bot.errors import PayloadError
-from bot.signal.values import KEY_LIMIT, bounded
+from bot.signal.values import EARLIEST_TIME, KEY_LIMIT, LATEST_AHEAD, UNKNOWN_TIME, bounded
 
 __all__ = [
+    "EARLIEST_TIME",
     "KEY_LIMIT",
+    "LATEST_AHEAD",
+    "UNKNOWN_TIME",
     "Delivery",
     "SourceOptions",
+    "alert_time",
     "bounded",
     "first_present",
     "service_slug",
@@ -67,19 +72,45 @@ class Delivery:
         return value or None
 
 
-def validate(model: type[M], payload: object, *, at: str = "") -> M:
+def validate(
+    model: type[M], payload: object, *, at: str = "", received_at: datetime | None = None
+) -> M:
     """Validate ``payload``; on failure raise :class:`PayloadError` naming the first bad field.
 
     ``at`` is where ``payload`` sits in the body (``event.data``) when it is only a part of it,
-    so the field named is still a path from the top of the body.
+    so the field named is still a path from the top of the body. ``received_at`` is when the
+    delivery arrived: :func:`alert_time` refuses times too far ahead of it.
     """
     try:
-        return model.model_validate(payload)
+        return model.model_validate(payload, context={"received_at": received_at})
     except ValidationError as exc:
         first = exc.errors()[0]
         parts = [at] if at else []
         parts.extend(str(part) for part in first["loc"])
         raise PayloadError(first["msg"], field=".".join(parts) or "body") from exc
+
+
+def alert_time(value: datetime, info: ValidationInfo) -> datetime:
+    """A field validator for every time a source sends: the time in UTC (naive is UTC), Go's
+    zero time kept as it is (the normalizer reads it as unknown), anything else outside the sane
+    range (:data:`EARLIEST_TIME`, :data:`LATEST_AHEAD` of the delivery) a ValueError that
+    validation reports naming the field."""
+    value = utc(value)
+    if value == UNKNOWN_TIME:
+        return value
+    if value < EARLIEST_TIME:
+        raise ValueError(
+            f"{value.isoformat()} is before {EARLIEST_TIME.year}: send when the alert started, "
+            "or 0001-01-01T00:00:00Z when it is not known"
+        )
+    context = info.context if isinstance(info.context, Mapping) else {}
+    received = context.get("received_at")
+    if isinstance(received, datetime) and value > utc(received) + LATEST_AHEAD:
+        raise ValueError(
+            f"{value.isoformat()} is more than a day ahead of the time it was received "
+            f"({utc(received).isoformat()}): check the sending host's clock and time zone"
+        )
+    return value
 
 
 def first_present(*values: str | None) -> str | None:

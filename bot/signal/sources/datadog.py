@@ -36,10 +36,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.signal.severity import ALERT_TYPE_SEVERITY, DEFAULT_SEVERITY, PRIORITY_SEVERITY
-from bot.signal.sources.common import Delivery, bounded, validate
+from bot.signal.sources.common import Delivery, alert_time, bounded, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = ["TRANSITION_STATUS", "monitor_id", "monitor_ids", "normalize", "parse_tags"]
@@ -62,6 +62,7 @@ _TITLE_MARKERS = re.compile(
     r"\s*)+",
     re.IGNORECASE,
 )
+_MARKER = re.compile(r"\[([^\]]+)\]")
 
 
 class _Org(BaseModel):
@@ -75,10 +76,12 @@ class _Notification(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
 
     id: str = Field(min_length=1)
-    alert_id: str = Field(min_length=1)
+    # Both absent from Datadog's default payload (a webhook whose template was never edited):
+    # the monitor is then told apart by its title, the transition read from the title's marker.
+    alert_id: str | None = Field(default=None, min_length=1)
     title: str = Field(min_length=1)
     body: str = ""
-    transition: str
+    transition: str | None = None
     status: str = ""
     priority: str = ""
     alert_priority: str = ""  # not in the fixed template; read first when present
@@ -93,7 +96,9 @@ class _Notification(BaseModel):
 
     @field_validator("transition")
     @classmethod
-    def _known_transition(cls, value: str) -> str:
+    def _known_transition(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         key = value.strip().lower()
         if key not in TRANSITION_STATUS and key not in _NOT_A_TRANSITION:
             raise ValueError(
@@ -114,6 +119,11 @@ class _Notification(BaseModel):
         except (OverflowError, OSError, ValueError) as exc:
             raise ValueError(problem) from exc
 
+    @field_validator("date")
+    @classmethod
+    def _sane(cls, value: datetime, info: ValidationInfo) -> datetime:
+        return alert_time(value, info)
+
 
 def parse_tags(tags: str) -> dict[str, str]:
     """Datadog's ``$TAGS`` (``service:api,env:prod,team:payments``) as a mapping; the first value
@@ -133,9 +143,30 @@ def _severity(notification: _Notification) -> Severity:
     return by_monitor or by_priority or by_type or DEFAULT_SEVERITY[AlertSource.DATADOG]
 
 
+def _clean_title(title: str) -> str:
+    return _TITLE_MARKERS.sub("", title).strip() or title
+
+
+def _transition(notification: _Notification) -> str:
+    """The template's ``transition``; for the default payload, the ``[Triggered]``-style marker
+    its title starts with (Datadog's ``$EVENT_TITLE``), and Triggered without one: Datadog
+    sends the webhook because the monitor notified."""
+    if notification.transition is not None:
+        return notification.transition
+    for marker in _MARKER.findall(notification.title):
+        if marker.lower() in TRANSITION_STATUS:
+            return str(marker)
+    return "Triggered"
+
+
 def _signal(notification: _Notification, status: SignalStatus) -> Signal:
     tags = parse_tags(notification.tags)
-    fingerprint = f"datadog:{notification.alert_id}"
+    title = _clean_title(notification.title)
+    if notification.alert_id is None:  # the default payload: the monitor is its title
+        org = notification.org.id if notification.org is not None else ""
+        fingerprint = f"datadog:title:{org}:{title}"
+    else:
+        fingerprint = f"datadog:{notification.alert_id}"
     if notification.aggreg_key:
         fingerprint += f":{notification.aggreg_key}"
     labels = {key: value for key, value in tags.items() if value}
@@ -147,9 +178,9 @@ def _signal(notification: _Notification, status: SignalStatus) -> Signal:
         severity=_severity(notification),
         status=status,
         started_at=notification.date,
-        title=_TITLE_MARKERS.sub("", notification.title).strip() or notification.title,
+        title=title,
         fingerprint=bounded(fingerprint),
-        delivery_id=bounded(f"{notification.id}:{notification.transition}"),
+        delivery_id=bounded(f"{notification.id}:{_transition(notification)}"),
         description=notification.body,
         links=(Link("Datadog", notification.link),) if notification.link else (),
         labels=MappingProxyType(labels),
@@ -174,8 +205,8 @@ def monitor_ids(signals: Iterable[Signal]) -> tuple[str, ...]:
 
 def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
     """One signal per monitor notification; none for an event that is not a state change."""
-    notification = validate(_Notification, payload)
-    status = TRANSITION_STATUS.get(notification.transition.lower())
+    notification = validate(_Notification, payload, received_at=delivery.received_at)
+    status = TRANSITION_STATUS.get(_transition(notification).lower())
     if status is None:
         return []
     return [_signal(notification, status)]

@@ -15,11 +15,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.clock import utc
 from bot.signal.severity import DEFAULT_SEVERITY, severity_from_word
-from bot.signal.sources.common import Delivery, validate
+from bot.signal.sources.common import Delivery, alert_time, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = ["normalize"]
@@ -56,12 +56,12 @@ class _GenericAlert(BaseModel):
 
     @field_validator("started_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else utc(value)
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else alert_time(value, info)
 
 
 def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
-    alert = validate(_GenericAlert, payload)
+    alert = validate(_GenericAlert, payload, received_at=delivery.received_at)
     severity: Severity = severity_from_word(alert.severity) or DEFAULT_SEVERITY[AlertSource.GENERIC]
     links = tuple(
         Link("Link", item) if isinstance(item, str) else Link(item.title, item.url)

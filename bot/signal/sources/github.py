@@ -37,12 +37,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bot.clock import utc
 from bot.errors import PayloadError
 from bot.signal.severity import DEFAULT_SEVERITY, ENVIRONMENT_SEVERITY
-from bot.signal.sources.common import Delivery, bounded, first_present, validate
+from bot.signal.sources.common import Delivery, alert_time, bounded, first_present, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = ["FAILED_DEPLOY_STATES", "FAILED_RUN_CONCLUSIONS", "infer_event", "normalize"]
@@ -79,8 +78,8 @@ class _DeploymentStatus(BaseModel):
 
     @field_validator("created_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return utc(value)
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
+        return alert_time(value, info)
 
 
 class _Deployment(BaseModel):
@@ -121,8 +120,8 @@ class _WorkflowRun(BaseModel):
 
     @field_validator("updated_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return utc(value)
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
+        return alert_time(value, info)
 
 
 class _Workflow(BaseModel):
@@ -271,12 +270,12 @@ def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
             field="body",
         )
     if event == "deployment_status":
-        deployment = validate(_DeploymentStatusEvent, payload)
+        deployment = validate(_DeploymentStatusEvent, payload, received_at=delivery.received_at)
         if deployment.deployment_status.state.lower() not in FAILED_DEPLOY_STATES:
             return []
         return [_failed_deployment(deployment, delivery)]
     if event == "workflow_run":
-        run = validate(_WorkflowRunEvent, payload)
+        run = validate(_WorkflowRunEvent, payload, received_at=delivery.received_at)
         name = first_present(run.workflow_run.name, run.workflow.name if run.workflow else None)
         deploy_workflows = {w.casefold() for w in delivery.options.github_deploy_workflows}
         if (

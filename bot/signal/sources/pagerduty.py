@@ -28,11 +28,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bot.clock import utc
 from bot.signal.severity import DEFAULT_SEVERITY, URGENCY_SEVERITY, severity_from_word
-from bot.signal.sources.common import Delivery, bounded, first_present, service_slug, validate
+from bot.signal.sources.common import (
+    Delivery,
+    alert_time,
+    bounded,
+    first_present,
+    service_slug,
+    validate,
+)
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = ["HANDLED_EVENTS", "normalize"]
@@ -59,7 +65,8 @@ class _Reference(BaseModel):
 
 
 class _ConferenceBridge(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # go-pagerduty's test body sends the number as a JSON number (1000).
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
 
     conference_number: str | None = None
     conference_url: str | None = None
@@ -85,8 +92,8 @@ class _Incident(BaseModel):
 
     @field_validator("created_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else utc(value)
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else alert_time(value, info)
 
 
 class _Event(BaseModel):
@@ -100,8 +107,8 @@ class _Event(BaseModel):
 
     @field_validator("occurred_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return utc(value)
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
+        return alert_time(value, info)
 
 
 class _Webhook(BaseModel):
@@ -179,8 +186,8 @@ def _signal(event: _Event, incident: _Incident) -> Signal:
 
 def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
     """The incident in a v3 webhook as one signal; no signal for event types it ignores."""
-    event = validate(_Webhook, payload).event
+    event = validate(_Webhook, payload, received_at=delivery.received_at).event
     if event.event_type not in HANDLED_EVENTS:
         return []
-    incident = validate(_Incident, event.data, at="event.data")
+    incident = validate(_Incident, event.data, at="event.data", received_at=delivery.received_at)
     return [_signal(event, incident)]

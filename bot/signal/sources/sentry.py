@@ -41,12 +41,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.clock import utc
 from bot.errors import PayloadError
 from bot.signal.severity import DEFAULT_SEVERITY, severity_from_word
-from bot.signal.sources.common import Delivery, bounded, first_present, validate
+from bot.signal.sources.common import Delivery, alert_time, bounded, first_present, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 __all__ = ["ISSUE_ACTION_STATUS", "METRIC_ALERT_ACTIONS", "infer_resource", "normalize"]
@@ -91,8 +91,8 @@ class _Event(BaseModel):
 
     @field_validator("occurred_at", "timestamp")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else utc(value)
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else alert_time(value, info)
 
 
 class _EventAlertData(BaseModel):
@@ -141,8 +141,8 @@ class _Issue(BaseModel):
 
     @field_validator("firstSeen", "lastSeen")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else utc(value)
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else alert_time(value, info)
 
 
 class _IssueData(BaseModel):
@@ -182,8 +182,8 @@ class _MetricIncident(BaseModel):
 
     @field_validator("date_started", "date_detected")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else utc(value)
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else alert_time(value, info)
 
 
 class _MetricAlertData(BaseModel):
@@ -329,13 +329,15 @@ def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
             field="data",
         )
     if resource == "event_alert":
-        return [_event_alert(validate(_EventAlert, payload), delivery)]
+        return [
+            _event_alert(validate(_EventAlert, payload, received_at=delivery.received_at), delivery)
+        ]
     if resource == "issue":
-        change = validate(_IssueChange, payload)
+        change = validate(_IssueChange, payload, received_at=delivery.received_at)
         status = ISSUE_ACTION_STATUS.get(change.action)
         return [] if status is None else [_issue_change(change, status, delivery)]
     if resource == "metric_alert":
-        alert = validate(_MetricAlert, payload)
+        alert = validate(_MetricAlert, payload, received_at=delivery.received_at)
         if alert.action.lower() not in METRIC_ALERT_ACTIONS:
             return []
         return [_metric_alert(alert, delivery)]
