@@ -1,12 +1,16 @@
 """A local Kubernetes API emulator, shipped with the product.
 
 It speaks the Kubernetes REST API on 127.0.0.1 well enough for the official ``kubernetes``
-Python client to run unchanged: apps/v1 Deployments (list, get, replace, the three patch
-formats, the scale subresource), their ReplicaSets and revisions as the deployment controller
-keeps them, Pods (deleting one makes its ReplicaSet replace it; a patch may change their
-labels and annotations), core/v1 Events, optimistic concurrency on ``resourceVersion``,
-``Status`` refusals and bearer-token authentication. It is seeded from a scenario's ``cluster``
-section; a control API lets tests inject faults and see every write.
+Python client and ``kubectl`` to run unchanged: apps/v1 Deployments (list, get, create, replace,
+the three patch formats, the scale subresource), their ReplicaSets and revisions as the
+deployment controller keeps them (``rollout undo`` reuses a ReplicaSet), Pods (deleting one makes
+its ReplicaSet replace it; a patch may change their labels and annotations), core/v1 Events,
+optimistic concurrency on ``resourceVersion`` and ``Status`` refusals. Around them: https with a
+generated CA and a kubeconfig (``tls``), discovery and OpenAPI v3 (``discovery``), ``Table``
+answers (``tables``), watches (``watch``), ``dryRun=All`` that never persists, strict field
+validation, bearer-token users, RBAC from Role manifests and the access reviews (``rbac``,
+``access``). It is seeded from a scenario's ``cluster`` section; a control API lets tests inject
+faults and see every write and every request allowed.
 """
 
 from integrations.kube_emulator.client import ControlClient, ControlError

@@ -4,8 +4,10 @@ tests that drive the synchronous ``kubernetes`` client can use it from the same 
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 __all__ = ["ControlClient", "ControlError"]
@@ -20,9 +22,13 @@ class ControlError(RuntimeError):
 
 
 class ControlClient:
-    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 10.0, ca_file: Path | None = None
+    ) -> None:
+        """``ca_file``: the authority to trust when the emulator serves https."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -33,7 +39,9 @@ class ControlClient:
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(
+                request, timeout=self.timeout, context=self._context
+            ) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             with exc:
@@ -58,6 +66,13 @@ class ControlClient:
         """Replace the fault rules: ``{"method", "path", "fault": "hang"|"500"|"429",
         "times"?}``; none: the API behaves again (and hung requests are let go)."""
         self._call("POST", "faults", {"faults": list(faults)})
+
+    def access(self) -> list[dict[str, Any]]:
+        """Every request RBAC allowed: ``user, verb, group, resource`` (with its subresource),
+        ``namespace`` ("" at the cluster scope) and ``count``."""
+        answer = self._call("GET", "access")
+        records: list[dict[str, Any]] = answer["access"]
+        return records
 
     def set_rollout_reads(self, reads: int) -> None:
         self._call("POST", "rollout", {"reads": reads})

@@ -9,15 +9,21 @@ other than the stored one is a 409 ``Conflict`` (a PUT from a stale read; a patc
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 from bot.clock import Clock
 from integrations.kube_emulator.controller import Controllers
 from integrations.kube_emulator.objects import default_template, iso
 from integrations.kube_emulator.patches import PatchError, apply_patch
-from integrations.kube_emulator.selectors import FieldSelector, LabelSelector, selector_string
+from integrations.kube_emulator.selectors import (
+    FIELDS,
+    FieldSelector,
+    LabelSelector,
+    selector_string,
+)
 from integrations.kube_emulator.status import (
     ApiError,
     Resource,
@@ -33,60 +39,24 @@ Obj = dict[str, Any]
 _SERVER_FIELDS = ("uid", "creationTimestamp", "generation", "resourceVersion")
 
 
-def _meta(field: str) -> Callable[[Obj], str]:
-    return lambda obj: str(obj["metadata"].get(field, ""))
-
-
-def _at(*path: str) -> Callable[[Obj], str]:
-    def read(obj: Obj) -> str:
-        node: Any = obj
-        for part in path:
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        return "" if node == {} or node is None else str(node)
-
-    return read
-
-
-_COMMON_FIELDS = {"metadata.name": _meta("name"), "metadata.namespace": _meta("namespace")}
-FIELDS: dict[str, dict[str, Callable[[Obj], str]]] = {
-    "deployments": dict(_COMMON_FIELDS),
-    "replicasets": {**_COMMON_FIELDS, "status.replicas": _at("status", "replicas")},
-    "pods": {
-        **_COMMON_FIELDS,
-        "spec.nodeName": _at("spec", "nodeName"),
-        "spec.restartPolicy": _at("spec", "restartPolicy"),
-        "spec.schedulerName": _at("spec", "schedulerName"),
-        "spec.serviceAccountName": _at("spec", "serviceAccountName"),
-        "status.phase": _at("status", "phase"),
-        "status.podIP": _at("status", "podIP"),
-    },
-    "events": {
-        **_COMMON_FIELDS,
-        **{
-            f"involvedObject.{name}": _at("involvedObject", name)
-            for name in (
-                "kind",
-                "namespace",
-                "name",
-                "uid",
-                "apiVersion",
-                "resourceVersion",
-                "fieldPath",
-            )
-        },
-        "reason": _at("reason"),
-        "reportingComponent": _at("reportingComponent"),
-        "source": _at("source", "component"),
-        "type": _at("type"),
-    },
-}
-
-
 class KubeCluster:
     def __init__(self, clock: Clock, *, rollout_reads: int = 0) -> None:
         self.clock = clock
         self.store = Store()
         self.controllers = Controllers(self.store, clock, rollout_reads=rollout_reads)
+
+    @contextlib.contextmanager
+    def dry_run(self) -> Iterator[None]:
+        """Whatever happens inside is undone on leaving: a ``dryRun=All`` request is validated
+        and answered as if it ran, and changes nothing (no write, no resourceVersion, no log
+        entry, no watch event, no controller step)."""
+        snapshot = self.store.snapshot()
+        rollouts = copy.deepcopy(self.controllers.rollouts)
+        try:
+            yield
+        finally:
+            self.store.restore(snapshot)
+            self.controllers.rollouts = rollouts
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -163,34 +133,7 @@ class KubeCluster:
             self.store.get(DEPLOYMENTS, namespace, name)  # raises the 404
             raise AssertionError("unreachable")
         new = self._checked(DEPLOYMENTS, namespace, name, body, stored)
-        spec = new.get("spec")
-        if not isinstance(spec, dict):
-            raise invalid(DEPLOYMENTS, name, "spec", spec, "must be an object")
-        replicas = spec.get("replicas", 1)
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            raise invalid(
-                DEPLOYMENTS, name, "spec.replicas", replicas, "must be greater than or equal to 0"
-            )
-        spec["replicas"] = replicas
-        if spec.get("selector") != stored["spec"]["selector"]:
-            raise invalid(
-                DEPLOYMENTS, name, "spec.selector", spec.get("selector"), "field is immutable"
-            )
-        template = spec.get("template")
-        if not isinstance(template, dict) or not (template.get("spec") or {}).get("containers"):
-            raise invalid(DEPLOYMENTS, name, "spec.template.spec.containers", [], "Required value")
-        labels = (template.get("metadata") or {}).get("labels") or {}
-        if not LabelSelector.parse(
-            selector_string(spec["selector"].get("matchLabels", {}))
-        ).matches(labels):
-            raise invalid(
-                DEPLOYMENTS,
-                name,
-                "spec.template.metadata.labels",
-                labels,
-                "`selector` does not match template `labels`",
-            )
-        spec["template"] = default_template(template)
+        spec = _valid_spec(name, new.get("spec"), stored["spec"]["selector"])
         template_changed = spec["template"] != stored["spec"]["template"]
         metadata = new["metadata"]
         generation = stored["metadata"].get("generation", 1)
@@ -249,6 +192,61 @@ class KubeCluster:
         new.pop("kind", None)
         new.pop("apiVersion", None)
         return new
+
+    def create_deployment(self, namespace: str, body: Any) -> Obj:
+        """A new Deployment, with the API server's defaults; its controller makes the first
+        ReplicaSet (revision 1) and pods."""
+        if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
+            raise bad_request("the body of the request is not a Deployment object")
+        new = copy.deepcopy(body)
+        metadata = new["metadata"]
+        name = metadata.get("name")
+        if not isinstance(name, str) or not name:
+            raise invalid(DEPLOYMENTS, "", "metadata.name", "", "name or generateName is required")
+        if metadata.get("namespace", namespace) != namespace:
+            raise bad_request(
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request"
+            )
+        if self.store.find(DEPLOYMENTS, namespace, name) is not None:
+            raise ApiError(
+                409,
+                "AlreadyExists",
+                f'deployments.apps "{name}" already exists',
+                DEPLOYMENTS.details(name),
+            )
+        spec = new.get("spec")
+        if isinstance(spec, dict):
+            spec.setdefault("replicas", 1)
+            spec.setdefault(
+                "strategy",
+                {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+                },
+            )
+            spec.setdefault("revisionHistoryLimit", 10)
+            spec.setdefault("progressDeadlineSeconds", 600)
+        selector = spec.get("selector") if isinstance(spec, dict) else None
+        if not isinstance(selector, dict) or not selector.get("matchLabels"):
+            raise invalid(DEPLOYMENTS, name, "spec.selector", selector, "empty selector is invalid")
+        new["spec"] = _valid_spec(name, spec, selector)
+        new.pop("kind", None)
+        new.pop("apiVersion", None)
+        new.pop("status", None)
+        metadata.update(
+            namespace=namespace,
+            uid=self.store.new_uid(),
+            generation=1,
+            creationTimestamp=iso(self.clock.now()),
+        )
+        metadata.pop("resourceVersion", None)
+        new["status"] = {}
+        self.store.put(DEPLOYMENTS, new, verb="create", actor="client")
+        answer = copy.deepcopy(new)
+        self.controllers.reconcile(new, template_changed=True)
+        answer["kind"], answer["apiVersion"] = "Deployment", "apps/v1"
+        return answer
 
     # -- scale --------------------------------------------------------------------------------
 
@@ -357,3 +355,34 @@ class KubeCluster:
                 self.controllers.sync_pods(owner)
         pod["kind"], pod["apiVersion"] = "Pod", "v1"
         return pod
+
+
+def _valid_spec(name: str, spec: Any, selector: Any) -> Obj:
+    """A Deployment's spec as the API server validates and defaults it; ``selector`` is the one
+    it must keep (immutable once created)."""
+    if not isinstance(spec, dict):
+        raise invalid(DEPLOYMENTS, name, "spec", spec, "must be an object")
+    replicas = spec.get("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        raise invalid(
+            DEPLOYMENTS, name, "spec.replicas", replicas, "must be greater than or equal to 0"
+        )
+    spec["replicas"] = replicas
+    if spec.get("selector") != selector:
+        raise invalid(
+            DEPLOYMENTS, name, "spec.selector", spec.get("selector"), "field is immutable"
+        )
+    template = spec.get("template")
+    if not isinstance(template, dict) or not (template.get("spec") or {}).get("containers"):
+        raise invalid(DEPLOYMENTS, name, "spec.template.spec.containers", [], "Required value")
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if not LabelSelector.parse(selector_string(selector.get("matchLabels", {}))).matches(labels):
+        raise invalid(
+            DEPLOYMENTS,
+            name,
+            "spec.template.metadata.labels",
+            labels,
+            "`selector` does not match template `labels`",
+        )
+    spec["template"] = default_template(template)
+    return spec

@@ -8,6 +8,8 @@ For tests and tools to operate the emulated cluster and see what was done to it:
 - ``GET|POST /emulator/api/faults``: the fault rules; POST replaces them all
   (``{"faults": [{"method": "GET", "path": "/api/v1/namespaces/x/pods", "fault": "hang"}]}``).
 - ``GET|POST /emulator/api/rollout``: ``{"reads": N}``, how many reads a rollout takes.
+- ``GET /emulator/api/access``: every request authorization allowed, by user, verb, group,
+  resource and namespace, with counts (what a least-privilege Role must grant).
 
 Refusals are ``{"ok": false, "error": code, "detail": text}`` with status 400.
 """
@@ -47,6 +49,7 @@ class ControlApi:
         router.add_get("/emulator/api/faults", self.faults)
         router.add_post("/emulator/api/faults", self.set_faults)
         router.add_get("/emulator/api/rollout", self.rollout)
+        router.add_get("/emulator/api/access", self.access)
         router.add_post("/emulator/api/rollout", self.set_rollout)
 
     async def stats(self, _request: web.Request) -> web.Response:
@@ -70,6 +73,9 @@ class ControlApi:
             if change.resource_version > since
         ]
         return web.json_response({"ok": True, "changes": changes})
+
+    async def access(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "access": self.api.access.record()})
 
     async def faults(self, _request: web.Request) -> web.Response:
         rules = [rule.as_dict() for rule in self.api.faults.rules]

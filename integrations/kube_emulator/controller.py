@@ -62,7 +62,7 @@ class Controllers:
         self.store = store
         self.clock = clock
         self.rollout_reads = rollout_reads
-        self._rollouts: dict[tuple[str, str], list[int]] = {}  # [reads done, reads in all]
+        self.rollouts: dict[tuple[str, str], list[int]] = {}  # [reads done, reads in all]
 
     # -- what a Deployment owns -------------------------------------------------------------
 
@@ -101,8 +101,8 @@ class Controllers:
         elif revision_of(current) < newest:
             self._promote(current, newest + 1)
         self._set_revision(deployment, revision_of(current))
-        if template_changed or key in self._rollouts:
-            self._rollouts[key] = [0, self.rollout_reads]
+        if template_changed or key in self.rollouts:
+            self.rollouts[key] = [0, self.rollout_reads]
             self._step(deployment)
         else:
             self.scale_replica_set(current, deployment["spec"]["replicas"])
@@ -112,20 +112,20 @@ class Controllers:
         """A client reads the Deployment: answer where the rollout is, then move it on."""
         key = (deployment["metadata"]["namespace"], deployment["metadata"]["name"])
         seen = copy.deepcopy(deployment)
-        if key in self._rollouts:
-            self._rollouts[key][0] += 1
+        if key in self.rollouts:
+            self.rollouts[key][0] += 1
             self._step(deployment)
             self.refresh_status(deployment)
         return seen
 
     def rolling(self, deployment: Obj) -> bool:
         return (deployment["metadata"]["namespace"], deployment["metadata"]["name"]) in (
-            self._rollouts
+            self.rollouts
         )
 
     def _step(self, deployment: Obj) -> None:
         key = (deployment["metadata"]["namespace"], deployment["metadata"]["name"])
-        done, total = self._rollouts[key]
+        done, total = self.rollouts[key]
         replicas = deployment["spec"]["replicas"]
         current = self.current_replica_set(deployment)
         if current is None:
@@ -138,7 +138,7 @@ class Controllers:
             self.scale_replica_set(rs, keep)
         self.scale_replica_set(current, new_count)
         if done >= total:
-            del self._rollouts[key]
+            del self.rollouts[key]
 
     def _promote(self, replica_set: Obj, revision: int) -> None:
         annotations = replica_set["metadata"].setdefault("annotations", {})

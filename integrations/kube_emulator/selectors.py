@@ -14,7 +14,7 @@ from typing import Any
 
 from integrations.kube_emulator.status import bad_request
 
-__all__ = ["FieldSelector", "LabelSelector", "selector_string"]
+__all__ = ["FIELDS", "FieldSelector", "LabelSelector", "selector_string"]
 
 _KEY = r"[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?"
 _VALUE = r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?"
@@ -106,3 +106,55 @@ class FieldSelector:
 
     def matches(self, obj: dict[str, Any]) -> bool:
         return all((read(obj) == value) != negated for read, value, negated in self.terms)
+
+
+Obj = dict[str, Any]
+
+
+def _meta(field: str) -> Callable[[Obj], str]:
+    return lambda obj: str(obj["metadata"].get(field, ""))
+
+
+def _at(*path: str) -> Callable[[Obj], str]:
+    def read(obj: Obj) -> str:
+        node: Any = obj
+        for part in path:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return "" if node == {} or node is None else str(node)
+
+    return read
+
+
+_COMMON_FIELDS = {"metadata.name": _meta("name"), "metadata.namespace": _meta("namespace")}
+FIELDS: dict[str, dict[str, Callable[[Obj], str]]] = {
+    "deployments": dict(_COMMON_FIELDS),
+    "replicasets": {**_COMMON_FIELDS, "status.replicas": _at("status", "replicas")},
+    "pods": {
+        **_COMMON_FIELDS,
+        "spec.nodeName": _at("spec", "nodeName"),
+        "spec.restartPolicy": _at("spec", "restartPolicy"),
+        "spec.schedulerName": _at("spec", "schedulerName"),
+        "spec.serviceAccountName": _at("spec", "serviceAccountName"),
+        "status.phase": _at("status", "phase"),
+        "status.podIP": _at("status", "podIP"),
+    },
+    "events": {
+        **_COMMON_FIELDS,
+        **{
+            f"involvedObject.{name}": _at("involvedObject", name)
+            for name in (
+                "kind",
+                "namespace",
+                "name",
+                "uid",
+                "apiVersion",
+                "resourceVersion",
+                "fieldPath",
+            )
+        },
+        "reason": _at("reason"),
+        "reportingComponent": _at("reportingComponent"),
+        "source": _at("source", "component"),
+        "type": _at("type"),
+    },
+}

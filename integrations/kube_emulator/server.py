@@ -1,22 +1,33 @@
 """The emulator's HTTP server and its lifecycle: the Kubernetes API and the control API on one
-port of 127.0.0.1; and :class:`EmulatorThread`, which runs one on its own event loop in a
-thread, for callers that use the (synchronous) ``kubernetes`` client from the main thread."""
+port of 127.0.0.1, over plain http or (``tls_dir`` set) https with a CA generated for the run,
+as ``kubectl`` needs to send a token; and :class:`EmulatorThread`, which runs one on its own
+event loop in a thread, for callers that use the (synchronous) ``kubernetes`` client from the
+main thread. :meth:`KubeEmulator.write_kubeconfig` writes what ``kubectl`` reads."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.scenario.models import Cluster
-from integrations.kube_emulator.api import KubeApi
+from integrations.kube_emulator.api import Handler, KubeApi
+from integrations.kube_emulator.client import ControlClient
 from integrations.kube_emulator.cluster import KubeCluster
 from integrations.kube_emulator.control import ControlApi
+from integrations.kube_emulator.rbac import Rbac, User
 from integrations.kube_emulator.seed import seed_cluster
+from integrations.kube_emulator.tls import (
+    ServingCertificate,
+    generate_certificates,
+    write_kubeconfig,
+)
 
 __all__ = ["EmulatorThread", "KubeEmulator", "KubeEmulatorConfig", "serve_forever"]
 
@@ -28,6 +39,9 @@ class KubeEmulatorConfig:
     token: str = "kube-emulator-token"
     rollout_reads: int = 0  # reads of a Deployment before its rollout completes
     clock: Clock = field(default_factory=SystemClock)
+    tls_dir: Path | None = None  # set: serve https with a CA and certificate written there
+    users: Mapping[str, User] = field(default_factory=dict)  # more tokens, and whose they are
+    rbac: Rbac | None = None  # set: every token but ``token`` is held to its Roles
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -47,17 +61,55 @@ class KubeEmulator:
         self.cluster = KubeCluster(self.config.clock, rollout_reads=self.config.rollout_reads)
         if seed is not None:
             seed_cluster(self.cluster, seed)
-        self.api = KubeApi(self.cluster, self.config.token)
+        self.api = KubeApi(
+            self.cluster,
+            self.config.token,
+            users=dict(self.config.users),
+            rbac=self.config.rbac,
+        )
         self.control = ControlApi(self.api)
         self.port = self.config.port
+        self.certificate: ServingCertificate | None = None
         self._runner: web.AppRunner | None = None
+        self._transports: set[asyncio.Transport] = set()
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.config.host}:{self.port}"
+        scheme = "https" if self.config.tls_dir is not None else "http"
+        return f"{scheme}://{self.config.host}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The authority to trust (https only; set once started)."""
+        return self.certificate.ca_file if self.certificate is not None else None
+
+    def control_client(self) -> ControlClient:
+        return ControlClient(self.base_url, ca_file=self.ca_file)
+
+    def write_kubeconfig(
+        self, path: Path, *, token: str | None = None, namespace: str = "default"
+    ) -> Path:
+        """A kubeconfig for this emulator (started) with ``token`` (default: the admin's)."""
+        return write_kubeconfig(
+            path,
+            server=self.base_url,
+            token=token or self.config.token,
+            ca_file=self.ca_file,
+            namespace=namespace,
+        )
+
+    @web.middleware
+    async def _connections(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Remember each connection, so stopping can close it: a TLS connection still open when
+        the loop ends would otherwise wait for the client's close_notify and leak its socket."""
+        if request.transport is not None:
+            if len(self._transports) > 64:
+                self._transports = {t for t in self._transports if not t.is_closing()}
+            self._transports.add(request.transport)
+        return await handler(request)
 
     def _app(self) -> web.Application:
-        app = web.Application(middlewares=[self.api.middleware])
+        app = web.Application(middlewares=[self._connections, self.api.middleware])
         self.api.add_routes(app)
         self.control.add_routes(app)
         return app
@@ -65,9 +117,13 @@ class KubeEmulator:
     async def start(self) -> None:
         if self._runner is not None:
             raise RuntimeError("the emulator is running already")
-        runner = web.AppRunner(self._app(), access_log=None)
+        context = None
+        if self.config.tls_dir is not None:
+            self.certificate = generate_certificates(self.config.tls_dir, self.config.host)
+            context = self.certificate.server_context()
+        runner = web.AppRunner(self._app(), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port)
+        site = web.TCPSite(runner, self.config.host, self.config.port, ssl_context=context)
         try:
             await site.start()
         except OSError:
@@ -78,9 +134,13 @@ class KubeEmulator:
 
     async def stop(self) -> None:
         self.api.faults.release_all()  # a hung request would hold the shutdown up
+        self.api.watches.close()  # and so would a watch
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        for transport in self._transports:
+            transport.abort()
+        self._transports.clear()
 
     async def __aenter__(self) -> KubeEmulator:
         await self.start()
@@ -121,13 +181,22 @@ class EmulatorThread:
         self._loop.close()
 
 
-async def serve_forever(config: KubeEmulatorConfig, seed: Cluster | None = None) -> None:
-    """Run the emulator until cancelled (``python -m integrations.kube_emulator``)."""
+async def serve_forever(
+    config: KubeEmulatorConfig, seed: Cluster | None = None, *, kubeconfig: Path | None = None
+) -> None:
+    """Run the emulator until cancelled (``python -m integrations.kube_emulator``), with a
+    kubeconfig for it written to ``kubeconfig`` when given."""
     async with KubeEmulator(config, seed) as emulator:
-        print(
-            f"Kubernetes API emulator on {emulator.base_url}\n"
-            f"  bearer token: {emulator.config.token}\n"
+        lines = [
+            f"Kubernetes API emulator on {emulator.base_url}",
             f"  control API:  {emulator.base_url}/emulator/api/",
-            flush=True,
-        )
+        ]
+        if emulator.ca_file is not None:
+            lines.append(f"  CA:           {emulator.ca_file}")
+        if kubeconfig is not None:
+            emulator.write_kubeconfig(kubeconfig)
+            lines.append(f"  kubeconfig:   export KUBECONFIG={kubeconfig}")
+        else:
+            lines.append(f"  bearer token: {emulator.config.token}")
+        print("\n".join(lines), flush=True)
         await asyncio.Event().wait()

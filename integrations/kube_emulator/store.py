@@ -15,7 +15,17 @@ from typing import Any, Literal
 
 from integrations.kube_emulator.status import Resource, not_found
 
-__all__ = ["DEPLOYMENTS", "EVENTS", "PODS", "REPLICA_SETS", "Actor", "Change", "Store"]
+__all__ = [
+    "DEPLOYMENTS",
+    "EVENTS",
+    "PODS",
+    "REPLICA_SETS",
+    "Actor",
+    "Change",
+    "Snapshot",
+    "Store",
+    "WatchEntry",
+]
 
 DEPLOYMENTS = Resource("deployments", "apps", "Deployment")
 REPLICA_SETS = Resource("replicasets", "apps", "ReplicaSet")
@@ -23,6 +33,7 @@ PODS = Resource("pods", "", "Pod")
 EVENTS = Resource("events", "", "Event")
 
 Actor = Literal["client", "controller", "seed"]
+HISTORY = 10_000  # watch events kept; a watch from an older resourceVersion is 410 Gone
 _UIDS = uuid.UUID("6b8e3c1a-5d2f-4a7e-9c10-2f4b8d6e1a37")
 
 
@@ -45,10 +56,29 @@ class Change:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    """One write as a watch reports it: ``ADDED``, ``MODIFIED`` or ``DELETED``, and the object
+    as it was right after (a deleted one with the resourceVersion of its deletion)."""
+
+    resource_version: int
+    type: str
+    resource: str
+    obj: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    objects: dict[str, dict[tuple[str, str], dict[str, Any]]]
+    resource_version: int
+    serial: int
+
+
 class Store:
     def __init__(self) -> None:
         self.resource_version = 0
         self.changes: list[Change] = []
+        self.history: list[WatchEntry] = []
         self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
             resource.plural: {} for resource in (DEPLOYMENTS, REPLICA_SETS, PODS, EVENTS)
         }
@@ -94,7 +124,9 @@ class Store:
         metadata = obj["metadata"]
         metadata["resourceVersion"] = str(self.resource_version)
         key = (metadata["namespace"], metadata["name"])
+        new = key not in self._objects[resource.plural]
         self._objects[resource.plural][key] = obj
+        self._remember("ADDED" if new else "MODIFIED", resource, obj)
         if actor != "seed":
             self.changes.append(
                 Change(
@@ -111,9 +143,40 @@ class Store:
         return copy.deepcopy(obj)
 
     def delete(self, resource: Resource, namespace: str, name: str, *, actor: Actor) -> None:
-        self._objects[resource.plural].pop((namespace, name), None)
+        gone = self._objects[resource.plural].pop((namespace, name), None)
         self.resource_version += 1
+        if gone is not None:
+            gone["metadata"]["resourceVersion"] = str(self.resource_version)
+            self._remember("DELETED", resource, gone)
         if actor != "seed":
             self.changes.append(
                 Change(self.resource_version, "delete", resource.plural, namespace, name, actor)
             )
+
+    def _remember(self, kind: str, resource: Resource, obj: dict[str, Any]) -> None:
+        entry = WatchEntry(self.resource_version, kind, resource.plural, copy.deepcopy(obj))
+        self.history.append(entry)
+        if len(self.history) > HISTORY:
+            del self.history[: len(self.history) - HISTORY]
+
+    def oldest_watchable(self) -> int:
+        """The oldest resourceVersion a watch may start from."""
+        return self.history[0].resource_version - 1 if self.history else self.resource_version
+
+    # -- dry runs -------------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """Everything a write may change, to put back after a dry run."""
+        return Snapshot(
+            copy.deepcopy(self._objects),
+            self.resource_version,
+            self._serial,
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        self._objects = snapshot.objects
+        self.resource_version = snapshot.resource_version
+        version = snapshot.resource_version
+        self.changes = [c for c in self.changes if c.resource_version <= version]
+        self.history = [e for e in self.history if e.resource_version <= version]
+        self._serial = snapshot.serial

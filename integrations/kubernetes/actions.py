@@ -87,12 +87,10 @@ class KubernetesActions:
     ) -> ActionTarget:
         budget = Budget(self._deadline)
         try:
-            found = await asyncio.to_thread(self._namespaces_with, kind, name, budget)
+            found = await asyncio.to_thread(self._namespaces_with, kind, name, namespace, budget)
         except CALL_ERRORS as exc:
             reason = failure_reason(exc, budget)
             raise ActionPlanError(f"cannot look for {kind.resource} {name}: {reason}") from exc
-        if namespace is not None:
-            found = [each for each in found if each == namespace]
         where = f"namespace {namespace}" if namespace is not None else "any namespace"
         if not found:
             raise ActionPlanError(f"no {kind.resource} called {name} in {where}")
@@ -103,16 +101,32 @@ class KubernetesActions:
             )
         return ActionTarget(found[0], name)
 
-    def _namespaces_with(self, kind: ClusterActionKind, name: str, budget: Budget) -> list[str]:
+    def _namespaces_with(
+        self, kind: ClusterActionKind, name: str, namespace: str | None, budget: Budget
+    ) -> list[str]:
+        """The namespaces holding ``name``: a list in ``namespace`` when one is given (what the
+        Role in each target namespace grants), else across the cluster (which needs the
+        optional ClusterRole in deploy/kubernetes/)."""
         selector = f"metadata.name={name}"
+        timeout = budget.timeout()
         with client.ApiClient(self._configuration) as api:
-            if kind is Kind.DELETE_POD:
-                items: Any = client.CoreV1Api(api).list_pod_for_all_namespaces(
-                    field_selector=selector, _request_timeout=budget.timeout()
+            core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+            items: Any
+            if kind is Kind.DELETE_POD and namespace is not None:
+                items = core.list_namespaced_pod(
+                    namespace, field_selector=selector, _request_timeout=timeout
+                )
+            elif kind is Kind.DELETE_POD:
+                items = core.list_pod_for_all_namespaces(
+                    field_selector=selector, _request_timeout=timeout
+                )
+            elif namespace is not None:
+                items = apps.list_namespaced_deployment(
+                    namespace, field_selector=selector, _request_timeout=timeout
                 )
             else:
-                items = client.AppsV1Api(api).list_deployment_for_all_namespaces(
-                    field_selector=selector, _request_timeout=budget.timeout()
+                items = apps.list_deployment_for_all_namespaces(
+                    field_selector=selector, _request_timeout=timeout
                 )
             return [str(item.metadata.namespace) for item in items.items]
 

@@ -1,9 +1,11 @@
 """The cluster executors against the Kubernetes emulator, seeded with the payments namespace the
-emulator's own tests use; every plan, write and check goes through the real client."""
+emulator's own tests use; every plan, write and check goes through the real client, over TLS,
+as the bot's ServiceAccount held by RBAC to the Roles in deploy/kubernetes/."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,13 +13,9 @@ from kubernetes import client
 
 from bot.action.plan import ActionParameters, ActionTarget, ClusterActionKind
 from bot.clock import FixedClock
-from integrations.kube_emulator import (
-    ControlClient,
-    EmulatorThread,
-    KubeEmulator,
-    KubeEmulatorConfig,
-)
+from integrations.kube_emulator import ControlClient, EmulatorThread, KubeEmulator
 from integrations.kubernetes import KubeConnection, KubernetesActions
+from tests.kube_emulator.bot_access import BOT_TOKEN, bot_config
 from tests.kube_emulator.conftest import NOW, TOKEN, api_client, payments
 
 BILLING = ActionTarget("payments", "billing-webhooks")
@@ -29,10 +27,10 @@ NONE = ActionParameters()
 
 
 def executors(
-    kube: KubeEmulator, *, token: str = TOKEN, deadline: float = 5.0
+    kube: KubeEmulator, *, token: str = BOT_TOKEN, deadline: float = 5.0
 ) -> KubernetesActions:
     return KubernetesActions(
-        KubeConnection(api_url=kube.base_url, token=token),
+        KubeConnection(api_url=kube.base_url, token=token, ca_file=kube.ca_file),
         clock=FixedClock(NOW),
         deadline=deadline,
         poll_interval=0.01,
@@ -45,8 +43,8 @@ def client_writes(control: ControlClient) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def kube() -> Iterator[KubeEmulator]:
-    config = KubeEmulatorConfig(token=TOKEN, clock=FixedClock(NOW))
+def kube(tmp_path: Path) -> Iterator[KubeEmulator]:
+    config = bot_config(TOKEN, FixedClock(NOW), tmp_path / "tls")
     with EmulatorThread(KubeEmulator(config, payments())) as running:
         yield running
 
@@ -58,7 +56,7 @@ def actions(kube: KubeEmulator) -> KubernetesActions:
 
 @pytest.fixture
 def control(kube: KubeEmulator) -> ControlClient:
-    return ControlClient(kube.base_url)
+    return kube.control_client()
 
 
 @pytest.fixture

@@ -92,6 +92,8 @@ def kube(emulator_config: KubeEmulatorConfig) -> Iterator[KubeEmulator]:
 
 def api_client(kube: KubeEmulator, token: str | None = TOKEN) -> client.ApiClient:
     configuration = client.Configuration(host=kube.base_url)
+    if kube.ca_file is not None:
+        configuration.ssl_ca_cert = str(kube.ca_file)
     # urllib3 would retry a hung read, and a 429 after its Retry-After: every answer is seen.
     configuration.retries = False
     if token is not None:
@@ -118,4 +120,4 @@ def core(api: client.ApiClient) -> client.CoreV1Api:
 
 @pytest.fixture
 def control(kube: KubeEmulator) -> ControlClient:
-    return ControlClient(kube.base_url)
+    return kube.control_client()

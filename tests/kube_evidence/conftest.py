@@ -1,22 +1,20 @@
 """The Kubernetes evidence source against the Kubernetes emulator, seeded with the payments
-namespace the emulator's own tests use; the source reads it through the real client."""
+namespace the emulator's own tests use; the source reads it through the real client, over TLS,
+as the bot's ServiceAccount held by RBAC to the Roles in deploy/kubernetes/."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.evidence.ports import EvidenceQuery
-from integrations.kube_emulator import (
-    ControlClient,
-    EmulatorThread,
-    KubeEmulator,
-    KubeEmulatorConfig,
-)
+from integrations.kube_emulator import ControlClient, EmulatorThread, KubeEmulator
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
+from tests.kube_emulator.bot_access import BOT_TOKEN, bot_config
 from tests.kube_emulator.conftest import NOW, TOKEN, payments
 
 SERVICE = "billing-webhooks"
@@ -26,13 +24,16 @@ def query(service: str = SERVICE, namespace: str | None = "payments") -> Evidenc
     return EvidenceQuery(service, since=NOW - timedelta(hours=1), until=NOW, namespace=namespace)
 
 
-def source(kube: KubeEmulator, *, token: str = TOKEN, deadline: float = 5.0) -> KubernetesEvidence:
-    return KubernetesEvidence(KubeConnection(api_url=kube.base_url, token=token), deadline=deadline)
+def source(
+    kube: KubeEmulator, *, token: str = BOT_TOKEN, deadline: float = 5.0
+) -> KubernetesEvidence:
+    connection = KubeConnection(api_url=kube.base_url, token=token, ca_file=kube.ca_file)
+    return KubernetesEvidence(connection, deadline=deadline)
 
 
 @pytest.fixture
-def kube() -> Iterator[KubeEmulator]:
-    config = KubeEmulatorConfig(token=TOKEN, clock=FixedClock(NOW))
+def kube(tmp_path: Path) -> Iterator[KubeEmulator]:
+    config = bot_config(TOKEN, FixedClock(NOW), tmp_path / "tls")
     with EmulatorThread(KubeEmulator(config, payments())) as running:
         yield running
 
@@ -44,4 +45,4 @@ def evidence(kube: KubeEmulator) -> KubernetesEvidence:
 
 @pytest.fixture
 def control(kube: KubeEmulator) -> ControlClient:
-    return ControlClient(kube.base_url)
+    return kube.control_client()

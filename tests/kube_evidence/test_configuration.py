@@ -12,7 +12,7 @@ from bot.errors import ConfigError
 from bot.settings import load_settings
 from integrations.kube_emulator import KubeEmulator
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
-from tests.kube_emulator.conftest import TOKEN
+from tests.kube_emulator.bot_access import BOT_TOKEN
 from tests.kube_evidence.conftest import SERVICE, query
 
 KUBE_VARIABLES = (
@@ -77,7 +77,8 @@ async def test_an_api_url_and_token_make_a_source_that_reads_the_cluster(
     monkeypatch: pytest.MonkeyPatch, kube: KubeEmulator
 ) -> None:
     monkeypatch.setenv("KUBE_API_URL", kube.base_url)
-    monkeypatch.setenv("KUBE_TOKEN", TOKEN)
+    monkeypatch.setenv("KUBE_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("KUBE_CA_FILE", str(kube.ca_file))
     evidence = kubernetes_evidence(load_settings())
     assert evidence is not None
     assert [w.name for w in (await evidence.cluster(query())).workloads] == [SERVICE]
@@ -86,9 +87,9 @@ async def test_an_api_url_and_token_make_a_source_that_reads_the_cluster(
 async def test_a_kubeconfig_makes_a_source_that_reads_the_cluster(
     monkeypatch: pytest.MonkeyPatch, kube: KubeEmulator, tmp_path: Path
 ) -> None:
-    path = kubeconfig(tmp_path / "kubeconfig", kube.base_url, TOKEN)
+    path = kube.write_kubeconfig(tmp_path / "kubeconfig", token=BOT_TOKEN)
     monkeypatch.setenv("KUBE_CONFIG_PATH", str(path))
-    monkeypatch.setenv("KUBE_CONTEXT", "emulator")
+    monkeypatch.setenv("KUBE_CONTEXT", "kube-emulator")
     evidence = kubernetes_evidence(load_settings())
     assert evidence is not None
     assert [w.revision for w in (await evidence.cluster(query())).workloads] == [42]
