@@ -21,6 +21,8 @@ from typing import Any
 __all__ = [
     "GROUPS",
     "VERSION",
+    "Served",
+    "api_group",
     "api_group_list",
     "api_versions",
     "openapi_document",

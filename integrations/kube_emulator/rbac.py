@@ -27,6 +27,7 @@ from integrations.kube_emulator.status import ApiError
 
 __all__ = [
     "Attributes",
+    "Binding",
     "Rbac",
     "Rule",
     "User",
