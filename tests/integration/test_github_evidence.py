@@ -428,7 +428,13 @@ async def test_the_packets_suspect_deploy_links_its_pull_request_and_names_its_a
 
     assert packet.links[0] == Link("Suspect deploy: PR 102", f"https://github.com/{REPO}/pull/102")
     assert packet.actions[0].text == (f"Review PR 102: Parse webhook v2 (deploy {SHA[2]} by bob)")
-    assert packet.actions[1].text == f"Roll back {SERVICE} to {SHA[1]}"
+    # PR 102 carries a migration: the packet says a rollback may be unsafe and, since issue 13,
+    # does not suggest one (no rollback over a migration the code's rollback does not undo).
+    assert not any(action.text.startswith("Roll back") for action in packet.actions)
+    assert packet.warnings[0] == (
+        f"Rollback may be unsafe: deploy {SHA[2]} carries a database migration that a rollback of"
+        " the code does not undo"
+    )
     assert packet.unavailable == ()
 
 
