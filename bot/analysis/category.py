@@ -25,7 +25,10 @@ from bot.signal.values import Signal
 
 __all__ = ["categorize"]
 
-_JOB = re.compile(r"\b(?:etl|dag|airflow|cron ?job|batch job|job|backfill)\b", re.I)
+# A job named in words, not a service whose name happens to hold the word (``job-dispatcher``).
+_JOB = re.compile(
+    r"(?<![\w-])(?:etl|dag|airflow|cron ?job|batch job|job|backfill|pipeline)(?![\w-])", re.I
+)
 _LATENCY = re.compile(r"latency|\bp9[59]\b|\bslow\b|response[ _]time|duration", re.I)
 
 

@@ -21,6 +21,7 @@ evidence bundle does not carry yet: add them in :func:`_markers` when it does. L
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from datetime import datetime, timedelta
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
 from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
+from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.exposure import Exposure, first_exposure
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
 from bot.analysis.series import series_kind
@@ -56,6 +58,8 @@ CONFLICT_FLOOR = 0.3
 # history that decides whether a template is new.
 LOG_WINDOW_LEAD = timedelta(minutes=10)
 MIN_FLAT_POINTS = 3
+DROP_SHARE = 0.2
+STATUS_SERIES = re.compile(r"status|operational|health|\bup\b", re.IGNORECASE)
 _ORDER = tuple(CauseKind)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
@@ -147,7 +151,56 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
                 f"two explanations fit about equally: {first.statement} "
                 f"({first.confidence:.2f}) and {second.statement} ({second.confidence:.2f})"
             )
-    return _disagreeing_series(facts.spikes, facts)
+    if (disagree := _disagreeing_series(facts.spikes, facts)) is not None:
+        return disagree
+    return _outside_in_conflict(facts) or _dropped_series(facts) or _status_says_fine(ranked, facts)
+
+
+def _outside_in_conflict(facts: CaseFacts) -> str | None:
+    """An outside-in check fails while the service's own error rate and latency are normal."""
+    failing = outside_in_failing(facts)
+    inside = healthy_inside(facts) if failing is not None else None
+    if failing is None or inside is None:
+        return None
+    return f"{failing.text} fails while {inside}"
+
+
+def _dropped_series(facts: CaseFacts) -> str | None:
+    """Two series of one kind for the service: one fell to a fifth of its level (a dashboard
+    going blank) while the other held: they cannot both be right."""
+    own = [
+        m for m in facts.metrics if m.service == facts.service and len(m.points) >= MIN_FLAT_POINTS
+    ]
+    for series in own:
+        values = [v for _, v in series.points]
+        before = statistics.median(values[: max(2, len(values) // 2)])
+        if before <= 0 or values[-1] > DROP_SHARE * before:
+            continue
+        kind = series_kind(series.name)
+        for other in own:
+            if other is series or kind is None or series_kind(other.name) is not kind:
+                continue
+            held = [v for _, v in other.points]
+            level = statistics.median(held[: max(2, len(held) // 2)])
+            if level > 0 and held[-1] >= (1 - DROP_SHARE) * level:
+                return (
+                    f"{series.name} fell to {values[-1]:g} while {other.name}, which measures "
+                    f"the same thing, held at {held[-1]:g}"
+                )
+    return None
+
+
+def _status_says_fine(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
+    """The top cause is a dependency whose own status series says it is operating normally."""
+    top = ranked[0]
+    if top.category is not CauseKind.DEPENDENCY or top.subject is None:
+        return None
+    for series in facts.metrics:
+        if series.service == top.subject and STATUS_SERIES.search(series.name) and series.points:
+            latest = series.points[-1][1]
+            if latest >= 1.0:
+                return f"{series.name} of {top.subject} says it is fine while calls to it fail"
+    return None
 
 
 def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
@@ -261,6 +314,7 @@ def diagnose(
         clusters=clusters,
         window_messages=_window_messages(own_logs, window_start),
         related_logs=tuple(record for record in evidence.logs if record.service != service),
+        events=evidence.cluster.events,
         signals=tuple(signals),
         catalog=catalog,
         flags=evidence.flags,

@@ -28,6 +28,7 @@ from bot.evidence.values import (
     MetricSeries,
     PodState,
     TraceSpan,
+    WorkloadEvent,
 )
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
@@ -103,3 +104,4 @@ class CaseFacts:
     pods: tuple[PodState, ...] = ()  # the cluster's pods around the service
     traces: tuple[TraceSpan, ...] = ()  # spans of the service, oldest first
     related_logs: tuple[LogRecord, ...] = ()  # lines of its dependencies
+    events: tuple[WorkloadEvent, ...] = ()  # Kubernetes events about its workload

@@ -62,7 +62,9 @@ class Weights:
     dependency_traces_healthy: float = 0.30  # against: all of at least two calls fine
     dependency_deploy_near: float = 0.10  # against: a deploy candidate
     dependency_alert_names: float = 0.30  # the alert itself names the dependency failing
-    dependency_source_job: float = 0.20  # a job failed reading its source (pipelines)
+    dependency_source_job: float = 0.35  # a job failed reading a stale or lagging source
+    dependency_outside_in: float = 0.45  # outside-in check fails, own metrics healthy
+    deploy_healthy_inside: float = 0.30  # against a deploy: the service's own metrics healthy
     # resource
     resource_logs: float = 0.45  # error lines of memory, disk or pool exhaustion
     resource_saturated: float = 0.30  # a saturation series rose by 30% or reached 90 %

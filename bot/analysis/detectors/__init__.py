@@ -17,6 +17,8 @@ from bot.analysis.detectors.config_push import config_push_hypotheses
 from bot.analysis.detectors.dependency import dependency_hypotheses
 from bot.analysis.detectors.deploy import deploy_hypotheses
 from bot.analysis.detectors.flag import flag_hypotheses
+from bot.analysis.detectors.kubernetes import kubernetes_hypotheses
+from bot.analysis.detectors.outside_in import outside_in_hypotheses
 from bot.analysis.detectors.resource import resource_hypotheses
 from bot.analysis.detectors.security import security_hypotheses
 from bot.analysis.detectors.traffic import traffic_hypotheses
@@ -30,8 +32,10 @@ Detector = Callable[[CaseFacts], list[Hypothesis]]
 DETECTORS: tuple[Detector, ...] = (
     deploy_hypotheses,
     dependency_hypotheses,
+    outside_in_hypotheses,
     resource_hypotheses,
     alert_hypotheses,
+    kubernetes_hypotheses,
     config_hypotheses,
     config_push_hypotheses,
     credential_hypotheses,

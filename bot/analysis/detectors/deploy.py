@@ -15,6 +15,8 @@ import re
 from bot.analysis.citing import hypothesis, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.detectors.dependency import failing_dependency_named
+from bot.analysis.detectors.kubernetes import failed_rollout
+from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -112,6 +114,8 @@ def _evidence(
         contradicts.append(Citation(before[0].id, text, W.deploy_errors_before))
     if not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
+    if rank == 0 and (rollout := failed_rollout(facts)) is not None:
+        supports.append(rollout)
     if not named and inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"
@@ -135,7 +139,9 @@ def _deploy_hypothesis(
         if len(facts.candidates) > 1
         else ""
     )
-    if is_config_only(deploy.files):
+    # A rollout that itself failed is the deploy's fault, whatever files it changed.
+    failed = not deploy.succeeded or (rank == 0 and failed_rollout(facts) is not None)
+    if is_config_only(deploy.files) and not failed:
         statement = f"Configuration change in {label}{who}{what}{ranking}"
         return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
     statement = f"Regression from {label}{who}{what}{ranking}"
@@ -145,7 +151,17 @@ def _deploy_hypothesis(
 def deploy_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """One hypothesis per deploy of the service in the window before the first anomaly."""
     dependency = failing_dependency_named(facts)
-    return [
+    found = [
         _deploy_hypothesis(facts, rank, candidate, dependency)
         for rank, candidate in enumerate(facts.candidates)
+    ]
+    inside = healthy_inside(facts) if outside_in_failing(facts) is not None else None
+    if inside is None:
+        return found
+    against = Citation(
+        "evidence:metrics", f"{inside}: its code serves fine", W.deploy_healthy_inside
+    )
+    return [
+        hypothesis(h.category, h.statement, h.supports, (*h.contradicts, against), h.subject)
+        for h in found
     ]
