@@ -67,6 +67,10 @@ _RUN_FAILED = re.compile(
     re.IGNORECASE,
 )
 _SUFFERING_PHASES = frozenset({"pending", "failed", "unknown"})
+# An alert that measures a duration (RED): "p99 latency above 800ms", "response time 4.2s".
+_ALERT_LATENCY = re.compile(
+    r"latency|\bp(?:50|75|90|95|99|999)\b|response[ _]?time|\bduration\b|\bslow\b", re.IGNORECASE
+)
 
 
 def _short(text: str) -> str:
@@ -206,16 +210,15 @@ def metric_facts(
 def alert_facts(
     alert_texts: Iterable[str], cause_subjects: Sequence[str] = ()
 ) -> dict[MetricFact, str]:
-    """What the alerts' own words measure (RED: ``p99 latency above 800ms`` is latency) and the
-    resource they say is exhausted (``disk usage above 90 %``, ``pool exhausted``), and the
-    resource the ranked resource cause names (its subject, or the series it cites): a disk
-    alert is a disk fact whichever source sent it."""
+    """What the alerts' own words measure (``p99 latency above 800ms`` is latency, a RED
+    duration, whatever the source) and the resource they say is exhausted (``disk usage above
+    90 %``, ``pool exhausted``), and the resource the ranked resource cause names (its subject,
+    or the series it cites): a disk alert is a disk fact whichever source sent it."""
     found: dict[MetricFact, str] = {}
     for text in alert_texts:
         said = f"the alert says so: {_short(text)}"
-        kind = series_kind(text)
-        if kind is not None and kind is not SeriesKind.SATURATION:
-            found.setdefault(MetricFact(kind.value), said)
+        if _ALERT_LATENCY.search(text):
+            found.setdefault(MetricFact.LATENCY, said)
         resource = RESOURCE_SATURATION.get(alert_resource(text) or "")
         if resource is not None:
             found.setdefault(MetricFact.SATURATION, said)
