@@ -262,9 +262,16 @@ def _runbook_query(
         for log in evidence.logs
         if log.service == service and log.level.lower() not in ROUTINE_LOG_LEVELS
     ]
+    # Conditions are read from the incident window's lines (the analysis' clusters of the
+    # service's own lines), so yesterday's "no space left" does not name today's trouble.
+    window = [
+        cluster.sample
+        for cluster in assessment.log_clusters
+        if cluster.level.lower() not in ROUTINE_LOG_LEVELS
+    ]
     conditions = {
         **cluster_conditions(service, evidence.cluster),
-        **line_conditions([*alert_texts, *lines]),
+        **line_conditions([*alert_texts, *window]),
     }
     if any(raised.marker is Marker.CUSTOMER_DATA for raised in assessment.markers):
         reason = next(r.reason for r in assessment.markers if r.marker is Marker.CUSTOMER_DATA)
