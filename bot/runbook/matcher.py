@@ -28,9 +28,9 @@ A runbook *fits* at :data:`FIT_THRESHOLD` points or more when
 - the service is one of its ``services`` (when it names any);
 - it rests on more than a shared kind: a fact specific to it (a condition, a metric fact, a
   keyword, the catalog, its ``services``), or the ranked cause backs it (the cause is among its
-  ``causes`` and is confident, or the category agrees too) and the evidence names no resource
-  other than its own (a resource cause whose evidence is all about disk does not back the
-  memory runbook);
+  ``causes`` and is confident, or the category agrees too) and, for a runbook written for a
+  resource (memory, disk...), the evidence names that resource (a resource cause whose
+  evidence is all about disk, or names no resource, does not back the memory runbook);
 - and no other fitting runbook scores as much: when two fit equally, the evidence does not
   choose between them, and the packet says that none fits rather than picking one by chance.
 
@@ -208,16 +208,20 @@ def _symptom_points(runbook: Runbook, query: RunbookQuery) -> tuple[int, list[st
     return min(SYMPTOM_LIMIT, METRIC_POINTS * len(metrics) + len(found)), reasons
 
 
-def _other_resource(runbook: Runbook, query: RunbookQuery) -> str | None:
-    """Why a resource cause does not back the runbook: the evidence names resources and none
-    is the runbook's own (``the evidence names disk, not memory``); None otherwise."""
+def _resource_unshown(runbook: Runbook, query: RunbookQuery) -> str | None:
+    """Why the ranked cause alone does not back a runbook written for a resource (its evidence
+    and metrics name memory, disk...): the evidence does not name that resource (``the
+    evidence names disk, not memory``, ``no evidence names memory``); None otherwise. A
+    resource cause or a load surge says *that* something ran out, not *what*."""
     rule = runbook.match
     facts: list[Condition | MetricFact] = [*rule.evidence, *rule.requires, *rule.metrics]
     own = {RESOURCE_OF[fact] for fact in facts if fact in RESOURCE_OF}
     seen: list[Condition | MetricFact] = [*query.conditions, *query.metrics]
     shown = {RESOURCE_OF[fact] for fact in seen if fact in RESOURCE_OF}
-    if not own or not shown or own & shown:
+    if not own or own & shown:
         return None
+    if not shown:
+        return f"no evidence names {', '.join(sorted(own))}"
     return f"the evidence names {', '.join(sorted(shown))}, not {', '.join(sorted(own))}"
 
 
@@ -243,16 +247,16 @@ def score_runbook(runbook: Runbook, query: RunbookQuery) -> RunbookCandidate:
         score += SERVICE_POINTS
         reasons.append(f"written for {query.service}")
     confident = query.confidence >= CONFIDENT_CAUSE
-    other = _other_resource(runbook, query)
-    if other is not None:
-        reasons.append(other)
+    unshown = _resource_unshown(runbook, query) if cause_agrees else None
+    if unshown is not None:
+        reasons.append(unshown)
     return RunbookCandidate(
         runbook,
         score,
         tuple(reasons),
         _barred(runbook, query),
         specific=conditions + symptoms > 0 or listed or written_for,
-        cause_backed=cause_agrees and (confident or category_agrees) and other is None,
+        cause_backed=cause_agrees and (confident or category_agrees) and unshown is None,
         shared=cause_agrees or category_agrees or conditions + symptoms > 0 or listed,
     )
 

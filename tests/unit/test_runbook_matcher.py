@@ -338,7 +338,7 @@ def test_a_confident_cause_alone_backs_the_one_runbook_of_its_kind() -> None:
     assert choose_runbook(SHIPPED, weak).runbook_id is None
 
 
-def test_two_runbooks_that_fit_equally_are_a_tie_and_neither_is_chosen() -> None:
+def test_a_resource_cause_that_names_no_resource_backs_no_resource_runbook() -> None:
     query = RunbookQuery(
         service="api",
         category=IncidentCategory.RESOURCE,
@@ -346,8 +346,53 @@ def test_two_runbooks_that_fit_equally_are_a_tie_and_neither_is_chosen() -> None
         confidence=0.8,
     )
     choice = choose_runbook(SHIPPED, query)
+    assert (choice.best, choice.tied) == (None, False)
+    oom = next(c for c in choice.closest if c.runbook.id == "oom-kill")
+    assert "no evidence names memory" in oom.reasons
+    disk = RunbookQuery(
+        service="api",
+        category=IncidentCategory.RESOURCE,
+        cause=CauseKind.RESOURCE,
+        confidence=0.8,
+        metrics={MetricFact.DISK_SATURATION: "the ranked cause names it: disk"},
+    )
+    assert choose_runbook(SHIPPED, disk).runbook_id == "disk-filling"
+
+
+def _queue_runbook(runbook_id: str) -> str:
+    return f"""\
+---
+id: {runbook_id}
+title: A queue backs up
+match:
+  categories: [performance]
+  causes: [traffic]
+  keywords: [queue]
+actions:
+  - kind: scale
+    title: Add consumers
+verify:
+  - check: The queue drains
+---
+Add consumers.
+"""
+
+
+def test_two_runbooks_that_fit_equally_are_a_tie_and_neither_is_chosen() -> None:
+    library = RunbookLibrary(
+        parse_runbook(_queue_runbook(name), path=Path(f"{name}.md"))
+        for name in ("queue-backlog", "queue-consumers")
+    )
+    query = RunbookQuery(
+        service="api",
+        category=IncidentCategory.PERFORMANCE,
+        cause=CauseKind.TRAFFIC,
+        texts=["queue depth above 10k"],
+    )
+    choice = choose_runbook(library, query)
     assert (choice.best, choice.tied) == (None, True)
-    assert {c.runbook.id for c in choice.closest[:2]} == {"disk-filling", "oom-kill"}
+    assert [c.runbook.id for c in choice.closest] == ["queue-backlog", "queue-consumers"]
+    assert all(c.eligible for c in choice.closest)
 
 
 def test_symptoms_count_at_most_four_points() -> None:
