@@ -25,9 +25,14 @@ from bot.signal.values import Signal
 
 __all__ = ["categorize"]
 
-# A job named in words, not a service whose name happens to hold the word (``job-dispatcher``).
+# A job named in words ("nightly run failed", "exited with code 2", an ETL, a DAG), not a
+# service whose name happens to hold the word (``job-dispatcher``); ``-job`` ending a name is a job.
 _JOB = re.compile(
-    r"(?<![\w-])(?:etl|dag|airflow|cron ?job|batch job|job|backfill|pipeline)(?![\w-])", re.I
+    r"(?<![\w-])(?:etl|dag|airflow|cron ?job|batch job|job|backfill|pipeline)(?![\w-])|"
+    r"\w-job\b|\bruns? (?:at [\d:]+ )?(?:failed|exited)|consecutive runs|run (?:[\w:-]+ )?"
+    r"(?:failed|ended with exit code)|(?:exited|ended) with (?:exit )?code [1-9]|"
+    r"\bexport\b.{0,40}\bfailed|hourly run|nightly run",
+    re.I,
 )
 _LATENCY = re.compile(r"latency|\bp9[59]\b|\bslow\b|response[ _]time|duration", re.I)
 
@@ -50,7 +55,11 @@ def categorize(
     cause = hypotheses[0].category if hypotheses else CauseKind.UNKNOWN
     if cause is CauseKind.SECURITY or any(m.marker is Marker.CUSTOMER_DATA for m in markers):
         return IncidentCategory.SECURITY
-    if any(_JOB.search(signal.title) for signal in signals if signal.service == service):
+    if any(
+        _JOB.search(f"{signal.title}\n{signal.description}")
+        for signal in signals
+        if signal.service == service
+    ):
         return IncidentCategory.DATA
     if _latency_symptom(service, signals, spikes):
         return IncidentCategory.PERFORMANCE

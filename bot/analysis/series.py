@@ -62,7 +62,8 @@ _KIND_PATTERNS: tuple[tuple[SeriesKind, re.Pattern[str]], ...] = (
         re.compile(
             r"memory|mem_|heap|rss|disk|inode|cpu|restart|oom|filesystem|volume|storage|"
             r"pool|connections?_(?:used|active|in_use)|active_connections|utili[sz]ation|"
-            r"saturation|queue|backlog|open_fds|file_descriptors|swap|load_?average|throttl|usage",
+            r"saturation|queue|backlog|open_fds|file_descriptors|swap|load_?average|throttl|usage|"
+            r"fraction|wraparound|capacity|quota|_used|in_use",
             re.I,
         ),
     ),
@@ -79,6 +80,7 @@ _RESOURCE_WORDS = (
     ("connection pool", re.compile(r"pool|connection", re.I)),
     ("cpu", re.compile(r"cpu|load_?average|throttl", re.I)),
     ("queue", re.compile(r"queue|backlog", re.I)),
+    ("key space", re.compile(r"wraparound|xid|id_|_id|int32|sequence|key", re.I)),
 )
 
 

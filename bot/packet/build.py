@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.action.kinds import ActionKind
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve
+from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
 from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
@@ -36,6 +37,7 @@ __all__ = [
     "describe_hypothesis",
     "describe_marker",
     "describe_spike",
+    "exhaustion_lines",
     "safety_facts",
 ]
 
@@ -81,6 +83,22 @@ def describe_hypothesis(item: Hypothesis) -> str:
 def describe_marker(raised: RaisedMarker) -> str:
     """``Rollback may be unsafe: deploy 3e7f9d2a carries a database migration...``."""
     return f"{MARKER_WORDS.get(raised.marker, raised.marker.value)}: {raised.reason}"
+
+
+def exhaustion_lines(service: str, evidence: EvidenceBundle, catalog: Catalog) -> list[str]:
+    """``disk_used climbed steadily from 61 % to 88 % over 9 h (3 %/h); at this rate the disk
+    is full in about 4 h``: each saturation series of the service (or of a dependency, when a
+    percentage) that climbs toward its limit, with the time to exhaustion when it has one."""
+    services = {service, *catalog.dependencies(service)}
+    found: list[str] = []
+    for series in evidence.metrics:
+        if series.service not in services or series_kind(series.name) is not SeriesKind.SATURATION:
+            continue
+        climb = trend(series)
+        if climb is not None and (climb.percent or series.service == service):
+            whose = "" if series.service == service else f" ({series.service})"
+            found.append(climb.describe() + whose)
+    return found
 
 
 def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> SuggestedAction:
@@ -315,6 +333,7 @@ def build_packet(
     human's approval according to ``policy``, and name the runbook among ``runbooks`` that
     fits (or, when none does, the closest ones)."""
     lines = [describe_spike(spike) for spike in assessment.spikes]
+    lines.extend(exhaustion_lines(assessment.service, evidence, catalog))
     lines.extend(monitor_lines(evidence))
     actions: list[SuggestedAction] = []
     links: list[Link] = []

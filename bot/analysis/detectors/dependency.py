@@ -22,6 +22,9 @@ FAILURE = re.compile(
     re.IGNORECASE,
 )
 ERROR_PERCENT = 5.0
+LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
+LAG_SECONDS = 60.0
+STALE = re.compile(r"\bstale\b|behind|lagg|frozen|not (?:replicating|updated)", re.IGNORECASE)
 _GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
 _GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
 
@@ -77,6 +80,37 @@ def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
     ] or [words]
     alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
     return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _alert_names(facts: CaseFacts, alias: re.Pattern[str]) -> Citation | None:
+    """The service's own alert names the dependency with failure words (a job that timed out
+    reading its source, calls refused by it): the alert is evidence too."""
+    for signal in facts.signals:
+        text = f"{signal.title}\n{signal.description}"
+        if (
+            signal.service == facts.service
+            and alias.search(text)
+            and (FAILURE.search(text) or STALE.search(text))
+        ):
+            ref = f"signal:{signal.fingerprint}"
+            return Citation(
+                ref, f"the alert names it failing: {signal.title}", W.dependency_alert_names
+            )
+    return None
+
+
+def _lagging(facts: CaseFacts, service: str) -> Citation | None:
+    """A lag series of ``service`` (a replica or read node falling behind) that rose past a
+    minute: a source serving stale data."""
+    for series in facts.metrics:
+        if series.service != service or not LAG.search(series.name) or len(series.points) < 2:
+            continue
+        first, latest = series.points[0][1], series.points[-1][1]
+        if latest >= LAG_SECONDS and latest > 3 * max(first, 1.0):
+            ref = f"metric:{service}/{series.name}"
+            text = f"{series.name} of {service} rose from {first:g} to {latest:g}"
+            return Citation(ref, text, W.dependency_source_job)
+    return None
 
 
 def _saturated_series(facts: CaseFacts, service: str) -> Citation | None:
@@ -142,7 +176,7 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
                     )
                 )
         spike = _spike_of(facts, dependency)
-        saturated = _saturated_series(facts, dependency)
+        saturated = _saturated_series(facts, dependency) or _lagging(facts, dependency)
         if spike is None and saturated is not None:
             supports.append(saturated)
         if spike is not None:
@@ -156,6 +190,9 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
                         ref, "before the service's own trouble began", W.dependency_spiked_first
                     )
                 )
+        named_by_alert = _alert_names(facts, alias)
+        if named_by_alert is not None:
+            supports.append(named_by_alert)
         alert = next((s for s in facts.signals if s.service == dependency), None)
         if alert is not None:
             text = f"alert on {dependency}: {alert.title}"

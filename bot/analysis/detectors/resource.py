@@ -11,7 +11,15 @@ import re
 
 from bot.analysis.citing import hypothesis, log_citation, matching
 from bot.analysis.detectors.traffic import first_saturation, load_spike
-from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
+from bot.analysis.series import (
+    SATURATION_PERCENT,
+    SeriesKind,
+    Trend,
+    as_percent,
+    exhaustion_words,
+    series_kind,
+    trend,
+)
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR, W
 from bot.evidence.values import PodState
@@ -21,6 +29,7 @@ __all__ = [
     "POD_RESTARTS",
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
+    "climbing",
     "follows_load",
     "of_service",
     "resource_hypotheses",
@@ -59,6 +68,18 @@ RESOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+def climbing(facts: CaseFacts) -> Trend | None:
+    """A saturation series of the service or a dependency that climbs steadily toward its
+    limit, with no step: gradual exhaustion a spike detector misses."""
+    services = {facts.service, *facts.catalog.dependencies(facts.service)}
+    for series in facts.metrics:
+        if series.service in services and series_kind(series.name) is SeriesKind.SATURATION:
+            found = trend(series)
+            if found is not None and (found.percent or series.service == facts.service):
+                return found
+    return None
 
 
 def saturated(facts: CaseFacts) -> tuple[str, str] | None:
@@ -152,6 +173,14 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         supports = [*logged, *pods, *metric]
         statement = f"{kind.capitalize()} exhaustion in {facts.service}"
         found.append(hypothesis(CauseKind.RESOURCE, statement, supports, against, kind))
+    gradual = climbing(facts)
+    if gradual is not None and not found:
+        ref = f"metric:{gradual.series.service}/{gradual.series.name}"
+        cited = [Citation(ref, gradual.describe(), W.resource_trend), *metric]
+        what = exhaustion_words(gradual.series.name)
+        statement = f"Gradual {what} exhaustion ({gradual.series.name} of {gradual.series.service})"
+        subject = {"connection pool": "pool", "resource": "capacity"}.get(what, what)
+        found.append(hypothesis(CauseKind.RESOURCE, statement, cited, against, subject))
     if not found and rose:
         statement = f"Resource saturation in {facts.service} ({rose[0]})"
         found.append(hypothesis(CauseKind.RESOURCE, statement, metric, against, "saturation"))

@@ -1,0 +1,252 @@
+"""The principles of issue 13, one rule per test: pure functions and ``assess``, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.action.kinds import ActionKind
+from bot.analysis.detectors.alert import alert_resource
+from bot.analysis.detectors.config_push import is_config_push
+from bot.analysis.detectors.deploy import inert_change, is_config_only
+from bot.analysis.detectors.kubernetes import kube_reason
+from bot.analysis.exposure import exposure_in
+from bot.analysis.safety import SafetyFacts, forbidden, must_approve, violations
+from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
+from bot.analysis.triage import assess
+from bot.catalog import Catalog, ServiceEntry, repository_key, with_catalog_service
+from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries
+from bot.scenario.terms import CauseKind, Marker
+from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, 4, hour, minute, tzinfo=UTC)
+
+
+def signal(title: str, service: str = "api", description: str = "") -> Signal:
+    return Signal(
+        source=AlertSource.GENERIC,
+        service=service,
+        severity=Severity.SEV2,
+        status=SignalStatus.FIRING,
+        started_at=at(14, 3),
+        title=title,
+        fingerprint=f"generic:{service}:{title}",
+        delivery_id=f"{service}:{title}",
+        description=description,
+        labels={"repository": "acme/storefront"} if service == "storefront" else {},
+    )
+
+
+def series(service: str, name: str, unit: str | None, *values: tuple[int, float]) -> MetricSeries:
+    return MetricSeries(
+        service, name, unit, tuple((at(13, 0) + timedelta(minutes=m), v) for m, v in values)
+    )
+
+
+# --- metric names and units: USE and RED ---------------------------------------------------
+
+
+def test_metric_names_read_as_red_for_services_and_use_for_resources() -> None:
+    assert series_kind("http_requests_per_second") is SeriesKind.TRAFFIC
+    assert series_kind("request_errors_total") is SeriesKind.ERRORS
+    assert series_kind("request_duration_seconds") is SeriesKind.LATENCY
+    assert series_kind("system.disk.in_use") is SeriesKind.SATURATION
+    assert series_kind("db_connection_pool_utilization") is SeriesKind.SATURATION
+
+
+def test_a_ratio_between_zero_and_one_reads_as_a_percentage() -> None:
+    ratio = series("db", "disk_used_ratio", "ratio", (0, 0.5), (10, 0.93))
+    assert as_percent(ratio) == (50.0, 93.0)
+    assert as_percent(series("db", "memory_bytes", "bytes", (0, 0.5), (10, 0.9))) is None
+
+
+def test_a_steady_climb_says_when_the_volume_is_full() -> None:
+    climb = trend(
+        series("db", "disk_used", "percent", (0, 20), (60, 30), (120, 40), (180, 50), (240, 60))
+    )
+    assert climb is not None
+    assert climb.full_in == timedelta(hours=4)
+    assert "at this rate the disk is full in about 4 h" in climb.describe()
+
+
+def test_a_step_is_a_spike_not_a_trend() -> None:
+    step = series("db", "disk_used", "percent", (0, 40), (10, 40), (20, 41), (30, 90))
+    assert trend(step) is None
+
+
+# --- the alert is evidence -----------------------------------------------------------------
+
+
+def test_the_alert_words_name_the_exhausted_resource() -> None:
+    assert alert_resource("Disk usage above 90% on archive-blockstore") == "disk"
+    assert alert_resource("database connection pool exhausted (0 of 40 free)") == "pool"
+    assert alert_resource("oldest transaction id is 0.93 of the wraparound limit") == "capacity"
+    assert alert_resource("checkout error rate above 5%") is None
+
+
+def test_a_disk_alert_with_no_log_line_is_a_resource_cause() -> None:
+    alert = signal("[Triggered] Disk usage above 90% on api")
+    assessment = assess("api", [alert], EvidenceBundle(deploys_checked=True))
+    assert assessment.cause is CauseKind.RESOURCE
+    assert assessment.hypotheses[0].supports[0].ref == f"signal:{alert.fingerprint}"
+
+
+# --- load versus saturation ----------------------------------------------------------------
+
+
+def test_saturation_that_follows_a_rise_in_load_is_a_symptom_of_the_load() -> None:
+    evidence = EvidenceBundle(
+        metrics=(
+            series("api", "requests_per_second", "req/s", (0, 100), (10, 105), (20, 98), (30, 400)),
+            series("api", "cpu_utilization", "percent", (0, 40), (10, 41), (20, 40), (40, 99)),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess("api", [signal("api p99 latency above 2s")], evidence)
+    assert assessment.cause is CauseKind.TRAFFIC
+    resource = next(h for h in assessment.hypotheses if h.category is CauseKind.RESOURCE)
+    assert any("symptom of load" in c.text for c in resource.contradicts)
+
+
+# --- decoy deploys and configuration pushes ------------------------------------------------
+
+
+def test_docs_tests_and_copy_are_inert_changes() -> None:
+    assert inert_change(("README.md", "docs/setup.md", "tests/test_api.py"), None)
+    assert inert_change(("locales/en.json", "content/banner.md"), None)
+    assert not inert_change(("app/parser.py", "README.md"), None)
+    assert inert_change((), "Fix typo in settings copy")
+
+
+def test_a_push_to_a_dependency_is_configuration() -> None:
+    assert is_config_push(("zones/acme.com/dnssec.tf",), "Enable DNSSEC")
+    assert is_config_push(("edge/cache-rules.vcl",), None)
+    assert is_config_only(("nameservers/named.conf.options",))
+    assert not is_config_push(("app/views.py",), "Show the cart total")
+
+
+def test_a_config_push_to_a_dependency_is_named_as_the_change_and_no_own_deploy_is_blamed() -> None:
+    catalog = Catalog(
+        (ServiceEntry("web", "team", depends_on=("dns-zones",)), ServiceEntry("dns-zones", "net"))
+    )
+    push = Deploy("dns-zones", "c4e8f2d017", at(13, 50), title="Enable DNSSEC", files=("z.tf",))
+    own = Deploy("web", "8b02e6a9c4", at(12, 30), files=("web/picker.tsx",))
+    evidence = EvidenceBundle(deploys=(push, own), deploys_checked=True)
+    assessment = assess("web", [signal("app fails to resolve", "web")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "c4e8f2d017"
+
+
+# --- outside-in and conflicting signals ----------------------------------------------------
+
+
+def test_outside_in_failure_with_healthy_own_metrics_blames_the_edge_and_conflicts() -> None:
+    catalog = Catalog((ServiceEntry("shop", "web", depends_on=("shop-cdn", "cart")),))
+    evidence = EvidenceBundle(
+        metrics=(
+            series("shop", "error_rate", "percent", (0, 0.3), (20, 0.3), (40, 0.2), (60, 0.3)),
+            series("shop", "p99_latency", "ms", (0, 240), (30, 236), (60, 228)),
+        ),
+        deploys=(Deploy("shop", "e5a90c2d17", at(13, 40), files=("templates/footer.html",)),),
+        deploys_checked=True,
+    )
+    alert = signal("DOWN: shop HTTP 503 from 7/7 probe locations", "shop")
+    assessment = assess("shop", [alert], evidence, catalog=catalog)
+    assert (assessment.cause, assessment.hypotheses[0].subject) == (
+        CauseKind.DEPENDENCY,
+        "shop-cdn",
+    )
+    assert assessment.suspect is None
+    assert Marker.CONFLICTING_SIGNALS in {m.marker for m in assessment.markers}
+
+
+# --- customer data -------------------------------------------------------------------------
+
+
+def test_data_served_to_the_wrong_owner_is_an_exposure() -> None:
+    assert exposure_in("response for customer c_88 served to session of customer c_10")
+    assert exposure_in("audit: user u_1 listed space s_9; membership=none; decision=allow")
+    assert exposure_in("users report seeing another person's name after login")
+    assert exposure_in("connection refused to user-db for user 12") is None
+    assert exposure_in("history list for user u_5 returned 12 conversations") is None
+
+
+def test_an_exposure_raises_customer_data_and_makes_the_incident_security() -> None:
+    evidence = EvidenceBundle(
+        logs=(
+            LogRecord(at(14, 1), "api", "warn", "page rendered for user u_1 requested by user u_2"),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess("api", [signal("api 5xx above 1%")], evidence)
+    assert Marker.CUSTOMER_DATA in {m.marker for m in assessment.markers}
+    assert assessment.category.value == "security"
+
+
+# --- Kubernetes reasons --------------------------------------------------------------------
+
+
+def test_kubernetes_reasons_map_to_one_cause_each() -> None:
+    oom = kube_reason("OOMKilled")
+    assert oom is not None
+    assert (oom.cause, oom.runbook) == (CauseKind.RESOURCE, "oom-kill")
+    pressure = kube_reason("Evicted", "The node was low on resource: ephemeral-storage")
+    assert pressure is not None
+    assert pressure.subject == "disk"
+    memory = kube_reason("Evicted", "The node was low on resource: memory")
+    assert memory is not None
+    assert memory.subject == "memory"
+    pull = kube_reason("ImagePullBackOff", "dial tcp: i/o timeout")
+    assert pull is not None
+    assert pull.cause is CauseKind.DEPENDENCY
+    missing = kube_reason("ErrImagePull", "manifest unknown")
+    assert missing is not None
+    assert missing.cause is CauseKind.DEPLOY
+    crash = kube_reason("CrashLoopBackOff")
+    assert crash is not None
+    assert crash.cause is None
+
+
+# --- safety invariants ---------------------------------------------------------------------
+
+
+def test_no_restart_or_scale_while_customer_data_is_exposed_and_containment_needs_approval() -> (
+    None
+):
+    leaking = SafetyFacts(customer_data=True, deploy_near=True, migration=False)
+    assert forbidden(ActionKind.RESTART, leaking) is not None
+    assert forbidden(ActionKind.SCALE, leaking) is not None
+    assert forbidden(ActionKind.ROLLBACK, leaking) is None
+    assert must_approve(ActionKind.ROLLBACK, leaking) is not None
+    assert violations([(ActionKind.SCALE, True), (ActionKind.ROLLBACK, False)], leaking) == (
+        "no scale while customer data may be exposed: it would widen the leak",
+        "containment while customer data may be exposed needs a human's approval",
+    )
+
+
+def test_no_rollback_without_a_deploy_near_or_over_a_migration() -> None:
+    nothing_near = SafetyFacts(customer_data=False, deploy_near=False, migration=False)
+    migrated = SafetyFacts(customer_data=False, deploy_near=True, migration=True)
+    assert forbidden(ActionKind.ROLLBACK, nothing_near) is not None
+    assert forbidden(ActionKind.ROLLBACK, migrated) is not None
+    assert forbidden(ActionKind.PAGE_OWNER, migrated) is None
+
+
+# --- GitHub events name the repository -----------------------------------------------------
+
+
+def test_a_repository_maps_to_the_catalog_service_whose_repo_it_is() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("basket-web", "web", repo="https://github.com/Acme/Storefront.git"),
+            ServiceEntry("basket-store", "web"),
+        )
+    )
+    assert repository_key("git@github.com:acme/storefront.git") == "acme/storefront"
+    assert catalog.service_for_repository("acme/storefront") == "basket-web"
+    mapped = with_catalog_service(signal("Deploy failed", "storefront"), catalog)
+    assert mapped.service == "basket-web"
+    known = with_catalog_service(signal("Deploy failed", "basket-store"), catalog)
+    assert known.service == "basket-store"
