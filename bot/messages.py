@@ -57,6 +57,7 @@ __all__ = [
     "home_incident",
     "home_no_approvals",
     "home_no_incidents",
+    "home_quarantine",
     "internal_error",
     "kill_switch_state",
     "kill_switch_turned",

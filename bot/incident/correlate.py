@@ -24,6 +24,7 @@ from bot.incident.correlation import (
     neighbours,
     severity_after_join,
 )
+from bot.incident.folding import fold_delivery
 from bot.incident.models import IncidentRecord, IncidentStatus
 from bot.incident.progress import BOT_ACTOR
 from bot.quarantine import is_transient
@@ -157,7 +158,9 @@ async def _correlate(
     ]
     chosen = choose_incident(signal, views, catalog=catalog, window=window, delivery=delivery)
     if chosen is not None:
-        await _join(session, candidates[chosen.incident_id], record, chosen.reason, clock=clock)
+        joined = candidates[chosen.incident_id]
+        await _join(session, joined, record, chosen.reason, clock=clock)
+        await fold_delivery(session, joined, record, catalog=catalog, clock=clock)
         return None
     if signal.status == SignalStatus.RESOLVED:
         await audit.append(
@@ -189,6 +192,7 @@ async def _correlate(
             "fingerprint": opened.fingerprint,
         },
     )
+    await fold_delivery(session, opened, record, catalog=catalog, clock=clock)
     return opened.severity
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "Correlation",
     "JoinReason",
     "OpenIncident",
+    "catalog_keeps_apart",
     "choose_incident",
     "neighbours",
     "severity_after_join",
@@ -83,13 +84,9 @@ def _within(signal: Signal, incident: OpenIncident, window: timedelta) -> bool:
     return start <= signal.started_at <= end
 
 
-def _kept_apart(service: str, incident: OpenIncident, catalog: Catalog) -> bool:
+def catalog_keeps_apart(service: str, other: str, catalog: Catalog) -> bool:
     """The catalog lists both services and they differ: it says they are separate things."""
-    return (
-        service != incident.service
-        and catalog.get(service) is not None
-        and catalog.get(incident.service) is not None
-    )
+    return service != other and catalog.get(service) is not None and catalog.get(other) is not None
 
 
 def choose_incident(
@@ -113,7 +110,9 @@ def choose_incident(
     if signal.status == SignalStatus.RESOLVED:
         return None
     for incident in newest_first if delivery is not None else ():
-        if delivery in incident.deliveries and not _kept_apart(signal.service, incident, catalog):
+        if delivery in incident.deliveries and not catalog_keeps_apart(
+            signal.service, incident.service, catalog
+        ):
             return Correlation(incident.id, JoinReason.DELIVERY)
     for incident in newest_first:
         if signal.service in incident.all_services and _within(signal, incident, window):

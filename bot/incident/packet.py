@@ -1,6 +1,7 @@
 """An incident's triage: gathering evidence around its first alert, assessing it and building
 its packet. Used by publishing (the packet posted in the channel), by ``/triage`` and ``/explain``
-(a fresh look) and by the replay evaluation."""
+(a fresh look) and by the replay evaluation; and a late source's answer asking for the packet
+to be built again."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analysis.triage import Assessment, assess
+from bot.audit import service as audit
 from bot.clock import Clock
 from bot.evidence.gather import gather_evidence
-from bot.evidence.late import LateWatch
+from bot.evidence.late import LateArrival, LateWatch
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import EvidenceBundle
+from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
+from bot.incident.progress import BOT_ACTOR
 from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.signal import service as signals
@@ -29,6 +33,7 @@ __all__ = [
     "EVIDENCE_LOOKBACK",
     "IncidentTriage",
     "build_incident_packet",
+    "late_evidence_arrived",
     "triage_incident",
     "triage_signals",
 ]
@@ -134,3 +139,23 @@ async def build_incident_packet(
     """Gather evidence for the incident's service and build its packet."""
     triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
     return triage.packet
+
+
+async def late_evidence_arrived(
+    arrival: LateArrival, *, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> bool:
+    """A source answered after the packet was built: a new packet revision makes the next
+    publishing pass (of any replica) rebuild the packet and edit it in place. False when the
+    incident is no longer open."""
+    async with sessions() as session, session.begin():
+        if not await incidents.next_packet_revision(session, incident_id=arrival.incident_id):
+            return False
+        await audit.append(
+            session,
+            clock=clock,
+            actor=BOT_ACTOR,
+            event="evidence.arrived_late",
+            incident_id=arrival.incident_id,
+            details={"source": arrival.source, "kind": arrival.kind},
+        )
+    return True

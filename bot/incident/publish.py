@@ -15,12 +15,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages, quarantine
-from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat, Notice
 from bot.clock import Clock
 from bot.errors import ChatError
-from bot.evidence.late import LateArrival
 from bot.incident import replies
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
@@ -30,13 +28,13 @@ from bot.incident.models import (
     PacketState,
 )
 from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
-from bot.incident.progress import BOT_ACTOR, step
+from bot.incident.progress import step
 from bot.packet.render import render_plain
 from bot.quarantine import is_transient
 from bot.signal import service as signals
 from bot.telemetry.metrics import Metrics
 
-__all__ = ["channel_name_for", "late_evidence_arrived", "publish_incident", "topic_for"]
+__all__ = ["channel_name_for", "publish_incident", "topic_for"]
 
 log = logging.getLogger(__name__)
 
@@ -387,23 +385,3 @@ async def _publish_steps(
     return await _bring_channel_up_to_date(
         incident.id, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
     )
-
-
-async def late_evidence_arrived(
-    arrival: LateArrival, *, sessions: async_sessionmaker[AsyncSession], clock: Clock
-) -> bool:
-    """A source answered after the packet was built: a new packet revision makes the next
-    publishing pass (of any replica) rebuild the packet and edit it in place. False when the
-    incident is no longer open."""
-    async with sessions() as session, session.begin():
-        if not await incidents.next_packet_revision(session, incident_id=arrival.incident_id):
-            return False
-        await audit.append(
-            session,
-            clock=clock,
-            actor=BOT_ACTOR,
-            event="evidence.arrived_late",
-            incident_id=arrival.incident_id,
-            details={"source": arrival.source, "kind": arrival.kind},
-        )
-    return True

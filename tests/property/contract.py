@@ -11,7 +11,12 @@ from tests.property.server import Answer, Rows
 
 __all__ = ["REFUSALS", "assert_keeps_the_contract", "assert_refused", "assert_storable_anywhere"]
 
-REFUSALS = {400: "invalid_payload", 401: "unauthorized", 413: "payload_too_large"}
+REFUSALS = {
+    400: "invalid_payload",
+    401: "unauthorized",
+    413: "payload_too_large",
+    429: "too_many_alerts",
+}
 
 
 def assert_keeps_the_contract(answer: Answer, sent: object) -> None:
