@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.detectors.resource import POOL_SUBJECT
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve
 from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
@@ -152,11 +153,16 @@ def safety_facts(assessment: Assessment) -> SafetyFacts:
     """What the safety invariants (:mod:`bot.analysis.safety`) need from an assessment."""
     raised = {item.marker for item in assessment.markers}
     suspect = assessment.suspect
+    top = assessment.hypotheses[:1]
     return SafetyFacts(
         customer_data=Marker.CUSTOMER_DATA in raised,
         deploy_near=suspect is not None,
         migration=suspect is not None and suspect.deploy.has_migration,
         unsafe_rollback_raised=Marker.UNSAFE_ROLLBACK in raised,
+        pool_exhausted=bool(top)
+        and top[0].category is CauseKind.RESOURCE
+        and top[0].subject == POOL_SUBJECT,
+        readings_disputed=Marker.CONFLICTING_SIGNALS in raised and Marker.LOW_CONFIDENCE in raised,
     )
 
 

@@ -7,14 +7,22 @@ from datetime import UTC, datetime, timedelta
 from bot.action.kinds import ActionKind
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
-from bot.analysis.detectors.deploy import inert_change, is_config_only
+from bot.analysis.detectors.deploy import inert_change, is_config_only, later_trigger
 from bot.analysis.detectors.kubernetes import kube_reason
 from bot.analysis.exposure import exposure_in
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve, violations
 from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry, repository_key, with_catalog_service
-from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries
+from bot.evidence.values import (
+    ClusterState,
+    Deploy,
+    EvidenceBundle,
+    FlagChange,
+    LogRecord,
+    MetricSeries,
+    WorkloadEvent,
+)
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 
@@ -250,3 +258,117 @@ def test_a_repository_maps_to_the_catalog_service_whose_repo_it_is() -> None:
     assert mapped.service == "basket-web"
     known = with_catalog_service(signal("Deploy failed", "basket-store"), catalog)
     assert known.service == "basket-store"
+
+
+# --- changes that did not start the trouble ------------------------------------------------
+
+
+def _pull_event(minute: int, reason: str, message: str) -> WorkloadEvent:
+    return WorkloadEvent(
+        at(13, minute), "pricing", "pod/quoter-5d7b-h2kx9", "Warning", reason, message
+    )
+
+
+def test_a_pull_reported_under_a_generic_reason_is_read_from_its_message() -> None:
+    timeout = 'Failed to pull image "registry.acme.internal/q:9f1c": 504 Gateway Time-out'
+    assert kube_reason("Failed", timeout) == kube_reason("ImagePullBackOff")
+    assert kube_reason("BackOff", 'Back-off pulling image "registry.acme.internal/q:9f1c"') == (
+        kube_reason("ImagePullBackOff")
+    )
+    restarting = kube_reason("BackOff", "Back-off restarting failed container")
+    assert restarting is not None
+    assert restarting.cause is None
+
+
+def test_a_rollout_that_could_not_pull_from_a_failing_registry_blames_the_registry() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("quoter", "pricing", depends_on=("image-registry",)),
+            ServiceEntry("image-registry", "build"),
+        )
+    )
+    deploy = Deploy("quoter", "9f1c2ab4", at(13, 0), files=("quoter/fares.py",), succeeded=False)
+    events = (
+        _pull_event(
+            2,
+            "Failed",
+            'Failed to pull image "image-registry.acme.internal/q:9f1c": '
+            "unexpected status from HEAD request: 504 Gateway Time-out",
+        ),
+        _pull_event(3, "Failed", "Error: ImagePullBackOff"),
+        WorkloadEvent(
+            at(13, 10),
+            "pricing",
+            "deployment/quoter",
+            "Warning",
+            "ProgressDeadlineExceeded",
+            'ReplicaSet "quoter-5d7b" has timed out progressing.',
+        ),
+    )
+    evidence = EvidenceBundle(
+        deploys=(deploy,), cluster=ClusterState(events=events), deploys_checked=True
+    )
+    assessment = assess("quoter", [signal("deploy failed", "quoter")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "image-registry"
+    assert assessment.suspect is None
+    blamed = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("could not pull" in c.text for c in blamed.contradicts)
+
+
+def test_an_image_that_does_not_exist_is_not_the_registry_failing() -> None:
+    events = (
+        _pull_event(
+            2, "Failed", 'Failed to pull image "reg.acme.internal/q:9f1c": manifest unknown'
+        ),
+        _pull_event(3, "BackOff", 'Back-off pulling image "reg.acme.internal/q:9f1c"'),
+    )
+    evidence = EvidenceBundle(cluster=ClusterState(events=events), deploys_checked=True)
+    assessment = assess("quoter", [signal("pods not starting", "quoter")], evidence)
+    assert all(h.category is not CauseKind.DEPENDENCY for h in assessment.hypotheses)
+
+
+def test_a_deploy_that_ran_quietly_until_a_flag_flipped_is_not_the_trigger() -> None:
+    assert later_trigger(at(12, 56), at(13, 30), [("flag rlp", at(13, 30))]) == (
+        "flag rlp",
+        at(13, 30),
+    )
+    assert later_trigger(at(13, 25), at(13, 30), [("flag rlp", at(13, 28))]) is None  # too close
+    assert later_trigger(at(12, 56), at(13, 30), [("flag rlp", at(13, 0))]) is None  # long before
+    deploy = Deploy("router", "8e4b7d12", at(12, 56), files=("router/rlp.cpp",))
+    flag = FlagChange(at(13, 30), "rlp_enabled", "off -> on", service="router")
+    evidence = EvidenceBundle(
+        deploys=(deploy,),
+        flags=(flag,),
+        metrics=(
+            series(
+                "router",
+                "orders_per_second",
+                "orders/s",
+                (20, 0),
+                (25, 0),
+                (29, 0),
+                (30, 0),
+                (31, 4100),
+                (34, 10400),
+            ),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess("router", [signal("orders surge", "router")], evidence)
+    assert assessment.cause is CauseKind.FLAG
+    assert assessment.suspect is None
+
+
+def test_no_scale_when_a_pool_ran_out_or_the_readings_disagree() -> None:
+    pool = SafetyFacts(customer_data=False, deploy_near=False, migration=False, pool_exhausted=True)
+    assert forbidden(ActionKind.SCALE, pool) is not None
+    assert forbidden(ActionKind.RESTART, pool) is None
+    disputed = SafetyFacts(
+        customer_data=False, deploy_near=False, migration=False, readings_disputed=True
+    )
+    assert forbidden(ActionKind.SCALE, disputed) is not None
+    assert forbidden(ActionKind.RESTART, disputed) is not None
+    assert forbidden(ActionKind.PAGE_OWNER, disputed) is None
+    plain = SafetyFacts(customer_data=False, deploy_near=False, migration=False)
+    assert forbidden(ActionKind.SCALE, plain) is None

@@ -27,6 +27,7 @@ from bot.scenario.terms import CauseKind
 
 __all__ = [
     "POD_RESTARTS",
+    "POOL_SUBJECT",
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
     "climbing",
@@ -36,6 +37,7 @@ __all__ = [
     "saturated",
 ]
 
+POOL_SUBJECT = "pool"  # the subject of a connection pool running out
 POD_RESTARTS = 3  # restarts that make an OOM kill a repeating one, not a one-off
 SATURATION_RISE = 1.3
 
@@ -179,7 +181,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         cited = [Citation(ref, gradual.describe(), W.resource_trend), *metric]
         what = exhaustion_words(gradual.series.name)
         statement = f"Gradual {what} exhaustion ({gradual.series.name} of {gradual.series.service})"
-        subject = {"connection pool": "pool", "resource": "capacity"}.get(what, what)
+        subject = {"connection pool": POOL_SUBJECT, "resource": "capacity"}.get(what, what)
         found.append(hypothesis(CauseKind.RESOURCE, statement, cited, against, subject))
     if not found and rose:
         statement = f"Resource saturation in {facts.service} ({rose[0]})"
