@@ -372,3 +372,27 @@ def test_no_scale_when_a_pool_ran_out_or_the_readings_disagree() -> None:
     assert forbidden(ActionKind.PAGE_OWNER, disputed) is None
     plain = SafetyFacts(customer_data=False, deploy_near=False, migration=False)
     assert forbidden(ActionKind.SCALE, plain) is None
+
+
+def test_a_pool_that_ran_out_behind_a_blocked_dependency_blames_the_dependency() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("meta-api", "storage", depends_on=("meta-pg",)),
+            ServiceEntry("meta-pg", "dba"),
+        )
+    )
+    waits = LogRecord(
+        at(14, 1),
+        "meta-pg",
+        "LOG",
+        "process 81602 still waiting for AccessShareLock on relation 16390 after 1000 ms",
+        count=5214,
+    )
+    evidence = EvidenceBundle(logs=(waits,), deploys_checked=True)
+    alert = signal("meta-api database connection pool exhausted", "meta-api")
+    assessment = assess("meta-api", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "meta-pg"
+    cited = " ".join(c.text for c in assessment.hypotheses[0].supports)
+    assert "blocked" in cited
+    assert "pool ran out" in cited

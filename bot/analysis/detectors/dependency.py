@@ -21,6 +21,13 @@ FAILURE = re.compile(
     r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
     re.IGNORECASE,
 )
+# A dependency's own lines saying it is blocked: requests queue behind a lock or find no free
+# connection slot. Read at any level (PostgreSQL logs lock waits at LOG).
+BLOCKED = re.compile(
+    r"waiting for \w*lock|lock wait|deadlock|lock timeout|wait queue|blocked by|"
+    r"too many (?:clients|connections)|remaining connection slots|pool exhausted",
+    re.IGNORECASE,
+)
 ERROR_PERCENT = 5.0
 LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
 LAG_SECONDS = 60.0
@@ -133,6 +140,33 @@ def _saturated_series(facts: CaseFacts, service: str) -> Citation | None:
     return None
 
 
+def blocked_lines(facts: CaseFacts, dependency: str) -> list[Citation]:
+    """The dependency's own lines in the incident window saying it is blocked (lock waits, no
+    free connection slots), and, when the service's alert or lines say its pool ran out, that
+    the pool is held by calls to the blocked dependency: the exhaustion is a symptom."""
+    lines = [
+        record
+        for record in facts.related_logs
+        if record.service == dependency
+        and record.at >= facts.window_start
+        and BLOCKED.search(record.message)
+    ]
+    if not lines:
+        return []
+    busiest = max(lines, key=lambda record: record.count)
+    text = f'{dependency} logs it is blocked: "{busiest.message[:120]}" x{busiest.count}'
+    found = [Citation(f"log:{dependency}", text, W.dependency_own_lines)]
+    own = [f"{s.title} {s.description}" for s in facts.signals if s.service == facts.service]
+    own += [m.text for m in facts.window_messages]
+    if any(_POOL.search(text) for text in own):
+        why = f"the service's connection pool ran out holding calls to {dependency}"
+        found.append(Citation(f"log:{dependency}", why, W.dependency_behind_pool))
+    return found
+
+
+_POOL = re.compile(r"pool (?:is )?exhausted|no (?:free|available) connection|pool timeout", re.I)
+
+
 def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
     spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
     return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
@@ -198,6 +232,7 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             text = f"alert on {dependency}: {alert.title}"
             supports.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
         supports.extend(trace_for)
+        supports.extend(blocked_lines(facts, dependency))
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
             found.append(
