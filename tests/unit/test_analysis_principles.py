@@ -396,3 +396,41 @@ def test_a_pool_that_ran_out_behind_a_blocked_dependency_blames_the_dependency()
     cited = " ".join(c.text for c in assessment.hypotheses[0].supports)
     assert "blocked" in cited
     assert "pool ran out" in cited
+
+
+def test_items_received_per_second_are_a_request_rate() -> None:
+    assert series_kind("webhooks_received_per_second") is SeriesKind.TRAFFIC
+    assert series_kind("incoming_messages") is SeriesKind.TRAFFIC
+
+
+def test_load_arriving_through_a_dependency_is_traffic_not_that_dependency_failing() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("builds", "ci", depends_on=("hooks", "queue-db")),
+            ServiceEntry("hooks", "vcs"),
+            ServiceEntry("queue-db", "dba"),
+        )
+    )
+    evidence = EvidenceBundle(
+        metrics=(
+            series(
+                "hooks",
+                "webhooks_received_per_second",
+                "req/s",
+                (0, 40),
+                (10, 35),
+                (20, 310),
+                (30, 340),
+            ),
+            series(
+                "queue-db", "cpu_utilization", "percent", (0, 35), (10, 36), (25, 88), (35, 100)
+            ),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess(
+        "builds", [signal("builds wait to start", "builds")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.TRAFFIC
+    hooks = [h for h in assessment.hypotheses if h.subject == "hooks"]
+    assert not hooks

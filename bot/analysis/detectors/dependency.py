@@ -168,7 +168,14 @@ _POOL = re.compile(r"pool (?:is )?exhausted|no (?:free|available) connection|poo
 
 
 def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
-    spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
+    # A rise in a dependency's request rate is load passing through it, not it failing.
+    spikes = [
+        s
+        for m in facts.metrics
+        if m.service == service
+        and series_kind(m.name) is not SeriesKind.TRAFFIC
+        and (s := detect_spike(m))
+    ]
     return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
 
 
