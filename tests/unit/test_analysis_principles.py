@@ -9,6 +9,7 @@ from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
 from bot.analysis.detectors.deploy import inert_change, is_config_only, later_trigger
 from bot.analysis.detectors.kubernetes import kube_reason
+from bot.analysis.detectors.traffic import sustained_rise
 from bot.analysis.exposure import exposure_in
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve, violations
 from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
@@ -434,3 +435,40 @@ def test_load_arriving_through_a_dependency_is_traffic_not_that_dependency_faili
     assert assessment.cause is CauseKind.TRAFFIC
     hooks = [h for h in assessment.hypotheses if h.subject == "hooks"]
     assert not hooks
+
+
+def test_load_that_arrived_after_one_baseline_point_and_stayed_is_a_rise() -> None:
+    stayed = series("api", "requests_per_second", "req/s", (0, 9000), (30, 58000), (33, 86000))
+    rise = sustained_rise(stayed, 2.0)
+    assert rise is not None
+    assert rise.first_anomaly_at == at(13, 30)
+    fell_back = series("api", "requests_per_second", "req/s", (0, 9000), (30, 58000), (33, 9500))
+    assert sustained_rise(fell_back, 2.0) is None
+
+
+def test_calls_that_fail_after_the_services_own_load_surged_follow_the_load() -> None:
+    catalog = Catalog(
+        (ServiceEntry("gw", "broker", depends_on=("quotes",)), ServiceEntry("quotes", "md"))
+    )
+    evidence = EvidenceBundle(
+        metrics=(
+            series("gw", "requests_per_second", "req/s", (0, 9000), (30, 58000), (33, 86000)),
+            series("gw", "cpu_utilization", "percent", (0, 22), (30, 61), (34, 94), (38, 99)),
+        ),
+        logs=(LogRecord(at(13, 35), "gw", "ERROR", "calling quotes: i/o timeout", count=6100),),
+        deploys_checked=True,
+    )
+    alert = Signal(
+        source=AlertSource.GENERIC,
+        service="gw",
+        severity=Severity.SEV1,
+        status=SignalStatus.FIRING,
+        started_at=at(13, 36),
+        title="gw order submissions failing",
+        fingerprint="generic:gw",
+        delivery_id="gw",
+    )
+    assessment = assess("gw", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.TRAFFIC
+    quotes = next(h for h in assessment.hypotheses if h.subject == "quotes")
+    assert any("follow the load" in c.text for c in quotes.contradicts)

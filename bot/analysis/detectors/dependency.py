@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.detectors.traffic import load_spike
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
@@ -167,6 +168,23 @@ def blocked_lines(facts: CaseFacts, dependency: str) -> list[Citation]:
 _POOL = re.compile(r"pool (?:is )?exhausted|no (?:free|available) connection|pool timeout", re.I)
 
 
+def _load_first(facts: CaseFacts) -> list[Citation]:
+    """The service's own request rate surged before its trouble began: calls to a dependency
+    that fail afterwards follow the load (a herd the dependency cannot absorb), they do not
+    explain it."""
+    surge = load_spike(facts)
+    if surge is None or surge.series.service != facts.service:
+        return []
+    if surge.first_anomaly_at >= facts.first_seen:
+        return []
+    text = (
+        f"{surge.series.name} rose from {surge.baseline:g} to {surge.latest:g} at "
+        f"{surge.first_anomaly_at:%H:%M}, before the trouble: the failing calls follow the load"
+    )
+    ref = f"metric:{facts.service}/{surge.series.name}"
+    return [Citation(ref, text, W.dependency_follows_load)]
+
+
 def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
     # A rise in a dependency's request rate is load passing through it, not it failing.
     spikes = [
@@ -196,6 +214,7 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         for c in facts.candidates[:1]
     ]
     traced = _traced_calls(facts)
+    against.extend(_load_first(facts))
     for dependency in dependencies:
         supports: list[Citation] = []
         trace_for, healthy = _trace_citations(traced.get(dependency))

@@ -18,13 +18,30 @@ from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import MetricSeries
 from bot.scenario.terms import CauseKind
 
-__all__ = ["CHANGE_LEAD", "first_saturation", "load_spike", "traffic_hypotheses"]
+__all__ = [
+    "CHANGE_LEAD",
+    "first_saturation",
+    "load_spike",
+    "sustained_rise",
+    "traffic_hypotheses",
+]
 
 CHANGE_LEAD = timedelta(minutes=30)  # a change this close before a load rise explains it
 LOAD_RATIO = 2.0  # load that doubles is a surge
 _RATE_LIMIT = re.compile(r"rate.?limit|too many requests|\b429\b|throttl", re.IGNORECASE)
+
+
+def sustained_rise(series: MetricSeries, ratio: float) -> Spike | None:
+    """A series that left its first point and never came back: every later point (at least
+    two) is ``ratio`` times the first or more. With one point of baseline before the rise a
+    spike detector sees no baseline; an engineer sees load that arrived and stayed."""
+    values = [value for _, value in series.points]
+    if len(values) < 3 or values[0] <= 0 or any(v < ratio * values[0] for v in values[1:]):
+        return None
+    return Spike(series, values[0], values[-1], series.points[1][0])
 
 
 def load_spike(facts: CaseFacts) -> Spike | None:
@@ -34,7 +51,8 @@ def load_spike(facts: CaseFacts) -> Spike | None:
         spike
         for series in facts.metrics
         if series.service in services and series_kind(series.name) is SeriesKind.TRAFFIC
-        if (spike := detect_spike(series, ratio=LOAD_RATIO)) is not None
+        if (spike := detect_spike(series, ratio=LOAD_RATIO) or sustained_rise(series, LOAD_RATIO))
+        is not None
     ]
     return min(spikes, key=lambda s: (s.first_anomaly_at, s.series.name), default=None)
 
@@ -46,7 +64,7 @@ def first_saturation(facts: CaseFacts) -> datetime | None:
         for series in facts.metrics
         if series.service in {facts.service, *facts.catalog.dependencies(facts.service)}
         and series_kind(series.name) is SeriesKind.SATURATION
-        if (spike := detect_spike(series, ratio=1.3)) is not None
+        if (spike := detect_spike(series, ratio=1.3) or sustained_rise(series, 1.3)) is not None
     ]
     return min(times, default=None)
 
