@@ -472,3 +472,31 @@ def test_calls_that_fail_after_the_services_own_load_surged_follow_the_load() ->
     assert assessment.cause is CauseKind.TRAFFIC
     quotes = next(h for h in assessment.hypotheses if h.subject == "quotes")
     assert any("follow the load" in c.text for c in quotes.contradicts)
+
+
+def _web_with_db(db_series: MetricSeries) -> EvidenceBundle:
+    deploy = Deploy("web", "e7f6a5b4", at(13, 26), files=("web/views.py",))
+    return EvidenceBundle(
+        deploys=(deploy,),
+        metrics=(
+            series("web", "p95_latency", "ms", (0, 340), (20, 350), (29, 2100), (35, 4800)),
+            series("web", "requests_per_second", "req/s", (0, 1450), (20, 1480), (40, 1460)),
+            db_series,
+        ),
+        deploys_checked=True,
+    )
+
+
+def test_a_dependency_that_slowed_after_the_deploy_with_load_flat_is_the_deploys_doing() -> None:
+    catalog = Catalog((ServiceEntry("web", "app", depends_on=("db",)), ServiceEntry("db", "dba")))
+    db_cpu = series("db", "cpu_utilization", "percent", (0, 31), (20, 30), (29, 78), (35, 99))
+    assessment = assess(
+        "web", [signal("web p95 high", "web")], _web_with_db(db_cpu), catalog=catalog
+    )
+    assert assessment.cause is CauseKind.DEPLOY
+    db = next(h for h in assessment.hypotheses if h.subject == "db")
+    assert any("after deploy" in c.text for c in db.contradicts)
+    before = series("db", "cpu_utilization", "percent", (0, 31), (10, 80), (20, 90), (35, 99))
+    blamed = assess("web", [signal("web p95 high", "web")], _web_with_db(before), catalog=catalog)
+    db_first = next(h for h in blamed.hypotheses if h.subject == "db")
+    assert not any("after deploy" in c.text for c in db_first.contradicts)

@@ -12,6 +12,7 @@ from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import MetricSeries
 from bot.scenario.terms import CauseKind
 
 __all__ = ["FAILURE", "alias_pattern", "dependency_hypotheses", "failing_dependency_named"]
@@ -30,6 +31,7 @@ BLOCKED = re.compile(
     re.IGNORECASE,
 )
 ERROR_PERCENT = 5.0
+SATURATION_RISE = 1.3
 LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
 LAG_SECONDS = 60.0
 STALE = re.compile(r"\bstale\b|behind|lagg|frozen|not (?:replicating|updated)", re.IGNORECASE)
@@ -44,10 +46,16 @@ def failing_dependency_named(facts: CaseFacts) -> Citation | None:
     failing = [m for m in facts.window_messages if m.rank >= WARN and FAILURE.search(m.text)]
     for dependency in facts.catalog.dependencies(facts.service):
         alias = alias_pattern(dependency, facts.service)
+        if caused_by_deploy(facts, dependency) is not None:
+            continue
         if any(alias.search(m.text) for m in failing):
             text = f"errors name failing dependency {dependency}"
             return Citation(f"catalog:{dependency}", text, W.deploy_dependency_failing)
-    troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
+    troubled = [
+        calls
+        for calls in _traced_calls(facts).values()
+        if calls.in_trouble and caused_by_deploy(facts, calls.downstream) is None
+    ]
     if not troubled:
         return None
     worst = max(troubled, key=lambda calls: calls.bad)
@@ -168,6 +176,54 @@ def blocked_lines(facts: CaseFacts, dependency: str) -> list[Citation]:
 _POOL = re.compile(r"pool (?:is )?exhausted|no (?:free|available) connection|pool timeout", re.I)
 
 
+def caused_by_deploy(facts: CaseFacts, dependency: str) -> Citation | None:
+    """Evidence that a dependency's trouble is the service's own latest deploy's doing, with
+    the service's request rate measured and flat (no more load reached the dependency): its
+    series left their baseline only after the deploy landed (the release changed how the
+    service uses it, e.g. an expensive query per request), or its own latency and error series
+    held while the service's calls to it slowed (the slowness is on the service's side)."""
+    if not facts.candidates or load_spike(facts) is not None:
+        return None
+    own_load = [
+        m
+        for m in facts.metrics
+        if m.service == facts.service and series_kind(m.name) is SeriesKind.TRAFFIC
+    ]
+    if not own_load:
+        return None
+    deploy = facts.candidates[0].deploy
+    ref = f"deploy:{deploy.sha}"
+    series = [m for m in facts.metrics if m.service == dependency and len(m.points) >= 2]
+    began = [
+        spike.first_anomaly_at
+        for m in series
+        if series_kind(m.name) is not SeriesKind.TRAFFIC
+        and (spike := detect_spike(m, ratio=SATURATION_RISE) or _risen(m)) is not None
+    ]
+    if began:
+        if min(began) <= deploy.at:
+            return None
+        text = (
+            f"{dependency}'s trouble began at {min(began):%H:%M}, after deploy {deploy.sha} "
+            "landed, with the service's load flat: the release changed how it uses "
+            f"{dependency}"
+        )
+        return Citation(ref, text, W.dependency_after_deploy)
+    health = [m for m in series if series_kind(m.name) in {SeriesKind.LATENCY, SeriesKind.ERRORS}]
+    if not health:
+        return None
+    text = f"{dependency}'s own {health[0].name} held: the slowness is on the service's side"
+    return Citation(f"metric:{dependency}/{health[0].name}", text, W.dependency_after_deploy)
+
+
+def _risen(series: MetricSeries) -> Spike | None:
+    values = [value for _, value in series.points]
+    for index in range(1, len(values)):
+        if values[0] > 0 and all(v >= SATURATION_RISE * values[0] for v in values[index:]):
+            return Spike(series, values[0], values[-1], series.points[index][0])
+    return None
+
+
 def _load_first(facts: CaseFacts) -> list[Citation]:
     """The service's own request rate surged before its trouble began: calls to a dependency
     that fail afterwards follow the load (a herd the dependency cannot absorb), they do not
@@ -261,9 +317,14 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         supports.extend(blocked_lines(facts, dependency))
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
+            deployed = caused_by_deploy(facts, dependency)
             found.append(
                 hypothesis(
-                    CauseKind.DEPENDENCY, statement, supports, [*against, *healthy], dependency
+                    CauseKind.DEPENDENCY,
+                    statement,
+                    supports,
+                    [*against, *healthy, *([deployed] if deployed else [])],
+                    dependency,
                 )
             )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:
