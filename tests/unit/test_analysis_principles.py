@@ -9,7 +9,7 @@ from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
 from bot.analysis.detectors.deploy import inert_change, is_config_only, later_trigger
 from bot.analysis.detectors.kubernetes import kube_reason
-from bot.analysis.detectors.traffic import sustained_rise
+from bot.analysis.detectors.traffic import steady_growth, sustained_rise
 from bot.analysis.exposure import exposure_in
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve, violations
 from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
@@ -500,3 +500,20 @@ def test_a_dependency_that_slowed_after_the_deploy_with_load_flat_is_the_deploys
     blamed = assess("web", [signal("web p95 high", "web")], _web_with_db(before), catalog=catalog)
     db_first = next(h for h in blamed.hypotheses if h.subject == "db")
     assert not any("after deploy" in c.text for c in db_first.contradicts)
+
+
+def test_load_that_climbs_steadily_by_half_again_is_growth_but_a_wobble_is_not() -> None:
+    climb = series(
+        "api", "requests_per_second", "req/s", (0, 61000), (30, 70000), (60, 81000), (80, 93000)
+    )
+    growth = steady_growth(climb)
+    assert growth is not None
+    assert growth.first_anomaly_at == at(13, 30)
+    wobble = series(
+        "api", "requests_per_second", "req/s", (0, 61000), (30, 99000), (60, 70000), (80, 93000)
+    )
+    assert steady_growth(wobble) is None
+    mild = series(
+        "api", "requests_per_second", "req/s", (0, 61000), (30, 65000), (60, 70000), (80, 75000)
+    )
+    assert steady_growth(mild) is None
