@@ -78,6 +78,7 @@ class Weights:
     resource_alert: float = 0.45  # the alert itself says a resource is exhausted
     resource_trend: float = 0.30  # a saturation series climbs steadily toward its limit
     resource_follows_load: float = 0.25  # against: it rose after the service's load rose
+    resource_after_deploy: float = 0.30  # against: it rose only after a deploy, load flat
     # Kubernetes reasons (pods, events), per cause of the reasons table
     kube_reason: float = 0.40  # a pod state or event whose reason names a cause
     kube_reason_repeated: float = 0.10  # ... on several pods, or a crash loop

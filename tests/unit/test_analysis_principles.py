@@ -517,3 +517,28 @@ def test_load_that_climbs_steadily_by_half_again_is_growth_but_a_wobble_is_not()
         "api", "requests_per_second", "req/s", (0, 61000), (30, 65000), (60, 70000), (80, 75000)
     )
     assert steady_growth(mild) is None
+
+
+def test_memory_that_ran_out_only_after_a_release_with_load_flat_is_the_releases_doing() -> None:
+    deploy = Deploy("authz", "c37e90a1", at(13, 37), files=("authz/memo.go",))
+    evidence = EvidenceBundle(
+        deploys=(deploy,),
+        metrics=(
+            series(
+                "authz",
+                "container_memory_working_set_bytes",
+                "bytes",
+                (0, 1.1e9),
+                (20, 1.1e9),
+                (30, 1.2e9),
+                (41, 3.9e9),
+                (45, 4.0e9),
+            ),
+            series("authz", "requests_per_second", "req/s", (0, 5200), (20, 5300), (45, 5250)),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess("authz", [signal("authz errors", "authz")], evidence)
+    memory = next(h for h in assessment.hypotheses if h.category is CauseKind.RESOURCE)
+    assert any("the release brought it" in c.text for c in memory.contradicts)
+    assert assessment.cause is CauseKind.DEPLOY

@@ -20,6 +20,7 @@ from bot.analysis.series import (
     series_kind,
     trend,
 )
+from bot.analysis.spike import detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR, W
 from bot.evidence.values import PodState
@@ -153,6 +154,31 @@ def _oom_citation(facts: CaseFacts) -> Citation | None:
     return Citation(f"pod:{lead.namespace}/{lead.name}", text, round(weight, 3))
 
 
+def after_deploy(facts: CaseFacts) -> list[Citation]:
+    """The service's saturation series left their baseline only after its latest deploy
+    landed, while its request rate was measured and flat: the release brought the exhaustion
+    (a leak that shows under production traffic), so the resource is its symptom."""
+    if not facts.candidates or load_spike(facts) is not None:
+        return []
+    own = [m for m in facts.metrics if m.service == facts.service]
+    if not any(series_kind(m.name) is SeriesKind.TRAFFIC for m in own):
+        return []
+    began = [
+        spike.first_anomaly_at
+        for m in own
+        if series_kind(m.name) is SeriesKind.SATURATION
+        and (spike := detect_spike(m, ratio=SATURATION_RISE)) is not None
+    ]
+    deploy = facts.candidates[0].deploy
+    if not began or min(began) <= deploy.at:
+        return []
+    text = (
+        f"it began at {min(began):%H:%M}, after deploy {deploy.sha} landed, with the load "
+        "flat: the release brought it"
+    )
+    return [Citation(f"deploy:{deploy.sha}", text, W.resource_after_deploy)]
+
+
 def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """Memory, disk or pool exhaustion, from error lines, pods the OOM killer ended and
     saturation series."""
@@ -164,7 +190,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         else []
     )
     oom = _oom_citation(facts)
-    against = follows_load(facts)
+    against = [*follows_load(facts), *after_deploy(facts)]
     for kind, pattern in RESOURCE_PATTERNS:
         ids = matching(facts.window_messages, pattern)
         pods = [oom] if kind == "memory" and oom is not None else []
