@@ -35,7 +35,7 @@ from bot.evidence.late import LateArrival, LateEvidence
 from bot.evidence.neighbours import with_neighbours
 from bot.incident.context import PipelineContext
 from bot.incident.packet import late_evidence_arrived
-from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup
+from bot.narrator import Narrator, NarratorLimits, NarratorSetup
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks

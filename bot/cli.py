@@ -28,7 +28,7 @@ from bot.db import create_engine, create_session_factory, downgrade_database, up
 from bot.errors import AuditChainError, ConfigError
 from bot.evaluation.replay import ScenarioRun
 from bot.messages import audit_line
-from bot.postmortem.ports import ChannelHistory
+from bot.postmortem.ports import ChannelHistory, PeopleDirectory
 from bot.settings import Settings, load_settings
 from bot.telemetry.logs import configure_logging
 
@@ -200,12 +200,13 @@ def _catalog(settings: Settings) -> Catalog:
     return service_catalog(settings, replayed)
 
 
-def _channel_history(settings: Settings) -> ChannelHistory | None:
+def _channel_history(settings: Settings) -> tuple[ChannelHistory, PeopleDirectory] | None:
     """Slack when tokens are set; the local emulator on ``SLACK_EMULATOR_PORT`` in sandbox
     mode (a running ``serve``); None when there is neither. A Slack that does not answer
-    leaves a note in the draft, not a failure."""
+    leaves a note in the draft, not a failure. The directory names people (``users.info``)."""
     from integrations.slack.chat import SlackChat
     from integrations.slack.client import build_web_client
+    from integrations.slack.people import SlackDirectory
     from integrations.slack_emulator import EmulatorConfig
 
     if settings.slack_bot_token is not None:
@@ -217,7 +218,7 @@ def _channel_history(settings: Settings) -> ChannelHistory | None:
     else:
         return None
     client.timeout = SLACK_TIMEOUT_SECONDS
-    return SlackChat(client)
+    return SlackChat(client), SlackDirectory(client)
 
 
 async def _postmortem(settings: Settings, incident_id: int) -> int:
@@ -233,13 +234,15 @@ async def _postmortem(settings: Settings, incident_id: int) -> int:
     # With ANTHROPIC_API_KEY the summary and root cause are the narrator's grounded prose; its
     # calls are audited against the incident like the bot's own.
     narrator = narrator_from(settings, sessions=sessions, clock=clock)
+    slack = _channel_history(settings)
     try:
         facts = await gather_facts(
             sessions=sessions,
             incident_id=incident_id,
             catalog=catalog,
             clock=clock,
-            history=_channel_history(settings),
+            history=slack[0] if slack else None,
+            directory=slack[1] if slack else None,
         )
         if facts is None:
             print(f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr)

@@ -117,15 +117,21 @@ def prepare_sqlite(engine: Engine) -> None:
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for ``database_url``; SQLite files get their folder created."""
+    """An async engine for ``database_url``; SQLite files get their folder created.
+
+    Bound parameters are alert titles, a person's words, packet text: ``hide_parameters`` keeps
+    them out of SQLAlchemy's statement log (which runs whenever its logger is enabled for INFO,
+    e.g. with the root logger at DEBUG, echo or not) and out of the text of its errors, which
+    end up in log lines. (The SQLite driver's own DEBUG lines are dropped by the log handler:
+    :mod:`bot.telemetry.logs`.)"""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         prepare_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,7 +15,9 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── ChatError                   the chat platform (Slack) refused or failed a call
     ├── ChartError                  a metric chart could not be drawn
     ├── NarratorError               the language model failed or refused a call
-    │   └── NarratorRetryableError  a timeout, rate limit (429) or overload (529): retry later
+    │   ├── NarratorRetryableError  a timeout, rate limit (429) or overload (529): retry later
+    │   └── NarratorAnswerError     an answer that cannot be used (not JSON, no content, no tool
+    │                               call, cut off at the token limit): never retried
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
     ├── ActionError                 a cluster action cannot go on
     │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
@@ -39,6 +41,7 @@ __all__ = [
     "ConfigError",
     "ConfigFileError",
     "IncidentBotError",
+    "NarratorAnswerError",
     "NarratorError",
     "NarratorRetryableError",
     "PayloadError",
@@ -151,6 +154,12 @@ class NarratorRetryableError(NarratorError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class NarratorAnswerError(NarratorError):
+    """The model answered, but not in a form the bot can use: a body that is not JSON, no
+    ``content``, no call (or another call) of the tool it was given, an answer cut off at the
+    token limit. Asking again would cost the same and likely fail the same: it is not retried."""
 
 
 class CommandUsageError(IncidentBotError):

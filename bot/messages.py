@@ -1,5 +1,17 @@
 """Every text a person reads from the bot, in one place, so wording stays consistent and
-reviewable. Functions take values from the core and return plain text (Slack mrkdwn-safe)."""
+reviewable.
+
+Two kinds of text come out, told apart by type (see :mod:`bot.mrkdwn`):
+
+- :class:`~bot.mrkdwn.Mrkdwn` where the bot composes a live mention or channel link
+  (``<@U123>``, ``<#C123>``): built with :func:`~bot.mrkdwn.mrkdwn`, so every value from an alert,
+  a log or a person is escaped into the template and only the bot's own sequences stay live;
+- a plain ``str`` everywhere else: the Slack adapter's one door escapes it whole, so whatever it
+  quotes is shown, never obeyed.
+
+Redaction happens at that same door, for both. This module is over 400 lines because it is the
+catalogue of the bot's words, one short function per message; splitting it by topic would
+scatter the wording reviewers read together."""
 
 from __future__ import annotations
 
@@ -10,6 +22,7 @@ from bot.action.models import ActionState
 from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
 from bot.killswitch.service import KillSwitch
+from bot.mrkdwn import Mrkdwn, channel_link, mrkdwn, user_mention
 from bot.narrator.values import Fact, Narration
 from bot.packet.render import sections
 from bot.packet.values import Packet
@@ -132,8 +145,13 @@ def merged(other: int, kept: int, moved: int) -> str:
     return f"Merged INC-{other} into INC-{kept}: {moved} {signals} moved; INC-{other} is resolved."
 
 
-def merged_away(other: int, kept: int, channel_id: str) -> str:
-    return f"INC-{other} was merged into INC-{kept}; follow it in <#{channel_id}>."
+def merged_away(other: int, kept: int, channel_id: str) -> Mrkdwn:
+    return mrkdwn(
+        "INC-{other} was merged into INC-{kept}; follow it in {channel}.",
+        other=other,
+        kept=kept,
+        channel=channel_link(channel_id),
+    )
 
 
 def split(signal_id: int, kept: int, new: int) -> str:
@@ -154,46 +172,72 @@ def internal_error(reference: str) -> str:
     )
 
 
-def _incident_line(incident: IncidentSummary) -> str:
-    where = f" in <#{incident.channel_id}>" if incident.channel_id else " (channel pending)"
-    leader = f" · commander <@{incident.commander}>" if incident.commander else ""
-    return (
-        f"INC-{incident.id} · {incident.severity} · {incident.service} · {incident.title}"
-        f" · opened {incident.opened_at:%Y-%m-%d %H:%M} UTC{where}{leader}"
+def _incident_line(incident: IncidentSummary) -> Mrkdwn:
+    where = (
+        mrkdwn(" in {}", channel_link(incident.channel_id))
+        if incident.channel_id
+        else " (channel pending)"
+    )
+    leader = (
+        mrkdwn(" · commander {}", user_mention(incident.commander)) if incident.commander else ""
+    )
+    return mrkdwn(
+        "INC-{id} · {severity} · {service} · {title} · opened {at:%Y-%m-%d %H:%M} UTC{where}"
+        "{leader}",
+        id=incident.id,
+        severity=incident.severity,
+        service=incident.service,
+        title=incident.title,
+        at=incident.opened_at,
+        where=Mrkdwn(where),
+        leader=Mrkdwn(leader),
     )
 
 
-def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> str:
+def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> Mrkdwn:
+    """``/status``: alert titles, services and targets escaped; channels and people live."""
     if not isinstance(report, IncidentStatusReport):
         if not report:
-            return "No open incidents."
-        lines = [f"Open incidents ({len(report)}):"]
-        lines.extend(f"- {_incident_line(incident)}" for incident in report)
-        return "\n".join(lines)
+            return Mrkdwn("No open incidents.")
+        lines = [mrkdwn("Open incidents ({}):", len(report))]
+        lines.extend(mrkdwn("- {}", _incident_line(incident)) for incident in report)
+        return Mrkdwn("\n").join(lines)
     incident = report.incident
     lines = [
-        f"Status of INC-{incident.id}: {incident.status}",
-        f"Service: {incident.service}",
-        f"Severity: {incident.severity}",
-        f"Opened: {incident.opened_at:%Y-%m-%d %H:%M} UTC",
+        mrkdwn("Status of INC-{}: {}", incident.id, incident.status),
+        mrkdwn("Service: {}", incident.service),
+        mrkdwn("Severity: {}", incident.severity),
+        mrkdwn("Opened: {:%Y-%m-%d %H:%M} UTC", incident.opened_at),
     ]
     if incident.commander:
-        lines.append(f"Commander: <@{incident.commander}>")
-    lines.append(f"Signals ({len(report.signals)}):")
+        lines.append(mrkdwn("Commander: {}", user_mention(incident.commander)))
+    lines.append(mrkdwn("Signals ({}):", len(report.signals)))
     lines.extend(
-        f"- #{signal.id} [{signal.status}] {signal.title} "
-        f"({signal.source}, since {signal.started_at:%H:%M} UTC)"
+        mrkdwn(
+            "- #{id} [{status}] {title} ({source}, since {at:%H:%M} UTC)",
+            id=signal.id,
+            status=signal.status,
+            title=signal.title,
+            source=signal.source,
+            at=signal.started_at,
+        )
         for signal in report.signals
     )
     if report.actions:
-        lines.append(f"Open actions ({len(report.actions)}):")
+        lines.append(mrkdwn("Open actions ({}):", len(report.actions)))
         lines.extend(
-            f"- #{action.id} {action.kind} {action.target}: {action.state}"
+            mrkdwn(
+                "- #{id} {kind} {target}: {state}",
+                id=action.id,
+                kind=action.kind,
+                target=action.target,
+                state=action.state,
+            )
             for action in report.actions
         )
     else:
-        lines.append("Open actions: none")
-    return "\n".join(lines)
+        lines.append(Mrkdwn("Open actions: none"))
+    return Mrkdwn("\n").join(lines)
 
 
 def audit_line(entry: AuditEntry) -> str:
@@ -221,8 +265,8 @@ def ask_to_resolve(incident_id: int, alerts: int) -> str:
     )
 
 
-def resolved_by(incident_id: int, user: str) -> str:
-    return f"INC-{incident_id} resolved by <@{user}>."
+def resolved_by(incident_id: int, user: str) -> Mrkdwn:
+    return mrkdwn("INC-{} resolved by {}.", incident_id, user_mention(user))
 
 
 def already_resolved(incident_id: int) -> str:
@@ -268,24 +312,20 @@ _STATE_WORDS = {
 }
 
 
-def _who(actor: str | None) -> str:
-    if actor is None:
-        return "nobody"
-    if actor.startswith("slack:"):
-        return f"<@{actor.removeprefix('slack:')}>"
-    return actor
+def _who(actor: str | None) -> Mrkdwn:
+    return Mrkdwn("nobody") if actor is None else person(actor)
 
 
 def action_status(
     state: ActionState, *, requested_by: str, decided_by: str | None, result: str | None
-) -> str:
-    words = f"{_STATE_WORDS[state.value]} · requested by {_who(requested_by)}"
+) -> Mrkdwn:
+    words = mrkdwn("{} · requested by {}", _STATE_WORDS[state.value], _who(requested_by))
     if decided_by is not None and state is ActionState.DENIED:
-        words += f" · denied by {_who(decided_by)}"
+        words += mrkdwn(" · denied by {}", _who(decided_by))
     elif decided_by is not None and state not in (ActionState.PROPOSED, ActionState.EXPIRED):
-        words += f" · approved by {_who(decided_by)}"
+        words += mrkdwn(" · approved by {}", _who(decided_by))
     if result:
-        words += f"\n{result}"
+        words += mrkdwn("\n{}", result)  # the cluster's words: escaped
     return words
 
 
@@ -315,9 +355,14 @@ def action_runs_without_approval(action_id: int) -> str:
     return f"Action #{action_id}: the policy needs no approval for this kind; it ran at once."
 
 
-def already_decided(action_id: int, state: ActionState, decided_by: str | None) -> str:
-    by = f" by {_who(decided_by)}" if decided_by else ""
-    return f"Action #{action_id} is already {state.value}{by}; this click changes nothing."
+def already_decided(action_id: int, state: ActionState, decided_by: str | None) -> Mrkdwn:
+    by = mrkdwn(" by {}", _who(decided_by)) if decided_by else Mrkdwn("")
+    return mrkdwn(
+        "Action #{id} is already {state}{by}; this click changes nothing.",
+        id=action_id,
+        state=state.value,
+        by=by,
+    )
 
 
 def approval_expired(action_id: int) -> str:
@@ -380,12 +425,15 @@ def declared(service: str, severity: str, title: str) -> str:
     )
 
 
-def declared_in(incident_id: int, channel_id: str, *, opened: bool) -> str:
+def declared_in(incident_id: int, channel_id: str, *, opened: bool) -> Mrkdwn:
     if opened:
-        return f"INC-{incident_id} is open in <#{channel_id}>; you are invited."
-    return (
-        f"INC-{incident_id} was already open for this; your declaration "
-        f"joined it in <#{channel_id}>, and you are invited."
+        return mrkdwn(
+            "INC-{} is open in {}; you are invited.", incident_id, channel_link(channel_id)
+        )
+    return mrkdwn(
+        "INC-{} was already open for this; your declaration joined it in {}, and you are invited.",
+        incident_id,
+        channel_link(channel_id),
     )
 
 
@@ -398,12 +446,19 @@ def declared_again() -> str:
     return "That declaration was already received; nothing new was opened."
 
 
-def commander_set(incident_id: int, commander: str, by: str) -> str:
-    return f"<@{commander}> is now the incident commander of INC-{incident_id} (set by <@{by}>)."
+def commander_set(incident_id: int, commander: str, by: str) -> Mrkdwn:
+    return mrkdwn(
+        "{} is now the incident commander of INC-{} (set by {}).",
+        user_mention(commander),
+        incident_id,
+        user_mention(by),
+    )
 
 
-def commander_unchanged(incident_id: int, commander: str) -> str:
-    return f"<@{commander}> already commands INC-{incident_id}; nothing changed."
+def commander_unchanged(incident_id: int, commander: str) -> Mrkdwn:
+    return mrkdwn(
+        "{} already commands INC-{}; nothing changed.", user_mention(commander), incident_id
+    )
 
 
 def triage_posted(incident_id: int, *, replaced: bool) -> str:
@@ -433,9 +488,12 @@ def triage_preview(packet: Packet, asked_at: str) -> str:
 HOME_TITLE = "Incident bot"
 
 
-def person(actor: str) -> str:
-    """An audit actor as people read it: ``slack:U123`` is a mention, anything else as is."""
-    return f"<@{actor.removeprefix('slack:')}>" if actor.startswith("slack:") else actor
+def person(actor: str) -> Mrkdwn:
+    """An audit actor as people read it: ``slack:U123`` is a mention, anything else (``bot``,
+    ``cli:erin``) is shown as text."""
+    if actor.startswith("slack:"):
+        return user_mention(actor.removeprefix("slack:"))
+    return mrkdwn("{}", actor)
 
 
 def home_no_incidents() -> str:
@@ -454,13 +512,22 @@ def home_quarantine(signals: int, incidents: int) -> str:
     )
 
 
-def home_incident(incident: IncidentSummary) -> str:
+def home_incident(incident: IncidentSummary) -> Mrkdwn:
     """``*INC-1* · sev2 · billing-webhooks · <#C123> · commander <@U0ERIN>`` and the title."""
-    where = f"<#{incident.channel_id}>" if incident.channel_id else "channel pending"
-    leader = f"commander <@{incident.commander}>" if incident.commander else "no commander yet"
-    return (
-        f"*INC-{incident.id}* · {incident.severity} · {incident.service} · {where} · {leader}\n"
-        f"{incident.title}"
+    where = channel_link(incident.channel_id) if incident.channel_id else "channel pending"
+    leader = (
+        mrkdwn("commander {}", user_mention(incident.commander))
+        if incident.commander
+        else "no commander yet"
+    )
+    return mrkdwn(
+        "*INC-{id}* · {severity} · {service} · {where} · {leader}\n{title}",
+        id=incident.id,
+        severity=incident.severity,
+        service=incident.service,
+        where=where,
+        leader=leader,
+        title=incident.title,
     )
 
 
@@ -482,7 +549,7 @@ def home_approval(
     proposed_by: str,
     expires_at: datetime | None,
     now: datetime,
-) -> str:
+) -> Mrkdwn:
     """``#5 rollback billing-webhooks · INC-1 · asked by <@U0BOB> · expires 14:30 UTC``."""
     if expires_at is None:
         expiry = "does not expire"
@@ -491,29 +558,45 @@ def home_approval(
     else:
         expiry = f"expires {expires_at:%H:%M} UTC (in {_minutes_left(expires_at, now)})"
     label = kind.replace("_", " ")
-    return (
-        f"*#{action_id} {label}* {target} · INC-{incident_id} · asked by {person(proposed_by)}"
-        f" · {expiry}"
+    return mrkdwn(
+        "*#{id} {label}* {target} · INC-{incident} · asked by {who} · {expiry}",
+        id=action_id,
+        label=label,
+        target=target,
+        incident=incident_id,
+        who=person(proposed_by),
+        expiry=expiry,
     )
 
 
-def kill_switch_state(switch: KillSwitch) -> str:
+def kill_switch_state(switch: KillSwitch) -> Mrkdwn:
+    """The switch as App Home shows it; the reason (a person's words) escaped."""
     if not switch.engaged:
-        return "Kill switch: *off*. Approved actions may run."
-    since = f" since {switch.changed_at:%Y-%m-%d %H:%M} UTC" if switch.changed_at else ""
-    by = f" by {person(switch.changed_by)}" if switch.changed_by else ""
-    reason = f": {switch.reason}" if switch.reason else ""
-    return f"Kill switch: *ON*{since}{by}{reason}. No action runs until it is off."
+        return Mrkdwn("Kill switch: *off*. Approved actions may run.")
+    since = mrkdwn(" since {:%Y-%m-%d %H:%M} UTC", switch.changed_at) if switch.changed_at else ""
+    by = mrkdwn(" by {}", person(switch.changed_by)) if switch.changed_by else ""
+    reason = mrkdwn(": {}", switch.reason) if switch.reason else ""
+    return mrkdwn(
+        "Kill switch: *ON*{since}{by}{reason}. No action runs until it is off.",
+        since=Mrkdwn(since),
+        by=Mrkdwn(by),
+        reason=Mrkdwn(reason),
+    )
 
 
-def kill_switch_turned(engaged: bool, user: str, reason: str | None) -> str:
+def kill_switch_turned(engaged: bool, user: str, reason: str | None) -> Mrkdwn:
+    """Said in the channel when someone turns the switch; the reason escaped."""
     if engaged:
-        why = f" ({reason})" if reason else ""
-        return (
-            f"Kill switch ON, turned by <@{user}>{why}: no action runs, including approved "
-            "ones not yet started, until it is turned off."
+        why = mrkdwn(" ({})", reason) if reason else Mrkdwn("")
+        return mrkdwn(
+            "Kill switch ON, turned by {}{}: no action runs, including approved ones not yet "
+            "started, until it is turned off.",
+            user_mention(user),
+            why,
         )
-    return f"Kill switch OFF, turned by <@{user}>: approved actions may run again."
+    return mrkdwn(
+        "Kill switch OFF, turned by {}: approved actions may run again.", user_mention(user)
+    )
 
 
 def kill_switch_unchanged(engaged: bool) -> str:
@@ -570,10 +653,11 @@ POSTMORTEM_USAGE = (
 )
 
 
-def postmortem_refused(incident_id: int, commander: str) -> str:
-    return (
-        f"Only the incident commander of INC-{incident_id} (<@{commander}>) can draft its "
-        "postmortem. Nothing was posted."
+def postmortem_refused(incident_id: int, commander: str) -> Mrkdwn:
+    return mrkdwn(
+        "Only the incident commander of INC-{} ({}) can draft its postmortem. Nothing was posted.",
+        incident_id,
+        user_mention(commander),
     )
 
 

@@ -241,7 +241,7 @@ def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None
         return f"customer data reached the wrong owner{when}: {exposure.why}"
     security = next((h for h in ranked if h.category is CauseKind.SECURITY), None)
     if security is not None and security.confidence >= CONFLICT_FLOOR:
-        return f"possible exposure: {security.statement.lower()}"
+        return f"possible exposure: {security.statement[:1].lower()}{security.statement[1:]}"
     for message in facts.window_messages:
         if message.rank >= level_rank("warn") and (kinds := personal_data_in(message.text)):
             return f"warning and error lines carry personal data ({', '.join(kinds)})"

@@ -32,9 +32,9 @@ from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
 from bot.incident.packet import triage_incident
+from bot.narrator import Narrator, NarratorSetup
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
-from bot.narrator.service import Narrator, NarratorSetup
 from bot.narrator.values import Narration
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import RunbookLibrary

@@ -11,7 +11,7 @@ from bot.catalog import Catalog
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateEvidence
 from bot.incident.correlation import DEFAULT_WINDOW
-from bot.narrator.service import Narrator
+from bot.narrator import Narrator
 from bot.packet.chart import ChartRenderer
 from bot.policy import Policy
 from bot.runbook.loader import RunbookLibrary

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.audit import service as audit
 from bot.clock import Clock
 from bot.incident import service as incidents
+from bot.redaction import redact
 from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
@@ -43,7 +44,8 @@ def declared_signal(
         status=SignalStatus.FIRING,
         started_at=clock.now(),
         title=title,
-        fingerprint=f"slack:{service}:{' '.join(title.lower().split())}",
+        # Redacted before lowering: a lowered key no rule knows would sit in the fingerprint.
+        fingerprint=f"slack:{service}:{' '.join(redact(title).lower().split())}",
         delivery_id=delivery_id,
         labels={"declared_by": declared_by},
     )

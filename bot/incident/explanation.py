@@ -13,6 +13,7 @@ from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
 from bot.incident.packet import triage_incident
 from bot.narrator.facts import incident_facts, known_services
+from bot.narrator.notes import unused
 from bot.packet.explain import explain
 
 __all__ = ["DEFAULT_QUESTION", "explanation"]
@@ -46,7 +47,8 @@ async def explanation(
         sheet.facts,
         incident_id=incident.id,
         names=sheet.names,
+        advice=sheet.advice,
     )
-    if narration is None:
-        return answer
+    if not narration.grounded:
+        return f"{answer}\n{unused(narration)}"
     return messages.narrated_answer(narration, sheet.facts)

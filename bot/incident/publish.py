@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import messages, quarantine
+from bot import channel_names, messages, quarantine
 from bot.catalog import Catalog
 from bot.chat import Channel, Chat, Notice
 from bot.clock import Clock
@@ -29,7 +29,7 @@ from bot.incident.models import (
 )
 from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
 from bot.incident.progress import step
-from bot.packet.render import render_plain
+from bot.packet.render import stored_text
 from bot.quarantine import is_transient
 from bot.signal import service as signals
 from bot.telemetry.metrics import Metrics
@@ -39,24 +39,26 @@ __all__ = ["channel_name_for", "publish_incident", "topic_for"]
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=5)
-CHANNEL_NAME_MAX = 80
-SUFFIX_ROOM = 4  # "-99" plus slack
 
 
 def channel_name_for(incident: IncidentRecord, attempt: int = 1) -> str:
-    """``inc-<yyyymmdd>-<service>``, then ``-2``, ``-3``... when the name is taken; always within
-    Slack's rules (lowercase letters, digits, ``-`` and ``_``, at most 80 characters)."""
-    service = re.sub(r"[^a-z0-9_-]+", "-", incident.service.lower()).strip("-_") or "service"
-    base = f"inc-{incident.opened_at:%Y%m%d}-{service}"[: CHANNEL_NAME_MAX - SUFFIX_ROOM]
-    return base if attempt == 1 else f"{base}-{attempt}"
+    """``inc-<yyyymmdd>-<service>``, then ``-2``, ``-3``... when the name is taken, by the rule of
+    :mod:`bot.channel_names` (a service that may not name a channel gives ``incident-<id>``)."""
+    return channel_names.channel_name(
+        opened_at=incident.opened_at,
+        service=incident.service,
+        incident_id=incident.id,
+        attempt=attempt,
+    )
 
 
 def topic_for(incident: IncidentRecord) -> str:
-    """The channel topic. It holds nothing that changes (no severity): conversations.setTopic
-    is Tier 2, too scarce in a storm to spend on keeping a topic current; the packet and the
-    announcements carry the severity."""
-    topic = f"{incident.service} · {incident.title} · INC-{incident.id}"
-    return topic if len(topic) <= 250 else topic[:249] + "…"
+    """The channel topic (:func:`bot.channel_names.topic`, redacted). It holds nothing that
+    changes (no severity): conversations.setTopic is Tier 2, too scarce in a storm to spend on
+    keeping a topic current; the packet and the announcements carry the severity."""
+    return channel_names.topic(
+        service=incident.service, title=incident.title, incident_id=incident.id
+    )
 
 
 async def _channel_in_use(sessions: async_sessionmaker[AsyncSession], channel_id: str) -> bool:
@@ -172,7 +174,7 @@ async def _ensure_packet(
     revision = incident.packet_revision
     triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
     packet = triage.packet
-    text = render_plain(packet)
+    text = stored_text(packet)
     async with step(sessions, incident.id, clock=clock) as session:
         await incidents.record_packet_posting(session, incident_id=incident.id, text=text)
     ts = await chat.post_packet(channel_id, packet)
@@ -242,7 +244,7 @@ async def _bring_channel_up_to_date(
             details={"ts": incident.packet_ts, "revision": revision},
         ) as session:
             await incidents.record_packet_updated(
-                session, incident_id=incident_id, revision=revision, text=render_plain(packet)
+                session, incident_id=incident_id, revision=revision, text=stored_text(packet)
             )
     if incident.announced_severity and incident.announced_severity != incident.severity:
         # Looked for first: a crash after posting and before recording must not post it twice.

@@ -20,7 +20,7 @@ from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
 from bot.incident.packet import triage_incident, triage_signals
-from bot.packet.render import render_plain
+from bot.packet.render import stored_text
 from bot.packet.values import Packet
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 
@@ -75,7 +75,7 @@ async def retriage(
             incident_id=incident_id,
             ts=ts,
             revision=revision,
-            text=render_plain(packet),
+            text=stored_text(packet),
         )
         await audit.append(
             session,

@@ -20,6 +20,7 @@ from bot.incident.models import (
     NarrativeState,
     PacketState,
 )
+from bot.redaction import redact
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal
 
@@ -78,7 +79,7 @@ async def open_from(
         fingerprint=signal.fingerprint,
         open_fingerprint=signal.fingerprint,
         service=signal.service,
-        title=signal.title,
+        title=redact(signal.title),  # kept for display: the topic, /status, App Home
         severity=signal.severity.value,
         status=IncidentStatus.OPEN,
         opened_at=now,

@@ -1,5 +1,8 @@
 """Reading and turning the kill switch. The caller owns the transaction; turning it writes an
-audit row in that same transaction, so the switch never moves without a trace."""
+audit row in that same transaction, so the switch never moves without a trace.
+
+The reason is a person's words, shown on App Home, in the channel and in the audit trail: it is
+redacted before it is stored, so a pasted token never sits in the database either."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import service as audit
 from bot.clock import Clock
 from bot.killswitch.models import KILL_SWITCH_ID, KillSwitchRecord
+from bot.redaction import redact
 
 __all__ = ["KillSwitch", "read", "turn"]
 
@@ -49,6 +53,7 @@ async def turn(
     The update is conditional on the old value, so two people turning it at once write one
     audit row between them."""
     now = clock.now()
+    reason = redact(reason) if reason else reason
     result = await session.execute(
         update(KillSwitchRecord)
         .where(KillSwitchRecord.id == KILL_SWITCH_ID, KillSwitchRecord.engaged != engaged)

@@ -5,8 +5,8 @@ Public surface: :class:`Narrator` (``write``), :func:`explain`, the values :clas
 :class:`LanguageModel` an adapter implements.
 """
 
+from bot.narrator.client import Narrator, NarratorLimits, NarratorSetup, explain
 from bot.narrator.ports import LanguageModel, ModelReply, ModelRequest, ToolSpec
-from bot.narrator.service import Narrator, NarratorLimits, NarratorSetup, explain
 from bot.narrator.values import Claim, DroppedClaim, Fact, Narration, NarrationOutcome, Usage
 
 __all__ = [

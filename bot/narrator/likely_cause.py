@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from bot import messages
 from bot.analysis.triage import Assessment
 from bot.evidence.values import EvidenceBundle
+from bot.narrator.client import Narrator
 from bot.narrator.facts import FactSheet, incident_facts
-from bot.narrator.service import Narrator
+from bot.narrator.notes import left_out
+from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Narration
 from bot.packet.values import Packet
 
@@ -20,8 +22,9 @@ __all__ = ["LIKELY_CAUSE_INSTRUCTIONS", "LikelyCause", "likely_cause"]
 PURPOSE = "likely_cause"
 LIKELY_CAUSE_INSTRUCTIONS = (
     "Write the incident packet's short 'likely cause' paragraph for the on-call engineer: two "
-    "to four claims saying what most likely broke and why, what the facts rest on, and what "
-    "speaks against it. Prefer the hypotheses' evidence lines; stay with what the facts say."
+    "to four claims saying what most likely broke and why (a ranked hypothesis, cited), what "
+    "the facts rest on, and what speaks against it. Prefer the hypotheses' evidence lines; "
+    "stay with what the facts say."
 )
 
 
@@ -47,7 +50,7 @@ async def likely_cause(
     services: Iterable[str] = (),
 ) -> LikelyCause:
     """Ask the narrator about the packet's facts; fall back to the packet's causes when it
-    fails or nothing it wrote survives grounding."""
+    fails, answers in a form the bot cannot use, or nothing it wrote survives the verifier."""
     sheet = incident_facts(
         packet=packet, assessment=assessment, evidence=evidence, services=services
     )
@@ -57,9 +60,13 @@ async def likely_cause(
         instructions=LIKELY_CAUSE_INSTRUCTIONS,
         incident_id=packet.incident_id,
         names=sheet.names,
+        advice=sheet.advice,
     )
     if narration.grounded:
         text = messages.narrative(narration, sheet.facts)
     else:
-        text = messages.narrative_fallback(packet.causes, narration)
+        causes = tuple(shown_as_data(cause) for cause in packet.causes)
+        text = messages.narrative_fallback(causes, narration)
+        if narration.dropped:
+            text += "\n" + left_out(len(narration.dropped))
     return LikelyCause(text, narration, sheet)

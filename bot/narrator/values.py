@@ -12,15 +12,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Claim", "DroppedClaim", "Fact", "Narration", "NarrationOutcome", "Usage"]
+__all__ = [
+    "Claim",
+    "DroppedClaim",
+    "Fact",
+    "FactKind",
+    "Narration",
+    "NarrationOutcome",
+    "Usage",
+]
+
+
+class FactKind(StrEnum):
+    """What a fact is, for the verifier: a causal claim must cite a ``hypothesis``; the rest
+    are observations the analysis made (or, in a postmortem, lines of its record)."""
+
+    ALERT = "alert"
+    DEPLOY = "deploy"
+    METRIC = "metric"
+    LOG = "log"
+    POD = "pod"
+    FLAG = "flag"
+    HYPOTHESIS = "hypothesis"
+    SUPPORT = "support"  # a line of evidence for a hypothesis
+    CONTRADICTION = "contradiction"  # a line of evidence against one
+    WARNING = "warning"
+    UNAVAILABLE = "unavailable"
+    RECORD = "record"  # the incident's own record, a timeline line (postmortems)
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One established fact under the id the model cites it by (``E1``)."""
+    """One established fact under the id the model cites it by (``E1``).
+
+    ``origin`` says, when the fact quotes text someone outside the bot wrote (an alert's title,
+    a log line, a commit message, a PR title), where that text came from: the prompt shows it as
+    untrusted data under that name. None means every word is the bot's own. ``hypothesis`` is
+    the rank (1 = best) of the hypothesis the fact states or is evidence for."""
 
     id: str
     text: str
+    kind: FactKind = FactKind.RECORD
+    origin: str | None = None
+    hypothesis: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +108,7 @@ class NarrationOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Narration:
-    """The result of one :meth:`bot.narrator.service.Narrator.write`.
+    """The result of one :meth:`bot.narrator.client.Narrator.write`.
 
     ``claims`` are the kept ones, in the model's order; ``dropped`` the ones grounding refused.
     ``attempts`` counts calls to the model, retries included; ``usage`` sums all of them.

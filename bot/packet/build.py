@@ -22,6 +22,7 @@ from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, Suggeste
 from bot.policy import Policy
 from bot.runbook.evidence import (
     alert_facts,
+    cause_resources,
     cluster_conditions,
     line_conditions,
     metric_facts,
@@ -302,7 +303,7 @@ def _runbook_query(
         conditions.setdefault(Condition.CUSTOMER_DATA, reason)
     spiked = [spike.series.name for spike in assessment.spikes if spike.series.service == service]
     metrics = {
-        **alert_facts(alert_texts, _cause_subjects(assessment)),
+        **alert_facts(alert_texts),
         **metric_facts(service, evidence.metrics, spiked),
     }
     top = assessment.hypotheses[0] if assessment.hypotheses else None
@@ -320,6 +321,7 @@ def _runbook_query(
         listed=entry.runbooks if entry is not None else (),
         conditions=conditions,
         metrics=metrics,
+        resources=cause_resources(_cause_subjects(assessment)),
     )
 
 

@@ -1,6 +1,10 @@
-"""The packet in plain text: the format people read in the channel and in the demo.
+"""The packet in plain text: the format people read in the channel and in the demo, and the
+copy stored for display (``incidents.packet_text``, read back by the postmortem).
 
 Block Kit rendering lives with the Slack adapter; it uses the same sections in the same order.
+The lines are plain text: whatever they quote from alerts and logs is escaped and redacted by
+the Slack adapter on its way out, never here. What is stored for display is
+:func:`stored_text`, the same text redacted.
 """
 
 from __future__ import annotations
@@ -8,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.narrator.untrusted import shown_as_data
 from bot.packet.values import Owner, Packet, RunbookFit
+from bot.redaction import redact
 
 __all__ = [
     "NARRATOR_OFF",
@@ -19,6 +25,7 @@ __all__ = [
     "render_plain",
     "runbook_lines",
     "sections",
+    "stored_text",
 ]
 
 NARRATOR_OFF = (
@@ -63,7 +70,13 @@ def runbook_lines(packet: Packet) -> tuple[str, ...]:
 
 
 def sections(packet: Packet) -> Iterator[PacketSection]:
-    """The packet's list sections, in reading order; empty ones say so rather than vanish."""
+    """The packet's list sections, in reading order; empty ones say so rather than vanish. A
+    line carrying outside text that reads like an instruction is shown quoted and marked."""
+    for section in _sections(packet):
+        yield PacketSection(section.heading, tuple(shown_as_data(line) for line in section.lines))
+
+
+def _sections(packet: Packet) -> Iterator[PacketSection]:
     yield PacketSection("Signals", packet.signals or ("No signal beyond the alert itself",))
     if packet.causes:
         yield PacketSection("Likely cause", packet.causes)
@@ -104,9 +117,16 @@ def footer_lines(packet: Packet) -> tuple[str, ...]:
 
 
 def render_plain(packet: Packet) -> str:
+    """The whole packet as plain text (not redacted: see :func:`stored_text`)."""
     lines = ["Incident packet", *header_lines(packet)]
     for section in sections(packet):
         lines.append(f"{section.heading}:")
         lines.extend(f"- {line}" for line in section.lines)
     lines.extend(footer_lines(packet))
     return "\n".join(lines)
+
+
+def stored_text(packet: Packet) -> str:
+    """The packet as it is kept for display (``incidents.packet_text``): plain text, redacted,
+    since the database, a postmortem and an export read it back."""
+    return redact(render_plain(packet))

@@ -1,5 +1,11 @@
-"""Writing a postmortem from its facts: the timeline, optional grounded prose, the Markdown and
-the short channel summary, all redacted. Pure but for awaiting the narrator."""
+"""Writing a postmortem from its facts: the timeline, optional verified prose, the Markdown and
+the short channel summary, all redacted. Pure but for awaiting the narrator.
+
+Without a narrator every line comes from the audit and the packet. With one, Summary and the
+lead of Root cause are the model's prose, but only the sentences the verifier passes
+(:mod:`bot.narrator.verifier`: every entity in the facts they cite, causes only as the analysis
+ranked them, advice only as the packet suggested it); the draft says how many it left out.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,12 @@ from bot.errors import IncidentBotError
 from bot.messages import postmortem_summary
 from bot.postmortem.citations import Citations, cite
 from bot.postmortem.facts import PostmortemFacts
+from bot.postmortem.measures import measure
+from bot.postmortem.people import Names
 from bot.postmortem.ports import Fact, PostmortemNarrator
-from bot.postmortem.render import render_markdown
-from bot.postmortem.sections import action_items, people_messages
+from bot.postmortem.render import Prose, render_markdown
+from bot.postmortem.review import action_items
+from bot.postmortem.sections import people_messages, top_cause
 from bot.postmortem.timeline import TimelineEntry, build_timeline
 from bot.redaction import redact
 
@@ -32,7 +41,7 @@ INSTRUCTIONS: dict[NarratedSection, str] = {
         "plain words, for readers who were not there."
     ),
     "root_cause": (
-        "Write the opening of this postmortem's Root Cause Analysis: what the evidence says "
+        "Write the opening of this postmortem's Root cause section: what the evidence says "
         "about the cause, how strongly, and what it leaves open. The hypotheses are the bot's "
         "leads, not confirmed findings: say so."
     ),
@@ -58,9 +67,10 @@ async def _prose(
     *,
     incident_id: int,
     names: Sequence[str],
-) -> str | None:
+    advice: Sequence[str],
+) -> Prose:
     if narrator is None:
-        return None
+        return Prose()
     try:
         narration = await narrator.write(
             purpose=f"postmortem.{section}",
@@ -68,56 +78,70 @@ async def _prose(
             instructions=INSTRUCTIONS[section],
             incident_id=incident_id,
             names=names,
+            advice=advice,
         )
     except IncidentBotError as exc:
         # The draft stands without prose: the deterministic text says the same from the data.
         log.warning("narrator gave no %s for the postmortem: %s", section, exc)
-        return None
+        return Prose()
     text = narration.text.strip() if narration.grounded else ""
-    return text or None
+    return Prose(text or None, len(narration.dropped), narration.error)
+
+
+def _advice(facts: PostmortemFacts) -> tuple[str, ...]:
+    packet = facts.packet
+    return (*packet.suggested, *packet.runbook) if packet is not None else ()
 
 
 async def write_postmortem(
     facts: PostmortemFacts, *, narrator: PostmortemNarrator | None = None
 ) -> Postmortem:
-    """The draft of ``facts``; Summary and the lead of Root Cause Analysis come from
-    ``narrator`` when it gives grounded prose, from the deterministic template otherwise. The
-    narrator sees the facts redacted, under the ids the document shows."""
-    timeline = build_timeline(facts)
+    """The draft of ``facts``; Summary and the lead of Root cause come from ``narrator`` when
+    it gives verified prose, from the deterministic template otherwise. The narrator sees the
+    facts redacted, under the ids the document shows, and nothing of the audit's internals."""
+    names = Names.of(facts)
+    timeline = build_timeline(facts, names)
     citations = cite(facts, timeline)
+    measures = measure(facts, names)
     incident = facts.incident
-    names = [service.service for service in facts.services]
+    known = [*(s.service for s in facts.services), *names.known]
+    known += [s.owner for s in facts.services if s.owner]
     shown = citations.redacted()
-    summary_prose = await _prose(narrator, "summary", shown, incident_id=incident.id, names=names)
-    root_cause_prose = await _prose(
-        narrator, "root_cause", shown, incident_id=incident.id, names=names
+    advice = _advice(facts)
+    summary = await _prose(
+        narrator, "summary", shown, incident_id=incident.id, names=known, advice=advice
+    )
+    root_cause = await _prose(
+        narrator, "root_cause", shown, incident_id=incident.id, names=known, advice=advice
     )
     markdown = render_markdown(
         facts,
         timeline,
         citations,
-        summary_prose=summary_prose,
-        root_cause_prose=root_cause_prose,
+        measures=measures,
+        names=names,
+        summary=summary,
+        root_cause=root_cause,
     )
     narrated: list[NarratedSection] = []
-    if summary_prose:
+    if summary.text:
         narrated.append("summary")
-    if root_cause_prose:
+    if root_cause.text:
         narrated.append("root_cause")
-    summary = postmortem_summary(
+    message = postmortem_summary(
         incident_id=incident.id,
         status=incident.status,
         timeline_entries=len(timeline),
         messages=len(people_messages(facts)),
-        leading_cause=facts.packet.causes[0] if facts.packet and facts.packet.causes else None,
-        action_items=len(action_items(facts)),
+        leading_cause=top_cause(facts),  # outside text in it quoted when it reads as an order
+        action_items=len(action_items(facts, measures, names)),
     )
     return Postmortem(
         incident_id=incident.id,
         filename=f"postmortem-INC-{incident.id}.md",
         title=redact(f"Postmortem draft: INC-{incident.id} {incident.title}"),
         markdown=redact(markdown),
-        summary=redact(summary),
+        summary=redact(message),
         timeline=timeline,
         citations=citations,
         narrated=tuple(narrated),

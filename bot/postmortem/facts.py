@@ -126,7 +126,9 @@ class ServiceFact:
 class PostmortemFacts:
     """Everything one draft is written from. ``messages`` holds people's messages only;
     ``history_note`` says why there are none when the channel could not be read (or was not
-    asked), so the draft can say so instead of implying a quiet channel."""
+    asked), so the draft can say so instead of implying a quiet channel. ``people`` maps the
+    Slack user ids the record holds to display names (from the directory), so the draft names
+    people, never ids."""
 
     incident: IncidentFact
     drafted_at: datetime
@@ -137,3 +139,4 @@ class PostmortemFacts:
     services: tuple[ServiceFact, ...] = ()
     messages: tuple[ChannelMessage, ...] = ()
     history_note: str | None = None
+    people: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -5,6 +5,7 @@ record that in the audit chain. A refusal is recorded too."""
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,7 +15,13 @@ from bot.clock import Clock
 from bot.errors import ChatError
 from bot.postmortem.draft import Postmortem, write_postmortem
 from bot.postmortem.facts import PostmortemFacts
-from bot.postmortem.ports import ChannelHistory, PostmortemChat, PostmortemNarrator
+from bot.postmortem.people import user_ids
+from bot.postmortem.ports import (
+    ChannelHistory,
+    PeopleDirectory,
+    PostmortemChat,
+    PostmortemNarrator,
+)
 from bot.postmortem.sections import people_messages
 from bot.postmortem.service import stored_facts
 
@@ -35,11 +42,32 @@ async def gather_facts(
     catalog: Catalog,
     clock: Clock,
     history: ChannelHistory | None,
+    directory: PeopleDirectory | None = None,
     no_history: str = "Channel messages were not read (no Slack connection): this draft holds "
     "the bot's own data only.",
 ) -> PostmortemFacts | None:
-    """The incident's facts with people's channel messages; None for an unknown incident. A
-    channel that cannot be read leaves a note in the facts instead of failing the draft."""
+    """The incident's facts with people's channel messages and their display names (from
+    ``directory``); None for an unknown incident. A channel that cannot be read leaves a note
+    in the facts instead of failing the draft."""
+    facts = await _gather(sessions, incident_id, catalog, clock, history, no_history)
+    if facts is None or directory is None:
+        return facts
+    people: dict[str, str] = {}
+    for user in user_ids(facts):
+        name = await directory.display_name(user)
+        if name:
+            people[user] = name
+    return replace(facts, people=MappingProxyType(people))
+
+
+async def _gather(
+    sessions: async_sessionmaker[AsyncSession],
+    incident_id: int,
+    catalog: Catalog,
+    clock: Clock,
+    history: ChannelHistory | None,
+    no_history: str,
+) -> PostmortemFacts | None:
     async with sessions() as session:
         facts = await stored_facts(session, incident_id, catalog=catalog, now=clock.now())
     if facts is None:
@@ -77,12 +105,18 @@ async def publish_postmortem(
     catalog: Catalog,
     clock: Clock,
     narrator: PostmortemNarrator | None = None,
+    directory: PeopleDirectory | None = None,
 ) -> Postmortem | None:
     """Draft the incident's postmortem, share it in ``channel_id`` as a Markdown file with a
     summary message, and append ``postmortem.drafted``. None for an unknown incident;
     :class:`ChatError` when Slack refuses the upload or the message (nothing is audited then)."""
     facts = await gather_facts(
-        sessions=sessions, incident_id=incident_id, catalog=catalog, clock=clock, history=chat
+        sessions=sessions,
+        incident_id=incident_id,
+        catalog=catalog,
+        clock=clock,
+        history=chat,
+        directory=directory,
     )
     if facts is None:
         return None

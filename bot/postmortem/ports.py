@@ -20,6 +20,7 @@ __all__ = [
     "ChannelHistory",
     "Fact",
     "Narration",
+    "PeopleDirectory",
     "PostmortemChat",
     "PostmortemNarrator",
 ]
@@ -29,6 +30,13 @@ class ChannelHistory(Protocol):
     async def channel_messages(self, channel_id: str) -> Sequence[ChannelMessage]:
         """Every top-level message of the channel (people's and the bot's), in any order;
         :class:`bot.errors.ChatError` when the channel cannot be read."""
+        ...
+
+
+class PeopleDirectory(Protocol):
+    async def display_name(self, user_id: str) -> str | None:
+        """The person's display name (Slack's ``users.info``), None when the directory does
+        not know them or cannot be asked; answers are cached by the adapter."""
         ...
 
 
@@ -51,6 +59,16 @@ class Narration(Protocol):
         ...
 
     @property
+    def dropped(self) -> Sequence[object]:
+        """The claims the verifier left out (counted in the draft)."""
+        ...
+
+    @property
+    def error(self) -> str | None:
+        """Why the model gave no usable answer, when it did not (named in the draft)."""
+        ...
+
+    @property
     def text(self) -> str:
         """The grounded claims as one paragraph, each with its citations."""
         ...
@@ -65,9 +83,11 @@ class PostmortemNarrator(Protocol):
         instructions: str,
         incident_id: int | None,
         names: Iterable[str] = (),
+        advice: Sequence[str] = (),
     ) -> Narration:
-        """Prose about ``facts`` following ``instructions``; claims that are not grounded in
-        the facts they cite are dropped. ``names`` are the services around the incident.
+        """Prose about ``facts`` following ``instructions``; claims the verifier does not pass
+        are dropped. ``names`` are the services and people around the incident, ``advice`` the
+        only steps a claim may advise (the packet's suggested actions and runbook).
         Failures come back as a narration that is not grounded (or, at worst, as an
         :class:`bot.errors.IncidentBotError`); the deterministic text is used then."""
         ...

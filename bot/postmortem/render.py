@@ -1,43 +1,84 @@
-"""The postmortem as a Markdown document, pure: six sections in a fixed order, each filled
-from the facts (or, for Summary and Root Cause Analysis, from grounded prose when a narrator
-gave some). Redaction happens after rendering, over the whole text (see
-:func:`bot.postmortem.draft.write_postmortem`)."""
+"""The postmortem as a Markdown document, pure: the sections of Google's SRE and incident.io's
+templates in a fixed order, each filled from the facts (or, for Summary and the lead of Root
+cause, from verified prose when a narrator gave some). Redaction happens after rendering, over
+the whole text (see :func:`bot.postmortem.draft.write_postmortem`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from bot.narrator.untrusted import shown_as_data
 from bot.postmortem.citations import Citations
 from bot.postmortem.facts import PostmortemFacts
-from bot.postmortem.sections import (
+from bot.postmortem.measures import Measures, stamp
+from bot.postmortem.people import Names
+from bot.postmortem.review import (
+    action_item_lines,
     action_items,
+    lessons,
+    went_well,
+    went_wrong,
+    where_lucky,
+)
+from bot.postmortem.sections import (
+    detection_lines,
     impact_lines,
     people_messages,
     plural,
     resolution_lines,
     root_cause_lines,
-    stamp,
     summary_text,
+    trigger_lines,
 )
 from bot.postmortem.timeline import TimelineEntry
 
-__all__ = ["SECTION_TITLES", "render_markdown", "timeline_lines"]
+__all__ = ["SECTION_TITLES", "Prose", "render_markdown", "timeline_lines"]
 
 SECTION_TITLES = (
     "Summary",
+    "Impact",
+    "Trigger",
+    "Detection",
     "Timeline",
-    "Root Cause Analysis",
+    "Root cause and contributing factors",
     "Resolution",
-    "Impact Assessment",
-    "Action Items",
+    "What went well",
+    "What went wrong",
+    "Where we got lucky",
+    "Action items",
+    "Lessons",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    """Verified prose for a section, how many sentences the verifier left out, and why the
+    model gave nothing usable when it did not."""
+
+    text: str | None = None
+    left_out: int = 0
+    error: str | None = None
+
+    def notes(self) -> list[str]:
+        """The bot's words on what became of the model's answer, if anything needs saying."""
+        notes: list[str] = []
+        if self.error:
+            notes.append(f"_The language model's answer was not used: {self.error}._")
+        if self.left_out:
+            sentences = "sentence" if self.left_out == 1 else "sentences"
+            notes.append(
+                f"_{self.left_out} {sentences} the language model wrote were left out: not "
+                "supported by the facts they cite._"
+            )
+        return notes
 
 
 def timeline_lines(
     facts: PostmortemFacts, timeline: Sequence[TimelineEntry], citations: Citations
 ) -> list[str]:
     lines = [
-        f"- **{fact.id}** `{stamp(entry.at)}` {entry.text} _({entry.origin})_"
+        f"- **{fact.id}** `{stamp(entry.at)}` {shown_as_data(entry.text)} _({entry.origin})_"
         for fact, entry in zip(citations.timeline, timeline, strict=True)
     ] or ["- No dated event recorded for this incident."]
     if facts.history_note:
@@ -64,30 +105,41 @@ def render_markdown(
     timeline: Sequence[TimelineEntry],
     citations: Citations,
     *,
-    summary_prose: str | None = None,
-    root_cause_prose: str | None = None,
+    measures: Measures,
+    names: Names,
+    summary: Prose = Prose(),
+    root_cause: Prose = Prose(),
 ) -> str:
-    """The document, its facts labelled with ``citations``' ids. ``summary_prose`` replaces the
-    deterministic summary; ``root_cause_prose`` leads the Root Cause Analysis, above the
-    hypotheses and evidence it cites (which stay)."""
+    """The document, its facts labelled with ``citations``' ids. ``summary`` prose replaces
+    the deterministic summary; ``root_cause`` prose leads Root cause, above the hypotheses and
+    evidence it cites (which stay)."""
     incident = facts.incident
-    root_cause = root_cause_lines(
+    cause = root_cause_lines(
         facts,
         hypothesis_ids=[fact.id for fact in citations.hypotheses],
         evidence_ids=[fact.id for fact in citations.evidence],
     )
-    if root_cause_prose:
-        root_cause = [root_cause_prose.strip(), "", *root_cause]
+    lead = [root_cause.text.strip()] if root_cause.text else []
+    if lead or root_cause.notes():
+        cause = [*lead, *root_cause.notes(), "", *cause]
+    summary_lines = [summary.text.strip() if summary.text else summary_text(facts, measures)]
+    summary_lines += summary.notes()
     bodies = (
-        [(summary_prose or summary_text(facts)).strip()],
+        summary_lines,
+        impact_lines(facts, measures),
+        trigger_lines(facts),
+        detection_lines(facts, measures),
         timeline_lines(facts, timeline, citations),
-        root_cause,
-        resolution_lines(facts),
-        impact_lines(facts),
-        action_items(facts),
+        cause,
+        resolution_lines(facts, measures, names),
+        went_well(facts, measures),
+        went_wrong(facts, measures),
+        where_lucky(facts, measures),
+        action_item_lines(action_items(facts, measures, names)),
+        lessons(facts, measures),
     )
     lines = [
-        f"# Postmortem draft: INC-{incident.id} {incident.title}",
+        f"# Postmortem draft: INC-{incident.id} {shown_as_data(incident.title)}",
         "",
         f"**{citations.incident.id}** {citations.incident.text}",
         "",

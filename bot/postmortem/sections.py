@@ -1,70 +1,33 @@
-"""The deterministic text of each section, from the facts alone. Every section says something:
-where the data holds nothing, it says plainly what is unknown rather than leaving a gap."""
+"""The deterministic text of the postmortem's account sections (Summary, Impact, Trigger,
+Detection, Root cause and contributing factors, Resolution), from the facts alone: pure. Every
+section says something: where the data holds nothing, it says plainly what is unknown."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 
-from bot.clock import utc
+from bot.narrator.untrusted import shown_as_data as data
 from bot.postmortem.facts import ActionFact, ChannelMessage, PostmortemFacts, SignalFact
-from bot.postmortem.timeline import person
+from bot.postmortem.measures import DONE_STATES, Measures, conditions, duration, stamp
+from bot.postmortem.people import Names
 
 __all__ = [
-    "MISSING_RUNBOOK_WORDS",
-    "action_items",
+    "CONFIRMED_EVENT",
     "condition_lines",
-    "duration",
+    "confirmed_causes",
+    "detection_lines",
     "impact_lines",
     "people_messages",
     "plural",
     "resolution_lines",
     "root_cause_lines",
-    "stamp",
     "summary_text",
+    "top_cause",
+    "trigger_lines",
 ]
 
-# How the packet words the missing-runbook marker (bot.packet.build.MARKER_WORDS).
-MISSING_RUNBOOK_WORDS = "No runbook fits"
-_OPEN_ACTION_STATES = {"proposed", "approved", "executing"}
-
-
-def stamp(value: datetime) -> str:
-    """``2026-03-04 14:03:00 UTC``."""
-    return f"{utc(value):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def duration(delta: timedelta) -> str:
-    """``1 h 05 min``, ``42 min``, ``2 d 3 h``; never negative."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
-
-
-def _first_alert(facts: PostmortemFacts) -> datetime:
-    firing = [s.started_at for s in facts.signals if s.status == "firing"]
-    return min([facts.incident.first_seen_at, *firing], key=utc)
-
-
-def _end(facts: PostmortemFacts) -> tuple[datetime, bool]:
-    """When the incident ended, and whether it has (else: the draft's time, so far)."""
-    resolved = facts.incident.resolved_at
-    if not facts.incident.open and resolved is not None:
-        return resolved, True
-    return facts.drafted_at, False
-
-
-def _conditions(signals: Sequence[SignalFact]) -> dict[str, str]:
-    """Each alerting condition (fingerprint) and its latest status."""
-    latest: dict[str, str] = {}
-    for signal in sorted(signals, key=lambda s: (utc(s.received_at), s.id)):
-        latest[signal.fingerprint] = signal.status
-    return latest
+# The audit event by which the incident commander confirms a cause (details: {"cause": ...}).
+CONFIRMED_EVENT = "incident.cause_confirmed"
 
 
 def plural(count: int, word: str) -> str:
@@ -76,66 +39,193 @@ def people_messages(facts: PostmortemFacts) -> tuple[ChannelMessage, ...]:
     return tuple(message for message in facts.messages if not message.from_bot)
 
 
-def _top_cause(facts: PostmortemFacts) -> str | None:
-    return facts.packet.causes[0] if facts.packet is not None and facts.packet.causes else None
+def top_cause(facts: PostmortemFacts) -> str | None:
+    """The packet's leading hypothesis, outside text in it shown quoted when it reads like an
+    instruction (a PR title is part of a deploy hypothesis)."""
+    if facts.packet is None or not facts.packet.causes:
+        return None
+    return data(facts.packet.causes[0])
 
 
-def summary_text(facts: PostmortemFacts) -> str:
-    incident = facts.incident
-    first = _first_alert(facts)
-    end, ended = _end(facts)
-    sources = sorted({s.source for s in facts.signals})
-    parts = [
-        f"INC-{incident.id} ({incident.severity}) affected {incident.service}: {incident.title}.",
-        f"The first alert fired at {stamp(first)}; the incident was opened at "
-        f"{stamp(incident.opened_at)}.",
-    ]
-    if ended:
-        parts.append(f"It was resolved at {stamp(end)}, {duration(end - first)} after it began.")
-    else:
-        parts.append(
-            f"It is still open at the time of this draft ({stamp(end)}), "
-            f"{duration(end - first)} after it began."
-        )
-    if facts.signals:
-        parts.append(
-            f"{plural(len(facts.signals), 'signal')} arrived from "
-            f"{', '.join(sources)} for {plural(len(_conditions(facts.signals)), 'condition')}."
-        )
-    top = _top_cause(facts)
-    parts.append(
-        f"The bot's leading hypothesis: {top}."
-        if top
-        else "The bot established no likely cause from the evidence it gathered."
+def confirmed_causes(facts: PostmortemFacts) -> tuple[str, ...]:
+    """What the incident commander confirmed as a cause, in the audit's words."""
+    commander = facts.incident.commander
+    return tuple(
+        str(row.details.get("cause", ""))
+        for row in facts.audit
+        if row.event == CONFIRMED_EVENT
+        and commander is not None
+        and row.actor.removeprefix("slack:") == commander
     )
+
+
+def _mark(text: str, confirmed: Sequence[str]) -> str:
+    if any(c and (c in text or text in c) for c in confirmed):
+        return f"{data(text)} — **confirmed** by the incident commander"
+    return f"{data(text)} — **unconfirmed**"
+
+
+def summary_text(facts: PostmortemFacts, measures: Measures) -> str:
+    incident = facts.incident
+    parts = [
+        f"INC-{incident.id} ({incident.severity}) affected {incident.service}: "
+        f"{data(incident.title)}.",
+        f"The first signal fired at {stamp(measures.first_signal)}; the incident was opened at "
+        f"{stamp(measures.opened)}.",
+    ]
+    if measures.ended:
+        parts.append(
+            f"It was resolved at {stamp(measures.end)}, "
+            f"{duration(measures.end - measures.first_signal)} after the first signal."
+        )
+    else:
+        parts.append(f"It is {measures.span()}.")
+    if facts.signals:
+        sources = ", ".join(sorted({s.source for s in facts.signals}))
+        parts.append(
+            f"{plural(len(facts.signals), 'signal')} arrived from {sources} for "
+            f"{plural(len(conditions(facts.signals)), 'condition')}."
+        )
+    top, confirmed = top_cause(facts), confirmed_causes(facts)
+    if confirmed:
+        parts.append(f"The incident commander confirmed the cause: {confirmed[0]}.")
+    elif top:
+        parts.append(f"The bot's leading hypothesis (unconfirmed): {top}.")
+    else:
+        parts.append("The bot established no likely cause from the evidence it gathered.")
     if facts.actions:
         states = sorted({a.state.replace("_", " ") for a in facts.actions})
         parts.append(f"{plural(len(facts.actions), 'action')} recorded ({', '.join(states)}).")
     else:
         parts.append("No action was recorded through the bot.")
-    return " ".join(parts)
+    return " ".join(part for part in parts if part)
+
+
+def condition_lines(signals: Sequence[SignalFact]) -> list[str]:
+    """Per alerting condition, oldest first: first fired, last seen firing, cleared or not."""
+    by_condition: dict[str, list[SignalFact]] = {}
+    for signal in sorted(signals, key=lambda s: (s.received_at, s.id)):
+        by_condition.setdefault(signal.fingerprint, []).append(signal)
+    lines: list[str] = []
+    for group in sorted(by_condition.values(), key=lambda g: min(s.started_at for s in g)):
+        firing = [s for s in group if s.status == "firing"]
+        first = min(s.started_at for s in firing or group)
+        line = f"  - {data(group[0].title)} ({group[0].service}): first seen {stamp(first)}"
+        if firing:
+            line += f", last seen firing {stamp(max(s.received_at for s in firing))}"
+        latest = group[-1]
+        if latest.status == "resolved":
+            line += f", reported resolved {stamp(latest.received_at)}"
+        else:
+            line += ", still firing at the last word from its source"
+        lines.append(line)
+    return lines
+
+
+def impact_lines(facts: PostmortemFacts, measures: Measures) -> list[str]:
+    incident = facts.incident
+    opened_at = next(
+        (row.details.get("severity") for row in facts.audit if row.event == "incident.opened"),
+        None,
+    )
+    severity = f"Severity: {incident.severity}"
+    if opened_at and opened_at != incident.severity:
+        severity += f" (opened at {opened_at})"
+    lines = [f"- {severity}", f"- Duration: {measures.span()}"]
+    if measures.cleared is not None:
+        lines.append(
+            f"- Every alerting condition had cleared by {stamp(measures.cleared)}, "
+            f"{duration(measures.cleared - measures.first_signal)} after the first signal"
+        )
+    lines.append(
+        f"- Signals: {len(facts.signals)} received for "
+        f"{plural(len(conditions(facts.signals)), 'alerting condition')}"
+    )
+    lines.extend(condition_lines(facts.signals))
+    lines.append(
+        "- Affected services: " + (", ".join(s.service for s in facts.services) or "none recorded")
+    )
+    facing = False
+    for service in facts.services:
+        if not service.known:
+            lines.append(
+                f"  - {service.service}: not in the service catalog; tier and owner unknown"
+            )
+            continue
+        tier = f"tier {service.tier}" if service.tier is not None else "tier unknown"
+        facing = facing or service.tier == 1
+        note = ", customer-facing" if service.tier == 1 else ""
+        lines.append(f"  - {service.service}: {tier}{note}, owned by {service.owner}")
+    lines.append(
+        "- Customer impact: the evidence holds no measure of it; a tier-1 (customer-facing) "
+        "service was affected, so customers were likely affected"
+        if facing
+        else "- Customer impact: not in the evidence; no affected service is customer-facing "
+        "(tier 1) in the catalog"
+    )
+    return lines
+
+
+def trigger_lines(facts: PostmortemFacts) -> list[str]:
+    first = min(
+        (s for s in facts.signals if s.status == "firing"), key=lambda s: s.started_at, default=None
+    )
+    lines = []
+    if first is not None:
+        lines.append(
+            f"- First signal: {data(first.title)} ({first.source}, {first.service}) at "
+            f"{stamp(first.started_at)}"
+        )
+    top = top_cause(facts)
+    if top:
+        marked = _mark(top, confirmed_causes(facts))
+        lines.append(f"- What set it off, by the bot's leading hypothesis: {marked}")
+    else:
+        lines.append("- What set it off: unknown; the bot's evidence did not point to a change")
+    return lines
+
+
+def detection_lines(facts: PostmortemFacts, measures: Measures) -> list[str]:
+    m = measures
+    lines = [
+        f"- Time to detect: {duration(m.opened - m.first_signal)} (first signal "
+        f"{stamp(m.first_signal)}, incident opened {stamp(m.opened)})"
+    ]
+    if m.acknowledged is not None:
+        at, who = m.acknowledged
+        lines.append(f"- Time to acknowledge: {duration(at - m.opened)} ({who} at {stamp(at)})")
+    else:
+        lines.append("- Time to acknowledge: no person's response is recorded")
+    if m.mitigated is not None:
+        at, how = m.mitigated
+        lines.append(
+            f"- Time to mitigate: {duration(at - m.first_signal)} after the first signal ({how} "
+            f"at {stamp(at)})"
+        )
+    else:
+        lines.append("- Time to mitigate: not mitigated in the record yet")
+    if m.ended:
+        lines.append(f"- Time to resolve: {duration(m.end - m.first_signal)}")
+    else:
+        lines.append(f"- Time to resolve: {m.span()}")
+    return lines
 
 
 def root_cause_lines(
     facts: PostmortemFacts, *, hypothesis_ids: Sequence[str], evidence_ids: Sequence[str]
 ) -> list[str]:
-    """The analysis as the packet stated it: ranked hypotheses, the evidence, the warnings and
-    the evidence that was missing, under the ids prose cites. It is a lead for people to
-    confirm, and says so."""
+    """The ranked hypotheses, each marked confirmed or unconfirmed, the evidence under the ids
+    prose cites, and the contributing factors (warnings, missing evidence), each unconfirmed."""
     packet = facts.packet
     if packet is None:
-        return [
-            "No evidence packet was recorded for this incident, so the bot established no "
-            "cause. Root cause: unknown."
-        ]
+        return ["No evidence packet was recorded for this incident. Root cause: unknown."]
+    confirmed = confirmed_causes(facts)
     lines: list[str] = []
     if packet.causes:
-        lines.append(
-            "The bot ranked these hypotheses from the evidence at triage time (best first); "
-            "no person has confirmed a root cause in the data the bot holds:"
-        )
+        lines.append("Root cause, as the bot ranked the hypotheses at triage time (best first):")
         lines.extend(
-            f"- **{id_}** {cause}" for id_, cause in zip(hypothesis_ids, packet.causes, strict=True)
+            f"- **{id_}** {_mark(cause, confirmed)}"
+            for id_, cause in zip(hypothesis_ids, packet.causes, strict=True)
         )
     else:
         lines.append("The bot ranked no hypothesis: root cause unknown from the evidence.")
@@ -143,23 +233,17 @@ def root_cause_lines(
     if packet.evidence:
         lines.append("Evidence:")
         lines.extend(
-            f"- **{id_}** {line}" for id_, line in zip(evidence_ids, packet.evidence, strict=True)
+            f"- **{id_}** {data(line)}"
+            for id_, line in zip(evidence_ids, packet.evidence, strict=True)
         )
     else:
         lines.append("Evidence: nothing beyond the alert itself.")
-    if packet.warnings:
-        lines.append("")
-        lines.append("Warnings raised:")
-        lines.extend(f"- {warning}" for warning in packet.warnings)
-    if packet.unavailable:
-        lines.append("")
-        lines.append("Evidence that could not be gathered (the analysis is blind there):")
-        lines.extend(f"- {item}" for item in packet.unavailable)
+    factors = [*packet.warnings, *(f"Evidence unavailable: {u}" for u in packet.unavailable)]
+    lines.extend(["", "Contributing factors:"])
+    lines.extend(f"- {_mark(factor, confirmed)}" for factor in factors)
+    if not factors:
+        lines.append("- None recorded by the bot; add what the people involved know.")
     return lines
-
-
-def _done(action: ActionFact) -> bool:
-    return action.state in ("succeeded", "verified", "not_verified")
 
 
 def _action_line(action: ActionFact) -> str:
@@ -171,141 +255,28 @@ def _action_line(action: ActionFact) -> str:
     )
 
 
-def resolution_lines(facts: PostmortemFacts) -> list[str]:
+def resolution_lines(facts: PostmortemFacts, measures: Measures, names: Names) -> list[str]:
     incident = facts.incident
-    conditions = _conditions(facts.signals)
-    cleared = sum(1 for status in conditions.values() if status == "resolved")
-    lines: list[str] = []
+    latest = conditions(facts.signals)
+    cleared = sum(1 for status in latest.values() if status == "resolved")
     if incident.open:
-        lines.append(
-            f"No resolution recorded yet: INC-{incident.id} is still open "
-            f"as of {stamp(facts.drafted_at)}."
-        )
+        lines = [f"No resolution recorded yet: INC-{incident.id} is {measures.span()}."]
     else:
         resolved = [row for row in facts.audit if row.event == "incident.resolved"]
-        by = f" by {person(resolved[-1].actor)}" if resolved else ""
-        when = stamp(incident.resolved_at) if incident.resolved_at else "an unrecorded time"
-        lines.append(f"INC-{incident.id} was resolved{by} at {when}.")
+        by = f" by {names.person(resolved[-1].actor)}" if resolved else ""
+        when = stamp(measures.end) if measures.ended else "an unrecorded time"
+        lines = [f"INC-{incident.id} was resolved{by} at {when}."]
         if incident.merged_into is not None:
             lines.append(f"It was merged into INC-{incident.merged_into}, which carries on.")
-    if conditions:
+    if latest:
         lines.append(
-            f"{cleared} of {plural(len(conditions), 'alerting condition')} reported resolved "
-            "by their source."
+            f"{cleared} of {plural(len(latest), 'alerting condition')} reported resolved by "
+            "their source."
         )
-    taken = [a for a in facts.actions if _done(a)]
+    taken = [a for a in facts.actions if a.state in DONE_STATES]
     if taken:
         lines.append("Actions carried out:")
         lines.extend(_action_line(action) for action in taken)
     else:
         lines.append("No action was carried out through the bot; any fix was made outside it.")
     return lines
-
-
-def condition_lines(signals: Sequence[SignalFact]) -> list[str]:
-    """Per alerting condition (fingerprint), oldest first: when it first fired, when it was
-    last seen firing (the newest firing delivery the bot received), and when its source
-    reported it resolved, or that it was still firing at the last word."""
-    by_condition: dict[str, list[SignalFact]] = {}
-    for signal in sorted(signals, key=lambda s: (utc(s.received_at), s.id)):
-        by_condition.setdefault(signal.fingerprint, []).append(signal)
-    lines: list[str] = []
-    for group in sorted(by_condition.values(), key=lambda g: min(utc(s.started_at) for s in g)):
-        firing = [s for s in group if s.status == "firing"]
-        first = min((s.started_at for s in firing or group), key=utc)
-        line = f"  - {group[0].title} ({group[0].service}): first seen {stamp(first)}"
-        if firing:
-            line += f", last seen firing {stamp(max((s.received_at for s in firing), key=utc))}"
-        latest = group[-1]
-        if latest.status == "resolved":
-            line += f", reported resolved {stamp(latest.received_at)}"
-        else:
-            line += ", still firing at the last word from its source"
-        lines.append(line)
-    return lines
-
-
-def impact_lines(facts: PostmortemFacts) -> list[str]:
-    incident = facts.incident
-    first = _first_alert(facts)
-    end, ended = _end(facts)
-    opened_severity = next(
-        (row.details.get("severity") for row in facts.audit if row.event == "incident.opened"),
-        None,
-    )
-    severity = f"Severity: {incident.severity}"
-    if opened_severity and opened_severity != incident.severity:
-        severity += f" (opened at {opened_severity})"
-    span = f"{stamp(first)} to {stamp(end)}"
-    lines = [
-        f"- {severity}",
-        f"- Duration: {duration(end - first)} ({span}{'' if ended else ', still open'})",
-        f"- Signals: {len(facts.signals)} received for "
-        f"{plural(len(_conditions(facts.signals)), 'alerting condition')}",
-    ]
-    lines.extend(condition_lines(facts.signals))
-    services = facts.services or ()
-    lines.append(
-        f"- Affected services: {', '.join(s.service for s in services) or 'none recorded'}"
-    )
-    customer_facing = False
-    for service in services:
-        if not service.known:
-            lines.append(
-                f"  - {service.service}: not in the service catalog; tier and owner unknown"
-            )
-            continue
-        tier = f"tier {service.tier}" if service.tier is not None else "tier unknown"
-        facing = service.tier == 1
-        customer_facing = customer_facing or facing
-        note = ", customer-facing" if facing else ""
-        lines.append(f"  - {service.service}: {tier}{note}, owned by {service.owner}")
-    if customer_facing:
-        lines.append(
-            "- Customer impact: likely, a tier-1 (customer-facing) service was affected; "
-            "the bot holds no measure of how many customers"
-        )
-    else:
-        lines.append(
-            "- Customer impact: unknown; no affected service is tier 1 (customer-facing) "
-            "in the catalog"
-        )
-    return lines
-
-
-def action_items(facts: PostmortemFacts) -> list[str]:
-    """Follow-ups the data calls for: failed or unverified actions, actions left undecided,
-    a missing runbook, evidence sources that were down, and the top hypothesis to confirm."""
-    items: list[str] = []
-    for action in facts.actions:
-        what = f"action #{action.id} ({action.kind} of {action.target})"
-        if action.state == "failed":
-            why = f": {action.result}" if action.result else ""
-            items.append(f"Find out why {what} failed{why}")
-        elif action.state == "not_verified":
-            items.append(f"Check the effect of {what}: it ran but was not verified")
-        elif action.state in _OPEN_ACTION_STATES:
-            items.append(f"Decide or finish {what}, still {action.state}")
-    packet = facts.packet
-    if packet is not None:
-        for warning in packet.warnings:
-            if warning.startswith(MISSING_RUNBOOK_WORDS):
-                items.append(
-                    f"Write a runbook for {facts.incident.service}: the packet found none that "
-                    f"fits ({warning.partition(': ')[2] or warning})"
-                )
-        for item in packet.unavailable:
-            source, _, reason = item.partition(": ")
-            items.append(
-                f"Restore the {source} evidence source for incidents like this one: it was "
-                f"unavailable ({reason or 'no reason recorded'})"
-            )
-    top = _top_cause(facts)
-    if top:
-        items.append(f"Confirm or rule out the leading hypothesis: {top}")
-        items.append("Once the cause is confirmed, add the check or alert that would catch it")
-    else:
-        items.append("Establish the root cause: the bot's evidence did not point to one")
-    if facts.incident.open:
-        items.append(f"Resolve INC-{facts.incident.id} when the service has recovered")
-    return [f"- [ ] {item}" for item in items]

@@ -1,29 +1,28 @@
-"""The incident's timeline: one dated entry per thing that happened, from the data only.
+"""The incident's timeline, in the audit trail's order: pure.
 
-Sources: the signals (an alert firing, a condition reported resolved), the audit rows of the
-incident (opened, channel, packet, joins with severity changes, resolution...), the actions
-(proposed, decided, run, finished) and people's messages in the channel. Entries are sorted by
-time (UTC) and de-duplicated: the same alert delivered twice is one entry, and an action's
-audit row does not repeat the step its record already dates.
+The audit rows of the incident are the spine, in their chain's order (``seq``), each in words
+(:mod:`bot.postmortem.audit_words`: no hashes, checkpoints or other internals). What the audit
+does not hold is placed among them by its time without reordering them: alerts firing and
+reported resolved (signals; the same alert delivered twice is one entry), people's messages in
+the channel (the bot's own left out), and the steps of an action the audit holds no row for.
+People are named, never shown by id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.clock import utc
-from bot.postmortem.facts import ActionFact, AuditFact, ChannelMessage, PostmortemFacts, SignalFact
+from bot.postmortem.audit_words import audit_words
+from bot.postmortem.facts import ActionFact, ChannelMessage, PostmortemFacts, SignalFact
+from bot.postmortem.people import Names
 
-__all__ = ["MESSAGE_LIMIT", "TimelineEntry", "build_timeline", "person"]
+__all__ = ["MESSAGE_LIMIT", "TimelineEntry", "build_timeline"]
 
 MESSAGE_LIMIT = 280  # characters of a person's message quoted on the timeline
-
-# Audit events that are not part of the incident's story: drafting this very document, and
-# refusals to draft it.
-_SKIPPED_PREFIXES = ("postmortem.",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,206 +32,96 @@ class TimelineEntry:
     origin: str  # where it comes from: "signal #3", "audit #12", "action #2", "channel"
 
 
-def person(actor: str) -> str:
-    """``slack:U0ALICE`` reads as ``U0ALICE``; ``bot`` as ``the bot``; others as written."""
-    if actor == "bot":
-        return "the bot"
-    return actor.removeprefix("slack:")
-
-
 @dataclass(frozen=True, slots=True)
-class _Draft:
+class _Extra:
     at: datetime
     text: str
     origin: str
     key: tuple[Any, ...]
-    order: int  # among equal times: signals, then audit rows, actions, messages
 
 
-def _signal_entries(signal: SignalFact) -> Iterator[_Draft]:
+def _signal_entry(signal: SignalFact) -> _Extra:
     what = f"{signal.title} ({signal.source}, {signal.service}, {signal.severity})"
     origin = f"signal #{signal.id}"
     if signal.status == "resolved":
         key = ("resolved", signal.fingerprint, utc(signal.received_at))
-        yield _Draft(signal.received_at, f"Alert reported resolved: {what}", origin, key, 0)
-    else:
-        key = ("firing", signal.fingerprint, utc(signal.started_at))
-        yield _Draft(signal.started_at, f"Alert fired: {what}", origin, key, 0)
+        return _Extra(signal.received_at, f"Alert reported resolved: {what}", origin, key)
+    key = ("firing", signal.fingerprint, utc(signal.started_at))
+    return _Extra(signal.started_at, f"Alert fired: {what}", origin, key)
 
 
-def _details(details: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in details.items())
-
-
-def _joined(details: Mapping[str, Any]) -> str:
-    text = (
-        f"Signal #{details.get('signal_id')} ({details.get('service')}, "
-        f"{details.get('status')}) joined the incident by {details.get('reason')}; "
-        f"{details.get('signal_count')} signals in all"
-    )
-    change = details.get("severity")
-    if isinstance(change, Mapping):
-        text += f"; severity raised from {change.get('from')} to {change.get('to')}"
-    return text
-
-
-_AUDIT_WORDS: dict[str, Callable[[AuditFact], str]] = {
-    "incident.opened": lambda row: (
-        f"Incident opened at {row.details.get('severity')} for {row.details.get('service')}: "
-        f"{row.details.get('title')}"
-    ),
-    "incident.channel_created": lambda row: (
-        f"Incident channel #{row.details.get('channel_name')} created"
-    ),
-    "incident.channel_ready": lambda row: (
-        f"Channel topic set; {row.details.get('invited', 0)} people of the on-call group invited"
-    ),
-    "packet.posted": lambda row: "Evidence packet posted in the channel",
-    "packet.updated": lambda row: (
-        f"Evidence packet updated (revision {row.details.get('revision')})"
-    ),
-    "packet.chart_attached": lambda row: (
-        f"Chart of {row.details.get('metric')} attached to the packet"
-    ),
-    "packet.chart_failed": lambda row: (
-        f"Chart of {row.details.get('metric')} could not be drawn: {row.details.get('error')}"
-    ),
-    "signal.joined": lambda row: _joined(row.details),
-    "signal.split": lambda row: f"Signal split out of the incident by {person(row.actor)}",
-    "incident.severity_announced": lambda row: (
-        f"Severity change announced in the channel: {row.details.get('from')} to "
-        f"{row.details.get('to')}"
-    ),
-    "incident.resolve_asked": lambda row: (
-        "Every alert had resolved; the bot asked the channel whether to resolve the incident"
-    ),
-    "incident.resolved": lambda row: (
-        f"Incident resolved by {person(row.actor)}"
-        + (
-            f" (merged into INC-{row.details['merged_into']})"
-            if row.details.get("merged_into")
-            else ""
-        )
-    ),
-    "incident.merged": lambda row: (
-        f"INC-{row.details.get('merged')} merged into this incident by {person(row.actor)} "
-        f"({row.details.get('moved_signals')} signals moved)"
-    ),
-    "incident.slack_failed": lambda row: (
-        f"Slack call {row.details.get('method')} failed: {row.details.get('error')} "
-        f"(attempt {row.details.get('attempt')})"
-    ),
-    "evidence.arrived_late": lambda row: (
-        f"Late evidence arrived: {row.details.get('kind')} from {row.details.get('source')}"
-    ),
-}
-
-
-def _audit_entry(row: AuditFact) -> _Draft | None:
-    if row.event.startswith(_SKIPPED_PREFIXES):
-        return None
-    origin = f"audit #{row.seq}"
-    action_id = row.details.get("action_id")
-    if row.event.startswith("action.") and action_id is not None:
-        step = row.event.removeprefix("action.")
-        text = f"Action #{action_id} {step.replace('_', ' ')} ({person(row.actor)})"
-        extra = {k: v for k, v in row.details.items() if k != "action_id"}
-        if extra:
-            text += f": {_details(extra)}"
-        return _Draft(row.at, text, origin, ("action", action_id, step), 1)
-    words = _AUDIT_WORDS.get(row.event)
-    if words is not None:
-        text = words(row)
-    else:
-        text = f"{row.event} by {person(row.actor)}"
-        if row.details:
-            text += f": {_details(row.details)}"
-    return _Draft(row.at, text, origin, ("audit", row.seq), 1)
-
-
-# The audit step names an action's record dates itself, by the record's field.
-_ACTION_STEPS = {
-    "approved": "approved",
-    "denied": "denied",
-    "expired": "expired",
-}
-
-
-def _action_entries(action: ActionFact) -> Iterator[_Draft]:
+def _action_entries(action: ActionFact, names: Names) -> Iterator[_Extra]:
+    """The steps an action's record dates, for an action the audit holds no row for."""
     origin = f"action #{action.id}"
     what = f"{action.kind} of {action.target}" + (" (dry run)" if action.dry_run else "")
-    yield _Draft(
-        action.proposed_at,
-        f"Action #{action.id} proposed by {person(action.proposed_by)}: {what}",
-        origin,
-        ("action", action.id, "proposed"),
-        2,
-    )
+    steps = [(action.proposed_at, f"proposed by {names.person(action.proposed_by)}: {what}")]
     if action.decided_at is not None:
-        decision = _ACTION_STEPS.get(action.state, "approved")
-        by = f" by {person(action.decided_by)}" if action.decided_by else ""
-        yield _Draft(
-            action.decided_at,
-            f"Action #{action.id} {decision}{by}",
-            origin,
-            ("action", action.id, decision),
-            2,
-        )
+        decision = action.state if action.state in ("denied", "expired") else "approved"
+        by = f" by {names.person(action.decided_by)}" if action.decided_by else ""
+        steps.append((action.decided_at, f"{decision}{by}"))
     if action.executed_at is not None:
-        yield _Draft(
-            action.executed_at,
-            f"Action #{action.id} started: {what}",
-            origin,
-            ("action", action.id, "executing"),
-            2,
-        )
+        steps.append((action.executed_at, "started"))
     if action.finished_at is not None:
-        outcome = action.state.replace("_", " ")
         result = f": {action.result}" if action.result else ""
-        yield _Draft(
-            action.finished_at,
-            f"Action #{action.id} finished, {outcome}{result}",
-            origin,
-            ("action", action.id, action.state),
-            2,
-        )
+        steps.append((action.finished_at, f"finished, {action.state.replace('_', ' ')}{result}"))
+    for n, (at, words) in enumerate(steps):
+        yield _Extra(at, f"Action #{action.id} {words}", origin, ("action", action.id, n))
 
 
-def _message_entry(message: ChannelMessage) -> _Draft:
-    text = " ".join(message.text.split())
+def _message_entry(message: ChannelMessage, names: Names) -> _Extra:
+    text = " ".join(names.text(message.text).split())
     if len(text) > MESSAGE_LIMIT:
         text = text[: MESSAGE_LIMIT - 1] + "…"
-    return _Draft(
+    return _Extra(
         message.at,
-        f"{message.user} in the channel: “{text}”",
+        f"{names.person(message.user)} in the channel: “{text}”",
         "channel",
         ("message", message.ts),
-        3,
     )
 
 
-def _drafts(facts: PostmortemFacts) -> Iterable[_Draft]:
-    for signal in facts.signals:
-        yield from _signal_entries(signal)
-    for row in facts.audit:
-        entry = _audit_entry(row)
-        if entry is not None:
-            yield entry
+def _extras(facts: PostmortemFacts, names: Names) -> list[_Extra]:
+    audited = {
+        row.details.get("action_id") for row in facts.audit if row.event.startswith("action.")
+    }
+    extras = [_signal_entry(signal) for signal in facts.signals]
     for action in facts.actions:
-        yield from _action_entries(action)
-    for message in facts.messages:
-        if not message.from_bot:
-            yield _message_entry(message)
-
-
-def build_timeline(facts: PostmortemFacts) -> tuple[TimelineEntry, ...]:
-    """Every dated fact once, oldest first (ties keep a fixed order: alerts before the bot's
-    steps before actions before messages)."""
+        if action.id not in audited:
+            extras.extend(_action_entries(action, names))
+    extras += [_message_entry(m, names) for m in facts.messages if not m.from_bot]
     seen: set[tuple[Any, ...]] = set()
-    kept: list[_Draft] = []
-    for draft in sorted(_drafts(facts), key=lambda d: (utc(d.at), d.order)):
-        if draft.key in seen:
-            continue
-        seen.add(draft.key)
-        kept.append(draft)
-    return tuple(TimelineEntry(utc(draft.at), draft.text, draft.origin) for draft in kept)
+    unique: list[_Extra] = []
+    for extra in sorted(extras, key=lambda e: utc(e.at)):  # stable: signals before messages
+        if extra.key not in seen:
+            seen.add(extra.key)
+            unique.append(extra)
+    return unique
+
+
+def _spine(facts: PostmortemFacts, names: Names) -> list[TimelineEntry]:
+    actions = {action.id: action for action in facts.actions}
+    entries: list[TimelineEntry] = []
+    for row in sorted(facts.audit, key=lambda r: r.seq):
+        words = audit_words(row, names, actions)
+        if words is not None:
+            entries.append(TimelineEntry(utc(row.at), words, f"audit #{row.seq}"))
+    return entries
+
+
+def _merge(spine: Sequence[TimelineEntry], extras: Sequence[_Extra]) -> list[TimelineEntry]:
+    """The spine in its order, each extra placed before the first spine entry dated after it."""
+    merged: list[TimelineEntry] = []
+    pending = list(extras)
+    for entry in spine:
+        while pending and utc(pending[0].at) <= entry.at:
+            extra = pending.pop(0)
+            merged.append(TimelineEntry(utc(extra.at), extra.text, extra.origin))
+        merged.append(entry)
+    merged.extend(TimelineEntry(utc(e.at), e.text, e.origin) for e in pending)
+    return merged
+
+
+def build_timeline(facts: PostmortemFacts, names: Names | None = None) -> tuple[TimelineEntry, ...]:
+    """Every event once: the audit's rows in the audit's order, the rest placed by time."""
+    names = names or Names.of(facts)
+    return tuple(_merge(_spine(facts, names), _extras(facts, names)))

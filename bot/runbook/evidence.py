@@ -10,14 +10,14 @@ runbook:
 - :func:`line_conditions`: what alert texts and error lines state outright (out of memory, no
   space left, a scheduled job's run that failed);
 - :func:`metric_facts`: the USE/RED kind of each of the service's series that moved;
-- :func:`alert_facts`: what the alert's words measure (latency, errors) and the resource they
-  or the ranked cause name.
+- :func:`alert_facts`: what the alert's words measure (latency) and the resource they name;
+- :func:`cause_resources`: the resource the ranked cause names.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.resource import RESOURCE_PATTERNS, SATURATION_RISE
@@ -30,10 +30,17 @@ from bot.analysis.series import (
     trend,
 )
 from bot.evidence.values import ClusterState, MetricSeries, PodState, WorkloadEvent
-from bot.runbook.facts import KUBERNETES_REASONS, RESOURCE_SATURATION, Condition, MetricFact
+from bot.runbook.facts import (
+    KUBERNETES_REASONS,
+    RESOURCE_OF,
+    RESOURCE_SATURATION,
+    Condition,
+    MetricFact,
+)
 
 __all__ = [
     "alert_facts",
+    "cause_resources",
     "cluster_conditions",
     "eviction_condition",
     "line_conditions",
@@ -207,13 +214,10 @@ def metric_facts(
     return found
 
 
-def alert_facts(
-    alert_texts: Iterable[str], cause_subjects: Sequence[str] = ()
-) -> dict[MetricFact, str]:
+def alert_facts(alert_texts: Iterable[str]) -> dict[MetricFact, str]:
     """What the alerts' own words measure (``p99 latency above 800ms`` is latency, a RED
     duration, whatever the source) and the resource they say is exhausted (``disk usage above
-    90 %``, ``pool exhausted``), and the resource the ranked resource cause names (its subject,
-    or the series it cites): a disk alert is a disk fact whichever source sent it."""
+    90 %``, ``pool exhausted``): a disk alert is a disk fact whichever source sent it."""
     found: dict[MetricFact, str] = {}
     for text in alert_texts:
         said = f"the alert says so: {_short(text)}"
@@ -223,10 +227,18 @@ def alert_facts(
         if resource is not None:
             found.setdefault(MetricFact.SATURATION, said)
             found.setdefault(resource, said)
-    for subject in cause_subjects:
-        resource = RESOURCE_SATURATION.get(subject) or RESOURCE_SATURATION.get(
+    return found
+
+
+def cause_resources(subjects: Iterable[str]) -> frozenset[str]:
+    """The resources (``memory``, ``disk``, ``cpu``, ``pool``, ``queue``) the ranked resource
+    cause names, by its subject or the series it cites. They say which resource runbook the
+    cause backs; they are not symptoms of their own (the cause already counted)."""
+    found: set[str] = set()
+    for subject in subjects:
+        fact = RESOURCE_SATURATION.get(subject) or RESOURCE_SATURATION.get(
             exhaustion_words(subject)
         )
-        if resource is not None:
-            found.setdefault(resource, f"the ranked cause names it: {_short(subject)}")
-    return found
+        if fact is not None:
+            found.add(RESOURCE_OF[fact])
+    return frozenset(found)

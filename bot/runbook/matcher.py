@@ -86,8 +86,10 @@ class RunbookQuery:
 
     ``cause`` is the ranked cause's kind and ``confidence`` its confidence; ``conditions`` and
     ``metrics`` map each fact the evidence shows to the evidence in words
-    (:mod:`bot.runbook.evidence`); ``texts`` are the alert titles and descriptions and the
-    service's error lines; ``listed`` are the runbook ids the catalog gives for the service.
+    (:mod:`bot.runbook.evidence`); ``resources`` are those the ranked cause names (``disk``),
+    which say which resource runbook it backs; ``texts`` are the alert titles and descriptions
+    and the service's error lines; ``listed`` are the runbook ids the catalog gives for the
+    service.
     """
 
     service: str
@@ -98,6 +100,7 @@ class RunbookQuery:
     listed: Collection[str] = ()
     conditions: Mapping[Condition, str] = field(default_factory=dict)
     metrics: Mapping[MetricFact, str] = field(default_factory=dict)
+    resources: Collection[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +220,7 @@ def _resource_unshown(runbook: Runbook, query: RunbookQuery) -> str | None:
     facts: list[Condition | MetricFact] = [*rule.evidence, *rule.requires, *rule.metrics]
     own = {RESOURCE_OF[fact] for fact in facts if fact in RESOURCE_OF}
     seen: list[Condition | MetricFact] = [*query.conditions, *query.metrics]
-    shown = {RESOURCE_OF[fact] for fact in seen if fact in RESOURCE_OF}
+    shown = {RESOURCE_OF[fact] for fact in seen if fact in RESOURCE_OF} | set(query.resources)
     if not own or own & shown:
         return None
     if not shown:

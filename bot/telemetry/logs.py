@@ -6,9 +6,19 @@ handler whose formatter runs structlog's processors. What a caller bound with
 :func:`bound_context` (the incident id, the Slack envelope and delivery ids) is merged into every
 line logged inside that context, across ``await`` and into tasks started there.
 
-The redaction guard is the last step before a line is written: every configured secret value
-(tokens, webhook secrets, the database password) is replaced by ``[REDACTED]`` in the rendered
-line, whichever logger, message, argument or traceback carried it.
+Two redaction guards stand before a line is written. Every text in the line's fields (the
+message with its arguments, a traceback, anything bound) passes through
+:func:`bot.redaction.redact`, as a Slack message does, so an alert's or a person's secret is a
+placeholder in the logs too; then every configured secret value (tokens, webhook secrets, the
+database password) is replaced by ``[REDACTED]`` in the rendered line, whichever logger, message,
+argument or traceback carried it.
+
+Database drivers never log bound parameters, at any level: SQLAlchemy's engines are built with
+``hide_parameters`` (:func:`bot.db.create_engine`), and :class:`DriverParameterFilter` drops the
+SQLite driver's (aiosqlite) DEBUG lines, each of which spells out the statement and its
+parameters (``executing functools.partial(<method execute>, 'INSERT …', ('…',))``). The values
+PostgreSQL repeats in an error's detail (``Key (value)=(…) already exists``) are cut from every
+line too.
 """
 
 from __future__ import annotations
@@ -24,7 +34,15 @@ from urllib.parse import quote
 
 import structlog
 
-__all__ = ["REDACTED", "Redactor", "bound_context", "configure_logging"]
+from bot.redaction import redact
+
+__all__ = [
+    "REDACTED",
+    "DriverParameterFilter",
+    "Redactor",
+    "bound_context",
+    "configure_logging",
+]
 
 REDACTED = "[REDACTED]"
 
@@ -54,6 +72,58 @@ def _redacting(redactor: Redactor) -> structlog.types.Processor:
     return redact
 
 
+# Loggers whose records below INFO carry SQL parameters (aiosqlite: every operation at DEBUG).
+PARAMETER_LOGGERS = ("aiosqlite",)
+
+
+class DriverParameterFilter(logging.Filter):
+    """Drops the database drivers' records that spell out bound parameters: aiosqlite's DEBUG
+    lines, whatever level its logger or the root is set to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            return True
+        return not any(
+            record.name == name or record.name.startswith(f"{name}.") for name in PARAMETER_LOGGERS
+        )
+
+
+# PostgreSQL repeats a violating row's values in its error detail ("Key (id)=(42) already
+# exists.", "Failing row contains (...)."), which reaches a log line inside the error's text.
+_ROW_DETAIL = re.compile(
+    r"(Key \((?:[^()\n]|\([^()\n]*\))*\))=\((?:[^()\n]|\([^()\n]*\))*\)"
+    r"|(Failing row contains )\([^\n]*\)"
+)
+
+
+def _without_row_values(text: str) -> str:
+    if "Key (" not in text and "Failing row" not in text:
+        return text
+    return _ROW_DETAIL.sub(
+        lambda m: f"{m.group(1) or m.group(2)}{'=' if m.group(1) else ''}(…)", text
+    )
+
+
+def _redacting_fields(redactor: Redactor) -> structlog.types.Processor:
+    """Every text field of the line with the configured secrets marked ``[REDACTED]``, then
+    through :func:`bot.redaction.redact` (the message, with its arguments already formatted in,
+    and a rendered traceback included)."""
+
+    def hidden(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(redactor(_without_row_values(value)))
+        if isinstance(value, dict):
+            return {key: hidden(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [hidden(item) for item in value]
+        return value
+
+    def redact_fields(_logger: Any, _method: str, event_dict: Any) -> Any:
+        return {key: hidden(value) for key, value in event_dict.items()}
+
+    return redact_fields
+
+
 def _shared_processors() -> list[structlog.types.Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -77,12 +147,18 @@ def configure_logging(
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             structlog.processors.EventRenamer("message"),
+            _redacting_fields(redactor),
             structlog.processors.JSONRenderer(default=str),
             _redacting(redactor),
         ],
     )
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(DriverParameterFilter())
+    for name in PARAMETER_LOGGERS:  # and at the source, for any other handler (pytest's too)
+        driver = logging.getLogger(name)
+        if not any(isinstance(f, DriverParameterFilter) for f in driver.filters):
+            driver.addFilter(DriverParameterFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

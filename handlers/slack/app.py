@@ -33,6 +33,7 @@ from handlers.slack.resolve import register_resolve
 from handlers.slack.rollback import register_rollback
 from handlers.slack.status import register_status
 from handlers.slack.triage import register_triage
+from integrations.slack.outgoing import outgoing_guard
 
 __all__ = ["SlackDeps", "build_slack_app"]
 
@@ -59,6 +60,8 @@ class SlackDeps:
 
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     app = AsyncApp(client=client, process_before_response=False)
+    # First: every listener's client and respond escape and redact what they send.
+    app.middleware(outgoing_guard)
     app.middleware(once_per_delivery(deps.sessions, deps.clock))
     register_status(app, sessions=deps.sessions)
     register_resolve(app, sessions=deps.sessions, clock=deps.clock)

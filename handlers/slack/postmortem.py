@@ -25,6 +25,7 @@ from bot.postmortem.permission import postmortem_refusal
 from bot.postmortem.ports import PostmortemNarrator
 from handlers.slack.deliveries import acknowledge
 from integrations.slack.chat import SlackChat
+from integrations.slack.people import SlackDirectory
 
 __all__ = ["register_postmortem"]
 
@@ -39,6 +40,14 @@ def register_postmortem(
     policy: Policy = DEFAULT_POLICY,
     groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None,
 ) -> None:
+    # One directory for the app's life: each person's display name is asked of Slack once.
+    directory: list[SlackDirectory] = []
+
+    def people(client: AsyncWebClient) -> SlackDirectory:
+        if not directory:
+            directory.append(SlackDirectory(client))
+        return directory[0]
+
     async def refusal_for(user: str, commander: str | None) -> str | None:
         groups = await groups_of(user) if groups_of is not None else frozenset()
         refused = policy.postmortem_refusal(
@@ -95,6 +104,7 @@ def register_postmortem(
                 catalog=catalog,
                 clock=clock,
                 narrator=narrator,
+                directory=people(client),
             )
         except ChatError as exc:
             await respond(

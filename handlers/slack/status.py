@@ -1,6 +1,8 @@
 """``/status``: in an incident channel, that incident's state, signals and open actions (posted
 in the channel for everyone there); anywhere else, the open incidents (only to the asker).
-Alert titles in it are redacted like the packet's."""
+Alert titles and services in it are escaped as the text is composed
+(:func:`bot.messages.render_status`) and redacted on the way out like every reply
+(:mod:`integrations.slack.outgoing`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.incident.status import IncidentStatusReport, status_of
 from bot.messages import STATUS_USAGE, render_status, usage_error
-from bot.redaction import redact
 from handlers.slack.deliveries import acknowledge
 
 __all__ = ["register_status"]
@@ -35,6 +36,6 @@ def register_status(app: AsyncApp, *, sessions: async_sessionmaker[AsyncSession]
             report = await status_of(session, channel_id=command["channel_id"])
         in_incident = isinstance(report, IncidentStatusReport)
         await respond(
-            text=redact(render_status(report)),  # signal titles are alert text
+            text=render_status(report),
             response_type="in_channel" if in_incident else "ephemeral",
         )

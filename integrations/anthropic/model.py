@@ -1,26 +1,32 @@
 """Claude through the official SDK's async client, as the narrator's :class:`LanguageModel`.
 
 The client is made with ``max_retries=0``: the narrator owns the retry budget
-(:class:`bot.narrator.service.NarratorLimits`), so a rate limit or an overload is raised at once
+(:class:`bot.narrator.client.NarratorLimits`), so a rate limit or an overload is raised at once
 as :class:`bot.errors.NarratorRetryableError` carrying the provider's ``retry-after``, and never
 slept through inside the SDK. The fixed instructions go as a system block marked
 ``cache_control: ephemeral`` so repeated calls read them from the prompt cache; the answer is
 forced through the request's one tool (``tool_choice``).
+
+Every way a call can go wrong ends here as one of our errors: the SDK's errors through
+:func:`narrator_error`, and an answer the SDK accepted but the bot cannot use (a 200 whose body
+is not JSON, a message without ``content`` or ``usage``, no call of the tool, another tool's
+call, an answer cut off at ``max_tokens``) as :class:`bot.errors.NarratorAnswerError`, which the
+narrator does not retry: the caller's own text stands, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import anthropic
 from anthropic import AsyncAnthropic
+from anthropic.types import Message
 from pydantic import SecretStr
 
-from bot.errors import NarratorError, NarratorRetryableError
+from bot.errors import NarratorAnswerError, NarratorError, NarratorRetryableError
 from bot.narrator.ports import ModelReply, ModelRequest
 
-__all__ = ["ClaudeModel", "narrator_error"]
+__all__ = ["ClaudeModel", "narrator_error", "reply_from"]
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 529})
 
@@ -80,21 +86,9 @@ class ClaudeModel:
             )
         except anthropic.AnthropicError as exc:
             raise narrator_error(exc) from exc
-        tool_input: Mapping[str, Any] | None = None
-        for block in message.content:
-            if block.type == "tool_use" and block.name == request.tool.name:
-                tool_input = dict(block.input)
-                break
-        usage = message.usage
-        return ModelReply(
-            model=message.model,
-            tool_input=tool_input,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
-            cache_read_input_tokens=usage.cache_read_input_tokens or 0,
-            stop_reason=message.stop_reason,
-        )
+        except ValueError as exc:  # a JSON content type over a body that does not parse
+            raise NarratorAnswerError("Anthropic answered with a body that is not JSON") from exc
+        return reply_from(message, request.tool.name)
 
     async def close(self) -> None:
         await self._client.close()
@@ -128,3 +122,47 @@ def narrator_error(exc: anthropic.AnthropicError) -> NarratorError:
             return NarratorRetryableError(message, retry_after=_retry_after(exc))
         return NarratorError(message)
     return NarratorError(f"Anthropic call failed ({type(exc).__name__})")
+
+
+def _usage(message: Message) -> tuple[int, int, int, int]:
+    usage = getattr(message, "usage", None)
+    if usage is None or not isinstance(getattr(usage, "input_tokens", None), int):
+        raise NarratorAnswerError("Anthropic answered without usage")
+    return (
+        usage.input_tokens,
+        usage.output_tokens if isinstance(usage.output_tokens, int) else 0,
+        usage.cache_creation_input_tokens or 0,
+        usage.cache_read_input_tokens or 0,
+    )
+
+
+def reply_from(message: object, tool: str) -> ModelReply:
+    """Our reply from what the SDK returned, or :class:`NarratorAnswerError` naming why it
+    cannot be used. The SDK hands back a plain string for a body that is not JSON and a
+    ``Message`` with ``None`` fields for JSON of the wrong shape: neither may crash a caller."""
+    if not isinstance(message, Message):
+        raise NarratorAnswerError("Anthropic answered with a body that is not JSON")
+    content = message.content
+    if not isinstance(content, list):
+        raise NarratorAnswerError("Anthropic answered without content")
+    if message.stop_reason == "max_tokens":
+        raise NarratorAnswerError("Anthropic's answer was cut off at the token limit")
+    calls = [block for block in content if getattr(block, "type", None) == "tool_use"]
+    mine = [block for block in calls if getattr(block, "name", None) == tool]
+    if not mine:
+        named = ", ".join(str(getattr(block, "name", "?")) for block in calls)
+        why = f"called {named} instead" if named else "did not call it"
+        raise NarratorAnswerError(f"Anthropic's answer did not use the {tool} tool ({why})")
+    tool_input = getattr(mine[0], "input", None)
+    if not isinstance(tool_input, Mapping):
+        raise NarratorAnswerError(f"Anthropic's {tool} call carried no input")
+    input_tokens, output_tokens, created, read = _usage(message)
+    return ModelReply(
+        model=str(message.model or ""),
+        tool_input=dict(tool_input),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_creation_input_tokens=created,
+        cache_read_input_tokens=read,
+        stop_reason=message.stop_reason,
+    )

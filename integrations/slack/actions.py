@@ -8,14 +8,15 @@ from typing import Any
 
 from bot.action.views import ActionView
 from bot.errors import ChatError
-from integrations.slack.blocks import action_blocks, escape, text_section
+from bot.mrkdwn import Mrkdwn, escape, group_mention, mrkdwn
+from integrations.slack.blocks import action_blocks, text_section
 from integrations.slack.chat import SlackChat
 
 __all__ = ["SlackActionChat"]
 
 
-def _fallback(view: ActionView) -> str:
-    return f"{view.title} (action #{view.action_id}): {view.status}"
+def _fallback(view: ActionView) -> Mrkdwn:
+    return mrkdwn("{} (action #{}): {}", view.title, view.action_id, view.status)
 
 
 class SlackActionChat(SlackChat):
@@ -42,18 +43,18 @@ class SlackActionChat(SlackChat):
             channel=channel_id,
             thread_ts=thread_ts,
             text=text,
-            blocks=[text_section(escape(text))],
+            blocks=[text_section(text)],
         )
         return str(response["ts"])
 
     async def page(self, channel_id: str, group_handle: str | None, text: str) -> str:
-        mention = "on-call"
+        mention: Mrkdwn = Mrkdwn("on-call")
         if group_handle:
             try:
-                mention = f"<!subteam^{await self._group_id(group_handle.lstrip('@'))}>"
+                mention = group_mention(await self._group_id(group_handle.lstrip("@")))
             except ChatError:
-                mention = f"@{group_handle.lstrip('@')}"
-        body = f"Paging {mention}: {escape(text)}"
+                mention = escape(f"@{group_handle.lstrip('@')}")
+        body = mrkdwn("Paging {}: {}", mention, text)
         response = await self._call(
             "chat.postMessage", channel=channel_id, text=body, blocks=[text_section(body)]
         )

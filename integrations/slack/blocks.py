@@ -1,20 +1,26 @@
-"""The evidence packet in Block Kit, within Slack's limits (50 blocks, 3000 characters a
-section, 150 a header). Same sections, same order and same words as the plain rendering."""
+"""The evidence packet and the bot's other messages in Block Kit, within Slack's limits (50
+blocks, 3000 characters a section, 150 a header). Same sections, same order and same words as
+the plain rendering.
+
+Every mrkdwn text here is :class:`bot.mrkdwn.Mrkdwn`: the words are the bot's, and every value
+from an alert, a log, a commit or a person is escaped into them as they are joined. A plain
+``str`` handed to :func:`text_section` is escaped whole (it is taken as untrusted)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.action.views import ActionView
+from bot.mrkdwn import Mrkdwn, escape, link
 from bot.packet.render import footer_lines, header_lines, sections
 from bot.packet.values import Packet
+from bot.redaction import redact
 
 __all__ = [
     "APPROVE_ACTION_ID",
     "DENY_ACTION_ID",
     "RESOLVE_ACTION_ID",
     "action_blocks",
-    "escape",
     "narrative_blocks",
     "packet_blocks",
     "resolve_question_blocks",
@@ -27,34 +33,50 @@ SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters, escaped so alert text cannot inject links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit``; redacted before a cut, since a secret cut in half is one no
+    rule finds (text that fits is redacted on its way out, like every text)."""
+    if len(text) <= limit:
+        return text
+    text = redact(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _fit_mrkdwn(text: Mrkdwn, limit: int) -> Mrkdwn:
+    """:func:`_fit` for composed text (redaction adds no ``<``: it stays composed)."""
+    if len(text) <= limit:
+        return text
+    text = Mrkdwn(redact(text))
+    return text if len(text) <= limit else text[: limit - 1] + Mrkdwn("…")
+
+
 def text_section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text, SECTION_LIMIT)}}
+    """A mrkdwn section: :class:`Mrkdwn` as composed, anything else escaped whole."""
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": _fit_mrkdwn(escape(text), SECTION_LIMIT)},
+    }
 
 
 def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Incident packet"}},
-        text_section("\n".join(escape(line) for line in header_lines(packet))),
+        text_section(Mrkdwn("\n").join(header_lines(packet))),
     ]
     for section in sections(packet):
-        body = "\n".join(f"- {escape(line)}" for line in section.lines)
-        blocks.append(text_section(f"{section.heading}:\n{body}"))
-    context = [f"INC-{packet.incident_id}", escape(_fit(packet.title, 300))]
-    context.extend(f"<{link.url}|{escape(link.title)}>" for link in packet.links[:5])
-    context.extend(escape(line) for line in footer_lines(packet))
+        body = Mrkdwn("\n").join(Mrkdwn("- ") + line for line in section.lines)
+        blocks.append(
+            text_section(Mrkdwn("{heading}:\n{body}").format(heading=section.heading, body=body))
+        )
+    context: list[str] = [f"INC-{packet.incident_id}", _fit(packet.title, 300)]
+    context.extend(link(item.url, item.title) for item in packet.links[:5])
+    context.extend(footer_lines(packet))
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": _fit(" · ".join(context), SECTION_LIMIT)}],
+            "elements": [
+                {"type": "mrkdwn", "text": _fit_mrkdwn(Mrkdwn(" · ").join(context), SECTION_LIMIT)}
+            ],
         }
     )
     return blocks
@@ -63,13 +85,13 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
 def narrative_blocks(text: str) -> list[dict[str, Any]]:
     """The "likely cause" reply: its words escaped (fact texts come from alerts and logs), its
     ``*bold*`` kept."""
-    return [text_section(escape(text))]
+    return [text_section(text)]
 
 
 def resolve_question_blocks(incident_id: int, text: str) -> list[dict[str, Any]]:
     """The question with a button that resolves the incident, behind a confirm dialog."""
     return [
-        text_section(escape(text)),
+        text_section(text),
         {
             "type": "actions",
             "block_id": f"resolve-{incident_id}",
@@ -107,11 +129,15 @@ def action_blocks(view: ActionView) -> list[dict[str, Any]]:
     hash, so a click is bound to the plan it was shown with."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _fit(view.title, HEADER_LIMIT)}},
-        text_section("\n".join(escape(line) for line in view.lines)),
+        text_section(Mrkdwn("\n").join(view.lines)),
     ]
     if view.request is not None:
-        blocks.append(text_section(f"```{escape(_fit(view.request, REQUEST_LIMIT))}```"))
-    blocks.append(text_section(f"*Action #{view.action_id}* · {view.status}"))
+        blocks.append(text_section(Mrkdwn("```{}```").format(_fit(view.request, REQUEST_LIMIT))))
+    blocks.append(
+        text_section(
+            Mrkdwn("*Action #{id}* · {status}").format(id=view.action_id, status=view.status)
+        )
+    )
     if view.decision_value is not None:
         blocks.append(
             {
@@ -128,8 +154,10 @@ def action_blocks(view: ActionView) -> list[dict[str, Any]]:
                             "title": {"type": "plain_text", "text": "Run this change?"},
                             "text": {
                                 "type": "mrkdwn",
-                                "text": _fit(
-                                    f"{escape(view.title)}: runs once, now, against the cluster.",
+                                "text": _fit_mrkdwn(
+                                    Mrkdwn("{}: runs once, now, against the cluster.").format(
+                                        view.title
+                                    ),
                                     300,
                                 ),
                             },
@@ -157,7 +185,10 @@ def action_blocks(view: ActionView) -> list[dict[str, Any]]:
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": f"INC-{view.incident_id} · {view.state.value}"}
+                {
+                    "type": "mrkdwn",
+                    "text": Mrkdwn("INC-{} · {}").format(view.incident_id, view.state.value),
+                }
             ],
         }
     )

@@ -1,11 +1,16 @@
 """The core's :class:`bot.chat.Chat` over slack_sdk's async Web API client.
 
-Everything this adapter sends goes through :func:`integrations.slack.redaction.redacted_arguments`
-in :meth:`SlackChat._call`, the one door for writes: no secret or customer datum from an alert,
-a log line or a person reaches the channel, whichever message carried it. The one other write,
-a chart's upload (:meth:`SlackChat.attach_image`), redacts its title and alt text the same way;
-the words drawn in the picture were redacted before drawing (``MetricChart.redacted``). A
-postmortem's upload (:meth:`SlackChat.upload_markdown`) redacts its title and whole content.
+Everything this adapter sends goes through
+:func:`integrations.slack.outgoing.outgoing_arguments` in :meth:`SlackChat._call`, the one door
+for writes: text the bot did not compose (:class:`bot.mrkdwn.Mrkdwn`) is escaped, so no
+``<!channel>`` or mention from an alert, a log line or a person is obeyed, and everything is
+redacted, so no secret or customer datum reaches the channel, whichever message carried it. The
+one other write, a file's upload, passes its title and alt text through the same door
+(:func:`~integrations.slack.outgoing.outgoing_text`); a chart's words drawn in the picture were
+redacted before drawing (``MetricChart.redacted``), and a postmortem's Markdown content
+(:meth:`SlackChat.upload_markdown`) is redacted whole. A channel's name is
+checked against Slack's rules and for anything secret-looking before it is created
+(:func:`bot.channel_names.checked_channel_name`).
 
 Every Slack failure leaves here as :class:`bot.errors.ChatError` carrying Slack's error code
 (``name_taken``, ``ratelimited``...) or ``transport`` for a network failure. Rate limits are
@@ -25,6 +30,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.channel_names import checked_channel_name
 from bot.chat import Channel, Notice, PostedPacket
 from bot.errors import ChatError
 from bot.packet.chart import ChartImage
@@ -34,13 +40,17 @@ from bot.postmortem.facts import ChannelMessage
 from bot.redaction import redact
 from bot.telemetry.metrics import NO_METRICS, Metrics
 from integrations.slack.blocks import (
-    escape,
     narrative_blocks,
     packet_blocks,
     resolve_question_blocks,
     text_section,
 )
-from integrations.slack.redaction import redacted_arguments
+from integrations.slack.outgoing import (
+    ALT_TEXT_LIMIT,
+    TITLE_LIMIT,
+    outgoing_arguments,
+    outgoing_text,
+)
 
 __all__ = [
     "HISTORY_PAGES",
@@ -77,7 +87,7 @@ class SlackChat:
         self._group_cache_seconds = group_cache_seconds
 
     async def _call(self, method: str, **arguments: Any) -> AsyncSlackResponse:
-        return await self._api(method, json=redacted_arguments(arguments))
+        return await self._api(method, json=outgoing_arguments(arguments))
 
     async def _get(self, method: str, **arguments: Any) -> AsyncSlackResponse:
         return await self._api(method, http_verb="GET", params=arguments)
@@ -100,7 +110,10 @@ class SlackChat:
         return self._bot_user_id
 
     async def create_channel(self, name: str) -> Channel:
-        response = await self._call("conversations.create", name=name, is_private=False)
+        # The core names channels by the rule of bot.channel_names; this is the last check.
+        response = await self._call(
+            "conversations.create", name=checked_channel_name(name), is_private=False
+        )
         channel = response["channel"]
         return Channel(id=channel["id"], name=channel["name"])
 
@@ -123,6 +136,7 @@ class SlackChat:
                 return
 
     async def find_own_channel(self, name: str) -> Channel | None:
+        name = checked_channel_name(name)  # as create_channel named it
         me = await self.bot_user_id()
         async for channel in self._channels():
             if channel.get("name") == name and channel.get("creator") == me:
@@ -201,14 +215,13 @@ class SlackChat:
         return str(file.get("id", ""))
 
     async def attach_image(self, channel_id: str, thread_ts: str, image: ChartImage) -> str:
-        words = redacted_arguments({"text": image.title, "alt_text": image.alt_text})
         return await self._upload(
             channel=channel_id,
             thread_ts=thread_ts,
             content=image.png,
             filename=image.filename,
-            title=words["text"],
-            alt_txt=words["alt_text"],
+            title=outgoing_text(image.title, TITLE_LIMIT),
+            alt_txt=outgoing_text(image.alt_text, ALT_TEXT_LIMIT),
         )
 
     async def upload_markdown(
@@ -220,7 +233,7 @@ class SlackChat:
             channel=channel_id,
             content=redact(markdown),
             filename=filename,
-            title=redacted_arguments({"text": title})["text"],
+            title=outgoing_text(title, TITLE_LIMIT),
             snippet_type="markdown",
         )
 
@@ -277,7 +290,7 @@ class SlackChat:
             "chat.postMessage",
             channel=channel_id,
             thread_ts=thread_ts,
-            text=escape(text),  # model-written words: no <!channel> or links in notifications
+            text=text,  # model-written words, escaped at the door: no <!channel> or links
             blocks=narrative_blocks(text),
             metadata={
                 "event_type": NARRATIVE_EVENT_TYPE,
@@ -304,7 +317,7 @@ class SlackChat:
             "chat.postMessage",
             channel=channel_id,
             text=text,
-            blocks=[text_section(escape(text))],
+            blocks=[text_section(text)],
             **extra,
         )
         return str(response["ts"])

@@ -13,6 +13,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.telemetry.metrics import NO_METRICS, Metrics
+from integrations.slack.outgoing import SafeWebClient
 
 __all__ = ["CountingRateLimitHandler", "build_web_client", "method_of"]
 
@@ -51,11 +52,14 @@ def build_web_client(
     max_rate_limit_retries: int = 5,
     metrics: Metrics = NO_METRICS,
     session: aiohttp.ClientSession | None = None,
-) -> AsyncWebClient:
+) -> SafeWebClient:
     """The bot's Web API client. Give it a ``session`` (the bot does; close it at shutdown):
     without one slack_sdk opens a new connection, TLS included, for every call, which at
-    fifty commands at once costs more than the commands themselves."""
-    client = AsyncWebClient(
+    fifty commands at once costs more than the commands themselves.
+
+    It is a :class:`SafeWebClient`: every text it sends is escaped (unless the bot composed it)
+    and redacted on the way out."""
+    client = SafeWebClient(
         token=token, base_url=base_url or AsyncWebClient.BASE_URL, session=session
     )
     client.retry_handlers.append(

@@ -1,20 +1,19 @@
 """The App Home tab in Block Kit, drawn from an :class:`Overview`: pure, so it is tested
 without Slack, and within Slack's limits (100 blocks a view, 3000 characters a section).
 
-Alert titles are redacted and escaped like the packet's; a long list is cut with a line
-saying how many more there are rather than overflowing the view."""
+Alert titles, services, targets and the kill switch's reason are escaped as the messages are
+composed (:mod:`bot.mrkdwn`); the view is redacted on its way out like every other text, by
+:class:`integrations.slack.outgoing.SafeWebClient`. A long list is cut with a line saying how many
+more there are rather than overflowing the view."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot import messages
-from bot.killswitch.service import KillSwitch
 from bot.overview import Overview
-from bot.redaction import redact
-from integrations.slack.blocks import escape, text_section
+from integrations.slack.blocks import text_section
 
 __all__ = ["MAX_APPROVALS", "MAX_INCIDENTS", "home_view"]
 
@@ -34,7 +33,7 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
     """The ``views.publish`` view: open incidents, pending approvals, the kill switch."""
     blocks: list[dict[str, Any]] = [
         _header(messages.HOME_TITLE),
-        text_section(messages.kill_switch_state(_safe_switch(overview.kill_switch))),
+        text_section(messages.kill_switch_state(overview.kill_switch)),
     ]
     if overview.quarantined.total:
         counts = overview.quarantined
@@ -43,7 +42,7 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
     if not overview.incidents:
         blocks.append(text_section(messages.home_no_incidents()))
     for incident in overview.incidents[:MAX_INCIDENTS]:
-        blocks.append(text_section(_safe_title(messages.home_incident(incident), incident.title)))
+        blocks.append(text_section(messages.home_incident(incident)))
     if len(overview.incidents) > MAX_INCIDENTS:
         blocks.append(_more(len(overview.incidents) - MAX_INCIDENTS))
     blocks += [{"type": "divider"}, _header(f"Waiting for approval ({len(overview.approvals)})")]
@@ -53,7 +52,7 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
         line = messages.home_approval(
             action_id=approval.id,
             kind=approval.kind,
-            target=escape(approval.target),
+            target=approval.target,
             incident_id=approval.incident_id,
             proposed_by=approval.proposed_by,
             expires_at=approval.expires_at,
@@ -63,13 +62,3 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
     if len(overview.approvals) > MAX_APPROVALS:
         blocks.append(_more(len(overview.approvals) - MAX_APPROVALS))
     return {"type": "home", "blocks": blocks}
-
-
-def _safe_switch(switch: KillSwitch) -> KillSwitch:
-    """The switch with its reason (a person's words) redacted and escaped."""
-    return replace(switch, reason=escape(redact(switch.reason))) if switch.reason else switch
-
-
-def _safe_title(line: str, title: str) -> str:
-    """``line`` with the alert title it ends with redacted and escaped: the rest is ours."""
-    return line.removesuffix(title) + escape(redact(title))

@@ -103,13 +103,16 @@ async def test_postmortem_shares_a_markdown_draft_and_a_summary_in_the_channel(
     assert "Incident opened at sev2 for billing-webhooks" in markdown
     assert "Evidence packet posted in the channel" in markdown
     assert (
-        f"`{slack_time(message_ts)}` U0BOB in the channel: "
+        f"`{slack_time(message_ts)}` bob in the channel: "  # named by users.info, not U0BOB
         "“Rolled back billing-webhooks, errors are dropping”" in markdown
     )
-    assert "(confidence 0." in _section_of(markdown, "Root Cause Analysis")  # the hypotheses
+    root = _section_of(markdown, "Root cause and contributing factors")
+    assert "(confidence 0." in root  # the hypotheses
+    assert "— **unconfirmed**" in root
     assert "Latest deploy landed 11 minutes before first spike" in markdown
-    assert "No resolution recorded yet: INC-1 is still open" in markdown
-    assert "- [ ] Confirm or rule out the leading hypothesis" in markdown
+    assert "No resolution recorded yet: INC-1 is still open:" in markdown
+    assert "| Confirm or rule out the leading hypothesis" in markdown
+    assert "U0BOB" not in markdown
 
     async def summary() -> dict[str, Any] | None:
         for message in await people.messages(channel_id):
@@ -178,7 +181,7 @@ async def test_the_cli_prints_the_draft_with_or_without_the_channel(
     assert with_slack.returncode == 0, with_slack.stderr
     assert sections_of(with_slack.stdout) == list(SECTION_TITLES)
     assert (
-        f"`{slack_time(str(said['ts']))}` U0BOB in the channel: “Looking at the parser deploy”"
+        f"`{slack_time(str(said['ts']))}` bob in the channel: “Looking at the parser deploy”"
         in with_slack.stdout
     )
 

@@ -6,9 +6,12 @@ prompt caching (the first request with a system text writes it to the cache, lat
 it). It checks the key (``x-api-key`` or ``Authorization: Bearer``, as SDK versions differ;
 401 ``authentication_error`` otherwise), records every request, and plays a script: each entry
 is a tool input to answer with, a :class:`Failure` (429 with ``retry-after``, 529
-``overloaded_error``...) or :data:`HANG` (no answer until the server stops). Once the script is
-spent it answers with ``default``, which by default echoes the first facts of the prompt back
-as grounded claims.
+``overloaded_error``...), :data:`HANG` (no answer until the server stops) or a
+:class:`RawAnswer` (any status, body and content type: a 200 that is not JSON, a message without
+``content``, a text answer with no tool call, another tool's call, an answer cut off at
+``max_tokens``; see :func:`not_json`, :func:`no_content`, :func:`text_only`, :func:`wrong_tool`,
+:func:`truncated`). Once the script is spent it answers with ``default``, which by default
+echoes the first facts of the prompt back as grounded claims.
 """
 
 from __future__ import annotations
@@ -26,15 +29,22 @@ __all__ = [
     "HANG",
     "Failure",
     "FakeAnthropic",
+    "RawAnswer",
     "RecordedCall",
     "echo_facts",
     "facts_in",
+    "no_content",
+    "not_json",
     "overloaded",
     "rate_limited",
+    "text_only",
+    "truncated",
+    "wrong_tool",
 ]
 
 HANG: Literal["hang"] = "hang"
 FACT_LINE = re.compile(r"^(E\d+): (.*)$", re.MULTILINE)
+FACT_BLOCK = re.compile(r'<fact id="(E\d+)"[^>]*>(.*?)</fact>')
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -51,6 +61,49 @@ class Failure:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     message: str = "scripted failure"
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """Answer one request with exactly this: a status, a body (a dict is sent as JSON, with the
+    message's ``id``, ``model`` and ``usage`` filled in when ``complete``), a content type."""
+
+    body: str | dict[str, Any]
+    status: int = 200
+    content_type: str = "application/json"
+    complete: bool = True
+
+
+def not_json() -> RawAnswer:
+    """A 200 whose body is not JSON (a proxy's error page)."""
+    return RawAnswer("<html><body>502 upstream hiccup</body></html>", content_type="text/html")
+
+
+def no_content() -> RawAnswer:
+    """A message without ``content``."""
+    return RawAnswer({"type": "message", "role": "assistant", "stop_reason": "end_turn"})
+
+
+def text_only(text: str = "The deploy broke it.") -> RawAnswer:
+    """Prose instead of the tool call the request forced."""
+    return RawAnswer({"content": [{"type": "text", "text": text}], "stop_reason": "end_turn"})
+
+
+def wrong_tool(name: str = "run_command") -> RawAnswer:
+    """A call of a tool the request never offered."""
+    call = {"type": "tool_use", "id": "toolu_wrong", "name": name, "input": {"cmd": "rm -rf /"}}
+    return RawAnswer({"content": [call], "stop_reason": "tool_use"})
+
+
+def truncated() -> RawAnswer:
+    """An answer cut off at ``max_tokens``: the tool's input is incomplete."""
+    call = {
+        "type": "tool_use",
+        "id": "toolu_cut",
+        "name": "report_claims",
+        "input": {"claims": [{"text": "The deploy"}]},
+    }
+    return RawAnswer({"content": [call], "stop_reason": "max_tokens"})
 
 
 def rate_limited(retry_after: float) -> Failure:
@@ -82,8 +135,9 @@ class RecordedCall:
 
 
 def facts_in(prompt: str) -> dict[str, str]:
-    """The ``E1: text`` lines of a narrator prompt."""
-    return dict(FACT_LINE.findall(prompt))
+    """The facts of a narrator prompt by id: its ``<fact id="E1" ...>text</fact>`` blocks
+    (or ``E1: text`` lines)."""
+    return dict(FACT_BLOCK.findall(prompt)) or dict(FACT_LINE.findall(prompt))
 
 
 def echo_facts(invent: bool = False) -> Callable[[RecordedCall], dict[str, Any]]:
@@ -102,7 +156,7 @@ def echo_facts(invent: bool = False) -> Callable[[RecordedCall], dict[str, Any]]
     return answer
 
 
-Step = Mapping[str, Any] | Failure | Literal["hang"]
+Step = Mapping[str, Any] | Failure | RawAnswer | Literal["hang"]
 
 
 class FakeAnthropic:
@@ -166,8 +220,22 @@ class FakeAnthropic:
             return self._error(500, "server stopping")
         if isinstance(step, Failure):
             return self._error(step.status, step.message, step.headers)
+        if isinstance(step, RawAnswer):
+            return self._raw(body, step)
         assert isinstance(step, Mapping)
         return web.json_response(self._message(body, dict(step)))
+
+    def _raw(self, body: dict[str, Any], answer: RawAnswer) -> web.Response:
+        if isinstance(answer.body, str):
+            return web.Response(
+                text=answer.body, status=answer.status, content_type=answer.content_type
+            )
+        message = dict(answer.body)
+        if answer.complete:
+            base = self._message(body, {})
+            base.pop("content")
+            message = {**base, **message}
+        return web.json_response(message, status=answer.status)
 
     def _message(self, body: dict[str, Any], tool_input: dict[str, Any]) -> dict[str, Any]:
         n = next(self._ids)

@@ -33,7 +33,7 @@ async def run_eval(fake: FakeAnthropic, cwd: Path, *args: str | Path) -> tuple[i
         "NARRATOR_RETRY_BUDGET_SECONDS": "0",
     }
     process = await asyncio.create_subprocess_exec(
-        str(COMMAND),
+        *COMMAND,
         "eval",
         *map(str, args),
         env=env,

@@ -51,3 +51,19 @@ async def test_turning_the_kill_switch_to_where_it_stands_writes_nothing(
         state = await kill_switch.read(session)
     assert (again, released, state.engaged) == (False, True, False)
     assert [e.event for e in trail] == ["kill_switch.engaged", "kill_switch.released"]
+
+
+async def test_the_reason_is_stored_and_audited_redacted(
+    sessions: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    reason = "leaked AKIAZ3MRV7Q4XK2PLW5N, mail jane.doe@customer-corp.com"
+    async with sessions() as session, session.begin():
+        await kill_switch.turn(
+            session, engaged=True, actor="slack:U0ALICE", clock=clock, reason=reason
+        )
+    async with sessions() as other:
+        state = await kill_switch.read(other)
+        trail = await audit.entries(other)
+    expected = "leaked [redacted:aws_key], mail [redacted:email]"
+    assert state.reason == expected
+    assert trail[-1].details == {"reason": expected}

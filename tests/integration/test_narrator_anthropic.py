@@ -12,7 +12,7 @@ from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.narrator import Fact, Narration, NarrationOutcome, Narrator, NarratorLimits, explain
 from integrations.anthropic import ClaudeModel
-from tests.fakes.anthropic import HANG, FakeAnthropic, overloaded, rate_limited
+from tests.fakes.anthropic import HANG, FakeAnthropic, facts_in, overloaded, rate_limited
 
 MODEL = "claude-sonnet-5-5"
 SECRET = "xoxb-123456789012-123456789012-abcdefghijklmnopqrstuvwx"
@@ -82,7 +82,7 @@ async def test_the_request_forces_the_claims_tool_and_caches_the_instructions(
     assert call.body["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert [tool["name"] for tool in call.body["tools"]] == ["report_claims"]
     assert call.body["tool_choice"] == {"type": "tool", "name": "report_claims"}
-    assert "E1: Deploy 9f1c2ab of checkout" in call.prompt
+    assert facts_in(call.prompt)["E1"].startswith("Deploy 9f1c2ab of checkout")
 
 
 async def test_a_grounded_answer_is_kept_with_its_citations(
@@ -193,11 +193,13 @@ async def test_no_secret_in_the_facts_reaches_the_model(
     assert "[redacted" in call.prompt
 
 
-async def test_explain_returns_nothing_when_no_claim_survives(
+async def test_explain_gives_no_prose_when_no_claim_survives(
     fake: FakeAnthropic, clock: FixedClock
 ) -> None:
     fake.script.append({"claims": [{"text": "It was DNS.", "evidence_ids": ["E5"]}]})
-    assert await explain(_narrator(fake, clock), "why?", FACTS) is None
+    narration = await explain(_narrator(fake, clock), "why?", FACTS)
+    assert not narration.grounded
+    assert [d.reason for d in narration.dropped] == ["cites unknown id E5"]
 
 
 async def test_each_narration_leaves_a_usage_row_in_the_audit(
@@ -274,7 +276,12 @@ async def test_explain_answers_the_question_from_the_facts(
     )
     narrator = _narrator(fake, clock)
     narration = await narrator.explain("When did the deploy land?", FACTS, incident_id=7)
-    assert narration is not None
     assert narration.purpose == "explain"
     assert narration.text == "Deploy 9f1c2ab landed at 14:02 UTC. [E1]"
-    assert "Question: When did the deploy land?" in fake.calls[0].prompt
+    prompt = fake.calls[0].prompt
+    task = prompt.split("</task>")[0]
+    assert "When did the deploy land?" not in task  # a person's words are data, not orders
+    assert (
+        '<question origin="typed after /explain by a person in Slack" trust="untrusted">'
+        "When did the deploy land?</question>" in prompt
+    )

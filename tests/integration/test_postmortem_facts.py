@@ -24,6 +24,7 @@ from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
+from integrations.slack.people import SlackDirectory
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 
 SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
@@ -48,7 +49,9 @@ async def _open_incident(sessions: async_sessionmaker[AsyncSession], clock: Fixe
         return int((await session.execute(select(IncidentRecord.id))).scalar_one())
 
 
-async def test_the_facts_come_from_the_signals_actions_and_audit_rows(sessions, clock) -> None:
+async def test_the_facts_come_from_the_signals_actions_and_audit_rows(
+    sessions, clock, emulator
+) -> None:
     incident_id = await _open_incident(sessions, clock)
     async with sessions() as session, session.begin():
         session.add(
@@ -78,10 +81,14 @@ async def test_the_facts_come_from_the_signals_actions_and_audit_rows(sessions, 
         catalog=SCENARIO.to_catalog(),
         clock=clock,
         history=None,
+        directory=SlackDirectory(
+            build_web_client(emulator.config.bot_token, base_url=emulator.api_url)
+        ),
     )
 
     assert facts is not None
     assert facts.history_note == NO_CHANNEL
+    assert dict(facts.people) == {"U0BOB": "bob", "U0ERIN": "erin"}  # Slack's users.info
     assert [(s.status, s.started_at.isoformat()) for s in facts.signals] == [
         ("firing", "2026-03-04T14:03:00+00:00")
     ]
@@ -90,13 +97,13 @@ async def test_the_facts_come_from_the_signals_actions_and_audit_rows(sessions, 
     assert facts.services[0].service == "billing-webhooks"
     assert facts.services[0].known
     markdown = (await write_postmortem(facts)).markdown
-    assert "INC-1 was resolved by U0ERIN at 2026-03-04 14:36:00 UTC." in markdown
+    assert "INC-1 was resolved by erin at 2026-03-04 14:36:00 UTC." in markdown
     assert "`2026-03-04 14:10:00 UTC` Action #1 finished, failed: pods did not become ready" in (
         markdown
     )
-    assert "- [ ] Find out why action #1 (restart of deployment/billing-webhooks) failed" in (
-        markdown
-    )
+    assert "`2026-03-04 14:07:00 UTC` Action #1 proposed by bob: restart of" in markdown
+    assert "| Find out why action #1 (restart of deployment/billing-webhooks) failed" in markdown
+    assert "U0ERIN" not in markdown
     assert "No evidence packet was recorded for this incident" in markdown
 
 

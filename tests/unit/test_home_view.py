@@ -9,6 +9,7 @@ from bot.incident.status import IncidentSummary
 from bot.killswitch.service import KillSwitch
 from bot.overview import Overview, PendingApproval
 from integrations.slack.home import home_view
+from integrations.slack.outgoing import outgoing_arguments
 from integrations.slack_emulator.blocks import VIEW_BLOCKS, block_errors, render_blocks
 
 NOW = datetime(2026, 3, 4, 14, 20, tzinfo=UTC)
@@ -82,7 +83,8 @@ def test_an_engaged_kill_switch_says_who_turned_it_and_why() -> None:
 
 def test_alert_titles_are_redacted_and_cannot_inject_mentions() -> None:
     title = "<!channel> token=ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked"
-    view = home_view(Overview((incident(1, title=title),), (), KillSwitch(False)), now=NOW)
+    drawn = home_view(Overview((incident(1, title=title),), (), KillSwitch(False)), now=NOW)
+    view = outgoing_arguments({"view": drawn})["view"]  # as views.publish sends it
     section = next(b for b in view["blocks"] if b["type"] == "section" and "INC-1" in str(b))
     text = section["text"]["text"]
     assert "<!channel>" not in text

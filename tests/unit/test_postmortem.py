@@ -1,5 +1,7 @@
-"""The postmortem's pure core: the timeline from the data, the packet read back from its text,
-and the Markdown with its six sections, with and without a narrator."""
+"""The postmortem's pure core: the timeline in the audit's order, the packet read back from its
+text, and the Markdown with the sections an incident commander signs (Summary, Impact, Trigger,
+Detection, Timeline, Root cause, Resolution, what went well / wrong / lucky, Action items,
+Lessons), with and without a narrator."""
 
 from __future__ import annotations
 
@@ -148,6 +150,7 @@ def resolved_facts() -> PostmortemFacts:
             ChannelMessage("1772633100.000100", at(12), "U0BOB", "Rolling back now?"),
             ChannelMessage("1772633160.000200", at(13), "U0BOT", "Incident packet", from_bot=True),
         ),
+        people=MappingProxyType({"U0ALICE": "Alice", "U0BOB": "Bob"}),
     )
 
 
@@ -204,14 +207,49 @@ def test_the_same_alert_delivered_twice_is_one_timeline_entry() -> None:
     assert fired[0].origin == "signal #1"
 
 
-def test_an_action_step_in_both_the_audit_and_the_record_appears_once() -> None:
+def test_an_action_the_audit_records_is_told_by_its_audit_rows_alone() -> None:
     timeline = build_timeline(resolved_facts())
-    approvals = [e for e in timeline if "Action #1 approved" in e.text]
-    assert len(approvals) == 1
-    assert approvals[0].at == at(20)
-    finished = [e for e in timeline if "Action #1 finished" in e.text]
-    assert finished[0].text == "Action #1 finished, verified: rolled back to 51d0e7c"
-    assert finished[0].at == at(23)
+    approvals = [e for e in timeline if "Action #1" in e.text]
+    assert [(e.at, e.text, e.origin) for e in approvals] == [
+        (
+            at(20),
+            "Action #1 (rollback of deployment/billing-webhooks) approved by Alice",
+            "audit #6",
+        )
+    ]
+
+
+def test_the_timeline_keeps_the_audits_order_and_times_without_its_internals() -> None:
+    facts = resolved_facts()
+    rows = (
+        _audit(9, 22, "action.executing", actor="slack:U0ALICE", action_id=1, plan_hash="ab" * 32),
+        _audit(10, 23, "action.checkpoint", action_id=1, checkpoint={"state": {"rev": 42}}),
+        _audit(11, 23, "action.succeeded", action_id=1, plan_hash="ab" * 32, write_sent=True),
+        _audit(12, 25, "action.verified", action_id=1, recovery="every alert has resolved"),
+        _audit(13, 26, "narrator.call", actor="narrator", input_tokens=812, cost_usd=0.01),
+    )
+    timeline = build_timeline(replace(facts, audit=(*facts.audit, *rows)))
+    audited = [e for e in timeline if e.origin.startswith("audit #")]
+    assert [int(e.origin.removeprefix("audit #")) for e in audited] == [
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        9,
+        10,
+        11,
+        12,
+    ]
+    steps = [e.text for e in timeline if "Action #1" in e.text]
+    assert steps[-2:] == [
+        "Action #1 (rollback of deployment/billing-webhooks) succeeded",
+        "Action #1 (rollback of deployment/billing-webhooks) verified: every alert has resolved",
+    ]
+    text = "\n".join(e.text for e in timeline)
+    for internal in ("ab" * 32, "plan_hash", "checkpoint={", "'rev'", "812", "cost", "U0ALICE"):
+        assert internal not in text
 
 
 def test_the_timeline_dates_a_resolved_alert_when_the_bot_was_told() -> None:
@@ -223,10 +261,20 @@ def test_the_timeline_dates_a_resolved_alert_when_the_bot_was_told() -> None:
 def test_the_timeline_holds_severity_changes_peoples_messages_and_no_bot_chatter() -> None:
     texts = {entry.at: entry.text for entry in build_timeline(resolved_facts())}
     assert "severity raised from sev2 to sev1" in texts[at(10)]
-    assert texts[at(12)] == "U0BOB in the channel: “Rolling back now?”"
+    assert texts[at(12)] == "Bob in the channel: “Rolling back now?”"
     assert at(13) not in texts  # the bot's own message
     assert at(60) not in texts  # drafting the postmortem is not part of the incident
-    assert texts[at(52)] == "Incident resolved by U0ALICE"
+    assert texts[at(52)] == "Incident resolved by Alice"
+
+
+def test_people_the_directory_did_not_name_are_told_apart_without_their_ids() -> None:
+    facts = replace(resolved_facts(), people=MappingProxyType({}))
+    text = "\n".join(entry.text for entry in build_timeline(facts))
+    assert "an unnamed person (A) in the channel" not in text  # A is the commander, Alice
+    assert "Incident resolved by an unnamed person (A)" in text
+    assert "an unnamed person (B) in the channel: “Rolling back now?”" in text
+    assert "U0ALICE" not in text
+    assert "U0BOB" not in text
 
 
 # The packet as posted
@@ -269,30 +317,17 @@ async def test_every_section_is_present_and_filled_from_the_data() -> None:
     assert draft.filename == "postmortem-INC-7.md"
     summary = _section(markdown, "Summary")
     assert "INC-7 (sev1) affected billing-webhooks" in summary
-    assert "first alert fired at 2026-03-04 14:03:00 UTC" in summary
-    assert "resolved at 2026-03-04 14:55:00 UTC, 52 min after it began" in summary
-    timeline = _section(markdown, "Timeline")
-    assert "- **E2** `2026-03-04 14:03:00 UTC` Alert fired:" in timeline
-    assert "`2026-03-04 14:15:00 UTC` U0BOB in the channel: “Rolling back now?”" in timeline
-    root = _section(markdown, "Root Cause Analysis")
-    top, runner_up = draft.citations.hypotheses
-    assert f"- **{top.id}** Regression from deploy 9f1c2ab (PR 4821) by dana (confidence 0.91)" in (
-        root
-    )
-    assert f"- **{runner_up.id}** Upstream stripe-api errors (confidence 0.30)" in root
-    spike, deploy = draft.citations.evidence
-    assert f"- **{spike.id}** Error rate rose from 0.3% to 8.7%" in root
-    assert f"- **{deploy.id}** Latest deploy landed 11 minutes before first spike" in root
-    assert "- logs: timed out after 5s" in root
-    resolution = _section(markdown, "Resolution")
-    assert "INC-7 was resolved by U0ALICE at 2026-03-04 14:55:00 UTC." in resolution
-    assert "1 of 1 alerting condition reported resolved" in resolution
-    assert "Action #1 rollback of deployment/billing-webhooks: verified at 2026-03-04 14:26:00" in (
-        resolution
-    )
-    impact = _section(markdown, "Impact Assessment")
+    assert "first signal fired at 2026-03-04 14:03:00 UTC" in summary
+    assert "resolved at 2026-03-04 14:55:00 UTC, 52 min after the first signal" in summary
+    assert "leading hypothesis (unconfirmed): Regression from deploy 9f1c2ab" in summary
+    impact = _section(markdown, "Impact")
     assert "- Severity: sev1 (opened at sev2)" in impact
-    assert "- Duration: 52 min (2026-03-04 14:03:00 UTC to 2026-03-04 14:55:00 UTC)" in impact
+    # Durations end at resolution, not at the draft's time (an hour and a half later).
+    assert (
+        "- Duration: 52 min, from the first signal at 2026-03-04 14:03:00 UTC to resolution at "
+        "2026-03-04 14:55:00 UTC" in impact
+    )
+    assert "- Every alerting condition had cleared by 2026-03-04 14:50:00 UTC, 47 min" in impact
     assert "- Signals: 3 received for 1 alerting condition" in impact
     assert (
         "  - billing-webhooks error rate above 5% (billing-webhooks): first seen "
@@ -301,42 +336,104 @@ async def test_every_section_is_present_and_filled_from_the_data() -> None:
     )
     assert "billing-webhooks: tier 1, customer-facing, owned by payments-platform" in impact
     assert "billing-db: not in the service catalog" in impact
-    assert "- Customer impact: likely" in impact
-    items = _section(markdown, "Action Items")
-    assert "- [ ] Write a runbook for billing-webhooks" in items
-    assert "- [ ] Restore the logs evidence source" in items
+    assert "- Customer impact: the evidence holds no measure of it" in impact
+    trigger = _section(markdown, "Trigger")
+    assert "- First signal: billing-webhooks error rate above 5% (alertmanager" in trigger
     assert (
-        "- [ ] Confirm or rule out the leading hypothesis: Regression from deploy 9f1c2ab" in items
+        "Regression from deploy 9f1c2ab (PR 4821) by dana (confidence 0.91) — **unconfirmed**"
+        in (trigger)
     )
+    detection = _section(markdown, "Detection")
+    assert "- Time to detect: under 1 min" in detection
+    assert "- Time to acknowledge: 11 min (Bob (wrote in the channel) at 2026-03-04 14:15:00" in (
+        detection
+    )
+    assert (
+        "- Time to mitigate: 23 min after the first signal (action #1 (rollback of "
+        "deployment/billing-webhooks) verified at 2026-03-04 14:26:00 UTC)" in detection
+    )
+    assert "- Time to resolve: 52 min" in detection
+    timeline = _section(markdown, "Timeline")
+    assert "- **E2** `2026-03-04 14:03:00 UTC` Alert fired:" in timeline
+    assert "`2026-03-04 14:15:00 UTC` Bob in the channel: “Rolling back now?”" in timeline
+    root = _section(markdown, "Root cause and contributing factors")
+    top, runner_up = draft.citations.hypotheses
+    assert (
+        f"- **{top.id}** Regression from deploy 9f1c2ab (PR 4821) by dana (confidence 0.91) — "
+        "**unconfirmed**" in root
+    )
+    assert (
+        f"- **{runner_up.id}** Upstream stripe-api errors (confidence 0.30) — **unconfirmed**"
+        in (root)
+    )
+    spike, deploy = draft.citations.evidence
+    assert f"- **{spike.id}** Error rate rose from 0.3% to 8.7%" in root
+    assert f"- **{deploy.id}** Latest deploy landed 11 minutes before first spike" in root
+    assert "- Evidence unavailable: logs: timed out after 5s — **unconfirmed**" in root
+    resolution = _section(markdown, "Resolution")
+    assert "INC-7 was resolved by Alice at 2026-03-04 14:55:00 UTC." in resolution
+    assert "1 of 1 alerting condition reported resolved" in resolution
+    assert "Action #1 rollback of deployment/billing-webhooks: verified at 2026-03-04 14:26:00" in (
+        resolution
+    )
+    assert "- Action #1 (rollback of deployment/billing-webhooks) verified" in _section(
+        markdown, "What went well"
+    )
+    assert "- Evidence unavailable during triage: logs: timed out after 5s" in _section(
+        markdown, "What went wrong"
+    )
+    assert _section(markdown, "Where we got lucky").startswith("- ")
+    items = _section(markdown, "Action items")
+    assert "| 1 | Write a runbook for billing-webhooks | payments-platform | 2026-03-11 |" in items
+    assert "| Restore the logs evidence source | payments-platform | 2026-03-11 |" in items
+    assert "| Confirm or rule out the leading hypothesis: Regression from deploy 9f1c2ab" in items
+    assert "| Alice | 2026-03-11 |" in items  # the commander owns confirming it
     assert "Resolve INC-7" not in items
+    assert _section(markdown, "Lessons").startswith("- Was the bot's leading hypothesis right?")
+    for internal in ("U0ALICE", "U0BOB", "plan_hash", "checkpoint"):
+        assert internal not in markdown
+
+
+async def test_a_cause_the_commander_confirmed_is_marked_so() -> None:
+    facts = resolved_facts()
+    confirmed = _audit(
+        9,
+        50,
+        "incident.cause_confirmed",
+        actor="slack:U0ALICE",
+        cause="Regression from deploy 9f1c2ab",
+    )
+    draft = await write_postmortem(replace(facts, audit=(*facts.audit, confirmed)))
+    root = _section(draft.markdown, "Root cause and contributing factors")
+    assert "by dana (confidence 0.91) — **confirmed** by the incident commander" in root
+    assert "Upstream stripe-api errors (confidence 0.30) — **unconfirmed**" in root
+    assert "Confirm or rule out" not in _section(draft.markdown, "Action items")
 
 
 async def test_an_open_incident_says_no_resolution_is_recorded_yet() -> None:
     draft = await write_postmortem(open_facts())
     resolution = _section(draft.markdown, "Resolution")
-    assert resolution.startswith(
-        "No resolution recorded yet: INC-7 is still open as of 2026-03-04 15:33:00 UTC."
+    still_open = (
+        "still open: 1 h 30 min so far, from the first signal at 2026-03-04 14:03:00 UTC to this "
+        "draft at 2026-03-04 15:33:00 UTC"
     )
+    assert resolution.startswith(f"No resolution recorded yet: INC-7 is {still_open}.")
     assert "No action was carried out through the bot" in resolution
-    assert "still open at the time of this draft" in _section(draft.markdown, "Summary")
-    assert (
-        "- Duration: 1 h 30 min (2026-03-04 14:03:00 UTC to 2026-03-04 15:33:00 UTC, still open)"
-        in (_section(draft.markdown, "Impact Assessment"))
-    )
-    assert "still firing at the last word from its source" in _section(
-        draft.markdown, "Impact Assessment"
-    )
-    assert "- [ ] Resolve INC-7 when the service has recovered" in _section(
-        draft.markdown, "Action Items"
+    assert f"It is {still_open}." in _section(draft.markdown, "Summary")
+    assert f"- Duration: {still_open}" in _section(draft.markdown, "Impact")
+    assert f"- Time to resolve: {still_open}" in _section(draft.markdown, "Detection")
+    assert "still firing at the last word from its source" in _section(draft.markdown, "Impact")
+    assert "| Resolve INC-7 when the service has recovered | Alice | 2026-03-04 |" in _section(
+        draft.markdown, "Action items"
     )
 
 
 async def test_a_failed_action_becomes_an_action_item_and_a_timeline_entry() -> None:
     draft = await write_postmortem(failed_action_facts())
-    items = _section(draft.markdown, "Action Items")
+    items = _section(draft.markdown, "Action items")
     assert (
-        "- [ ] Find out why action #3 (restart of deployment/billing-webhooks) failed: "
-        "pods did not become ready within 120s" in items
+        "| Find out why action #3 (restart of deployment/billing-webhooks) failed: "
+        "pods did not become ready within 120s | payments-platform |" in items
     )
     timeline = _section(draft.markdown, "Timeline")
     assert (
@@ -348,8 +445,8 @@ async def test_a_failed_action_becomes_an_action_item_and_a_timeline_entry() -> 
 
 async def test_without_a_packet_the_cause_is_said_to_be_unknown() -> None:
     draft = await write_postmortem(replace(open_facts(), packet=None))
-    assert "Root cause: unknown." in _section(draft.markdown, "Root Cause Analysis")
-    assert "- [ ] Establish the root cause" in _section(draft.markdown, "Action Items")
+    assert "Root cause: unknown." in _section(draft.markdown, "Root cause and contributing factors")
+    assert "| Establish the root cause" in _section(draft.markdown, "Action items")
     assert "established no likely cause" in _section(draft.markdown, "Summary")
 
 
@@ -380,6 +477,8 @@ async def test_secrets_in_the_data_are_redacted_from_the_draft_and_its_summary()
 class _Narration:
     text: str
     grounded: bool
+    dropped: tuple[object, ...] = ()
+    error: str | None = None
 
 
 class _Narrator:
@@ -397,6 +496,7 @@ class _Narrator:
         instructions: str,
         incident_id: int | None,
         names: Iterable[str] = (),
+        advice: Sequence[str] = (),
     ) -> _Narration:
         self.asked.append((purpose, tuple(facts), tuple(names)))
         return self.answers.get(purpose, _Narration("", grounded=False))
@@ -411,6 +511,7 @@ class _BrokenNarrator:
         instructions: str,
         incident_id: int | None,
         names: Iterable[str] = (),
+        advice: Sequence[str] = (),
     ) -> _Narration:
         raise ChatError("messages.create", "overloaded")
 
@@ -419,20 +520,26 @@ async def test_narrated_prose_replaces_the_summary_and_leads_the_root_cause() ->
     narrator = _Narrator(
         {
             "postmortem.summary": _Narration("A deploy broke billing [E2].", grounded=True),
-            "postmortem.root_cause": _Narration("Deploy 9f1c2ab [E15, E17].", grounded=True),
+            "postmortem.root_cause": _Narration(
+                "Deploy 9f1c2ab [E15, E17].", grounded=True, dropped=("a", "b")
+            ),
         }
     )
     draft = await write_postmortem(resolved_facts(), narrator=narrator)
     assert _section(draft.markdown, "Summary") == "A deploy broke billing [E2]."
-    root = _section(draft.markdown, "Root Cause Analysis")
-    assert root.startswith("Deploy 9f1c2ab [E15, E17].")
+    root = _section(draft.markdown, "Root cause and contributing factors")
+    assert root.startswith(
+        "Deploy 9f1c2ab [E15, E17].\n_2 sentences the language model wrote were left out: not "
+        "supported by the facts they cite._"
+    )
     assert "Regression from deploy 9f1c2ab" in root  # the cited facts stay
     assert draft.narrated == ("summary", "root_cause")
     purpose, facts, names = narrator.asked[0]
     assert purpose == "postmortem.summary"
     assert [fact.id for fact in facts] == [f"E{i}" for i in range(1, len(facts) + 1)]
     assert facts == draft.citations.all  # the ids the document shows
-    assert names == ("billing-webhooks", "billing-db")
+    assert names == ("billing-webhooks", "billing-db", "Alice", "Bob", "payments-platform")
+    assert "U0ALICE" not in " ".join(fact.text for fact in facts)
 
 
 async def test_the_narrator_sees_the_facts_redacted() -> None:
@@ -464,3 +571,19 @@ def test_the_commander_may_draft_and_others_may_not_while_one_is_set() -> None:
     refusal = postmortem_refusal(user="U0BOB", commander="U0ALICE")
     assert refusal is not None
     assert "U0ALICE" in refusal
+
+
+async def test_an_unusable_answer_leaves_the_template_and_says_why() -> None:
+    why = "Anthropic answered with a body that is not JSON"
+    narrator = _Narrator(
+        {
+            "postmortem.summary": _Narration("", grounded=False, error=why),
+            "postmortem.root_cause": _Narration("", grounded=False, error=why),
+        }
+    )
+    draft = await write_postmortem(resolved_facts(), narrator=narrator)
+    summary = _section(draft.markdown, "Summary")
+    assert summary.startswith("INC-7 (sev1) affected billing-webhooks")
+    assert summary.endswith(f"_The language model's answer was not used: {why}._")
+    assert f"not used: {why}" in _section(draft.markdown, "Root cause and contributing factors")
+    assert draft.narrated == ()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.evidence.values import ClusterState, MetricSeries, PodState, WorkloadEvent
 from bot.runbook.evidence import (
     alert_facts,
+    cause_resources,
     cluster_conditions,
     eviction_condition,
     line_conditions,
@@ -130,9 +131,10 @@ def test_an_alert_says_what_it_measures_and_what_is_exhausted() -> None:
     assert MetricFact.DISK_SATURATION in disk
 
 
-def test_the_resource_the_ranked_cause_names_is_a_fact() -> None:
-    assert MetricFact.MEMORY_SATURATION in alert_facts([], ("memory",))
-    assert MetricFact.DISK_SATURATION in alert_facts([], ("node_filesystem_used",))
+def test_the_resource_the_ranked_cause_names_is_read_from_its_subject_or_series() -> None:
+    assert cause_resources(["memory"]) == {"memory"}
+    assert cause_resources(["saturation", "node_filesystem_used"]) == {"disk"}
+    assert cause_resources(["capacity"]) == frozenset()
 
 
 # --- series ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runbook.evidence import alert_facts, line_conditions
+from bot.runbook.evidence import alert_facts, cause_resources, line_conditions
 from bot.runbook.facts import Condition, MetricFact
 from bot.runbook.loader import RunbookLibrary, load_runbooks, parse_runbook
 from bot.runbook.matcher import (
@@ -263,7 +263,8 @@ def test_a_disk_alert_from_any_source_gets_the_disk_runbook() -> None:
         cause=CauseKind.RESOURCE,
         confidence=0.45,
         texts=texts,
-        metrics=alert_facts(texts, ("disk",)),
+        metrics=alert_facts(texts),
+        resources=cause_resources(["disk"]),
     )
     assert choose_runbook(SHIPPED, query).runbook_id == "disk-filling"
 
@@ -354,9 +355,25 @@ def test_a_resource_cause_that_names_no_resource_backs_no_resource_runbook() -> 
         category=IncidentCategory.RESOURCE,
         cause=CauseKind.RESOURCE,
         confidence=0.8,
-        metrics={MetricFact.DISK_SATURATION: "the ranked cause names it: disk"},
+        resources=("disk",),
     )
     assert choose_runbook(SHIPPED, disk).runbook_id == "disk-filling"
+
+
+def test_the_resource_the_cause_names_backs_a_runbook_but_is_no_symptom_of_its_own() -> None:
+    # A weak resource cause naming a pool, in the resource category: the latency runbook's
+    # pool is named, but nothing the incident shows (no latency, no pool series) points at it.
+    query = RunbookQuery(
+        service="fx-quotes",
+        category=IncidentCategory.RESOURCE,
+        cause=CauseKind.RESOURCE,
+        confidence=0.45,
+        resources=("pool",),
+    )
+    choice = choose_runbook(SHIPPED, query)
+    assert choice.best is None
+    latency = next(c for c in choice.closest if c.runbook.id == "high-latency")
+    assert (latency.specific, latency.cause_backed) == (False, False)
 
 
 def _queue_runbook(runbook_id: str) -> str:
