@@ -13,6 +13,11 @@ regression shows even when no scenario's ``expect`` asked.
 - No rollback over a deploy that migrated the schema: the previous release would run against a
   schema it does not know; the packet raises ``unsafe_rollback`` instead, and the way out is a
   fix forward or a restore, decided by people.
+- No scale-up when the service's own capacity is not what ran out: a connection pool exhausted
+  (the database or service behind the pool is the limit; more replicas open more connections
+  to it and lengthen its queue), or readings that disagree with no cause established (the
+  observation itself is in doubt: change nothing on its word).
+- No restart on readings that disagree with no cause established, for the same reason.
 """
 
 from __future__ import annotations
@@ -38,12 +43,21 @@ class SafetyFacts:
     deploy_near: bool  # a deploy of the service is suspected (so a rollback has a target)
     migration: bool  # the suspected deploy carries a schema migration
     unsafe_rollback_raised: bool = False
+    pool_exhausted: bool = False  # the top cause is a connection pool running out
+    readings_disputed: bool = False  # signals conflict and no cause is established
 
 
 def forbidden(kind: ActionKind, facts: SafetyFacts) -> str | None:
     """Why ``kind`` must not be suggested at all, or None."""
     if kind in WIDENING and facts.customer_data:
         return f"no {kind.value} while customer data may be exposed: it would widen the leak"
+    if kind is ActionKind.SCALE and facts.pool_exhausted:
+        return (
+            "no scale: the pool ran out because what stands behind it is the limit; more "
+            "replicas open more connections to it"
+        )
+    if kind in WIDENING and facts.readings_disputed:
+        return f"no {kind.value}: the signals disagree and no cause is established"
     if kind is ActionKind.ROLLBACK and not facts.deploy_near:
         return "no rollback: no deploy of the service landed near the incident"
     if kind is ActionKind.ROLLBACK and facts.migration:

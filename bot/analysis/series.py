@@ -69,7 +69,11 @@ _KIND_PATTERNS: tuple[tuple[SeriesKind, re.Pattern[str]], ...] = (
     ),
     (
         SeriesKind.TRAFFIC,
-        re.compile(r"request|rps|qps|throughput|traffic|hits|calls|sessions|users|rate", re.I),
+        re.compile(
+            r"request|rps|qps|throughput|traffic|hits|calls|sessions|users|rate|"
+            r"received|incoming|inbound",
+            re.I,
+        ),
     ),
 )
 _RATIO_UNITS = frozenset({"ratio", "fraction", "percentunit", "0-1"})

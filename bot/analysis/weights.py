@@ -41,6 +41,7 @@ class Weights:
     deploy_inert_change: float = 0.35  # it changed only docs, tests or copy: cannot break code
     deploy_after_anomaly: float = 0.30  # a symptom series left its baseline before it landed
     deploy_other_change: float = 0.20  # a configuration push or flag explains it better
+    deploy_ran_quiet: float = 0.45  # it ran quietly until a later change began the trouble
     # config / flag
     config_logged: float = 0.35  # the service logged a configuration reload or flag change
     config_push: float = 0.45  # an alert or log line names a config push (DNS, cert, proxy)
@@ -61,6 +62,10 @@ class Weights:
     dependency_traces_some: float = 0.15  # fewer than a fifth
     dependency_traces_healthy: float = 0.30  # against: all of at least two calls fine
     dependency_deploy_near: float = 0.10  # against: a deploy candidate
+    dependency_own_lines: float = 0.35  # its own lines say it is blocked (lock waits, no slots)
+    dependency_behind_pool: float = 0.15  # ... and the service's exhausted pool holds calls to it
+    dependency_follows_load: float = 0.25  # against: the service's own load surged first
+    dependency_after_deploy: float = 0.30  # against: its trouble is the service's deploy's doing
     dependency_alert_names: float = 0.30  # the alert itself names the dependency failing
     dependency_source_job: float = 0.35  # a job failed reading a stale or lagging source
     dependency_outside_in: float = 0.45  # outside-in check fails, own metrics healthy
@@ -73,6 +78,7 @@ class Weights:
     resource_alert: float = 0.45  # the alert itself says a resource is exhausted
     resource_trend: float = 0.30  # a saturation series climbs steadily toward its limit
     resource_follows_load: float = 0.25  # against: it rose after the service's load rose
+    resource_after_deploy: float = 0.30  # against: it rose only after a deploy, load flat
     # Kubernetes reasons (pods, events), per cause of the reasons table
     kube_reason: float = 0.40  # a pod state or event whose reason names a cause
     kube_reason_repeated: float = 0.10  # ... on several pods, or a crash loop

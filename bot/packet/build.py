@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.detectors.resource import POOL_SUBJECT
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve
 from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
-from bot.analysis.symptoms import symptoms_of
 from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
@@ -20,6 +20,14 @@ from bot.packet.chart import chart_of
 from bot.packet.monitors import monitor_lines
 from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, SuggestedAction
 from bot.policy import Policy
+from bot.runbook.evidence import (
+    alert_facts,
+    cause_resources,
+    cluster_conditions,
+    line_conditions,
+    metric_facts,
+)
+from bot.runbook.facts import Condition
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
 from bot.runbook.models import Runbook
 from bot.scenario.terms import CauseKind, Marker
@@ -146,11 +154,16 @@ def safety_facts(assessment: Assessment) -> SafetyFacts:
     """What the safety invariants (:mod:`bot.analysis.safety`) need from an assessment."""
     raised = {item.marker for item in assessment.markers}
     suspect = assessment.suspect
+    top = assessment.hypotheses[:1]
     return SafetyFacts(
         customer_data=Marker.CUSTOMER_DATA in raised,
         deploy_near=suspect is not None,
         migration=suspect is not None and suspect.deploy.has_migration,
         unsafe_rollback_raised=Marker.UNSAFE_ROLLBACK in raised,
+        pool_exhausted=bool(top)
+        and top[0].category is CauseKind.RESOURCE
+        and top[0].subject == POOL_SUBJECT,
+        readings_disputed=Marker.CONFLICTING_SIGNALS in raised and Marker.LOW_CONFIDENCE in raised,
     )
 
 
@@ -241,29 +254,74 @@ def _runbook_fit(candidate: RunbookCandidate, *, chosen: bool) -> RunbookFit:
     return RunbookFit(runbook.id, runbook.title, candidate.reasons, candidate.score, verify)
 
 
+def _cause_subjects(assessment: Assessment) -> tuple[str, ...]:
+    """What the ranked cause names when it is a resource: its subject (``disk``, ``memory``)
+    and the series it cites, so a ranked disk exhaustion is a disk fact."""
+    top = assessment.hypotheses[0] if assessment.hypotheses else None
+    if top is None or top.category is not CauseKind.RESOURCE:
+        return ()
+    cited = [ref.partition("/")[2] for ref in top.refs if ref.startswith("metric:")]
+    return tuple(subject for subject in (top.subject, *cited) if subject)
+
+
 def _runbook_query(
     assessment: Assessment,
     signals: Sequence[Signal],
     evidence: EvidenceBundle,
     catalog: Catalog,
 ) -> RunbookQuery:
-    """What the packet knows that a runbook can match: the alerts' words, the service's log
-    lines, the runbooks its catalog entry lists, and the cause the assessment established."""
-    texts = [text for signal in signals for text in (signal.title, signal.description) if text]
-    texts.extend(
+    """What the packet knows that a runbook can match: the ranked cause and its confidence,
+    the category, the conditions the cluster, the alerts and the service's error lines state
+    (pods OOMKilled, a job's run failed, customer data exposed), what the service's series did
+    (USE/RED), the alerts' and lines' words, and the runbooks its catalog entry lists."""
+    service = assessment.service
+    alert_texts = [
+        text
+        for signal in signals
+        if signal.service == service
+        for text in (signal.title, signal.description)
+        if text
+    ]
+    lines = [
         log.message
         for log in evidence.logs
-        if log.service == assessment.service and log.level.lower() not in ROUTINE_LOG_LEVELS
-    )
-    entry = catalog.get(assessment.service)
+        if log.service == service and log.level.lower() not in ROUTINE_LOG_LEVELS
+    ]
+    # Conditions are read from the incident window's lines (the analysis' clusters of the
+    # service's own lines), so yesterday's "no space left" does not name today's trouble.
+    window = [
+        cluster.sample
+        for cluster in assessment.log_clusters
+        if cluster.level.lower() not in ROUTINE_LOG_LEVELS
+    ]
+    conditions = {
+        **cluster_conditions(service, evidence.cluster),
+        **line_conditions([*alert_texts, *window]),
+    }
+    if any(raised.marker is Marker.CUSTOMER_DATA for raised in assessment.markers):
+        reason = next(r.reason for r in assessment.markers if r.marker is Marker.CUSTOMER_DATA)
+        conditions.setdefault(Condition.CUSTOMER_DATA, reason)
+    spiked = [spike.series.name for spike in assessment.spikes if spike.series.service == service]
+    metrics = {
+        **alert_facts(alert_texts),
+        **metric_facts(service, evidence.metrics, spiked),
+    }
+    top = assessment.hypotheses[0] if assessment.hypotheses else None
+    cause = assessment.cause
+    entry = catalog.get(service)
     return RunbookQuery(
-        service=assessment.service,
-        texts=tuple(texts),
-        # A category read from the alert's words alone picks nothing while the cause is unknown.
-        category=assessment.category if assessment.cause is not None else None,
-        cause=assessment.cause,
+        service=service,
+        texts=tuple(
+            [text for signal in signals for text in (signal.title, signal.description) if text]
+            + lines
+        ),
+        category=assessment.category,
+        cause=cause,
+        confidence=top.confidence if top is not None and top.category is cause else 0.0,
         listed=entry.runbooks if entry is not None else (),
-        symptoms=symptoms_of(assessment, evidence),
+        conditions=conditions,
+        metrics=metrics,
+        resources=cause_resources(_cause_subjects(assessment)),
     )
 
 

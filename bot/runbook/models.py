@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.action.kinds import ActionKind
 from bot.configfile import FileModel, Text, invalid_at
+from bot.runbook.facts import Condition, MetricFact
 from bot.scenario.terms import CauseKind, IncidentCategory
 
 __all__ = [
@@ -25,7 +32,6 @@ __all__ = [
     "RunbookAction",
     "RunbookFrontMatter",
     "RunbookMatchRule",
-    "Symptom",
     "VerifyStep",
 ]
 
@@ -62,37 +68,43 @@ Keyword = Annotated[
 ]
 
 
-class Symptom(StrEnum):
-    """What the analysis established about an incident, beyond its cause kind, that a runbook
-    can ask for in ``match.evidence`` (see :func:`bot.analysis.symptoms.symptoms_of`)."""
-
-    MEMORY = "memory"  # memory exhausted: pods OOMKilled, a memory alert or series
-    DISK = "disk"  # a disk or volume full or filling, DiskPressure
-    POOL = "pool"  # a connection or worker pool exhausted
-    CAPACITY = "capacity"  # a key space, quota or limit reached
-    JOB = "job"  # a batch job or data pipeline failed
-    LATENCY = "latency"  # the main symptom is slowness
-    LOAD = "load"  # a surge of load
-    DEPLOY = "deploy"  # a deploy of the service is the suspect
-    DEPENDENCY = "dependency"  # a downstream dependency is failing
-    CONFIG = "config"  # a configuration change or push
-    CUSTOMER_DATA = "customer_data"  # customer data reached the wrong owner
-    SECURITY = "security"  # a security finding
-
-
 class RunbookMatchRule(FileModel):
     """When the runbook applies. ``categories`` and ``causes`` use the analysis' words (the
     scenario format's ``category`` and ``cause``); ``services`` are names or shell-style globs
     (``billing-*``) and, when given, limit the runbook to those services; ``keywords`` are words
-    or phrases looked for in the alert's title and description and in log lines; ``evidence``
-    are :class:`Symptom` s the analysis established (pods OOMKilled, a disk filling...), the
-    strongest sign that a runbook fits, since they do not depend on how an alert is worded."""
+    or phrases looked for in the alert's title and description and in log lines.
+
+    The evidence the runbook is written for (:mod:`bot.runbook.facts`): ``evidence`` are the
+    conditions that point at it (``memory-exhausted``: pods OOMKilled...), ``metrics`` the
+    USE/RED facts of the service's series that support it (``latency``, ``disk-saturation``...);
+    ``requires`` are conditions without which it does not apply (a batch-job runbook needs a
+    job), ``against`` conditions under which it does not (scaling out while pods cannot be
+    scheduled)."""
 
     categories: tuple[IncidentCategory, ...] = Field(min_length=1)
     causes: tuple[CauseKind, ...] = ()
-    evidence: tuple[Symptom, ...] = ()
     services: tuple[Text, ...] = ()
     keywords: tuple[Keyword, ...] = Field(min_length=1)
+    evidence: tuple[Condition, ...] = ()
+    metrics: tuple[MetricFact, ...] = ()
+    requires: tuple[Condition, ...] = ()
+    against: tuple[Condition, ...] = ()
+
+    @field_validator("against")
+    @classmethod
+    def _not_for_and_against(
+        cls, against: tuple[Condition, ...], info: ValidationInfo
+    ) -> tuple[Condition, ...]:
+        wanted = {*info.data.get("evidence", ()), *info.data.get("requires", ())}
+        for index, condition in enumerate(against):
+            if condition in wanted:
+                raise invalid_at(
+                    (index,),
+                    f"{condition.value} is also in evidence or requires: a condition cannot "
+                    "count for and against one runbook",
+                    condition.value,
+                )
+        return against
 
     def covers_service(self, service: str) -> bool:
         """True when ``services`` is empty (any service) or one of its patterns matches."""

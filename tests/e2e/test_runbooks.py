@@ -54,7 +54,7 @@ async def test_the_posted_packet_names_the_runbook_that_fits_in_its_text_and_blo
     runbook_blocks = [text for text in block_texts(message) if text.startswith("Runbook:")]
     assert len(runbook_blocks) == 1
     assert runbook_blocks[0].startswith("Runbook:\n- deploy-rollback: ")
-    assert "\n- Fits: cause deploy; keywords " in runbook_blocks[0]
+    assert "\n- Fits: cause deploy; category deployment; keywords " in runbook_blocks[0]
 
     async def recorded() -> list[str]:
         # The packet is recorded as posted in the transaction after Slack answered.

@@ -7,14 +7,23 @@ from datetime import UTC, datetime, timedelta
 from bot.action.kinds import ActionKind
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
-from bot.analysis.detectors.deploy import inert_change, is_config_only
+from bot.analysis.detectors.deploy import inert_change, is_config_only, later_trigger
 from bot.analysis.detectors.kubernetes import kube_reason
+from bot.analysis.detectors.traffic import steady_growth, sustained_rise
 from bot.analysis.exposure import exposure_in
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve, violations
 from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry, repository_key, with_catalog_service
-from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries
+from bot.evidence.values import (
+    ClusterState,
+    Deploy,
+    EvidenceBundle,
+    FlagChange,
+    LogRecord,
+    MetricSeries,
+    WorkloadEvent,
+)
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 
@@ -250,3 +259,286 @@ def test_a_repository_maps_to_the_catalog_service_whose_repo_it_is() -> None:
     assert mapped.service == "basket-web"
     known = with_catalog_service(signal("Deploy failed", "basket-store"), catalog)
     assert known.service == "basket-store"
+
+
+# --- changes that did not start the trouble ------------------------------------------------
+
+
+def _pull_event(minute: int, reason: str, message: str) -> WorkloadEvent:
+    return WorkloadEvent(
+        at(13, minute), "pricing", "pod/quoter-5d7b-h2kx9", "Warning", reason, message
+    )
+
+
+def test_a_pull_reported_under_a_generic_reason_is_read_from_its_message() -> None:
+    timeout = 'Failed to pull image "registry.acme.internal/q:9f1c": 504 Gateway Time-out'
+    assert kube_reason("Failed", timeout) == kube_reason("ImagePullBackOff")
+    assert kube_reason("BackOff", 'Back-off pulling image "registry.acme.internal/q:9f1c"') == (
+        kube_reason("ImagePullBackOff")
+    )
+    restarting = kube_reason("BackOff", "Back-off restarting failed container")
+    assert restarting is not None
+    assert restarting.cause is None
+
+
+def test_a_rollout_that_could_not_pull_from_a_failing_registry_blames_the_registry() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("quoter", "pricing", depends_on=("image-registry",)),
+            ServiceEntry("image-registry", "build"),
+        )
+    )
+    deploy = Deploy("quoter", "9f1c2ab4", at(13, 0), files=("quoter/fares.py",), succeeded=False)
+    events = (
+        _pull_event(
+            2,
+            "Failed",
+            'Failed to pull image "image-registry.acme.internal/q:9f1c": '
+            "unexpected status from HEAD request: 504 Gateway Time-out",
+        ),
+        _pull_event(3, "Failed", "Error: ImagePullBackOff"),
+        WorkloadEvent(
+            at(13, 10),
+            "pricing",
+            "deployment/quoter",
+            "Warning",
+            "ProgressDeadlineExceeded",
+            'ReplicaSet "quoter-5d7b" has timed out progressing.',
+        ),
+    )
+    evidence = EvidenceBundle(
+        deploys=(deploy,), cluster=ClusterState(events=events), deploys_checked=True
+    )
+    assessment = assess("quoter", [signal("deploy failed", "quoter")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "image-registry"
+    assert assessment.suspect is None
+    blamed = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("could not pull" in c.text for c in blamed.contradicts)
+
+
+def test_an_image_that_does_not_exist_is_not_the_registry_failing() -> None:
+    events = (
+        _pull_event(
+            2, "Failed", 'Failed to pull image "reg.acme.internal/q:9f1c": manifest unknown'
+        ),
+        _pull_event(3, "BackOff", 'Back-off pulling image "reg.acme.internal/q:9f1c"'),
+    )
+    evidence = EvidenceBundle(cluster=ClusterState(events=events), deploys_checked=True)
+    assessment = assess("quoter", [signal("pods not starting", "quoter")], evidence)
+    assert all(h.category is not CauseKind.DEPENDENCY for h in assessment.hypotheses)
+
+
+def test_a_deploy_that_ran_quietly_until_a_flag_flipped_is_not_the_trigger() -> None:
+    assert later_trigger(at(12, 56), at(13, 30), [("flag rlp", at(13, 30))]) == (
+        "flag rlp",
+        at(13, 30),
+    )
+    assert later_trigger(at(13, 25), at(13, 30), [("flag rlp", at(13, 28))]) is None  # too close
+    assert later_trigger(at(12, 56), at(13, 30), [("flag rlp", at(13, 0))]) is None  # long before
+    deploy = Deploy("router", "8e4b7d12", at(12, 56), files=("router/rlp.cpp",))
+    flag = FlagChange(at(13, 30), "rlp_enabled", "off -> on", service="router")
+    evidence = EvidenceBundle(
+        deploys=(deploy,),
+        flags=(flag,),
+        metrics=(
+            series(
+                "router",
+                "orders_per_second",
+                "orders/s",
+                (20, 0),
+                (25, 0),
+                (29, 0),
+                (30, 0),
+                (31, 4100),
+                (34, 10400),
+            ),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess("router", [signal("orders surge", "router")], evidence)
+    assert assessment.cause is CauseKind.FLAG
+    assert assessment.suspect is None
+
+
+def test_no_scale_when_a_pool_ran_out_or_the_readings_disagree() -> None:
+    pool = SafetyFacts(customer_data=False, deploy_near=False, migration=False, pool_exhausted=True)
+    assert forbidden(ActionKind.SCALE, pool) is not None
+    assert forbidden(ActionKind.RESTART, pool) is None
+    disputed = SafetyFacts(
+        customer_data=False, deploy_near=False, migration=False, readings_disputed=True
+    )
+    assert forbidden(ActionKind.SCALE, disputed) is not None
+    assert forbidden(ActionKind.RESTART, disputed) is not None
+    assert forbidden(ActionKind.PAGE_OWNER, disputed) is None
+    plain = SafetyFacts(customer_data=False, deploy_near=False, migration=False)
+    assert forbidden(ActionKind.SCALE, plain) is None
+
+
+def test_a_pool_that_ran_out_behind_a_blocked_dependency_blames_the_dependency() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("meta-api", "storage", depends_on=("meta-pg",)),
+            ServiceEntry("meta-pg", "dba"),
+        )
+    )
+    waits = LogRecord(
+        at(14, 1),
+        "meta-pg",
+        "LOG",
+        "process 81602 still waiting for AccessShareLock on relation 16390 after 1000 ms",
+        count=5214,
+    )
+    evidence = EvidenceBundle(logs=(waits,), deploys_checked=True)
+    alert = signal("meta-api database connection pool exhausted", "meta-api")
+    assessment = assess("meta-api", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "meta-pg"
+    cited = " ".join(c.text for c in assessment.hypotheses[0].supports)
+    assert "blocked" in cited
+    assert "pool ran out" in cited
+
+
+def test_items_received_per_second_are_a_request_rate() -> None:
+    assert series_kind("webhooks_received_per_second") is SeriesKind.TRAFFIC
+    assert series_kind("incoming_messages") is SeriesKind.TRAFFIC
+
+
+def test_load_arriving_through_a_dependency_is_traffic_not_that_dependency_failing() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("builds", "ci", depends_on=("hooks", "queue-db")),
+            ServiceEntry("hooks", "vcs"),
+            ServiceEntry("queue-db", "dba"),
+        )
+    )
+    evidence = EvidenceBundle(
+        metrics=(
+            series(
+                "hooks",
+                "webhooks_received_per_second",
+                "req/s",
+                (0, 40),
+                (10, 35),
+                (20, 310),
+                (30, 340),
+            ),
+            series(
+                "queue-db", "cpu_utilization", "percent", (0, 35), (10, 36), (25, 88), (35, 100)
+            ),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess(
+        "builds", [signal("builds wait to start", "builds")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.TRAFFIC
+    hooks = [h for h in assessment.hypotheses if h.subject == "hooks"]
+    assert not hooks
+
+
+def test_load_that_arrived_after_one_baseline_point_and_stayed_is_a_rise() -> None:
+    stayed = series("api", "requests_per_second", "req/s", (0, 9000), (30, 58000), (33, 86000))
+    rise = sustained_rise(stayed, 2.0)
+    assert rise is not None
+    assert rise.first_anomaly_at == at(13, 30)
+    fell_back = series("api", "requests_per_second", "req/s", (0, 9000), (30, 58000), (33, 9500))
+    assert sustained_rise(fell_back, 2.0) is None
+
+
+def test_calls_that_fail_after_the_services_own_load_surged_follow_the_load() -> None:
+    catalog = Catalog(
+        (ServiceEntry("gw", "broker", depends_on=("quotes",)), ServiceEntry("quotes", "md"))
+    )
+    evidence = EvidenceBundle(
+        metrics=(
+            series("gw", "requests_per_second", "req/s", (0, 9000), (30, 58000), (33, 86000)),
+            series("gw", "cpu_utilization", "percent", (0, 22), (30, 61), (34, 94), (38, 99)),
+        ),
+        logs=(LogRecord(at(13, 35), "gw", "ERROR", "calling quotes: i/o timeout", count=6100),),
+        deploys_checked=True,
+    )
+    alert = Signal(
+        source=AlertSource.GENERIC,
+        service="gw",
+        severity=Severity.SEV1,
+        status=SignalStatus.FIRING,
+        started_at=at(13, 36),
+        title="gw order submissions failing",
+        fingerprint="generic:gw",
+        delivery_id="gw",
+    )
+    assessment = assess("gw", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.TRAFFIC
+    quotes = next(h for h in assessment.hypotheses if h.subject == "quotes")
+    assert any("follow the load" in c.text for c in quotes.contradicts)
+
+
+def _web_with_db(db_series: MetricSeries) -> EvidenceBundle:
+    deploy = Deploy("web", "e7f6a5b4", at(13, 26), files=("web/views.py",))
+    return EvidenceBundle(
+        deploys=(deploy,),
+        metrics=(
+            series("web", "p95_latency", "ms", (0, 340), (20, 350), (29, 2100), (35, 4800)),
+            series("web", "requests_per_second", "req/s", (0, 1450), (20, 1480), (40, 1460)),
+            db_series,
+        ),
+        deploys_checked=True,
+    )
+
+
+def test_a_dependency_that_slowed_after_the_deploy_with_load_flat_is_the_deploys_doing() -> None:
+    catalog = Catalog((ServiceEntry("web", "app", depends_on=("db",)), ServiceEntry("db", "dba")))
+    db_cpu = series("db", "cpu_utilization", "percent", (0, 31), (20, 30), (29, 78), (35, 99))
+    assessment = assess(
+        "web", [signal("web p95 high", "web")], _web_with_db(db_cpu), catalog=catalog
+    )
+    assert assessment.cause is CauseKind.DEPLOY
+    db = next(h for h in assessment.hypotheses if h.subject == "db")
+    assert any("after deploy" in c.text for c in db.contradicts)
+    before = series("db", "cpu_utilization", "percent", (0, 31), (10, 80), (20, 90), (35, 99))
+    blamed = assess("web", [signal("web p95 high", "web")], _web_with_db(before), catalog=catalog)
+    db_first = next(h for h in blamed.hypotheses if h.subject == "db")
+    assert not any("after deploy" in c.text for c in db_first.contradicts)
+
+
+def test_load_that_climbs_steadily_by_half_again_is_growth_but_a_wobble_is_not() -> None:
+    climb = series(
+        "api", "requests_per_second", "req/s", (0, 61000), (30, 70000), (60, 81000), (80, 93000)
+    )
+    growth = steady_growth(climb)
+    assert growth is not None
+    assert growth.first_anomaly_at == at(13, 30)
+    wobble = series(
+        "api", "requests_per_second", "req/s", (0, 61000), (30, 99000), (60, 70000), (80, 93000)
+    )
+    assert steady_growth(wobble) is None
+    mild = series(
+        "api", "requests_per_second", "req/s", (0, 61000), (30, 65000), (60, 70000), (80, 75000)
+    )
+    assert steady_growth(mild) is None
+
+
+def test_memory_that_ran_out_only_after_a_release_with_load_flat_is_the_releases_doing() -> None:
+    deploy = Deploy("authz", "c37e90a1", at(13, 37), files=("authz/memo.go",))
+    evidence = EvidenceBundle(
+        deploys=(deploy,),
+        metrics=(
+            series(
+                "authz",
+                "container_memory_working_set_bytes",
+                "bytes",
+                (0, 1.1e9),
+                (20, 1.1e9),
+                (30, 1.2e9),
+                (41, 3.9e9),
+                (45, 4.0e9),
+            ),
+            series("authz", "requests_per_second", "req/s", (0, 5200), (20, 5300), (45, 5250)),
+        ),
+        deploys_checked=True,
+    )
+    assessment = assess("authz", [signal("authz errors", "authz")], evidence)
+    memory = next(h for h in assessment.hypotheses if h.category is CauseKind.RESOURCE)
+    assert any("the release brought it" in c.text for c in memory.contradicts)
+    assert assessment.cause is CauseKind.DEPLOY

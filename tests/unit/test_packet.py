@@ -154,7 +154,7 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "- Payments platform (on call: @payments-oncall)",
             "Runbook:",
             "- deploy-rollback: A deploy made things worse; roll it back",
-            "- Fits: evidence deploy; cause deploy; category deployment; keyword error rate",
+            "- Fits: cause deploy; category deployment; keyword error rate",
             "- Verify: The error rate is back to its pre-deploy baseline within 10 minutes"
             " of the rollback",
             "Suggested next action:",
@@ -273,14 +273,14 @@ def test_the_runbook_the_catalog_lists_and_the_logs_name_is_chosen_with_its_reas
     )
     assert packet.runbook is not None
     assert packet.runbook.id == "oom-kill"
-    # The analysis ranks the OOM kill as a resource cause of memory, which the runbook matches.
-    assert packet.runbook.reasons == (
-        "evidence memory",
-        "cause resource",
-        "category resource",
-        "the catalog lists it for search-api",
-        "keywords oomkilled, exit code 137",
+    # The analysis ranks the OOM kill as a resource cause, which the runbook matches too; the
+    # log line states the condition the runbook is written for.
+    assert packet.runbook.reasons[0] == "cause resource"
+    assert "memory-exhausted: Last state: Terminated, reason OOMKilled, exit code 137" in (
+        packet.runbook.reasons
     )
+    assert "the catalog lists it for search-api" in packet.runbook.reasons
+    assert "keywords oomkilled, exit code 137" in packet.runbook.reasons
     assert "Runbook:\n- oom-kill: Containers are OOM-killed or running out of memory\n" in (
         render_plain(packet)
     )
@@ -302,13 +302,27 @@ def _latency_packet(runbooks: list[Runbook]) -> Packet:
     )
 
 
-def test_when_no_runbook_fits_the_packet_says_so_and_names_the_closest() -> None:
-    # Two keywords and no established cause or category: close, but not enough to follow it.
+def test_a_latency_alert_with_no_other_cause_gets_the_latency_runbook() -> None:
+    # Latency with no deploy or dependency to blame: the latency runbook, for what the alert
+    # measures and says, not for its words alone.
     packet = _latency_packet(list(SHIPPED_RUNBOOKS))
+    assert packet.runbook is not None
+    assert packet.runbook.id == "high-latency"
+    assert packet.runbook.reasons == (
+        "category performance",
+        "latency: the alert says so: billing-webhooks p99 latency above 2s",
+        "keywords latency, p99",
+    )
+
+
+def test_when_no_runbook_fits_the_packet_says_so_and_names_the_closest() -> None:
+    # Without the latency runbook, only a shared category is left: close, not a fit.
+    others = [r for r in SHIPPED_RUNBOOKS if r.id != "high-latency"]
+    packet = _latency_packet(others)
     assert packet.runbook is None
-    assert [fit.id for fit in packet.closest_runbooks][:1] == ["high-latency"]
+    assert [fit.id for fit in packet.closest_runbooks][:1] == ["dependency-outage"]
     assert (
-        "Runbook:\n- No runbook fits; closest: high-latency (score 2: keywords latency, p99)"
+        "Runbook:\n- No runbook fits; closest: dependency-outage (score 1: category performance)"
         in render_plain(packet)
     )
 

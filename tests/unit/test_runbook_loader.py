@@ -8,9 +8,11 @@ import pytest
 
 from bot.action.kinds import ActionKind
 from bot.errors import ConfigError, ConfigFileError
+from bot.runbook.facts import Condition, MetricFact
 from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks, read_runbook
+from bot.runbook.models import RunbookMatchRule
 from bot.scenario.loader import load_scenarios
-from bot.scenario.terms import IncidentCategory
+from bot.scenario.terms import CauseKind, IncidentCategory
 
 FORMAT_RUNBOOK_IDS = frozenset(
     {
@@ -265,3 +267,54 @@ def test_an_empty_list_selects_none() -> None:
 def test_selecting_an_unknown_id_is_an_error() -> None:
     with pytest.raises(ConfigError, match="unknown runbook restart-it"):
         load_runbooks().selected(["restart-it"])
+
+
+# --- the evidence a runbook is written for -----------------------------------------------------
+
+WITH_EVIDENCE = GOOD.replace(
+    "  keywords: [disk, no space left on device]\n",
+    "  keywords: [disk, no space left on device]\n"
+    "  evidence: [disk-exhausted]\n"
+    "  metrics: [disk-saturation]\n"
+    "  against: [unschedulable]\n",
+)
+
+
+def test_evidence_metrics_and_against_load_as_facts(tmp_path: Path) -> None:
+    rule = read_runbook(write(tmp_path, WITH_EVIDENCE)).match
+    assert rule.evidence == (Condition.DISK_EXHAUSTED,)
+    assert rule.metrics == (MetricFact.DISK_SATURATION,)
+    assert (rule.requires, rule.against) == ((), (Condition.UNSCHEDULABLE,))
+
+
+def test_an_unknown_condition_is_named_with_its_line_and_key(tmp_path: Path) -> None:
+    error = problem(tmp_path, WITH_EVIDENCE.replace("[disk-exhausted]", "[disk-full]"))
+    assert (error.line, error.key) == (8, "match.evidence.0")
+    assert "disk-exhausted" in error.reason  # the allowed values are listed
+
+
+def test_an_unknown_metric_fact_is_named_with_its_line_and_key(tmp_path: Path) -> None:
+    error = problem(tmp_path, WITH_EVIDENCE.replace("[disk-saturation]", "[disk-usage]"))
+    assert (error.line, error.key) == (9, "match.metrics.0")
+
+
+def test_a_condition_both_for_and_against_a_runbook_is_an_error(tmp_path: Path) -> None:
+    error = problem(tmp_path, WITH_EVIDENCE.replace("[unschedulable]", "[disk-exhausted]"))
+    assert (error.line, error.key) == (10, "match.against.0")
+    assert "cannot count for and against" in error.reason
+
+
+def test_shipped_runbooks_name_the_evidence_the_issue_maps_to_them() -> None:
+    library = load_runbooks()
+
+    def rule(runbook_id: str) -> RunbookMatchRule:
+        runbook = library.get(runbook_id)
+        assert runbook is not None
+        return runbook.match
+
+    assert Condition.MEMORY_EXHAUSTED in rule("oom-kill").evidence
+    assert Condition.DISK_EXHAUSTED in rule("disk-filling").evidence
+    assert Condition.BATCH_JOB_FAILED in rule("etl-source-timeout").requires
+    assert Condition.CUSTOMER_DATA in rule("security-triage").evidence
+    assert MetricFact.LATENCY in rule("high-latency").metrics
+    assert rule("deploy-rollback").causes == (CauseKind.DEPLOY,)

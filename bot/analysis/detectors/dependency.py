@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.detectors.traffic import load_spike
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import MetricSeries
 from bot.scenario.terms import CauseKind
 
 __all__ = ["FAILURE", "alias_pattern", "dependency_hypotheses", "failing_dependency_named"]
@@ -21,7 +23,15 @@ FAILURE = re.compile(
     r"circuit (?:breaker )?open|econnrefused|etimedout|\b50[234]\b|bad gateway",
     re.IGNORECASE,
 )
+# A dependency's own lines saying it is blocked: requests queue behind a lock or find no free
+# connection slot. Read at any level (PostgreSQL logs lock waits at LOG).
+BLOCKED = re.compile(
+    r"waiting for \w*lock|lock wait|deadlock|lock timeout|wait queue|blocked by|"
+    r"too many (?:clients|connections)|remaining connection slots|pool exhausted",
+    re.IGNORECASE,
+)
 ERROR_PERCENT = 5.0
+SATURATION_RISE = 1.3
 LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
 LAG_SECONDS = 60.0
 STALE = re.compile(r"\bstale\b|behind|lagg|frozen|not (?:replicating|updated)", re.IGNORECASE)
@@ -36,10 +46,16 @@ def failing_dependency_named(facts: CaseFacts) -> Citation | None:
     failing = [m for m in facts.window_messages if m.rank >= WARN and FAILURE.search(m.text)]
     for dependency in facts.catalog.dependencies(facts.service):
         alias = alias_pattern(dependency, facts.service)
+        if caused_by_deploy(facts, dependency) is not None:
+            continue
         if any(alias.search(m.text) for m in failing):
             text = f"errors name failing dependency {dependency}"
             return Citation(f"catalog:{dependency}", text, W.deploy_dependency_failing)
-    troubled = [calls for calls in _traced_calls(facts).values() if calls.in_trouble]
+    troubled = [
+        calls
+        for calls in _traced_calls(facts).values()
+        if calls.in_trouble and caused_by_deploy(facts, calls.downstream) is None
+    ]
     if not troubled:
         return None
     worst = max(troubled, key=lambda calls: calls.bad)
@@ -133,8 +149,107 @@ def _saturated_series(facts: CaseFacts, service: str) -> Citation | None:
     return None
 
 
+def blocked_lines(facts: CaseFacts, dependency: str) -> list[Citation]:
+    """The dependency's own lines in the incident window saying it is blocked (lock waits, no
+    free connection slots), and, when the service's alert or lines say its pool ran out, that
+    the pool is held by calls to the blocked dependency: the exhaustion is a symptom."""
+    lines = [
+        record
+        for record in facts.related_logs
+        if record.service == dependency
+        and record.at >= facts.window_start
+        and BLOCKED.search(record.message)
+    ]
+    if not lines:
+        return []
+    busiest = max(lines, key=lambda record: record.count)
+    text = f'{dependency} logs it is blocked: "{busiest.message[:120]}" x{busiest.count}'
+    found = [Citation(f"log:{dependency}", text, W.dependency_own_lines)]
+    own = [f"{s.title} {s.description}" for s in facts.signals if s.service == facts.service]
+    own += [m.text for m in facts.window_messages]
+    if any(_POOL.search(text) for text in own):
+        why = f"the service's connection pool ran out holding calls to {dependency}"
+        found.append(Citation(f"log:{dependency}", why, W.dependency_behind_pool))
+    return found
+
+
+_POOL = re.compile(r"pool (?:is )?exhausted|no (?:free|available) connection|pool timeout", re.I)
+
+
+def caused_by_deploy(facts: CaseFacts, dependency: str) -> Citation | None:
+    """Evidence that a dependency's trouble is the service's own latest deploy's doing, with
+    the service's request rate measured and flat (no more load reached the dependency): its
+    series left their baseline only after the deploy landed (the release changed how the
+    service uses it, e.g. an expensive query per request), or its own latency and error series
+    held while the service's calls to it slowed (the slowness is on the service's side)."""
+    if not facts.candidates or load_spike(facts) is not None:
+        return None
+    own_load = [
+        m
+        for m in facts.metrics
+        if m.service == facts.service and series_kind(m.name) is SeriesKind.TRAFFIC
+    ]
+    if not own_load:
+        return None
+    deploy = facts.candidates[0].deploy
+    ref = f"deploy:{deploy.sha}"
+    series = [m for m in facts.metrics if m.service == dependency and len(m.points) >= 2]
+    began = [
+        spike.first_anomaly_at
+        for m in series
+        if series_kind(m.name) is not SeriesKind.TRAFFIC
+        and (spike := detect_spike(m, ratio=SATURATION_RISE) or _risen(m)) is not None
+    ]
+    if began:
+        if min(began) <= deploy.at:
+            return None
+        text = (
+            f"{dependency}'s trouble began at {min(began):%H:%M}, after deploy {deploy.sha} "
+            "landed, with the service's load flat: the release changed how it uses "
+            f"{dependency}"
+        )
+        return Citation(ref, text, W.dependency_after_deploy)
+    health = [m for m in series if series_kind(m.name) in {SeriesKind.LATENCY, SeriesKind.ERRORS}]
+    if not health:
+        return None
+    text = f"{dependency}'s own {health[0].name} held: the slowness is on the service's side"
+    return Citation(f"metric:{dependency}/{health[0].name}", text, W.dependency_after_deploy)
+
+
+def _risen(series: MetricSeries) -> Spike | None:
+    values = [value for _, value in series.points]
+    for index in range(1, len(values)):
+        if values[0] > 0 and all(v >= SATURATION_RISE * values[0] for v in values[index:]):
+            return Spike(series, values[0], values[-1], series.points[index][0])
+    return None
+
+
+def _load_first(facts: CaseFacts) -> list[Citation]:
+    """The service's own request rate surged before its trouble began: calls to a dependency
+    that fail afterwards follow the load (a herd the dependency cannot absorb), they do not
+    explain it."""
+    surge = load_spike(facts)
+    if surge is None or surge.series.service != facts.service:
+        return []
+    if surge.first_anomaly_at >= facts.first_seen:
+        return []
+    text = (
+        f"{surge.series.name} rose from {surge.baseline:g} to {surge.latest:g} at "
+        f"{surge.first_anomaly_at:%H:%M}, before the trouble: the failing calls follow the load"
+    )
+    ref = f"metric:{facts.service}/{surge.series.name}"
+    return [Citation(ref, text, W.dependency_follows_load)]
+
+
 def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
-    spikes = [s for m in facts.metrics if m.service == service and (s := detect_spike(m))]
+    # A rise in a dependency's request rate is load passing through it, not it failing.
+    spikes = [
+        s
+        for m in facts.metrics
+        if m.service == service
+        and series_kind(m.name) is not SeriesKind.TRAFFIC
+        and (s := detect_spike(m))
+    ]
     return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
 
 
@@ -155,6 +270,7 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         for c in facts.candidates[:1]
     ]
     traced = _traced_calls(facts)
+    against.extend(_load_first(facts))
     for dependency in dependencies:
         supports: list[Citation] = []
         trace_for, healthy = _trace_citations(traced.get(dependency))
@@ -198,11 +314,17 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             text = f"alert on {dependency}: {alert.title}"
             supports.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
         supports.extend(trace_for)
+        supports.extend(blocked_lines(facts, dependency))
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
+            deployed = caused_by_deploy(facts, dependency)
             found.append(
                 hypothesis(
-                    CauseKind.DEPENDENCY, statement, supports, [*against, *healthy], dependency
+                    CauseKind.DEPENDENCY,
+                    statement,
+                    supports,
+                    [*against, *healthy, *([deployed] if deployed else [])],
+                    dependency,
                 )
             )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:

@@ -11,18 +11,23 @@ Weights: :mod:`bot.analysis.weights`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from bot.analysis.citing import hypothesis, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
 from bot.analysis.detectors.dependency import failing_dependency_named
-from bot.analysis.detectors.kubernetes import failed_rollout
+from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 
-__all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only"]
+__all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only", "later_trigger"]
+
+TRIGGER_LEAD = timedelta(minutes=10)  # a change this close before the first anomaly set it off
+QUIET_RUN = timedelta(minutes=15)  # a deploy that ran this long without trouble did not
 
 _CONFIG_FILE = re.compile(
     r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
@@ -62,6 +67,23 @@ def file_named(path: str, line: str) -> bool:
     """``app/parser.py`` is named by ``(app/parser.py:88)`` and by ``parser.py``."""
     name = path.rsplit("/", 1)[-1]
     return path in line or (len(name) > 3 and "." in name and name in line)
+
+
+def later_trigger(
+    landed: datetime, first_anomaly: datetime, changes: Iterable[tuple[str, datetime]]
+) -> tuple[str, datetime] | None:
+    """The change (name, when) that landed after a deploy and just before the first anomaly,
+    when the deploy had run quietly long before it: the trouble began with that change, not
+    with the deploy (a flag flipped at the open wakes code that sat idle for half an hour)."""
+    if first_anomaly - landed < QUIET_RUN:
+        return None
+    after = [
+        (name, at)
+        for name, at in changes
+        if landed < at <= first_anomaly
+        if first_anomaly - at <= TRIGGER_LEAD
+    ]
+    return max(after, key=lambda change: change[1], default=None)
 
 
 def _deploy_label(deploy_sha: str, pr: int | None) -> str:
@@ -112,10 +134,23 @@ def _evidence(
     if before:
         text = "new errors began before it landed"
         contradicts.append(Citation(before[0].id, text, W.deploy_errors_before))
-    if not deploy.succeeded:
+    if rank == 0 and registry_failures(facts):
+        # A deploy that failed because its image could not be pulled never ran its code.
+        text = "its pods could not pull their image from a failing registry: its code never ran"
+        contradicts.append(Citation(ref, text, W.deploy_dependency_failing))
+    elif not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
     if rank == 0 and (rollout := failed_rollout(facts)) is not None:
         supports.append(rollout)
+    flags = [(f"flag {f.key}", f.at) for f in facts.flags if f.concerns(facts.service)]
+    if (trigger := later_trigger(deploy.at, facts.first_seen, flags)) is not None:
+        name, at = trigger
+        quiet = minutes(at - deploy.at)
+        text = f"it ran {quiet} without trouble until {name} changed at {at:%H:%M}"
+        contradicts.append(Citation(ref, text, W.deploy_ran_quiet))
+        contradicts.append(
+            Citation(ref, f"{name} explains the timing better", W.deploy_other_change)
+        )
     if not named and inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"

@@ -15,11 +15,20 @@ import re
 from dataclasses import dataclass
 
 from bot.analysis.citing import hypothesis
+from bot.analysis.detectors.dependency import alias_pattern
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 
-__all__ = ["KUBE_REASONS", "KubeReason", "failed_rollout", "kube_reason", "kubernetes_hypotheses"]
+__all__ = [
+    "KUBE_REASONS",
+    "KubeReason",
+    "failed_rollout",
+    "kube_reason",
+    "kubernetes_hypotheses",
+    "registry_dependency",
+    "registry_failures",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +60,23 @@ KUBE_REASONS: dict[str, KubeReason] = {
 }
 _MEMORY = re.compile(r"memory", re.IGNORECASE)
 _MISSING_IMAGE = re.compile(r"not found|manifest unknown|does not exist|unauthorized", re.I)
+# The kubelet reports a failed pull under the generic reasons ``Failed`` and ``BackOff``; the
+# message carries the real one.
+_IMAGE_PULL = re.compile(
+    r"imagepullbackoff|errimagepull|failed to pull image|back-?off pulling image", re.I
+)
+_GENERIC = frozenset({"failed", "backoff"})
 
 
 def kube_reason(reason: str, message: str = "") -> KubeReason | None:
     """The table's entry for ``reason``, read with its message: an eviction for memory is a
-    memory one, and an image that does not exist is the rollout's fault, not the registry's."""
-    entry = KUBE_REASONS.get(reason.strip().lower())
+    memory one, an image pull that failed under a generic reason (``Failed``, ``BackOff``) is
+    an image pull failure, and an image that does not exist is the rollout's fault, not the
+    registry's."""
+    key = reason.strip().lower()
+    if key in _GENERIC and _IMAGE_PULL.search(message):
+        key = "imagepullbackoff"
+    entry = KUBE_REASONS.get(key)
     if entry is None:
         return None
     if entry.subject == "disk" and _MEMORY.search(message):
@@ -74,6 +94,8 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         entry = kube_reason(event.reason, event.message)
         if entry is None or entry.cause is None or entry.subject == "memory":
             continue
+        if entry.subject == "registry" and not registry_failures(facts):
+            continue  # another pull of the image said it is missing: not the registry's fault
         ref = f"event:{event.namespace}/{event.object}"
         text = f"{event.reason} on {event.object}: {event.message}"
         by_cause.setdefault((entry.cause, entry.subject), []).append(Citation(ref, text, 0.0))
@@ -83,13 +105,46 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         lead = Citation(cited[0].ref, cited[0].text, round(weight, 3))
         if cause is CauseKind.DEPLOY:
             continue  # a rollout's failure counts for its deploy (see the deploy detector)
+        named = registry_dependency(facts) if subject == "registry" else None
         statement = f"Kubernetes says {subject}: {cited[0].text}"
-        found.append(hypothesis(cause, statement, [lead], subject=subject))
+        found.append(hypothesis(cause, statement, [lead], subject=named or subject))
     return found
 
 
+def registry_failures(facts: CaseFacts) -> tuple[str, ...]:
+    """Messages of events saying images could not be pulled because the registry failed
+    (a timeout, a 5xx), not because the image is missing. The pulls of an incident share a
+    reason: when one says the image does not exist, the quieter ones ("Back-off pulling
+    image") are about that missing image too, and none is the registry's."""
+    pulls = [
+        (entry, event.message)
+        for event in facts.events
+        if (entry := kube_reason(event.reason, event.message)) is not None
+        and entry.subject in {"registry", "rollout"}
+        and _IMAGE_PULL.search(f"{event.reason} {event.message}")
+    ]
+    if any(entry.subject == "rollout" for entry, _ in pulls):
+        return ()
+    return tuple(message for _, message in pulls)
+
+
+def registry_dependency(facts: CaseFacts) -> str | None:
+    """The declared dependency of the service that the failed pulls' image references name
+    (``image-registry.acme.internal/...`` names ``image-registry``), or None."""
+    messages = registry_failures(facts)
+    for dependency in facts.catalog.dependencies(facts.service):
+        alias = alias_pattern(dependency, facts.service)
+        if any(alias.search(message) for message in messages):
+            return dependency
+    return None
+
+
 def failed_rollout(facts: CaseFacts) -> Citation | None:
-    """An event saying the service's rollout failed (a config error, a progress deadline)."""
+    """An event saying the service's rollout failed (a config error, a progress deadline);
+    none when its pods could not pull their image from a failing registry, since that rollout
+    failed for the registry's sake, not for anything it changed."""
+    if registry_failures(facts):
+        return None  # its pods could not pull their image: the registry failed, not the rollout
     for event in facts.events:
         entry = kube_reason(event.reason, event.message)
         if entry is not None and entry.subject == "rollout":

@@ -20,6 +20,7 @@ from bot.analysis.series import (
     series_kind,
     trend,
 )
+from bot.analysis.spike import detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR, W
 from bot.evidence.values import PodState
@@ -27,6 +28,7 @@ from bot.scenario.terms import CauseKind
 
 __all__ = [
     "POD_RESTARTS",
+    "POOL_SUBJECT",
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
     "climbing",
@@ -36,6 +38,7 @@ __all__ = [
     "saturated",
 ]
 
+POOL_SUBJECT = "pool"  # the subject of a connection pool running out
 POD_RESTARTS = 3  # restarts that make an OOM kill a repeating one, not a one-off
 SATURATION_RISE = 1.3
 
@@ -151,6 +154,31 @@ def _oom_citation(facts: CaseFacts) -> Citation | None:
     return Citation(f"pod:{lead.namespace}/{lead.name}", text, round(weight, 3))
 
 
+def after_deploy(facts: CaseFacts) -> list[Citation]:
+    """The service's saturation series left their baseline only after its latest deploy
+    landed, while its request rate was measured and flat: the release brought the exhaustion
+    (a leak that shows under production traffic), so the resource is its symptom."""
+    if not facts.candidates or load_spike(facts) is not None:
+        return []
+    own = [m for m in facts.metrics if m.service == facts.service]
+    if not any(series_kind(m.name) is SeriesKind.TRAFFIC for m in own):
+        return []
+    began = [
+        spike.first_anomaly_at
+        for m in own
+        if series_kind(m.name) is SeriesKind.SATURATION
+        and (spike := detect_spike(m, ratio=SATURATION_RISE)) is not None
+    ]
+    deploy = facts.candidates[0].deploy
+    if not began or min(began) <= deploy.at:
+        return []
+    text = (
+        f"it began at {min(began):%H:%M}, after deploy {deploy.sha} landed, with the load "
+        "flat: the release brought it"
+    )
+    return [Citation(f"deploy:{deploy.sha}", text, W.resource_after_deploy)]
+
+
 def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """Memory, disk or pool exhaustion, from error lines, pods the OOM killer ended and
     saturation series."""
@@ -162,7 +190,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         else []
     )
     oom = _oom_citation(facts)
-    against = follows_load(facts)
+    against = [*follows_load(facts), *after_deploy(facts)]
     for kind, pattern in RESOURCE_PATTERNS:
         ids = matching(facts.window_messages, pattern)
         pods = [oom] if kind == "memory" and oom is not None else []
@@ -179,7 +207,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         cited = [Citation(ref, gradual.describe(), W.resource_trend), *metric]
         what = exhaustion_words(gradual.series.name)
         statement = f"Gradual {what} exhaustion ({gradual.series.name} of {gradual.series.service})"
-        subject = {"connection pool": "pool", "resource": "capacity"}.get(what, what)
+        subject = {"connection pool": POOL_SUBJECT, "resource": "capacity"}.get(what, what)
         found.append(hypothesis(CauseKind.RESOURCE, statement, cited, against, subject))
     if not found and rose:
         statement = f"Resource saturation in {facts.service} ({rose[0]})"

@@ -10,6 +10,7 @@ backend). Weights: :mod:`bot.analysis.weights`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime, timedelta
 
@@ -18,13 +19,43 @@ from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import MetricSeries
 from bot.scenario.terms import CauseKind
 
-__all__ = ["CHANGE_LEAD", "first_saturation", "load_spike", "traffic_hypotheses"]
+__all__ = [
+    "CHANGE_LEAD",
+    "first_saturation",
+    "load_spike",
+    "steady_growth",
+    "sustained_rise",
+    "traffic_hypotheses",
+]
 
 CHANGE_LEAD = timedelta(minutes=30)  # a change this close before a load rise explains it
 LOAD_RATIO = 2.0  # load that doubles is a surge
+GROWTH_RATIO = 1.5  # load that climbs steadily by half again is a surge too
 _RATE_LIMIT = re.compile(r"rate.?limit|too many requests|\b429\b|throttl", re.IGNORECASE)
+
+
+def sustained_rise(series: MetricSeries, ratio: float) -> Spike | None:
+    """A series that left its first point and never came back: every later point (at least
+    two) is ``ratio`` times the first or more. With one point of baseline before the rise a
+    spike detector sees no baseline; an engineer sees load that arrived and stayed."""
+    values = [value for _, value in series.points]
+    if len(values) < 3 or values[0] <= 0 or any(v < ratio * values[0] for v in values[1:]):
+        return None
+    return Spike(series, values[0], values[-1], series.points[1][0])
+
+
+def steady_growth(series: MetricSeries, ratio: float = GROWTH_RATIO) -> Spike | None:
+    """Load that grew point after point (four or more, none falling) to ``ratio`` times where
+    it started: a record day arrives as a climb, not a step. It began at the second point."""
+    values = [value for _, value in series.points]
+    if len(values) < 4 or values[0] <= 0 or values[-1] < ratio * values[0]:
+        return None
+    if any(later < earlier for earlier, later in itertools.pairwise(values)):
+        return None
+    return Spike(series, values[0], values[-1], series.points[1][0])
 
 
 def load_spike(facts: CaseFacts) -> Spike | None:
@@ -34,9 +65,18 @@ def load_spike(facts: CaseFacts) -> Spike | None:
         spike
         for series in facts.metrics
         if series.service in services and series_kind(series.name) is SeriesKind.TRAFFIC
-        if (spike := detect_spike(series, ratio=LOAD_RATIO)) is not None
+        if (spike := _rise(series)) is not None
     ]
     return min(spikes, key=lambda s: (s.first_anomaly_at, s.series.name), default=None)
+
+
+def _rise(series: MetricSeries) -> Spike | None:
+    """A surge, a rise that stayed, or steady growth, whichever the series shows."""
+    return (
+        detect_spike(series, ratio=LOAD_RATIO)
+        or sustained_rise(series, LOAD_RATIO)
+        or steady_growth(series)
+    )
 
 
 def first_saturation(facts: CaseFacts) -> datetime | None:
@@ -46,7 +86,7 @@ def first_saturation(facts: CaseFacts) -> datetime | None:
         for series in facts.metrics
         if series.service in {facts.service, *facts.catalog.dependencies(facts.service)}
         and series_kind(series.name) is SeriesKind.SATURATION
-        if (spike := detect_spike(series, ratio=1.3)) is not None
+        if (spike := detect_spike(series, ratio=1.3) or sustained_rise(series, 1.3)) is not None
     ]
     return min(times, default=None)
 

@@ -1,0 +1,244 @@
+"""Reading the facts a runbook is matched on (:mod:`bot.runbook.facts`) from the evidence.
+
+Pure functions, one per kind of evidence, each returning the facts it found with the evidence
+that shows each one in words (the first found), so the packet can say which facts chose the
+runbook:
+
+- :func:`cluster_conditions`: the service's pods and the Kubernetes events about them (pod
+  termination reasons and event reasons through one table), and the events of the nodes they
+  run on when its pods suffer;
+- :func:`line_conditions`: what alert texts and error lines state outright (out of memory, no
+  space left, a scheduled job's run that failed);
+- :func:`metric_facts`: the USE/RED kind of each of the service's series that moved;
+- :func:`alert_facts`: what the alert's words measure (latency) and the resource they name;
+- :func:`cause_resources`: the resource the ranked cause names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.analysis.detectors.alert import alert_resource
+from bot.analysis.detectors.resource import RESOURCE_PATTERNS, SATURATION_RISE
+from bot.analysis.series import (
+    SATURATION_PERCENT,
+    SeriesKind,
+    as_percent,
+    exhaustion_words,
+    series_kind,
+    trend,
+)
+from bot.evidence.values import ClusterState, MetricSeries, PodState, WorkloadEvent
+from bot.runbook.facts import (
+    KUBERNETES_REASONS,
+    RESOURCE_OF,
+    RESOURCE_SATURATION,
+    Condition,
+    MetricFact,
+)
+
+__all__ = [
+    "alert_facts",
+    "cause_resources",
+    "cluster_conditions",
+    "eviction_condition",
+    "line_conditions",
+    "metric_facts",
+]
+
+TEXT_LIMIT = 120
+RED_RISE = 2.0  # a latency, error or traffic series that doubled moved, as a saturation at 1.3x
+
+_EVICTED_FOR = (
+    (Condition.MEMORY_EXHAUSTED, re.compile(r"\bmemory\b", re.IGNORECASE)),
+    (
+        Condition.DISK_EXHAUSTED,
+        re.compile(r"ephemeral-storage|nodefs|imagefs|\bdisk\b|inodes?", re.IGNORECASE),
+    ),
+)
+_IMAGE_PULL = re.compile(r"imagepullbackoff|errimagepull|pull(?:ing)? image", re.IGNORECASE)
+_LINE_PATTERNS = {kind: pattern for kind, pattern in RESOURCE_PATTERNS}
+_LINE_CONDITIONS = (
+    (Condition.MEMORY_EXHAUSTED, _LINE_PATTERNS["memory"]),
+    (Condition.DISK_EXHAUSTED, _LINE_PATTERNS["disk"]),
+)
+# A run of a scheduled job that failed: "nightly run failed", "ETL job exited with code 1",
+# "hourly export run failed (3rd consecutive)". A "job backlog" of a web service is not one, nor
+# is a name that contains the word ("job-dispatcher@0e7c41b to production: failure").
+_RUN_FAILED = re.compile(
+    r"(?<![\w./@-])(?:job|jobs|run|runs|etl|cron|cronjob|dag|pipeline|backfill|batch)"
+    r"(?![\w/@-])[^.\n]{0,60}?"
+    r"(?:\bfail(?:ed|s|ure)?\b|\bexit(?:ed)?(?: with)? (?:code|status) [1-9]|\baborted\b|"
+    r"\bdid not (?:complete|finish)\b)",
+    re.IGNORECASE,
+)
+_SUFFERING_PHASES = frozenset({"pending", "failed", "unknown"})
+# An alert that measures a duration (RED): "p99 latency above 800ms", "response time 4.2s".
+_ALERT_LATENCY = re.compile(
+    r"latency|\bp(?:50|75|90|95|99|999)\b|response[ _]?time|\bduration\b|\bslow\b", re.IGNORECASE
+)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def _names_service(name: str, service: str) -> bool:
+    return name == service or name.startswith(f"{service}-")
+
+
+def _of_service(pod: PodState, service: str) -> bool:
+    return pod.workload == service or _names_service(pod.name, service)
+
+
+def _object_of_service(event: WorkloadEvent, service: str) -> bool:
+    """``pod/search-7b8c-4rj2k``, ``deployment/search``, ``job/search-export-2866``."""
+    _, _, name = event.object.rpartition("/")
+    return _names_service(name, service)
+
+
+def _suffers(pod: PodState) -> bool:
+    return (
+        not pod.ready
+        or pod.phase.lower() in _SUFFERING_PHASES
+        or pod.last_termination_reason is not None
+    )
+
+
+def eviction_condition(message: str) -> Condition | None:
+    """What an eviction says ran out: ``The node was low on resource: ephemeral-storage`` is
+    disk, ``... memory`` is memory; None when the message names neither."""
+    for condition, pattern in _EVICTED_FOR:
+        if pattern.search(message):
+            return condition
+    return None
+
+
+def _event_condition(event: WorkloadEvent) -> Condition | None:
+    reason = event.reason.lower()
+    if reason == "evicted":
+        return eviction_condition(event.message)
+    if reason == "failed" and _IMAGE_PULL.search(event.message):
+        return Condition.IMAGE_PULL_FAILING
+    return KUBERNETES_REASONS.get(reason)
+
+
+def cluster_conditions(service: str, cluster: ClusterState) -> dict[Condition, str]:
+    """Conditions of ``service`` from its pods' last termination reasons and the events about
+    its objects; a node's events (SystemOOM, DiskPressure...) count when pods of the service
+    suffer (not ready, pending, failed or terminated). Pods that cannot be scheduled count only
+    while a pod of the service is Pending: a scheduling event alone is the cluster catching up."""
+    found: dict[Condition, str] = {}
+    pods = [pod for pod in cluster.pods if _of_service(pod, service)]
+    for pod in pods:
+        reason = (pod.last_termination_reason or "").lower()
+        condition = KUBERNETES_REASONS.get(reason)
+        if condition is not None:
+            text = f"pod {pod.name} last terminated {pod.last_termination_reason}"
+            found.setdefault(condition, text)
+    pending = any(pod.phase.lower() == "pending" for pod in pods)
+    suffering = any(_suffers(pod) for pod in pods)
+    for event in sorted(cluster.events, key=lambda e: e.at):
+        kind, _, _ = event.object.partition("/")
+        own = _object_of_service(event, service)
+        if not own and not (kind.lower() == "node" and suffering):
+            continue
+        condition = _event_condition(event)
+        if condition is None or (condition is Condition.UNSCHEDULABLE and not pending):
+            continue
+        found.setdefault(condition, _short(f"{event.reason} on {event.object}: {event.message}"))
+    return found
+
+
+def line_conditions(lines: Iterable[str]) -> dict[Condition, str]:
+    """Conditions stated outright by alert texts or the service's error lines: memory or disk
+    exhausted (the analysis' own log patterns), a scheduled job's run that failed."""
+    found: dict[Condition, str] = {}
+    for line in lines:
+        for condition, pattern in _LINE_CONDITIONS:
+            if condition not in found and pattern.search(line):
+                found[condition] = _short(line)
+        if Condition.BATCH_JOB_FAILED not in found and _RUN_FAILED.search(line):
+            found[Condition.BATCH_JOB_FAILED] = _short(line)
+    return found
+
+
+def _moved(series: MetricSeries, kind: SeriesKind, spiked: bool) -> str | None:
+    """How the series moved, in words, or None when it stayed where it was: a saturation that
+    reached 90 % from below, a steady climb, a spike, or a rise over its early points (1.3x
+    for a saturation, 2x for latency, errors or traffic). A series that sat at 96 % all along is
+    not what changed."""
+    values = [value for _, value in series.points]
+    if len(values) < 2:
+        return None
+    percents = as_percent(series)
+    early = slice(0, max(1, len(values) // 2))
+    if (
+        kind is SeriesKind.SATURATION
+        and percents
+        and percents[-1] >= SATURATION_PERCENT
+        and min(percents[early]) < SATURATION_PERCENT
+    ):
+        return f"{series.name} reached {percents[-1]:.3g} % (from {min(percents[early]):.3g} %)"
+    climb = trend(series)
+    if climb is not None:
+        return climb.describe()
+    baseline, latest = min(values[early]), values[-1]
+    rise = SATURATION_RISE if kind is SeriesKind.SATURATION else RED_RISE
+    if spiked or (baseline > 0 and latest >= rise * baseline):
+        return f"{series.name} rose from {baseline:g} to {latest:g}"
+    return None
+
+
+def metric_facts(
+    service: str, metrics: Iterable[MetricSeries], spiked: Iterable[str] = ()
+) -> dict[MetricFact, str]:
+    """The USE/RED kinds of the service's series that moved (``spiked`` names the series the
+    analysis found a spike in): latency, errors, traffic, saturation and the saturated
+    resource (memory, disk, cpu, pool, queue)."""
+    spiked_names = frozenset(spiked)
+    found: dict[MetricFact, str] = {}
+    for series in metrics:
+        kind = series_kind(series.name) if series.service == service else None
+        if kind is None:
+            continue
+        how = _moved(series, kind, series.name in spiked_names)
+        if how is None:
+            continue
+        found.setdefault(MetricFact(kind.value), how)
+        resource = RESOURCE_SATURATION.get(exhaustion_words(series.name))
+        if kind is SeriesKind.SATURATION and resource is not None:
+            found.setdefault(resource, how)
+    return found
+
+
+def alert_facts(alert_texts: Iterable[str]) -> dict[MetricFact, str]:
+    """What the alerts' own words measure (``p99 latency above 800ms`` is latency, a RED
+    duration, whatever the source) and the resource they say is exhausted (``disk usage above
+    90 %``, ``pool exhausted``): a disk alert is a disk fact whichever source sent it."""
+    found: dict[MetricFact, str] = {}
+    for text in alert_texts:
+        said = f"the alert says so: {_short(text)}"
+        if _ALERT_LATENCY.search(text):
+            found.setdefault(MetricFact.LATENCY, said)
+        resource = RESOURCE_SATURATION.get(alert_resource(text) or "")
+        if resource is not None:
+            found.setdefault(MetricFact.SATURATION, said)
+            found.setdefault(resource, said)
+    return found
+
+
+def cause_resources(subjects: Iterable[str]) -> frozenset[str]:
+    """The resources (``memory``, ``disk``, ``cpu``, ``pool``, ``queue``) the ranked resource
+    cause names, by its subject or the series it cites. They say which resource runbook the
+    cause backs; they are not symptoms of their own (the cause already counted)."""
+    found: set[str] = set()
+    for subject in subjects:
+        fact = RESOURCE_SATURATION.get(subject) or RESOURCE_SATURATION.get(
+            exhaustion_words(subject)
+        )
+        if fact is not None:
+            found.add(RESOURCE_OF[fact])
+    return frozenset(found)
