@@ -647,8 +647,9 @@ def narrated_answer(narration: Narration, facts: Sequence[Fact]) -> str:
 
 
 POSTMORTEM_USAGE = (
-    "Usage: `/postmortem`, in an incident's own channel: drafts the postmortem (summary, "
-    "timeline, root cause analysis, resolution, impact, action items) and shares it here as a "
+    "Usage: `/postmortem`, in an incident's own channel: drafts the postmortem (summary, impact, "
+    "trigger, detection, timeline, root cause and contributing factors, resolution, what went "
+    "well and wrong, where we got lucky, action items, lessons) and shares it here as a "
     "Markdown file. It takes no arguments."
 )
 
