@@ -99,8 +99,13 @@ def test_etl_replica_lag_example_loads() -> None:
 
 def test_project_scenarios_all_load_with_distinct_ids() -> None:
     scenarios = load_scenarios([PROJECT_SCENARIOS], known_runbooks=SHIPPED_RUNBOOKS)
+    ids = [scenario.id for scenario in scenarios]
+    assert len(ids) == len(set(ids)) >= 100
+    corpus = load_scenarios([PROJECT_SCENARIOS / "postmortems"], known_runbooks=SHIPPED_RUNBOOKS)
+    assert len(corpus) == 76
+    written = [scenario.id for scenario in scenarios if scenario not in corpus]
     # Files in path order (folders recursively), so examples/ comes between c... and e...
-    assert [scenario.id for scenario in scenarios] == [
+    assert written == [
         "accounts-pii-in-errors",
         "admin-token-security-alert",
         "api-dashboards-disagree",

@@ -15,7 +15,14 @@ from bot.analysis.weights import W
 from bot.evidence.values import MetricSeries
 from bot.scenario.terms import CauseKind
 
-__all__ = ["FAILURE", "alias_pattern", "dependency_hypotheses", "failing_dependency_named"]
+__all__ = [
+    "FAILURE",
+    "alias_pattern",
+    "blocked_lines",
+    "caused_by_deploy",
+    "dependency_hypotheses",
+    "failing_dependency_named",
+]
 
 FAILURE = re.compile(
     r"time[d ]?out|timed out|connection (?:refused|reset|closed|error)|refused|unreachable|"

@@ -31,6 +31,7 @@ __all__ = [
     "POOL_SUBJECT",
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
+    "after_deploy",
     "climbing",
     "follows_load",
     "of_service",
