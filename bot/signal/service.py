@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import service as audit
 from bot.clock import Clock, utc
+from bot.redaction import redact
 from bot.signal.models import SignalRecord
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus, sane_start
 
@@ -37,6 +38,10 @@ _SIGNALS = cast(Table, SignalRecord.__table__)
 
 
 def _row(signal: Signal, *, received_at: datetime, body_digest: str | None) -> dict[str, Any]:
+    """The stored row. What is kept for display (title, description, links, labels) is
+    redacted here, so no reader of the table (App Home, ``/status``, an export, a later
+    packet) sees a secret or a customer's data an alert carried; the fingerprint and body
+    digest were taken from the delivery before."""
     return {
         "source": signal.source.value,
         "delivery_id": signal.delivery_id,
@@ -44,11 +49,11 @@ def _row(signal: Signal, *, received_at: datetime, body_digest: str | None) -> d
         "severity": signal.severity.value,
         "status": signal.status.value,
         "started_at": signal.started_at,
-        "title": signal.title,
+        "title": redact(signal.title),
         "fingerprint": signal.fingerprint,
-        "description": signal.description,
-        "links": [{"title": link.title, "url": link.url} for link in signal.links],
-        "labels": dict(signal.labels),
+        "description": redact(signal.description),
+        "links": [{"title": redact(link.title), "url": redact(link.url)} for link in signal.links],
+        "labels": {key: redact(value) for key, value in signal.labels.items()},
         "owner": signal.owner,
         "received_at": received_at,
         "body_digest": body_digest,

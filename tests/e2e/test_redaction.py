@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Runtime
+from bot.signal.models import SignalRecord
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert
 
@@ -64,3 +66,30 @@ async def test_a_secret_in_an_alert_does_not_appear_in_the_posted_packet(
     reply = seen["responses"][0]["text"]
     assert "[redacted:email]" in reply
     assert not any(secret in reply for secret in SECRETS)
+
+
+async def test_what_is_stored_for_display_carries_no_secret(
+    runtime: Runtime, people: EmulatorClient
+) -> None:
+    """The signals table keeps the alert for App Home, ``/status``, exports and later packets;
+    its title, description, links and labels are stored redacted, the incident's title too."""
+    alert = {**ALERT, "labels": {"customer": "jane.doe@example.com", "team": "billing"}}
+    assert (await post_alert(runtime, "generic", alert))[0] == 202
+    async with runtime.sessions() as session:
+        stored = (
+            (
+                await session.execute(
+                    select(SignalRecord).where(SignalRecord.service == ALERT["service"])
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(stored) == 1
+    row = stored[0]
+    kept = json.dumps([row.title, row.description, row.links, row.labels])
+    for secret in SECRETS:
+        assert secret not in kept
+    assert "[redacted:aws_key]" in row.title
+    assert "[redacted:token]" in row.description
+    assert row.labels == {"customer": "[redacted:email]", "team": "billing"}
