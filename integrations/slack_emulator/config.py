@@ -79,15 +79,16 @@ class EmulatorConfig:
     bot_user_id: str = "U0BOT"
     bot_id: str = "B0BOT"
     bot_name: str = "incident-bot"
-    ack_timeout: float = 3.0  # seconds an envelope may wait for its ack before re-delivery
-    max_redeliveries: int = 3
+    ack_timeout: float = 3.0  # seconds an envelope may wait for its ack (events: then re-sent)
+    max_redeliveries: int = 3  # events only: commands and clicks are never re-sent
+    ping_interval: float = 10.0  # seconds between the server's pings on each connection
     max_connections: int = 10  # Slack's limit of open Socket Mode connections per app
     rate_limits: RateLimits = field(default_factory=RateLimits)
     rate_limits_enabled: bool = True
 
     def __post_init__(self) -> None:
-        if self.ack_timeout <= 0:
-            raise ValueError("ack_timeout must be positive")
+        if self.ack_timeout <= 0 or self.ping_interval <= 0:
+            raise ValueError("ack_timeout and ping_interval must be positive")
         if self.max_redeliveries < 0 or self.max_connections < 1:
             raise ValueError("max_redeliveries must be >= 0 and max_connections >= 1")
         if not self.bot_token.startswith("xoxb-") or not self.app_token.startswith("xapp-"):

@@ -6,6 +6,7 @@ Handlers are synchronous on purpose: a handler that never awaits changes the sta
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -61,7 +62,7 @@ class Methods:
         errors = block_errors(blocks, max_blocks=max_blocks)
         if errors:
             raise SlackApiError("invalid_blocks", response_metadata={"messages": errors})
-        return blocks
+        return [_with_block_id(block) for block in blocks]
 
     def message_text(self, arguments: Arguments, blocks: list[Any]) -> str:
         text = arguments.text("text")
@@ -70,3 +71,11 @@ class Methods:
         if len(text) > MAX_TEXT:
             raise SlackApiError("msg_too_long")
         return text
+
+
+def _with_block_id(block: Any) -> Any:
+    """Slack stores every block with a ``block_id``, making one up (a few random characters)
+    for a block sent without: what a message read back, and a click on it, carry."""
+    if not isinstance(block, dict) or block.get("block_id"):
+        return block
+    return {**block, "block_id": secrets.token_urlsafe(3)}

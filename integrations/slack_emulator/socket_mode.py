@@ -1,11 +1,20 @@
 """Socket Mode: the ``/link/`` websocket the app connects to, envelopes out, acks in.
 
 Each envelope goes to one open connection, round-robin across all of them (several replicas of
-an app share the stream, as on Slack). An envelope not acked within ``ack_timeout`` is delivered
-again, possibly on another connection, with ``retry_attempt`` raised and ``retry_reason``
-``timeout``, up to ``max_redeliveries`` times. One whose connection closes before its ack is
-sent again at once on a live connection. A connection told to ``disconnect`` gets no new
-envelopes: its client is about to replace it.
+an app share the stream, as on Slack). As on Slack:
+
+- an ``events_api`` envelope not acked within ``ack_timeout`` is delivered again, possibly on
+  another connection, with ``retry_attempt`` raised and ``retry_reason`` ``timeout``, up to
+  ``max_redeliveries`` times; one sent while no connection is open (the app reconnecting after a
+  ``disconnect``) waits for the next connection instead of being dropped;
+- ``slash_commands`` and ``interactive`` envelopes are delivered once: one not acked in time is
+  never sent again (the person sees Slack's error, and a late ack's payload is discarded), so a
+  slow handler cannot run a command twice here when it would not on Slack;
+- an envelope whose frame could not be written (its connection closing under it) goes to a
+  live connection at once: it never reached the app;
+- the server pings every open connection every ``ping_interval`` seconds.
+
+A connection told to ``disconnect`` gets no new envelopes: its client is about to replace it.
 """
 
 from __future__ import annotations
@@ -63,6 +72,11 @@ class Envelope:
     # Monotonic times of the envelope's creation and of its ack: the app's ack latency.
     created_at: float = field(default_factory=time.monotonic)
     acked_at: float | None = None
+
+    @property
+    def retried(self) -> bool:
+        """Slack re-delivers events; commands and clicks it sends once."""
+        return self.type == "events_api"
 
     @property
     def ack_seconds(self) -> float | None:
@@ -131,15 +145,26 @@ class SocketHub:
         )
         self.connections.append(connection)
         self._refresh()
+        pinger = asyncio.create_task(self._ping(socket))
         try:
             async for message in socket:
                 if message.type == WSMsgType.TEXT:
                     self._on_frame(message.data)
         finally:
+            pinger.cancel()
             self.connections.remove(connection)
             connection.closed.set_result(None)
             self._refresh()
         return socket
+
+    async def _ping(self, socket: web.WebSocketResponse) -> None:
+        """Slack's server pings its Socket Mode connections; the clients answer with pongs
+        (aiohttp does so by itself). A missing pong is the client's business: the server
+        keeps the connection."""
+        while not socket.closed:
+            await asyncio.sleep(self.config.ping_interval)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await socket.ping(b"emulator")
 
     def _on_frame(self, data: str) -> None:
         try:
@@ -165,10 +190,10 @@ class SocketHub:
         accepts_response_payload: bool,
         on_ack: AckCallback | None = None,
     ) -> Envelope | None:
-        """Send an envelope; None when no app is connected (the person sees
-        ``dispatch_failed``). The returned envelope's ``acked`` resolves with the ack's
-        payload."""
-        if not self.live_connections:
+        """Send an envelope; None for a command or click when no app is connected (the
+        person sees ``dispatch_failed``); an event waits for the next connection. The returned
+        envelope's ``acked`` resolves with the ack's payload."""
+        if not self.live_connections and envelope_type != "events_api":
             return None
         envelope = Envelope(envelope_type, payload, accepts_response_payload, on_ack)
         self.pending[envelope.id] = envelope  # before sending, so no ack can come unexpected
@@ -190,8 +215,11 @@ class SocketHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.connected.wait(), remaining)
 
-    async def _send(self, envelope: Envelope, deadline: float) -> Literal["acked", "lost", "late"]:
-        """One delivery: ``acked``, ``lost`` (its connection closed first) or ``late``."""
+    async def _send(
+        self, envelope: Envelope, deadline: float
+    ) -> Literal["acked", "unsent", "lost", "late"]:
+        """One delivery: ``acked``, ``unsent`` (the frame could not be written), ``lost`` (its
+        connection closed before the ack) or ``late``."""
         loop = asyncio.get_running_loop()
         connection = await self._next_live(deadline)
         if connection is None:
@@ -201,7 +229,7 @@ class SocketHub:
         except (ConnectionError, RuntimeError):
             connection.draining = True  # closing under us: never pick it again
             self._refresh()
-            return "lost"
+            return "unsent"
         connection.received += 1
         outcomes: set[asyncio.Future[Any]] = {envelope.acked, connection.closed}
         await asyncio.wait(
@@ -220,9 +248,9 @@ class SocketHub:
                 outcome = await self._send(envelope, loop.time() + self.config.ack_timeout)
                 if outcome == "acked":
                     return
-                if outcome == "lost":
+                if outcome == "unsent" or (outcome == "lost" and envelope.retried):
                     continue  # same attempt, on another connection
-                if envelope.attempt >= self.config.max_redeliveries:
+                if not envelope.retried or envelope.attempt >= self.config.max_redeliveries:
                     envelope.acked.set_exception(TimeoutError("the envelope was never acked"))
                     envelope.acked.exception()  # retrieved: nobody need be waiting for it
                     return

@@ -51,8 +51,10 @@ class Channel:
             "id": self.id,
             "name": self.name,
             "name_normalized": self.name,
-            "is_channel": not self.is_private,
-            "is_group": self.is_private,
+            # Today's shape: a private channel is a channel (a C id) with is_private; is_group
+            # is what channels made before March 2021 (G ids) still say.
+            "is_channel": True,
+            "is_group": False,
             "is_im": False,
             "is_mpim": False,
             "is_private": self.is_private,

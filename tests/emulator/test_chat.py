@@ -34,7 +34,8 @@ async def test_a_posted_message_comes_back_in_slacks_shape(web: AsyncWebClient) 
     assert message["ts"] == answer["ts"]
     assert (message["type"], message["text"], message["user"]) == ("message", "packet", "U0BOT")
     assert message["bot_id"] == "B0BOT"
-    assert message["blocks"] == blocks
+    assert _without_block_ids(message["blocks"]) == blocks
+    assert all(block["block_id"] for block in message["blocks"])  # Slack makes one up
     assert "thread_ts" not in message
 
 
@@ -56,7 +57,7 @@ async def test_blocks_may_be_sent_as_json_text(web: AsyncWebClient) -> None:
         "chat.postMessage",
         params={"channel": "C0INCIDENTS", "text": "t", "blocks": '[{"type": "divider"}]'},
     )
-    assert answer["message"]["blocks"] == [{"type": "divider"}]
+    assert _without_block_ids(answer["message"]["blocks"]) == [{"type": "divider"}]
 
 
 async def test_a_reply_goes_into_the_thread_it_names(
@@ -211,9 +212,10 @@ async def test_a_message_is_updated_in_place(web: AsyncWebClient, people: Emulat
         channel="C0INCIDENTS", ts=posted["ts"], text="after", blocks=blocks
     )
     assert (updated["ts"], updated["text"]) == (posted["ts"], "after")
-    assert updated["message"]["blocks"] == blocks
+    assert _without_block_ids(updated["message"]["blocks"]) == blocks
     (message,) = await people.messages("C0INCIDENTS")
-    assert (message["ts"], message["text"], message["blocks"]) == (posted["ts"], "after", blocks)
+    assert (message["ts"], message["text"]) == (posted["ts"], "after")
+    assert message["blocks"] == updated["message"]["blocks"]
 
 
 async def test_updating_an_unknown_message_is_message_not_found(web: AsyncWebClient) -> None:
@@ -255,3 +257,28 @@ async def test_an_ephemeral_message_to_someone_outside_the_channel_is_user_not_i
 ) -> None:
     call = web.chat_postEphemeral(channel="C0INCIDENTS", user="U0BOB", text="x")
     assert await slack_error(call) == "user_not_in_channel"
+
+
+def _without_block_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in block.items() if key != "block_id"} for block in blocks]
+
+
+async def test_a_block_id_sent_is_kept_and_one_not_sent_is_made_up_once(
+    web: AsyncWebClient,
+) -> None:
+    """Slack gives every block a ``block_id``: the one sent, or one of its own that stays the
+    same on every read of the message."""
+    sent = [
+        {**_section("kept"), "block_id": "packet-summary"},
+        _section("given one"),
+    ]
+    posted = await web.chat_postMessage(channel="C0INCIDENTS", text="t", blocks=sent)
+    kept, made_up = posted["message"]["blocks"]
+    assert kept["block_id"] == "packet-summary"
+    assert isinstance(made_up["block_id"], str)
+    assert made_up["block_id"]
+    history = await web.conversations_history(channel="C0INCIDENTS", limit=1)
+    assert [block["block_id"] for block in history["messages"][0]["blocks"]] == [
+        "packet-summary",
+        made_up["block_id"],
+    ]

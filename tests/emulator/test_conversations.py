@@ -177,7 +177,10 @@ async def test_private_channels_are_listed_only_when_asked_for(web: AsyncWebClie
     both = await web.conversations_list(types="public_channel,private_channel")
     assert "inc-secret" not in [c["name"] for c in public["channels"]]
     secret = next(c for c in both["channels"] if c["name"] == "inc-secret")
-    assert (secret["is_private"], secret["is_channel"]) == (True, False)
+    # Slack's current shape (since March 2021): a private channel is a C-id channel with
+    # is_private; is_channel false / is_group true is the retired G-id shape.
+    assert (secret["is_private"], secret["is_channel"], secret["is_group"]) == (True, True, False)
+    assert secret["id"].startswith("C")
 
 
 async def test_history_is_newest_first_and_leaves_out_thread_replies(
