@@ -23,7 +23,7 @@ from bot.errors import SourceUnavailableError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import MetricSeries
-from bot.signal import service as signals
+from bot.incident import conditions
 
 __all__ = ["Recovery", "RecoveryCheck", "metric_recovery"]
 
@@ -84,7 +84,7 @@ class RecoveryCheck:
 
     async def _alerts_resolved(self, incident_id: int) -> bool:
         async with self.sessions() as session:
-            return (await signals.alert_states(session, incident_id)).all_resolved
+            return (await conditions.states_of(session, incident_id)).all_resolved
 
     async def _metrics(self, service: str, since: datetime) -> Recovery | None:
         query = EvidenceQuery(service=service, since=since - LOOKBACK, until=self.clock.now())

@@ -15,6 +15,7 @@ from bot import quarantine
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.incident import conditions
 from bot.incident import service as incidents
 from bot.incident.correlation import (
     DEFAULT_WINDOW,
@@ -58,16 +59,12 @@ async def _candidates(
     session: AsyncSession, signal: Signal, catalog: Catalog, same_delivery: frozenset[int]
 ) -> list[IncidentRecord]:
     services = {signal.service, *neighbours(signal.service, catalog)}
-    related_signals = select(SignalRecord.incident_id).where(
-        SignalRecord.incident_id.is_not(None),
-        or_(SignalRecord.fingerprint == signal.fingerprint, SignalRecord.service.in_(services)),
-    )
     query = select(IncidentRecord).where(
         IncidentRecord.status == IncidentStatus.OPEN,
         or_(
             IncidentRecord.open_fingerprint == signal.fingerprint,
             IncidentRecord.service.in_(services),
-            IncidentRecord.id.in_(related_signals),
+            IncidentRecord.id.in_(conditions.holding(signal.fingerprint, sorted(services))),
             IncidentRecord.id.in_(list(same_delivery)),
         ),
     )
@@ -77,15 +74,15 @@ async def _candidates(
 async def _open_view(
     session: AsyncSession, record: IncidentRecord, deliveries: frozenset[str]
 ) -> OpenIncident:
-    fingerprints, services = await signals.conditions_of(session, record.id)
+    held = await conditions.conditions_of(session, record.id)
     return OpenIncident(
         record.id,
         record.fingerprint,
         record.service,
         record.first_seen_at,
         record.last_signal_at or record.first_seen_at,
-        frozenset(fingerprints),
-        frozenset(services),
+        held.fingerprints,
+        held.services,
         deliveries,
     )
 
@@ -98,22 +95,25 @@ async def _join(
     *,
     clock: Clock,
 ) -> None:
-    """Fold ``record`` into ``incident``: counts, newest time, severity, all-resolved, and a new
-    packet revision so the channel's packet is brought up to date."""
+    """Fold ``record`` into ``incident``: counts, newest time, its condition, severity,
+    all-resolved, and a new packet revision so the channel's packet is brought up to date."""
     signal = signals.from_record(record)
     before = Severity(incident.severity)
     incident.signal_count += 1
     incident.last_signal_at = max(incident.last_signal_at or signal.started_at, signal.started_at)
+    record.incident_id = incident.id
+    await session.flush()
+    await conditions.record(session, incident.id, [record])
+    states = await conditions.states_of(session, incident.id)
     severity, raised = severity_after_join(
         before,
         signal.severity,
-        signal_count=incident.signal_count,
+        firing=signal.status == SignalStatus.FIRING,
+        fired_conditions=states.fired,
         already_raised=incident.severity_raised,
     )
     incident.severity, incident.severity_raised = severity.value, raised
-    record.incident_id = incident.id
-    await session.flush()
-    incident.all_resolved = (await signals.alert_states(session, incident.id)).all_resolved
+    incident.all_resolved = states.all_resolved
     if not incident.all_resolved:
         incident.resolve_prompted = False  # a new firing signal: ask again when it resolves
     incident.packet_revision += 1
@@ -178,6 +178,8 @@ async def _correlate(
             await _join(session, existing, record, JoinReason.FINGERPRINT, clock=clock)
         return None
     record.incident_id = opened.id
+    await session.flush()
+    await conditions.record(session, opened.id, [record])
     await audit.append(
         session,
         clock=clock,

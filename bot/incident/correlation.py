@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DEFAULT_WINDOW = timedelta(minutes=30)
-RAISE_AFTER = 3  # more than this many correlated signals raise the severity one step
+RAISE_AFTER = 3  # more than this many distinct firing conditions raise the severity one step
 
 
 class JoinReason(StrEnum):
@@ -125,12 +125,21 @@ def choose_incident(
 
 
 def severity_after_join(
-    current: Severity, joining: Severity, *, signal_count: int, already_raised: bool
+    current: Severity,
+    joining: Severity,
+    *,
+    firing: bool,
+    fired_conditions: int,
+    already_raised: bool,
 ) -> tuple[Severity, bool]:
-    """The incident's severity once a signal joined (``signal_count`` includes it): the worse of
-    the two, raised one step (never past sev1) the first time the count passes RAISE_AFTER.
+    """The incident's severity once a signal joined: for a firing signal the worse of the two,
+    raised one step (never past sev1) the first time more than RAISE_AFTER distinct conditions
+    have fired (``fired_conditions`` includes the joining one). Only distinct firing conditions
+    move it: a resolve, a re-notification or a repeat of the same alert leaves it as it is.
     Returns (severity, raised)."""
+    if not firing:
+        return current, already_raised
     severity = joining if joining.rank < current.rank else current
-    if signal_count > RAISE_AFTER and not already_raised:
+    if fired_conditions > RAISE_AFTER and not already_raised:
         return severity.raised(), True
     return severity, already_raised

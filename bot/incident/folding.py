@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.incident import conditions
 from bot.incident.correlation import JoinReason, catalog_keeps_apart, severity_after_join
-from bot.incident.models import IncidentRecord, IncidentStatus
+from bot.incident.models import IncidentConditionRecord, IncidentRecord, IncidentStatus
 from bot.incident.progress import BOT_ACTOR
-from bot.signal import service as signals
 from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, SignalStatus, sane_start
 
@@ -38,12 +38,12 @@ async def _fingerprints_held_elsewhere(
     session: AsyncSession, incident: IncidentRecord, record: SignalRecord, fingerprints: set[str]
 ) -> set[str]:
     in_other_incident = (
-        select(SignalRecord.fingerprint)
-        .join(IncidentRecord, IncidentRecord.id == SignalRecord.incident_id)
+        select(IncidentConditionRecord.fingerprint)
+        .join(IncidentRecord, IncidentRecord.id == IncidentConditionRecord.incident_id)
         .where(
             IncidentRecord.status == IncidentStatus.OPEN,
             IncidentRecord.id != incident.id,
-            SignalRecord.fingerprint.in_(sorted(fingerprints)),
+            IncidentConditionRecord.fingerprint.in_(sorted(fingerprints)),
         )
     )
     opened_by = select(IncidentRecord.open_fingerprint).where(
@@ -112,6 +112,11 @@ async def fold_delivery(
         .execution_options(synchronize_session=False)
     )
     joined = [chosen[int(signal_id)] for signal_id in sorted(claimed.scalars())]
+    if not joined:
+        return 0
+    await session.flush()
+    await conditions.record(session, incident.id, joined)
+    states = await conditions.states_of(session, incident.id)
     entries: list[audit.NewEntry] = []
     for signal in joined:
         before = Severity(incident.severity)
@@ -121,7 +126,8 @@ async def fold_delivery(
         severity, raised = severity_after_join(
             before,
             Severity(signal.severity),
-            signal_count=incident.signal_count,
+            firing=signal.status == SignalStatus.FIRING,
+            fired_conditions=states.fired,
             already_raised=incident.severity_raised,
         )
         incident.severity, incident.severity_raised = severity.value, raised
@@ -135,10 +141,7 @@ async def fold_delivery(
         if severity != before:
             details["severity"] = {"from": before.value, "to": severity.value}
         entries.append(audit.NewEntry(BOT_ACTOR, "signal.joined", incident.id, details))
-    if not joined:
-        return 0
-    await session.flush()
-    incident.all_resolved = (await signals.alert_states(session, incident.id)).all_resolved
+    incident.all_resolved = states.all_resolved
     if not incident.all_resolved:
         incident.resolve_prompted = False
     incident.packet_revision += 1

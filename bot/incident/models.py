@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -21,6 +21,7 @@ from bot.db import Base, UTCDateTime
 __all__ = [
     "ChannelState",
     "ChartState",
+    "IncidentConditionRecord",
     "IncidentRecord",
     "IncidentStatus",
     "NarrativeState",
@@ -113,3 +114,33 @@ class IncidentRecord(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IncidentConditionRecord(Base):
+    """One alerting condition (fingerprint and service) of an incident, kept up to date in the
+    transaction that joins each of its signals: its latest status and whether it ever fired.
+    What correlation reads for a join (the incident's conditions, whether all are resolved,
+    how many distinct conditions fired) is these few rows, not every signal: a storm's incident
+    holds thousands of signals of a handful of conditions, and each join stays as cheap as the
+    first."""
+
+    __tablename__ = "incident_conditions"
+    __table_args__ = (
+        UniqueConstraint(
+            "incident_id", "fingerprint", "service", name="uq_incident_conditions_condition"
+        ),
+        Index("ix_incident_conditions_fingerprint", "fingerprint"),
+        Index("ix_incident_conditions_service", "service"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(200))
+    # The status of the condition's latest signal, by (started_at, signal id) as the source
+    # stamped it: a late-arriving older notification never overrides a newer one.
+    status: Mapped[str] = mapped_column(String(16))
+    latest_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    latest_signal_id: Mapped[int] = mapped_column(Integer)
+    fired: Mapped[bool] = mapped_column(Boolean, default=False)
+    signals: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,7 +19,7 @@ from bot.catalog import Catalog
 from bot.chat import Channel, Chat, Notice
 from bot.clock import Clock
 from bot.errors import ChatError
-from bot.incident import replies
+from bot.incident import conditions, replies
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import (
@@ -31,7 +31,6 @@ from bot.incident.packet import IncidentTriage, build_incident_packet, triage_in
 from bot.incident.progress import step
 from bot.packet.render import stored_text
 from bot.quarantine import is_transient
-from bot.signal import service as signals
 from bot.telemetry.metrics import Metrics
 
 __all__ = ["channel_name_for", "publish_incident", "topic_for"]
@@ -266,7 +265,7 @@ async def _bring_channel_up_to_date(
             )
     if incident.all_resolved and not incident.resolve_prompted:
         async with sessions() as session:
-            states = await signals.alert_states(session, incident_id)
+            states = await conditions.states_of(session, incident_id)
         # Asked again after new alerts fired and resolved: the signal count tells the rounds apart.
         asked = Notice(incident.id, f"resolve_asked:{incident.signal_count}")
         ts = await chat.find_notice(channel_id, asked)

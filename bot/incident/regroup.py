@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import service as audit
 from bot.clock import Clock
 from bot.errors import CommandUsageError
+from bot.incident import conditions
 from bot.incident import service as incidents
 from bot.incident.models import IncidentRecord, IncidentStatus
 from bot.signal import service as signals
@@ -60,7 +61,9 @@ async def merge_incidents(
     target.signal_count += count
     if source.severity < target.severity:  # "sev1" < "sev2": the worse one stays
         target.severity = source.severity
-    target.all_resolved = (await signals.alert_states(session, target_id)).all_resolved
+    await conditions.rebuild(session, target_id)
+    await conditions.rebuild(session, source_id)
+    target.all_resolved = (await conditions.states_of(session, target_id)).all_resolved
     target.packet_revision += 1
     await audit.append(
         session,
@@ -113,8 +116,9 @@ async def split_signal(
     opened.signal_count = len(same_condition)
     incident.signal_count = max(1, incident.signal_count - len(same_condition))
     incident.packet_revision += 1
-    await session.flush()
-    incident.all_resolved = (await signals.alert_states(session, incident_id)).all_resolved
+    await conditions.rebuild(session, incident_id)
+    await conditions.rebuild(session, opened.id)
+    incident.all_resolved = (await conditions.states_of(session, incident_id)).all_resolved
     await audit.append(
         session,
         clock=clock,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
@@ -20,10 +19,7 @@ from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus,
 
 __all__ = [
     "FAIR_SHARE",
-    "AlertStates",
     "accepted_ids",
-    "alert_states",
-    "conditions_of",
     "from_record",
     "next_unprocessed",
     "recent_counts",
@@ -262,46 +258,6 @@ async def next_unprocessed(
     oldest = {fingerprint: first for fingerprint, first in rows}
     ids = {record.id for record in taken}
     return [record for record in taken if oldest.get(record.fingerprint, record.id) in ids]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertStates:
-    """An incident's alerting conditions (fingerprints) by their latest status."""
-
-    alerts: int
-    firing: int
-
-    @property
-    def all_resolved(self) -> bool:
-        return self.alerts > 0 and self.firing == 0
-
-
-async def alert_states(session: AsyncSession, incident_id: int) -> AlertStates:
-    rows = (
-        await session.execute(
-            select(SignalRecord.fingerprint, SignalRecord.status)
-            .where(SignalRecord.incident_id == incident_id)
-            .order_by(SignalRecord.started_at, SignalRecord.id)
-        )
-    ).all()
-    latest: dict[str, str] = {}
-    for fingerprint, status in rows:
-        latest[fingerprint] = status
-    firing = sum(1 for status in latest.values() if status == SignalStatus.FIRING)
-    return AlertStates(alerts=len(latest), firing=firing)
-
-
-async def conditions_of(session: AsyncSession, incident_id: int) -> tuple[set[str], set[str]]:
-    """The fingerprints and the services of every signal in the incident. Each distinct pair
-    once: a storm's incident holds thousands of signals of a few conditions, and this runs for
-    every alert that may join it."""
-    query = (
-        select(SignalRecord.fingerprint, SignalRecord.service)
-        .where(SignalRecord.incident_id == incident_id)
-        .distinct()
-    )
-    rows = (await session.execute(query)).all()
-    return {row[0] for row in rows}, {row[1] for row in rows}
 
 
 async def signals_of(session: AsyncSession, incident_id: int) -> Sequence[SignalRecord]:

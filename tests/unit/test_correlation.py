@@ -117,20 +117,38 @@ def test_the_strongest_reason_wins_over_a_more_recent_incident() -> None:
 
 def test_joining_takes_the_worse_severity() -> None:
     assert severity_after_join(
-        Severity.SEV3, Severity.SEV1, signal_count=2, already_raised=False
+        Severity.SEV3, Severity.SEV1, firing=True, fired_conditions=2, already_raised=False
     ) == (Severity.SEV1, False)
 
 
-def test_more_than_three_signals_raise_the_severity_one_step_once() -> None:
-    raised = severity_after_join(Severity.SEV3, Severity.SEV4, signal_count=4, already_raised=False)
+def test_more_than_three_distinct_firing_conditions_raise_the_severity_one_step_once() -> None:
+    raised = severity_after_join(
+        Severity.SEV3, Severity.SEV4, firing=True, fired_conditions=4, already_raised=False
+    )
     assert raised == (Severity.SEV2, True)
-    again = severity_after_join(Severity.SEV2, Severity.SEV4, signal_count=5, already_raised=True)
+    again = severity_after_join(
+        Severity.SEV2, Severity.SEV4, firing=True, fired_conditions=5, already_raised=True
+    )
     assert again == (Severity.SEV2, True)
+
+
+def test_repeats_of_three_conditions_do_not_raise_the_severity() -> None:
+    """A hundred re-notifications of three alerts are three conditions, not a hundred."""
+    assert severity_after_join(
+        Severity.SEV3, Severity.SEV3, firing=True, fired_conditions=3, already_raised=False
+    ) == (Severity.SEV3, False)
+
+
+def test_a_resolved_notification_never_moves_the_severity() -> None:
+    """Issue 18: a resolve of a sev1 alert joining a sev3 incident left it sev2 or worse."""
+    assert severity_after_join(
+        Severity.SEV3, Severity.SEV1, firing=False, fired_conditions=9, already_raised=False
+    ) == (Severity.SEV3, False)
 
 
 def test_the_raise_never_goes_past_sev1() -> None:
     assert severity_after_join(
-        Severity.SEV1, Severity.SEV1, signal_count=4, already_raised=False
+        Severity.SEV1, Severity.SEV1, firing=True, fired_conditions=4, already_raised=False
     ) == (Severity.SEV1, True)
 
 
