@@ -248,6 +248,17 @@ describe('Web API', () => {
     assert.equal(await platformError(web.users.info({ user: 'U0NOBODY' })), 'user_not_found');
   });
 
+  test('usergroups.list names members only with include_users; usergroups.users.list', async () => {
+    const bare = await web.usergroups.list({ include_users: false });
+    const oncall = bare.usergroups.find((group) => group.handle === 'payments-oncall');
+    assert.match(oncall.id, /^S/);
+    assert.equal(oncall.users, undefined);
+    const full = await web.usergroups.list({ include_users: true });
+    assert.deepEqual(full.usergroups.find((group) => group.id === oncall.id).users, [BOB, 'U0DANA']);
+    assert.deepEqual((await web.usergroups.users.list({ usergroup: oncall.id })).users, [BOB, 'U0DANA']);
+    assert.equal(await platformError(web.usergroups.users.list({ usergroup: 'S0NOSUCH' })), 'no_such_subteam');
+  });
+
   test('filesUploadV2 uploads the bytes and shares them into a thread', async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Buffer.from('chart')]);
     const answer = await web.filesUploadV2({
@@ -480,6 +491,10 @@ describe('Bolt', () => {
     await ack();
     await respond({ text: `status for ${command.user_name}: 1 open incident` });
   });
+  app.command('/node-declare', async ({ command, ack, respond }) => {
+    await ack();
+    await respond({ text: `INC declared by ${command.user_name}`, response_type: 'in_channel' });
+  });
   app.action('node_approve', async ({ ack, body, respond }) => {
     clicks.push(body);
     await ack();
@@ -503,6 +518,14 @@ describe('Bolt', () => {
     const seen = await control('command', { user: BOB, channel: INCIDENTS, command: '/node-status', text: '', wait_for: 1 });
     assert.equal(seen.acked, true);
     assert.deepEqual(seen.responses.map((r) => [r.text, r.ephemeral]), [['status for bob: 1 open incident', true]]);
+  });
+
+  test("respond() with response_type in_channel posts to the channel, for everyone", async () => {
+    const seen = await control('command', { user: BOB, channel: INCIDENTS, command: '/node-declare', text: '', wait_for: 1 });
+    assert.deepEqual(seen.responses.map((r) => [r.text, r.ephemeral]), [['INC declared by bob', false]]);
+    const posted = (await messagesIn(INCIDENTS)).filter((m) => m.text === 'INC declared by bob');
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0].recipient, null);
   });
 
   test('a button click is acked and answered, with the block_id of its block', async () => {
