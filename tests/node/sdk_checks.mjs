@@ -116,6 +116,12 @@ describe('Web API', () => {
     assert.match(answer.url, /^https:\/\/.+\.slack\.com\/$/);
   });
 
+  test('a wrong token is invalid_auth; the bot token cannot open a socket', async () => {
+    const stranger = new WebClient('xoxb-not-this-workspace', { slackApiUrl: apiUrl, logLevel: LogLevel.ERROR });
+    assert.equal(await platformError(stranger.auth.test()), 'invalid_auth');
+    assert.equal(await platformError(web.apps.connections.open()), 'not_allowed_token_type');
+  });
+
   test('conversations.create makes a public channel: a C id, is_channel, not private', async () => {
     const { channel } = await web.conversations.create({ name: 'inc-node-public' });
     assert.match(channel.id, /^C/);
@@ -362,6 +368,15 @@ describe('Socket Mode', () => {
   });
   after(async () => {
     await socket.disconnect();
+  });
+
+  test('a Socket Mode client with a wrong app token stops at once (no retry loop)', async () => {
+    const stranger = new SocketModeClient({
+      appToken: 'xapp-not-this-app',
+      clientOptions: { slackApiUrl: apiUrl },
+      logLevel: LogLevel.ERROR,
+    });
+    await assert.rejects(stranger.start(), (error) => error.data?.error === 'invalid_auth');
   });
 
   test('hello comes first, with the connection count and the app id', () => {
