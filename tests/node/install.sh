@@ -12,6 +12,12 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	exit 3
 fi
 mkdir -p "$cache"
+# One install at a time (two test runs on one machine share the cache): npm ci empties
+# node_modules before filling it.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$cache/.install-lock"
+	flock 9
+fi
 if [ -d "$cache/node_modules" ] && cmp -s "$here/package-lock.json" "$cache/installed-lock.json"; then
 	echo "$cache"
 	exit 0
