@@ -30,7 +30,8 @@ const apiUrl = setting('SLACK_API_URL');
 const emulatorUrl = setting('EMULATOR_URL');
 const botToken = setting('SLACK_BOT_TOKEN');
 const appToken = setting('SLACK_APP_TOKEN');
-const logLevel = LogLevel.WARN; // the SDKs' warnings (a missed pong, a failed ack) show in a failure
+// The SDKs' warnings (a missed pong, a failed ack) show in a failure's output.
+const logLevel = LogLevel.WARN;
 
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
@@ -40,16 +41,30 @@ const INCIDENTS = 'C0INCIDENTS'; // the workspace's #incidents, which the bot is
 // Helpers: acting as a person through the emulator's control API, and waiting for a condition.
 
 async function control(route, body) {
-  const init =
-    body === undefined
-      ? {}
-      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const headers = { 'content-type': 'application/json' };
+  const init = body === undefined ? {} : { method: 'POST', headers, body: JSON.stringify(body) };
   const response = await fetch(`${emulatorUrl}/emulator/api/${route}`, init);
   const answer = await response.json();
   if (!response.ok) {
     throw new Error(`control API ${route}: HTTP ${response.status} ${JSON.stringify(answer)}`);
   }
   return answer;
+}
+
+/** A person runs a slash command in #incidents; the answer says what they saw. */
+function command(user, name, { text = '', waitFor = 1 } = {}) {
+  return control('command', { user, channel: INCIDENTS, command: name, text, wait_for: waitFor });
+}
+
+/** A person clicks a button of a message in #incidents. */
+function click(user, messageTs, actionId, { waitFor = 1 } = {}) {
+  const body = { user, channel: INCIDENTS, message_ts: messageTs, action_id: actionId };
+  return control('click', { ...body, wait_for: waitFor });
+}
+
+/** A person mentions the bot in #incidents: an app_mention event. */
+function mention(user, text) {
+  return control('event', { type: 'app_mention', user, channel: INCIDENTS, text });
 }
 
 async function until(probe, what, timeoutMs = 15_000) {
@@ -79,6 +94,11 @@ async function platformError(call) {
     return error.data.error;
   }
   assert.fail('the call succeeded where Slack refuses it');
+}
+
+/** The call fails with Slack's error ``code`` (HTTP 200, ok: false). */
+async function refused(call, code) {
+  assert.equal(await platformError(call), code);
 }
 
 function blockIds(blocks) {
@@ -117,9 +137,9 @@ describe('Web API', () => {
   });
 
   test('a wrong token is invalid_auth; the bot token cannot open a socket', async () => {
-    const stranger = new WebClient('xoxb-not-this-workspace', { slackApiUrl: apiUrl, logLevel: LogLevel.ERROR });
-    assert.equal(await platformError(stranger.auth.test()), 'invalid_auth');
-    assert.equal(await platformError(web.apps.connections.open()), 'not_allowed_token_type');
+    const quiet = { slackApiUrl: apiUrl, logLevel: LogLevel.ERROR };
+    await refused(new WebClient('xoxb-not-this-workspace', quiet).auth.test(), 'invalid_auth');
+    await refused(web.apps.connections.open(), 'not_allowed_token_type');
   });
 
   test('conversations.create makes a public channel: a C id, is_channel, not private', async () => {
@@ -132,12 +152,13 @@ describe('Web API', () => {
     assert.equal(channel.creator, 'U0BOT');
     assert.equal(channel.is_member, true);
     made.public = channel.id;
-    assert.equal(await platformError(web.conversations.create({ name: 'inc-node-public' })), 'name_taken');
-    assert.equal(await platformError(web.conversations.create({ name: 'Not Valid!' })), 'invalid_name_specials');
+    await refused(web.conversations.create({ name: 'inc-node-public' }), 'name_taken');
+    await refused(web.conversations.create({ name: 'Not Valid!' }), 'invalid_name_specials');
   });
 
-  test("conversations.create makes a private channel in today's shape (C id, is_private)", async () => {
-    const { channel } = await web.conversations.create({ name: 'inc-node-private', is_private: true });
+  test("conversations.create makes a private channel in today's shape", async () => {
+    const created = await web.conversations.create({ name: 'inc-node-private', is_private: true });
+    const { channel } = created;
     assert.match(channel.id, /^C/);
     assert.equal(channel.is_channel, true);
     assert.equal(channel.is_private, true);
@@ -146,18 +167,16 @@ describe('Web API', () => {
   });
 
   test('conversations.setTopic and conversations.invite answer the channel', async () => {
-    const topic = await web.conversations.setTopic({ channel: made.public, topic: 'SEV2 checkout 5xx' });
+    const channel = made.public;
+    const topic = await web.conversations.setTopic({ channel, topic: 'SEV2 checkout 5xx' });
     assert.equal(topic.channel.topic.value, 'SEV2 checkout 5xx');
     assert.equal(topic.channel.topic.creator, 'U0BOT');
-    const long = 'x'.repeat(251);
-    assert.equal(await platformError(web.conversations.setTopic({ channel: made.public, topic: long })), 'too_long');
-    const invited = await web.conversations.invite({ channel: made.public, users: `${ALICE},${BOB}` });
-    assert.equal(invited.channel.id, made.public);
+    await refused(web.conversations.setTopic({ channel, topic: 'x'.repeat(251) }), 'too_long');
+    const invited = await web.conversations.invite({ channel, users: `${ALICE},${BOB}` });
+    assert.equal(invited.channel.id, channel);
     assert.ok(invited.channel.num_members >= 3);
-    const again = web.conversations.invite({ channel: made.public, users: ALICE });
-    assert.equal(await platformError(again), 'already_in_channel');
-    const self = web.conversations.invite({ channel: made.public, users: 'U0BOT' });
-    assert.equal(await platformError(self), 'cant_invite_self');
+    await refused(web.conversations.invite({ channel, users: ALICE }), 'already_in_channel');
+    await refused(web.conversations.invite({ channel, users: 'U0BOT' }), 'cant_invite_self');
   });
 
   test('conversations.list pages with cursors through every channel the bot may see', async () => {
@@ -178,7 +197,8 @@ describe('Web API', () => {
       { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: '*5xx* rising' } },
       { type: 'actions', elements: [button('node_go', 'go-1')] },
     ];
-    const posted = await web.chat.postMessage({ channel: made.public, text: 'SEV2 checkout', blocks });
+    const channel = made.public;
+    const posted = await web.chat.postMessage({ channel, text: 'SEV2 checkout', blocks });
     assert.equal(posted.channel, made.public);
     assert.match(posted.ts, /^\d+\.\d{6}$/);
     assert.equal(posted.message.bot_id.startsWith('B'), true);
@@ -193,11 +213,11 @@ describe('Web API', () => {
 
   test('chat.postMessage refuses what Slack refuses', async () => {
     const tooLong = { type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } };
-    const error = await platformError(web.chat.postMessage({ channel: made.public, text: 't', blocks: [tooLong] }));
-    assert.equal(error, 'invalid_blocks');
-    assert.equal(await platformError(web.chat.postMessage({ channel: 'C0NOWHERE', text: 'hi' })), 'channel_not_found');
-    assert.equal(await platformError(web.chat.postMessage({ channel: 'C0GENERAL', text: 'hi' })), 'not_in_channel');
-    assert.equal(await platformError(web.chat.postMessage({ channel: made.public })), 'no_text');
+    const post = (message) => web.chat.postMessage(message);
+    await refused(post({ channel: made.public, text: 't', blocks: [tooLong] }), 'invalid_blocks');
+    await refused(post({ channel: 'C0NOWHERE', text: 'hi' }), 'channel_not_found');
+    await refused(post({ channel: 'C0GENERAL', text: 'hi' }), 'not_in_channel'); // bot not in it
+    await refused(post({ channel: made.public }), 'no_text');
   });
 
   test('a threaded reply with metadata reads back through history and replies', async () => {
@@ -212,10 +232,14 @@ describe('Web API', () => {
     const replies = await web.conversations.replies({ channel: made.public, ts: made.packet.ts });
     assert.deepEqual(replies.messages.map((m) => m.ts), [made.packet.ts, reply.ts]);
     const tagged = await web.chat.postMessage({ channel: made.public, text: 'tagged', metadata });
-    const history = await web.conversations.history({ channel: made.public, include_all_metadata: true });
+    const history = await web.conversations.history({
+      channel: made.public,
+      include_all_metadata: true,
+    });
     const found = history.messages.find((m) => m.ts === tagged.ts);
     assert.deepEqual(found.metadata, metadata);
-    assert.ok(!history.messages.some((m) => m.ts === reply.ts), 'a thread reply shown in the channel');
+    const inChannel = history.messages.some((m) => m.ts === reply.ts);
+    assert.ok(!inChannel, 'a thread reply shown in the channel');
   });
 
   test('chat.update replaces text and blocks; every block still has a block_id', async () => {
@@ -223,25 +247,28 @@ describe('Web API', () => {
       { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: '*5xx* falling' } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'updated' }] },
     ];
-    const updated = await web.chat.update({ channel: made.public, ts: made.packet.ts, text: 'SEV2 (update)', blocks });
+    const [channel, ts] = [made.public, made.packet.ts];
+    const updated = await web.chat.update({ channel, ts, text: 'SEV2 (update)', blocks });
     assert.equal(updated.ts, made.packet.ts);
     assert.equal(updated.text, 'SEV2 (update)');
     everyBlockHasAnId(updated.message.blocks);
     assert.equal(updated.message.blocks[0].block_id, 'summary');
-    const history = await web.conversations.history({ channel: made.public, latest: made.packet.ts, inclusive: true, limit: 1 });
+    const read = { channel, latest: ts, inclusive: true, limit: 1 };
+    const history = await web.conversations.history(read);
     assert.equal(history.messages[0].text, 'SEV2 (update)');
     assert.deepEqual(blockIds(history.messages[0].blocks), blockIds(updated.message.blocks));
-    assert.equal(await platformError(web.chat.update({ channel: made.public, ts: '1.000001', text: 'x' })), 'message_not_found');
+    await refused(web.chat.update({ channel, ts: '1.000001', text: 'x' }), 'message_not_found');
   });
 
   test('chat.postEphemeral reaches only its recipient', async () => {
-    const answer = await web.chat.postEphemeral({ channel: made.public, user: ALICE, text: 'only you' });
+    const channel = made.public;
+    const answer = await web.chat.postEphemeral({ channel, user: ALICE, text: 'only you' });
     assert.match(answer.message_ts, /^\d+\.\d{6}$/);
     const seen = (await messagesIn(made.public)).find((m) => m.ts === answer.message_ts);
     assert.equal(seen.ephemeral, true);
     assert.equal(seen.recipient, ALICE);
-    const outsider = web.chat.postEphemeral({ channel: made.public, user: 'U0CAROL', text: 'x' });
-    assert.equal(await platformError(outsider), 'user_not_in_channel');
+    const outsider = web.chat.postEphemeral({ channel, user: 'U0CAROL', text: 'x' });
+    await refused(outsider, 'user_not_in_channel');
   });
 
   test('users.info answers the person with a profile', async () => {
@@ -251,7 +278,7 @@ describe('Web API', () => {
     assert.equal(user.is_bot, false);
     assert.equal(user.profile.real_name, 'Alice Moreau');
     assert.equal(typeof user.tz, 'string');
-    assert.equal(await platformError(web.users.info({ user: 'U0NOBODY' })), 'user_not_found');
+    await refused(web.users.info({ user: 'U0NOBODY' }), 'user_not_found');
   });
 
   test('usergroups.list names members only with include_users; usergroups.users.list', async () => {
@@ -260,13 +287,15 @@ describe('Web API', () => {
     assert.match(oncall.id, /^S/);
     assert.equal(oncall.users, undefined);
     const full = await web.usergroups.list({ include_users: true });
-    assert.deepEqual(full.usergroups.find((group) => group.id === oncall.id).users, [BOB, 'U0DANA']);
-    assert.deepEqual((await web.usergroups.users.list({ usergroup: oncall.id })).users, [BOB, 'U0DANA']);
-    assert.equal(await platformError(web.usergroups.users.list({ usergroup: 'S0NOSUCH' })), 'no_such_subteam');
+    const members = [BOB, 'U0DANA'];
+    assert.deepEqual(full.usergroups.find((group) => group.id === oncall.id).users, members);
+    assert.deepEqual((await web.usergroups.users.list({ usergroup: oncall.id })).users, members);
+    await refused(web.usergroups.users.list({ usergroup: 'S0NOSUCH' }), 'no_such_subteam');
   });
 
   test('filesUploadV2 uploads the bytes and shares them into a thread', async () => {
-    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Buffer.from('chart')]);
+    const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]; // a PNG's signature
+    const bytes = Buffer.from([...png, ...Buffer.from('chart')]);
     const answer = await web.filesUploadV2({
       channel_id: made.public,
       thread_ts: made.packet.ts,
@@ -284,14 +313,16 @@ describe('Web API', () => {
     const stored = await fetch(`${emulatorUrl}/emulator/api/files/${file.id}`);
     assert.equal(stored.status, 200);
     assert.deepEqual(Buffer.from(await stored.arrayBuffer()), bytes);
-    const shared = (await messagesIn(made.public)).find((m) => (m.files ?? []).some((f) => f.id === file.id));
+    const carries = (message) => (message.files ?? []).some((f) => f.id === file.id);
+    const shared = (await messagesIn(made.public)).find(carries);
     assert.ok(shared, 'the file was not shared');
     assert.equal(shared.thread_ts, made.packet.ts);
     assert.equal(shared.text, 'the error rate around the deploy');
   });
 
   test('views.publish sets a person’s Home tab and answers the view with a hash', async () => {
-    const view = { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Open incidents*: 1' } }] };
+    const section = { type: 'section', text: { type: 'mrkdwn', text: '*Open incidents*: 1' } };
+    const view = { type: 'home', blocks: [section] };
     const answer = await web.views.publish({ user_id: ALICE, view });
     assert.match(answer.view.id, /^V/);
     assert.equal(answer.view.type, 'home');
@@ -299,8 +330,7 @@ describe('Web API', () => {
     const home = (await control(`home?user=${ALICE}`)).view;
     assert.equal(home.id, answer.view.id);
     assert.equal(home.blocks[0].text.text, '*Open incidents*: 1');
-    const stale = web.views.publish({ user_id: ALICE, view, hash: 'stale.hash' });
-    assert.equal(await platformError(stale), 'hash_conflict');
+    await refused(web.views.publish({ user_id: ALICE, view, hash: 'stale.hash' }), 'hash_conflict');
   });
 
   test("a 429 with Retry-After is waited out by the SDK's own retry", async () => {
@@ -311,7 +341,8 @@ describe('Web API', () => {
     // One users.info a second, no burst: the second call in a row gets 429 with Retry-After: 1.
     await control('limits', { enabled: true, burst: 1, overrides: { 'users.info': 60 } });
     try {
-      const answers = await Promise.all([web.users.info({ user: ALICE }), web.users.info({ user: BOB })]);
+      const calls = [ALICE, BOB].map((user) => web.users.info({ user }));
+      const answers = await Promise.all(calls);
       assert.deepEqual(answers.map((a) => a.user.id), [ALICE, BOB]);
     } finally {
       await control('limits', { enabled: false, burst: null, overrides: {} });
@@ -338,15 +369,17 @@ describe('Socket Mode', () => {
     serverPingTimeout: 10_000,
   });
   const frames = []; // every frame the server sent, parsed
-  const envelopes = []; // {type, envelope_id, body, retry_num, retry_reason, accepts, connection}
+  const envelopes = []; // {type, body, retry_num, retry_reason, accepts, connection}
   let connections = 0; // apps.connections.open answers: the client's connections so far
   const unacked = new Set(); // texts or commands whose first delivery is left unacked
   socket.on('ws_message', (data) => frames.push(JSON.parse(String(data))));
   socket.on('authenticated', () => {
     connections += 1;
   });
-  socket.on('slack_event', async ({ ack, envelope_id, type, body, retry_num, retry_reason, accepts_response_payload }) => {
-    envelopes.push({ type, envelope_id, body, retry_num, retry_reason, accepts: accepts_response_payload, connection: connections });
+  socket.on('slack_event', async (envelope) => {
+    const { ack, type, body, retry_num, retry_reason } = envelope;
+    const accepts = envelope.accepts_response_payload;
+    envelopes.push({ type, body, retry_num, retry_reason, accepts, connection: connections });
     const key = body?.event?.text ?? body?.command;
     if (unacked.has(key)) {
       unacked.delete(key);
@@ -386,10 +419,11 @@ describe('Socket Mode', () => {
   });
 
   test('an events_api envelope carries the event and retry fields, and is acked once', async () => {
-    const sent = await control('event', { type: 'app_mention', user: ALICE, channel: INCIDENTS, text: '<@U0BOT> status' });
-    const [envelope] = await arrived((e) => e.body?.event_id === sent.event_id, 'the event');
+    const sent = await mention(ALICE, '<@U0BOT> status');
+    const isIt = (e) => e.body?.event_id === sent.event_id;
+    const [envelope] = await arrived(isIt, 'the event');
     await settled();
-    assert.equal(received((e) => e.body?.event_id === sent.event_id).length, 1, 'an acked event came again');
+    assert.equal(received(isIt).length, 1, 'an acked event came again');
     assert.equal(envelope.type, 'events_api');
     assert.equal(envelope.retry_num, 0);
     assert.equal(envelope.retry_reason, '');
@@ -402,19 +436,21 @@ describe('Socket Mode', () => {
     assert.equal(envelope.body.authorizations[0].user_id, 'U0BOT');
   });
 
-  test('an event left unacked is delivered again with retry_attempt 1 and reason timeout', async () => {
+  test('an event left unacked comes again with retry_attempt 1, reason timeout', async () => {
     unacked.add('<@U0BOT> again');
-    const sent = await control('event', { type: 'app_mention', user: ALICE, channel: INCIDENTS, text: '<@U0BOT> again' });
+    const sent = await mention(ALICE, '<@U0BOT> again');
     const isIt = (e) => e.body?.event_id === sent.event_id;
     await arrived(isIt, 'the re-delivery', 2);
     await settled();
-    assert.deepEqual(received(isIt).map((e) => [e.retry_num, e.retry_reason]), [[0, ''], [1, 'timeout']]);
+    const retries = received(isIt).map((e) => [e.retry_num, e.retry_reason]);
+    assert.deepEqual(retries, [[0, ''], [1, 'timeout']]);
   });
 
-  test('a slash command left unacked is never delivered again (Slack shows the person an error)', async () => {
+  // Slack shows the person an error instead of re-sending a command.
+  test('a slash command left unacked is never delivered again', async () => {
     const { redeliveries } = await control('stats');
     unacked.add('/node-slow');
-    const seen = await control('command', { user: ALICE, channel: INCIDENTS, command: '/node-slow', text: 'now', wait_for: 0 });
+    const seen = await command(ALICE, '/node-slow', { text: 'now', waitFor: 0 });
     assert.equal(seen.acked, false, 'the emulator reports an ack that never came');
     await settled();
     const commands = received((e) => e.body?.command === '/node-slow');
@@ -431,7 +467,7 @@ describe('Socket Mode', () => {
   });
 
   test("a command acked with a payload shows the person the ack's text", async () => {
-    const seen = await control('command', { user: ALICE, channel: INCIDENTS, command: '/node-quick', text: '', wait_for: 1 });
+    const seen = await command(ALICE, '/node-quick');
     assert.equal(seen.acked, true);
     assert.deepEqual(seen.responses.map((r) => [r.text, r.ephemeral]), [['on it', true]]);
   });
@@ -442,26 +478,27 @@ describe('Socket Mode', () => {
       { type: 'actions', elements: [button('node_approve', 'rollback-42')] },
     ];
     const posted = await web.chat.postMessage({ channel: INCIDENTS, text: 'approve?', blocks });
-    await control('click', { user: ALICE, channel: INCIDENTS, message_ts: posted.ts, action_id: 'node_approve', wait_for: 0 });
+    await click(ALICE, posted.ts, 'node_approve', { waitFor: 0 });
     const isClick = (e) => e.type === 'interactive' && e.body.container?.message_ts === posted.ts;
-    const [click] = await arrived(isClick, 'the click');
-    const { body } = click;
+    const [delivered] = await arrived(isClick, 'the click');
+    const { body } = delivered;
     assert.equal(body.type, 'block_actions');
     assert.equal(body.actions[0].action_id, 'node_approve');
     assert.equal(body.actions[0].value, 'rollback-42');
     assert.equal(body.user.id, ALICE);
     assert.equal(body.channel.id, INCIDENTS);
-    assert.ok(blockIds(body.message.blocks).includes(body.actions[0].block_id), 'block_id matches no block');
+    const [{ block_id: blockId }] = body.actions;
+    assert.ok(blockIds(body.message.blocks).includes(blockId), 'block_id matches no block');
     assert.equal(body.actions[0].block_id, posted.message.blocks[1].block_id);
     assert.deepEqual(blockIds(body.message.blocks), blockIds(posted.message.blocks));
   });
 
-  test('after disconnect (refresh_requested) the client reconnects; an event sent meanwhile arrives', async () => {
+  test('disconnect (refresh_requested): a reconnect; an event sent meanwhile arrives', async () => {
     const before = connections;
     const told = await control('disconnect', { reason: 'refresh_requested' });
     assert.equal(told.connections, 1);
     // Sent while the client is between connections: Slack holds it for the next one.
-    const sent = await control('event', { type: 'app_mention', user: BOB, channel: INCIDENTS, text: 'while reconnecting' });
+    const sent = await mention(BOB, 'while reconnecting');
     const isIt = (e) => e.body?.event_id === sent.event_id;
     const [envelope] = await arrived(isIt, 'the event sent during the reconnect');
     assert.equal(envelope.connection, before + 1, 'delivered on the old connection');
@@ -489,7 +526,8 @@ describe('Socket Mode', () => {
     } finally {
       diagnostics.unsubscribe('undici:websocket:ping', onPing);
     }
-    await until(async () => (await control('stats')).pongs >= start.pongs + 3, 'three pongs from the client');
+    const answered = async () => (await control('stats')).pongs >= start.pongs + 3;
+    await until(answered, 'three pongs from the client');
     assert.equal(connections, connectionsBefore, 'the client reconnected while being pinged');
   });
 });
@@ -499,7 +537,13 @@ describe('Socket Mode', () => {
 // are: a command answered with respond(), a button click, app_home_opened publishing a Home tab.
 
 describe('Bolt', () => {
-  const app = new App({ token: botToken, appToken, socketMode: true, clientOptions: { slackApiUrl: apiUrl }, logLevel });
+  const app = new App({
+    token: botToken,
+    appToken,
+    socketMode: true,
+    clientOptions: { slackApiUrl: apiUrl },
+    logLevel,
+  });
   const clicks = [];
 
   app.command('/node-status', async ({ command, ack, respond }) => {
@@ -518,7 +562,10 @@ describe('Bolt', () => {
   app.event('app_home_opened', async ({ event, client }) => {
     await client.views.publish({
       user_id: event.user,
-      view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `Hello <@${event.user}>` } }] },
+      view: {
+        type: 'home',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `Hello <@${event.user}>` } }],
+      },
     });
   });
 
@@ -530,14 +577,16 @@ describe('Bolt', () => {
   });
 
   test('a command answered with respond() reaches the person', async () => {
-    const seen = await control('command', { user: BOB, channel: INCIDENTS, command: '/node-status', text: '', wait_for: 1 });
+    const seen = await command(BOB, '/node-status');
     assert.equal(seen.acked, true);
-    assert.deepEqual(seen.responses.map((r) => [r.text, r.ephemeral]), [['status for bob: 1 open incident', true]]);
+    const shown = seen.responses.map((r) => [r.text, r.ephemeral]);
+    assert.deepEqual(shown, [['status for bob: 1 open incident', true]]);
   });
 
   test("respond() with response_type in_channel posts to the channel, for everyone", async () => {
-    const seen = await control('command', { user: BOB, channel: INCIDENTS, command: '/node-declare', text: '', wait_for: 1 });
-    assert.deepEqual(seen.responses.map((r) => [r.text, r.ephemeral]), [['INC declared by bob', false]]);
+    const seen = await command(BOB, '/node-declare');
+    const shown = seen.responses.map((r) => [r.text, r.ephemeral]);
+    assert.deepEqual(shown, [['INC declared by bob', false]]);
     const posted = (await messagesIn(INCIDENTS)).filter((m) => m.text === 'INC declared by bob');
     assert.equal(posted.length, 1);
     assert.equal(posted[0].recipient, null);
@@ -549,7 +598,7 @@ describe('Bolt', () => {
       text: 'approve?',
       blocks: [{ type: 'actions', elements: [button('node_approve', 'restart-7')] }],
     });
-    const seen = await control('click', { user: BOB, channel: INCIDENTS, message_ts: posted.ts, action_id: 'node_approve', wait_for: 1 });
+    const seen = await click(BOB, posted.ts, 'node_approve');
     assert.equal(seen.acked, true);
     assert.deepEqual(seen.responses.map((r) => r.text), ['approved restart-7']);
     const [body] = clicks;
@@ -558,7 +607,8 @@ describe('Bolt', () => {
 
   test('app_home_opened publishes the Home tab through the listener’s client', async () => {
     await control('event', { type: 'app_home_opened', user: BOB });
-    const home = await until(async () => (await control(`home?user=${BOB}`)).view, "bob's Home tab");
+    const published = async () => (await control(`home?user=${BOB}`)).view;
+    const home = await until(published, "bob's Home tab");
     assert.equal(home.blocks[0].text.text, `Hello <@${BOB}>`);
   });
 });
