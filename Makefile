@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck pytest serve migrate clean postgres-server
+.PHONY: demo test lint typecheck pytest serve migrate clean postgres-server node-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,13 @@ postgres-server:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	fi
 
-pytest: $(STAMP) postgres-server
+# Slack's own Node SDKs (tests/node/package-lock.json) for tests/node, installed by npm ci into a
+# cache outside the repository (~/.cache/incident-bot/node, or $$INCIDENT_BOT_NODE_CACHE); at once
+# when that cache is current. Without node and npm it says so and tests/node is skipped.
+node-deps:
+	@tests/node/install.sh >/dev/null || [ $$? -eq 3 ]
+
+pytest: $(STAMP) postgres-server node-deps
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -68,6 +68,8 @@ class Stats(TypedDict):
     calls: dict[str, int]
     ratelimited: dict[str, int]
     redeliveries: int
+    pending: int  # envelopes not yet acked nor given up
+    pongs: int  # the clients' pongs to the server's pings
     connections: int
     fault_hits: dict[str, int]
 

@@ -222,6 +222,9 @@ class ControlApi:
                 "calls": dict(self.web_api.calls),
                 "ratelimited": dict(self.web_api.ratelimited),
                 "redeliveries": self.hub.redeliveries,
+                # envelopes waiting for an ack or a re-delivery; 0: every one is settled
+                "pending": len(self.hub.pending),
+                "pongs": self.hub.pongs,
                 "connections": len(self.hub.live_connections),
                 "fault_hits": dict(self.web_api.faults.hits),
             }

@@ -101,6 +101,7 @@ class SocketHub:
         self.connections: list[Connection] = []
         self.pending: dict[str, Envelope] = {}
         self.redeliveries = 0
+        self.pongs = 0  # the clients' answers to the server's pings
         self.connected = asyncio.Event()  # set while at least one connection is live
         self._tickets: set[str] = set()
         self._numbers = itertools.count(1)
@@ -131,7 +132,8 @@ class SocketHub:
         self._tickets.discard(ticket)
         if len(self.live_connections) >= self.config.max_connections:
             return web.json_response({"ok": False, "error": "too_many_websockets"}, status=429)
-        socket = web.WebSocketResponse()  # autoping answers the SDK's keepalive pings
+        # Pings handled here, not by aiohttp, so the pongs answering the server's are counted.
+        socket = web.WebSocketResponse(autoping=False)
         await socket.prepare(request)
         connection = Connection(socket, next(self._numbers))
         # hello first: only then may envelopes go to this connection.
@@ -150,6 +152,11 @@ class SocketHub:
             async for message in socket:
                 if message.type == WSMsgType.TEXT:
                     self._on_frame(message.data)
+                elif message.type == WSMsgType.PING:  # the client's keepalive
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await socket.pong(message.data)
+                elif message.type == WSMsgType.PONG:
+                    self.pongs += 1
         finally:
             pinger.cancel()
             self.connections.remove(connection)

@@ -311,7 +311,9 @@ async def test_an_event_sent_while_the_app_reconnects_waits_for_the_new_connecti
 
 
 @pytest.mark.parametrize("emulator_config", [EmulatorConfig(port=0, ping_interval=0.05)])
-async def test_the_server_pings_every_connection(emulator: SlackEmulator) -> None:
+async def test_the_server_pings_every_connection_and_counts_the_pongs(
+    emulator: SlackEmulator, people: EmulatorClient
+) -> None:
     async with (
         aiohttp.ClientSession() as http,
         http.ws_connect(await _socket_url(emulator), autoping=False) as ws,
@@ -321,6 +323,22 @@ async def test_the_server_pings_every_connection(emulator: SlackEmulator) -> Non
         assert ping.type is aiohttp.WSMsgType.PING
         await ws.pong(ping.data)
         assert (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.PING  # and again
+
+        async def pong_counted() -> bool:
+            return (await people.stats())["pongs"] == 1
+
+        await until(pong_counted, what="the pong to be counted")
+
+
+async def test_the_server_answers_the_clients_pings(emulator: SlackEmulator) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(await _socket_url(emulator), autoping=False) as ws,
+    ):
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        await ws.ping(b"keepalive")
+        pong = await ws.receive(timeout=5)
+        assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"keepalive")
 
 
 async def test_refresh_requested_makes_bolt_reconnect_and_keep_receiving(
