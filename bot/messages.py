@@ -59,6 +59,9 @@ __all__ = [
     "approval_expired",
     "ask_to_resolve",
     "audit_line",
+    "cause_choices",
+    "cause_confirm_refused",
+    "cause_confirmed",
     "commander_set",
     "commander_unchanged",
     "decided_meanwhile",
@@ -114,6 +117,9 @@ INCIDENT_USAGE_LINES = (
     "`/incident merge INC-12` — fold INC-12 into this incident",
     "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
     "`/incident resolve` — resolve this incident",
+    "`/incident confirm-cause 1 [note]` — confirm the packet's hypothesis 1 as the cause "
+    "(`confirm-cause factor 2 [note]`: its contributing factor 2; any other words: the cause "
+    "in yours); the commander, or while none is set whoever may draft the postmortem",
     "`/incident scale billing-webhooks 8` — propose scaling a Deployment (approval per policy)",
     "`/incident restart billing-webhooks` — propose a rollout restart, or name one pod to "
     "restart just it",
@@ -685,3 +691,46 @@ def postmortem_summary(
         f"Leading hypothesis: {cause}\n"
         f"{action_items} action items to review. It is a draft: correct it before sharing."
     )
+
+
+def cause_confirmed(
+    incident_id: int, user: str, *, cause: str, kind: str, number: int | None, note: str | None
+) -> Mrkdwn:
+    """Announced in the channel: who confirmed which cause (the packet's words, escaped)."""
+    which = {"hypothesis": "hypothesis {n}", "factor": "contributing factor {n}"}.get(kind)
+    what = f" ({which.format(n=number)})" if which and number is not None else ""
+    said = mrkdwn(" Note: “{}”", note) if note else ""
+    return mrkdwn(
+        "{} confirmed as a cause of INC-{}{}: “{}”. The postmortem draft marks it confirmed.{}",
+        user_mention(user),
+        incident_id,
+        what,
+        cause,
+        Mrkdwn(said),
+    )
+
+
+def cause_confirm_refused(incident_id: int, commander: str | None, reason: str) -> Mrkdwn:
+    """Answered privately: who may confirm a cause instead."""
+    if commander:
+        return mrkdwn(
+            "Only the incident commander of INC-{} ({}) can confirm its cause. Nothing was "
+            "recorded.",
+            incident_id,
+            user_mention(commander),
+        )
+    return mrkdwn(
+        "You cannot confirm a cause of INC-{}: {} Nothing was recorded.", incident_id, reason
+    )
+
+
+def cause_choices(incident_id: int, kind: str, number: int, options: Sequence[str]) -> str:
+    """The numbers a person may use, when the one they gave is not among them."""
+    noun = "hypothesis" if kind == "hypothesis" else "contributing factor"
+    if not options:
+        listed = f"INC-{incident_id}'s packet lists no {noun}."
+    else:
+        listed = f"INC-{incident_id}'s packet lists {len(options)}:\n" + "\n".join(
+            f"{n}. {option}" for n, option in enumerate(options, start=1)
+        )
+    return usage_error(INCIDENT_USAGE, f"There is no {noun} {number}. {listed}")
