@@ -23,6 +23,7 @@ from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
 from bot.killswitch.service import KillSwitch
 from bot.mrkdwn import Mrkdwn, channel_link, mrkdwn, user_mention
+from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Fact, Narration
 from bot.packet.render import sections
 from bot.packet.values import Packet
@@ -193,7 +194,7 @@ def _incident_line(incident: IncidentSummary) -> Mrkdwn:
         id=incident.id,
         severity=incident.severity,
         service=incident.service,
-        title=incident.title,
+        title=shown_as_data(incident.title),
         at=incident.opened_at,
         where=Mrkdwn(where),
         leader=Mrkdwn(leader),
@@ -223,7 +224,7 @@ def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> M
             "- #{id} [{status}] {title} ({source}, since {at:%H:%M} UTC)",
             id=signal.id,
             status=signal.status,
-            title=signal.title,
+            title=shown_as_data(signal.title),
             source=signal.source,
             at=signal.started_at,
         )
@@ -424,9 +425,15 @@ def verification_result(action_id: int, verified: bool, detail: str) -> str:
     return f"Action #{action_id} {verdict}. {detail}"
 
 
+def _quoted(text: str) -> str:
+    """Someone's words in quotes, marked as untrusted when they read like an instruction."""
+    shown = shown_as_data(text)
+    return shown if shown != text else f"“{text}”"
+
+
 def declared(service: str, severity: str, title: str) -> str:
     return (
-        f"Declared: {severity} on {service}, “{title}”. The incident's channel and packet "
+        f"Declared: {severity} on {service}, {_quoted(title)}. The incident's channel and packet "
         "are on their way."
     )
 
@@ -533,7 +540,7 @@ def home_incident(incident: IncidentSummary) -> Mrkdwn:
         service=incident.service,
         where=where,
         leader=leader,
-        title=incident.title,
+        title=shown_as_data(incident.title),
     )
 
 

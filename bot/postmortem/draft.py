@@ -16,6 +16,7 @@ from typing import Literal
 
 from bot.errors import IncidentBotError
 from bot.messages import postmortem_summary
+from bot.narrator.untrusted import shown_as_data
 from bot.postmortem.citations import Citations, cite
 from bot.postmortem.facts import PostmortemFacts
 from bot.postmortem.measures import measure
@@ -139,7 +140,7 @@ async def write_postmortem(
     return Postmortem(
         incident_id=incident.id,
         filename=f"postmortem-INC-{incident.id}.md",
-        title=redact(f"Postmortem draft: INC-{incident.id} {incident.title}"),
+        title=redact(f"Postmortem draft: INC-{incident.id} {shown_as_data(incident.title)}"),
         markdown=redact(markdown),
         summary=redact(message),
         timeline=timeline,
