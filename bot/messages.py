@@ -625,7 +625,8 @@ def _grounded(title: str, narration: Narration, facts: Sequence[Fact]) -> str:
         "sentence cites the facts it rests on:",
         narration.text,
     ]
-    lines.extend(f"{fact.id}: {fact.text}" for fact in facts if fact.id in cited)
+    # A fact quotes alerts, logs and commits: what reads like an instruction is shown as data.
+    lines.extend(f"{fact.id}: {shown_as_data(fact.text)}" for fact in facts if fact.id in cited)
     dropped = len(narration.dropped)
     if dropped:
         sentences = "sentence" if dropped == 1 else "sentences"
@@ -648,7 +649,7 @@ def narrative_fallback(causes: Sequence[str], narration: Narration | None) -> st
     else:
         why = "the narrator wrote nothing"
     lines = [f"*Likely cause*, from the bot's own ranking ({why}):"]
-    lines.extend(f"- {cause}" for cause in causes)
+    lines.extend(f"- {shown_as_data(cause)}" for cause in causes)
     if not causes:
         lines.append("- None yet: the evidence does not point at one cause.")
     return "\n".join(lines)
