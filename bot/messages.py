@@ -688,15 +688,18 @@ def postmortem_summary(
     messages: int,
     leading_cause: str | None,
     action_items: int,
+    confirmed: str | None = None,
 ) -> str:
-    """The message posted next to the draft's file: what it holds, in three lines."""
+    """The message posted next to the draft's file: what it holds, in three lines.
+    ``confirmed`` is the cause someone confirmed, with who did (it replaces the hypothesis)."""
     state = "still open" if status == "open" else status
     cause = leading_cause or "none established by the bot's evidence"
+    said = f"Confirmed cause: {confirmed}" if confirmed else f"Leading hypothesis: {cause}"
     return (
         f"Postmortem draft for INC-{incident_id} ({state}) attached: "
         f"{timeline_entries} timeline entries from the alerts, the audit log, the actions "
         f"and {messages} {'message' if messages == 1 else 'messages'} in this channel.\n"
-        f"Leading hypothesis: {cause}\n"
+        f"{said}\n"
         f"{action_items} action items to review. It is a draft: correct it before sharing."
     )
 

@@ -105,6 +105,15 @@ async def test_only_the_commander_confirms_a_cause_and_the_draft_marks_it(
     trigger = markdown.split("\n## Trigger\n", 1)[1].split("\n## ")[0]
     assert f"by the bot's leading hypothesis: {cause} — **confirmed** by the incident " in trigger
     assert "Confirm or rule out the leading hypothesis" not in markdown
+
+    async def summary() -> str | None:
+        for message in await people.messages(channel):
+            if str(message.get("text") or "").startswith("Postmortem draft for INC-1"):
+                return str(message["text"])
+        return None
+
+    said = await eventually(summary, what="the draft's summary message")
+    assert f"\nConfirmed cause: {cause} (by the incident commander (alice))\n" in said
     assert "alice confirmed as a cause:" in markdown  # the timeline, by display name
     assert "U0ALICE" not in markdown
 

@@ -626,6 +626,11 @@ async def test_confirmations_name_who_confirmed_and_mark_everything_else_unconfi
     assert "Confirmed as the cause by the incident commander (Alice): Upstream stripe-api" in (
         summary
     )
+    assert (
+        "\nConfirmed cause: Upstream stripe-api errors (confidence 0.30) (by the incident "
+        "commander (Alice))\n" in draft.summary
+    )
+    assert "Leading hypothesis" not in draft.summary
     timeline = _section(draft.markdown, "Timeline")
     assert "Alice confirmed as a cause: Upstream stripe-api errors (confidence 0.30) (note: " in (
         timeline
