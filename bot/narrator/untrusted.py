@@ -75,10 +75,17 @@ def instruction_markers(text: str) -> tuple[str, ...]:
 def shown_as_data(line: str) -> str:
     """``line`` unchanged, or, when it reads like an instruction, quoted and marked as untrusted
     so nobody takes it for the bot's advice (the packet's renderer calls this on the lines that
-    carry alert, log, commit and PR text)."""
-    if not instruction_markers(line):
+    carry alert, log, commit and PR text). A line already shown so (the packet's stored text,
+    read back by the postmortem) is returned as it is, not quoted twice."""
+    if not instruction_markers(line) or _already_marked(line):
         return line
     return marked_untrusted(line)
+
+
+def _already_marked(line: str) -> bool:
+    suffix = f"” ({UNTRUSTED_NOTE})"
+    inner = line[1 : -len(suffix)]
+    return line.startswith("“") and line.endswith(suffix) and "“" not in inner and "”" not in inner
 
 
 def marked_untrusted(text: str) -> str:
