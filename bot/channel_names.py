@@ -20,6 +20,7 @@ import hashlib
 import re
 from datetime import datetime
 
+from bot.narrator.untrusted import shown_within
 from bot.redaction import redact
 
 __all__ = [
@@ -89,8 +90,13 @@ def checked_channel_name(name: str) -> str:
 
 
 def topic(*, service: str, title: str, incident_id: int) -> str:
-    """The channel topic: plain text, redacted (and escaped by the Slack adapter on its way out).
+    """The channel topic: plain text, redacted (and escaped by the Slack adapter on its way out),
+    the alert's title quoted and marked when it reads like an instruction.
     It holds nothing that changes (no severity): conversations.setTopic is Tier 2, too scarce
     in a storm to spend on keeping a topic current."""
-    text = redact(f"{service} · {title} · INC-{incident_id}")  # before a cut can halve a secret
+    head, tail = f"{service} · ", f" · INC-{incident_id}"
+    # Redacted before a cut can halve a secret; an alert's title that reads like an instruction
+    # is quoted and marked as untrusted, and cut inside its quotes so the mark stays.
+    shown = shown_within(redact(title), max(TOPIC_MAX - len(head) - len(tail), 0))
+    text = redact(head) + shown + tail
     return text if len(text) <= TOPIC_MAX else text[: TOPIC_MAX - 1] + "…"

@@ -283,6 +283,21 @@ def _channel_history(settings: Settings) -> tuple[ChannelHistory, PeopleDirector
     return SlackChat(client), SlackDirectory(client)
 
 
+class _SandboxNames:
+    """In sandbox mode the people are the emulator workspace's: named from its file when the
+    emulator (whose ``users.info`` is asked first) has stopped, as after ``incident-bot demo``."""
+
+    def __init__(self, first: PeopleDirectory | None) -> None:
+        from integrations.slack_emulator import load_workspace
+
+        self._first = first
+        self._names = {user.id: user.name for user in load_workspace().users}
+
+    async def display_name(self, user_id: str) -> str | None:
+        found = await self._first.display_name(user_id) if self._first is not None else None
+        return found or self._names.get(user_id)
+
+
 async def _postmortem(settings: Settings, incident_id: int) -> int:
     from bot.app import narrator_from
     from bot.clock import SystemClock
@@ -297,6 +312,9 @@ async def _postmortem(settings: Settings, incident_id: int) -> int:
     # calls are audited against the incident like the bot's own.
     narrator = narrator_from(settings, sessions=sessions, clock=clock)
     slack = _channel_history(settings)
+    directory = slack[1] if slack else None
+    if settings.slack_bot_token is None:
+        directory = _SandboxNames(directory)
     try:
         facts = await gather_facts(
             sessions=sessions,
@@ -304,7 +322,7 @@ async def _postmortem(settings: Settings, incident_id: int) -> int:
             catalog=catalog,
             clock=clock,
             history=slack[0] if slack else None,
-            directory=slack[1] if slack else None,
+            directory=directory,
         )
         if facts is None:
             print(f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr)

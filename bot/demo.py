@@ -7,8 +7,11 @@ the emulator's control API) and runs ``/status``. Then the action story: a perso
 ``/rollback`` and sees the dry-run plan, someone outside the policy clicks Approve and is
 refused, an allowed approver approves, the rollback runs once on the emulated cluster, the alert
 resolves (the demo sends the source's "resolved" as the source would once the error rate
-falls) and the verification is posted. It prints the channel as read in Slack and the audit
-trail, and verifies the chain. Exit 0 only when all of that worked.
+falls) and the verification is posted. Then the approver takes command, confirms the packet's
+leading hypothesis as the cause (for the postmortem) and clicks "Resolve incident" on the
+bot's question, so ``incident-bot postmortem INC-1`` reads a closed incident. It prints the
+channel as read in Slack and the audit trail, and verifies the chain. Exit 0 only when all of
+that worked.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ PACKET_TIMEOUT = 30.0
 CHART_TIMEOUT = 10.0
 ACTION_TIMEOUT = 60.0
 APPROVE_ACTION_ID = "action_approve"  # the Approve button (integrations.slack.blocks)
+RESOLVE_ACTION_ID = "incident_resolve"  # the "Resolve incident" button (the same)
 RULE = "─" * 72
 
 
@@ -181,6 +185,8 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         await _wait_for_charts(runtime)
         _say(RULE)
         outcome = await _action_story(runtime, client, channel["id"], scenario, secret, users)
+        if outcome is ActionState.VERIFIED:
+            await _closing_story(runtime, client, channel["id"], users)
         messages = await client.messages(channel["id"])
         _say(RULE)
         topic = channel.get("topic")
@@ -272,3 +278,42 @@ async def _action_story(
     return await _wait_for_state(
         runtime, {ActionState.VERIFIED, ActionState.NOT_VERIFIED, ActionState.FAILED}
     )
+
+
+async def _resolve_question(client: EmulatorClient, channel_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        for message in await client.messages(channel_id):
+            if RESOLVE_ACTION_ID in json.dumps(message.get("blocks") or []):
+                return message
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the bot did not ask whether to resolve the incident")
+
+
+async def _wait_for_resolution(runtime: Runtime) -> None:
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        async with runtime.sessions() as session:
+            if await session.scalar(select(IncidentRecord.resolved_at)) is not None:
+                return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"the incident was not resolved within {ACTION_TIMEOUT:g}s")
+
+
+async def _closing_story(
+    runtime: Runtime, client: EmulatorClient, channel_id: str, users: dict[str, str]
+) -> None:
+    """The approver takes command, confirms the leading hypothesis and resolves the incident
+    from the bot's question."""
+    commander = "U0DANA"
+    for words, text in (
+        ("takes command", f"commander <@{commander}|{users[commander]}>"),
+        ("confirms the leading hypothesis as the cause", "confirm-cause 1 the rollback cleared it"),
+    ):
+        _say(f"{users[commander]} {words}: /incident {text}")
+        for reply in _replies(await client.command(commander, channel_id, "/incident", text)):
+            _say(f"    {reply}")
+    question = await _resolve_question(client, channel_id)
+    _say(f"{users[commander]} clicks Resolve incident and confirms")
+    await client.click(commander, channel_id, question["ts"], RESOLVE_ACTION_ID)
+    await _wait_for_resolution(runtime)

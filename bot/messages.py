@@ -23,6 +23,7 @@ from bot.audit.service import AuditEntry
 from bot.incident.status import IncidentStatusReport, IncidentSummary
 from bot.killswitch.service import KillSwitch
 from bot.mrkdwn import Mrkdwn, channel_link, mrkdwn, user_mention
+from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Fact, Narration
 from bot.packet.render import sections
 from bot.packet.values import Packet
@@ -59,6 +60,9 @@ __all__ = [
     "approval_expired",
     "ask_to_resolve",
     "audit_line",
+    "cause_choices",
+    "cause_confirm_refused",
+    "cause_confirmed",
     "commander_set",
     "commander_unchanged",
     "decided_meanwhile",
@@ -114,6 +118,9 @@ INCIDENT_USAGE_LINES = (
     "`/incident merge INC-12` — fold INC-12 into this incident",
     "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
     "`/incident resolve` — resolve this incident",
+    "`/incident confirm-cause 1 [note]` — confirm the packet's hypothesis 1 as the cause "
+    "(`confirm-cause factor 2 [note]`: its contributing factor 2; any other words: the cause "
+    "in yours); the commander, or while none is set whoever may draft the postmortem",
     "`/incident scale billing-webhooks 8` — propose scaling a Deployment (approval per policy)",
     "`/incident restart billing-webhooks` — propose a rollout restart, or name one pod to "
     "restart just it",
@@ -187,7 +194,7 @@ def _incident_line(incident: IncidentSummary) -> Mrkdwn:
         id=incident.id,
         severity=incident.severity,
         service=incident.service,
-        title=incident.title,
+        title=shown_as_data(incident.title),
         at=incident.opened_at,
         where=Mrkdwn(where),
         leader=Mrkdwn(leader),
@@ -217,7 +224,7 @@ def render_status(report: IncidentStatusReport | Sequence[IncidentSummary]) -> M
             "- #{id} [{status}] {title} ({source}, since {at:%H:%M} UTC)",
             id=signal.id,
             status=signal.status,
-            title=signal.title,
+            title=shown_as_data(signal.title),
             source=signal.source,
             at=signal.started_at,
         )
@@ -418,9 +425,15 @@ def verification_result(action_id: int, verified: bool, detail: str) -> str:
     return f"Action #{action_id} {verdict}. {detail}"
 
 
+def _quoted(text: str) -> str:
+    """Someone's words in quotes, marked as untrusted when they read like an instruction."""
+    shown = shown_as_data(text)
+    return shown if shown != text else f"“{text}”"
+
+
 def declared(service: str, severity: str, title: str) -> str:
     return (
-        f"Declared: {severity} on {service}, “{title}”. The incident's channel and packet "
+        f"Declared: {severity} on {service}, {_quoted(title)}. The incident's channel and packet "
         "are on their way."
     )
 
@@ -527,7 +540,7 @@ def home_incident(incident: IncidentSummary) -> Mrkdwn:
         service=incident.service,
         where=where,
         leader=leader,
-        title=incident.title,
+        title=shown_as_data(incident.title),
     )
 
 
@@ -612,7 +625,8 @@ def _grounded(title: str, narration: Narration, facts: Sequence[Fact]) -> str:
         "sentence cites the facts it rests on:",
         narration.text,
     ]
-    lines.extend(f"{fact.id}: {fact.text}" for fact in facts if fact.id in cited)
+    # A fact quotes alerts, logs and commits: what reads like an instruction is shown as data.
+    lines.extend(f"{fact.id}: {shown_as_data(fact.text)}" for fact in facts if fact.id in cited)
     dropped = len(narration.dropped)
     if dropped:
         sentences = "sentence" if dropped == 1 else "sentences"
@@ -635,7 +649,7 @@ def narrative_fallback(causes: Sequence[str], narration: Narration | None) -> st
     else:
         why = "the narrator wrote nothing"
     lines = [f"*Likely cause*, from the bot's own ranking ({why}):"]
-    lines.extend(f"- {cause}" for cause in causes)
+    lines.extend(f"- {shown_as_data(cause)}" for cause in causes)
     if not causes:
         lines.append("- None yet: the evidence does not point at one cause.")
     return "\n".join(lines)
@@ -674,14 +688,60 @@ def postmortem_summary(
     messages: int,
     leading_cause: str | None,
     action_items: int,
+    confirmed: str | None = None,
 ) -> str:
-    """The message posted next to the draft's file: what it holds, in three lines."""
+    """The message posted next to the draft's file: what it holds, in three lines.
+    ``confirmed`` is the cause someone confirmed, with who did (it replaces the hypothesis)."""
     state = "still open" if status == "open" else status
     cause = leading_cause or "none established by the bot's evidence"
+    said = f"Confirmed cause: {confirmed}" if confirmed else f"Leading hypothesis: {cause}"
     return (
         f"Postmortem draft for INC-{incident_id} ({state}) attached: "
         f"{timeline_entries} timeline entries from the alerts, the audit log, the actions "
         f"and {messages} {'message' if messages == 1 else 'messages'} in this channel.\n"
-        f"Leading hypothesis: {cause}\n"
+        f"{said}\n"
         f"{action_items} action items to review. It is a draft: correct it before sharing."
     )
+
+
+def cause_confirmed(
+    incident_id: int, user: str, *, cause: str, kind: str, number: int | None, note: str | None
+) -> Mrkdwn:
+    """Announced in the channel: who confirmed which cause (the packet's words, escaped)."""
+    which = {"hypothesis": "hypothesis {n}", "factor": "contributing factor {n}"}.get(kind)
+    what = f" ({which.format(n=number)})" if which and number is not None else ""
+    said = mrkdwn(" Note: “{}”", note) if note else ""
+    return mrkdwn(
+        "{} confirmed as a cause of INC-{}{}: “{}”. The postmortem draft marks it confirmed.{}",
+        user_mention(user),
+        incident_id,
+        what,
+        cause,
+        Mrkdwn(said),
+    )
+
+
+def cause_confirm_refused(incident_id: int, commander: str | None, reason: str) -> Mrkdwn:
+    """Answered privately: who may confirm a cause instead."""
+    if commander:
+        return mrkdwn(
+            "Only the incident commander of INC-{} ({}) can confirm its cause. Nothing was "
+            "recorded.",
+            incident_id,
+            user_mention(commander),
+        )
+    return mrkdwn(
+        "You cannot confirm a cause of INC-{}: {} Nothing was recorded.", incident_id, reason
+    )
+
+
+def cause_choices(incident_id: int, kind: str, number: int, options: Sequence[str]) -> str:
+    """The numbers a person may use, when the one they gave is not among them."""
+    noun = "hypothesis" if kind == "hypothesis" else "contributing factor"
+    if not options:
+        listed = f"INC-{incident_id}'s packet lists no {noun}."
+    else:
+        listed = f"INC-{incident_id}'s packet lists {len(options)}:\n" + "\n".join(
+            f"{n}. {option}" for n, option in enumerate(options, start=1)
+        )
+    return usage_error(INCIDENT_USAGE, f"There is no {noun} {number}. {listed}")

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["INSTRUCTION_PATTERNS", "UNTRUSTED_NOTE", "instruction_markers", "shown_as_data"]
+__all__ = [
+    "INSTRUCTION_PATTERNS",
+    "UNTRUSTED_NOTE",
+    "instruction_markers",
+    "marked_untrusted",
+    "shown_as_data",
+    "shown_within",
+]
 
 # Each pattern names what it found; the names go into the prompt's flag and the audit.
 INSTRUCTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -68,8 +75,33 @@ def instruction_markers(text: str) -> tuple[str, ...]:
 def shown_as_data(line: str) -> str:
     """``line`` unchanged, or, when it reads like an instruction, quoted and marked as untrusted
     so nobody takes it for the bot's advice (the packet's renderer calls this on the lines that
-    carry alert, log, commit and PR text)."""
-    if not instruction_markers(line):
+    carry alert, log, commit and PR text). A line already shown so (the packet's stored text,
+    read back by the postmortem) is returned as it is, not quoted twice."""
+    if not instruction_markers(line) or _already_marked(line):
         return line
-    quoted = line.replace("“", '"').replace("”", '"')
+    return marked_untrusted(line)
+
+
+def _already_marked(line: str) -> bool:
+    suffix = f"” ({UNTRUSTED_NOTE})"
+    inner = line[1 : -len(suffix)]
+    return line.startswith("“") and line.endswith(suffix) and "“" not in inner and "”" not in inner
+
+
+def marked_untrusted(text: str) -> str:
+    """``text`` quoted and marked as untrusted, whatever it reads like (its own curly quotes
+    made straight, so it cannot close the quote early)."""
+    quoted = text.replace("“", '"').replace("”", '"')
     return f"“{quoted}” ({UNTRUSTED_NOTE})"
+
+
+def shown_within(text: str, limit: int) -> str:
+    """:func:`shown_as_data` in at most ``limit`` characters: a marked text is cut inside its
+    quotes, so the mark survives the cut (the channel topic, the packet's context line)."""
+    shown = shown_as_data(text)
+    if len(shown) <= limit:
+        return shown
+    if shown == text:
+        return text[: max(limit - 1, 0)] + "…"
+    room = max(limit - (len(shown) - len(text)) - 1, 0)
+    return marked_untrusted(text[:room] + "…")

@@ -10,12 +10,17 @@ Pure. A claim is kept only when:
     and ``from X to Y`` against the cited ``from A to B``, ``X higher than Y`` against the
     numbers, ``before`` / ``after`` a deploy against the cited times or wording;
 (c) a causal claim (``caused``, ``because``, ``due to``...) cites a hypothesis the analysis
-    ranked, and what it names as the cause is in that hypothesis or its evidence;
+    ranked, names something of that hypothesis (not only the incident's effects), and names
+    nothing beyond it, its evidence and the effects;
 (d) advice (``should``, ``roll back``, a command...) rewords one of the packet's suggested
     actions or the selected runbook's steps: its action verbs and commands must be in that step.
     Advice is never checked against evidence: an instruction an alert carried is in the
     evidence word for word, and that must not make it advice. A sentence carrying text that
     reads like an instruction (:mod:`bot.narrator.untrusted`) or a Slack mention is advice too.
+
+A claim that names no entity, gives no advice and claims no cause ("Everything is under
+control now") passes (a) and (b) vacuously, so it must say what its cited facts say: more
+than half of its meaningful words are in them (:mod:`bot.narrator.overlap`).
 
 Each drop keeps its reason, for the audit row and the reply's "N left out".
 """
@@ -29,6 +34,7 @@ from decimal import Decimal
 
 from bot.narrator import entities
 from bot.narrator.directions import direction_conflict
+from bot.narrator.overlap import meaning_words, names_anything, unsupported
 from bot.narrator.untrusted import instruction_markers
 from bot.narrator.values import Claim, DroppedClaim, Fact, FactKind
 from bot.narrator.vocabulary import (
@@ -256,6 +262,9 @@ def _cause_gap(claim: Claim, text: str, evidence: Evidence) -> str | None:
     gap = _entity_gap(text, scope, evidence)
     if gap is not None:
         return f"names a cause the analysis did not rank: {gap}"
+    hypotheses = "\n".join(f.text for f in cited if f.kind is FactKind.HYPOTHESIS)
+    if not meaning_words(text) & meaning_words(hypotheses):
+        return "claims a cause without naming the hypothesis it cites"
     return None
 
 
@@ -279,6 +288,8 @@ def check(claim: Claim, evidence: Evidence) -> str | None:
         return conflict
     if _is_causal(text):
         return _cause_gap(claim, text, evidence)
+    if not names_anything(text, evidence.names):
+        return unsupported(text, cited)
     return None
 
 

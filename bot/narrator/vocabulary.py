@@ -14,6 +14,7 @@ __all__ = [
     "COMMON_WORDS",
     "COMPONENT_TERMS",
     "DOWN_WORDS",
+    "FUNCTION_WORDS",
     "GENERIC_CAPITALS",
     "NUMBER_WORDS",
     "REMEDIES",
@@ -33,6 +34,26 @@ COMMON_HYPHENATED = frozenset(
     on-call oncall follow-up well-known so-called up-to-date long-running short-lived
     newly-deployed re-run re-deploy roll-back rolled-back pre-existing non-zero read-only
     built-in high-confidence low-confidence first-seen error-rate time-out
+    """
+    )
+)
+
+# Words that carry no claim of their own: what a sentence says is in its other words.
+FUNCTION_WORDS = frozenset(
+    _words(
+        """
+    a about above after again against all almost along already also although always
+    among an and another any anything are around as at be because been before being
+    below between both but by can could did do does done during each either else even
+    ever every few for from further had has have having he her here hers him his how
+    however i if in into is it its itself just least less like likely many may maybe
+    might more most much must my neither no nobody none nor not nothing now of off often
+    on once one only or other others our out over own per perhaps quite rather same
+    several she should since so some something soon still such than that the their them
+    then there these they this those though through thus to together too toward under
+    unless until up upon us very was we were what whatever when where whether which while
+    who whom whose why will with within without would yet you your yes it's there's
+    what's that's
     """
     )
 )
@@ -97,6 +118,10 @@ COMPONENT_TERMS = (
     "config", "secret", "credential", "password", "token", "cron", "batch", "job", "lost",
     "resolved", "cleared", "mitigated", "fixed", "yesterday", "tomorrow", "today", "tonight",
     "last night", "this morning", "weekend", "morning", "evening", "night", "retro",
+    # Judgements of state: "the error rate is fine" says what no measurement here says.
+    "fine", "healthy", "stable", "harmless", "benign", "under control", "nothing to worry",
+    "no impact", "unaffected", "false alarm", "false positive", "glitch", "flaky", "noise",
+    "as expected", "working correctly", "working fine", "working normally",
 )  # fmt: skip
 
 NUMBER_WORDS: dict[str, Decimal] = {

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.narrator.untrusted import shown_as_data
+from bot.narrator.untrusted import shown_as_data, shown_within
 from bot.packet.values import Owner, Packet, RunbookFit
 from bot.redaction import redact
 
 __all__ = [
     "NARRATOR_OFF",
+    "TITLE_LIMIT",
     "PacketSection",
+    "context_line",
     "footer_lines",
     "header_lines",
     "owner_line",
@@ -111,6 +113,15 @@ def header_lines(packet: Packet) -> tuple[str, ...]:
     )
 
 
+TITLE_LIMIT = 300  # characters of the alert's title under the packet, its mark included
+
+
+def context_line(packet: Packet) -> str:
+    """``INC-1 · <the alert's title>`` under the packet: the title is the alert's words, so
+    when it reads like an instruction it is shown quoted and marked as untrusted."""
+    return f"INC-{packet.incident_id} · {shown_within(packet.title, TITLE_LIMIT)}"
+
+
 def footer_lines(packet: Packet) -> tuple[str, ...]:
     """Notes under the packet: whether a language model took part."""
     return (NARRATOR_OFF,) if packet.narrator_off else ()
@@ -122,6 +133,7 @@ def render_plain(packet: Packet) -> str:
     for section in sections(packet):
         lines.append(f"{section.heading}:")
         lines.extend(f"- {line}" for line in section.lines)
+    lines.append(context_line(packet))
     lines.extend(footer_lines(packet))
     return "\n".join(lines)
 

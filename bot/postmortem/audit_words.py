@@ -54,6 +54,10 @@ EVENT_WORDS: dict[str, Words] = {
         f"{names.person(_d(row, 'commander', None))} became incident commander "
         f"(set by {names.person(row.actor)})"
     ),
+    "incident.cause_confirmed": lambda row, names: (
+        f"{names.person(row.actor)} confirmed as a cause: {_d(row, 'cause')}"
+        + (f" (note: {row.details['note']})" if row.details.get("note") else "")
+    ),
     "packet.posted": lambda row, names: "Evidence packet posted in the channel",
     "packet.updated": lambda row, names: (
         f"Evidence packet updated (revision {_d(row, 'revision')})"

@@ -16,7 +16,9 @@ from typing import Literal
 
 from bot.errors import IncidentBotError
 from bot.messages import postmortem_summary
+from bot.narrator.untrusted import shown_as_data
 from bot.postmortem.citations import Citations, cite
+from bot.postmortem.confirmations import confirmations
 from bot.postmortem.facts import PostmortemFacts
 from bot.postmortem.measures import measure
 from bot.postmortem.people import Names
@@ -93,6 +95,14 @@ def _advice(facts: PostmortemFacts) -> tuple[str, ...]:
     return (*packet.suggested, *packet.runbook) if packet is not None else ()
 
 
+def _confirmed(facts: PostmortemFacts, names: Names) -> str | None:
+    """The first cause someone confirmed and who did, for the summary message."""
+    found = confirmations(facts)
+    if not found:
+        return None
+    return f"{shown_as_data(found[0].cause)} ({found[0].by(names)})"
+
+
 async def write_postmortem(
     facts: PostmortemFacts, *, narrator: PostmortemNarrator | None = None
 ) -> Postmortem:
@@ -135,11 +145,12 @@ async def write_postmortem(
         messages=len(people_messages(facts)),
         leading_cause=top_cause(facts),  # outside text in it quoted when it reads as an order
         action_items=len(action_items(facts, measures, names)),
+        confirmed=_confirmed(facts, names),
     )
     return Postmortem(
         incident_id=incident.id,
         filename=f"postmortem-INC-{incident.id}.md",
-        title=redact(f"Postmortem draft: INC-{incident.id} {incident.title}"),
+        title=redact(f"Postmortem draft: INC-{incident.id} {shown_as_data(incident.title)}"),
         markdown=redact(markdown),
         summary=redact(message),
         timeline=timeline,

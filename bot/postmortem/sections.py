@@ -7,6 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.narrator.untrusted import shown_as_data as data
+from bot.postmortem.confirmations import (
+    CONFIRMED_EVENT,
+    confirmations,
+    contributing_factors,
+    mark,
+    quoted,
+    stated_causes,
+)
 from bot.postmortem.facts import ActionFact, ChannelMessage, PostmortemFacts, SignalFact
 from bot.postmortem.measures import DONE_STATES, Measures, conditions, duration, stamp
 from bot.postmortem.people import Names
@@ -25,9 +33,6 @@ __all__ = [
     "top_cause",
     "trigger_lines",
 ]
-
-# The audit event by which the incident commander confirms a cause (details: {"cause": ...}).
-CONFIRMED_EVENT = "incident.cause_confirmed"
 
 
 def plural(count: int, word: str) -> str:
@@ -48,21 +53,9 @@ def top_cause(facts: PostmortemFacts) -> str | None:
 
 
 def confirmed_causes(facts: PostmortemFacts) -> tuple[str, ...]:
-    """What the incident commander confirmed as a cause, in the audit's words."""
-    commander = facts.incident.commander
-    return tuple(
-        str(row.details.get("cause", ""))
-        for row in facts.audit
-        if row.event == CONFIRMED_EVENT
-        and commander is not None
-        and row.actor.removeprefix("slack:") == commander
-    )
-
-
-def _mark(text: str, confirmed: Sequence[str]) -> str:
-    if any(c and (c in text or text in c) for c in confirmed):
-        return f"{data(text)} — **confirmed** by the incident commander"
-    return f"{data(text)} — **unconfirmed**"
+    """What was confirmed as a cause (:mod:`bot.postmortem.confirmations`), in the audit's
+    words."""
+    return tuple(c.cause for c in confirmations(facts))
 
 
 def summary_text(facts: PostmortemFacts, measures: Measures) -> str:
@@ -86,9 +79,10 @@ def summary_text(facts: PostmortemFacts, measures: Measures) -> str:
             f"{plural(len(facts.signals), 'signal')} arrived from {sources} for "
             f"{plural(len(conditions(facts.signals)), 'condition')}."
         )
-    top, confirmed = top_cause(facts), confirmed_causes(facts)
+    top, confirmed = top_cause(facts), confirmations(facts)
     if confirmed:
-        parts.append(f"The incident commander confirmed the cause: {confirmed[0]}.")
+        first = confirmed[0]
+        parts.append(f"Confirmed as the cause {first.by(Names.of(facts))}: {data(first.cause)}.")
     elif top:
         parts.append(f"The bot's leading hypothesis (unconfirmed): {top}.")
     else:
@@ -178,7 +172,7 @@ def trigger_lines(facts: PostmortemFacts) -> list[str]:
         )
     top = top_cause(facts)
     if top:
-        marked = _mark(top, confirmed_causes(facts))
+        marked = mark(top, confirmations(facts), Names.of(facts))
         lines.append(f"- What set it off, by the bot's leading hypothesis: {marked}")
     else:
         lines.append("- What set it off: unknown; the bot's evidence did not point to a change")
@@ -214,21 +208,27 @@ def detection_lines(facts: PostmortemFacts, measures: Measures) -> list[str]:
 def root_cause_lines(
     facts: PostmortemFacts, *, hypothesis_ids: Sequence[str], evidence_ids: Sequence[str]
 ) -> list[str]:
-    """The ranked hypotheses, each marked confirmed or unconfirmed, the evidence under the ids
-    prose cites, and the contributing factors (warnings, missing evidence), each unconfirmed."""
+    """The ranked hypotheses, each marked confirmed (by whom) or unconfirmed, a cause confirmed
+    in someone's own words, the evidence under the ids prose cites, and the contributing
+    factors (warnings, missing evidence), each marked the same way."""
     packet = facts.packet
     if packet is None:
         return ["No evidence packet was recorded for this incident. Root cause: unknown."]
-    confirmed = confirmed_causes(facts)
+    confirmed, names = confirmations(facts), Names.of(facts)
     lines: list[str] = []
     if packet.causes:
         lines.append("Root cause, as the bot ranked the hypotheses at triage time (best first):")
         lines.extend(
-            f"- **{id_}** {_mark(cause, confirmed)}"
+            f"- **{id_}** {mark(cause, confirmed, names)}"
             for id_, cause in zip(hypothesis_ids, packet.causes, strict=True)
         )
     else:
         lines.append("The bot ranked no hypothesis: root cause unknown from the evidence.")
+    for stated in stated_causes(confirmed):
+        note = f" ({quoted(stated.note)})" if stated.note else ""
+        lines.append(
+            f"- Confirmed {stated.by(names)}, in their own words: {quoted(stated.cause)}{note}"
+        )
     lines.append("")
     if packet.evidence:
         lines.append("Evidence:")
@@ -238,9 +238,9 @@ def root_cause_lines(
         )
     else:
         lines.append("Evidence: nothing beyond the alert itself.")
-    factors = [*packet.warnings, *(f"Evidence unavailable: {u}" for u in packet.unavailable)]
+    factors = contributing_factors(packet)
     lines.extend(["", "Contributing factors:"])
-    lines.extend(f"- {_mark(factor, confirmed)}" for factor in factors)
+    lines.extend(f"- {mark(factor, confirmed, names)}" for factor in factors)
     if not factors:
         lines.append("- None recorded by the bot; add what the people involved know.")
     return lines

@@ -20,11 +20,13 @@ from bot.clock import Clock
 from bot.policy import DEFAULT_POLICY, Policy
 from handlers.slack.deliveries import acknowledge
 from handlers.slack.incident.actions import run_kill_switch, run_restart, run_scale
+from handlers.slack.incident.cause import run_confirm_cause
 from handlers.slack.incident.commander import run_commander
 from handlers.slack.incident.context import VerbContext
 from handlers.slack.incident.declare import run_declare
 from handlers.slack.incident.parse import (
     Commander,
+    ConfirmCause,
     Declare,
     IncidentCommand,
     KillSwitch,
@@ -53,6 +55,7 @@ RUNNERS: Mapping[type[IncidentCommand], Runner] = MappingProxyType(
         KillSwitch: run_kill_switch,
         Scale: run_scale,
         Restart: run_restart,
+        ConfirmCause: run_confirm_cause,
     }
 )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.action.views import ActionView
 from bot.mrkdwn import Mrkdwn, escape, link
-from bot.packet.render import footer_lines, header_lines, sections
+from bot.packet.render import context_line, footer_lines, header_lines, sections
 from bot.packet.values import Packet
 from bot.redaction import redact
 
@@ -68,7 +68,7 @@ def packet_blocks(packet: Packet) -> list[dict[str, Any]]:
         blocks.append(
             text_section(Mrkdwn("{heading}:\n{body}").format(heading=section.heading, body=body))
         )
-    context: list[str] = [f"INC-{packet.incident_id}", _fit(packet.title, 300)]
+    context: list[str] = [context_line(packet)]
     context.extend(link(item.url, item.title) for item in packet.links[:5])
     context.extend(footer_lines(packet))
     blocks.append(

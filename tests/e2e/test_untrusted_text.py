@@ -202,6 +202,8 @@ async def _send_everything(
         ("/incident", "killswitch on again"),
         ("/postmortem", words),
         ("/incident", f"commander <@{USER}|alice>"),
+        ("/incident", f"confirm-cause 1 {words}"),
+        ("/incident", f"confirm-cause {words}"),
     ]
     for command, text in commands:
         seen.append(await people.command(USER, here, command, text, timeout=20))

@@ -6,10 +6,12 @@ import pytest
 
 from bot import messages
 from bot.errors import CommandUsageError
+from bot.postmortem.confirmations import CauseKind
 from bot.signal.values import Severity
 from handlers.slack.incident.parse import (
     VERBS,
     Commander,
+    ConfirmCause,
     Declare,
     IncidentCommand,
     parse_incident_command,
@@ -76,3 +78,36 @@ def test_a_mention_with_or_without_the_name_gives_the_user_id() -> None:
     assert parse_mention("<@U0ERIN|erin>") == "U0ERIN"
     assert parse_mention("<@U0ERIN>") == "U0ERIN"
     assert parse_mention("@erin") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("confirm-cause 1", ConfirmCause(CauseKind.HYPOTHESIS, 1)),
+        ("confirm-cause H2 the parser", ConfirmCause(CauseKind.HYPOTHESIS, 2, note="the parser")),
+        ("CONFIRM-CAUSE hypothesis #1", ConfirmCause(CauseKind.HYPOTHESIS, 1)),
+        (
+            "confirm-cause factor 2 logs were down",
+            ConfirmCause(CauseKind.FACTOR, 2, note="logs were down"),
+        ),
+        (
+            "confirm-cause a bad certificate rotation",
+            ConfirmCause(CauseKind.STATED, stated="a bad certificate rotation"),
+        ),
+    ],
+)
+def test_confirm_cause_names_a_hypothesis_a_factor_or_a_cause_in_words(
+    text: str, parsed: IncidentCommand
+) -> None:
+    assert parse_incident_command(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["confirm-cause", "confirm-cause factor", "confirm-cause factor two", "confirm-cause 0",
+     "confirm-cause 42 " + "x" * 400, "confirm-cause ???"],
+)  # fmt: skip
+def test_confirm_cause_without_a_cause_gets_the_usage(text: str) -> None:
+    with pytest.raises(CommandUsageError) as raised:
+        parse_incident_command(text)
+    assert "`/incident confirm-cause 1 [note]`" in str(raised.value)

@@ -166,6 +166,7 @@ def test_the_packet_reads_in_the_plain_format() -> None:
             "Requires approval:",
             "- Rollback",
             "- Status update",
+            "INC-7 · billing-webhooks error rate above 5%",  # the context line, as in Slack
         ]
     )
 

@@ -24,6 +24,7 @@ def test_the_corpus_holds_at_least_sixty_adversarial_answers_of_every_kind() -> 
         "unranked cause",
         "unlisted advice",
         "injected command",
+        "unsupported statement",
     }
 
 
@@ -56,3 +57,24 @@ def test_an_instruction_carried_by_the_alert_is_not_advice_because_every_word_is
     assert check(claim, evidence) == (
         "advises kubectl, delete, run, which no suggested action or runbook step contains"
     )
+
+
+def test_a_claim_naming_nothing_must_say_what_the_fact_it_cites_says() -> None:
+    # "The error rate rose" is E3's, not E4's (a log cluster): a real id is not enough.
+    assert check(Claim("The error rate rose.", ("E3",)), EVIDENCE) is None
+    reason = check(Claim("The error rate rose.", ("E4",)), EVIDENCE)
+    assert reason == "says what its evidence does not (rate, rose)"
+
+
+def test_a_claim_with_no_meaningful_word_is_dropped() -> None:
+    assert check(Claim("It is what it is.", ("E1",)), EVIDENCE) == (
+        "says nothing its evidence could confirm"
+    )
+
+
+def test_a_causal_claim_must_name_the_hypothesis_it_cites_not_only_its_evidence() -> None:
+    # E9 (evidence for hypothesis 1) speaks of an error line; the cause is E7's deploy.
+    assert check(Claim("That is what caused the errors.", ("E7", "E9")), EVIDENCE) == (
+        "claims a cause without naming the hypothesis it cites"
+    )
+    assert check(Claim("The deploy caused the errors.", ("E7", "E3")), EVIDENCE) is None

@@ -16,11 +16,14 @@ from types import MappingProxyType
 from bot import messages
 from bot.errors import CommandUsageError
 from bot.interaction.ids import parse_count, parse_id
+from bot.postmortem.confirm import CauseChoice
+from bot.postmortem.confirmations import NOTE_LIMIT, CauseKind
 from bot.signal.values import Severity
 
 __all__ = [
     "VERBS",
     "Commander",
+    "ConfirmCause",
     "Declare",
     "IncidentCommand",
     "KillSwitch",
@@ -98,7 +101,14 @@ class Restart:
     target: str
 
 
-IncidentCommand = Merge | Split | Resolve | Declare | Commander | KillSwitch | Scale | Restart
+# Confirm a cause of this channel's incident: the packet's hypothesis or contributing factor
+# by number, or one in the person's own words.
+ConfirmCause = CauseChoice
+
+
+IncidentCommand = (
+    Merge | Split | Resolve | Declare | Commander | KillSwitch | Scale | Restart | ConfirmCause
+)
 
 
 def _number(words: Sequence[str]) -> int | None:
@@ -165,6 +175,38 @@ def _restart(words: Sequence[str]) -> Restart | None:
     return Restart(words[0]) if len(words) == 1 and OBJECT.match(words[0]) else None
 
 
+# ``1``, ``H1``, ``#1``: a hypothesis or a factor by its place in the packet.
+RANK = re.compile(r"^(?:h|#)?([0-9]{1,3})$", re.IGNORECASE | re.ASCII)
+
+
+def _rank(word: str) -> int | None:
+    match = RANK.match(word)
+    number = int(match.group(1)) if match else None
+    return number if number is not None and number > 0 else None
+
+
+def _confirm_cause(words: Sequence[str]) -> ConfirmCause | None:
+    if not words:
+        return None
+    first = words[0].lower()
+    if first in ("factor", "hypothesis") and len(words) > 1:
+        kind = CauseKind.FACTOR if first == "factor" else CauseKind.HYPOTHESIS
+        number, rest = _rank(words[1]), words[2:]
+    else:
+        kind, number, rest = CauseKind.HYPOTHESIS, _rank(words[0]), words[1:]
+    if number is None:
+        if first in ("factor", "hypothesis"):
+            return None  # "factor" with no number after it: not a cause in anyone's words
+        stated = " ".join(words)
+        if len(stated) > NOTE_LIMIT or not re.search(r"[A-Za-z]", stated):
+            return None
+        return ConfirmCause(CauseKind.STATED, stated=stated)
+    note = " ".join(rest).strip() or None
+    if note is not None and len(note) > NOTE_LIMIT:
+        return None
+    return ConfirmCause(kind, number, note=note)
+
+
 VERBS: Mapping[str, Callable[[Sequence[str]], IncidentCommand | None]] = MappingProxyType(
     {
         "declare": _declare,
@@ -175,6 +217,7 @@ VERBS: Mapping[str, Callable[[Sequence[str]], IncidentCommand | None]] = Mapping
         "killswitch": _kill_switch,
         "scale": _scale,
         "restart": _restart,
+        "confirm-cause": _confirm_cause,
     }
 )
 
