@@ -11,6 +11,7 @@ import re
 
 from bot.analysis.citing import hypothesis, log_citation, matching
 from bot.analysis.detectors.traffic import first_saturation, load_spike
+from bot.analysis.kube_reasons import pod_reading
 from bot.analysis.series import (
     SATURATION_PERCENT,
     SeriesKind,
@@ -24,6 +25,7 @@ from bot.analysis.spike import detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR, W
 from bot.evidence.values import PodState
+from bot.runbook.facts import Condition
 from bot.scenario.terms import CauseKind
 
 __all__ = [
@@ -124,15 +126,21 @@ def of_service(pod: PodState, service: str) -> bool:
     return pod.workload == service or pod.name.startswith(f"{service}-")
 
 
+def _memory_killed(pod: PodState, facts: CaseFacts) -> bool:
+    """The pod last ended for want of memory (``OOMKilled``, or evicted because the node ran low
+    on memory), read through the one table of Kubernetes reasons."""
+    reading = pod_reading(pod, facts.events)
+    return reading is not None and reading.condition is Condition.MEMORY_EXHAUSTED
+
+
 def _oom_citation(facts: CaseFacts) -> Citation | None:
-    """The service's pods last ended by the kernel's OOM killer: cite the one that restarted
-    most, and say how many more there are."""
+    """The service's pods last ended for want of memory (the kernel's OOM killer, a memory
+    eviction): cite the one that restarted most, and say how many more there are."""
     killed = sorted(
         (
             pod
             for pod in facts.pods
-            if of_service(pod, facts.service)
-            and (pod.last_termination_reason or "").lower() == "oomkilled"
+            if of_service(pod, facts.service) and _memory_killed(pod, facts)
         ),
         key=lambda pod: (-pod.restarts, pod.namespace, pod.name),
     )
@@ -149,9 +157,9 @@ def _oom_citation(facts: CaseFacts) -> Citation | None:
         weight += W.resource_pod_restarts
     more = f" (+{len(killed) - 1} more pods)" if len(killed) > 1 else ""
     when = f" at {lead.last_terminated_at:%H:%M}" if lead.last_terminated_at else ""
-    text = f"pod {lead.name} was OOMKilled{when}, {lead.restarts} restarts{more}" + (
-        "" if recent else ", before this incident"
-    )
+    text = (
+        f"pod {lead.name} was {lead.last_termination_reason}{when}, {lead.restarts} restarts{more}"
+    ) + ("" if recent else ", before this incident")
     return Citation(f"pod:{lead.namespace}/{lead.name}", text, round(weight, 3))
 
 
