@@ -6,7 +6,9 @@ The first rule that holds decides, most specific first:
 2. data: the service's own alerts are about a batch job (ETL, DAG, cron job) failing;
 3. performance: the main symptom is latency (the service's first spike is a latency series,
    or one of its own alerts says latency, slow, p95/p99 or response time);
-4. resource: the top cause is resource exhaustion (memory, CPU, disk, connections);
+4. resource: the top cause is resource exhaustion (memory, CPU, disk, connections), or a load
+   surge that exhausted a resource (a resource hypothesis of at least ``RESOURCE_FLOOR`` ranks
+   after it: pods OOM-killed under the load);
 5. deployment: the top cause is a deploy;
 6. availability: anything else with errors or failures (a dependency, a config or flag change,
    errors without a known cause);
@@ -23,17 +25,20 @@ from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from bot.signal.values import Signal
 
-__all__ = ["categorize"]
+__all__ = ["RESOURCE_FLOOR", "categorize"]
 
 # A job named in words ("nightly run failed", "exited with code 2", an ETL, a DAG), not a
 # service whose name happens to hold the word (``job-dispatcher``); ``-job`` ending a name is a job.
 _JOB = re.compile(
-    r"(?<![\w-])(?:etl|dag|airflow|cron ?job|batch job|job|backfill|pipeline)(?![\w-])|"
+    r"(?<![\w-])(?:etl|dag|airflow|cron ?job|batch job|backfill|pipeline)(?![\w-])|"
+    # "job" as a word, not a monitoring label naming a scrape job ("Job: blackbox_http").
+    r"(?<![\w-])job(?![\w-]|\s*[:=])|"
     r"\w-job\b|\bruns? (?:at [\d:]+ )?(?:failed|exited)|consecutive runs|run (?:[\w:-]+ )?"
     r"(?:failed|ended with exit code)|(?:exited|ended) with (?:exit )?code [1-9]|"
     r"\bexport\b.{0,40}\bfailed|hourly run|nightly run",
     re.I,
 )
+RESOURCE_FLOOR = 0.5
 _LATENCY = re.compile(r"latency|\bp9[59]\b|\bslow\b|response[ _]time|duration", re.I)
 
 
@@ -41,6 +46,18 @@ def _latency_symptom(service: str, signals: Sequence[Signal], spikes: Sequence[S
     if spikes and _LATENCY.search(spikes[0].series.name):
         return True
     return any(_LATENCY.search(signal.title) for signal in signals if signal.service == service)
+
+
+def _resource_symptom(cause: CauseKind, hypotheses: Sequence[Hypothesis]) -> bool:
+    top = hypotheses[0] if hypotheses else None
+    if top is None:
+        return False
+    if cause is CauseKind.RESOURCE:
+        return True
+    exhausted = any(
+        h.category is CauseKind.RESOURCE and h.confidence >= RESOURCE_FLOOR for h in hypotheses
+    )
+    return cause is CauseKind.TRAFFIC and exhausted
 
 
 def categorize(
@@ -63,7 +80,7 @@ def categorize(
         return IncidentCategory.DATA
     if _latency_symptom(service, signals, spikes):
         return IncidentCategory.PERFORMANCE
-    if cause is CauseKind.RESOURCE:
+    if _resource_symptom(cause, hypotheses):
         return IncidentCategory.RESOURCE
     if cause is CauseKind.DEPLOY:
         return IncidentCategory.DEPLOYMENT

@@ -32,11 +32,11 @@ from bot.analysis.detectors.config_push import pushes
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.exposure import Exposure, first_exposure
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
-from bot.analysis.series import series_kind
+from bot.analysis.series import SeriesKind, exhaustion_words, headroom, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Hypothesis, RaisedMarker, WindowMessage
 from bot.catalog import Catalog
-from bot.evidence.values import ChangeWindowKind, EvidenceBundle, LogRecord
+from bot.evidence.values import ChangeWindowKind, EvidenceBundle, LogRecord, MetricSeries
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
 
@@ -58,6 +58,7 @@ CONFLICT_FLOOR = 0.3
 # history that decides whether a template is new.
 LOG_WINDOW_LEAD = timedelta(minutes=10)
 MIN_FLAT_POINTS = 3
+SATURATION_RISE = 1.3
 DROP_SHARE = 0.2
 STATUS_SERIES = re.compile(r"status|operational|health|\bup\b", re.IGNORECASE)
 _ORDER = tuple(CauseKind)
@@ -122,18 +123,35 @@ def _rank_key(item: Hypothesis) -> tuple[float, int, str, str]:
     return (-item.confidence, _ORDER.index(item.category), item.subject or "", item.statement)
 
 
+def _same_thing(a: MetricSeries, b: MetricSeries) -> bool:
+    """Two series of the service measure the same thing: one USE/RED kind and, for a
+    saturation, one resource (a queue and memory are both saturations, not the same one)."""
+    kind = series_kind(a.name)
+    if kind is None or series_kind(b.name) is not kind:
+        return False
+    return kind is not SeriesKind.SATURATION or exhaustion_words(a.name) == exhaustion_words(b.name)
+
+
+def _held(series: MetricSeries) -> bool:
+    """The series stayed where it was: no spike, and its last point within
+    ``SATURATION_RISE`` of its first (a climb without a jump still moved)."""
+    values = [v for _, v in series.points]
+    if detect_spike(series) is not None or not values:
+        return False
+    return values[0] <= 0 or values[-1] < SATURATION_RISE * values[0]
+
+
 def _disagreeing_series(spikes: Sequence[Spike], facts: CaseFacts) -> str | None:
-    """Two series of the same kind for the service, one spiking while the other stays flat over
-    the points after the spike began: dashboards that disagree."""
+    """Two series of the same thing for the service, one spiking while the other stays flat
+    over the points after the spike began: dashboards that disagree."""
     for spike in spikes:
-        kind = series_kind(spike.series.name)
         for other in facts.metrics:
             if other is spike.series or other.service != facts.service:
                 continue
-            if kind is None or series_kind(other.name) != kind:
+            if not _same_thing(spike.series, other):
                 continue
             after = [p for p in other.points if p[0] >= spike.first_anomaly_at]
-            if len(other.points) >= MIN_FLAT_POINTS and after and detect_spike(other) is None:
+            if len(other.points) >= MIN_FLAT_POINTS and after and _held(other):
                 return (
                     f"{spike.series.name} spiked while {other.name}, which measures the same "
                     "thing, stayed flat"
@@ -168,17 +186,19 @@ def _outside_in_conflict(facts: CaseFacts) -> str | None:
 def _dropped_series(facts: CaseFacts) -> str | None:
     """Two series of one kind for the service: one fell to a fifth of its level (a dashboard
     going blank) while the other held: they cannot both be right."""
+    # A series of what is left (memory available) falls as its resource fills: not a blank.
     own = [
-        m for m in facts.metrics if m.service == facts.service and len(m.points) >= MIN_FLAT_POINTS
+        m
+        for m in facts.metrics
+        if m.service == facts.service and len(m.points) >= MIN_FLAT_POINTS and not headroom(m.name)
     ]
     for series in own:
         values = [v for _, v in series.points]
         before = statistics.median(values[: max(2, len(values) // 2)])
         if before <= 0 or values[-1] > DROP_SHARE * before:
             continue
-        kind = series_kind(series.name)
         for other in own:
-            if other is series or kind is None or series_kind(other.name) is not kind:
+            if other is series or not _same_thing(series, other):
                 continue
             held = [v for _, v in other.points]
             level = statistics.median(held[: max(2, len(held) // 2)])

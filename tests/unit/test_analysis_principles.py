@@ -542,3 +542,83 @@ def test_memory_that_ran_out_only_after_a_release_with_load_flat_is_the_releases
     memory = next(h for h in assessment.hypotheses if h.category is CauseKind.RESOURCE)
     assert any("the release brought it" in c.text for c in memory.contradicts)
     assert assessment.cause is CauseKind.DEPLOY
+
+
+# --- names are not findings; a certificate is configuration --------------------------------
+
+
+def test_security_words_in_a_service_or_team_name_are_not_a_security_finding() -> None:
+    catalog = Catalog((ServiceEntry("credential-vault", "edge-security"),))
+    alert = signal("credential-vault p95 latency above 1s", "credential-vault")
+    assessment = assess("credential-vault", [alert], EvidenceBundle(), catalog=catalog)
+    assert CauseKind.SECURITY not in {h.category for h in assessment.hypotheses}
+    assert Marker.CUSTOMER_DATA not in {m.marker for m in assessment.markers}
+
+
+def test_an_expired_certificate_is_configuration_not_a_security_incident() -> None:
+    alert = signal(
+        "TLS check failed: certificate expired on lb-2",
+        description="Support has 9 tickets about browser security warnings",
+    )
+    assessment = assess("api", [alert], EvidenceBundle())
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.category.value == "availability"
+    assert Marker.CUSTOMER_DATA not in {m.marker for m in assessment.markers}
+
+
+def test_a_scrape_job_label_does_not_make_an_incident_a_data_pipelines_one() -> None:
+    alert = signal("Probe failure", description="down for over 2m. Job: blackbox_http")
+    assert assess("api", [alert], EvidenceBundle()).category.value != "data"
+
+
+# --- USE and RED: rates, and series of what is left ----------------------------------------
+
+
+def test_a_count_per_second_is_a_rate_and_page_faults_are_memory_saturation() -> None:
+    assert series_kind("connection_attempts_per_second") is SeriesKind.TRAFFIC
+    assert series_kind("page_faults_per_second") is SeriesKind.SATURATION
+
+
+def test_a_series_of_what_is_left_saturates_as_it_falls() -> None:
+    available = series("api", "node_memory_available", "percent", (0, 61), (60, 34), (120, 2))
+    assert as_percent(available) == (39.0, 66.0, 98.0)
+
+
+def test_two_saturation_series_of_different_resources_do_not_disagree() -> None:
+    queue = series("api", "dispatch_queue_depth", None, (0, 1200), (3, 410000), (9, 2300000))
+    memory = series("api", "memory_working_set", "bytes", (0, 2.1e9), (3, 3.4e9), (9, 7.9e9))
+    evidence = EvidenceBundle(metrics=(queue, memory))
+    assessment = assess("api", [signal("api crash looping")], evidence)
+    assert Marker.CONFLICTING_SIGNALS not in {m.marker for m in assessment.markers}
+
+
+# --- load: whose load rose ------------------------------------------------------------------
+
+
+def test_a_dependency_busier_while_the_services_own_load_is_flat_is_not_a_traffic_surge() -> None:
+    catalog = Catalog(
+        (ServiceEntry("boot", "web", depends_on=("conv-db",)), ServiceEntry("conv-db", "db"))
+    )
+    own = series("boot", "requests_per_second", "req/s", (0, 9100), (26, 9600))
+    db = series("conv-db", "queries_per_second", "qps", (0, 180000), (15, 430000), (25, 560000))
+    lines = (LogRecord(at(14, 1), "boot", "ERROR", "conv membership query timed out", 900),)
+    evidence = EvidenceBundle(metrics=(own, db), logs=lines)
+    assessment = assess("boot", [signal("boot errors", "boot")], evidence, catalog=catalog)
+    assert CauseKind.TRAFFIC not in {h.category for h in assessment.hypotheses}
+    assert assessment.cause is CauseKind.DEPENDENCY
+
+
+def test_an_instance_of_a_dependency_is_named_by_its_number() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("export", "sync", depends_on=("sync-replica",)),
+            ServiceEntry("sync-replica", "db"),
+        )
+    )
+    line = "could not connect to server sync-replica-1: Connection refused; run failed"
+    evidence = EvidenceBundle(logs=(LogRecord(at(14, 1), "export", "ERROR", line, 1),))
+    assessment = assess(
+        "export", [signal("export run failed", "export")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "sync-replica"

@@ -43,7 +43,7 @@ LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
 LAG_SECONDS = 60.0
 STALE = re.compile(r"\bstale\b|behind|lagg|frozen|not (?:replicating|updated)", re.IGNORECASE)
 _GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
-_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
+_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server", "db", "database", "cache"})
 
 
 def failing_dependency_named(facts: CaseFacts) -> Citation | None:
@@ -90,8 +90,9 @@ def _trace_citations(calls: DownstreamCalls | None) -> tuple[list[Citation], lis
 
 def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
     """How log lines name a dependency: ``db-replica-2`` also as ``replica-2`` or ``replica 2``;
-    ``stripe-api`` also as ``stripe``. An alias that is a prefix of the service's own name
-    (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
+    ``stripe-api`` also as ``stripe``, ``conversations-db`` as ``conversations``; an instance
+    of it by a number after its name (``sync-rds-replica-1``). An alias that is a prefix of the
+    service's own name (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
     words = [w for w in re.split(r"[-_.\s]+", dependency.lower()) if w]
     aliases = [words]
     if len(words) > 1 and words[0] in _GENERIC_PREFIX:
@@ -102,7 +103,8 @@ def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
         a for a in aliases if len("".join(a)) >= 4 and not service.lower().startswith("-".join(a))
     ] or [words]
     alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
-    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+    # An instance of it keeps its name: ``sync-rds-replica-1``, ``cache-02.internal``.
+    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?:[-_]\d+)?(?![\w-])", re.IGNORECASE)
 
 
 def _alert_names(facts: CaseFacts, alias: re.Pattern[str]) -> Citation | None:

@@ -90,8 +90,8 @@ def climbing(facts: CaseFacts) -> Trend | None:
 
 def saturated(facts: CaseFacts) -> tuple[str, str] | None:
     """A saturation series of the service (memory, disk, cpu...) that rose by a third over its
-    first points, or a percentage (or a 0-1 ratio read as one) at or above 90: (series name,
-    what it did)."""
+    first points, or a percentage (or a 0-1 ratio read as one) that reached 90 from below:
+    (series name, what it did)."""
     for series in facts.metrics:
         if series.service != facts.service or series_kind(series.name) is not SeriesKind.SATURATION:
             continue
@@ -100,8 +100,9 @@ def saturated(facts: CaseFacts) -> tuple[str, str] | None:
             continue
         baseline, latest = min(values[: max(1, len(values) // 2)]), values[-1]
         percents = as_percent(series)
-        if percents is not None and percents[-1] >= SATURATION_PERCENT:
-            first = min(percents[: max(1, len(percents) // 2)])
+        # A series that sat at 96 % all along is not what changed: it must have come from below.
+        first = min(percents[: max(1, len(percents) // 2)]) if percents else 0.0
+        if percents is not None and percents[-1] >= SATURATION_PERCENT > first:
             return series.name, f"{series.name} at {percents[-1]:.3g} % (from {first:.3g} %)"
         if baseline > 0 and latest >= SATURATION_RISE * baseline:
             return series.name, f"{series.name} rose from {baseline:g} to {latest:g}"

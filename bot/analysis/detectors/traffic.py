@@ -59,8 +59,13 @@ def steady_growth(series: MetricSeries, ratio: float = GROWTH_RATIO) -> Spike | 
 
 
 def load_spike(facts: CaseFacts) -> Spike | None:
-    """The earliest surge in a traffic series of the service or of a declared dependency."""
+    """The earliest surge in a traffic series of the service or of a declared dependency. A
+    dependency's busier series counts only when the service's own request rate is not measured
+    flat: with the service's load flat, the dependency is doing more work per request (cache
+    misses, a costlier query), which is its trouble, not a surge of users."""
     services = {facts.service, *facts.catalog.dependencies(facts.service)}
+    if _own_load_flat(facts):
+        services = {facts.service}
     spikes = [
         spike
         for series in facts.metrics
@@ -68,6 +73,18 @@ def load_spike(facts: CaseFacts) -> Spike | None:
         if (spike := _rise(series)) is not None
     ]
     return min(spikes, key=lambda s: (s.first_anomaly_at, s.series.name), default=None)
+
+
+def _own_load_flat(facts: CaseFacts) -> bool:
+    """The service's own request rate is measured (two points or more) and did not surge."""
+    own = [
+        series
+        for series in facts.metrics
+        if series.service == facts.service
+        and series_kind(series.name) is SeriesKind.TRAFFIC
+        and len(series.points) >= 2
+    ]
+    return bool(own) and all(_rise(series) is None for series in own)
 
 
 def _rise(series: MetricSeries) -> Spike | None:
