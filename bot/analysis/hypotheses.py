@@ -319,7 +319,10 @@ def diagnose(
     window_start = first_seen - LOG_WINDOW_LEAD
     # The service's own lines are its symptoms; its dependencies' lines (the evidence holds
     # them too) speak only about the dependencies.
-    own_logs = tuple(record for record in evidence.logs if record.service == service)
+    # Lines before the packet's window are history too: they tell an old template from a new
+    # one, and when the incident truly began (a first exposure hours before the alert).
+    lines = (*evidence.earlier_logs, *evidence.logs)
+    own_logs = tuple(record for record in lines if record.service == service)
     clusters = cluster_logs(own_logs, window_start=window_start, known_templates=known_templates)
     facts = CaseFacts(
         service=service,
@@ -329,11 +332,12 @@ def diagnose(
         deploys=evidence.deploys,
         deploys_checked=evidence.deploys_checked,
         metrics=evidence.metrics,
+        long_metrics=evidence.long_metrics,
         logs=own_logs,
         window_start=window_start,
         clusters=clusters,
         window_messages=_window_messages(own_logs, window_start),
-        related_logs=tuple(record for record in evidence.logs if record.service != service),
+        related_logs=tuple(record for record in lines if record.service != service),
         events=evidence.cluster.events,
         signals=tuple(signals),
         catalog=catalog,

@@ -179,6 +179,8 @@ class Trend:
 
 
 def _duration(hours: float) -> str:
+    if hours >= 48:
+        return f"{round(hours / 24)} days"
     if hours < 1:
         return f"{round(hours * 60)} min"
     return f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h".replace(".0 h", " h")

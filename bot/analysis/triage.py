@@ -92,7 +92,7 @@ def assess(
     )
     first_alert = min(signal.started_at for signal in signals)
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes)])
-    exposure = exposure_of(service, evidence.logs, signals)
+    exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
     if exposure is not None and exposure.at is not None:
         # Data reaching the wrong owner is the first anomaly, however long before the alert.
         first_seen = min(first_seen, exposure.at)

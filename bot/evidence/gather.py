@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Protocol, TypeVar, cast
 
@@ -35,6 +36,7 @@ from bot.evidence.values import (
     CodeChange,
     EvidenceBundle,
     FlagChange,
+    MetricSeries,
     MonitorState,
     SourceFailure,
     TraceSpan,
@@ -135,6 +137,16 @@ def _spans_in_order(spans: Sequence[TraceSpan]) -> tuple[TraceSpan, ...]:
     return tuple(sorted(dict.fromkeys(spans), key=lambda span: span.at))
 
 
+def _cut(series: Sequence[MetricSeries], since: datetime) -> tuple[MetricSeries, ...]:
+    """Each series from ``since`` on (a series with no point left is dropped)."""
+    cut: list[MetricSeries] = []
+    for one in series:
+        points = tuple(point for point in one.points if point[0] >= since)
+        if points:
+            cut.append(MetricSeries(one.service, one.name, one.unit, points))
+    return tuple(cut)
+
+
 def _changes_in_order(changes: Sequence[CodeChange]) -> tuple[CodeChange, ...]:
     """Oldest first; a commit two sources both report is kept once, as the first one said it."""
     by_sha: dict[str, CodeChange] = {}
@@ -149,6 +161,8 @@ async def gather_evidence(
     *,
     deadline: float,
     deploy_query: EvidenceQuery | None = None,
+    long_query: EvidenceQuery | None = None,
+    log_query: EvidenceQuery | None = None,
     late: LateWatch | None = None,
     monitor_ids: Sequence[str] = (),
 ) -> EvidenceBundle:
@@ -159,12 +173,19 @@ async def gather_evidence(
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
 
+    ``long_query``: metrics and change windows are asked over this longer window, and logs over
+    ``log_query`` (one call each, not two); the bundle's ``metrics`` and ``logs`` are cut to
+    ``query``'s window, where change is detected, and the rest is kept aside
+    (``long_metrics``, ``earlier_logs``): a trend over days, the normal level before a
+    release, a first exposure hours back.
+
     ``late``: keep waiting for late sources in the background, and use what they answered late
     for this incident before.
 
     ``monitor_ids``: the monitors behind the incident's alerts, each asked of every monitor
     source; an id no source could read is listed in ``monitors_unread``."""
     deploys_asked = deploy_query or query
+    longer = long_query or query
 
     def ask(
         kind: str, asked: Sequence[S], call: Callable[[S], Awaitable[Sequence[T]]]
@@ -187,11 +208,11 @@ async def gather_evidence(
     ) = await asyncio.gather(
         asyncio.gather(
             ask("deploys", sources.deploys, lambda s: s.deploys(deploys_asked)),
-            ask("metrics", sources.metrics, lambda s: s.metrics(query)),
-            ask("logs", sources.logs, lambda s: s.logs(query)),
+            ask("metrics", sources.metrics, lambda s: s.metrics(longer)),
+            ask("logs", sources.logs, lambda s: s.logs(log_query or query)),
             ask("cluster", sources.cluster, lambda s: _state(s, query)),
             ask("flags", sources.flags, lambda s: s.flag_changes(query)),
-            ask("calendar", sources.calendar, lambda s: s.change_windows(query)),
+            ask("calendar", sources.calendar, lambda s: s.change_windows(longer)),
         ),
         ask("traces", sources.traces, lambda s: s.traces(query)),
         ask("changes", sources.changes, lambda s: s.changes(query)),
@@ -208,8 +229,10 @@ async def gather_evidence(
         cluster = cluster.merged(state)
     return EvidenceBundle(
         deploys=deploys,
-        metrics=metrics,
-        logs=logs,
+        metrics=_cut(metrics, query.since) if long_query is not None else metrics,
+        logs=tuple(line for line in logs if line.at >= query.since),
+        long_metrics=metrics if long_query is not None else (),
+        earlier_logs=tuple(line for line in logs if line.at < query.since),
         cluster=cluster,
         flags=_in_order_of_time(flags),
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),

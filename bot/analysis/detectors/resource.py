@@ -82,7 +82,8 @@ def climbing(facts: CaseFacts) -> Trend | None:
     services = {facts.service, *facts.catalog.dependencies(facts.service)}
     for series in facts.metrics:
         if series.service in services and series_kind(series.name) is SeriesKind.SATURATION:
-            found = trend(series)
+            # Read over its whole span: a climb over days shows only over days.
+            found = trend(facts.over_long_span(series)) or trend(series)
             if found is not None and (found.percent or series.service == facts.service):
                 return found
     return None
