@@ -622,3 +622,28 @@ def test_an_instance_of_a_dependency_is_named_by_its_number() -> None:
     )
     assert assessment.cause is CauseKind.DEPENDENCY
     assert assessment.hypotheses[0].subject == "sync-replica"
+
+
+# --- configuration pushes: what counts as one ----------------------------------------------
+
+
+def test_grants_policies_and_jsonnet_are_configuration_pushes() -> None:
+    assert is_config_push(("clickhouse/grants/bot_features.sql",), "ClickHouse: grant access")
+    assert is_config_push(("ksonnet/cortex/ingester.libsonnet",), None)
+    assert is_config_push(("policies/egress/staging-2.txt",), None)
+    assert not is_config_push(("app/parser.py",), "Fix the parser")
+
+
+def test_a_missing_image_with_no_rollout_in_the_window_was_removed_not_released() -> None:
+    pulled = WorkloadEvent(
+        at(14, 1),
+        "runners",
+        "pod/pool-84f6-2mk4x",
+        "Warning",
+        "Failed",
+        'Failed to pull image "registry.example/runners/trusty:1": manifest unknown',
+    )
+    evidence = EvidenceBundle(cluster=ClusterState(events=(pulled,)), deploys_checked=True)
+    assessment = assess("pool", [signal("pool: 0 of 180 runners ready", "pool")], evidence)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is None

@@ -24,15 +24,22 @@ __all__ = ["config_push_hypotheses", "is_config_push", "pushes"]
 _PUSH_WORDS = re.compile(
     r"\b(?:dns|zone|dnssec|ds record|nameservers?|certificates?|certs?|tls|ssl|cdn|cach(?:e|ing) "
     r"rules?|cache|waf|rules?|ruleset|proxy|routing|routes?|acl|firewall|bgp|load balancer|"
-    r"ingress|vcl|nginx|haproxy|envoy|config(?:uration)?)\b",
+    r"ingress|egress|vcl|nginx|haproxy|envoy|config(?:uration)?|grants?|permissions?|"
+    r"polic(?:y|ies)|rbac|iam|priorit(?:y|ies)|priorityclass(?:name)?)\b",
     re.IGNORECASE,
 )
-_PUSH_FILE = re.compile(r"\.(?:vcl|tf|tfvars|zone|conf|pem|crt|rules?)$|(?:^|/)zones?/", re.I)
+_PUSH_FILE = re.compile(
+    r"\.(?:vcl|tf|tfvars|zone|conf|pem|crt|rules?|jsonnet|libsonnet)$|"
+    r"(?:^|/)(?:zones?|grants|policies|rbac|iam)/",
+    re.I,
+)
 
 
 def is_config_push(files: tuple[str, ...], title: str | None) -> bool:
-    """A change of configuration rather than code: every file is configuration, or its title
-    says what it reconfigures (DNS, certificates, CDN or cache rules, WAF, proxy, routing)."""
+    """A change of configuration rather than code: every file is configuration (YAML, Terraform,
+    Jsonnet, a zone, grants or policies), or its title says what it reconfigures (DNS,
+    certificates, CDN or cache rules, WAF, proxy, routing, grants and permissions, network
+    policies, scheduling priorities)."""
     if files and all(is_config_only((f,)) or _PUSH_FILE.search(f) for f in files):
         return True
     return bool(title) and _PUSH_WORDS.search(title or "") is not None

@@ -49,12 +49,31 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     for (cause, subject), cited in sorted(by_cause.items()):
         weight = W.kube_reason + (W.kube_reason_repeated if len(cited) > 1 else 0.0)
         lead = Citation(cited[0].ref, cited[0].text, round(weight, 3))
+        if cause is CauseKind.DEPLOY and subject == "rollout" and not facts.candidates:
+            found.extend(_image_removed(facts, lead))
+            continue
         if cause is CauseKind.DEPLOY:
             continue  # a rollout's failure counts for its deploy (see the deploy detector)
         named = registry_dependency(facts) if subject == "registry" else None
         statement = f"Kubernetes says {subject}: {cited[0].text}"
         found.append(hypothesis(cause, statement, [lead], subject=named or subject))
     return found
+
+
+def _image_removed(facts: CaseFacts, lead: Citation) -> list[Hypothesis]:
+    """Pods cannot pull an image that does not exist while no rollout of the service landed in
+    the window: nothing asked for a new image, so the one the running revision uses was removed
+    from under it (a retention or cleanup policy, a registry change). That is configuration, not
+    a release to roll back."""
+    if not _MISSING_PULL.search(lead.text):
+        return []
+    text = f"{lead.text} (no rollout of {facts.service} in the window: the image was removed)"
+    cited = Citation(lead.ref, text, lead.weight)
+    statement = f"The image {facts.service} runs was removed from the registry"
+    return [hypothesis(CauseKind.CONFIG, statement, [cited], subject="image")]
+
+
+_MISSING_PULL = re.compile(r"not found|manifest unknown|does not exist", re.IGNORECASE)
 
 
 def registry_failures(facts: CaseFacts) -> tuple[str, ...]:
