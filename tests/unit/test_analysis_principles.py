@@ -647,3 +647,24 @@ def test_a_missing_image_with_no_rollout_in_the_window_was_removed_not_released(
     assessment = assess("pool", [signal("pool: 0 of 180 runners ready", "pool")], evidence)
     assert assessment.cause is CauseKind.CONFIG
     assert assessment.suspect is None
+
+
+# --- a hard limit; errors that began before the alert ---------------------------------------
+
+
+def test_a_table_at_its_size_limit_is_capacity_exhaustion_from_the_alert_and_the_lines() -> None:
+    line = "mysqld: The table 'bookmarks' is full"
+    evidence = EvidenceBundle(logs=(LogRecord(at(14, 4), "db", "ERROR", line, 30000),))
+    alert = signal("db: inserts failing (ERROR 1114: The table 'bookmarks' is full)", "db")
+    assessment = assess("db", [alert], evidence)
+    assert assessment.cause is CauseKind.RESOURCE
+    assert assessment.hypotheses[0].subject == "capacity"
+
+
+def test_new_errors_a_quarter_hour_before_the_alert_are_when_the_incident_began() -> None:
+    failed = LogRecord(at(13, 48), "export", "ERROR", "extract aborted: connection terminated", 1)
+    old = LogRecord(at(12, 0), "export", "ERROR", "retrying slow page 1", 1)
+    again = LogRecord(at(13, 50), "export", "ERROR", "retrying slow page 2", 1)
+    evidence = EvidenceBundle(logs=(old, failed, again))
+    assessment = assess("export", [signal("export nightly run failed", "export")], evidence)
+    assert assessment.first_seen == at(13, 48)

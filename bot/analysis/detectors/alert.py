@@ -54,7 +54,7 @@ ALERT_RESOURCES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"wraparound|id space|key space|int32|2147483647|4294967295|sequence (?:exhausted|"
             r"limit)|quota (?:exceeded|exhausted)|of the (?:\w+ )?limit|capacity (?:exhausted|"
-            r"reached)",
+            r"reached)|\b(?:table|partition|tablespace|file|index)\b[^.\n]{0,40}\bis full\b",
             re.IGNORECASE,
         ),
     ),

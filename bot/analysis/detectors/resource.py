@@ -73,6 +73,17 @@ RESOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    (
+        # A hard limit reached by growth: a table or file at its maximum size, a quota, an id
+        # space ("The table 'bookmarks' is full", MySQL's ERROR 1114).
+        "capacity",
+        re.compile(
+            r"\b(?:table|partition|tablespace|file|index|segment|bucket)\b[^.\n]{0,40}\bis full\b|"
+            r"quota exceeded|(?:size|row|file) limit (?:reached|exceeded)|"
+            r"maximum (?:size|number of \w+) (?:reached|exceeded)",
+            re.IGNORECASE,
+        ),
+    ),
 )
 
 
