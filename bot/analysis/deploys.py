@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.evidence.values import Deploy
 
-__all__ = ["DEPLOY_WINDOW", "SuspectDeploy", "candidate_deploys", "suspect_deploy"]
+__all__ = [
+    "DEPLOY_WINDOW",
+    "SuspectDeploy",
+    "candidate_deploys",
+    "is_config_only",
+    "suspect_deploy",
+]
 
 # A deploy further back than this is not called a suspect on proximity alone.
 DEPLOY_WINDOW = timedelta(hours=2)
+
+_CONFIG_FILE = re.compile(
+    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
+    r"(?:^|/)(?:config|conf|helm|charts|deploy|k8s|manifests|terraform)/",
+    re.IGNORECASE,
+)
+
+
+def is_config_only(files: tuple[str, ...]) -> bool:
+    """Every changed file is configuration (YAML, JSON, env, Helm, Terraform...)."""
+    return bool(files) and all(_CONFIG_FILE.search(f) for f in files)
 
 
 @dataclass(frozen=True, slots=True)

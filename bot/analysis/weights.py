@@ -66,6 +66,7 @@ class Weights:
     dependency_behind_pool: float = 0.15  # ... and the service's exhausted pool holds calls to it
     dependency_follows_load: float = 0.25  # against: the service's own load surged first
     dependency_after_deploy: float = 0.30  # against: its trouble is the service's deploy's doing
+    dependency_after_push: float = 0.50  # against: a config push to it (or under it) came first
     dependency_alert_names: float = 0.30  # the alert itself names the dependency failing
     dependency_source_job: float = 0.35  # a job failed reading a stale or lagging source
     dependency_outside_in: float = 0.45  # outside-in check fails, own metrics healthy

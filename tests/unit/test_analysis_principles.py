@@ -668,3 +668,43 @@ def test_new_errors_a_quarter_hour_before_the_alert_are_when_the_incident_began(
     evidence = EvidenceBundle(logs=(old, failed, again))
     assessment = assess("export", [signal("export nightly run failed", "export")], evidence)
     assert assessment.first_seen == at(13, 48)
+
+
+# --- load from callers; a push under a dependency -------------------------------------------
+
+
+def test_a_callers_surge_is_the_load_that_saturated_the_database_behind_it() -> None:
+    catalog = Catalog(
+        (ServiceEntry("pg", "db"), ServiceEntry("snippets", "web", depends_on=("pg",)))
+    )
+    calls = series(
+        "snippets", "requests_per_second", "req/s", (0, 120), (30, 130), (40, 510), (60, 560)
+    )
+    cpu = series("pg", "cpu_utilization", "percent", (0, 41), (40, 55), (60, 83), (90, 96))
+    evidence = EvidenceBundle(metrics=(calls, cpu))
+    assessment = assess("pg", [signal("pg replica lag high", "pg")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.TRAFFIC
+
+
+def test_a_config_push_under_a_failing_dependency_is_the_cause_not_the_dependency() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("scan", "sec", depends_on=("authn",)),
+            ServiceEntry("authn", "id", depends_on=("netpol",)),
+            ServiceEntry("netpol", "net"),
+        )
+    )
+    push = Deploy("netpol", "b6d2e80f47", at(13, 52), files=("policies/egress/staging.yaml",))
+    errors = series("authn", "error_rate", "percent", (0, 0.05), (40, 0.05), (45, 31), (55, 34))
+    line = "authn POST /introspect 503 Service Unavailable"
+    evidence = EvidenceBundle(
+        deploys=(push,),
+        metrics=(errors,),
+        logs=(LogRecord(at(13, 55), "scan", "ERROR", line, 900),),
+        deploys_checked=True,
+    )
+    assessment = assess(
+        "scan", [signal("scan callbacks failing", "scan")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.hypotheses[0].subject == "b6d2e80f47"

@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import hypothesis, minutes
-from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, candidate_deploys
-from bot.analysis.detectors.deploy import is_config_only
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, candidate_deploys, is_config_only
+from bot.analysis.logs import level_rank
+from bot.analysis.series import SeriesKind, series_kind
+from bot.analysis.spike import detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 
-__all__ = ["config_push_hypotheses", "is_config_push", "pushes"]
+__all__ = ["config_push_hypotheses", "is_config_push", "pushed_under", "pushes"]
 
 _PUSH_WORDS = re.compile(
     r"\b(?:dns|zone|dnssec|ds record|nameservers?|certificates?|certs?|tls|ssl|cdn|cach(?:e|ing) "
@@ -46,15 +48,51 @@ def is_config_push(files: tuple[str, ...], title: str | None) -> bool:
 
 
 def pushes(facts: CaseFacts) -> tuple[SuspectDeploy, ...]:
-    """Configuration pushes to the service's declared dependencies before its first alert,
-    latest first."""
+    """Configuration pushes before the service's first alert, latest first: to its declared
+    dependencies, and to what a dependency in trouble depends on (a network policy pushed under
+    the authentication service every client calls)."""
     anchor = min([s.started_at for s in facts.signals], default=facts.first_seen)
     found: list[SuspectDeploy] = []
-    for dependency in facts.catalog.dependencies(facts.service):
-        for candidate in candidate_deploys(facts.deploys, service=dependency, anomaly_at=anchor):
+    for target in _push_targets(facts):
+        for candidate in candidate_deploys(facts.deploys, service=target, anomaly_at=anchor):
             if is_config_push(candidate.deploy.files, candidate.deploy.title):
                 found.append(candidate)
     return tuple(sorted(found, key=lambda c: c.lead))
+
+
+def pushed_under(facts: CaseFacts, dependency: str) -> SuspectDeploy | None:
+    """The latest configuration push to ``dependency`` or to what it depends on."""
+    targets = {dependency, *facts.catalog.dependencies(dependency)}
+    return next((c for c in pushes(facts) if c.deploy.service in targets), None)
+
+
+def _push_targets(facts: CaseFacts) -> list[str]:
+    direct = list(facts.catalog.dependencies(facts.service))
+    further = [
+        beyond
+        for dependency in direct
+        if _in_trouble(facts, dependency)
+        for beyond in facts.catalog.dependencies(dependency)
+        if beyond != facts.service and beyond not in direct
+    ]
+    return [*direct, *dict.fromkeys(further)]
+
+
+def _in_trouble(facts: CaseFacts, dependency: str) -> bool:
+    """Its own errors, latency or saturation spiked, or it logged errors in the window."""
+    if any(
+        series.service == dependency
+        and series_kind(series.name) is not SeriesKind.TRAFFIC
+        and detect_spike(series) is not None
+        for series in facts.metrics
+    ):
+        return True
+    return any(
+        line.service == dependency
+        and line.at >= facts.window_start
+        and level_rank(line.level) >= level_rank("error")
+        for line in facts.related_logs
+    )
 
 
 def config_push_hypotheses(facts: CaseFacts) -> list[Hypothesis]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.detectors.config_push import pushed_under
 from bot.analysis.detectors.traffic import load_spike
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -225,6 +226,18 @@ def caused_by_deploy(facts: CaseFacts, dependency: str) -> Citation | None:
     return Citation(f"metric:{dependency}/{health[0].name}", text, W.dependency_after_deploy)
 
 
+def _pushed(facts: CaseFacts, dependency: str) -> Citation | None:
+    """A configuration push to the dependency, or to what it depends on, landed before the
+    service's trouble: the dependency fails because of the push, which is the cause to name
+    (and revert); the dependency is only the path it took."""
+    push = pushed_under(facts, dependency)
+    if push is None:
+        return None
+    deploy = push.deploy
+    text = f"it broke after a configuration push to {deploy.service} ({deploy.sha})"
+    return Citation(f"deploy:{deploy.sha}", text, W.dependency_after_push)
+
+
 def _risen(series: MetricSeries) -> Spike | None:
     values = [value for _, value in series.points]
     for index in range(1, len(values)):
@@ -326,7 +339,7 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         supports.extend(blocked_lines(facts, dependency))
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
-            deployed = caused_by_deploy(facts, dependency)
+            deployed = caused_by_deploy(facts, dependency) or _pushed(facts, dependency)
             found.append(
                 hypothesis(
                     CauseKind.DEPENDENCY,

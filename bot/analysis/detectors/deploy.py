@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.analysis.citing import hypothesis, minutes
-from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only
 from bot.analysis.detectors.dependency import failing_dependency_named
 from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
@@ -29,11 +29,6 @@ __all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only", 
 TRIGGER_LEAD = timedelta(minutes=10)  # a change this close before the first anomaly set it off
 QUIET_RUN = timedelta(minutes=15)  # a deploy that ran this long without trouble did not
 
-_CONFIG_FILE = re.compile(
-    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
-    r"(?:^|/)(?:config|conf|helm|charts|deploy|k8s|manifests|terraform)/",
-    re.IGNORECASE,
-)
 # Files a running service never executes: documentation, tests, translations and copy, images.
 _INERT_FILE = re.compile(
     r"(?:\.(?:md|markdown|rst|txt|adoc|png|jpe?g|gif|svg|ico|po|pot|mo)$)|"
@@ -48,11 +43,6 @@ _INERT_TITLE = re.compile(
     r"update (?:the )?(?:docs|readme|copy|changelog)|copy (?:change|update|tweak)s?)\b",
     re.IGNORECASE,
 )
-
-
-def is_config_only(files: tuple[str, ...]) -> bool:
-    """Every changed file is configuration (YAML, JSON, env, Helm, Terraform...)."""
-    return bool(files) and all(_CONFIG_FILE.search(f) for f in files)
 
 
 def inert_change(files: tuple[str, ...], title: str | None) -> bool:

@@ -59,11 +59,17 @@ def steady_growth(series: MetricSeries, ratio: float = GROWTH_RATIO) -> Spike | 
 
 
 def load_spike(facts: CaseFacts) -> Spike | None:
-    """The earliest surge in a traffic series of the service or of a declared dependency. A
+    """The earliest surge in a traffic series of the service, of a declared dependency, or of a
+    caller (its requests are the load that reaches the service: spam snippets hammering the
+    database behind them). A
     dependency's busier series counts only when the service's own request rate is not measured
     flat: with the service's load flat, the dependency is doing more work per request (cache
     misses, a costlier query), which is its trouble, not a surge of users."""
-    services = {facts.service, *facts.catalog.dependencies(facts.service)}
+    services = {
+        facts.service,
+        *facts.catalog.dependencies(facts.service),
+        *facts.catalog.dependents(facts.service),
+    }
     if _own_load_flat(facts):
         services = {facts.service}
     spikes = [
