@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
 from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
+from bot.analysis.detectors.latent import latent_deploys
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.exposure import Exposure, first_exposure
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
@@ -225,7 +226,7 @@ def _status_says_fine(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | N
 
 def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
     """Why rolling back the most likely deploy may not be safe, when it is the top cause."""
-    by_sha = {c.deploy.sha: c for c in (*facts.candidates, *pushes(facts))}
+    by_sha = {c.deploy.sha: c for c in (*facts.candidates, *pushes(facts), *latent_deploys(facts))}
     blamed = next((h for h in ranked if h.subject in by_sha), None)
     if blamed is None or blamed is not ranked[0] or blamed.subject is None:
         return None
@@ -333,6 +334,7 @@ def diagnose(
         deploys_checked=evidence.deploys_checked,
         metrics=evidence.metrics,
         long_metrics=evidence.long_metrics,
+        earlier_flags=evidence.earlier_flags,
         logs=own_logs,
         window_start=window_start,
         clusters=clusters,
@@ -348,5 +350,5 @@ def diagnose(
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)
-    changes = (*facts.candidates, *pushes(facts))
+    changes = (*facts.candidates, *pushes(facts), *latent_deploys(facts))
     return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, changes)

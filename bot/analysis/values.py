@@ -106,6 +106,7 @@ class CaseFacts:
     related_logs: tuple[LogRecord, ...] = ()  # lines of its dependencies
     events: tuple[WorkloadEvent, ...] = ()  # Kubernetes events about its workload
     long_metrics: tuple[MetricSeries, ...] = ()  # the series over the long look-back (trends)
+    earlier_flags: tuple[FlagChange, ...] = ()  # flag changes before the packet's window
 
     def over_long_span(self, series: MetricSeries) -> MetricSeries:
         """``series`` over the long look-back when the evidence has it, else as it is."""

@@ -42,6 +42,8 @@ class Weights:
     deploy_after_anomaly: float = 0.30  # a symptom series left its baseline before it landed
     deploy_other_change: float = 0.20  # a configuration push or flag explains it better
     deploy_ran_quiet: float = 0.45  # it ran quietly until a later change began the trouble
+    # a deploy or flag change older than the window whose step in the errors stayed up since
+    latent_onset: float = 0.55
     # config / flag
     config_logged: float = 0.35  # the service logged a configuration reload or flag change
     config_push: float = 0.45  # an alert or log line names a config push (DNS, cert, proxy)

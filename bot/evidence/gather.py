@@ -173,7 +173,8 @@ async def gather_evidence(
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
 
-    ``long_query``: metrics and change windows are asked over this longer window, and logs over
+    ``long_query``: metrics, flag changes and change windows are asked over this longer window
+    (flags before ``query``'s window are kept in ``earlier_flags``), and logs over
     ``log_query`` (one call each, not two); the bundle's ``metrics`` and ``logs`` are cut to
     ``query``'s window, where change is detected, and the rest is kept aside
     (``long_metrics``, ``earlier_logs``): a trend over days, the normal level before a
@@ -211,7 +212,7 @@ async def gather_evidence(
             ask("metrics", sources.metrics, lambda s: s.metrics(longer)),
             ask("logs", sources.logs, lambda s: s.logs(log_query or query)),
             ask("cluster", sources.cluster, lambda s: _state(s, query)),
-            ask("flags", sources.flags, lambda s: s.flag_changes(query)),
+            ask("flags", sources.flags, lambda s: s.flag_changes(longer)),
             ask("calendar", sources.calendar, lambda s: s.change_windows(longer)),
         ),
         ask("traces", sources.traces, lambda s: s.traces(query)),
@@ -234,7 +235,8 @@ async def gather_evidence(
         long_metrics=metrics if long_query is not None else (),
         earlier_logs=tuple(line for line in logs if line.at < query.since),
         cluster=cluster,
-        flags=_in_order_of_time(flags),
+        flags=_in_order_of_time([f for f in flags if f.at >= query.since]),
+        earlier_flags=_in_order_of_time([f for f in flags if f.at < query.since]),
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
         traces=_spans_in_order(spans),
         changes=_changes_in_order(changes),

@@ -249,3 +249,4 @@ class EvidenceBundle:
     # The service's (and its neighbours') lines before the packet's window, over the long
     # look-back: when customer data first went astray, which templates are old.
     earlier_logs: tuple[LogRecord, ...] = ()
+    earlier_flags: tuple[FlagChange, ...] = ()  # flag changes before the window, oldest first

@@ -708,3 +708,30 @@ def test_a_config_push_under_a_failing_dependency_is_the_cause_not_the_dependenc
     )
     assert assessment.cause is CauseKind.CONFIG
     assert assessment.hypotheses[0].subject == "b6d2e80f47"
+
+
+# --- a change days old that began what goes on --------------------------------------------
+
+
+def test_a_flag_change_days_ago_whose_step_in_bad_events_stayed_up_is_the_cause() -> None:
+    day = timedelta(days=1)
+    overruns = MetricSeries(
+        "proxy",
+        "parser_buffer_overrun_events",
+        "count/min",
+        (
+            (at(12) - 5 * day, 0.0),
+            (at(12) - 4 * day, 41.0),
+            (at(12) - 2 * day, 44.0),
+            (at(13), 46.0),
+        ),
+    )
+    flipped = FlagChange(at(9) - 4 * day, "streaming-parser", "rollout 0% -> 100%", "proxy")
+    older = Deploy("proxy", "3f6c2a91", at(11) - 20 * day, files=("parser/html.c",))
+    evidence = EvidenceBundle(
+        metrics=(overruns,), earlier_flags=(flipped,), deploys=(older,), deploys_checked=True
+    )
+    assessment = assess("proxy", [signal("proxy responses corrupted", "proxy")], evidence)
+    assert assessment.cause is CauseKind.FLAG
+    assert assessment.hypotheses[0].subject == "streaming-parser"
+    assert assessment.suspect is None
