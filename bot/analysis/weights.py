@@ -44,6 +44,10 @@ class Weights:
     deploy_ran_quiet: float = 0.45  # it ran quietly until a later change began the trouble
     # a deploy or flag change older than the window whose step in the errors stayed up since
     latent_onset: float = 0.55
+    # a maintenance window that a resource's climb began with (load flat)
+    maintenance_change: float = 0.30
+    maintenance_climb: float = 0.30
+    resource_after_maintenance: float = 0.30  # against a resource cause: it began with it
     # config / flag
     config_logged: float = 0.35  # the service logged a configuration reload or flag change
     config_push: float = 0.45  # an alert or log line names a config push (DNS, cert, proxy)

@@ -16,6 +16,8 @@ from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry, repository_key, with_catalog_service
 from bot.evidence.values import (
+    ChangeWindow,
+    ChangeWindowKind,
     ClusterState,
     Deploy,
     EvidenceBundle,
@@ -735,3 +737,27 @@ def test_a_flag_change_days_ago_whose_step_in_bad_events_stayed_up_is_the_cause(
     assert assessment.cause is CauseKind.FLAG
     assert assessment.hypotheses[0].subject == "streaming-parser"
     assert assessment.suspect is None
+
+
+# --- maintenance is a change -----------------------------------------------------------------
+
+
+def test_a_resource_that_began_climbing_with_a_maintenance_window_blames_the_change() -> None:
+    quota = MetricSeries(
+        "sched",
+        "vm_quota_used",
+        "ratio",
+        tuple(
+            (at(5) + timedelta(hours=2 * i), v)
+            for i, v in enumerate((0.41, 0.53, 0.65, 0.76, 0.97))
+        ),
+    )
+    builds = series("sched", "builds_started_per_minute", "1/min", (0, 310), (60, 320))
+    rotation = ChangeWindow(
+        at(5, 30), at(6), ChangeWindowKind.MAINTENANCE, ("sched",), "password rotation"
+    )
+    evidence = EvidenceBundle(metrics=(quota, builds), calendar=(rotation,))
+    alert = signal("sched: VM quota used 0.97 of the limit", "sched")
+    assessment = assess("sched", [alert], evidence)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.hypotheses[0].subject == "maintenance"

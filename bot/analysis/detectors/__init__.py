@@ -19,6 +19,7 @@ from bot.analysis.detectors.deploy import deploy_hypotheses
 from bot.analysis.detectors.flag import flag_hypotheses
 from bot.analysis.detectors.kubernetes import kubernetes_hypotheses
 from bot.analysis.detectors.latent import latent_hypotheses
+from bot.analysis.detectors.maintenance import maintenance_hypotheses
 from bot.analysis.detectors.outside_in import outside_in_hypotheses
 from bot.analysis.detectors.resource import resource_hypotheses
 from bot.analysis.detectors.security import security_hypotheses
@@ -42,6 +43,7 @@ DETECTORS: tuple[Detector, ...] = (
     credential_hypotheses,
     flag_hypotheses,
     latent_hypotheses,
+    maintenance_hypotheses,
     traffic_hypotheses,
     security_hypotheses,
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import hypothesis, log_citation, matching
+from bot.analysis.detectors.maintenance import began_with_maintenance
 from bot.analysis.detectors.traffic import first_saturation, load_spike
 from bot.analysis.kube_reasons import pod_reading
 from bot.analysis.series import (
@@ -34,6 +35,7 @@ __all__ = [
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
     "after_deploy",
+    "after_maintenance",
     "climbing",
     "follows_load",
     "of_service",
@@ -201,6 +203,18 @@ def after_deploy(facts: CaseFacts) -> list[Citation]:
     return [Citation(f"deploy:{deploy.sha}", text, W.resource_after_deploy)]
 
 
+def after_maintenance(facts: CaseFacts) -> list[Citation]:
+    """Against exhaustion as the cause: it began to climb with a maintenance window, load flat
+    (see :mod:`bot.analysis.detectors.maintenance`): what the maintenance changed is the cause."""
+    found = began_with_maintenance(facts)
+    if found is None:
+        return []
+    window, climb = found
+    ref = f"calendar:{window.start:%Y-%m-%dT%H:%M}"
+    text = f"{climb.series.name} began climbing with the maintenance at {window.start:%H:%M}"
+    return [Citation(ref, text, W.resource_after_maintenance)]
+
+
 def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """Memory, disk or pool exhaustion, from error lines, pods the OOM killer ended and
     saturation series."""
@@ -212,7 +226,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         else []
     )
     oom = _oom_citation(facts)
-    against = [*follows_load(facts), *after_deploy(facts)]
+    against = [*follows_load(facts), *after_deploy(facts), *after_maintenance(facts)]
     for kind, pattern in RESOURCE_PATTERNS:
         ids = matching(facts.window_messages, pattern)
         pods = [oom] if kind == "memory" and oom is not None else []
