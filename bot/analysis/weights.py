@@ -44,6 +44,7 @@ class Weights:
     deploy_ran_quiet: float = 0.45  # it ran quietly until a later change began the trouble
     # a deploy or flag change older than the window whose step in the errors stayed up since
     latent_onset: float = 0.55
+    latent_same_load: float = 0.55  # a RED symptom twice its level before it, at the same load
     # a maintenance window that a resource's climb began with (load flat)
     maintenance_change: float = 0.30
     maintenance_climb: float = 0.30

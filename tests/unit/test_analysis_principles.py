@@ -761,3 +761,40 @@ def test_a_resource_that_began_climbing_with_a_maintenance_window_blames_the_cha
     assessment = assess("sched", [alert], evidence)
     assert assessment.cause is CauseKind.CONFIG
     assert assessment.hypotheses[0].subject == "maintenance"
+
+
+def test_a_release_a_day_old_whose_latency_doubled_at_the_same_load_is_the_cause() -> None:
+    day = timedelta(days=1)
+    start = at(14) - day
+    p95 = MetricSeries(
+        "vault",
+        "p95_latency",
+        "ms",
+        ((start, 410.0), (start + timedelta(hours=1), 560.0), (at(12), 720.0), (at(14), 1840.0)),
+    )
+    load = MetricSeries(
+        "vault",
+        "requests_per_second",
+        "req/s",
+        ((start + timedelta(hours=1), 2250.0), (at(14), 2230.0)),
+    )
+    release = Deploy("vault", "2b8e4f61d0", start + timedelta(hours=5), files=("vault/repo.py",))
+    copy = Deploy("vault", "91d0c3a7e5", start - 3 * day, files=("web/templates/health.html",))
+    evidence = EvidenceBundle(metrics=(p95, load), deploys=(copy, release), deploys_checked=True)
+    assessment = assess("vault", [signal("vault p95 latency above 1s", "vault")], evidence)
+    assert assessment.cause is CauseKind.DEPLOY
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "2b8e4f61d0"
+
+
+def test_a_release_is_not_blamed_when_the_load_today_is_higher_than_before_it() -> None:
+    day = timedelta(days=1)
+    start = at(14) - day
+    p95 = MetricSeries("vault", "p95_latency", "ms", ((start, 500.0), (at(14), 1840.0)))
+    load = MetricSeries(
+        "vault", "requests_per_second", "req/s", ((start, 1000.0), (at(14), 2230.0))
+    )
+    release = Deploy("vault", "2b8e4f61d0", start + timedelta(hours=5), files=("vault/repo.py",))
+    evidence = EvidenceBundle(metrics=(p95, load), deploys=(release,), deploys_checked=True)
+    assessment = assess("vault", [signal("vault p95 latency above 1s", "vault")], evidence)
+    assert assessment.suspect is None
