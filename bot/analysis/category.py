@@ -3,16 +3,19 @@
 The first rule that holds decides, most specific first:
 
 1. security: the top cause is a security event, or the packet warns of customer data at risk;
-2. data: the service's own alerts are about a batch job (ETL, DAG, cron job) failing;
-3. performance: the main symptom is latency (the service's first spike is a latency series,
+2. data: the service's own alerts are about a batch job (ETL, DAG, cron job) failing, or about
+   the data itself being wrong (totals that do not match, replicas that diverged, checksums);
+3. deployment: the top cause is a deploy and the alert itself is the deploy failing (a GitHub
+   deployment or workflow event): whatever it slowed, the release is what people handle;
+4. performance: the main symptom is latency (the service's first spike is a latency series,
    or one of its own alerts says latency, slow, p95/p99 or response time);
-4. resource: the top cause is resource exhaustion (memory, CPU, disk, connections), or a load
+5. resource: the top cause is resource exhaustion (memory, CPU, disk, connections), or a load
    surge that exhausted a resource (a resource hypothesis of at least ``RESOURCE_FLOOR`` ranks
    after it: pods OOM-killed under the load);
-5. deployment: the top cause is a deploy;
-6. availability: anything else with errors or failures (a dependency, a config or flag change,
+6. deployment: the top cause is a deploy;
+7. availability: anything else with errors or failures (a dependency, a config or flag change,
    errors without a known cause);
-7. unknown: no cause and no symptom to go by.
+8. unknown: no cause and no symptom to go by.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from bot.analysis.spike import Spike
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
-from bot.signal.values import Signal
+from bot.signal.values import AlertSource, Signal
 
 __all__ = ["RESOURCE_FLOOR", "categorize"]
 
@@ -39,6 +42,12 @@ _JOB = re.compile(
     re.I,
 )
 RESOURCE_FLOOR = 0.5
+# The data itself is wrong: what a consistency check, a checksum or a reconciliation reports.
+_WRONG_DATA = re.compile(
+    r"mismatch|inconsisten|diverge|checksum|out of sync|reconcil\w* (?:failed|error)|"
+    r"(?:totals?|counts?|balances?) (?:differ|disagree|do not match)",
+    re.I,
+)
 _LATENCY = re.compile(r"latency|\bp9[59]\b|\bslow\b|response[ _]time|duration", re.I)
 
 
@@ -72,12 +81,12 @@ def categorize(
     cause = hypotheses[0].category if hypotheses else CauseKind.UNKNOWN
     if cause is CauseKind.SECURITY or any(m.marker is Marker.CUSTOMER_DATA for m in markers):
         return IncidentCategory.SECURITY
-    if any(
-        _JOB.search(f"{signal.title}\n{signal.description}")
-        for signal in signals
-        if signal.service == service
-    ):
+    own = [f"{s.title}\n{s.description}" for s in signals if s.service == service]
+    if any(_JOB.search(text) or _WRONG_DATA.search(text) for text in own):
         return IncidentCategory.DATA
+    deploy_event = any(s.source is AlertSource.GITHUB for s in signals if s.service == service)
+    if cause is CauseKind.DEPLOY and deploy_event:
+        return IncidentCategory.DEPLOYMENT
     if _latency_symptom(service, signals, spikes):
         return IncidentCategory.PERFORMANCE
     if _resource_symptom(cause, hypotheses):

@@ -61,6 +61,8 @@ LOG_WINDOW_LEAD = timedelta(minutes=10)
 MIN_FLAT_POINTS = 3
 SATURATION_RISE = 1.3
 DROP_SHARE = 0.2
+_WRONG_DATA = re.compile(r"mismatch|checksum|diverg|inconsisten|corrupt|drift", re.IGNORECASE)
+HEALTH_SERIES = re.compile(r"lag|behind|status|health|\bup\b|error", re.IGNORECASE)
 STATUS_SERIES = re.compile(r"status|operational|health|\bup\b", re.IGNORECASE)
 _ORDER = tuple(CauseKind)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -172,7 +174,48 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
             )
     if (disagree := _disagreeing_series(facts.spikes, facts)) is not None:
         return disagree
-    return _outside_in_conflict(facts) or _dropped_series(facts) or _status_says_fine(ranked, facts)
+    return (
+        _outside_in_conflict(facts)
+        or _dropped_series(facts)
+        or _status_says_fine(ranked, facts)
+        or _healthy_but_wrong(facts)
+    )
+
+
+def _flat(values: Sequence[float]) -> bool:
+    low, high = min(values), max(values)
+    return high == low or (low > 0 and high <= SATURATION_RISE * low)
+
+
+def _healthy_but_wrong(facts: CaseFacts) -> str | None:
+    """A store the service reads (or the service itself) counts wrong data (mismatched
+    checksums, diverged rows) while its own health readings (lag, status, errors) stay flat:
+    replication that looks healthy and serves wrong answers. Both cannot be the whole truth."""
+    services = (facts.service, *facts.catalog.dependencies(facts.service))
+    for service in services:
+        spans = (facts.over_long_span(m) for m in facts.metrics if m.service == service)
+        mine = [m for m in spans if len(m.points) >= 2]
+        wrong = next(
+            (
+                m
+                for m in mine
+                if _WRONG_DATA.search(m.name)
+                and m.points[-1][1] > 0
+                and m.points[-1][1] >= 2 * m.points[0][1]
+            ),
+            None,
+        )
+        healthy = next(
+            (m for m in mine if HEALTH_SERIES.search(m.name) and _flat([v for _, v in m.points])),
+            None,
+        )
+        if wrong is not None and healthy is not None:
+            return (
+                f"{wrong.name} of {service} rose from {wrong.points[0][1]:g} to "
+                f"{wrong.points[-1][1]:g} while its {healthy.name} held at "
+                f"{healthy.points[-1][1]:g}: it looks healthy and serves wrong data"
+            )
+    return None
 
 
 def _outside_in_conflict(facts: CaseFacts) -> str | None:

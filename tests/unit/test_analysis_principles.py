@@ -798,3 +798,42 @@ def test_a_release_is_not_blamed_when_the_load_today_is_higher_than_before_it() 
     evidence = EvidenceBundle(metrics=(p95, load), deploys=(release,), deploys_checked=True)
     assessment = assess("vault", [signal("vault p95 latency above 1s", "vault")], evidence)
     assert assessment.suspect is None
+
+
+# --- what the data says against what the health says; the alert that is the deploy ----------
+
+
+def test_a_store_that_looks_healthy_while_its_data_diverged_is_a_conflict_and_a_data_incident() -> (
+    None
+):
+    catalog = Catalog(
+        (ServiceEntry("pledges", "web", depends_on=("replica",)), ServiceEntry("replica", "db"))
+    )
+    lag = series("replica", "replication_lag_seconds", "s", (0, 0), (30, 0), (60, 0))
+    chunks = series("replica", "checksum_mismatched_chunks", "count", (0, 0), (60, 37))
+    alert = signal("PledgeTotalsMismatch: replica total is 412 pledges, primary has 431", "pledges")
+    evidence = EvidenceBundle(metrics=(lag, chunks))
+    assessment = assess("pledges", [alert], evidence, catalog=catalog)
+    assert Marker.CONFLICTING_SIGNALS in {m.marker for m in assessment.markers}
+    assert assessment.category.value == "data"
+
+
+def test_a_deploy_the_alert_itself_reports_failing_is_a_deployment_incident() -> None:
+    release = Deploy(
+        "ledger", "4c8a1f2e9b", at(14, 2), files=("db/migrate/fk.rb",), succeeded=False
+    )
+    p99 = series("ledger", "p99_latency", "ms", (0, 140), (30, 150), (64, 30000))
+    deploy_event = Signal(
+        source=AlertSource.GITHUB,
+        service="ledger",
+        severity=Severity.SEV2,
+        status=SignalStatus.FIRING,
+        started_at=at(14, 3),
+        title="Deployment of acme/ledger to production failed",
+        fingerprint="github:ledger:deploy",
+        delivery_id="github:ledger:deploy",
+    )
+    evidence = EvidenceBundle(deploys=(release,), metrics=(p99,), deploys_checked=True)
+    assessment = assess("ledger", [deploy_event], evidence)
+    assert assessment.cause is CauseKind.DEPLOY
+    assert assessment.category.value == "deployment"
