@@ -3,10 +3,11 @@ lines. Weights: :mod:`bot.analysis.weights`.
 
 Names are not findings: a service called ``credential-vault``, a team called ``edge-security`` or
 a label naming either say nothing about what happened, so the words are read in the alert's
-title and description with the catalog's names taken out. And a certificate that expired or a
-credential that stopped working is configuration (:mod:`.config`): browsers' "security warnings"
-about an expired certificate are its symptom, not an intrusion, unless the words say more
-(exposure, an attacker, something compromised).
+title, description and labels (not those that name a team, service or place) with the
+catalog's names taken out. And a certificate that expired or a credential that stopped working
+is configuration (:mod:`.config`): browsers' "security warnings" about an expired certificate
+are its symptom, not an intrusion, unless the words say more (exposure, an attacker, something
+compromised).
 """
 
 from __future__ import annotations
@@ -35,6 +36,33 @@ _BEYOND_CREDENTIAL = re.compile(
 )
 
 
+# Labels whose value names a thing (a team, a service, a workload, a place), not what happened.
+_NAME_LABELS = frozenset(
+    {
+        "team",
+        "owner",
+        "squad",
+        "group",
+        "service",
+        "app",
+        "application",
+        "component",
+        "job",
+        "namespace",
+        "deployment",
+        "container",
+        "pod",
+        "instance",
+        "cluster",
+        "env",
+        "environment",
+        "repository",
+        "project",
+        "receiver",
+    }
+)
+
+
 def without_names(text: str, facts: CaseFacts) -> str:
     """``text`` with the catalog's service and team names of the case taken out: a name that
     holds a word (``credential-vault``, ``edge-security``) is not that word said."""
@@ -48,7 +76,8 @@ def without_names(text: str, facts: CaseFacts) -> str:
 
 
 def _alert_words(signal: Signal, facts: CaseFacts) -> str:
-    return without_names(f"{signal.title}\n{signal.description}", facts)
+    said = [value for key, value in signal.labels.items() if key.lower() not in _NAME_LABELS]
+    return without_names("\n".join([signal.title, signal.description, *said]), facts)
 
 
 def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
