@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.action.kinds import ActionKind
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
+from bot.analysis.detectors.dependency import alias_pattern
 from bot.analysis.detectors.deploy import inert_change, is_config_only, later_trigger
 from bot.analysis.detectors.kubernetes import kube_reason
 from bot.analysis.detectors.traffic import steady_growth, sustained_rise
@@ -837,3 +838,20 @@ def test_a_deploy_the_alert_itself_reports_failing_is_a_deployment_incident() ->
     assessment = assess("ledger", [deploy_event], evidence)
     assert assessment.cause is CauseKind.DEPLOY
     assert assessment.category.value == "deployment"
+
+
+def test_a_dependency_is_named_by_the_host_of_a_url_not_by_a_path_segment() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("checkout", "pay", depends_on=("payments-gateway",)),
+            ServiceEntry("payments-gateway", "psp"),
+        )
+    )
+    host = "POST https://payments-gateway.internal/charge timed out after 3000ms"
+    path = "GET /v1/payments-gateway/status timed out"
+    alias = alias_pattern("payments-gateway", "checkout")
+    assert alias.search(host) is not None
+    assert alias.search(path) is None
+    evidence = EvidenceBundle(logs=(LogRecord(at(14, 1), "checkout", "ERROR", host, 4200),))
+    assessment = assess("checkout", [signal("checkout 5xx", "checkout")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY

@@ -105,7 +105,11 @@ def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
     ] or [words]
     alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
     # An instance of it keeps its name: ``sync-rds-replica-1``, ``cache-02.internal``.
-    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?:[-_]\d+)?(?![\w-])", re.IGNORECASE)
+    # A host in a URL names it too (``https://payments-gateway.internal/charge``), a path
+    # segment does not (``/v1/payments``).
+    return re.compile(
+        rf"(?:(?<=//)|(?<![\w/-]))(?:{alternatives})(?:[-_]\d+)?(?![\w-])", re.IGNORECASE
+    )
 
 
 def _alert_names(facts: CaseFacts, alias: re.Pattern[str]) -> Citation | None:
