@@ -33,6 +33,7 @@ class Weights:
     deploy_file_named: float = 0.25  # a changed file named in an error line
     deploy_new_errors: float = 0.15  # new error templates first seen after it
     deploy_failed: float = 0.20  # the deploy itself failed
+    deploy_brought_saturation: float = 0.30  # a resource saturated only after it, load flat
     # deploy: against
     deploy_later_candidate: float = 0.10  # another deploy landed closer
     deploy_errors_before: float = 0.15  # new errors began before it landed

@@ -855,3 +855,22 @@ def test_a_dependency_is_named_by_the_host_of_a_url_not_by_a_path_segment() -> N
     evidence = EvidenceBundle(logs=(LogRecord(at(14, 1), "checkout", "ERROR", host, 4200),))
     assessment = assess("checkout", [signal("checkout 5xx", "checkout")], evidence, catalog=catalog)
     assert assessment.cause is CauseKind.DEPENDENCY
+
+
+def test_memory_that_climbed_only_after_a_deploy_with_the_load_flat_blames_the_deploy() -> None:
+    release = Deploy("cart", "ca11ca11ca", at(13, 35), files=("cart/session_cache.go",))
+    memory = series(
+        "cart",
+        "container_memory_working_set_bytes",
+        "bytes",
+        (0, 4e8),
+        (20, 4.1e8),
+        (45, 7.5e8),
+        (60, 1e9),
+    )
+    load = series("cart", "requests_per_second", "req/s", (0, 900), (20, 910), (60, 905))
+    evidence = EvidenceBundle(deploys=(release,), metrics=(memory, load), deploys_checked=True)
+    assessment = assess("cart", [signal("cart pods crash looping", "cart")], evidence)
+    assert assessment.cause is CauseKind.DEPLOY
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "ca11ca11ca"

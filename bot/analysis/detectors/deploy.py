@@ -19,6 +19,7 @@ from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only
 from bot.analysis.detectors.dependency import failing_dependency_named
 from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
+from bot.analysis.detectors.resource import after_deploy
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -132,6 +133,11 @@ def _evidence(
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
     if rank == 0 and (rollout := failed_rollout(facts)) is not None:
         supports.append(rollout)
+    if rank == 0:
+        # Saturation that began only after it landed, with the load flat, is its symptom.
+        supports.extend(
+            Citation(c.ref, c.text, W.deploy_brought_saturation) for c in after_deploy(facts)
+        )
     flags = [(f"flag {f.key}", f.at) for f in facts.flags if f.concerns(facts.service)]
     if (trigger := later_trigger(deploy.at, facts.first_seen, flags)) is not None:
         name, at = trigger
