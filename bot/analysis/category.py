@@ -9,7 +9,8 @@ The first rule that holds decides, most specific first:
    deployment or workflow event): whatever it slowed, the release is what people handle;
 4. performance: the main symptom is latency (the service's first spike is a latency series,
    or one of its own alerts says latency, slow, p95/p99 or response time);
-5. resource: the top cause is resource exhaustion (memory, CPU, disk, connections), or a load
+5. resource: the top cause is resource exhaustion (memory, CPU, disk, connections), unless all
+   it rests on is one saturated series (a weak lead), or a load
    surge that exhausted a resource (a resource hypothesis of at least ``RESOURCE_FLOOR`` ranks
    after it: pods OOM-killed under the load);
 6. deployment: the top cause is a deploy;
@@ -62,7 +63,10 @@ def _resource_symptom(cause: CauseKind, hypotheses: Sequence[Hypothesis]) -> boo
     if top is None:
         return False
     if cause is CauseKind.RESOURCE:
-        return True
+        # One saturated series and nothing else (no alert, line, pod or trend saying a resource
+        # ran out) is a lead, not what the incident is: users see an outage or slowness.
+        lone = len(top.supports) == 1 and top.supports[0].ref.startswith("metric:")
+        return not (lone and top.confidence < RESOURCE_FLOOR)
     exhausted = any(
         h.category is CauseKind.RESOURCE and h.confidence >= RESOURCE_FLOOR for h in hypotheses
     )

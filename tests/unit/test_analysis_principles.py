@@ -874,3 +874,12 @@ def test_memory_that_climbed_only_after_a_deploy_with_the_load_flat_blames_the_d
     assert assessment.cause is CauseKind.DEPLOY
     assert assessment.suspect is not None
     assert assessment.suspect.deploy.sha == "ca11ca11ca"
+
+
+def test_one_saturated_series_alone_does_not_make_an_outage_a_resource_incident() -> None:
+    cpu = series("forum", "cpu_utilization", "percent", (0, 22), (10, 24), (16, 71), (20, 100))
+    load = series("forum", "requests_per_second", "req/s", (0, 3900), (14, 3950), (20, 3880))
+    alert = signal("forum: 0/11 backends pass the load balancer health check", "forum")
+    assessment = assess("forum", [alert], EvidenceBundle(metrics=(cpu, load)))
+    assert assessment.cause is CauseKind.RESOURCE
+    assert assessment.category.value == "availability"
