@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.deploys import is_settings_only
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
 from bot.analysis.detectors.dependency import alias_pattern
@@ -883,3 +884,13 @@ def test_one_saturated_series_alone_does_not_make_an_outage_a_resource_incident(
     assessment = assess("forum", [alert], EvidenceBundle(metrics=(cpu, load)))
     assert assessment.cause is CauseKind.RESOURCE
     assert assessment.category.value == "availability"
+
+
+def test_a_release_of_rules_the_service_runs_is_a_deploy_and_its_settings_are_configuration() -> (
+    None
+):
+    assert is_settings_only(("config/response-cache.yaml",))
+    assert is_settings_only(("nameservers/legacy/named.conf.options",))
+    assert is_settings_only(("deploy/values-prod.yaml",))
+    assert not is_settings_only(("rules/managed/xss/100766.yaml",))
+    assert not is_settings_only(("app/parser.py", "config/app.yaml"))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.analysis.citing import hypothesis, minutes
-from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
 from bot.analysis.detectors.dependency import failing_dependency_named
 from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
@@ -172,7 +172,7 @@ def _deploy_hypothesis(
     )
     # A rollout that itself failed is the deploy's fault, whatever files it changed.
     failed = not deploy.succeeded or (rank == 0 and failed_rollout(facts) is not None)
-    if is_config_only(deploy.files) and not failed:
+    if is_settings_only(deploy.files) and not failed:
         statement = f"Configuration change in {label}{who}{what}{ranking}"
         return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
     statement = f"Regression from {label}{who}{what}{ranking}"
