@@ -7,7 +7,9 @@ gives the same ranking) and raises markers:
 - ``low_confidence``: the best hypothesis is below ``LOW_CONFIDENCE`` or is "unknown";
 - ``conflicting_signals``: two hypotheses naming different causes are both at least
   ``CONFLICT_FLOOR`` and within ``CONFLICT_MARGIN`` of each other, or two series measuring the
-  same thing for the service disagree (one spikes, the other stays flat over the same time);
+  same thing for the service disagree (one spikes, the other stays flat over the same time), or
+  an outside-in check fails while the service's own metrics are fine, or a store counts wrong
+  data (mismatched checksums) while its health readings stay flat;
 - ``customer_data``: a security hypothesis of at least ``CONFLICT_FLOOR``, or warning and error
   lines carrying personal data (emails, card numbers that pass the Luhn check, US SSNs);
 - ``unsafe_rollback``: the deploy a rollback would undo carries a database migration, or no
