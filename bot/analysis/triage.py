@@ -115,7 +115,8 @@ def assess(
     )
     first_alert = min(signal.started_at for signal in signals)
     lines = (*evidence.earlier_logs, *evidence.logs)
-    began = _new_errors_before(service, lines, first_alert)
+    # Lines date the incident only when no series of the service says when it began.
+    began = [] if spikes else _new_errors_before(service, lines, first_alert)
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes), *began])
     exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
     if exposure is not None and exposure.at is not None:
