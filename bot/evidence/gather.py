@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Protocol, TypeVar, cast
 
@@ -36,7 +35,6 @@ from bot.evidence.values import (
     CodeChange,
     EvidenceBundle,
     FlagChange,
-    MetricSeries,
     MonitorState,
     SourceFailure,
     TraceSpan,
@@ -137,16 +135,6 @@ def _spans_in_order(spans: Sequence[TraceSpan]) -> tuple[TraceSpan, ...]:
     return tuple(sorted(dict.fromkeys(spans), key=lambda span: span.at))
 
 
-def _cut(series: Sequence[MetricSeries], since: datetime) -> tuple[MetricSeries, ...]:
-    """Each series from ``since`` on (a series with no point left is dropped)."""
-    cut: list[MetricSeries] = []
-    for one in series:
-        points = tuple(point for point in one.points if point[0] >= since)
-        if points:
-            cut.append(MetricSeries(one.service, one.name, one.unit, points))
-    return tuple(cut)
-
-
 def _changes_in_order(changes: Sequence[CodeChange]) -> tuple[CodeChange, ...]:
     """Oldest first; a commit two sources both report is kept once, as the first one said it."""
     by_sha: dict[str, CodeChange] = {}
@@ -173,12 +161,14 @@ async def gather_evidence(
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
 
-    ``long_query``: metrics, flag changes and change windows are asked over this longer window
-    (flags before ``query``'s window are kept in ``earlier_flags``), and logs over
-    ``log_query`` (one call each, not two); the bundle's ``metrics`` and ``logs`` are cut to
-    ``query``'s window, where change is detected, and the rest is kept aside
-    (``long_metrics``, ``earlier_logs``): a trend over days, the normal level before a
-    release, a first exposure hours back.
+    ``long_query``: the same metrics are asked a second time over this longer window (a source
+    answers a long window at a coarser resolution, so the packet's own window keeps its fine
+    one for change detection) and kept as ``long_metrics``; flag changes and change windows are
+    asked over it once (those before ``query``'s window kept in ``earlier_flags``).
+    ``log_query``: lines from its start up to ``query``'s window are asked separately and kept
+    as ``earlier_logs`` (a log source's page of lines for the window is never crowded out by
+    older ones): a trend over days, the normal level before a release, a first exposure hours
+    back.
 
     ``late``: keep waiting for late sources in the background, and use what they answered late
     for this incident before.
@@ -187,6 +177,11 @@ async def gather_evidence(
     source; an id no source could read is listed in ``monitors_unread``."""
     deploys_asked = deploy_query or query
     longer = long_query or query
+    earlier = (
+        EvidenceQuery(query.service, log_query.since, query.since, query.namespace)
+        if log_query is not None and log_query.since < query.since
+        else None
+    )
 
     def ask(
         kind: str, asked: Sequence[S], call: Callable[[S], Awaitable[Sequence[T]]]
@@ -206,11 +201,13 @@ async def gather_evidence(
         (spans, trace_failures),
         (changes, change_failures),
         (monitors, monitor_failures),
+        (long_metrics, long_metric_failures),
+        (earlier_logs, earlier_log_failures),
     ) = await asyncio.gather(
         asyncio.gather(
             ask("deploys", sources.deploys, lambda s: s.deploys(deploys_asked)),
-            ask("metrics", sources.metrics, lambda s: s.metrics(longer)),
-            ask("logs", sources.logs, lambda s: s.logs(log_query or query)),
+            ask("metrics", sources.metrics, lambda s: s.metrics(query)),
+            ask("logs", sources.logs, lambda s: s.logs(query)),
             ask("cluster", sources.cluster, lambda s: _state(s, query)),
             ask("flags", sources.flags, lambda s: s.flag_changes(longer)),
             ask("calendar", sources.calendar, lambda s: s.change_windows(longer)),
@@ -224,16 +221,18 @@ async def gather_evidence(
                 for s in sources.monitors
             ]
         ),
+        ask("metrics:long", sources.metrics if long_query else (), lambda s: s.metrics(longer)),
+        ask("logs:earlier", sources.logs if earlier else (), lambda s: s.logs(earlier or query)),
     )
     cluster = ClusterState()
     for state in states:
         cluster = cluster.merged(state)
     return EvidenceBundle(
         deploys=deploys,
-        metrics=_cut(metrics, query.since) if long_query is not None else metrics,
-        logs=tuple(line for line in logs if line.at >= query.since),
-        long_metrics=metrics if long_query is not None else (),
-        earlier_logs=tuple(line for line in logs if line.at < query.since),
+        metrics=metrics,
+        logs=logs,
+        long_metrics=long_metrics,
+        earlier_logs=tuple(line for line in earlier_logs if line.at < query.since),
         cluster=cluster,
         flags=_in_order_of_time([f for f in flags if f.at >= query.since]),
         earlier_flags=_in_order_of_time([f for f in flags if f.at < query.since]),
@@ -259,6 +258,8 @@ async def gather_evidence(
                 + trace_failures
                 + change_failures
                 + monitor_failures
+                + long_metric_failures
+                + earlier_log_failures
             )
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),

@@ -97,3 +97,28 @@ def test_a_climb_over_weeks_is_read_over_its_whole_span() -> None:
     assessment = assess("shard", [_signal("shard p99 high", at)], evidence)
     assert assessment.cause is CauseKind.RESOURCE
     assert "from 60 % to 90 % over 21 days" in assessment.hypotheses[0].supports[0].text
+
+
+class RecordingMetrics:
+    """A metrics source that answers each window with one point at its start, so what was
+    asked is what comes back."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.asked: list[EvidenceQuery] = []
+
+    async def metrics(self, query: EvidenceQuery) -> tuple[MetricSeries, ...]:
+        self.asked.append(query)
+        return (MetricSeries("shard", "p99_latency", "ms", ((query.since, 1.0),)),)
+
+
+async def test_the_packets_window_is_asked_on_its_own_so_it_keeps_its_resolution() -> None:
+    # A long window comes back coarser from a real source; change detection must not read it.
+    source = RecordingMetrics()
+    bundle = await gather_evidence(
+        query(3), EvidenceSources(metrics=[source]), deadline=1, long_query=query(24 * 30)
+    )
+    assert sorted(q.since for q in source.asked) == [query(24 * 30).since, query(3).since]
+    assert [s.points[0][0] for s in bundle.metrics] == [query(3).since]
+    assert [s.points[0][0] for s in bundle.long_metrics] == [query(24 * 30).since]
