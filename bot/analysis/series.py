@@ -83,7 +83,10 @@ _RATIO_UNITS = frozenset({"ratio", "fraction", "percentunit", "0-1"})
 _PERCENT_UNITS = frozenset({"percent", "%", "pct"})
 _RESOURCE_WORDS = (
     ("disk", re.compile(r"disk|filesystem|volume|storage|inode|pvc", re.I)),
-    ("memory", re.compile(r"memory|mem_|heap|rss|oom|swap", re.I)),
+    (
+        "memory",
+        re.compile(r"memory|mem_|heap|rss|oom|swap|working_set|(?:^|[_.])ram(?:$|[_.])", re.I),
+    ),
     ("connection pool", re.compile(r"pool|connection", re.I)),
     ("cpu", re.compile(r"cpu|load_?average|throttl", re.I)),
     ("queue", re.compile(r"queue|backlog", re.I)),
