@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.evidence.values import Deploy
 
-__all__ = ["DEPLOY_WINDOW", "SuspectDeploy", "candidate_deploys", "suspect_deploy"]
+__all__ = [
+    "DEPLOY_WINDOW",
+    "SuspectDeploy",
+    "candidate_deploys",
+    "is_config_only",
+    "is_settings_only",
+    "suspect_deploy",
+]
 
 # A deploy further back than this is not called a suspect on proximity alone.
 DEPLOY_WINDOW = timedelta(hours=2)
+
+_CONFIG_FILE = re.compile(
+    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
+    r"(?:^|/)(?:config|conf|helm|charts|deploy|k8s|manifests|terraform)/",
+    re.IGNORECASE,
+)
+
+
+def is_config_only(files: tuple[str, ...]) -> bool:
+    """Every changed file is configuration (YAML, JSON, env, Helm, Terraform...)."""
+    return bool(files) and all(_CONFIG_FILE.search(f) for f in files)
+
+
+# Settings a service reads, as opposed to content it ships and runs (rules, templates, data):
+# files in a configuration folder, or named as settings, or of a settings-only format.
+_SETTINGS_FILE = re.compile(
+    r"(?:^|/)(?:config|configs|conf|settings|helm|charts|deploy|k8s|kubernetes|manifests|"
+    r"terraform|env|environments)/|"
+    r"(?:^|/)[^/]*(?:config|settings|values|\.env)[^/]*$|"
+    r"\.(?:toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$",
+    re.IGNORECASE,
+)
+
+
+def is_settings_only(files: tuple[str, ...]) -> bool:
+    """Every file the service's own deploy changed is a setting it reads (a configuration
+    folder, a ``*config*``/``*settings*``/``values`` file, an env or Terraform file). A
+    release of YAML rules, templates or data elsewhere is content the service runs: a deploy,
+    like code."""
+    return bool(files) and all(_SETTINGS_FILE.search(f) for f in files)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ gives the same ranking) and raises markers:
 - ``low_confidence``: the best hypothesis is below ``LOW_CONFIDENCE`` or is "unknown";
 - ``conflicting_signals``: two hypotheses naming different causes are both at least
   ``CONFLICT_FLOOR`` and within ``CONFLICT_MARGIN`` of each other, or two series measuring the
-  same thing for the service disagree (one spikes, the other stays flat over the same time);
+  same thing for the service disagree (one spikes, the other stays flat over the same time), or
+  an outside-in check fails while the service's own metrics are fine, or a store counts wrong
+  data (mismatched checksums) while its health readings stay flat;
 - ``customer_data``: a security hypothesis of at least ``CONFLICT_FLOOR``, or warning and error
   lines carrying personal data (emails, card numbers that pass the Luhn check, US SSNs);
 - ``unsafe_rollback``: the deploy a rollback would undo carries a database migration, or no
@@ -29,14 +31,15 @@ from datetime import datetime, timedelta
 from bot.analysis.deploys import SuspectDeploy, candidate_deploys
 from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
+from bot.analysis.detectors.latent import latent_deploys
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.exposure import Exposure, first_exposure
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
-from bot.analysis.series import series_kind
+from bot.analysis.series import SeriesKind, exhaustion_words, headroom, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Hypothesis, RaisedMarker, WindowMessage
 from bot.catalog import Catalog
-from bot.evidence.values import ChangeWindowKind, EvidenceBundle, LogRecord
+from bot.evidence.values import ChangeWindowKind, EvidenceBundle, LogRecord, MetricSeries
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Signal
 
@@ -58,7 +61,10 @@ CONFLICT_FLOOR = 0.3
 # history that decides whether a template is new.
 LOG_WINDOW_LEAD = timedelta(minutes=10)
 MIN_FLAT_POINTS = 3
+SATURATION_RISE = 1.3
 DROP_SHARE = 0.2
+_WRONG_DATA = re.compile(r"mismatch|checksum|diverg|inconsisten|corrupt|drift", re.IGNORECASE)
+HEALTH_SERIES = re.compile(r"lag|behind|status|health|\bup\b|error", re.IGNORECASE)
 STATUS_SERIES = re.compile(r"status|operational|health|\bup\b", re.IGNORECASE)
 _ORDER = tuple(CauseKind)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -122,18 +128,35 @@ def _rank_key(item: Hypothesis) -> tuple[float, int, str, str]:
     return (-item.confidence, _ORDER.index(item.category), item.subject or "", item.statement)
 
 
+def _same_thing(a: MetricSeries, b: MetricSeries) -> bool:
+    """Two series of the service measure the same thing: one USE/RED kind and, for a
+    saturation, one resource (a queue and memory are both saturations, not the same one)."""
+    kind = series_kind(a.name)
+    if kind is None or series_kind(b.name) is not kind:
+        return False
+    return kind is not SeriesKind.SATURATION or exhaustion_words(a.name) == exhaustion_words(b.name)
+
+
+def _held(series: MetricSeries) -> bool:
+    """The series stayed where it was: no spike, and its last point within
+    ``SATURATION_RISE`` of its first (a climb without a jump still moved)."""
+    values = [v for _, v in series.points]
+    if detect_spike(series) is not None or not values:
+        return False
+    return values[0] <= 0 or values[-1] < SATURATION_RISE * values[0]
+
+
 def _disagreeing_series(spikes: Sequence[Spike], facts: CaseFacts) -> str | None:
-    """Two series of the same kind for the service, one spiking while the other stays flat over
-    the points after the spike began: dashboards that disagree."""
+    """Two series of the same thing for the service, one spiking while the other stays flat
+    over the points after the spike began: dashboards that disagree."""
     for spike in spikes:
-        kind = series_kind(spike.series.name)
         for other in facts.metrics:
             if other is spike.series or other.service != facts.service:
                 continue
-            if kind is None or series_kind(other.name) != kind:
+            if not _same_thing(spike.series, other):
                 continue
             after = [p for p in other.points if p[0] >= spike.first_anomaly_at]
-            if len(other.points) >= MIN_FLAT_POINTS and after and detect_spike(other) is None:
+            if len(other.points) >= MIN_FLAT_POINTS and after and _held(other):
                 return (
                     f"{spike.series.name} spiked while {other.name}, which measures the same "
                     "thing, stayed flat"
@@ -153,7 +176,48 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
             )
     if (disagree := _disagreeing_series(facts.spikes, facts)) is not None:
         return disagree
-    return _outside_in_conflict(facts) or _dropped_series(facts) or _status_says_fine(ranked, facts)
+    return (
+        _outside_in_conflict(facts)
+        or _dropped_series(facts)
+        or _status_says_fine(ranked, facts)
+        or _healthy_but_wrong(facts)
+    )
+
+
+def _flat(values: Sequence[float]) -> bool:
+    low, high = min(values), max(values)
+    return high == low or (low > 0 and high <= SATURATION_RISE * low)
+
+
+def _healthy_but_wrong(facts: CaseFacts) -> str | None:
+    """A store the service reads (or the service itself) counts wrong data (mismatched
+    checksums, diverged rows) while its own health readings (lag, status, errors) stay flat:
+    replication that looks healthy and serves wrong answers. Both cannot be the whole truth."""
+    services = (facts.service, *facts.catalog.dependencies(facts.service))
+    for service in services:
+        spans = (facts.over_long_span(m) for m in facts.metrics if m.service == service)
+        mine = [m for m in spans if len(m.points) >= 2]
+        wrong = next(
+            (
+                m
+                for m in mine
+                if _WRONG_DATA.search(m.name)
+                and m.points[-1][1] > 0
+                and m.points[-1][1] >= 2 * m.points[0][1]
+            ),
+            None,
+        )
+        healthy = next(
+            (m for m in mine if HEALTH_SERIES.search(m.name) and _flat([v for _, v in m.points])),
+            None,
+        )
+        if wrong is not None and healthy is not None:
+            return (
+                f"{wrong.name} of {service} rose from {wrong.points[0][1]:g} to "
+                f"{wrong.points[-1][1]:g} while its {healthy.name} held at "
+                f"{healthy.points[-1][1]:g}: it looks healthy and serves wrong data"
+            )
+    return None
 
 
 def _outside_in_conflict(facts: CaseFacts) -> str | None:
@@ -168,17 +232,19 @@ def _outside_in_conflict(facts: CaseFacts) -> str | None:
 def _dropped_series(facts: CaseFacts) -> str | None:
     """Two series of one kind for the service: one fell to a fifth of its level (a dashboard
     going blank) while the other held: they cannot both be right."""
+    # A series of what is left (memory available) falls as its resource fills: not a blank.
     own = [
-        m for m in facts.metrics if m.service == facts.service and len(m.points) >= MIN_FLAT_POINTS
+        m
+        for m in facts.metrics
+        if m.service == facts.service and len(m.points) >= MIN_FLAT_POINTS and not headroom(m.name)
     ]
     for series in own:
         values = [v for _, v in series.points]
         before = statistics.median(values[: max(2, len(values) // 2)])
         if before <= 0 or values[-1] > DROP_SHARE * before:
             continue
-        kind = series_kind(series.name)
         for other in own:
-            if other is series or kind is None or series_kind(other.name) is not kind:
+            if other is series or not _same_thing(series, other):
                 continue
             held = [v for _, v in other.points]
             level = statistics.median(held[: max(2, len(held) // 2)])
@@ -205,7 +271,7 @@ def _status_says_fine(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | N
 
 def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
     """Why rolling back the most likely deploy may not be safe, when it is the top cause."""
-    by_sha = {c.deploy.sha: c for c in (*facts.candidates, *pushes(facts))}
+    by_sha = {c.deploy.sha: c for c in (*facts.candidates, *pushes(facts), *latent_deploys(facts))}
     blamed = next((h for h in ranked if h.subject in by_sha), None)
     if blamed is None or blamed is not ranked[0] or blamed.subject is None:
         return None
@@ -299,7 +365,10 @@ def diagnose(
     window_start = first_seen - LOG_WINDOW_LEAD
     # The service's own lines are its symptoms; its dependencies' lines (the evidence holds
     # them too) speak only about the dependencies.
-    own_logs = tuple(record for record in evidence.logs if record.service == service)
+    # Lines before the packet's window are history too: they tell an old template from a new
+    # one, and when the incident truly began (a first exposure hours before the alert).
+    lines = (*evidence.earlier_logs, *evidence.logs)
+    own_logs = tuple(record for record in lines if record.service == service)
     clusters = cluster_logs(own_logs, window_start=window_start, known_templates=known_templates)
     facts = CaseFacts(
         service=service,
@@ -309,11 +378,13 @@ def diagnose(
         deploys=evidence.deploys,
         deploys_checked=evidence.deploys_checked,
         metrics=evidence.metrics,
+        long_metrics=evidence.long_metrics,
+        earlier_flags=evidence.earlier_flags,
         logs=own_logs,
         window_start=window_start,
         clusters=clusters,
         window_messages=_window_messages(own_logs, window_start),
-        related_logs=tuple(record for record in evidence.logs if record.service != service),
+        related_logs=tuple(record for record in lines if record.service != service),
         events=evidence.cluster.events,
         signals=tuple(signals),
         catalog=catalog,
@@ -324,5 +395,5 @@ def diagnose(
     )
     found = [item for detector in DETECTORS for item in detector(facts)]
     ranked = sorted([*found, unknown_hypothesis(facts)], key=_rank_key)
-    changes = (*facts.candidates, *pushes(facts))
+    changes = (*facts.candidates, *pushes(facts), *latent_deploys(facts))
     return Diagnosis(tuple(ranked), _markers(ranked, facts), clusters, changes)

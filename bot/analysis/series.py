@@ -30,6 +30,7 @@ __all__ = [
     "Trend",
     "as_percent",
     "exhaustion_words",
+    "headroom",
     "series_kind",
     "trend",
 ]
@@ -63,7 +64,8 @@ _KIND_PATTERNS: tuple[tuple[SeriesKind, re.Pattern[str]], ...] = (
             r"memory|mem_|heap|rss|disk|inode|cpu|restart|oom|filesystem|volume|storage|"
             r"pool|connections?_(?:used|active|in_use)|active_connections|utili[sz]ation|"
             r"saturation|queue|backlog|open_fds|file_descriptors|swap|load_?average|throttl|usage|"
-            r"fraction|wraparound|capacity|quota|_used|in_use",
+            r"fraction|wraparound|capacity|quota|_used|in_use|page_?faults|evictions?|"
+            r"avail(?:able)?|free_|_free|headroom",
             re.I,
         ),
     ),
@@ -71,7 +73,8 @@ _KIND_PATTERNS: tuple[tuple[SeriesKind, re.Pattern[str]], ...] = (
         SeriesKind.TRAFFIC,
         re.compile(
             r"request|rps|qps|throughput|traffic|hits|calls|sessions|users|rate|"
-            r"received|incoming|inbound",
+            r"received|incoming|inbound|per_?s(?:ec(?:ond)?)?\b|per_?min(?:ute)?\b|"
+            r"attempts|connects\b|logins|messages_in|events_in",
             re.I,
         ),
     ),
@@ -80,7 +83,10 @@ _RATIO_UNITS = frozenset({"ratio", "fraction", "percentunit", "0-1"})
 _PERCENT_UNITS = frozenset({"percent", "%", "pct"})
 _RESOURCE_WORDS = (
     ("disk", re.compile(r"disk|filesystem|volume|storage|inode|pvc", re.I)),
-    ("memory", re.compile(r"memory|mem_|heap|rss|oom|swap", re.I)),
+    (
+        "memory",
+        re.compile(r"memory|mem_|heap|rss|oom|swap|working_set|(?:^|[_.])ram(?:$|[_.])", re.I),
+    ),
     ("connection pool", re.compile(r"pool|connection", re.I)),
     ("cpu", re.compile(r"cpu|load_?average|throttl", re.I)),
     ("queue", re.compile(r"queue|backlog", re.I)),
@@ -106,14 +112,32 @@ def exhaustion_words(name: str) -> str:
     return "resource"
 
 
+# A series of what is left (memory available, free disk, headroom) saturates as it falls.
+_HEADROOM = re.compile(r"avail(?:able)?|(?:^|_)free(?:_|$)|remaining|headroom|_left\b", re.I)
+
+
+def headroom(name: str) -> bool:
+    """Whether the series measures what is left (``node_memory_available``, ``disk_free``):
+    its saturation is 100 % minus its value."""
+    return _HEADROOM.search(name) is not None
+
+
 def _ratio_named(series: MetricSeries) -> bool:
     return bool(re.search(r"ratio|fraction|utili[sz]ation|_used_|usage", series.name, re.I))
 
 
 def as_percent(series: MetricSeries) -> tuple[float, ...] | None:
-    """The series' values as percentages when it is one: unit ``percent``, or a ratio (unit
-    ``ratio``/``fraction``, or a utilization-named series whose values all lie in 0..1);
+    """The series' values as percentages of saturation when it is one: unit ``percent``, or a
+    ratio (unit ``ratio``/``fraction``, or a utilization-named series whose values all lie in
+    0..1), read as 100 % minus the value when it measures what is left (``*_available``);
     None when it measures something else (bytes, connections...)."""
+    percents = _percents(series)
+    if percents is None or not headroom(series.name):
+        return percents
+    return tuple(FULL_PERCENT - value for value in percents)
+
+
+def _percents(series: MetricSeries) -> tuple[float, ...] | None:
     unit = (series.unit or "").strip().lower()
     values = tuple(value for _, value in series.points)
     if unit in _PERCENT_UNITS or series.name.lower().endswith(("_percent", "_pct", "_percentage")):
@@ -145,8 +169,10 @@ class Trend:
         full in about 4 h``."""
         unit = " %" if self.percent else ""
         hours = (self.latest_at - self.began_at).total_seconds() / 3600
+        name = self.series.name
+        what = f"the saturation read from {name}" if headroom(name) else name
         text = (
-            f"{self.series.name} climbed steadily from {self.start:.3g}{unit} to "
+            f"{what} climbed steadily from {self.start:.3g}{unit} to "
             f"{self.latest:.3g}{unit} over {_duration(hours)} ({self.per_hour:.2g}{unit}/h)"
         )
         if self.full_in is not None:
@@ -156,6 +182,8 @@ class Trend:
 
 
 def _duration(hours: float) -> str:
+    if hours >= 48:
+        return f"{round(hours / 24)} days"
     if hours < 1:
         return f"{round(hours * 60)} min"
     return f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h".replace(".0 h", " h")

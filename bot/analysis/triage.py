@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
-from bot.analysis.logs import LogCluster
+from bot.analysis.logs import LogCluster, level_rank, template_of
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
-from bot.evidence.values import EvidenceBundle
+from bot.evidence.values import EvidenceBundle, LogRecord
 from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.values import Signal
 
-__all__ = ["Assessment", "assess"]
+__all__ = ["ALERT_LEAD", "Assessment", "assess"]
+
+# New errors this long before the first alert already belong to the incident.
+ALERT_LEAD = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,26 @@ def _suspect(diagnosis: Diagnosis) -> SuspectDeploy | None:
     return None
 
 
+def _new_errors_before(
+    service: str, lines: Iterable[LogRecord], first_alert: datetime
+) -> list[datetime]:
+    """When the service's errors began, if shortly before its first alert (``ALERT_LEAD``): the
+    first error line of a template it had not logged before. A job's run fails, then its check
+    alerts a quarter of an hour later; the incident began with the failure."""
+    own = sorted((r for r in lines if r.service == service), key=lambda r: r.at)
+    seen: set[str] = set()
+    for record in own:
+        if record.at >= first_alert:
+            break
+        template = template_of(record.message)
+        fresh = template not in seen
+        seen.add(template)
+        recent = record.at >= first_alert - ALERT_LEAD
+        if fresh and recent and level_rank(record.level) >= level_rank("error"):
+            return [record.at]
+    return []
+
+
 def assess(
     service: str,
     signals: Sequence[Signal],
@@ -91,8 +114,11 @@ def assess(
         key=lambda spike: spike.first_anomaly_at,
     )
     first_alert = min(signal.started_at for signal in signals)
-    first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes)])
-    exposure = exposure_of(service, evidence.logs, signals)
+    lines = (*evidence.earlier_logs, *evidence.logs)
+    # Lines date the incident only when no series of the service says when it began.
+    began = [] if spikes else _new_errors_before(service, lines, first_alert)
+    first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes), *began])
+    exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
     if exposure is not None and exposure.at is not None:
         # Data reaching the wrong owner is the first anomaly, however long before the alert.
         first_seen = min(first_seen, exposure.at)

@@ -105,3 +105,12 @@ class CaseFacts:
     traces: tuple[TraceSpan, ...] = ()  # spans of the service, oldest first
     related_logs: tuple[LogRecord, ...] = ()  # lines of its dependencies
     events: tuple[WorkloadEvent, ...] = ()  # Kubernetes events about its workload
+    long_metrics: tuple[MetricSeries, ...] = ()  # the series over the long look-back (trends)
+    earlier_flags: tuple[FlagChange, ...] = ()  # flag changes before the packet's window
+
+    def over_long_span(self, series: MetricSeries) -> MetricSeries:
+        """``series`` over the long look-back when the evidence has it, else as it is."""
+        for longer in self.long_metrics:
+            if longer.service == series.service and longer.name == series.name:
+                return longer
+        return series

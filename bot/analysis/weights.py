@@ -33,6 +33,7 @@ class Weights:
     deploy_file_named: float = 0.25  # a changed file named in an error line
     deploy_new_errors: float = 0.15  # new error templates first seen after it
     deploy_failed: float = 0.20  # the deploy itself failed
+    deploy_brought_saturation: float = 0.30  # a resource saturated only after it, load flat
     # deploy: against
     deploy_later_candidate: float = 0.10  # another deploy landed closer
     deploy_errors_before: float = 0.15  # new errors began before it landed
@@ -42,6 +43,13 @@ class Weights:
     deploy_after_anomaly: float = 0.30  # a symptom series left its baseline before it landed
     deploy_other_change: float = 0.20  # a configuration push or flag explains it better
     deploy_ran_quiet: float = 0.45  # it ran quietly until a later change began the trouble
+    # a deploy or flag change older than the window whose step in the errors stayed up since
+    latent_onset: float = 0.55
+    latent_same_load: float = 0.55  # a RED symptom twice its level before it, at the same load
+    # a maintenance window that a resource's climb began with (load flat)
+    maintenance_change: float = 0.30
+    maintenance_climb: float = 0.30
+    resource_after_maintenance: float = 0.30  # against a resource cause: it began with it
     # config / flag
     config_logged: float = 0.35  # the service logged a configuration reload or flag change
     config_push: float = 0.45  # an alert or log line names a config push (DNS, cert, proxy)
@@ -66,6 +74,7 @@ class Weights:
     dependency_behind_pool: float = 0.15  # ... and the service's exhausted pool holds calls to it
     dependency_follows_load: float = 0.25  # against: the service's own load surged first
     dependency_after_deploy: float = 0.30  # against: its trouble is the service's deploy's doing
+    dependency_after_push: float = 0.50  # against: a config push to it (or under it) came first
     dependency_alert_names: float = 0.30  # the alert itself names the dependency failing
     dependency_source_job: float = 0.35  # a job failed reading a stale or lagging source
     dependency_outside_in: float = 0.45  # outside-in check fails, own metrics healthy
@@ -92,6 +101,7 @@ class Weights:
     security_alert: float = 0.50  # an alert worded as a security finding
     security_logs: float = 0.25  # security words in error lines
     security_wrong_owner: float = 0.55  # data served to someone other than its owner
+    security_credential_explained: float = 0.30  # against: a certificate/credential failure
     # unknown
     unknown_floor: float = UNKNOWN_CONFIDENCE
 

@@ -149,6 +149,8 @@ async def gather_evidence(
     *,
     deadline: float,
     deploy_query: EvidenceQuery | None = None,
+    long_query: EvidenceQuery | None = None,
+    log_query: EvidenceQuery | None = None,
     late: LateWatch | None = None,
     monitor_ids: Sequence[str] = (),
 ) -> EvidenceBundle:
@@ -159,12 +161,27 @@ async def gather_evidence(
     Deploys may be asked over a longer ``deploy_query`` window: the deploy before the suspect is
     what a rollback would go back to, and it may have landed days earlier.
 
+    ``long_query``: the same metrics are asked a second time over this longer window (a source
+    answers a long window at a coarser resolution, so the packet's own window keeps its fine
+    one for change detection) and kept as ``long_metrics``; flag changes and change windows are
+    asked over it once (those before ``query``'s window kept in ``earlier_flags``).
+    ``log_query``: lines from its start up to ``query``'s window are asked separately and kept
+    as ``earlier_logs`` (a log source's page of lines for the window is never crowded out by
+    older ones): a trend over days, the normal level before a release, a first exposure hours
+    back.
+
     ``late``: keep waiting for late sources in the background, and use what they answered late
     for this incident before.
 
     ``monitor_ids``: the monitors behind the incident's alerts, each asked of every monitor
     source; an id no source could read is listed in ``monitors_unread``."""
     deploys_asked = deploy_query or query
+    longer = long_query or query
+    earlier = (
+        EvidenceQuery(query.service, log_query.since, query.since, query.namespace)
+        if log_query is not None and log_query.since < query.since
+        else None
+    )
 
     def ask(
         kind: str, asked: Sequence[S], call: Callable[[S], Awaitable[Sequence[T]]]
@@ -184,14 +201,16 @@ async def gather_evidence(
         (spans, trace_failures),
         (changes, change_failures),
         (monitors, monitor_failures),
+        (long_metrics, long_metric_failures),
+        (earlier_logs, earlier_log_failures),
     ) = await asyncio.gather(
         asyncio.gather(
             ask("deploys", sources.deploys, lambda s: s.deploys(deploys_asked)),
             ask("metrics", sources.metrics, lambda s: s.metrics(query)),
             ask("logs", sources.logs, lambda s: s.logs(query)),
             ask("cluster", sources.cluster, lambda s: _state(s, query)),
-            ask("flags", sources.flags, lambda s: s.flag_changes(query)),
-            ask("calendar", sources.calendar, lambda s: s.change_windows(query)),
+            ask("flags", sources.flags, lambda s: s.flag_changes(longer)),
+            ask("calendar", sources.calendar, lambda s: s.change_windows(longer)),
         ),
         ask("traces", sources.traces, lambda s: s.traces(query)),
         ask("changes", sources.changes, lambda s: s.changes(query)),
@@ -202,6 +221,8 @@ async def gather_evidence(
                 for s in sources.monitors
             ]
         ),
+        ask("metrics:long", sources.metrics if long_query else (), lambda s: s.metrics(longer)),
+        ask("logs:earlier", sources.logs if earlier else (), lambda s: s.logs(earlier or query)),
     )
     cluster = ClusterState()
     for state in states:
@@ -210,8 +231,11 @@ async def gather_evidence(
         deploys=deploys,
         metrics=metrics,
         logs=logs,
+        long_metrics=long_metrics,
+        earlier_logs=tuple(line for line in earlier_logs if line.at < query.since),
         cluster=cluster,
-        flags=_in_order_of_time(flags),
+        flags=_in_order_of_time([f for f in flags if f.at >= query.since]),
+        earlier_flags=_in_order_of_time([f for f in flags if f.at < query.since]),
         calendar=tuple(sorted(dict.fromkeys(windows), key=lambda window: window.start)),
         traces=_spans_in_order(spans),
         changes=_changes_in_order(changes),
@@ -234,6 +258,8 @@ async def gather_evidence(
                 + trace_failures
                 + change_failures
                 + monitor_failures
+                + long_metric_failures
+                + earlier_log_failures
             )
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),

@@ -5,6 +5,8 @@ pin, did someone push the DNS zone or the CDN rules, is the edge returning 5xx? 
 answers for one service; :func:`with_neighbours` wraps the deploy, metric and log sources so a
 query for a service also asks for each dependency the catalog declares (same window), and
 returns both, every record still labelled with its own service. The analysis tells them apart.
+Deploys are asked two levels down (a configuration pushed under a dependency), metrics of the
+callers too (their request rate is the load that reaches a database or a shared service).
 """
 
 from __future__ import annotations
@@ -21,9 +23,25 @@ from bot.evidence.values import Deploy, LogRecord, MetricSeries
 __all__ = ["with_neighbours"]
 
 
-def _queries(query: EvidenceQuery, catalog: Catalog) -> list[EvidenceQuery]:
-    neighbours = [s for s in catalog.dependencies(query.service) if s != query.service]
-    return [query, *(EvidenceQuery(s, since=query.since, until=query.until) for s in neighbours)]
+def _queries(query: EvidenceQuery, neighbours: Sequence[str]) -> list[EvidenceQuery]:
+    others = [s for s in dict.fromkeys(neighbours) if s != query.service]
+    return [query, *(EvidenceQuery(s, since=query.since, until=query.until) for s in others)]
+
+
+def _dependencies(service: str, catalog: Catalog) -> list[str]:
+    return list(catalog.dependencies(service))
+
+
+def _two_levels(service: str, catalog: Catalog) -> list[str]:
+    """Its dependencies and theirs: a change pushed under a dependency breaks it and, through
+    it, the service."""
+    direct = list(catalog.dependencies(service))
+    return [*direct, *(beyond for d in direct for beyond in catalog.dependencies(d))]
+
+
+def _load_neighbours(service: str, catalog: Catalog) -> list[str]:
+    """Its dependencies, and its callers: their request rate is the load that reaches it."""
+    return [*catalog.dependencies(service), *catalog.dependents(service)]
 
 
 @dataclass(slots=True)
@@ -36,7 +54,7 @@ class _NeighbourDeploys:
         self.name = self.source.name
 
     async def deploys(self, query: EvidenceQuery) -> Sequence[Deploy]:
-        own, *others = _queries(query, self.catalog)
+        own, *others = _queries(query, _two_levels(query.service, self.catalog))
         found = list(await self.source.deploys(own))
         answers = await asyncio.gather(
             *(self.source.deploys(q) for q in others), return_exceptions=True
@@ -57,7 +75,7 @@ class _NeighbourMetrics:
         self.name = self.source.name
 
     async def metrics(self, query: EvidenceQuery) -> Sequence[MetricSeries]:
-        own, *others = _queries(query, self.catalog)
+        own, *others = _queries(query, _load_neighbours(query.service, self.catalog))
         found = list(await self.source.metrics(own))
         answers = await asyncio.gather(
             *(self.source.metrics(q) for q in others), return_exceptions=True
@@ -78,7 +96,7 @@ class _NeighbourLogs:
         self.name = self.source.name
 
     async def logs(self, query: EvidenceQuery) -> Sequence[LogRecord]:
-        own, *others = _queries(query, self.catalog)
+        own, *others = _queries(query, _dependencies(query.service, self.catalog))
         found = list(await self.source.logs(own))
         answers = await asyncio.gather(
             *(self.source.logs(q) for q in others), return_exceptions=True
@@ -90,8 +108,9 @@ class _NeighbourLogs:
 
 
 def with_neighbours(sources: EvidenceSources, catalog: Catalog) -> EvidenceSources:
-    """``sources`` whose deploy, metric and log answers for a service also hold its declared
-    dependencies'."""
+    """``sources`` whose answers for a service also hold its neighbours': deploys of its
+    declared dependencies and of theirs, metrics of its dependencies and of its callers (the
+    load that reaches it), logs of its dependencies."""
     return replace(
         sources,
         deploys=[_NeighbourDeploys(s, catalog) for s in sources.deploys],

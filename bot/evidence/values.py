@@ -243,3 +243,10 @@ class EvidenceBundle:
     monitors_unread: tuple[str, ...] = ()  # monitor ids asked for that no source could read
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered
+    # The same series over the long look-back (a trend over days, a peak before a release);
+    # ``metrics`` holds them cut to the packet's window, where change is detected.
+    long_metrics: tuple[MetricSeries, ...] = ()
+    # The service's (and its neighbours') lines before the packet's window, over the long
+    # look-back: when customer data first went astray, which templates are old.
+    earlier_logs: tuple[LogRecord, ...] = ()
+    earlier_flags: tuple[FlagChange, ...] = ()  # flag changes before the window, oldest first

@@ -31,6 +31,8 @@ from bot.signal.values import Severity, Signal, sane_start
 __all__ = [
     "DEPLOY_HISTORY",
     "EVIDENCE_LOOKBACK",
+    "LOG_LOOKBACK",
+    "TREND_LOOKBACK",
     "IncidentTriage",
     "build_incident_packet",
     "late_evidence_arrived",
@@ -38,7 +40,11 @@ __all__ = [
     "triage_signals",
 ]
 
-EVIDENCE_LOOKBACK = timedelta(hours=3)
+EVIDENCE_LOOKBACK = timedelta(hours=3)  # change detection: spikes, new log templates
+# Read over a longer span, kept apart from change detection: a saturation series' trend over
+# days (time to exhaustion), a symptom's level before a release, when data first went astray.
+TREND_LOOKBACK = timedelta(days=30)  # metrics and change windows
+LOG_LOOKBACK = timedelta(hours=24)  # logs
 DEPLOY_HISTORY = timedelta(days=14)  # far enough back to know what a rollback returns to
 
 
@@ -81,6 +87,8 @@ async def triage_signals(
         context.sources,
         deadline=context.deadline,
         deploy_query=EvidenceQuery(service, since=first_seen - DEPLOY_HISTORY, until=query.until),
+        long_query=replace(query, since=first_seen - TREND_LOOKBACK),
+        log_query=replace(query, since=first_seen - LOG_LOOKBACK),
         late=late,
         monitor_ids=monitor_ids(signals),
     )

@@ -92,11 +92,14 @@ def exhaustion_lines(service: str, evidence: EvidenceBundle, catalog: Catalog) -
     is full in about 4 h``: each saturation series of the service (or of a dependency, when a
     percentage) that climbs toward its limit, with the time to exhaustion when it has one."""
     services = {service, *catalog.dependencies(service)}
+    longer = {(m.service, m.name): m for m in evidence.long_metrics}
     found: list[str] = []
     for series in evidence.metrics:
         if series.service not in services or series_kind(series.name) is not SeriesKind.SATURATION:
             continue
-        climb = trend(series)
+        # Over its whole span (the long look-back): a climb over days shows only over days.
+        whole = longer.get((series.service, series.name))
+        climb = (trend(whole) if whole is not None else None) or trend(series)
         if climb is not None and (climb.percent or series.service == service):
             whose = "" if series.service == service else f" ({series.service})"
             found.append(climb.describe() + whose)
@@ -110,11 +113,16 @@ def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> Sugge
 
 
 def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
-    """The step the top-ranked cause itself calls for: a flag that changed is turned off."""
+    """The step the top-ranked cause itself calls for: a flag that changed is turned off; a
+    configuration that is wrong and that no deploy to roll back carries (an expired
+    certificate, a rotated credential, a reloaded setting) is corrected."""
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     if top is not None and top.category is CauseKind.FLAG and top.subject:
         text = f"Turn off feature flag {top.subject}"
         return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service)]
+    if top is not None and top.category is CauseKind.CONFIG and assessment.suspect is None:
+        text = f"Correct the configuration: {top.statement}"
+        return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
     return []
 
 

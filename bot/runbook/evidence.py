@@ -5,7 +5,8 @@ that shows each one in words (the first found), so the packet can say which fact
 runbook:
 
 - :func:`cluster_conditions`: the service's pods and the Kubernetes events about them (pod
-  termination reasons and event reasons through one table), and the events of the nodes they
+  termination reasons and event reasons through the one table of
+  :mod:`bot.analysis.kube_reasons`), and the events of the nodes they
   run on when its pods suffer;
 - :func:`line_conditions`: what alert texts and error lines state outright (out of memory, no
   space left, a scheduled job's run that failed);
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.resource import RESOURCE_PATTERNS, SATURATION_RISE
+from bot.analysis.kube_reasons import eviction_reading, kube_reason, pod_reading
 from bot.analysis.series import (
     SATURATION_PERCENT,
     SeriesKind,
@@ -31,7 +33,6 @@ from bot.analysis.series import (
 )
 from bot.evidence.values import ClusterState, MetricSeries, PodState, WorkloadEvent
 from bot.runbook.facts import (
-    KUBERNETES_REASONS,
     RESOURCE_OF,
     RESOURCE_SATURATION,
     Condition,
@@ -50,14 +51,6 @@ __all__ = [
 TEXT_LIMIT = 120
 RED_RISE = 2.0  # a latency, error or traffic series that doubled moved, as a saturation at 1.3x
 
-_EVICTED_FOR = (
-    (Condition.MEMORY_EXHAUSTED, re.compile(r"\bmemory\b", re.IGNORECASE)),
-    (
-        Condition.DISK_EXHAUSTED,
-        re.compile(r"ephemeral-storage|nodefs|imagefs|\bdisk\b|inodes?", re.IGNORECASE),
-    ),
-)
-_IMAGE_PULL = re.compile(r"imagepullbackoff|errimagepull|pull(?:ing)? image", re.IGNORECASE)
 _LINE_PATTERNS = {kind: pattern for kind, pattern in RESOURCE_PATTERNS}
 _LINE_CONDITIONS = (
     (Condition.MEMORY_EXHAUSTED, _LINE_PATTERNS["memory"]),
@@ -110,19 +103,13 @@ def _suffers(pod: PodState) -> bool:
 def eviction_condition(message: str) -> Condition | None:
     """What an eviction says ran out: ``The node was low on resource: ephemeral-storage`` is
     disk, ``... memory`` is memory; None when the message names neither."""
-    for condition, pattern in _EVICTED_FOR:
-        if pattern.search(message):
-            return condition
-    return None
+    reading = eviction_reading(message)
+    return reading.condition if reading is not None else None
 
 
 def _event_condition(event: WorkloadEvent) -> Condition | None:
-    reason = event.reason.lower()
-    if reason == "evicted":
-        return eviction_condition(event.message)
-    if reason == "failed" and _IMAGE_PULL.search(event.message):
-        return Condition.IMAGE_PULL_FAILING
-    return KUBERNETES_REASONS.get(reason)
+    reading = kube_reason(event.reason, event.message)
+    return reading.condition if reading is not None else None
 
 
 def cluster_conditions(service: str, cluster: ClusterState) -> dict[Condition, str]:
@@ -133,8 +120,8 @@ def cluster_conditions(service: str, cluster: ClusterState) -> dict[Condition, s
     found: dict[Condition, str] = {}
     pods = [pod for pod in cluster.pods if _of_service(pod, service)]
     for pod in pods:
-        reason = (pod.last_termination_reason or "").lower()
-        condition = KUBERNETES_REASONS.get(reason)
+        reading = pod_reading(pod, cluster.events)
+        condition = reading.condition if reading is not None else None
         if condition is not None:
             text = f"pod {pod.name} last terminated {pod.last_termination_reason}"
             found.setdefault(condition, text)

@@ -5,8 +5,8 @@ Two kinds, each a closed set so a runbook file that names one wrongly is refused
 - a :class:`Condition` is what the platform or the analysis states outright: a pod the OOM
   killer ended, a node under disk pressure, pods that cannot be scheduled, a batch job whose run
   failed, customer data exposed. Kubernetes' pod termination reasons and event reasons map to
-  conditions through one table (:data:`KUBERNETES_REASONS`), so ``OOMKilled`` on a pod and an
-  ``OOMKilling`` event are the same fact.
+  conditions through the one table the analysis reads too (:mod:`bot.analysis.kube_reasons`),
+  so ``OOMKilled`` on a pod and an ``OOMKilling`` event are the same fact.
 - a :class:`MetricFact` is what the service's own series did, read with USE and RED
   (:mod:`bot.analysis.series`): latency (RED duration), errors, traffic, or the saturation of a
   named resource (memory, disk, cpu, a pool, a queue).
@@ -23,7 +23,6 @@ from enum import StrEnum
 from types import MappingProxyType
 
 __all__ = [
-    "KUBERNETES_REASONS",
     "RESOURCE_OF",
     "RESOURCE_SATURATION",
     "Condition",
@@ -88,40 +87,3 @@ RESOURCE_OF: Mapping[Condition | MetricFact, str] = MappingProxyType(
 )
 """The resource a fact is about. A runbook written for one resource (its evidence and metrics
 name it) is not backed by a resource cause whose evidence names only another."""
-
-_M, _D = Condition.MEMORY_EXHAUSTED, Condition.DISK_EXHAUSTED
-KUBERNETES_REASONS: Mapping[str, Condition] = MappingProxyType(
-    {
-        # Pod termination reasons and event reasons alike, lower-cased.
-        "oomkilled": _M,
-        "oomkilling": _M,
-        "systemoom": _M,
-        "memorypressure": _M,
-        "nodehasinsufficientmemory": _M,
-        "diskpressure": _D,
-        "nodehasdiskpressure": _D,
-        "freediskspacefailed": _D,
-        "imagegcfailed": _D,
-        "failedscheduling": Condition.UNSCHEDULABLE,
-        "failedtoscaleup": Condition.UNSCHEDULABLE,
-        "nottriggerscaleup": Condition.UNSCHEDULABLE,
-        "imagepullbackoff": Condition.IMAGE_PULL_FAILING,
-        "errimagepull": Condition.IMAGE_PULL_FAILING,
-        "errimageneverpull": Condition.IMAGE_PULL_FAILING,
-        "invalidimagename": Condition.IMAGE_PULL_FAILING,
-        "createcontainerconfigerror": Condition.CONTAINER_CONFIG_ERROR,
-        "createcontainererror": Condition.CONTAINER_CONFIG_ERROR,
-        "progressdeadlineexceeded": Condition.ROLLOUT_STUCK,
-        "crashloopbackoff": Condition.CRASH_LOOPING,
-        "backoff": Condition.CRASH_LOOPING,
-        "error": Condition.CRASH_LOOPING,
-        "unhealthy": Condition.PROBE_FAILING,
-        "nodenotready": Condition.NODE_LOST,
-        "nodeunreachable": Condition.NODE_LOST,
-        "rebooted": Condition.NODE_LOST,
-        "backofflimitexceeded": Condition.BATCH_JOB_FAILED,
-        "deadlineexceeded": Condition.BATCH_JOB_FAILED,
-    }
-)
-"""Kubernetes' reasons, for a pod's last termination and for events, as one table. ``Evicted``
-is not here: what it means depends on the resource the kubelet names in its message."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.deploys import is_settings_only
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
+from bot.analysis.detectors.dependency import alias_pattern
 from bot.analysis.detectors.deploy import inert_change, is_config_only, later_trigger
 from bot.analysis.detectors.kubernetes import kube_reason
 from bot.analysis.detectors.traffic import steady_growth, sustained_rise
@@ -16,6 +18,8 @@ from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry, repository_key, with_catalog_service
 from bot.evidence.values import (
+    ChangeWindow,
+    ChangeWindowKind,
     ClusterState,
     Deploy,
     EvidenceBundle,
@@ -542,3 +546,351 @@ def test_memory_that_ran_out_only_after_a_release_with_load_flat_is_the_releases
     memory = next(h for h in assessment.hypotheses if h.category is CauseKind.RESOURCE)
     assert any("the release brought it" in c.text for c in memory.contradicts)
     assert assessment.cause is CauseKind.DEPLOY
+
+
+# --- names are not findings; a certificate is configuration --------------------------------
+
+
+def test_security_words_in_a_service_or_team_name_are_not_a_security_finding() -> None:
+    catalog = Catalog((ServiceEntry("credential-vault", "edge-security"),))
+    alert = signal("credential-vault p95 latency above 1s", "credential-vault")
+    assessment = assess("credential-vault", [alert], EvidenceBundle(), catalog=catalog)
+    assert CauseKind.SECURITY not in {h.category for h in assessment.hypotheses}
+    assert Marker.CUSTOMER_DATA not in {m.marker for m in assessment.markers}
+
+
+def test_an_expired_certificate_is_configuration_not_a_security_incident() -> None:
+    alert = signal(
+        "TLS check failed: certificate expired on lb-2",
+        description="Support has 9 tickets about browser security warnings",
+    )
+    assessment = assess("api", [alert], EvidenceBundle())
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.category.value == "availability"
+    assert Marker.CUSTOMER_DATA not in {m.marker for m in assessment.markers}
+
+
+def test_a_scrape_job_label_does_not_make_an_incident_a_data_pipelines_one() -> None:
+    alert = signal("Probe failure", description="down for over 2m. Job: blackbox_http")
+    assert assess("api", [alert], EvidenceBundle()).category.value != "data"
+
+
+# --- USE and RED: rates, and series of what is left ----------------------------------------
+
+
+def test_a_count_per_second_is_a_rate_and_page_faults_are_memory_saturation() -> None:
+    assert series_kind("connection_attempts_per_second") is SeriesKind.TRAFFIC
+    assert series_kind("page_faults_per_second") is SeriesKind.SATURATION
+
+
+def test_a_series_of_what_is_left_saturates_as_it_falls() -> None:
+    available = series("api", "node_memory_available", "percent", (0, 61), (60, 34), (120, 2))
+    assert as_percent(available) == (39.0, 66.0, 98.0)
+
+
+def test_two_saturation_series_of_different_resources_do_not_disagree() -> None:
+    queue = series("api", "dispatch_queue_depth", None, (0, 1200), (3, 410000), (9, 2300000))
+    memory = series("api", "memory_working_set", "bytes", (0, 2.1e9), (3, 3.4e9), (9, 7.9e9))
+    evidence = EvidenceBundle(metrics=(queue, memory))
+    assessment = assess("api", [signal("api crash looping")], evidence)
+    assert Marker.CONFLICTING_SIGNALS not in {m.marker for m in assessment.markers}
+
+
+# --- load: whose load rose ------------------------------------------------------------------
+
+
+def test_a_dependency_busier_while_the_services_own_load_is_flat_is_not_a_traffic_surge() -> None:
+    catalog = Catalog(
+        (ServiceEntry("boot", "web", depends_on=("conv-db",)), ServiceEntry("conv-db", "db"))
+    )
+    own = series("boot", "requests_per_second", "req/s", (0, 9100), (26, 9600))
+    db = series("conv-db", "queries_per_second", "qps", (0, 180000), (15, 430000), (25, 560000))
+    lines = (LogRecord(at(14, 1), "boot", "ERROR", "conv membership query timed out", 900),)
+    evidence = EvidenceBundle(metrics=(own, db), logs=lines)
+    assessment = assess("boot", [signal("boot errors", "boot")], evidence, catalog=catalog)
+    assert CauseKind.TRAFFIC not in {h.category for h in assessment.hypotheses}
+    assert assessment.cause is CauseKind.DEPENDENCY
+
+
+def test_an_instance_of_a_dependency_is_named_by_its_number() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("export", "sync", depends_on=("sync-replica",)),
+            ServiceEntry("sync-replica", "db"),
+        )
+    )
+    line = "could not connect to server sync-replica-1: Connection refused; run failed"
+    evidence = EvidenceBundle(logs=(LogRecord(at(14, 1), "export", "ERROR", line, 1),))
+    assessment = assess(
+        "export", [signal("export run failed", "export")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "sync-replica"
+
+
+# --- configuration pushes: what counts as one ----------------------------------------------
+
+
+def test_grants_policies_and_jsonnet_are_configuration_pushes() -> None:
+    assert is_config_push(("clickhouse/grants/bot_features.sql",), "ClickHouse: grant access")
+    assert is_config_push(("ksonnet/cortex/ingester.libsonnet",), None)
+    assert is_config_push(("policies/egress/staging-2.txt",), None)
+    assert not is_config_push(("app/parser.py",), "Fix the parser")
+
+
+def test_a_missing_image_with_no_rollout_in_the_window_was_removed_not_released() -> None:
+    pulled = WorkloadEvent(
+        at(14, 1),
+        "runners",
+        "pod/pool-84f6-2mk4x",
+        "Warning",
+        "Failed",
+        'Failed to pull image "registry.example/runners/trusty:1": manifest unknown',
+    )
+    evidence = EvidenceBundle(cluster=ClusterState(events=(pulled,)), deploys_checked=True)
+    assessment = assess("pool", [signal("pool: 0 of 180 runners ready", "pool")], evidence)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is None
+
+
+# --- a hard limit; errors that began before the alert ---------------------------------------
+
+
+def test_a_table_at_its_size_limit_is_capacity_exhaustion_from_the_alert_and_the_lines() -> None:
+    line = "mysqld: The table 'bookmarks' is full"
+    evidence = EvidenceBundle(logs=(LogRecord(at(14, 4), "db", "ERROR", line, 30000),))
+    alert = signal("db: inserts failing (ERROR 1114: The table 'bookmarks' is full)", "db")
+    assessment = assess("db", [alert], evidence)
+    assert assessment.cause is CauseKind.RESOURCE
+    assert assessment.hypotheses[0].subject == "capacity"
+
+
+def test_new_errors_a_quarter_hour_before_the_alert_are_when_the_incident_began() -> None:
+    failed = LogRecord(at(13, 48), "export", "ERROR", "extract aborted: connection terminated", 1)
+    old = LogRecord(at(12, 0), "export", "ERROR", "retrying slow page 1", 1)
+    again = LogRecord(at(13, 50), "export", "ERROR", "retrying slow page 2", 1)
+    evidence = EvidenceBundle(logs=(old, failed, again))
+    assessment = assess("export", [signal("export nightly run failed", "export")], evidence)
+    assert assessment.first_seen == at(13, 48)
+
+
+# --- load from callers; a push under a dependency -------------------------------------------
+
+
+def test_a_callers_surge_is_the_load_that_saturated_the_database_behind_it() -> None:
+    catalog = Catalog(
+        (ServiceEntry("pg", "db"), ServiceEntry("snippets", "web", depends_on=("pg",)))
+    )
+    calls = series(
+        "snippets", "requests_per_second", "req/s", (0, 120), (30, 130), (40, 510), (60, 560)
+    )
+    cpu = series("pg", "cpu_utilization", "percent", (0, 41), (40, 55), (60, 83), (90, 96))
+    evidence = EvidenceBundle(metrics=(calls, cpu))
+    assessment = assess("pg", [signal("pg replica lag high", "pg")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.TRAFFIC
+
+
+def test_a_config_push_under_a_failing_dependency_is_the_cause_not_the_dependency() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("scan", "sec", depends_on=("authn",)),
+            ServiceEntry("authn", "id", depends_on=("netpol",)),
+            ServiceEntry("netpol", "net"),
+        )
+    )
+    push = Deploy("netpol", "b6d2e80f47", at(13, 52), files=("policies/egress/staging.yaml",))
+    errors = series("authn", "error_rate", "percent", (0, 0.05), (40, 0.05), (45, 31), (55, 34))
+    line = "authn POST /introspect 503 Service Unavailable"
+    evidence = EvidenceBundle(
+        deploys=(push,),
+        metrics=(errors,),
+        logs=(LogRecord(at(13, 55), "scan", "ERROR", line, 900),),
+        deploys_checked=True,
+    )
+    assessment = assess(
+        "scan", [signal("scan callbacks failing", "scan")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.hypotheses[0].subject == "b6d2e80f47"
+
+
+# --- a change days old that began what goes on --------------------------------------------
+
+
+def test_a_flag_change_days_ago_whose_step_in_bad_events_stayed_up_is_the_cause() -> None:
+    day = timedelta(days=1)
+    overruns = MetricSeries(
+        "proxy",
+        "parser_buffer_overrun_events",
+        "count/min",
+        (
+            (at(12) - 5 * day, 0.0),
+            (at(12) - 4 * day, 41.0),
+            (at(12) - 2 * day, 44.0),
+            (at(13), 46.0),
+        ),
+    )
+    flipped = FlagChange(at(9) - 4 * day, "streaming-parser", "rollout 0% -> 100%", "proxy")
+    older = Deploy("proxy", "3f6c2a91", at(11) - 20 * day, files=("parser/html.c",))
+    evidence = EvidenceBundle(
+        metrics=(overruns,), earlier_flags=(flipped,), deploys=(older,), deploys_checked=True
+    )
+    assessment = assess("proxy", [signal("proxy responses corrupted", "proxy")], evidence)
+    assert assessment.cause is CauseKind.FLAG
+    assert assessment.hypotheses[0].subject == "streaming-parser"
+    assert assessment.suspect is None
+
+
+# --- maintenance is a change -----------------------------------------------------------------
+
+
+def test_a_resource_that_began_climbing_with_a_maintenance_window_blames_the_change() -> None:
+    quota = MetricSeries(
+        "sched",
+        "vm_quota_used",
+        "ratio",
+        tuple(
+            (at(5) + timedelta(hours=2 * i), v)
+            for i, v in enumerate((0.41, 0.53, 0.65, 0.76, 0.97))
+        ),
+    )
+    builds = series("sched", "builds_started_per_minute", "1/min", (0, 310), (60, 320))
+    rotation = ChangeWindow(
+        at(5, 30), at(6), ChangeWindowKind.MAINTENANCE, ("sched",), "password rotation"
+    )
+    evidence = EvidenceBundle(metrics=(quota, builds), calendar=(rotation,))
+    alert = signal("sched: VM quota used 0.97 of the limit", "sched")
+    assessment = assess("sched", [alert], evidence)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.hypotheses[0].subject == "maintenance"
+
+
+def test_a_release_a_day_old_whose_latency_doubled_at_the_same_load_is_the_cause() -> None:
+    day = timedelta(days=1)
+    start = at(14) - day
+    p95 = MetricSeries(
+        "vault",
+        "p95_latency",
+        "ms",
+        ((start, 410.0), (start + timedelta(hours=1), 560.0), (at(12), 720.0), (at(14), 1840.0)),
+    )
+    load = MetricSeries(
+        "vault",
+        "requests_per_second",
+        "req/s",
+        ((start + timedelta(hours=1), 2250.0), (at(14), 2230.0)),
+    )
+    release = Deploy("vault", "2b8e4f61d0", start + timedelta(hours=5), files=("vault/repo.py",))
+    copy = Deploy("vault", "91d0c3a7e5", start - 3 * day, files=("web/templates/health.html",))
+    evidence = EvidenceBundle(metrics=(p95, load), deploys=(copy, release), deploys_checked=True)
+    assessment = assess("vault", [signal("vault p95 latency above 1s", "vault")], evidence)
+    assert assessment.cause is CauseKind.DEPLOY
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "2b8e4f61d0"
+
+
+def test_a_release_is_not_blamed_when_the_load_today_is_higher_than_before_it() -> None:
+    day = timedelta(days=1)
+    start = at(14) - day
+    p95 = MetricSeries("vault", "p95_latency", "ms", ((start, 500.0), (at(14), 1840.0)))
+    load = MetricSeries(
+        "vault", "requests_per_second", "req/s", ((start, 1000.0), (at(14), 2230.0))
+    )
+    release = Deploy("vault", "2b8e4f61d0", start + timedelta(hours=5), files=("vault/repo.py",))
+    evidence = EvidenceBundle(metrics=(p95, load), deploys=(release,), deploys_checked=True)
+    assessment = assess("vault", [signal("vault p95 latency above 1s", "vault")], evidence)
+    assert assessment.suspect is None
+
+
+# --- what the data says against what the health says; the alert that is the deploy ----------
+
+
+def test_a_store_that_looks_healthy_while_its_data_diverged_is_a_conflict_and_a_data_incident() -> (
+    None
+):
+    catalog = Catalog(
+        (ServiceEntry("pledges", "web", depends_on=("replica",)), ServiceEntry("replica", "db"))
+    )
+    lag = series("replica", "replication_lag_seconds", "s", (0, 0), (30, 0), (60, 0))
+    chunks = series("replica", "checksum_mismatched_chunks", "count", (0, 0), (60, 37))
+    alert = signal("PledgeTotalsMismatch: replica total is 412 pledges, primary has 431", "pledges")
+    evidence = EvidenceBundle(metrics=(lag, chunks))
+    assessment = assess("pledges", [alert], evidence, catalog=catalog)
+    assert Marker.CONFLICTING_SIGNALS in {m.marker for m in assessment.markers}
+    assert assessment.category.value == "data"
+
+
+def test_a_deploy_the_alert_itself_reports_failing_is_a_deployment_incident() -> None:
+    release = Deploy(
+        "ledger", "4c8a1f2e9b", at(14, 2), files=("db/migrate/fk.rb",), succeeded=False
+    )
+    p99 = series("ledger", "p99_latency", "ms", (0, 140), (30, 150), (64, 30000))
+    deploy_event = Signal(
+        source=AlertSource.GITHUB,
+        service="ledger",
+        severity=Severity.SEV2,
+        status=SignalStatus.FIRING,
+        started_at=at(14, 3),
+        title="Deployment of acme/ledger to production failed",
+        fingerprint="github:ledger:deploy",
+        delivery_id="github:ledger:deploy",
+    )
+    evidence = EvidenceBundle(deploys=(release,), metrics=(p99,), deploys_checked=True)
+    assessment = assess("ledger", [deploy_event], evidence)
+    assert assessment.cause is CauseKind.DEPLOY
+    assert assessment.category.value == "deployment"
+
+
+def test_a_dependency_is_named_by_the_host_of_a_url_not_by_a_path_segment() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("checkout", "pay", depends_on=("payments-gateway",)),
+            ServiceEntry("payments-gateway", "psp"),
+        )
+    )
+    host = "POST https://payments-gateway.internal/charge timed out after 3000ms"
+    path = "GET /v1/payments-gateway/status timed out"
+    alias = alias_pattern("payments-gateway", "checkout")
+    assert alias.search(host) is not None
+    assert alias.search(path) is None
+    evidence = EvidenceBundle(logs=(LogRecord(at(14, 1), "checkout", "ERROR", host, 4200),))
+    assessment = assess("checkout", [signal("checkout 5xx", "checkout")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+
+
+def test_memory_that_climbed_only_after_a_deploy_with_the_load_flat_blames_the_deploy() -> None:
+    release = Deploy("cart", "ca11ca11ca", at(13, 35), files=("cart/session_cache.go",))
+    memory = series(
+        "cart",
+        "container_memory_working_set_bytes",
+        "bytes",
+        (0, 4e8),
+        (20, 4.1e8),
+        (45, 7.5e8),
+        (60, 1e9),
+    )
+    load = series("cart", "requests_per_second", "req/s", (0, 900), (20, 910), (60, 905))
+    evidence = EvidenceBundle(deploys=(release,), metrics=(memory, load), deploys_checked=True)
+    assessment = assess("cart", [signal("cart pods crash looping", "cart")], evidence)
+    assert assessment.cause is CauseKind.DEPLOY
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "ca11ca11ca"
+
+
+def test_one_saturated_series_alone_does_not_make_an_outage_a_resource_incident() -> None:
+    cpu = series("forum", "cpu_utilization", "percent", (0, 22), (10, 24), (16, 71), (20, 100))
+    load = series("forum", "requests_per_second", "req/s", (0, 3900), (14, 3950), (20, 3880))
+    alert = signal("forum: 0/11 backends pass the load balancer health check", "forum")
+    assessment = assess("forum", [alert], EvidenceBundle(metrics=(cpu, load)))
+    assert assessment.cause is CauseKind.RESOURCE
+    assert assessment.category.value == "availability"
+
+
+def test_a_release_of_rules_the_service_runs_is_a_deploy_and_its_settings_are_configuration() -> (
+    None
+):
+    assert is_settings_only(("config/response-cache.yaml",))
+    assert is_settings_only(("nameservers/legacy/named.conf.options",))
+    assert is_settings_only(("deploy/values-prod.yaml",))
+    assert not is_settings_only(("rules/managed/xss/100766.yaml",))
+    assert not is_settings_only(("app/parser.py", "config/app.yaml"))

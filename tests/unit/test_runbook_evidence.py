@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.kube_reasons import KUBE_REASONS, kube_reason
 from bot.evidence.values import ClusterState, MetricSeries, PodState, WorkloadEvent
 from bot.runbook.evidence import (
     alert_facts,
@@ -14,7 +15,7 @@ from bot.runbook.evidence import (
     line_conditions,
     metric_facts,
 )
-from bot.runbook.facts import KUBERNETES_REASONS, Condition, MetricFact
+from bot.runbook.facts import Condition, MetricFact
 
 T0 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
@@ -40,10 +41,35 @@ def series(
 
 
 def test_a_pod_termination_reason_and_an_event_reason_are_one_table() -> None:
-    assert KUBERNETES_REASONS["oomkilled"] is KUBERNETES_REASONS["oomkilling"]
-    assert KUBERNETES_REASONS["oomkilled"] is Condition.MEMORY_EXHAUSTED
-    assert KUBERNETES_REASONS["diskpressure"] is Condition.DISK_EXHAUSTED
-    assert KUBERNETES_REASONS["imagepullbackoff"] is Condition.IMAGE_PULL_FAILING
+    assert KUBE_REASONS["oomkilled"] is KUBE_REASONS["oomkilling"]
+    assert KUBE_REASONS["oomkilled"].condition is Condition.MEMORY_EXHAUSTED
+    assert KUBE_REASONS["diskpressure"].condition is Condition.DISK_EXHAUSTED
+    assert KUBE_REASONS["imagepullbackoff"].condition is Condition.IMAGE_PULL_FAILING
+
+
+def test_the_analysis_and_the_runbooks_read_each_reason_alike() -> None:
+    # One table: the cause the analysis reads and the condition a runbook matches come from the
+    # same entry, so they cannot disagree (an Evicted without a message is neither).
+    for reason in ("OOMKilled", "DiskPressure", "FailedScheduling", "ImagePullBackOff"):
+        entry = kube_reason(reason)
+        assert entry is not None
+        assert entry.condition is not None
+        assert entry.cause is not None
+    evicted = kube_reason("Evicted")
+    assert evicted is not None
+    assert (evicted.condition, evicted.cause) == (None, None)
+    for reason in ("CrashLoopBackOff", "Unhealthy", "NodeNotReady"):
+        entry = kube_reason(reason)
+        assert entry is not None
+        assert entry.condition is not None
+        assert entry.cause is None
+
+
+def test_a_pod_evicted_for_memory_is_memory_exhausted_through_its_event() -> None:
+    evicted = pod("tools-6b8d-2rq4k", phase="Failed", ready=False, reason="Evicted")
+    said = event("pod/tools-6b8d-2rq4k", "Evicted", "The node was low on resource: memory.")
+    found = cluster_conditions("tools", ClusterState(pods=(evicted,), events=(said,)))
+    assert set(found) == {Condition.MEMORY_EXHAUSTED}
 
 
 def test_pods_last_terminated_oomkilled_are_memory_exhausted() -> None:

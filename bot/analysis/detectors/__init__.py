@@ -18,6 +18,8 @@ from bot.analysis.detectors.dependency import dependency_hypotheses
 from bot.analysis.detectors.deploy import deploy_hypotheses
 from bot.analysis.detectors.flag import flag_hypotheses
 from bot.analysis.detectors.kubernetes import kubernetes_hypotheses
+from bot.analysis.detectors.latent import latent_hypotheses
+from bot.analysis.detectors.maintenance import maintenance_hypotheses
 from bot.analysis.detectors.outside_in import outside_in_hypotheses
 from bot.analysis.detectors.resource import resource_hypotheses
 from bot.analysis.detectors.security import security_hypotheses
@@ -40,6 +42,8 @@ DETECTORS: tuple[Detector, ...] = (
     config_push_hypotheses,
     credential_hypotheses,
     flag_hypotheses,
+    latent_hypotheses,
+    maintenance_hypotheses,
     traffic_hypotheses,
     security_hypotheses,
 )

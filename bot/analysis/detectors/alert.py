@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import hypothesis
-from bot.analysis.detectors.resource import follows_load
+from bot.analysis.detectors.resource import after_maintenance, follows_load
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -54,7 +54,7 @@ ALERT_RESOURCES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"wraparound|id space|key space|int32|2147483647|4294967295|sequence (?:exhausted|"
             r"limit)|quota (?:exceeded|exhausted)|of the (?:\w+ )?limit|capacity (?:exhausted|"
-            r"reached)",
+            r"reached)|\b(?:table|partition|tablespace|file|index)\b[^.\n]{0,40}\bis full\b",
             re.IGNORECASE,
         ),
     ),
@@ -96,6 +96,7 @@ def alert_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         ref = f"signal:{signal.fingerprint}"
         supports = [Citation(ref, f"the alert says so: {signal.title}", W.resource_alert)]
         against = follows_load(facts) if kind in ("memory", "pool") else []
+        against += after_maintenance(facts)
         if kind == "pool" and (dependency := saturated_dependency(facts)) is not None:
             against.append(
                 Citation(dependency.ref, f"the pool drains into it: {dependency.text}", 0.25)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.detectors.config_push import pushed_under
 from bot.analysis.detectors.traffic import load_spike
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -43,7 +44,7 @@ LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
 LAG_SECONDS = 60.0
 STALE = re.compile(r"\bstale\b|behind|lagg|frozen|not (?:replicating|updated)", re.IGNORECASE)
 _GENERIC_PREFIX = frozenset({"db", "svc", "srv", "api", "the"})
-_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server"})
+_GENERIC_SUFFIX = frozenset({"api", "svc", "service", "server", "db", "database", "cache"})
 
 
 def failing_dependency_named(facts: CaseFacts) -> Citation | None:
@@ -90,8 +91,9 @@ def _trace_citations(calls: DownstreamCalls | None) -> tuple[list[Citation], lis
 
 def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
     """How log lines name a dependency: ``db-replica-2`` also as ``replica-2`` or ``replica 2``;
-    ``stripe-api`` also as ``stripe``. An alias that is a prefix of the service's own name
-    (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
+    ``stripe-api`` also as ``stripe``, ``conversations-db`` as ``conversations``; an instance
+    of it by a number after its name (``sync-rds-replica-1``). An alias that is a prefix of the
+    service's own name (``billing`` for ``billing-db`` in ``billing-webhooks``) is not used."""
     words = [w for w in re.split(r"[-_.\s]+", dependency.lower()) if w]
     aliases = [words]
     if len(words) > 1 and words[0] in _GENERIC_PREFIX:
@@ -102,7 +104,12 @@ def alias_pattern(dependency: str, service: str) -> re.Pattern[str]:
         a for a in aliases if len("".join(a)) >= 4 and not service.lower().startswith("-".join(a))
     ] or [words]
     alternatives = "|".join(r"[-_.\s]?".join(re.escape(w) for w in a) for a in usable)
-    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+    # An instance of it keeps its name: ``sync-rds-replica-1``, ``cache-02.internal``.
+    # A host in a URL names it too (``https://payments-gateway.internal/charge``), a path
+    # segment does not (``/v1/payments``).
+    return re.compile(
+        rf"(?:(?<=//)|(?<![\w/-]))(?:{alternatives})(?:[-_]\d+)?(?![\w-])", re.IGNORECASE
+    )
 
 
 def _alert_names(facts: CaseFacts, alias: re.Pattern[str]) -> Citation | None:
@@ -223,6 +230,18 @@ def caused_by_deploy(facts: CaseFacts, dependency: str) -> Citation | None:
     return Citation(f"metric:{dependency}/{health[0].name}", text, W.dependency_after_deploy)
 
 
+def _pushed(facts: CaseFacts, dependency: str) -> Citation | None:
+    """A configuration push to the dependency, or to what it depends on, landed before the
+    service's trouble: the dependency fails because of the push, which is the cause to name
+    (and revert); the dependency is only the path it took."""
+    push = pushed_under(facts, dependency)
+    if push is None:
+        return None
+    deploy = push.deploy
+    text = f"it broke after a configuration push to {deploy.service} ({deploy.sha})"
+    return Citation(f"deploy:{deploy.sha}", text, W.dependency_after_push)
+
+
 def _risen(series: MetricSeries) -> Spike | None:
     values = [value for _, value in series.points]
     for index in range(1, len(values)):
@@ -324,7 +343,7 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         supports.extend(blocked_lines(facts, dependency))
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
-            deployed = caused_by_deploy(facts, dependency)
+            deployed = caused_by_deploy(facts, dependency) or _pushed(facts, dependency)
             found.append(
                 hypothesis(
                     CauseKind.DEPENDENCY,

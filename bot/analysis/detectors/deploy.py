@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.analysis.citing import hypothesis, minutes
-from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy
+from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
 from bot.analysis.detectors.dependency import failing_dependency_named
 from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
+from bot.analysis.detectors.resource import after_deploy
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -29,11 +30,6 @@ __all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only", 
 TRIGGER_LEAD = timedelta(minutes=10)  # a change this close before the first anomaly set it off
 QUIET_RUN = timedelta(minutes=15)  # a deploy that ran this long without trouble did not
 
-_CONFIG_FILE = re.compile(
-    r"(?:\.(?:ya?ml|json|toml|ini|conf|cfg|env|properties|tf|tfvars|hcl|vcl)(?:\.[\w-]+)?$)|"
-    r"(?:^|/)(?:config|conf|helm|charts|deploy|k8s|manifests|terraform)/",
-    re.IGNORECASE,
-)
 # Files a running service never executes: documentation, tests, translations and copy, images.
 _INERT_FILE = re.compile(
     r"(?:\.(?:md|markdown|rst|txt|adoc|png|jpe?g|gif|svg|ico|po|pot|mo)$)|"
@@ -48,11 +44,6 @@ _INERT_TITLE = re.compile(
     r"update (?:the )?(?:docs|readme|copy|changelog)|copy (?:change|update|tweak)s?)\b",
     re.IGNORECASE,
 )
-
-
-def is_config_only(files: tuple[str, ...]) -> bool:
-    """Every changed file is configuration (YAML, JSON, env, Helm, Terraform...)."""
-    return bool(files) and all(_CONFIG_FILE.search(f) for f in files)
 
 
 def inert_change(files: tuple[str, ...], title: str | None) -> bool:
@@ -142,6 +133,11 @@ def _evidence(
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
     if rank == 0 and (rollout := failed_rollout(facts)) is not None:
         supports.append(rollout)
+    if rank == 0:
+        # Saturation that began only after it landed, with the load flat, is its symptom.
+        supports.extend(
+            Citation(c.ref, c.text, W.deploy_brought_saturation) for c in after_deploy(facts)
+        )
     flags = [(f"flag {f.key}", f.at) for f in facts.flags if f.concerns(facts.service)]
     if (trigger := later_trigger(deploy.at, facts.first_seen, flags)) is not None:
         name, at = trigger
@@ -176,7 +172,7 @@ def _deploy_hypothesis(
     )
     # A rollout that itself failed is the deploy's fault, whatever files it changed.
     failed = not deploy.succeeded or (rank == 0 and failed_rollout(facts) is not None)
-    if is_config_only(deploy.files) and not failed:
+    if is_settings_only(deploy.files) and not failed:
         statement = f"Configuration change in {label}{who}{what}{ranking}"
         return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
     statement = f"Regression from {label}{who}{what}{ranking}"

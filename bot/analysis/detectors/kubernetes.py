@@ -1,21 +1,18 @@
-"""Kubernetes reasons as one table: what a pod's last termination or an event's reason says
-about the cause, the symptom class and the runbook that handles it.
+"""The Kubernetes detector: events about the service's workload whose reason names a cause,
+read through the one table of :mod:`bot.analysis.kube_reasons` (the runbooks read the same table).
 
-A senior reads ``OOMKilled`` as memory exhaustion whatever the alert says ("crash looping"),
-``ImagePullBackOff`` on a registry timeout as the registry failing, ``CreateContainerConfigError``
-and ``ProgressDeadlineExceeded`` as the rollout that introduced them, ``Evicted`` and
-``DiskPressure`` as a node's disk or memory running out. Reasons that only say *that* something
-is wrong (``CrashLoopBackOff``, ``BackOff``, failing probes) name no cause: the table says so,
-and the other evidence decides. Weights: :mod:`bot.analysis.weights`.
+Reasons that only say *that* something is wrong (``CrashLoopBackOff``, ``BackOff``, failing
+probes, a node gone ``NotReady``) name no cause: the other evidence decides. Weights:
+:mod:`bot.analysis.weights`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.dependency import alias_pattern
+from bot.analysis.kube_reasons import KUBE_REASONS, KubeReason, kube_reason
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
@@ -30,60 +27,9 @@ __all__ = [
     "registry_failures",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class KubeReason:
-    """What one reason means: the cause kind it points to (None: a symptom only), the subject
-    (memory, disk, capacity, registry, rollout...) and the runbook that handles it."""
-
-    cause: CauseKind | None
-    subject: str
-    runbook: str | None
-
-
-KUBE_REASONS: dict[str, KubeReason] = {
-    "oomkilled": KubeReason(CauseKind.RESOURCE, "memory", "oom-kill"),
-    "oomkilling": KubeReason(CauseKind.RESOURCE, "memory", "oom-kill"),
-    "systemoom": KubeReason(CauseKind.RESOURCE, "memory", "oom-kill"),
-    "evicted": KubeReason(CauseKind.RESOURCE, "disk", "disk-filling"),
-    "diskpressure": KubeReason(CauseKind.RESOURCE, "disk", "disk-filling"),
-    "nodehasdiskpressure": KubeReason(CauseKind.RESOURCE, "disk", "disk-filling"),
-    "failedscheduling": KubeReason(CauseKind.RESOURCE, "capacity", None),
-    "nodenotready": KubeReason(CauseKind.RESOURCE, "node", None),
-    "imagepullbackoff": KubeReason(CauseKind.DEPENDENCY, "registry", "dependency-outage"),
-    "errimagepull": KubeReason(CauseKind.DEPENDENCY, "registry", "dependency-outage"),
-    "createcontainerconfigerror": KubeReason(CauseKind.DEPLOY, "rollout", "deploy-rollback"),
-    "progressdeadlineexceeded": KubeReason(CauseKind.DEPLOY, "rollout", "deploy-rollback"),
-    "crashloopbackoff": KubeReason(None, "crash loop", None),
-    "backoff": KubeReason(None, "crash loop", None),
-    "unhealthy": KubeReason(None, "failing probe", None),
-}
-_MEMORY = re.compile(r"memory", re.IGNORECASE)
-_MISSING_IMAGE = re.compile(r"not found|manifest unknown|does not exist|unauthorized", re.I)
-# The kubelet reports a failed pull under the generic reasons ``Failed`` and ``BackOff``; the
-# message carries the real one.
 _IMAGE_PULL = re.compile(
     r"imagepullbackoff|errimagepull|failed to pull image|back-?off pulling image", re.I
 )
-_GENERIC = frozenset({"failed", "backoff"})
-
-
-def kube_reason(reason: str, message: str = "") -> KubeReason | None:
-    """The table's entry for ``reason``, read with its message: an eviction for memory is a
-    memory one, an image pull that failed under a generic reason (``Failed``, ``BackOff``) is
-    an image pull failure, and an image that does not exist is the rollout's fault, not the
-    registry's."""
-    key = reason.strip().lower()
-    if key in _GENERIC and _IMAGE_PULL.search(message):
-        key = "imagepullbackoff"
-    entry = KUBE_REASONS.get(key)
-    if entry is None:
-        return None
-    if entry.subject == "disk" and _MEMORY.search(message):
-        return KubeReason(CauseKind.RESOURCE, "memory", "oom-kill")
-    if entry.subject == "registry" and _MISSING_IMAGE.search(message):
-        return KubeReason(CauseKind.DEPLOY, "rollout", "deploy-rollback")
-    return entry
 
 
 def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
@@ -103,12 +49,31 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     for (cause, subject), cited in sorted(by_cause.items()):
         weight = W.kube_reason + (W.kube_reason_repeated if len(cited) > 1 else 0.0)
         lead = Citation(cited[0].ref, cited[0].text, round(weight, 3))
+        if cause is CauseKind.DEPLOY and subject == "rollout" and not facts.candidates:
+            found.extend(_image_removed(facts, lead))
+            continue
         if cause is CauseKind.DEPLOY:
             continue  # a rollout's failure counts for its deploy (see the deploy detector)
         named = registry_dependency(facts) if subject == "registry" else None
         statement = f"Kubernetes says {subject}: {cited[0].text}"
         found.append(hypothesis(cause, statement, [lead], subject=named or subject))
     return found
+
+
+def _image_removed(facts: CaseFacts, lead: Citation) -> list[Hypothesis]:
+    """Pods cannot pull an image that does not exist while no rollout of the service landed in
+    the window: nothing asked for a new image, so the one the running revision uses was removed
+    from under it (a retention or cleanup policy, a registry change). That is configuration, not
+    a release to roll back."""
+    if not _MISSING_PULL.search(lead.text):
+        return []
+    text = f"{lead.text} (no rollout of {facts.service} in the window: the image was removed)"
+    cited = Citation(lead.ref, text, lead.weight)
+    statement = f"The image {facts.service} runs was removed from the registry"
+    return [hypothesis(CauseKind.CONFIG, statement, [cited], subject="image")]
+
+
+_MISSING_PULL = re.compile(r"not found|manifest unknown|does not exist", re.IGNORECASE)
 
 
 def registry_failures(facts: CaseFacts) -> tuple[str, ...]:

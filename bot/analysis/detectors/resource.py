@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import hypothesis, log_citation, matching
+from bot.analysis.detectors.maintenance import began_with_maintenance
 from bot.analysis.detectors.traffic import first_saturation, load_spike
+from bot.analysis.kube_reasons import pod_reading
 from bot.analysis.series import (
     SATURATION_PERCENT,
     SeriesKind,
@@ -24,6 +26,7 @@ from bot.analysis.spike import detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR, W
 from bot.evidence.values import PodState
+from bot.runbook.facts import Condition
 from bot.scenario.terms import CauseKind
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "RESOURCE_PATTERNS",
     "SATURATION_RISE",
     "after_deploy",
+    "after_maintenance",
     "climbing",
     "follows_load",
     "of_service",
@@ -71,6 +75,17 @@ RESOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    (
+        # A hard limit reached by growth: a table or file at its maximum size, a quota, an id
+        # space ("The table 'bookmarks' is full", MySQL's ERROR 1114).
+        "capacity",
+        re.compile(
+            r"\b(?:table|partition|tablespace|file|index|segment|bucket)\b[^.\n]{0,40}\bis full\b|"
+            r"quota exceeded|(?:size|row|file) limit (?:reached|exceeded)|"
+            r"maximum (?:size|number of \w+) (?:reached|exceeded)",
+            re.IGNORECASE,
+        ),
+    ),
 )
 
 
@@ -80,7 +95,8 @@ def climbing(facts: CaseFacts) -> Trend | None:
     services = {facts.service, *facts.catalog.dependencies(facts.service)}
     for series in facts.metrics:
         if series.service in services and series_kind(series.name) is SeriesKind.SATURATION:
-            found = trend(series)
+            # Read over its whole span: a climb over days shows only over days.
+            found = trend(facts.over_long_span(series)) or trend(series)
             if found is not None and (found.percent or series.service == facts.service):
                 return found
     return None
@@ -88,8 +104,8 @@ def climbing(facts: CaseFacts) -> Trend | None:
 
 def saturated(facts: CaseFacts) -> tuple[str, str] | None:
     """A saturation series of the service (memory, disk, cpu...) that rose by a third over its
-    first points, or a percentage (or a 0-1 ratio read as one) at or above 90: (series name,
-    what it did)."""
+    first points, or a percentage (or a 0-1 ratio read as one) that reached 90 from below:
+    (series name, what it did)."""
     for series in facts.metrics:
         if series.service != facts.service or series_kind(series.name) is not SeriesKind.SATURATION:
             continue
@@ -98,8 +114,9 @@ def saturated(facts: CaseFacts) -> tuple[str, str] | None:
             continue
         baseline, latest = min(values[: max(1, len(values) // 2)]), values[-1]
         percents = as_percent(series)
-        if percents is not None and percents[-1] >= SATURATION_PERCENT:
-            first = min(percents[: max(1, len(percents) // 2)])
+        # A series that sat at 96 % all along is not what changed: it must have come from below.
+        first = min(percents[: max(1, len(percents) // 2)]) if percents else 0.0
+        if percents is not None and percents[-1] >= SATURATION_PERCENT > first:
             return series.name, f"{series.name} at {percents[-1]:.3g} % (from {first:.3g} %)"
         if baseline > 0 and latest >= SATURATION_RISE * baseline:
             return series.name, f"{series.name} rose from {baseline:g} to {latest:g}"
@@ -124,15 +141,21 @@ def of_service(pod: PodState, service: str) -> bool:
     return pod.workload == service or pod.name.startswith(f"{service}-")
 
 
+def _memory_killed(pod: PodState, facts: CaseFacts) -> bool:
+    """The pod last ended for want of memory (``OOMKilled``, or evicted because the node ran low
+    on memory), read through the one table of Kubernetes reasons."""
+    reading = pod_reading(pod, facts.events)
+    return reading is not None and reading.condition is Condition.MEMORY_EXHAUSTED
+
+
 def _oom_citation(facts: CaseFacts) -> Citation | None:
-    """The service's pods last ended by the kernel's OOM killer: cite the one that restarted
-    most, and say how many more there are."""
+    """The service's pods last ended for want of memory (the kernel's OOM killer, a memory
+    eviction): cite the one that restarted most, and say how many more there are."""
     killed = sorted(
         (
             pod
             for pod in facts.pods
-            if of_service(pod, facts.service)
-            and (pod.last_termination_reason or "").lower() == "oomkilled"
+            if of_service(pod, facts.service) and _memory_killed(pod, facts)
         ),
         key=lambda pod: (-pod.restarts, pod.namespace, pod.name),
     )
@@ -149,9 +172,9 @@ def _oom_citation(facts: CaseFacts) -> Citation | None:
         weight += W.resource_pod_restarts
     more = f" (+{len(killed) - 1} more pods)" if len(killed) > 1 else ""
     when = f" at {lead.last_terminated_at:%H:%M}" if lead.last_terminated_at else ""
-    text = f"pod {lead.name} was OOMKilled{when}, {lead.restarts} restarts{more}" + (
-        "" if recent else ", before this incident"
-    )
+    text = (
+        f"pod {lead.name} was {lead.last_termination_reason}{when}, {lead.restarts} restarts{more}"
+    ) + ("" if recent else ", before this incident")
     return Citation(f"pod:{lead.namespace}/{lead.name}", text, round(weight, 3))
 
 
@@ -180,6 +203,18 @@ def after_deploy(facts: CaseFacts) -> list[Citation]:
     return [Citation(f"deploy:{deploy.sha}", text, W.resource_after_deploy)]
 
 
+def after_maintenance(facts: CaseFacts) -> list[Citation]:
+    """Against exhaustion as the cause: it began to climb with a maintenance window, load flat
+    (see :mod:`bot.analysis.detectors.maintenance`): what the maintenance changed is the cause."""
+    found = began_with_maintenance(facts)
+    if found is None:
+        return []
+    window, climb = found
+    ref = f"calendar:{window.start:%Y-%m-%dT%H:%M}"
+    text = f"{climb.series.name} began climbing with the maintenance at {window.start:%H:%M}"
+    return [Citation(ref, text, W.resource_after_maintenance)]
+
+
 def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """Memory, disk or pool exhaustion, from error lines, pods the OOM killer ended and
     saturation series."""
@@ -191,7 +226,7 @@ def resource_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         else []
     )
     oom = _oom_citation(facts)
-    against = [*follows_load(facts), *after_deploy(facts)]
+    against = [*follows_load(facts), *after_deploy(facts), *after_maintenance(facts)]
     for kind, pattern in RESOURCE_PATTERNS:
         ids = matching(facts.window_messages, pattern)
         pods = [oom] if kind == "memory" and oom is not None else []

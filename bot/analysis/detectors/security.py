@@ -1,37 +1,106 @@
 """The security detector: an alert worded as a security finding, or security words in error
-lines. Weights: :mod:`bot.analysis.weights`."""
+lines. Weights: :mod:`bot.analysis.weights`.
+
+Names are not findings: a service called ``credential-vault``, a team called ``edge-security`` or
+a label naming either say nothing about what happened, so the words are read in the alert's
+title, description and labels (not those that name a team, service or place) with the
+catalog's names taken out. And a certificate that expired or a credential that stopped working
+is configuration (:mod:`.config`): browsers' "security warnings" about an expired certificate
+are its symptom, not an intrusion, unless the words say more (exposure, an attacker, something
+compromised).
+"""
 
 from __future__ import annotations
 
 import re
 
 from bot.analysis.citing import hypothesis, log_citation, matching
+from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
+from bot.signal.values import Signal
 
-__all__ = ["SECURITY", "security_hypotheses"]
+__all__ = ["SECURITY", "security_hypotheses", "without_names"]
 
 SECURITY = re.compile(
     r"security|unauthori[sz]ed|credential|leak|exfiltrat|intrusion|brute.?force|suspicious|"
     r"malicious|\bcve-|privilege escalation|data exposure|exposed|compromis|anomalous access",
     re.IGNORECASE,
 )
+# Words that say more than a certificate or credential failing: someone got in or data got out.
+_BEYOND_CREDENTIAL = re.compile(
+    r"leak|exfiltrat|intrusion|brute.?force|suspicious|malicious|\bcve-|privilege escalation|"
+    r"data exposure|exposed|compromis|anomalous access|attack",
+    re.IGNORECASE,
+)
+
+
+# Labels whose value names a thing (a team, a service, a workload, a place), not what happened.
+_NAME_LABELS = frozenset(
+    {
+        "team",
+        "owner",
+        "squad",
+        "group",
+        "service",
+        "app",
+        "application",
+        "component",
+        "job",
+        "namespace",
+        "deployment",
+        "container",
+        "pod",
+        "instance",
+        "cluster",
+        "env",
+        "environment",
+        "repository",
+        "project",
+        "receiver",
+    }
+)
+
+
+def without_names(text: str, facts: CaseFacts) -> str:
+    """``text`` with the catalog's service and team names of the case taken out: a name that
+    holds a word (``credential-vault``, ``edge-security``) is not that word said."""
+    names = {facts.service, *facts.catalog.dependencies(facts.service)}
+    owner = facts.catalog.owner_of(facts.service)
+    if owner:
+        names.add(owner)
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def _alert_words(signal: Signal, facts: CaseFacts) -> str:
+    said = [value for key, value in signal.labels.items() if key.lower() not in _NAME_LABELS]
+    return without_names("\n".join([signal.title, signal.description, *said]), facts)
 
 
 def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
-    """An alert worded as a security finding, or security words in error lines."""
+    """An alert worded as a security finding, or security words in error lines; a certificate
+    or credential failure that explains the words counts against it."""
     supports: list[Citation] = []
+    against: list[Citation] = []
     for signal in facts.signals:
-        words = " ".join([signal.title, signal.description, *signal.labels.values()])
+        words = _alert_words(signal, facts)
         if SECURITY.search(words):
             text = f"security alert: {signal.title}"
             supports.append(Citation(f"signal:{signal.fingerprint}", text, W.security_alert))
+            if CREDENTIAL.search(words) and not _BEYOND_CREDENTIAL.search(words):
+                why = "a certificate or credential failing explains the words: configuration"
+                ref = f"signal:{signal.fingerprint}"
+                against.append(Citation(ref, why, W.security_credential_explained))
             break
-    ids = matching(facts.window_messages, SECURITY)
+    lines = [m for m in facts.window_messages if SECURITY.search(without_names(m.text, facts))]
+    ids = matching(lines, SECURITY)
     if ids:
         text = "security words in the logs"
         supports.append(log_citation(facts, ids, text, W.security_logs))
     if not supports:
         return []
-    return [hypothesis(CauseKind.SECURITY, f"Security event on {facts.service}", supports)]
+    statement = f"Security event on {facts.service}"
+    return [hypothesis(CauseKind.SECURITY, statement, supports, against)]

@@ -59,15 +59,37 @@ def steady_growth(series: MetricSeries, ratio: float = GROWTH_RATIO) -> Spike | 
 
 
 def load_spike(facts: CaseFacts) -> Spike | None:
-    """The earliest surge in a traffic series of the service or of a declared dependency."""
-    services = {facts.service, *facts.catalog.dependencies(facts.service)}
+    """The earliest surge in a traffic series of the service, of a declared dependency, or of a
+    caller (its requests are the load that reaches the service: spam snippets hammering the
+    database behind them). A caller's surge counts only when it came before the service's
+    trouble: callers retrying a failing service surge after it, as its symptom. A neighbour's
+    busier series counts only when the service's own request rate is not measured flat: with
+    the service's load flat, a dependency is doing more work per request (cache misses, a
+    costlier query), which is its trouble, not a surge of users."""
+    callers = set(facts.catalog.dependents(facts.service))
+    services = {facts.service, *facts.catalog.dependencies(facts.service), *callers}
+    if _own_load_flat(facts):
+        services = {facts.service}
     spikes = [
         spike
         for series in facts.metrics
         if series.service in services and series_kind(series.name) is SeriesKind.TRAFFIC
         if (spike := _rise(series)) is not None
+        if series.service not in callers or spike.first_anomaly_at <= facts.first_seen
     ]
     return min(spikes, key=lambda s: (s.first_anomaly_at, s.series.name), default=None)
+
+
+def _own_load_flat(facts: CaseFacts) -> bool:
+    """The service's own request rate is measured (two points or more) and did not surge."""
+    own = [
+        series
+        for series in facts.metrics
+        if series.service == facts.service
+        and series_kind(series.name) is SeriesKind.TRAFFIC
+        and len(series.points) >= 2
+    ]
+    return bool(own) and all(_rise(series) is None for series in own)
 
 
 def _rise(series: MetricSeries) -> Spike | None:
