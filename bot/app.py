@@ -34,6 +34,7 @@ from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.evidence.neighbours import with_neighbours
+from bot.history.source import StoredHistory
 from bot.incident.context import PipelineContext
 from bot.incident.packet import late_evidence_arrived
 from bot.narrator import Narrator, NarratorLimits, NarratorSetup
@@ -197,6 +198,7 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
         flags=[replay],
         calendar=[replay],
         traces=[replay],
+        history=[replay],
     )
     return sources, catalog
 
@@ -435,7 +437,11 @@ async def start_runtime(
         sessions=sessions,
         chat=chat,
         context=PipelineContext(
-            sources=with_neighbours(sources, catalog),
+            # The incidents this bot resolved before are evidence too (history).
+            sources=with_neighbours(
+                replace(sources, history=(*sources.history, StoredHistory(sessions, catalog))),
+                catalog,
+            ),
             catalog=catalog,
             policy=policy,
             runbooks=runbooks,

@@ -25,6 +25,7 @@ from bot.evidence.ports import (
     DeploySource,
     EvidenceQuery,
     FlagSource,
+    HistorySource,
     LogSource,
     MetricsSource,
     MonitorSource,
@@ -65,6 +66,7 @@ class EvidenceSources:
     traces: Sequence[TraceSource] = ()
     changes: Sequence[ChangeSource] = ()
     monitors: Sequence[MonitorSource] = ()
+    history: Sequence[HistorySource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
@@ -184,6 +186,7 @@ async def gather_evidence(
         (spans, trace_failures),
         (changes, change_failures),
         (monitors, monitor_failures),
+        (history, history_failures),
     ) = await asyncio.gather(
         asyncio.gather(
             ask("deploys", sources.deploys, lambda s: s.deploys(deploys_asked)),
@@ -202,6 +205,7 @@ async def gather_evidence(
                 for s in sources.monitors
             ]
         ),
+        ask("history", sources.history, lambda s: s.past_incidents(query)),
     )
     cluster = ClusterState()
     for state in states:
@@ -221,6 +225,7 @@ async def gather_evidence(
             for i in dict.fromkeys(monitor_ids)
             if sources.monitors and all(m.monitor_id != i for m in monitors)
         ),
+        history=history,
         # One source serving several kinds (GitHub: deploys and changes) that fails for one
         # reason is named once.
         unavailable=tuple(
@@ -234,6 +239,7 @@ async def gather_evidence(
                 + trace_failures
                 + change_failures
                 + monitor_failures
+                + history_failures
             )
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),
