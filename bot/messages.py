@@ -40,6 +40,7 @@ __all__ = [
     "NOT_AN_INCIDENT_CHANNEL",
     "NO_CLUSTER",
     "POSTMORTEM_USAGE",
+    "RESOLVE_NOTE_HINT",
     "ROLLBACK_NOT_IN_INCIDENT",
     "ROLLBACK_USAGE",
     "STATUS_USAGE",
@@ -88,7 +89,9 @@ __all__ = [
     "postmortem_refused",
     "postmortem_summary",
     "render_status",
+    "resolution_noted",
     "resolved_by",
+    "resolved_with_note",
     "severity_changed",
     "split",
     "stopped_by_rule",
@@ -113,7 +116,8 @@ INCIDENT_USAGE_LINES = (
     "`/incident commander @erin` — make Erin this incident's commander",
     "`/incident merge INC-12` — fold INC-12 into this incident",
     "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
-    "`/incident resolve` — resolve this incident",
+    "`/incident resolve [what fixed it]` · `resolve noise [why]` — resolve this incident; the "
+    "note (optional) is what the next similar incident's packet shows",
     "`/incident scale billing-webhooks 8` — propose scaling a Deployment (approval per policy)",
     "`/incident restart billing-webhooks` — propose a rollout restart, or name one pod to "
     "restart just it",
@@ -271,6 +275,30 @@ def resolved_by(incident_id: int, user: str) -> Mrkdwn:
 
 def already_resolved(incident_id: int) -> str:
     return f"INC-{incident_id} is already resolved; nothing changed."
+
+
+RESOLVE_NOTE_HINT = (
+    "What fixed it? `/incident resolve <what fixed it>` here keeps a note for the next similar "
+    "incident (`/incident resolve noise` if it was not an incident)."
+)
+
+
+def resolved_with_note(incident_id: int, user: str, *, noted: bool, noise: bool) -> Mrkdwn:
+    """Resolved from ``/incident resolve``: with the note kept, as noise, or with the hint."""
+    said = resolved_by(incident_id, user) + " "
+    if noise:
+        return said + "Marked as not an incident (noise)."
+    if noted:
+        return said + "The note is kept for the next similar incident."
+    return said + RESOLVE_NOTE_HINT
+
+
+def resolution_noted(incident_id: int, user: str) -> Mrkdwn:
+    return mrkdwn(
+        "{} added what resolved INC-{}; it is kept for the next similar incident.",
+        user_mention(user),
+        incident_id,
+    )
 
 
 # -- actions and approvals ---------------------------------------------------------------------
