@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import RowMapping, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +36,7 @@ __all__ = [
 
 # The most recent incidents a packet compares with: enough for months of a busy service, few
 # enough that the comparison costs nothing next to the evidence sources.
-RECENT_LIMIT = 300
+RECENT_LIMIT = 200
 NOTE_LIMIT = 2000
 
 
@@ -160,29 +160,29 @@ async def record_note(
     return True
 
 
-def past_incident(row: HistoryRecord) -> PastIncident:
-    """A history row as the packet compares it."""
-    cause = _cause_kind(row.cause)
-    kind = _action_kind(row.remedy_kind)
-    remedy = Remedy(kind, row.remedy_target) if kind is not None and row.remedy_target else None
-    resolved = utc(row.resolved_at) if row.resolved_at is not None else None
-    first = utc(row.first_seen_at)
+def past_incident(row: HistoryRecord | RowMapping) -> PastIncident:
+    """A history row (an ORM row, or the columns of one) as the packet compares it."""
+    values = row if isinstance(row, RowMapping) else row.__dict__
+    kind = _action_kind(values["remedy_kind"])
+    target = values["remedy_target"]
+    resolved = utc(values["resolved_at"]) if values["resolved_at"] is not None else None
+    first = utc(values["first_seen_at"])
     return PastIncident(
-        service=row.service,
-        title=row.title,
+        service=values["service"],
+        title=values["title"],
         opened_at=first,
         resolved_at=resolved,
-        fingerprint=row.fingerprint,
-        cause=cause,
-        cause_subject=row.cause_subject,
-        templates=frozenset(row.templates.split()),
+        fingerprint=values["fingerprint"],
+        cause=_cause_kind(values["cause"]),
+        cause_subject=values["cause_subject"],
+        templates=frozenset(values["templates"].split()),
         time_to_resolve=resolved - first if resolved is not None else None,
-        resolution=row.resolution,
-        remedy=remedy,
-        noise=row.noise,
-        incident_id=row.incident_id,
-        channel_id=row.channel_id,
-        channel_name=row.channel_name,
+        resolution=values["resolution"],
+        remedy=Remedy(kind, target) if kind is not None and target else None,
+        noise=bool(values["noise"]),
+        incident_id=values["incident_id"],
+        channel_id=values["channel_id"],
+        channel_name=values["channel_name"],
     )
 
 
@@ -199,10 +199,11 @@ async def recent(
     where = HistoryRecord.service == service
     if dependencies:
         where = or_(where, HistoryRecord.dependency.in_(sorted(dependencies)))
+    # The table's columns, not ORM objects: a packet reads hundreds of rows and keeps none.
     query = (
-        select(HistoryRecord)
+        select(HistoryRecord.__table__)
         .where(where, HistoryRecord.resolved_at.is_not(None), HistoryRecord.resolved_at <= until)
         .order_by(HistoryRecord.resolved_at.desc())
         .limit(limit)
     )
-    return [past_incident(row) for row in (await session.execute(query)).scalars()]
+    return [past_incident(row) for row in (await session.execute(query)).mappings()]
