@@ -24,6 +24,8 @@ from bot.incident.status import IncidentStatusReport, IncidentSummary
 from bot.killswitch.service import KillSwitch
 from bot.mrkdwn import Mrkdwn, channel_link, mrkdwn, user_mention
 from bot.narrator.values import Fact, Narration
+from bot.outcomes.render import describe_rate, describe_seconds
+from bot.outcomes.values import OutcomeFigures
 from bot.packet.render import sections
 from bot.packet.values import Packet
 
@@ -71,6 +73,7 @@ __all__ = [
     "home_incident",
     "home_no_approvals",
     "home_no_incidents",
+    "home_outcomes",
     "home_quarantine",
     "internal_error",
     "kill_switch_state",
@@ -526,6 +529,27 @@ def person(actor: str) -> Mrkdwn:
 
 def home_no_incidents() -> str:
     return "No open incidents."
+
+
+def home_outcomes(figures: OutcomeFigures) -> str:
+    """The App Home's outcome line over every incident: ``12 incidents, 11 resolved · MTTD 4.2 s
+    · MTTA 1.5 min · MTTR 12.0 min · autonomy 9.1 % · escalation 8.3 % · remediation 100.0 %
+    (3/3) · noise 0.0 %`` (``incident-bot report`` has them per service and severity)."""
+    remediation = describe_rate(figures.remediation_success_rate)
+    if figures.executed:
+        remediation += f" ({figures.verified}/{figures.executed})"
+    return " · ".join(
+        (
+            f"{figures.incidents} incidents, {figures.resolved} resolved",
+            f"MTTD {describe_seconds(figures.mttd_seconds)}",
+            f"MTTA {describe_seconds(figures.mtta_seconds)}",
+            f"MTTR {describe_seconds(figures.mttr_seconds)}",
+            f"autonomy {describe_rate(figures.autonomy_rate)}",
+            f"escalation {describe_rate(figures.escalation_rate)}",
+            f"remediation {remediation}",
+            f"noise {describe_rate(figures.noise_rate)}",
+        )
+    )
 
 
 def home_quarantine(signals: int, incidents: int) -> str:
