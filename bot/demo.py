@@ -7,8 +7,9 @@ the emulator's control API) and runs ``/status``. Then the action story: a perso
 ``/rollback`` and sees the dry-run plan, someone outside the policy clicks Approve and is
 refused, an allowed approver approves, the rollback runs once on the emulated cluster, the alert
 resolves (the demo sends the source's "resolved" as the source would once the error rate
-falls) and the verification is posted. It prints the channel as read in Slack and the audit
-trail, and verifies the chain. Exit 0 only when all of that worked.
+falls) and the verification is posted, and the on-call resolves the incident with a note on
+what fixed it (what history shows the next similar incident). It prints the channel as read in
+Slack and the audit trail, and verifies the chain. Exit 0 only when all of that worked.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ CHART_TIMEOUT = 10.0
 ACTION_TIMEOUT = 60.0
 APPROVE_ACTION_ID = "action_approve"  # the Approve button (integrations.slack.blocks)
 RULE = "─" * 72
+RESOLUTION_NOTE = "Rolled back the parser deploy; the error rate is back to baseline"
 
 
 def _say(text: str = "") -> None:
@@ -181,6 +183,8 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         await _wait_for_charts(runtime)
         _say(RULE)
         outcome = await _action_story(runtime, client, channel["id"], scenario, secret, users)
+        if outcome is ActionState.VERIFIED:
+            await _resolve(runtime, client, channel["id"], users)
         messages = await client.messages(channel["id"])
         _say(RULE)
         topic = channel.get("topic")
@@ -233,6 +237,27 @@ async def _action_message(client: EmulatorClient, channel_id: str) -> dict[str, 
                 return message
         await asyncio.sleep(0.2)
     raise TimeoutError("no action message was posted")
+
+
+async def _resolve(
+    runtime: Runtime, client: EmulatorClient, channel_id: str, users: dict[str, str]
+) -> None:
+    """The on-call resolves the incident, saying what fixed it: the note the next similar
+    incident's packet shows (issue 17), and the end of its MTTR."""
+    person = "U0DANA"
+    _say(f"{users[person]} runs /incident resolve {RESOLUTION_NOTE}")
+    for text in _replies(
+        await client.command(person, channel_id, "/incident", f"resolve {RESOLUTION_NOTE}")
+    ):
+        _say(f"    {text}")
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        async with runtime.sessions() as session:
+            incident = await session.scalar(select(IncidentRecord).order_by(IncidentRecord.id))
+        if incident is not None and incident.resolved_at is not None:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the incident was not resolved")
 
 
 def _replies(result: Any) -> list[str]:

@@ -540,7 +540,8 @@ def home_outcomes(figures: OutcomeFigures) -> str:
         remediation += f" ({figures.verified}/{figures.executed})"
     return " · ".join(
         (
-            f"{figures.incidents} incidents, {figures.resolved} resolved",
+            f"{figures.incidents} incident{'' if figures.incidents == 1 else 's'}, "
+            f"{figures.resolved} resolved",
             f"MTTD {describe_seconds(figures.mttd_seconds)}",
             f"MTTA {describe_seconds(figures.mtta_seconds)}",
             f"MTTR {describe_seconds(figures.mttr_seconds)}",
