@@ -90,6 +90,7 @@ async def test_report_over_the_demo_database_prints_every_figure_and_metrics_agr
 
     table = await run_cli(_environment(database_url), "report")
     as_json = await run_cli(_environment(database_url), "report", "--json")
+    later = await run_cli(_environment(database_url), "report", "--since", "2026-03-05", "--json")
     gauges = await _gauges(runtime)
 
     assert table.returncode == 0, table.stderr
@@ -109,6 +110,8 @@ async def test_report_over_the_demo_database_prints_every_figure_and_metrics_agr
     assert row["autonomy_rate"] == 0.0  # people proposed and approved the rollback
     assert row["mtta_seconds"] > 0
     assert row["mttr_seconds"] >= row["mttd_seconds"] > 0
+    assert json.loads(later.stdout)["rows"] == []  # the demo's incident began on 4 March
+    assert json.loads(later.stdout)["overall"]["incidents"] == 0
     for name, _, field in OUTCOME_FIGURES:
         for group in (row, report["overall"]):
             assert gauges[name, group["service"], group["severity"]] == group[field], name
