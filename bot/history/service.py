@@ -160,9 +160,8 @@ async def record_note(
     return True
 
 
-def past_incident(row: HistoryRecord | RowMapping) -> PastIncident:
-    """A history row (an ORM row, or the columns of one) as the packet compares it."""
-    values = row if isinstance(row, RowMapping) else row.__dict__
+def past_incident(values: RowMapping) -> PastIncident:
+    """A history row's columns as the packet compares it."""
     kind = _action_kind(values["remedy_kind"])
     target = values["remedy_target"]
     resolved = utc(values["resolved_at"]) if values["resolved_at"] is not None else None
