@@ -34,9 +34,11 @@ from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.evidence.neighbours import with_neighbours
+from bot.history.source import StoredHistory
 from bot.incident.context import PipelineContext
 from bot.incident.packet import late_evidence_arrived
 from bot.narrator import Narrator, NarratorLimits, NarratorSetup
+from bot.outcomes.service import read_report
 from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
@@ -197,6 +199,7 @@ def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Cat
         flags=[replay],
         calendar=[replay],
         traces=[replay],
+        history=[replay],
     )
     return sources, catalog
 
@@ -435,7 +438,11 @@ async def start_runtime(
         sessions=sessions,
         chat=chat,
         context=PipelineContext(
-            sources=with_neighbours(sources, catalog),
+            # The incidents this bot resolved before are evidence too (history).
+            sources=with_neighbours(
+                replace(sources, history=(*sources.history, StoredHistory(sessions, catalog))),
+                catalog,
+            ),
             catalog=catalog,
             policy=policy,
             runbooks=runbooks,
@@ -524,6 +531,7 @@ async def start_runtime(
             async with sessions() as session:
                 metrics.outbox(await outbox_depth(session))
                 metrics.actions(await actions_by_state(session))
+                metrics.outcomes(await read_report(session, since=None, until=clock.now()))
         except (SQLAlchemyError, OSError) as exc:
             # The other metrics still matter when the database does not answer.
             log.warning("database figures not read for /metrics: %s", type(exc).__name__)

@@ -3,8 +3,10 @@
 ``serve`` runs the bot; ``demo`` plays a scenario end to end offline; ``eval`` replays scenarios
 and judges the conclusions; ``db`` applies migrations; ``audit`` verifies, shows, exports
 (JSON Lines) and digests the tamper-evident trail, and makes its key; ``postmortem`` prints an
-incident's postmortem draft (Markdown); ``quarantine`` lists what the pipeline set aside after
-repeated failures and puts it back; ``emulator`` runs the local Slack emulator alone. Exit
+incident's postmortem draft (Markdown); ``report`` prints the outcome figures (MTTD, MTTA, MTTR,
+autonomy, escalation, remediation success and noise) per service and severity; ``quarantine``
+lists what the pipeline set aside after repeated failures and puts it back; ``emulator`` runs
+the local Slack emulator alone. Exit
 status: 0 success, 1 a check failed (audit, a failing scenario), 2 bad configuration, arguments,
 scenario file or an unknown incident.
 """
@@ -114,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         "postmortem", help="print an incident's postmortem draft (Markdown) to stdout"
     )
     postmortem.add_argument("incident", type=_incident, help="INC-12 or 12")
+
+    report = commands.add_parser(
+        "report", help="MTTD, MTTA, MTTR, autonomy, escalation, remediation and noise figures"
+    )
+    report.add_argument("--since", type=_since, help="incidents first seen at or after (UTC)")
+    report.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     emulator = commands.add_parser("emulator", help="run the local Slack emulator alone")
     emulator.add_argument("--port", type=int, help="default: SLACK_EMULATOR_PORT")
@@ -401,6 +409,12 @@ def _run(args: argparse.Namespace) -> int:
         return _audit_command(settings, args)
     if args.command == "postmortem":
         return asyncio.run(_postmortem(settings, args.incident))
+    if args.command == "report":
+        from bot.outcomes.command import run_report
+
+        return asyncio.run(
+            run_report(settings, since=args.since, as_json=args.json, clock=SystemClock())
+        )
     if args.command == "quarantine":
         subject, row_id = getattr(args, "subject", "all"), getattr(args, "id", None)
         return asyncio.run(_quarantine(settings, args.quarantine_command, subject, row_id))

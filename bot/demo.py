@@ -8,10 +8,10 @@ the emulator's control API) and runs ``/status``. Then the action story: a perso
 refused, an allowed approver approves, the rollback runs once on the emulated cluster, the alert
 resolves (the demo sends the source's "resolved" as the source would once the error rate
 falls) and the verification is posted. Then the approver takes command, confirms the packet's
-leading hypothesis as the cause (for the postmortem) and clicks "Resolve incident" on the
-bot's question, so ``incident-bot postmortem INC-1`` reads a closed incident. It prints the
-channel as read in Slack and the audit trail, and verifies the chain. Exit 0 only when all of
-that worked.
+leading hypothesis as the cause (for the postmortem) and resolves the incident with a note on
+what fixed it (what history shows the next similar incident), so ``incident-bot postmortem
+INC-1`` reads a closed incident. It prints the channel as read in Slack and the audit trail,
+and verifies the chain. Exit 0 only when all of that worked.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ PACKET_TIMEOUT = 30.0
 CHART_TIMEOUT = 10.0
 ACTION_TIMEOUT = 60.0
 APPROVE_ACTION_ID = "action_approve"  # the Approve button (integrations.slack.blocks)
-RESOLVE_ACTION_ID = "incident_resolve"  # the "Resolve incident" button (the same)
 RULE = "─" * 72
+RESOLUTION_NOTE = "Rolled back the parser deploy; the error rate is back to baseline"
 
 
 def _say(text: str = "") -> None:
@@ -241,6 +241,27 @@ async def _action_message(client: EmulatorClient, channel_id: str) -> dict[str, 
     raise TimeoutError("no action message was posted")
 
 
+async def _resolve(
+    runtime: Runtime, client: EmulatorClient, channel_id: str, users: dict[str, str]
+) -> None:
+    """The on-call resolves the incident, saying what fixed it: the note the next similar
+    incident's packet shows (issue 17), and the end of its MTTR."""
+    person = "U0DANA"
+    _say(f"{users[person]} runs /incident resolve {RESOLUTION_NOTE}")
+    for text in _replies(
+        await client.command(person, channel_id, "/incident", f"resolve {RESOLUTION_NOTE}")
+    ):
+        _say(f"    {text}")
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        async with runtime.sessions() as session:
+            incident = await session.scalar(select(IncidentRecord).order_by(IncidentRecord.id))
+        if incident is not None and incident.resolved_at is not None:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the incident was not resolved")
+
+
 def _replies(result: Any) -> list[str]:
     return [str(response.get("text", "")) for response in result.get("responses", [])]
 
@@ -280,31 +301,11 @@ async def _action_story(
     )
 
 
-async def _resolve_question(client: EmulatorClient, channel_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + ACTION_TIMEOUT
-    while time.monotonic() < deadline:
-        for message in await client.messages(channel_id):
-            if RESOLVE_ACTION_ID in json.dumps(message.get("blocks") or []):
-                return message
-        await asyncio.sleep(0.2)
-    raise TimeoutError("the bot did not ask whether to resolve the incident")
-
-
-async def _wait_for_resolution(runtime: Runtime) -> None:
-    deadline = time.monotonic() + ACTION_TIMEOUT
-    while time.monotonic() < deadline:
-        async with runtime.sessions() as session:
-            if await session.scalar(select(IncidentRecord.resolved_at)) is not None:
-                return
-        await asyncio.sleep(0.2)
-    raise TimeoutError(f"the incident was not resolved within {ACTION_TIMEOUT:g}s")
-
-
 async def _closing_story(
     runtime: Runtime, client: EmulatorClient, channel_id: str, users: dict[str, str]
 ) -> None:
     """The approver takes command, confirms the leading hypothesis and resolves the incident
-    from the bot's question."""
+    with a note on what fixed it."""
     commander = "U0DANA"
     for words, text in (
         ("takes command", f"commander <@{commander}|{users[commander]}>"),
@@ -313,7 +314,4 @@ async def _closing_story(
         _say(f"{users[commander]} {words}: /incident {text}")
         for reply in _replies(await client.command(commander, channel_id, "/incident", text)):
             _say(f"    {reply}")
-    question = await _resolve_question(client, channel_id)
-    _say(f"{users[commander]} clicks Resolve incident and confirms")
-    await client.click(commander, channel_id, question["ts"], RESOLVE_ACTION_ID)
-    await _wait_for_resolution(runtime)
+    await _resolve(runtime, client, channel_id, users)

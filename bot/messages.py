@@ -25,6 +25,8 @@ from bot.killswitch.service import KillSwitch
 from bot.mrkdwn import Mrkdwn, channel_link, mrkdwn, user_mention
 from bot.narrator.untrusted import shown_as_data
 from bot.narrator.values import Fact, Narration
+from bot.outcomes.render import describe_rate, describe_seconds
+from bot.outcomes.values import OutcomeFigures
 from bot.packet.render import sections
 from bot.packet.values import Packet
 
@@ -41,6 +43,7 @@ __all__ = [
     "NOT_AN_INCIDENT_CHANNEL",
     "NO_CLUSTER",
     "POSTMORTEM_USAGE",
+    "RESOLVE_NOTE_HINT",
     "ROLLBACK_NOT_IN_INCIDENT",
     "ROLLBACK_USAGE",
     "STATUS_USAGE",
@@ -74,6 +77,7 @@ __all__ = [
     "home_incident",
     "home_no_approvals",
     "home_no_incidents",
+    "home_outcomes",
     "home_quarantine",
     "internal_error",
     "kill_switch_state",
@@ -92,7 +96,9 @@ __all__ = [
     "postmortem_refused",
     "postmortem_summary",
     "render_status",
+    "resolution_noted",
     "resolved_by",
+    "resolved_with_note",
     "severity_changed",
     "split",
     "stopped_by_rule",
@@ -117,7 +123,8 @@ INCIDENT_USAGE_LINES = (
     "`/incident commander @erin` — make Erin this incident's commander",
     "`/incident merge INC-12` — fold INC-12 into this incident",
     "`/incident split 40` — move signal #40 (ids in `/status`) out into an incident of its own",
-    "`/incident resolve` — resolve this incident",
+    "`/incident resolve [what fixed it]` · `resolve noise [why]` — resolve this incident; the "
+    "note (optional) is what the next similar incident's packet shows",
     "`/incident confirm-cause 1 [note]` — confirm the packet's hypothesis 1 as the cause "
     "(`confirm-cause factor 2 [note]`: its contributing factor 2; any other words: the cause "
     "in yours); the commander, or while none is set whoever may draft the postmortem",
@@ -278,6 +285,30 @@ def resolved_by(incident_id: int, user: str) -> Mrkdwn:
 
 def already_resolved(incident_id: int) -> str:
     return f"INC-{incident_id} is already resolved; nothing changed."
+
+
+RESOLVE_NOTE_HINT = (
+    "What fixed it? `/incident resolve <what fixed it>` here keeps a note for the next similar "
+    "incident (`/incident resolve noise` if it was not an incident)."
+)
+
+
+def resolved_with_note(incident_id: int, user: str, *, noted: bool, noise: bool) -> Mrkdwn:
+    """Resolved from ``/incident resolve``: with the note kept, as noise, or with the hint."""
+    said = resolved_by(incident_id, user) + " "
+    if noise:
+        return said + "Marked as not an incident (noise)."
+    if noted:
+        return said + "The note is kept for the next similar incident."
+    return said + RESOLVE_NOTE_HINT
+
+
+def resolution_noted(incident_id: int, user: str) -> Mrkdwn:
+    return mrkdwn(
+        "{} added what resolved INC-{}; it is kept for the next similar incident.",
+        user_mention(user),
+        incident_id,
+    )
 
 
 # -- actions and approvals ---------------------------------------------------------------------
@@ -511,6 +542,28 @@ def person(actor: str) -> Mrkdwn:
 
 def home_no_incidents() -> str:
     return "No open incidents."
+
+
+def home_outcomes(figures: OutcomeFigures) -> str:
+    """The App Home's outcome line over every incident: ``12 incidents, 11 resolved · MTTD 4.2 s
+    · MTTA 1.5 min · MTTR 12.0 min · autonomy 9.1 % · escalation 8.3 % · remediation 100.0 %
+    (3/3) · noise 0.0 %`` (``incident-bot report`` has them per service and severity)."""
+    remediation = describe_rate(figures.remediation_success_rate)
+    if figures.executed:
+        remediation += f" ({figures.verified}/{figures.executed})"
+    return " · ".join(
+        (
+            f"{figures.incidents} incident{'' if figures.incidents == 1 else 's'}, "
+            f"{figures.resolved} resolved",
+            f"MTTD {describe_seconds(figures.mttd_seconds)}",
+            f"MTTA {describe_seconds(figures.mtta_seconds)}",
+            f"MTTR {describe_seconds(figures.mttr_seconds)}",
+            f"autonomy {describe_rate(figures.autonomy_rate)}",
+            f"escalation {describe_rate(figures.escalation_rate)}",
+            f"remediation {remediation}",
+            f"noise {describe_rate(figures.noise_rate)}",
+        )
+    )
 
 
 def home_quarantine(signals: int, incidents: int) -> str:

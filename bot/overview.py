@@ -1,6 +1,6 @@
 """What the App Home shows a person: the open incidents, the actions waiting for an approval,
-the kill switch and what the pipeline quarantined, read in one session as a value the Slack
-view is drawn from."""
+the kill switch, what the pipeline quarantined and the outcome figures, read in one session as
+a value the Slack view is drawn from."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from bot.incident import service as incidents
 from bot.incident.status import IncidentSummary, summary_of
 from bot.killswitch.service import KillSwitch
 from bot.killswitch.service import read as read_kill_switch
+from bot.outcomes.service import read_report
+from bot.outcomes.values import OutcomeFigures
 from bot.quarantine import QuarantineCounts
 
 __all__ = ["Overview", "PendingApproval", "overview", "pending_approvals"]
@@ -41,6 +43,8 @@ class Overview:
     approvals: tuple[PendingApproval, ...]
     kill_switch: KillSwitch
     quarantined: QuarantineCounts = field(default_factory=QuarantineCounts)
+    # The outcome figures over every incident (None: not asked for; see bot/outcomes).
+    outcomes: OutcomeFigures | None = None
 
 
 async def pending_approvals(session: AsyncSession) -> Sequence[PendingApproval]:
@@ -63,12 +67,14 @@ async def pending_approvals(session: AsyncSession) -> Sequence[PendingApproval]:
     ]
 
 
-async def overview(session: AsyncSession) -> Overview:
+async def overview(session: AsyncSession, *, now: datetime | None = None) -> Overview:
     """The open incidents (most severe first), pending approvals, the kill switch and the
-    quarantine's counts."""
+    quarantine's counts; given ``now``, the outcome figures of every incident until then."""
+    report = await read_report(session, since=None, until=now) if now is not None else None
     return Overview(
         incidents=tuple(summary_of(record) for record in await incidents.list_open(session)),
         approvals=tuple(await pending_approvals(session)),
         kill_switch=await read_kill_switch(session),
         quarantined=await quarantine.counts(session),
+        outcomes=report.overall if report is not None else None,
     )

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 import bot.action.models
 import bot.audit.models
+import bot.history.models
 import bot.incident.models
 import bot.interaction.models
 import bot.killswitch.models

@@ -12,11 +12,16 @@ by one, each after the previous packet appeared; then the same in groups sent at
 packet message's ``ts`` in the emulator (the time the emulator stored it, in microseconds), so
 polling does not add to it.
 
+With ``--history N`` (default 10,000) the database holds N resolved incidents before the first
+alert (``bench/packet/history.py``), so every packet's history query (issue 17: similar past
+incidents) runs against a table of that size; ``--history 0`` measures without.
+
 Slack's rate limits are off by default: the bench measures the bot, and ``bench/storm``
 measures Slack's channel budget (``--slack-limits`` turns them on; channels beyond the budget
 then wait for it).
 
-Run: ``.venv/bin/python -m bench.packet.run [--alerts 20] [--concurrent 4] [--json]``
+Run: ``.venv/bin/python -m bench.packet.run [--alerts 20] [--concurrent 4] [--history 10000]
+[--json]``
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any
 import aiohttp
 import yaml
 
+from bench.packet.history import seed_history
 from bench.packet.latent import latent_sources
 from bot.app import SHIPPED_SCENARIOS, Runtime, start_runtime
 from bot.catalog import load_catalog
@@ -93,12 +99,20 @@ async def _start(workdir: Path, services: list[str], args: argparse.Namespace) -
         slack_app_token=None,
         generic_webhook_secret=SECRET,
     )
-    return await start_runtime(
+    runtime = await start_runtime(
         settings,
         clock=ReplayClock(scenario.now),
         evidence=(sources, catalog),
         emulator_config=EmulatorConfig(port=0, rate_limits_enabled=args.slack_limits),
     )
+    if args.history:
+        mark = time.perf_counter()
+        await seed_history(
+            runtime.sessions, count=args.history, services=services, now=scenario.now
+        )
+        if args.verbose:
+            print(f"{args.history} past incidents stored in {time.perf_counter() - mark:.1f} s")
+    return runtime
 
 
 async def _packet_ts(people: EmulatorClient, service: str, timeout: float = 120.0) -> float:
@@ -160,6 +174,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "slack_limits": args.slack_limits,
         "source_latency_s": args.latency,
         "slow_source_latency_s": args.slow_latency,
+        "past_incidents": args.history,
     }
     one_by_one = [[f"seq-{number:03d}"] for number in range(args.alerts)]
     result["one_by_one"] = _summary(await _measure(one_by_one, args), floor)
@@ -179,6 +194,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=3, help="groups sent at once (0: none)")
     parser.add_argument("--latency", type=float, default=0.150, help="seconds, every source")
     parser.add_argument("--slow-latency", type=float, default=0.900, help="seconds, logs")
+    parser.add_argument("--history", type=int, default=10_000, help="past incidents stored")
     parser.add_argument("--severity", default="warning", help="generic severity word or sevN")
     parser.add_argument("--slack-limits", action="store_true", help="Slack's rate limits on")
     parser.add_argument("--verbose", action="store_true", help="print each group's latencies")

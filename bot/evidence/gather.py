@@ -25,6 +25,7 @@ from bot.evidence.ports import (
     DeploySource,
     EvidenceQuery,
     FlagSource,
+    HistorySource,
     LogSource,
     MetricsSource,
     MonitorSource,
@@ -65,6 +66,7 @@ class EvidenceSources:
     traces: Sequence[TraceSource] = ()
     changes: Sequence[ChangeSource] = ()
     monitors: Sequence[MonitorSource] = ()
+    history: Sequence[HistorySource] = ()
 
 
 async def _state(source: ClusterSource, query: EvidenceQuery) -> Sequence[ClusterState]:
@@ -188,7 +190,7 @@ async def gather_evidence(
     ) -> Awaitable[tuple[tuple[T, ...], tuple[SourceFailure, ...]]]:
         return _collect([_ask(kind, s.name, partial(call, s), deadline, late) for s in asked])
 
-    # Two groups: asyncio.gather is typed for at most six awaitables at once.
+    # In groups: asyncio.gather is typed for at most six awaitables at once.
     (
         (
             (deploys, deploy_failures),
@@ -201,8 +203,11 @@ async def gather_evidence(
         (spans, trace_failures),
         (changes, change_failures),
         (monitors, monitor_failures),
-        (long_metrics, long_metric_failures),
-        (earlier_logs, earlier_log_failures),
+        (
+            (long_metrics, long_metric_failures),
+            (earlier_logs, earlier_log_failures),
+            (history, history_failures),
+        ),
     ) = await asyncio.gather(
         asyncio.gather(
             ask("deploys", sources.deploys, lambda s: s.deploys(deploys_asked)),
@@ -221,8 +226,13 @@ async def gather_evidence(
                 for s in sources.monitors
             ]
         ),
-        ask("metrics:long", sources.metrics if long_query else (), lambda s: s.metrics(longer)),
-        ask("logs:earlier", sources.logs if earlier else (), lambda s: s.logs(earlier or query)),
+        asyncio.gather(
+            ask("metrics:long", sources.metrics if long_query else (), lambda s: s.metrics(longer)),
+            ask(
+                "logs:earlier", sources.logs if earlier else (), lambda s: s.logs(earlier or query)
+            ),
+            ask("history", sources.history, lambda s: s.past_incidents(query)),
+        ),
     )
     cluster = ClusterState()
     for state in states:
@@ -245,6 +255,7 @@ async def gather_evidence(
             for i in dict.fromkeys(monitor_ids)
             if sources.monitors and all(m.monitor_id != i for m in monitors)
         ),
+        history=history,
         # One source serving several kinds (GitHub: deploys and changes) that fails for one
         # reason is named once.
         unavailable=tuple(
@@ -260,6 +271,7 @@ async def gather_evidence(
                 + monitor_failures
                 + long_metric_failures
                 + earlier_log_failures
+                + history_failures
             )
         ),
         deploys_checked=len(deploy_failures) < len(sources.deploys),

@@ -18,6 +18,7 @@ from bot.evidence.values import (
     MonitorState,
     TraceSpan,
 )
+from bot.history.values import PastIncident
 
 __all__ = [
     "CalendarSource",
@@ -26,6 +27,7 @@ __all__ = [
     "DeploySource",
     "EvidenceQuery",
     "FlagSource",
+    "HistorySource",
     "LogSource",
     "MetricsSource",
     "MonitorSource",
@@ -117,4 +119,14 @@ class CalendarSource(Protocol):
 
     async def change_windows(self, query: EvidenceQuery) -> Sequence[ChangeWindow]:
         """Freeze and maintenance windows that apply to the service and overlap the window."""
+        ...
+
+
+class HistorySource(Protocol):
+    name: str
+
+    async def past_incidents(self, query: EvidenceQuery) -> Sequence[PastIncident]:
+        """Incidents resolved before ``query.until`` that may resemble one of ``query.service``:
+        its own, and those that failed on a service it depends on; the most recent first, a
+        bounded number (the similarity is judged by the packet, not the source)."""
         ...

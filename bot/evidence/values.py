@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.history.values import PastIncident
+
 __all__ = [
     "ChangeWindow",
     "ChangeWindowKind",
@@ -241,6 +243,7 @@ class EvidenceBundle:
     changes: tuple[CodeChange, ...] = ()  # commits and merged pull requests, oldest first
     monitors: tuple[MonitorState, ...] = ()  # the alerting monitors as their source sees them now
     monitors_unread: tuple[str, ...] = ()  # monitor ids asked for that no source could read
+    history: tuple[PastIncident, ...] = ()  # incidents resolved before that may resemble it
     unavailable: tuple[SourceFailure, ...] = ()
     deploys_checked: bool = False  # at least one deploy source answered
     # The same series over the long look-back (a trend over days, a peak before a release);

@@ -15,6 +15,7 @@ from bot import quarantine
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.history import service as history
 from bot.incident import conditions
 from bot.incident import service as incidents
 from bot.incident.correlation import (
@@ -274,13 +275,35 @@ async def _claim_and_correlate(
 
 
 async def resolve_incident(
-    session: AsyncSession, incident_id: int, *, actor: str, clock: Clock
+    session: AsyncSession,
+    incident_id: int,
+    *,
+    actor: str,
+    clock: Clock,
+    note: str | None = None,
+    noise: bool = False,
 ) -> bool:
     """Resolve an open incident (a human's decision); False when it was not open. The
-    conditional update makes a double click, or two replicas, resolve it once."""
+    conditional update makes a double click, or two replicas, resolve it once. ``note`` says
+    what fixed it and ``noise`` that it was not an incident: history shows both next time."""
     if not await incidents.mark_resolved(session, incident_id=incident_id, at=clock.now()):
         return False
+    record = await incidents.get(session, incident_id)
+    assert record is not None  # it was just resolved, and incidents are never deleted
+    outcome = await history.record_outcome(
+        session, incident=record, at=clock.now(), actor=actor, note=note, noise=noise
+    )
+    details: dict[str, object] = {"noise": noise}
+    if outcome.resolution is not None:
+        details["note"] = outcome.resolution
+    if outcome.remedy_kind is not None:
+        details["remedy"] = {"kind": outcome.remedy_kind, "target": outcome.remedy_target}
     await audit.append(
-        session, clock=clock, actor=actor, event="incident.resolved", incident_id=incident_id
+        session,
+        clock=clock,
+        actor=actor,
+        event="incident.resolved",
+        incident_id=incident_id,
+        details=details,
     )
     return True

@@ -18,6 +18,8 @@ from bot.evidence.gather import gather_evidence
 from bot.evidence.late import LateArrival, LateWatch
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import EvidenceBundle
+from bot.history import service as history
+from bot.history.similarity import facts_of
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
@@ -124,7 +126,7 @@ async def triage_incident(
     incident_signals = [signals.from_record(record) for record in records]
     first = min((s.started_at for s in incident_signals), default=incident.first_seen_at)
     late = context.late.watch(incident.id) if context.late is not None and watch_late else None
-    return await triage_signals(
+    triage = await triage_signals(
         incident_id=incident.id,
         service=incident.service,
         title=incident.title,
@@ -135,6 +137,13 @@ async def triage_incident(
         clock=clock,
         late=late,
     )
+    # What the packet established is kept for the packets of incidents to come (history).
+    facts = facts_of(triage.assessment, incident_signals, context.catalog)
+    async with sessions() as session, session.begin():
+        stored = await incidents.get(session, incident.id)
+        if stored is not None:
+            await history.record_triage(session, incident=stored, facts=facts, at=clock.now())
+    return triage
 
 
 async def build_incident_packet(

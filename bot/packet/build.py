@@ -15,6 +15,7 @@ from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
+from bot.history.section import history_for_packet
 from bot.packet.changes import change_lines
 from bot.packet.chart import chart_of
 from bot.packet.monitors import monitor_lines
@@ -400,6 +401,14 @@ def build_packet(
             ActionKind.STATUS_UPDATE: customer_facing,
         }
         actions.extend(_runbook_actions(choice.best.runbook, allowed, policy, assessment.service))
+    similar, actions = history_for_packet(
+        assessment=assessment,
+        signals=signals,
+        catalog=catalog,
+        history=evidence.history,
+        actions=actions,
+        policy=policy,
+    )
     actions = _distinct_kinds(_safe(actions, safety_facts(assessment)))[:MAX_ACTIONS]
     for signal in signals:
         links.extend(link for link in signal.links if link not in links)
@@ -421,4 +430,5 @@ def build_packet(
         cause_evidence=_cause_evidence(assessment),
         warnings=tuple(describe_marker(raised) for raised in _markers(assessment, choice)),
         chart=chart_of(incident_id, assessment),
+        history=similar,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.history.section import similar_line
 from bot.narrator.untrusted import shown_as_data, shown_within
 from bot.packet.values import Owner, Packet, RunbookFit
 from bot.redaction import redact
@@ -90,6 +91,8 @@ def _sections(packet: Packet) -> Iterator[PacketSection]:
         or ("Unknown: the service is not in the catalog",),
     )
     yield PacketSection("Runbook", runbook_lines(packet))
+    if packet.history:
+        yield PacketSection("Seen before", tuple(similar_line(item) for item in packet.history))
     yield PacketSection(
         "Suggested next action",
         tuple(action.text for action in packet.actions) or ("None yet: gather more evidence",),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.action.kinds import ActionKind
 from bot.evidence.values import SourceFailure
+from bot.history.values import SimilarIncident
 from bot.packet.chart import MetricChart
 from bot.signal.values import Link, Severity
 
@@ -86,6 +87,8 @@ class Packet:
     chart: MetricChart | None = None
     # True when no language model is configured: the footer says the bot wrote it all itself.
     narrator_off: bool = False
+    # Past incidents like this one, most similar first, with the facts that matched (history).
+    history: tuple[SimilarIncident, ...] = ()
 
     @property
     def requires_approval(self) -> tuple[ActionKind, ...]:

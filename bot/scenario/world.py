@@ -7,11 +7,13 @@ adapter turns them into :mod:`bot.evidence.values`. Every instant is an aware UT
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from bot.action.kinds import ActionKind
 from bot.configfile import FileModel, Text, UtcDatetime, invalid_at
 from bot.evidence import values
 
@@ -144,12 +146,44 @@ class FlagChange(FileModel):
         return values.FlagChange(at=self.at, key=self.key, change=self.change, service=self.service)
 
 
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def _duration(value: object) -> object:
+    """``time_to_resolve``: minutes as a number (``6``), or ``1h30m``, ``45m``, ``2d``, ``90s``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(minutes=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip().replace(" ", ""))
+        if match is None or not any(match.groups()):
+            raise ValueError(f"{value!r} is not a duration: write minutes (6) or 1h30m, 45m, 2d")
+        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return value
+
+
 class PastIncident(FileModel):
+    """A past incident (version 1: ``at``, ``service``, ``title``, ``cause``, ``resolution``).
+
+    The optional keys added since (files without them stay valid) let the packet compare it:
+    ``fingerprint`` (the alert's, or the end of it: ``checkout-5xx`` matches
+    ``generic:checkout-5xx``), ``log_templates`` (log lines or their templates, new in its
+    window), ``time_to_resolve``, ``dependency`` (what a ``cause: dependency`` failed on) and
+    ``remedy`` (the action kind that fixed it, verified). ``cause`` that names a cause kind
+    (``deploy``, ``dependency``...) is its ranked cause; other words are kept as its story."""
+
     at: UtcDatetime
     service: Text
     title: Text
     cause: str | None = None
     resolution: str | None = None
+    fingerprint: Text | None = None
+    log_templates: tuple[Text, ...] = ()
+    time_to_resolve: Annotated[timedelta, BeforeValidator(_duration)] | None = None
+    dependency: Text | None = None
+    remedy: ActionKind | None = None
 
 
 class CalendarEntry(FileModel):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.outcomes.values import OutcomeReport
+
 __all__ = ["NO_METRICS", "AlertOutcome", "Metrics", "NoMetrics", "OutboxDepth"]
 
 
@@ -58,6 +60,10 @@ class Metrics(Protocol):
     def quarantined(self, kind: str) -> None:
         """A ``signal`` or an ``incident`` was quarantined after repeated failures."""
 
+    def outcomes(self, report: OutcomeReport) -> None:
+        """The outcome figures now (read from the database when scraped), per service and
+        severity and over all: the same report ``incident-bot report`` prints."""
+
 
 class NoMetrics:
     """Counts nothing."""
@@ -86,6 +92,9 @@ class NoMetrics:
         return None
 
     def quarantined(self, kind: str) -> None:
+        return None
+
+    def outcomes(self, report: OutcomeReport) -> None:
         return None
 
 

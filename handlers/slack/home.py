@@ -25,7 +25,7 @@ def register_home(
         if event.get("tab", "home") != "home":  # the Messages tab has nothing to draw
             return
         async with sessions() as session:
-            now_standing = await overview(session)
+            now_standing = await overview(session, now=clock.now())
         await client.views_publish(
             user_id=event["user"], view=home_view(now_standing, now=clock.now())
         )

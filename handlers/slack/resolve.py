@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.incident.correlate import resolve_incident
 from bot.interaction.ids import parse_id
 from bot.interaction.refusals import record_refusal
-from bot.messages import already_resolved, resolved_by
+from bot.messages import RESOLVE_NOTE_HINT, already_resolved, resolved_by
 from handlers.slack.deliveries import acknowledge
 from integrations.slack.blocks import RESOLVE_ACTION_ID
 
@@ -49,7 +49,11 @@ def register_resolve(
         async with sessions() as session, session.begin():
             done = await resolve_incident(session, incident_id, actor=f"slack:{user}", clock=clock)
         if done:
-            await respond(text=resolved_by(incident_id, user), replace_original=True)
+            # The button resolves in one click; what fixed it is asked for after, optionally.
+            await respond(
+                text=resolved_by(incident_id, user) + " " + RESOLVE_NOTE_HINT,
+                replace_original=True,
+            )
         else:
             await respond(
                 text=already_resolved(incident_id),

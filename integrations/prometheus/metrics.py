@@ -15,6 +15,12 @@ Names, all prefixed ``incident_bot_``:
 - ``actions{state}`` (gauge, read from the database when scraped): actions in each state
 - ``quarantined{kind}`` (gauge, read from the database when scraped): signals and incidents set
   aside after repeated failures; ``quarantines_total{kind}``: how many this process set aside
+- ``outcome_*{service, severity}`` (gauges, read from the database when scraped): the figures
+  ``incident-bot report`` prints, per service and severity and over all (``service="all",
+  severity="all"``): ``outcome_incidents``, ``outcome_resolved``, ``outcome_mttd_seconds``,
+  ``outcome_mtta_seconds``, ``outcome_mttr_seconds``, ``outcome_autonomy_ratio``,
+  ``outcome_escalation_ratio``, ``outcome_remediation_success_ratio``, ``outcome_noise_ratio``;
+  a figure with nothing to measure is absent rather than zero
 """
 
 from __future__ import annotations
@@ -24,9 +30,35 @@ from collections.abc import Mapping
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.outcomes.values import OutcomeFigures, OutcomeReport
 from bot.telemetry.metrics import AlertOutcome, OutboxDepth
 
-__all__ = ["PACKET_LATENCY_BUCKETS", "PrometheusMetrics"]
+__all__ = ["OUTCOME_FIGURES", "PACKET_LATENCY_BUCKETS", "PrometheusMetrics"]
+
+# Gauge name (after ``incident_bot_outcome_``), help, and the figure it shows.
+OUTCOME_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("incidents", "Incidents (merged ones aside).", "incidents"),
+    ("resolved", "Incidents resolved.", "resolved"),
+    ("mttd_seconds", "Mean time to detect: first signal to first packet.", "mttd_seconds"),
+    ("mtta_seconds", "Mean time to acknowledge: packet to a person's first act.", "mtta_seconds"),
+    ("mttr_seconds", "Mean time to resolve: first signal to resolved.", "mttr_seconds"),
+    (
+        "autonomy_ratio",
+        "Resolved incidents (noise aside) no person acted on before resolving.",
+        "autonomy_rate",
+    ),
+    (
+        "escalation_ratio",
+        "Incidents whose severity rose or whose owner an action paged.",
+        "escalation_rate",
+    ),
+    (
+        "remediation_success_ratio",
+        "Actions verified of those run (dry runs aside).",
+        "remediation_success_rate",
+    ),
+    ("noise_ratio", "Resolved incidents resolved as not an incident.", "noise_rate"),
+)
 
 # Seconds. The packet should be there before people arrive: most land in the first minute; the
 # long tail is Slack's channel-creation limit in a storm.
@@ -96,6 +128,16 @@ class PrometheusMetrics:
             registry=self.registry,
         )
 
+        self._outcomes = {
+            name: Gauge(
+                f"incident_bot_outcome_{name}",
+                text,
+                ["service", "severity"],
+                registry=self.registry,
+            )
+            for name, text, _ in OUTCOME_FIGURES
+        }
+
     def alerts_received(
         self, source: str, outcome: AlertOutcome, *, reason: str = "", count: int = 1
     ) -> None:
@@ -125,6 +167,16 @@ class PrometheusMetrics:
     def actions(self, by_state: Mapping[str, int]) -> None:
         for state, count in by_state.items():
             self._actions.labels(state=state).set(count)
+
+    def outcomes(self, report: OutcomeReport) -> None:
+        rows: tuple[OutcomeFigures, ...] = (*report.rows, report.overall)
+        for name, _, field in OUTCOME_FIGURES:
+            gauge = self._outcomes[name]
+            gauge.clear()  # a group gone from the report leaves no stale figure behind
+            for row in rows:
+                value = getattr(row, field)
+                if value is not None:
+                    gauge.labels(service=row.service, severity=row.severity).set(value)
 
     def exposition(self) -> tuple[bytes, str]:
         """The registry in Prometheus' text format, and its content type."""

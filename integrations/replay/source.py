@@ -21,6 +21,8 @@ from bot.evidence.values import (
     WorkloadEvent,
     WorkloadRevision,
 )
+from bot.history.scenario import past_from_entry
+from bot.history.values import PastIncident
 from bot.scenario.models import ClusterDeployment, ClusterEvent, Scenario
 
 __all__ = ["ReplayEvidence"]
@@ -28,12 +30,25 @@ __all__ = ["ReplayEvidence"]
 
 class ReplayEvidence:
     """Implements ``DeploySource``, ``MetricsSource``, ``LogSource``, ``TraceSource``,
-    ``ClusterSource``, ``FlagSource`` and ``CalendarSource`` from scenarios."""
+    ``ClusterSource``, ``FlagSource``, ``CalendarSource`` and ``HistorySource`` from
+    scenarios."""
 
     name = "replay"
 
     def __init__(self, scenarios: Sequence[Scenario]) -> None:
         self._scenarios = tuple(scenarios)
+
+    async def past_incidents(self, query: EvidenceQuery) -> Sequence[PastIncident]:
+        """The ``history`` entries of the service, and those naming as their failing
+        ``dependency`` a service it depends on (by the scenario's catalog), before ``until``."""
+        found = []
+        for scenario in self._scenarios:
+            depends_on = set(scenario.to_catalog().dependencies(query.service))
+            for entry in scenario.history:
+                concerns = entry.service == query.service or entry.dependency in depends_on
+                if concerns and entry.at <= query.until:
+                    found.append(past_from_entry(entry))
+        return sorted(found, key=lambda past: past.opened_at, reverse=True)
 
     async def deploys(self, query: EvidenceQuery) -> Sequence[Deploy]:
         return [

@@ -18,7 +18,7 @@ from integrations.slack.blocks import text_section
 __all__ = ["MAX_APPROVALS", "MAX_INCIDENTS", "home_view"]
 
 MAX_INCIDENTS = 40
-MAX_APPROVALS = 40  # with the headers, dividers and the switch: within 100 blocks
+MAX_APPROVALS = 40  # with the headers, dividers, the switch and outcomes: within 100 blocks
 
 
 def _header(text: str) -> dict[str, Any]:
@@ -30,7 +30,8 @@ def _more(count: int) -> dict[str, Any]:
 
 
 def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
-    """The ``views.publish`` view: open incidents, pending approvals, the kill switch."""
+    """The ``views.publish`` view: open incidents, pending approvals, the kill switch, and the
+    outcome figures when the overview has them."""
     blocks: list[dict[str, Any]] = [
         _header(messages.HOME_TITLE),
         text_section(messages.kill_switch_state(overview.kill_switch)),
@@ -61,4 +62,10 @@ def home_view(overview: Overview, *, now: datetime) -> dict[str, Any]:
         blocks.append(text_section(line))
     if len(overview.approvals) > MAX_APPROVALS:
         blocks.append(_more(len(overview.approvals) - MAX_APPROVALS))
+    if overview.outcomes is not None:
+        blocks += [
+            {"type": "divider"},
+            _header("Outcomes (all time)"),
+            text_section(messages.home_outcomes(overview.outcomes)),
+        ]
     return {"type": "home", "blocks": blocks}

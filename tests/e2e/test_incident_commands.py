@@ -177,4 +177,5 @@ async def test_merge_and_resolve_still_work_through_slack(
     assert merged["responses"][0]["ephemeral"] is False
     told = [m["text"] for m in await people.messages(search["id"])]
     assert any(f"INC-{search_id} was merged into" in line for line in told)
-    assert resolved["responses"][0]["text"].endswith("resolved by <@U0ALICE>.")
+    # Resolving without a note resolves, then asks (optionally) what fixed it.
+    assert "resolved by <@U0ALICE>. What fixed it?" in resolved["responses"][0]["text"]

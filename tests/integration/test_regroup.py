@@ -125,13 +125,16 @@ async def test_an_incidents_own_alert_cannot_be_split_out(sessions, clock) -> No
         ("split #40", Split(40)),
         ("resolve", Resolve()),
         ("RESOLVE", Resolve()),
+        ("resolve restarted the consumer", Resolve("restarted the consumer")),
+        ("resolve noise", Resolve(None, noise=True)),
+        ("resolve Noise flapping monitor", Resolve("flapping monitor", noise=True)),
     ],
 )
 def test_incident_commands_parse(text: str, parsed: IncidentCommand) -> None:
     assert parse_incident_command(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["", "merge", "merge twelve", "split 1 2", "resolve now", "nuke"])
+@pytest.mark.parametrize("text", ["", "merge", "merge twelve", "split 1 2", "nuke"])
 def test_malformed_incident_commands_get_the_usage(text: str) -> None:
     with pytest.raises(CommandUsageError, match="Usage"):
         parse_incident_command(text)

@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.incident.status import IncidentSummary
 from bot.killswitch.service import KillSwitch
+from bot.outcomes.compute import outcome_report
+from bot.outcomes.values import IncidentOutcome
 from bot.overview import Overview, PendingApproval
 from integrations.slack.home import home_view
 from integrations.slack.outgoing import outgoing_arguments
@@ -101,3 +103,33 @@ def test_a_storm_stays_within_slacks_block_limit() -> None:
     view = home_view(many, now=NOW)
     assert block_errors(view["blocks"], max_blocks=VIEW_BLOCKS) == []
     assert "…and 160 more" in text_of(view)
+
+
+def test_the_home_shows_the_outcome_figures_when_the_overview_has_them() -> None:
+    figures = outcome_report(
+        [
+            IncidentOutcome(
+                1,
+                "billing-webhooks",
+                "sev2",
+                NOW - timedelta(minutes=30),
+                packet_at=NOW - timedelta(minutes=29),
+                first_human_at=NOW - timedelta(minutes=28),
+                resolved_at=NOW,
+                human_acts=1,
+                executed=1,
+                verified=1,
+            )
+        ],
+        since=None,
+        until=NOW,
+    ).overall
+    overview = Overview(incidents=(), approvals=(), kill_switch=KillSwitch(False), outcomes=figures)
+
+    view = home_view(overview, now=NOW)
+
+    assert block_errors(view["blocks"], max_blocks=VIEW_BLOCKS) == []
+    assert view["blocks"][-1]["text"]["text"] == (
+        "1 incident, 1 resolved · MTTD 1.0 min · MTTA 1.0 min · MTTR 30.0 min · autonomy 0.0 % "
+        "· escalation 0.0 % · remediation 100.0 % (1/1) · noise 0.0 %"
+    )

@@ -120,6 +120,8 @@ def test_project_scenarios_all_load_with_distinct_ids() -> None:
         "billing-parser-deploy",
         "etl-replica-lag",
         "gateway-misleading-log-spike",
+        "sessions-redis-refused-again",  # history/
+        "sessions-redis-refused-unlike-history",
         "ledger-db-alert-storm",
         "notifications-sentry-deploy",
         "orders-several-deploys",

@@ -59,7 +59,11 @@ class Split:
 
 @dataclass(frozen=True, slots=True)
 class Resolve:
-    """Resolve this channel's incident."""
+    """Resolve this channel's incident; ``note`` says what fixed it, ``noise`` that it was not
+    an incident (``/incident resolve noise [why]``). Both are optional."""
+
+    note: str | None = None
+    noise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +131,13 @@ def _split(words: Sequence[str]) -> Split | None:
     return Split(number) if number is not None else None
 
 
+NOISE_WORDS = frozenset({"noise", "not-an-incident"})
+
+
 def _resolve(words: Sequence[str]) -> Resolve | None:
-    return Resolve() if not words else None
+    noise = bool(words) and words[0].lower() in NOISE_WORDS
+    rest = words[1:] if noise else words
+    return Resolve(" ".join(rest) or None, noise)
 
 
 def _declare(words: Sequence[str]) -> Declare | None:

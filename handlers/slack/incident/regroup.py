@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import messages
-from bot.incident.correlate import resolve_incident
+from bot.history.flows import ResolveOutcome, resolve_with_note
 from bot.incident.regroup import merge_incidents, split_signal
 from handlers.slack.incident.context import VerbContext, incident_here
 from handlers.slack.incident.parse import Merge, Resolve, Split
@@ -11,14 +11,27 @@ from handlers.slack.incident.parse import Merge, Resolve, Split
 __all__ = ["run_merge", "run_resolve", "run_split"]
 
 
-async def run_resolve(_: Resolve, context: VerbContext) -> None:
+async def run_resolve(command: Resolve, context: VerbContext) -> None:
     async with context.sessions() as session, session.begin():
         here = await incident_here(session, context)
-        done = await resolve_incident(session, here.id, actor=context.actor, clock=context.clock)
+        outcome = await resolve_with_note(
+            session,
+            here.id,
+            actor=context.actor,
+            clock=context.clock,
+            note=command.note,
+            noise=command.noise,
+        )
     context.on_change()
-    text = (
-        messages.resolved_by(here.id, context.user) if done else messages.already_resolved(here.id)
-    )
+    text: str
+    if outcome is ResolveOutcome.RESOLVED:
+        text = messages.resolved_with_note(
+            here.id, context.user, noted=bool(command.note), noise=command.noise
+        )
+    elif outcome is ResolveOutcome.NOTED:
+        text = messages.resolution_noted(here.id, context.user)
+    else:
+        text = messages.already_resolved(here.id)
     await context.respond(text=text, response_type="in_channel")
 
 
