@@ -9,6 +9,7 @@ held in memory anywhere.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionPlan, ClusterActionKind
 from bot.action.states import can_move
 from bot.audit import service as audit
+from bot.audit.models import AuditRecord
 from bot.clock import Clock
 from bot.errors import ActionTransitionError
 
@@ -33,6 +35,7 @@ __all__ = [
     "due_to_expire",
     "executing_since",
     "get",
+    "incident_markers",
     "pending",
     "pod_actions_in_flight",
     "restarts_since",
@@ -62,9 +65,14 @@ async def create(
     expires_at: datetime,
     dry_run: bool,
     clock: Clock,
+    step: str | None = None,
 ) -> ActionRecord:
-    """A proposed action holding its plan, with its ``action.proposed`` audit row."""
+    """A proposed action holding its plan, with its ``action.proposed`` audit row. ``step``
+    (``<incident>:<runbook>:<index>``) marks an action the bot proposed on its own for a
+    runbook step: the column is unique, so two replicas proposing the same step store one
+    (the other's insert fails with an integrity error, and its transaction writes nothing)."""
     record = ActionRecord(
+        step=step,
         incident_id=incident_id,
         channel_id=channel_id,
         kind=plan.kind.value,
@@ -100,6 +108,7 @@ async def create(
             "expires_at": expires_at.isoformat(),
             "requires_approval": requires_approval,
             "dry_run": dry_run,
+            "step": step,
         },
     )
     return record
@@ -249,3 +258,21 @@ async def approved_before(session: AsyncSession, *, before: datetime) -> Sequenc
         .order_by(ActionRecord.id)
     )
     return list(rows)
+
+
+async def incident_markers(session: AsyncSession, incident_id: int) -> frozenset[str] | None:
+    """The markers (``customer_data``...) the incident's packet raised when it was posted, as
+    its ``packet.posted`` audit row records them; None when no posted packet recorded them
+    (then nothing may run on its own: what the incident raises is unknown)."""
+    details = await session.scalar(
+        select(AuditRecord.details)
+        .where(AuditRecord.incident_id == incident_id, AuditRecord.event == "packet.posted")
+        .order_by(AuditRecord.seq.desc())
+        .limit(1)
+    )
+    if details is None:
+        return None
+    markers = json.loads(details).get("markers")
+    if not isinstance(markers, list):
+        return None
+    return frozenset(str(marker) for marker in markers)

@@ -50,11 +50,12 @@ def autonomy_now(
     service: str,
     now: datetime,
     kill_switch: bool,
-    markers: Collection[str] = (),
+    markers: Collection[str] | None = (),
     calendar: Sequence[ChangeWindow] = (),
 ) -> AutonomyDecision:
     """The level ``kind`` on ``service`` gets at ``now``, given the kill switch, the incident's
-    raised markers (their values, ``customer_data``) and the change calendar."""
+    raised markers (their values, ``customer_data``; None: not known, which lowers ``auto``
+    as a dangerous one would) and the change calendar."""
     configured, rule = policy.autonomy(kind, service)
     if kill_switch and configured is not Autonomy.SUGGEST:
         return AutonomyDecision(
@@ -62,6 +63,14 @@ def autonomy_now(
         )
     if configured is not Autonomy.AUTO:
         return AutonomyDecision(configured, rule, configured)
+    if markers is None:
+        return AutonomyDecision(
+            Autonomy.APPROVE,
+            rule,
+            configured,
+            "markers",
+            "what the incident raises is not known yet: nothing runs without a person's approval",
+        )
     raised = [marker for marker in NO_AUTO_MARKERS if marker in markers]
     if raised:
         return AutonomyDecision(
