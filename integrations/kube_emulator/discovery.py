@@ -69,6 +69,13 @@ GROUPS: dict[str, tuple[Served, ...]] = {
             categories=("all",),
         ),
         Served("events", "event", "Event", _READ, short_names=("ev",)),
+        Served(
+            "configmaps",
+            "configmap",
+            "ConfigMap",
+            ("create", "get", "list", "patch", "update", "watch"),
+            short_names=("cm",),
+        ),
     ),
     "apps/v1": (
         Served(
@@ -90,6 +97,25 @@ GROUPS: dict[str, tuple[Served, ...]] = {
             _READ,
             short_names=("rs",),
             categories=("all",),
+        ),
+    ),
+    "batch/v1": (
+        Served(
+            "cronjobs",
+            "cronjob",
+            "CronJob",
+            ("create", "get", "list", "watch"),
+            short_names=("cj",),
+            categories=("all",),
+            subresources=(("status", "", "", "CronJob", ("get",)),),
+        ),
+        Served(
+            "jobs",
+            "job",
+            "Job",
+            ("create", "get", "list", "watch"),
+            categories=("all",),
+            subresources=(("status", "", "", "Job", ("get",)),),
         ),
     ),
     "authorization.k8s.io/v1": (
