@@ -20,6 +20,7 @@ from bot.action.plan import (
     Reversal,
 )
 from bot.errors import ActionPlanError
+from integrations.kubernetes.planning_batch import check_batch_parameters
 from integrations.kubernetes.reading import owned_by, revision_of
 
 __all__ = [
@@ -69,6 +70,11 @@ def pod_template(replica_set_template: dict[str, Any]) -> dict[str, Any]:
 
 def check_parameters(kind: ClusterActionKind, parameters: ActionParameters) -> None:
     """:class:`ActionPlanError` for parameters the kind does not take or lacks."""
+    if kind in (Kind.RERUN_JOB, Kind.CONFIG_CHANGE):
+        check_batch_parameters(kind, parameters)
+        return
+    if parameters.key is not None or parameters.value is not None:
+        raise ActionPlanError(f"a {kind.value} takes no key and no value")
     if kind is Kind.SCALE:
         if parameters.replicas is None:
             raise ActionPlanError("a scale needs a number of replicas")
