@@ -41,7 +41,8 @@ class ActionRequest:
     name: str  # the Deployment (or the pod, for delete_pod)
     namespace: str | None  # where the catalog says the service runs; None: look it up
     parameters: ActionParameters
-    requester: str  # ``slack:U0…``
+    requester: str  # ``slack:U0…``, or ``bot`` for a runbook step it carries out
+    step: str | None = None  # that step (``<incident>:<runbook>:<index>``)
 
 
 async def _refused(
@@ -122,7 +123,7 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
             refusal=refusal,
             plan_hash=plan.plan_hash,
         )
-    return await _store_and_post(ctx, request, plan)
+    return await _store_and_post(ctx, request, plan, step=request.step)
 
 
 def _suggest_only(decision: AutonomyDecision, request: ActionRequest) -> Refusal | None:

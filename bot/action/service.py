@@ -31,11 +31,13 @@ __all__ = [
     "RESTART_KINDS",
     "Transition",
     "approved_before",
+    "by_step",
     "create",
     "due_to_expire",
     "executing_since",
     "get",
     "incident_markers",
+    "packet_posted",
     "pending",
     "pod_actions_in_flight",
     "restarts_since",
@@ -260,10 +262,9 @@ async def approved_before(session: AsyncSession, *, before: datetime) -> Sequenc
     return list(rows)
 
 
-async def incident_markers(session: AsyncSession, incident_id: int) -> frozenset[str] | None:
-    """The markers (``customer_data``...) the incident's packet raised when it was posted, as
-    its ``packet.posted`` audit row records them; None when no posted packet recorded them
-    (then nothing may run on its own: what the incident raises is unknown)."""
+async def packet_posted(session: AsyncSession, incident_id: int) -> dict[str, Any] | None:
+    """The details of the incident's latest ``packet.posted`` audit row (its runbook, its
+    markers), or None before a packet was posted."""
     details = await session.scalar(
         select(AuditRecord.details)
         .where(AuditRecord.incident_id == incident_id, AuditRecord.event == "packet.posted")
@@ -272,7 +273,26 @@ async def incident_markers(session: AsyncSession, incident_id: int) -> frozenset
     )
     if details is None:
         return None
-    markers = json.loads(details).get("markers")
+    found = json.loads(details)
+    return found if isinstance(found, dict) else None
+
+
+async def incident_markers(session: AsyncSession, incident_id: int) -> frozenset[str] | None:
+    """The markers (``customer_data``...) the incident's packet raised when it was posted, as
+    its ``packet.posted`` audit row records them; None when no posted packet recorded them
+    (then nothing may run on its own: what the incident raises is unknown)."""
+    details = await packet_posted(session, incident_id)
+    if details is None:
+        return None
+    markers = details.get("markers")
     if not isinstance(markers, list):
         return None
     return frozenset(str(marker) for marker in markers)
+
+
+async def by_step(session: AsyncSession, step: str) -> ActionRecord | None:
+    """The action the bot proposed for the runbook step ``step``, if it did."""
+    found: ActionRecord | None = await session.scalar(
+        select(ActionRecord).where(ActionRecord.step == step)
+    )
+    return found
