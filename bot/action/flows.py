@@ -173,7 +173,9 @@ async def _store_and_post(
         return Reply(messages.action_dry_run(record.id))
     if needs_approval:
         if decision.configured is Autonomy.AUTO and decision.reason is not None:
-            await tell(ctx, record, wording.auto_lowered(record.id, decision.reason))
+            async with ctx.sessions() as session:
+                posted = await actions.get(session, record.id)
+            await tell(ctx, posted or record, wording.auto_lowered(record.id, decision.reason))
         return Reply(messages.action_proposed(record.id))
     async with ctx.sessions() as session, session.begin():
         await audit.lock(session)
@@ -193,7 +195,9 @@ async def _store_and_post(
     if not moved:
         return Reply(messages.decided_meanwhile(record.id))
     await show(ctx, record.id)
-    await tell(ctx, record, wording.auto_approved(record.id, decision.rule))
+    async with ctx.sessions() as session:
+        posted = await actions.get(session, record.id)  # now with its message's ts
+    await tell(ctx, posted or record, wording.auto_approved(record.id, decision.rule))
 
     async def run() -> None:
         await execute_approved(ctx, record.id, actor="policy")

@@ -267,7 +267,12 @@ async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) 
             incident_id=record.incident_id, service=record.service or "", since=since
         )
     verified = rollout.verified and recovery is not None and recovery.recovered is True
-    detail = messages.verification(rollout.detail, recovery.detail if recovery else None)
+    shown = recovery if recovery is not None and not plan.kind.verified_by_itself else None
+    detail = (
+        rollout.detail
+        if plan.kind.verified_by_itself
+        else messages.verification(rollout.detail, shown.detail if shown else None)
+    )
     moved = await move(
         ctx,
         record,
