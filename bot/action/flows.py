@@ -26,6 +26,7 @@ from bot.action.views import parse_decision_value
 from bot.audit import service as audit
 from bot.errors import ActionPlanError, ChatError
 from bot.policy import Autonomy, AutonomyDecision, Refusal
+from bot.runbook.targets import target_for
 
 __all__ = ["ActionRequest", "decide", "post_fresh_plan", "propose", "restart_kind"]
 
@@ -97,6 +98,16 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
         return Reply(messages.action_not_planned(str(exc)))
     if plan.refusal is not None:
         return Reply(messages.action_not_planned(plan.refusal))
+    undeclared = _undeclared_change(ctx, request)
+    if undeclared is not None:
+        return await _refused(
+            ctx,
+            actor=request.requester,
+            event="action.refused",
+            incident_id=request.incident_id,
+            refusal=undeclared,
+            plan_hash=plan.plan_hash,
+        )
     calendar = await calendar_windows(ctx, request.service)
     async with ctx.sessions() as session:
         refusal = await guard_refusal(
@@ -124,6 +135,27 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
             plan_hash=plan.plan_hash,
         )
     return await _store_and_post(ctx, request, plan, step=request.step)
+
+
+def _undeclared_change(ctx: ActionContext, request: ActionRequest) -> Refusal | None:
+    """A config change is allowed only to a key some runbook declares changeable for the
+    service, and only to one of the values it lists (:mod:`bot.runbook.targets`)."""
+    if request.kind is not ClusterActionKind.CONFIG_CHANGE:
+        return None
+    key, value = request.parameters.key, request.parameters.value
+    for runbook in ctx.runbooks or ():
+        for step in runbook.front.actions:
+            target = target_for(step.targets, request.service)
+            if (
+                target is not None
+                and target.configmap == request.name
+                and target.key == key
+                and value in (target.values or ())
+            ):
+                return None
+    return Refusal(
+        "runbook.targets", wording.undeclared_change(request.name, key or "", value or "")
+    )
 
 
 def _suggest_only(decision: AutonomyDecision, request: ActionRequest) -> Refusal | None:

@@ -14,8 +14,8 @@ __all__ = [
     "approval_voided",
     "auto_approved",
     "auto_lowered",
-    "step_stopped",
     "suggest_only",
+    "undeclared_change",
 ]
 
 LOST_THE_RACE = "another click was recorded first"
@@ -58,8 +58,8 @@ def auto_lowered(action_id: int, reason: str) -> str:
     return f"Action #{action_id} would run on its own, but {reason}; it waits for an approver."
 
 
-def step_stopped(step: str, action_id: int, state: str) -> str:
+def undeclared_change(config_map: str, key: str, value: str) -> str:
     return (
-        f"The runbook's next steps after {step} wait for a person: action #{action_id} ended "
-        f"{state}."
+        f"No runbook declares {key} of configmap {config_map} changeable to {value} for this "
+        "service: a config change runs only on a key a runbook lists, to one of its values."
     )

@@ -129,3 +129,33 @@ async def test_the_kill_switch_between_approval_and_execution_stops_a_config_cha
     await execute_approved(runtime.actions, record.id, actor=f"slack:{DATA_ONCALL}")
     assert (await action_record(runtime)).state == ActionState.FAILED
     assert await client_writes(runtime) == []
+
+
+@pytest.mark.parametrize("policy", [_approve_only()])
+@pytest.mark.parametrize("overrides", [{"action_sweep_seconds": 600}])
+async def test_a_config_value_no_runbook_declares_is_refused_and_nothing_is_stored(
+    runtime: Runtime, people: EmulatorClient
+) -> None:
+    channel = await packet_posted(runtime, people)
+    assert runtime.actions is not None
+    async with runtime.sessions() as session:
+        incident = await incidents.by_channel(session, channel)
+    assert incident is not None
+    reply = await propose(
+        runtime.actions,
+        ActionRequest(
+            incident_id=incident.id,
+            service="revenue-etl",
+            channel_id=channel,
+            kind=ClusterActionKind.CONFIG_CHANGE,
+            name="revenue-etl-config",
+            namespace="data",
+            parameters=ActionParameters(key="SOURCE_DB_HOST", value="db-primary"),
+            requester="slack:U0BOB",
+        ),
+    )
+    assert "`runbook.targets`" in reply.text
+    events = await audit_events(runtime)
+    assert ("action.refused", "slack:U0BOB") in events
+    assert "action.proposed" not in [event for event, _ in events]
+    assert await client_writes(runtime) == []
