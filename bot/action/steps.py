@@ -1,13 +1,15 @@
-"""Runbook steps the bot carries out on its own: ``auto`` in action, not only in name.
+"""Runbook steps the bot carries out: ``auto`` in action, not only in name, and ``approve``
+with something to approve.
 
 When an incident's packet names a runbook whose ``config_change`` and ``rerun_job`` steps
-declare a target for the incident's service (:mod:`bot.runbook.targets`) and the policy sets
-those kinds to ``auto`` for the service, the bot proposes them itself, in the runbook's order,
-one at a time: each is planned, posted, approved by the policy rule that allows it and run
-through the same flows as a person's request (guardrails, kill switch, dry-run mode, exactly
-once, verification, audit), and the next step waits until this one verified. A step the policy
-does not let the bot run on its own, a step that did not verify, or a ceiling that lowered
-``auto`` (a freeze, the kill switch, ``customer_data``) leaves the rest to people.
+declare a target for the incident's service (:mod:`bot.runbook.targets`), the bot proposes them
+itself, in the runbook's order, one at a time, through the same flows as a person's request
+(guardrails, kill switch, dry-run mode, exactly once, verification, audit). At ``auto`` a step
+is approved by the policy rule that allows it and runs at once; at ``approve`` its plan is
+posted with Approve and Deny and it runs once an approver approves; at ``suggest`` the bot
+proposes nothing. The next step waits until this one verified: a step denied, expired, failed
+or not verified leaves the rest to people. While the kill switch is on or a freeze covers the
+service nothing is proposed; a dangerous marker lowers ``auto`` to ``approve``.
 
 Each step is proposed once per incident however many replicas find it: the action stores the
 step's key in a unique column, so a second replica's insert fails and it moves on.
@@ -103,8 +105,8 @@ async def _incident_steps(ctx: ActionContext, incident: IncidentRecord, runbook:
                 incident_id=incident.id,
                 calendar=calendar,
             )
-        if decision.configured is not Autonomy.AUTO:
-            return proposed  # people take it from here
+        if decision.configured is Autonomy.SUGGEST:
+            return proposed  # people take it from here, by hand
         if decision.lowered_by in ("kill_switch", "change_freeze"):
             # Nothing is proposed while the switch is on or a freeze holds; the step waits.
             return proposed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +20,12 @@ from bot.action.sweep import sweep
 from bot.app import SHIPPED_SCENARIOS, Runtime
 from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
-from bot.policy import SHIPPED_POLICY, load_policy
+from bot.policy import SHIPPED_POLICY, Policy, load_policy, parse_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
+from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
-from tests.e2e.actions.conftest import client_writes
+from tests.e2e.actions.conftest import action_message, client_writes, texts
 from tests.e2e.conftest import eventually, post_alert
 
 ETL = load_scenario(SHIPPED_SCENARIOS / "examples" / "etl-replica-lag.yaml")
@@ -142,3 +144,37 @@ async def test_in_dry_run_mode_the_first_step_is_shown_and_nothing_runs(
     [shown] = await records(runtime)
     assert (shown.kind, shown.state, shown.dry_run) == ("config_change", "proposed", True)
     assert await client_writes(runtime) == []
+
+
+def _approve_level() -> Policy:
+    text = SHIPPED_POLICY.read_text()
+    for kind in ("config_change", "rerun_job"):
+        text = text.replace(f"{kind}: {{autonomy: auto}}", f"{kind}: {{autonomy: approve}}")
+    return parse_policy(text, path=Path("policy.yaml"))
+
+
+@pytest.mark.parametrize("policy", [_approve_level()])
+@pytest.mark.parametrize("overrides", [{"action_sweep_seconds": 600}])
+async def test_at_the_approve_level_the_bot_posts_each_step_for_an_approver_in_turn(
+    runtime: Runtime, people: EmulatorClient
+) -> None:
+    channel = await packet_posted(runtime, people)
+    assert runtime.actions is not None
+    await sweep(runtime.actions)
+    await sweep(runtime.actions)  # the second step waits for the first
+    [switch] = await records(runtime)
+    assert (switch.kind, switch.state, switch.requires_approval) == (
+        "config_change",
+        ActionState.PROPOSED,
+        True,
+    )
+    assert await client_writes(runtime) == []
+    message = await action_message(runtime, people, channel, switch.id)
+    answer = await people.click("U0CAROL", channel, message["ts"], APPROVE_ACTION_ID)
+    assert any("approved; results follow" in text for text in texts(answer))
+    await settled_steps(runtime, 1)
+    await sweep(runtime.actions)
+    switch, rerun = await records(runtime)
+    assert switch.state == ActionState.VERIFIED
+    assert (rerun.kind, rerun.state) == ("rerun_job", ActionState.PROPOSED)
+    assert kinds_written(await client_writes(runtime)) == [("patch", "configmaps")]
