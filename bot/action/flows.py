@@ -140,16 +140,17 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
 def _undeclared_change(ctx: ActionContext, request: ActionRequest) -> Refusal | None:
     """A config change is allowed only to a key some runbook declares changeable for the
     service, and only to one of the values it lists (:mod:`bot.runbook.targets`)."""
-    if request.kind is not ClusterActionKind.CONFIG_CHANGE:
+    if request.kind not in (ClusterActionKind.CONFIG_CHANGE, ClusterActionKind.SET_ENV):
         return None
+    env = request.kind is ClusterActionKind.SET_ENV
     key, value = request.parameters.key, request.parameters.value
     for runbook in ctx.runbooks or ():
         for step in runbook.front.actions:
             target = target_for(step.targets, request.service)
             if (
                 target is not None
-                and target.configmap == request.name
-                and target.key == key
+                and (target.deployment if env else target.configmap) == request.name
+                and target.variable == key
                 and value in (target.values or ())
             ):
                 return None

@@ -32,7 +32,8 @@ __all__ = [
 
 class ClusterActionKind(StrEnum):
     """What the cluster executors can do. Deleting one pod is how one pod is restarted; a
-    re-run is a Job made from its CronJob; a config change sets one ConfigMap key."""
+    re-run is a Job made from its CronJob; a config change sets one ConfigMap key, or one
+    environment variable of a Deployment (``set_env``, which rolls its pods)."""
 
     ROLLBACK = "rollback"
     RESTART = "restart"
@@ -40,12 +41,16 @@ class ClusterActionKind(StrEnum):
     DELETE_POD = "delete_pod"
     RERUN_JOB = "rerun_job"
     CONFIG_CHANGE = "config_change"
+    SET_ENV = "set_env"  # a Deployment's environment variable: a config change by rollout
 
     @property
     def action_kind(self) -> ActionKind:
-        """The kind the policy and the packet speak of (deleting a pod restarts it)."""
+        """The kind the policy and the packet speak of (deleting a pod restarts it; setting a
+        Deployment's environment variable changes its config)."""
         if self is ClusterActionKind.DELETE_POD:
             return ActionKind.RESTART
+        if self is ClusterActionKind.SET_ENV:
+            return ActionKind.CONFIG_CHANGE
         return ActionKind(self.value)
 
     @property

@@ -138,12 +138,13 @@ async def _request(
     """The request for the step, or None when it cannot be made (a config change without a
     value to switch to, which people choose)."""
     parameters = ActionParameters()
-    name = target.cronjob or ""
+    name = target.object_name
     if kind is ClusterActionKind.CONFIG_CHANGE:
-        if target.to is None or target.key is None or target.configmap is None:
+        if target.to is None or target.variable is None:
             return None
-        parameters = ActionParameters(key=target.key, value=target.to)
-        name = target.configmap
+        parameters = ActionParameters(key=target.variable, value=target.to)
+        if target.deployment is not None:
+            kind = ClusterActionKind.SET_ENV
     namespace = target.namespace or ctx.namespace_of(incident.service)
     try:
         await ctx.cluster.locate(kind, name, namespace)

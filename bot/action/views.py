@@ -26,6 +26,7 @@ _TITLES = {
     ClusterActionKind.DELETE_POD: "Restart pod",
     ClusterActionKind.RERUN_JOB: "Re-run job",
     ClusterActionKind.CONFIG_CHANGE: "Change config",
+    ClusterActionKind.SET_ENV: "Change config of",
 }
 
 
@@ -69,7 +70,7 @@ def _state_words(plan: ActionPlan) -> tuple[str, str]:
             f"last run {current.job or 'none'} ({current.job_state or 'never ran'})",
             f"a new run, job {desired.job}, watched until it completes",
         )
-    if plan.kind is ClusterActionKind.CONFIG_CHANGE:
+    if plan.kind in (ClusterActionKind.CONFIG_CHANGE, ClusterActionKind.SET_ENV):
         key = plan.parameters.key
         return f"{key}={current.value}", f"{key}={desired.value}"
     if plan.kind is ClusterActionKind.RESTART:

@@ -1,10 +1,11 @@
 """What a runbook step acts on, when the bot may carry it out: ``targets`` under a
 ``config_change`` or ``rerun_job`` action, one per service (a name or a glob).
 
-A config change names the ConfigMap, the key and the values the key may take (the change is
-refused for any other), and ``to``, the value the bot switches to when the policy lets it act
-on its own; without ``to`` people choose. A re-run names the CronJob. The namespace is the
-catalog's for the service unless the target says one.
+A config change names the ConfigMap and the key, or the Deployment and the environment variable
+(``deployment``, ``env``: set on its first container, which rolls its pods), the values it may
+take (the change is refused for any other), and ``to``, the value the bot switches to when the
+policy lets it act on its own; without ``to`` people choose. A re-run names the CronJob. The
+namespace is the catalog's for the service unless the target says one.
 
 .. code-block:: yaml
 
@@ -40,20 +41,29 @@ class StepTarget(FileModel):
     cronjob: Text | None = None
     configmap: Text | None = None
     key: Text | None = None
+    deployment: Text | None = None
+    env: Text | None = None
     values: Annotated[tuple[Text, ...], Field(min_length=1)] | None = None
     to: Text | None = None
 
     @model_validator(mode="after")
     def _one_shape(self) -> StepTarget:
         if self.cronjob is not None:
-            for name in ("configmap", "key", "values", "to"):
+            for name in ("configmap", "key", "deployment", "env", "values", "to"):
                 if getattr(self, name) is not None:
                     raise invalid_at((name,), "a job re-run's target names only the cronjob")
             return self
-        for name in ("configmap", "key", "values"):
+        pair = ("deployment", "env") if self.deployment is not None else ("configmap", "key")
+        other = ("configmap", "key") if self.deployment is not None else ("deployment", "env")
+        for name in other:
+            if getattr(self, name) is not None:
+                raise invalid_at((name,), "a config target is a configmap key or a deployment env")
+        for name in (*pair, "values"):
             if getattr(self, name) is None:
                 raise invalid_at(
-                    (name,), "a config change's target needs configmap, key and values"
+                    (name,),
+                    "a config change's target needs configmap and key (or deployment and env), "
+                    "and values",
                 )
         if self.to is not None and self.to not in (self.values or ()):
             raise invalid_at(("to",), "to must be one of values", self.to)
@@ -61,6 +71,16 @@ class StepTarget(FileModel):
 
     def covers(self, service: str) -> bool:
         return fnmatch.fnmatchcase(service, self.service)
+
+    @property
+    def object_name(self) -> str:
+        """The CronJob, ConfigMap or Deployment the step acts on."""
+        return self.cronjob or self.configmap or self.deployment or ""
+
+    @property
+    def variable(self) -> str | None:
+        """The ConfigMap key or environment variable a config change sets."""
+        return self.key or self.env
 
 
 def check_targets(kind: ActionKind, targets: tuple[StepTarget, ...]) -> None:

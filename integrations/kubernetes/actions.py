@@ -45,6 +45,7 @@ from integrations.kubernetes.planning import (
     restart_plan,
     rollback_plan,
     scale_plan,
+    set_env_plan,
     template_text,
 )
 from integrations.kubernetes.reading import selector_of
@@ -187,6 +188,8 @@ class KubernetesActions:
             if kind is Kind.RESTART:
                 plan = restart_plan(target, parameters, deployment, self._clock.now())
                 return _Read(plan, version, template)
+            if kind is Kind.SET_ENV:
+                return _Read(set_env_plan(target, parameters, deployment), version, template)
             replica_sets = apps.list_namespaced_replica_set(
                 ns, label_selector=selector_of(deployment), _request_timeout=budget.timeout()
             ).items

@@ -44,7 +44,9 @@ def check_batch_parameters(kind: ClusterActionKind, parameters: ActionParameters
         raise ActionPlanError(f"a {kind.value} takes no replicas and no revision")
     if kind is Kind.RERUN_JOB and (parameters.key is not None or parameters.value is not None):
         raise ActionPlanError("a job re-run takes no key and no value")
-    if kind is Kind.CONFIG_CHANGE and (not parameters.key or parameters.value is None):
+    if kind in (Kind.CONFIG_CHANGE, Kind.SET_ENV) and (
+        not parameters.key or parameters.value is None
+    ):
         raise ActionPlanError("a config change needs the key and its new value")
 
 

@@ -12,7 +12,7 @@ import pytest
 from kubernetes import client
 
 from bot.action.execution import ExecutionOutcome, VerificationOutcome
-from bot.action.plan import ActionParameters, ClusterActionKind
+from bot.action.plan import ActionParameters, ActionTarget, ClusterActionKind
 from bot.clock import FixedClock
 from bot.errors import ActionPlanError
 from integrations.kube_emulator import ControlClient, EmulatorThread, KubeEmulator
@@ -182,3 +182,54 @@ async def test_a_config_change_to_a_missing_key_or_the_same_value_is_refused(
     assert "already has" in same.refusal
     with pytest.raises(ActionPlanError):
         await actions.plan(CONFIG, EXPORT_CONFIG, ActionParameters(key="SOURCE_DB_HOST"))
+
+
+SET_ENV = ClusterActionKind.SET_ENV
+LEDGER = ActionTarget("payments", "ledger")
+
+
+def _ledger_env(kube: KubeEmulator, value: str) -> None:
+    """A colleague sets LOG_LEVEL on the ledger (the seed's Deployments carry no environment)."""
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "ledger", "env": [{"name": "LOG_LEVEL", "value": value}]}
+                    ]
+                }
+            }
+        }
+    }
+    with api_client(kube) as api:
+        client.AppsV1Api(api).patch_namespaced_deployment("ledger", "payments", patch)
+
+
+async def test_an_env_change_rolls_the_deployment_and_its_reversal_restores_the_value(
+    actions: KubernetesActions, kube: KubeEmulator, control: ControlClient
+) -> None:
+    _ledger_env(kube, "info")
+    before = len(client_writes(control))
+    plan = await actions.plan(SET_ENV, LEDGER, ActionParameters(key="LOG_LEVEL", value="debug"))
+    assert plan.executable
+    assert (plan.current.value, plan.desired.value) == ("info", "debug")
+    assert (await actions.execute(plan)).succeeded
+    verification = await actions.verify(plan, deadline=5)
+    assert verification.verified, verification.detail
+    assert [w["resource"] for w in client_writes(control)[before:]] == ["deployments"]
+    assert plan.reversal is not None
+    back = await actions.plan(plan.reversal.kind, plan.reversal.target, plan.reversal.parameters)
+    assert (await actions.execute(back)).succeeded
+    assert (await actions.verify(back, deadline=5)).verified
+    with api_client(kube) as api:
+        ledger = client.AppsV1Api(api).read_namespaced_deployment("ledger", "payments")
+    env = {e.name: e.value for e in ledger.spec.template.spec.containers[0].env}
+    assert env == {"LOG_LEVEL": "info"}
+
+
+async def test_an_env_variable_the_container_does_not_set_is_refused(
+    actions: KubernetesActions,
+) -> None:
+    plan = await actions.plan(SET_ENV, LEDGER, ActionParameters(key="LOG_LEVEL", value="debug"))
+    assert plan.refusal is not None
+    assert "sets no plain value for LOG_LEVEL" in plan.refusal

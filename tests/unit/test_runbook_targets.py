@@ -97,3 +97,26 @@ def test_a_config_target_needs_its_configmap_key_and_values(tmp_path: Path) -> N
         "      - {service: x, configmap: c, key: K}\n",
     )
     assert "actions.0.targets.0.values" in message
+
+
+def test_a_config_target_may_be_a_deployments_environment_variable(tmp_path: Path) -> None:
+    loaded = read_runbook(
+        runbook(
+            tmp_path,
+            "  - kind: config_change\n    title: Switch\n    targets:\n"
+            "      - {service: x, deployment: x, env: SOURCE, values: [a, b], to: b}\n",
+        )
+    )
+    [action] = loaded.front.actions
+    target = target_for(action.targets, "x")
+    assert target is not None
+    assert (target.object_name, target.variable) == ("x", "SOURCE")
+
+
+def test_a_config_target_is_a_configmap_key_or_a_deployment_env_not_both(tmp_path: Path) -> None:
+    message = problem(
+        tmp_path,
+        "  - kind: config_change\n    title: Switch\n    targets:\n"
+        "      - {service: x, deployment: x, env: S, configmap: c, values: [a]}\n",
+    )
+    assert "actions.0.targets.0.configmap" in message
