@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot import messages
 from bot.action import service as actions
 from bot.action import wording
+from bot.action.admission import suggest_only, undeclared_change
 from bot.action.codec import plan_from_dict
 from bot.action.context import ActionContext, Reply
 from bot.action.guards import autonomy_for, calendar_windows, guard_refusal
@@ -25,8 +26,7 @@ from bot.action.running import execute_approved, show, tell
 from bot.action.views import parse_decision_value
 from bot.audit import service as audit
 from bot.errors import ActionPlanError, ChatError
-from bot.policy import Autonomy, AutonomyDecision, Refusal
-from bot.runbook.targets import target_for
+from bot.policy import Autonomy, Refusal
 
 __all__ = ["ActionRequest", "decide", "post_fresh_plan", "propose", "restart_kind"]
 
@@ -98,7 +98,7 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
         return Reply(messages.action_not_planned(str(exc)))
     if plan.refusal is not None:
         return Reply(messages.action_not_planned(plan.refusal))
-    undeclared = _undeclared_change(ctx, request)
+    undeclared = undeclared_change(ctx, request)
     if undeclared is not None:
         return await _refused(
             ctx,
@@ -114,7 +114,7 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
             ctx, session, plan=plan, service=request.service, calendar=calendar
         )
         if refusal is None:
-            refusal = _suggest_only(
+            refusal = suggest_only(
                 await autonomy_for(
                     ctx,
                     session,
@@ -135,36 +135,6 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
             plan_hash=plan.plan_hash,
         )
     return await _store_and_post(ctx, request, plan, step=request.step)
-
-
-def _undeclared_change(ctx: ActionContext, request: ActionRequest) -> Refusal | None:
-    """A config change is allowed only to a key some runbook declares changeable for the
-    service, and only to one of the values it lists (:mod:`bot.runbook.targets`)."""
-    if request.kind not in (ClusterActionKind.CONFIG_CHANGE, ClusterActionKind.SET_ENV):
-        return None
-    env = request.kind is ClusterActionKind.SET_ENV
-    key, value = request.parameters.key, request.parameters.value
-    for runbook in ctx.runbooks or ():
-        for step in runbook.front.actions:
-            target = target_for(step.targets, request.service)
-            if (
-                target is not None
-                and (target.deployment if env else target.configmap) == request.name
-                and target.variable == key
-                and value in (target.values or ())
-            ):
-                return None
-    return Refusal(
-        "runbook.targets", wording.undeclared_change(request.name, key or "", value or "")
-    )
-
-
-def _suggest_only(decision: AutonomyDecision, request: ActionRequest) -> Refusal | None:
-    """The refusal of an action the policy only suggests (no button, nothing runs it)."""
-    if decision.level is not Autonomy.SUGGEST:
-        return None
-    kind = request.kind.action_kind
-    return Refusal(decision.rule, wording.suggest_only(kind.label, request.service))
 
 
 async def _store_and_post(

@@ -44,15 +44,7 @@ APPS = "/apis/apps/v1"
 CORE = "/api/v1"
 UNPROTECTED = ("/version", "/emulator/", "/healthz", "/readyz", "/livez")
 _ACCEPTED = ", ".join(PATCH_TYPES)
-_API_VERSIONS = {
-    "Pod": "v1",
-    "Event": "v1",
-    "ConfigMap": "v1",
-    "Deployment": "apps/v1",
-    "ReplicaSet": "apps/v1",
-    "CronJob": "batch/v1",
-    "Job": "batch/v1",
-}
+_API_VERSIONS = discovery.API_VERSIONS
 
 
 async def _json(request: web.Request) -> Any:

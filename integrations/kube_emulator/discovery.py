@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "API_VERSIONS",
     "GROUPS",
     "VERSION",
     "Served",
@@ -56,6 +57,17 @@ class Served:
     subresources: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = ()
     # (name, group, version, kind, verbs) of each subresource
 
+
+API_VERSIONS = {
+    "Pod": "v1",
+    "Event": "v1",
+    "ConfigMap": "v1",
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "CronJob": "batch/v1",
+    "Job": "batch/v1",
+}
+"""Each served kind's apiVersion, as lists, watches and tables carry it."""
 
 _READ = ("get", "list", "watch")
 GROUPS: dict[str, tuple[Served, ...]] = {
