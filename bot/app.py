@@ -43,7 +43,15 @@ from bot.pipeline import PipelineWorker
 from bot.policy import DEFAULT_POLICY, SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, RunbookLibrary, load_runbooks
 from bot.scenario.loader import load_scenarios
-from bot.scenario.models import Cluster, ClusterDeployment, ClusterEvent, ClusterPod, Scenario
+from bot.scenario.models import (
+    Cluster,
+    ClusterConfigMap,
+    ClusterCronJob,
+    ClusterDeployment,
+    ClusterEvent,
+    ClusterPod,
+    Scenario,
+)
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from bot.telemetry.outbox import actions_by_state, outbox_depth
@@ -296,6 +304,8 @@ def sandbox_cluster(scenarios: Sequence[Scenario]) -> Cluster:
     deployments: list[ClusterDeployment] = []
     pods: list[ClusterPod] = []
     events: list[ClusterEvent] = []
+    config_maps: list[ClusterConfigMap] = []
+    cron_jobs: list[ClusterCronJob] = []
     for scenario in scenarios:
         for deployment in scenario.cluster.deployments:
             if ("deployment", deployment.namespace, deployment.name) not in seen:
@@ -306,7 +316,21 @@ def sandbox_cluster(scenarios: Sequence[Scenario]) -> Cluster:
                 seen.add(("pod", pod.namespace, pod.name))
                 pods.append(pod)
         events.extend(scenario.cluster.events)
-    return Cluster(deployments=tuple(deployments), pods=tuple(pods), events=tuple(events))
+        for config_map in scenario.cluster.config_maps:
+            if ("configmap", config_map.namespace, config_map.name) not in seen:
+                seen.add(("configmap", config_map.namespace, config_map.name))
+                config_maps.append(config_map)
+        for cron_job in scenario.cluster.cron_jobs:
+            if ("cronjob", cron_job.namespace, cron_job.name) not in seen:
+                seen.add(("cronjob", cron_job.namespace, cron_job.name))
+                cron_jobs.append(cron_job)
+    return Cluster(
+        deployments=tuple(deployments),
+        pods=tuple(pods),
+        events=tuple(events),
+        config_maps=tuple(config_maps),
+        cron_jobs=tuple(cron_jobs),
+    )
 
 
 def _default_evidence(
@@ -458,6 +482,11 @@ async def start_runtime(
         clock=clock,
         poll_interval=poll_interval,
     )
+
+    def namespace_of(service: str) -> str | None:
+        entry = catalog.get(service)
+        return entry.namespace if entry is not None else None
+
     actions: ActionContext | None = None
     if cluster_actions is not None:
         actions = ActionContext(
@@ -478,11 +507,9 @@ async def start_runtime(
             owner_group=lambda service: (
                 entry.slack_group if (entry := catalog.get(service)) else None
             ),
+            runbooks=runbooks,
+            namespace_of=namespace_of,
         )
-
-    def namespace_of(service: str) -> str | None:
-        entry = catalog.get(service)
-        return entry.namespace if entry is not None else None
 
     slack_app = build_slack_app(
         client,

@@ -1,4 +1,5 @@
-"""``incident-bot demo``: one scenario played end to end with no account anywhere.
+"""``incident-bot demo``: two stories played end to end with no account anywhere (or the one
+scenario named).
 
 It starts the local Slack emulator, the local Kubernetes emulator (seeded from the scenario's
 ``cluster`` section), the bot and the webhook server in this process, posts the scenario's alert
@@ -12,6 +13,14 @@ leading hypothesis as the cause (for the postmortem) and resolves the incident w
 what fixed it (what history shows the next similar incident), so ``incident-bot postmortem
 INC-1`` reads a closed incident. It prints the channel as read in Slack and the audit trail,
 and verifies the chain. Exit 0 only when all of that worked.
+
+The second story is the data pipeline's (``scenarios/examples/etl-replica-lag.yaml``), on the
+same offline components and the same database: a nightly ETL fails on a lagging read replica,
+the packet names the ``etl-source-timeout`` runbook, and the shipped policy lets revenue-etl's
+declared source switch and job re-run run on their own. The bot switches the job's ConfigMap to
+the healthy replica (approved by the policy rule, verified by reading it back), re-runs the job
+from its CronJob and watches the Job complete. Exit 0 only when both stories verified and the
+audit chain holds.
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ from integrations.slack_emulator import EmulatorClient, load_workspace, render_b
 __all__ = ["DEFAULT_SCENARIO", "run_demo"]
 
 DEFAULT_SCENARIO = SHIPPED_SCENARIOS / "billing-parser-deploy.yaml"
+PIPELINE_SCENARIO = SHIPPED_SCENARIOS / "examples" / "etl-replica-lag.yaml"
 PACKET_TIMEOUT = 30.0
 CHART_TIMEOUT = 10.0
 ACTION_TIMEOUT = 60.0
@@ -134,34 +144,49 @@ def _print_messages(messages: list[dict[str, Any]], users: dict[str, str]) -> No
 
 
 async def run_demo(scenario_path: Path | None = None, *, database_url: str | None = None) -> int:
-    scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
+    """Play ``scenario_path`` (its rollback story, or its pipeline story when its cluster runs
+    CronJobs), or by default both shipped stories one after the other on one database."""
+    paths = [scenario_path] if scenario_path is not None else [DEFAULT_SCENARIO, PIPELINE_SCENARIO]
+    with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
+        url = database_url or f"sqlite+aiosqlite:///{folder}/demo.sqlite3"
+        verdicts: list[tuple[str, int]] = []
+        for path in paths:
+            scenario = load_scenario(path)
+            verdicts.append((scenario.id, await _run_story(scenario, url)))
+    _say(RULE)
+    for story, code in verdicts:
+        _say(f"{story}: {'verified' if code == 0 else 'NOT verified'}")
+    return 0 if all(code == 0 for _, code in verdicts) else 1
+
+
+async def _run_story(scenario: Scenario, database_url: str) -> int:
     secret = secrets.token_hex(24)
     sources = {delivery.source.value for delivery in scenario.deliveries}
-    with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
-        settings = load_settings(
-            database_url=database_url or f"sqlite+aiosqlite:///{folder}/demo.sqlite3",
-            host="127.0.0.1",
-            port=0,
-            slack_emulator_port=0,
-            slack_bot_token=None,
-            slack_app_token=None,
-            recovery_window_seconds=20,
-            action_verify_seconds=20,
-            **{f"{source}_webhook_secret": secret for source in sources},
-        )
-        runtime = await start_runtime(
-            settings,
-            clock=ReplayClock(scenario.now),
-            evidence=replay_evidence([scenario]),
-            runbook_selection=scenario.runbooks,
-            poll_interval=0.2,
-            policy=load_policy(SHIPPED_POLICY),
-            cluster_seed=scenario.cluster,
-        )
-        try:
-            return await _play(runtime, scenario, secret)
-        finally:
-            await runtime.stop()
+    settings = load_settings(
+        database_url=database_url,
+        host="127.0.0.1",
+        port=0,
+        slack_emulator_port=0,
+        slack_bot_token=None,
+        slack_app_token=None,
+        recovery_window_seconds=20,
+        action_verify_seconds=20,
+        action_sweep_seconds=0.5,
+        **{f"{source}_webhook_secret": secret for source in sources},
+    )
+    runtime = await start_runtime(
+        settings,
+        clock=ReplayClock(scenario.now),
+        evidence=replay_evidence([scenario]),
+        runbook_selection=scenario.runbooks,
+        poll_interval=0.2,
+        policy=load_policy(SHIPPED_POLICY),
+        cluster_seed=scenario.cluster,
+    )
+    try:
+        return await _play(runtime, scenario, secret)
+    finally:
+        await runtime.stop()
 
 
 async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
@@ -184,9 +209,12 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
             raise RuntimeError(f"/status got no answer: {status}")
         await _wait_for_charts(runtime)
         _say(RULE)
-        outcome = await _action_story(runtime, client, channel["id"], scenario, secret, users)
-        if outcome is ActionState.VERIFIED:
-            await _closing_story(runtime, client, channel["id"], users)
+        if scenario.cluster.cron_jobs:
+            outcome = await _pipeline_story(runtime, channel["id"])
+        else:
+            outcome = await _action_story(runtime, client, channel["id"], scenario, secret, users)
+            if outcome is ActionState.VERIFIED:
+                await _closing_story(runtime, client, channel["id"], users)
         messages = await client.messages(channel["id"])
         _say(RULE)
         topic = channel.get("topic")
@@ -209,9 +237,36 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
     _say(RULE)
     _say(f"Audit chain verified: {count} rows")
     if outcome is not ActionState.VERIFIED:
-        _say(f"The rollback ended {outcome.value}, not verified")
+        _say(f"The story's action ended {outcome.value}, not verified")
         return 1
     return 0
+
+
+async def _pipeline_story(runtime: Runtime, channel_id: str) -> ActionState:
+    """The runbook's steps the policy lets the bot carry out on its own: wait for the source
+    switch and the job re-run to settle; VERIFIED only when both did."""
+    _say("The policy lets revenue-etl's source switch and job re-run run on their own;")
+    _say("the bot carries out the runbook's steps (no one clicks)")
+    final = {ActionState.VERIFIED, ActionState.NOT_VERIFIED, ActionState.FAILED}
+    deadline = time.monotonic() + ACTION_TIMEOUT
+    while time.monotonic() < deadline:
+        async with runtime.sessions() as session:
+            steps = list(
+                await session.scalars(
+                    select(ActionRecord)
+                    .where(ActionRecord.channel_id == channel_id, ActionRecord.step.is_not(None))
+                    .order_by(ActionRecord.id)
+                )
+            )
+        states = [ActionState(step.state) for step in steps]
+        if any(state in final - {ActionState.VERIFIED} for state in states):
+            return next(state for state in states if state is not ActionState.VERIFIED)
+        if len(states) >= 2 and all(state is ActionState.VERIFIED for state in states):
+            for step in steps:
+                _say(f"    action #{step.id} {step.kind} {step.target}: {step.state}")
+            return ActionState.VERIFIED
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"the runbook's steps did not settle within {ACTION_TIMEOUT:g}s")
 
 
 async def _action_state(runtime: Runtime) -> ActionState | None:

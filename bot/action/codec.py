@@ -67,7 +67,7 @@ def plan_from_dict(data: dict[str, Any]) -> ActionPlan:
         request=None
         if raw_request is None
         else ClusterRequest(
-            method=cast(Literal["PATCH", "DELETE"], raw_request["method"]),
+            method=cast(Literal["PATCH", "DELETE", "POST"], raw_request["method"]),
             path=str(raw_request["path"]),
             content_type=raw_request.get("content_type"),
             body=str(raw_request["body"]),

@@ -13,6 +13,7 @@ from bot.action.recovery import RecoveryCheck
 from bot.clock import Clock
 from bot.evidence.gather import EvidenceSources
 from bot.policy import Policy
+from bot.runbook.loader import RunbookLibrary
 
 __all__ = ["ActionContext", "Reply"]
 
@@ -35,6 +36,10 @@ class ActionContext:
     # An approval no process claimed for this long lost its process (a live one claims it as
     # soon as the click is answered); the sweep then resumes it (bot.action.sweep).
     stranded_after: timedelta = timedelta(minutes=1)
+    # The runbooks whose steps the bot may carry out on its own (bot.action.steps), and where
+    # the catalog says a service runs.
+    runbooks: RunbookLibrary | None = None
+    namespace_of: Callable[[str], str | None] = lambda _service: None
 
 
 @dataclass(frozen=True, slots=True)

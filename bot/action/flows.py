@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from bot import messages
 from bot.action import service as actions
 from bot.action import wording
+from bot.action.admission import suggest_only, undeclared_change
 from bot.action.codec import plan_from_dict
 from bot.action.context import ActionContext, Reply
-from bot.action.guards import calendar_windows, guard_refusal
+from bot.action.guards import autonomy_for, calendar_windows, guard_refusal
 from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionParameters, ActionPlan, ClusterActionKind
-from bot.action.running import execute_approved, show
+from bot.action.running import execute_approved, show, tell
 from bot.action.views import parse_decision_value
 from bot.audit import service as audit
 from bot.errors import ActionPlanError, ChatError
-from bot.policy import Refusal
+from bot.policy import Autonomy, Refusal
 
 __all__ = ["ActionRequest", "decide", "post_fresh_plan", "propose", "restart_kind"]
 
@@ -41,7 +42,8 @@ class ActionRequest:
     name: str  # the Deployment (or the pod, for delete_pod)
     namespace: str | None  # where the catalog says the service runs; None: look it up
     parameters: ActionParameters
-    requester: str  # ``slack:U0…``
+    requester: str  # ``slack:U0…``, or ``bot`` for a runbook step it carries out
+    step: str | None = None  # that step (``<incident>:<runbook>:<index>``)
 
 
 async def _refused(
@@ -86,8 +88,9 @@ async def restart_kind(ctx: ActionContext, name: str, namespace: str | None) -> 
 
 
 async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
-    """Plan ``request`` (a dry run), check the guardrails, store it and post it for approval;
-    run it at once when the policy needs no approval for its kind."""
+    """Plan ``request`` (a dry run), check the guardrails and the autonomy level the policy
+    gives its kind now: ``suggest`` is refused (people do it by hand), ``approve`` is stored
+    and posted for approval, ``auto`` is stored, posted and run at once."""
     try:
         target = await ctx.cluster.locate(request.kind, request.name, request.namespace)
         plan = await ctx.cluster.plan(request.kind, target, request.parameters)
@@ -95,11 +98,33 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
         return Reply(messages.action_not_planned(str(exc)))
     if plan.refusal is not None:
         return Reply(messages.action_not_planned(plan.refusal))
+    undeclared = undeclared_change(ctx, request)
+    if undeclared is not None:
+        return await _refused(
+            ctx,
+            actor=request.requester,
+            event="action.refused",
+            incident_id=request.incident_id,
+            refusal=undeclared,
+            plan_hash=plan.plan_hash,
+        )
     calendar = await calendar_windows(ctx, request.service)
     async with ctx.sessions() as session:
         refusal = await guard_refusal(
             ctx, session, plan=plan, service=request.service, calendar=calendar
         )
+        if refusal is None:
+            refusal = suggest_only(
+                await autonomy_for(
+                    ctx,
+                    session,
+                    kind=request.kind,
+                    service=request.service,
+                    incident_id=request.incident_id,
+                    calendar=calendar,
+                ),
+                request,
+            )
     if refusal is not None:
         return await _refused(
             ctx,
@@ -109,12 +134,28 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
             refusal=refusal,
             plan_hash=plan.plan_hash,
         )
-    return await _store_and_post(ctx, request, plan)
+    return await _store_and_post(ctx, request, plan, step=request.step)
 
 
-async def _store_and_post(ctx: ActionContext, request: ActionRequest, plan: ActionPlan) -> Reply:
+async def _store_and_post(
+    ctx: ActionContext, request: ActionRequest, plan: ActionPlan, *, step: str | None = None
+) -> Reply:
+    """Store the plan as a proposed action and post it; with ``auto`` autonomy approve it as
+    the policy rule that allows it and hand back its run. ``step`` names the runbook step an
+    action the bot proposed on its own carries out (one action per step, see
+    :func:`bot.action.service.create`)."""
     policy = ctx.policy
-    needs_approval = policy.requires_approval(request.kind.action_kind, request.service)
+    calendar = await calendar_windows(ctx, request.service)
+    async with ctx.sessions() as session:
+        decision = await autonomy_for(
+            ctx,
+            session,
+            kind=request.kind,
+            service=request.service,
+            incident_id=request.incident_id,
+            calendar=calendar,
+        )
+    needs_approval = decision.level is not Autonomy.AUTO
     async with ctx.sessions() as session, session.begin():
         await audit.lock(session)
         record = await actions.create(
@@ -128,11 +169,16 @@ async def _store_and_post(ctx: ActionContext, request: ActionRequest, plan: Acti
             expires_at=ctx.clock.now() + policy.approval_ttl,
             dry_run=policy.dry_run,
             clock=ctx.clock,
+            step=step,
         )
     await show(ctx, record.id, post=True)
     if policy.dry_run:
         return Reply(messages.action_dry_run(record.id))
     if needs_approval:
+        if decision.configured is Autonomy.AUTO and decision.reason is not None:
+            async with ctx.sessions() as session:
+                posted = await actions.get(session, record.id)
+            await tell(ctx, posted or record, wording.auto_lowered(record.id, decision.reason))
         return Reply(messages.action_proposed(record.id))
     async with ctx.sessions() as session, session.begin():
         await audit.lock(session)
@@ -144,16 +190,20 @@ async def _store_and_post(ctx: ActionContext, request: ActionRequest, plan: Acti
                 ActionState.APPROVED,
                 record.plan_hash,
                 actor="policy",
-                details={"reason": "the policy needs no approval for this kind"},
+                details={"rule": decision.rule, "autonomy": decision.level.value},
             ),
             incident_id=request.incident_id,
             clock=ctx.clock,
         )
     if not moved:
         return Reply(messages.decided_meanwhile(record.id))
+    await show(ctx, record.id)
+    async with ctx.sessions() as session:
+        posted = await actions.get(session, record.id)  # now with its message's ts
+    await tell(ctx, posted or record, wording.auto_approved(record.id, decision.rule))
 
     async def run() -> None:
-        await execute_approved(ctx, record.id, actor=request.requester)
+        await execute_approved(ctx, record.id, actor="policy")
 
     return Reply(messages.action_runs_without_approval(record.id), follow_up=run)
 

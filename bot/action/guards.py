@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.action import service as actions
 from bot.action.context import ActionContext
-from bot.action.plan import ActionPlan
+from bot.action.plan import ActionPlan, ClusterActionKind
 from bot.errors import SourceUnavailableError
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import ChangeWindow
 from bot.killswitch import service as kill_switch
-from bot.policy import GuardRequest, Refusal
+from bot.policy import AutonomyDecision, GuardRequest, Refusal, autonomy_now
 
-__all__ = ["calendar_windows", "guard_refusal"]
+__all__ = ["autonomy_for", "calendar_windows", "guard_refusal"]
 
 log = logging.getLogger(__name__)
 
@@ -68,4 +68,26 @@ async def guard_refusal(
             now=now,
             calendar=calendar,
         )
+    )
+
+
+async def autonomy_for(
+    ctx: ActionContext,
+    session: AsyncSession,
+    *,
+    kind: ClusterActionKind,
+    service: str,
+    incident_id: int,
+    calendar: Sequence[ChangeWindow],
+) -> AutonomyDecision:
+    """The autonomy level ``kind`` on ``service`` has right now in this incident: the policy's,
+    under the ceiling the kill switch, a freeze and the incident's markers set."""
+    return autonomy_now(
+        ctx.policy,
+        kind=kind.action_kind,
+        service=service,
+        now=ctx.clock.now(),
+        kill_switch=(await kill_switch.read(session)).engaged,
+        markers=await actions.incident_markers(session, incident_id),
+        calendar=calendar,
     )

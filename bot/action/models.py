@@ -56,3 +56,6 @@ class ActionRecord(Base):
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The runbook step an action the bot proposed on its own carries out; unique, so each step
+    # is proposed once however many replicas try (migration 0010).
+    step: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)

@@ -31,23 +31,43 @@ __all__ = [
 
 
 class ClusterActionKind(StrEnum):
-    """What the cluster executors can do. Deleting one pod is how one pod is restarted."""
+    """What the cluster executors can do. Deleting one pod is how one pod is restarted; a
+    re-run is a Job made from its CronJob; a config change sets one ConfigMap key, or one
+    environment variable of a Deployment (``set_env``, which rolls its pods)."""
 
     ROLLBACK = "rollback"
     RESTART = "restart"
     SCALE = "scale"
     DELETE_POD = "delete_pod"
+    RERUN_JOB = "rerun_job"
+    CONFIG_CHANGE = "config_change"
+    SET_ENV = "set_env"  # a Deployment's environment variable: a config change by rollout
 
     @property
     def action_kind(self) -> ActionKind:
-        """The kind the policy and the packet speak of (deleting a pod restarts it)."""
+        """The kind the policy and the packet speak of (deleting a pod restarts it; setting a
+        Deployment's environment variable changes its config)."""
         if self is ClusterActionKind.DELETE_POD:
             return ActionKind.RESTART
+        if self is ClusterActionKind.SET_ENV:
+            return ActionKind.CONFIG_CHANGE
         return ActionKind(self.value)
 
     @property
-    def resource(self) -> Literal["deployment", "pod"]:
-        return "pod" if self is ClusterActionKind.DELETE_POD else "deployment"
+    def resource(self) -> Literal["deployment", "pod", "cronjob", "configmap"]:
+        if self is ClusterActionKind.DELETE_POD:
+            return "pod"
+        if self is ClusterActionKind.RERUN_JOB:
+            return "cronjob"
+        if self is ClusterActionKind.CONFIG_CHANGE:
+            return "configmap"
+        return "deployment"
+
+    @property
+    def verified_by_itself(self) -> bool:
+        """True when the action's own effect is the recovery it aims at: a re-run that
+        completed, a value that is in place. Rollouts also need the incident's evidence."""
+        return self in (ClusterActionKind.RERUN_JOB, ClusterActionKind.CONFIG_CHANGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,25 +92,35 @@ class ActionTarget:
         return cls(namespace, name)
 
 
+_NUMBERS = ("replicas", "to_revision")
+_TEXTS = ("key", "value")
+
+
 @dataclass(frozen=True, slots=True)
 class ActionParameters:
-    """``replicas`` for a scale; ``to_revision`` for a rollback (none: the previous one)."""
+    """``replicas`` for a scale; ``to_revision`` for a rollback (none: the previous one);
+    ``key`` and ``value`` for a config change (the ConfigMap key and its new value)."""
 
     replicas: int | None = None
     to_revision: int | None = None
+    key: str | None = None
+    value: str | None = None
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | str]:
         """The parameters that are set, as stored with the action."""
         return {key: value for key, value in asdict(self).items() if value is not None}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ActionParameters:
-        unknown = sorted(set(raw) - {"replicas", "to_revision"})
+        unknown = sorted(set(raw) - {*_NUMBERS, *_TEXTS})
         if unknown:
             raise ValueError(f"unknown action parameters: {', '.join(unknown)}")
-        values: dict[str, int] = {}
+        values: dict[str, Any] = {}
         for key, value in raw.items():
-            if isinstance(value, bool) or not isinstance(value, int):
+            if key in _TEXTS:
+                if not isinstance(value, str):
+                    raise ValueError(f"{key} must be text")
+            elif isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{key} must be a whole number")
             values[key] = value
         return cls(**values)
@@ -107,6 +137,10 @@ class ObservedState:
     restarted_at: str | None = None
     pod_uid: str | None = None
     owner: str | None = None  # the ReplicaSet that owns the pod
+    uid: str | None = None  # the CronJob's or ConfigMap's, so a re-created one plans anew
+    value: str | None = None  # the config key's value
+    job: str | None = None  # the CronJob's latest Job (current) or the Job to create (desired)
+    job_state: str | None = None  # Complete, Failed or Active
 
     def as_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -118,14 +152,18 @@ class ClusterRequest:
     the plan stays immutable and prints as sent). ``metadata.resourceVersion`` (or a delete's
     precondition) is added when it is sent: the version read just before the write."""
 
-    method: Literal["PATCH", "DELETE"]
+    method: Literal["PATCH", "DELETE", "POST"]
     path: str
     content_type: str | None
     body: str
 
     @classmethod
     def of(
-        cls, method: Literal["PATCH", "DELETE"], path: str, content_type: str | None, body: Any
+        cls,
+        method: Literal["PATCH", "DELETE", "POST"],
+        path: str,
+        content_type: str | None,
+        body: Any,
     ) -> ClusterRequest:
         return cls(method, path, content_type, json.dumps(body, sort_keys=True))
 

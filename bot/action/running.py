@@ -20,6 +20,7 @@ from bot.action.context import ActionContext
 from bot.action.execution import Checkpoint, ExecutionOutcome, ExecutionResult
 from bot.action.guards import calendar_windows, guard_refusal
 from bot.action.models import ActionRecord, ActionState
+from bot.action.recovery import Recovery
 from bot.action.views import action_view
 from bot.audit import service as audit
 from bot.errors import ActionError, ChatError
@@ -259,12 +260,19 @@ async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) 
     plan = plan_from_dict(record.plan)
     rollout = await ctx.cluster.verify(plan, deadline=ctx.verify_deadline)
     recovery = None
-    if rollout.verified:
+    if rollout.verified and plan.kind.verified_by_itself:
+        recovery = Recovery(True, "its own effect is the recovery it aims at")
+    elif rollout.verified:
         recovery = await ctx.recovery.check(
             incident_id=record.incident_id, service=record.service or "", since=since
         )
     verified = rollout.verified and recovery is not None and recovery.recovered is True
-    detail = messages.verification(rollout.detail, recovery.detail if recovery else None)
+    shown = recovery if recovery is not None and not plan.kind.verified_by_itself else None
+    detail = (
+        rollout.detail
+        if plan.kind.verified_by_itself
+        else messages.verification(rollout.detail, shown.detail if shown else None)
+    )
     moved = await move(
         ctx,
         record,

@@ -9,6 +9,7 @@ held in memory anywhere.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionPlan, ClusterActionKind
 from bot.action.states import can_move
 from bot.audit import service as audit
+from bot.audit.models import AuditRecord
 from bot.clock import Clock
 from bot.errors import ActionTransitionError
 
@@ -29,10 +31,13 @@ __all__ = [
     "RESTART_KINDS",
     "Transition",
     "approved_before",
+    "by_step",
     "create",
     "due_to_expire",
     "executing_since",
     "get",
+    "incident_markers",
+    "packet_posted",
     "pending",
     "pod_actions_in_flight",
     "restarts_since",
@@ -62,9 +67,14 @@ async def create(
     expires_at: datetime,
     dry_run: bool,
     clock: Clock,
+    step: str | None = None,
 ) -> ActionRecord:
-    """A proposed action holding its plan, with its ``action.proposed`` audit row."""
+    """A proposed action holding its plan, with its ``action.proposed`` audit row. ``step``
+    (``<incident>:<runbook>:<index>``) marks an action the bot proposed on its own for a
+    runbook step: the column is unique, so two replicas proposing the same step store one
+    (the other's insert fails with an integrity error, and its transaction writes nothing)."""
     record = ActionRecord(
+        step=step,
         incident_id=incident_id,
         channel_id=channel_id,
         kind=plan.kind.value,
@@ -100,6 +110,7 @@ async def create(
             "expires_at": expires_at.isoformat(),
             "requires_approval": requires_approval,
             "dry_run": dry_run,
+            "step": step,
         },
     )
     return record
@@ -249,3 +260,39 @@ async def approved_before(session: AsyncSession, *, before: datetime) -> Sequenc
         .order_by(ActionRecord.id)
     )
     return list(rows)
+
+
+async def packet_posted(session: AsyncSession, incident_id: int) -> dict[str, Any] | None:
+    """The details of the incident's latest ``packet.posted`` audit row (its runbook, its
+    markers), or None before a packet was posted."""
+    details = await session.scalar(
+        select(AuditRecord.details)
+        .where(AuditRecord.incident_id == incident_id, AuditRecord.event == "packet.posted")
+        .order_by(AuditRecord.seq.desc())
+        .limit(1)
+    )
+    if details is None:
+        return None
+    found = json.loads(details)
+    return found if isinstance(found, dict) else None
+
+
+async def incident_markers(session: AsyncSession, incident_id: int) -> frozenset[str] | None:
+    """The markers (``customer_data``...) the incident's packet raised when it was posted, as
+    its ``packet.posted`` audit row records them; None when no posted packet recorded them
+    (then nothing may run on its own: what the incident raises is unknown)."""
+    details = await packet_posted(session, incident_id)
+    if details is None:
+        return None
+    markers = details.get("markers")
+    if not isinstance(markers, list):
+        return None
+    return frozenset(str(marker) for marker in markers)
+
+
+async def by_step(session: AsyncSession, step: str) -> ActionRecord | None:
+    """The action the bot proposed for the runbook step ``step``, if it did."""
+    found: ActionRecord | None = await session.scalar(
+        select(ActionRecord).where(ActionRecord.step == step)
+    )
+    return found

@@ -11,7 +11,8 @@ Every ``ACTION_SWEEP_SECONDS`` each replica:
   a fresh plan is posted for a fresh decision. Never both, never neither: a cluster that cannot
   be read leaves the approval for the next sweep, until its window closes and it expires;
 - closes actions a dead process left in ``executing`` (failed, "effect unknown", never run
-  again) or ``succeeded`` (not verified).
+  again) or ``succeeded`` (not verified);
+- carries out the runbook steps the policy lets the bot run on its own (:mod:`bot.action.steps`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.action.flows import post_fresh_plan
 from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionPlan
 from bot.action.running import execute_approved, move, page_owner, show, tell
+from bot.action.steps import carry_out_steps
 from bot.errors import ActionPlanError
 
 __all__ = ["resume_approval", "sweep", "sweep_forever"]
@@ -60,6 +62,7 @@ async def sweep(ctx: ActionContext) -> int:
         moved += await resume_approval(ctx, record)
     for record in stale:
         moved += await _close_interrupted(ctx, record)
+    moved += await carry_out_steps(ctx)
     return moved
 
 

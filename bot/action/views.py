@@ -24,6 +24,9 @@ _TITLES = {
     ClusterActionKind.RESTART: "Restart",
     ClusterActionKind.SCALE: "Scale",
     ClusterActionKind.DELETE_POD: "Restart pod",
+    ClusterActionKind.RERUN_JOB: "Re-run job",
+    ClusterActionKind.CONFIG_CHANGE: "Change config",
+    ClusterActionKind.SET_ENV: "Change config of",
 }
 
 
@@ -62,6 +65,14 @@ def _state_words(plan: ActionPlan) -> tuple[str, str]:
         )
     if plan.kind is ClusterActionKind.SCALE:
         return f"{current.replicas} replicas", f"{desired.replicas} replicas"
+    if plan.kind is ClusterActionKind.RERUN_JOB:
+        return (
+            f"last run {current.job or 'none'} ({current.job_state or 'never ran'})",
+            f"a new run, job {desired.job}, watched until it completes",
+        )
+    if plan.kind in (ClusterActionKind.CONFIG_CHANGE, ClusterActionKind.SET_ENV):
+        key = plan.parameters.key
+        return f"{key}={current.value}", f"{key}={desired.value}"
     if plan.kind is ClusterActionKind.RESTART:
         return (
             f"restarted at {current.restarted_at or 'never'}",

@@ -12,6 +12,10 @@ __all__ = [
     "RESOLVE_BUTTON_NOT_OURS",
     "approval_resumed",
     "approval_voided",
+    "auto_approved",
+    "auto_lowered",
+    "suggest_only",
+    "undeclared_change",
 ]
 
 LOST_THE_RACE = "another click was recorded first"
@@ -33,4 +37,29 @@ def approval_voided(action_id: int, why: str) -> str:
         f"The bot restarted after action #{action_id} was approved and before it ran, and {why}: "
         "that approval is void and the action will not run. A fresh plan follows for a fresh "
         "decision when the target can still be planned."
+    )
+
+
+def suggest_only(kind_label: str, service: str) -> str:
+    return (
+        f"The policy only suggests this ({kind_label} on {service}): the bot shows it and never "
+        "runs it. Do it by hand, or ask for the policy's autonomy level to change."
+    )
+
+
+def auto_approved(action_id: int, rule: str) -> str:
+    return (
+        f"Action #{action_id} runs on its own: the policy rule `{rule}` allows it within its "
+        "guardrails. Its plan is above; its outcome follows here."
+    )
+
+
+def auto_lowered(action_id: int, reason: str) -> str:
+    return f"Action #{action_id} would run on its own, but {reason}; it waits for an approver."
+
+
+def undeclared_change(config_map: str, key: str, value: str) -> str:
+    return (
+        f"No runbook declares {key} of configmap {config_map} changeable to {value} for this "
+        "service: a config change runs only on a key a runbook lists, to one of its values."
     )

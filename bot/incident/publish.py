@@ -190,6 +190,8 @@ async def _ensure_packet(
             "requires_approval": [kind.value for kind in packet.requires_approval],
             "unavailable": [failure.source for failure in packet.unavailable],
             "runbook": packet.runbook.id if packet.runbook is not None else None,
+            # What the action flows read before anything runs on its own (bot.action.auto).
+            "markers": sorted({raised.marker.value for raised in triage.assessment.markers}),
         },
     ) as session:
         await incidents.record_packet_posted(

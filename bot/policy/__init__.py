@@ -9,15 +9,21 @@ the kill switch, the recent actions and the change calendar, and passes them in.
 
 from __future__ import annotations
 
+from bot.policy.autonomy import NO_AUTO_MARKERS, AutonomyDecision, autonomy_now
 from bot.policy.loader import SHIPPED_POLICY, load_policy, parse_policy
+from bot.policy.models import Autonomy
 from bot.policy.rules import GuardRequest, Policy, Refusal
 
 __all__ = [
     "DEFAULT_POLICY",
+    "NO_AUTO_MARKERS",
     "SHIPPED_POLICY",
+    "Autonomy",
+    "AutonomyDecision",
     "GuardRequest",
     "Policy",
     "Refusal",
+    "autonomy_now",
     "load_policy",
     "parse_policy",
 ]

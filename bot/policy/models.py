@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, model_validator
@@ -21,6 +22,7 @@ from bot.configfile import FileModel, Text, UtcDatetime, invalid_at
 __all__ = [
     "ActionRules",
     "ActionsRules",
+    "Autonomy",
     "ChangeFreezeRules",
     "FreezeWindow",
     "KillSwitchRules",
@@ -87,10 +89,60 @@ class _Section(FileModel):
         return {} if value is None else value
 
 
-class ActionRules(_Section):
+class Autonomy(StrEnum):
+    """How far the bot goes with a kind of action on its own, least first: ``suggest`` (the
+    packet shows it, nothing runs it), ``approve`` (it runs once a person approves its plan)
+    and ``auto`` (it runs at once within its guardrails, and reports)."""
+
+    SUGGEST = "suggest"
+    APPROVE = "approve"
+    AUTO = "auto"
+
+    @property
+    def rank(self) -> int:
+        return _AUTONOMY_ORDER.index(self)
+
+    def at_most(self, ceiling: Autonomy) -> Autonomy:
+        """This level, lowered to ``ceiling`` when it is above it."""
+        return self if self.rank <= ceiling.rank else ceiling
+
+
+_AUTONOMY_ORDER = (Autonomy.SUGGEST, Autonomy.APPROVE, Autonomy.AUTO)
+
+
+class _Autonomous(_Section):
+    """A scope that may set the autonomy level; ``requires_approval`` is its older spelling
+    (``true``: approve, ``false``: auto), so one section may not say both."""
+
+    autonomy: Autonomy | None = None
+    requires_approval: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _one_spelling(self) -> _Autonomous:
+        if self.autonomy is not None and self.requires_approval is not None:
+            raise invalid_at(
+                ("requires_approval",),
+                "say either autonomy (suggest, approve, auto) or requires_approval, not both",
+            )
+        return self
+
+    @property
+    def level(self) -> Autonomy | None:
+        """The level this section sets, in either spelling; None when it says nothing."""
+        if self.autonomy is not None:
+            return self.autonomy
+        if self.requires_approval is None:
+            return None
+        return Autonomy.APPROVE if self.requires_approval else Autonomy.AUTO
+
+    @property
+    def level_key(self) -> str:
+        return "autonomy" if self.autonomy is not None else "requires_approval"
+
+
+class ActionRules(_Autonomous):
     """What one scope says about one kind of action."""
 
-    requires_approval: StrictBool | None = None
     approvers: Principals | None = None
     allow_self_approval: StrictBool | None = None
 
@@ -129,8 +181,9 @@ class ActionsRules(_Section):
         return rules
 
 
-class ScopeRules(_Section):
-    """``defaults``, or one service under ``services``: approvers for every kind, and per kind."""
+class ScopeRules(_Autonomous):
+    """``defaults``, or one service under ``services``: the autonomy level and approvers for
+    every kind, and per kind."""
 
     approvers: Principals | None = None
     allow_self_approval: StrictBool | None = None

@@ -27,6 +27,7 @@ from bot.evidence.values import ChangeWindow, ChangeWindowKind
 from bot.policy import reasons
 from bot.policy.models import (
     ActionRules,
+    Autonomy,
     ChangeFreezeRules,
     KillSwitchRules,
     PolicyFile,
@@ -130,14 +131,30 @@ class Policy:
             source=source,
         )
 
-    # --- approval ------------------------------------------------------------------------------
+    # --- autonomy and approval -----------------------------------------------------------------
+
+    def autonomy(self, kind: ActionKind, service: str | None = None) -> tuple[Autonomy, str]:
+        """How far the bot goes with ``kind`` on ``service`` as the file sets it (before any
+        freeze, kill switch or marker lowers it), and the dotted key that set it
+        (``services.revenue-etl.actions.config_change.autonomy``; ``built-in`` when none did).
+        Looked up from ``services.<name>.actions.<kind>`` to ``defaults``."""
+        scope = self.services.get(service) if service is not None else None
+        found: list[tuple[str, ActionRules | ScopeRules | None]] = [
+            (f"services.{service}.actions.{kind.value}", scope.actions.of(kind) if scope else None),
+            (f"services.{service}", scope),
+            (f"defaults.actions.{kind.value}", self.defaults.actions.of(kind)),
+            ("defaults", self.defaults),
+        ]
+        for where, rules in found:
+            if rules is not None and rules.level is not None:
+                return rules.level, f"{where}.{rules.level_key}"
+        built_in = Autonomy.AUTO if kind in NO_APPROVAL_BY_DEFAULT else Autonomy.APPROVE
+        return built_in, "built-in"
 
     def requires_approval(self, kind: ActionKind, service: str | None = None) -> bool:
-        """Whether ``kind`` (on ``service``, when known) needs a human's approval."""
-        for rules in self._kind_rules(kind, service):
-            if rules.requires_approval is not None:
-                return rules.requires_approval
-        return kind not in NO_APPROVAL_BY_DEFAULT
+        """Whether ``kind`` (on ``service``, when known) needs a human: anything the policy
+        does not let the bot run on its own (``approve``, or ``suggest``: done by hand)."""
+        return self.autonomy(kind, service)[0] is not Autonomy.AUTO
 
     def approvers(self, kind: ActionKind, service: str) -> tuple[str, ...]:
         """Who may approve ``kind`` on ``service``: user ids, group ids and ``@handles``."""
@@ -315,15 +332,6 @@ class Policy:
         return Refusal("postmortem.allowed", reasons.postmortem_not_allowed(allowed))
 
     # --- lookup --------------------------------------------------------------------------------
-
-    def _kind_rules(self, kind: ActionKind, service: str | None) -> list[ActionRules]:
-        """The per-kind sections that apply, most specific first."""
-        scope = self.services.get(service) if service is not None else None
-        found = [
-            scope.actions.of(kind) if scope is not None else None,
-            self.defaults.actions.of(kind),
-        ]
-        return [rules for rules in found if rules is not None]
 
     def _scopes(self, kind: ActionKind, service: str) -> list[ActionRules | ScopeRules]:
         """Every section that may name approvers for ``kind`` on ``service``, most specific

@@ -25,6 +25,7 @@ from pydantic import (
 from bot.action.kinds import ActionKind
 from bot.configfile import FileModel, Text, invalid_at
 from bot.runbook.facts import Condition, MetricFact
+from bot.runbook.targets import StepTarget, check_targets
 from bot.scenario.terms import CauseKind, IncidentCategory
 
 __all__ = [
@@ -121,6 +122,13 @@ class RunbookAction(FileModel):
     title: Annotated[Text, AfterValidator(_one_line)]
     when: Text | None = None
     command: Text | None = None
+    # What the bot acts on for a service, when it carries the step out (bot.runbook.targets).
+    targets: tuple[StepTarget, ...] = ()
+
+    @model_validator(mode="after")
+    def _targets_fit(self) -> RunbookAction:
+        check_targets(self.kind, self.targets)
+        return self
 
     @model_validator(mode="before")
     @classmethod

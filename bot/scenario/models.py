@@ -24,6 +24,8 @@ from bot.scenario.expectation import Expectation
 from bot.scenario.world import (
     CalendarEntry,
     Cluster,
+    ClusterConfigMap,
+    ClusterCronJob,
     ClusterDeployment,
     ClusterEvent,
     ClusterPod,
@@ -40,6 +42,8 @@ __all__ = [
     "KNOWN_RUNBOOKS_CONTEXT",
     "CalendarEntry",
     "Cluster",
+    "ClusterConfigMap",
+    "ClusterCronJob",
     "ClusterDeployment",
     "ClusterEvent",
     "ClusterPod",

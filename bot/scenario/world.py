@@ -20,6 +20,8 @@ from bot.evidence import values
 __all__ = [
     "CalendarEntry",
     "Cluster",
+    "ClusterConfigMap",
+    "ClusterCronJob",
     "ClusterDeployment",
     "ClusterEvent",
     "ClusterPod",
@@ -128,12 +130,39 @@ class ClusterEvent(FileModel):
     message: str
 
 
+class ClusterConfigMap(FileModel):
+    """A ConfigMap, e.g. the settings a job reads (``{SOURCE_DB_HOST: db-replica-2}``)."""
+
+    namespace: Text
+    name: Text
+    data: dict[Text, str] = {}
+
+
+class ClusterCronJob(FileModel):
+    """A CronJob whose pods run ``image`` with the environment of ``config_map`` (envFrom) and
+    ``env``. ``last_run`` seeds its latest scheduled Job (at ``last_run_at``) as ``failed`` or
+    ``succeeded``; a run whose environment holds one of ``fails_when`` fails (the Kubernetes
+    emulator's job controller), any other completes."""
+
+    namespace: Text
+    name: Text
+    schedule: Text
+    image: Text
+    config_map: Text | None = None
+    env: dict[Text, str] = {}
+    fails_when: dict[Text, str] = {}
+    last_run: Literal["failed", "succeeded"] | None = None
+    last_run_at: UtcDatetime | None = None
+
+
 class Cluster(FileModel):
     """The cluster in Kubernetes terms."""
 
     deployments: tuple[ClusterDeployment, ...] = ()
     pods: tuple[ClusterPod, ...] = ()
     events: tuple[ClusterEvent, ...] = ()
+    config_maps: tuple[ClusterConfigMap, ...] = ()
+    cron_jobs: tuple[ClusterCronJob, ...] = ()
 
 
 class FlagChange(FileModel):

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from integrations.kube_emulator import discovery
 from integrations.kube_emulator.access import USER, Access
+from integrations.kube_emulator.batch_api import BatchRoutes
 from integrations.kube_emulator.cluster import KubeCluster
 from integrations.kube_emulator.faults import Faults
 from integrations.kube_emulator.fieldvalidation import check_fields, kind_at
@@ -43,7 +44,7 @@ APPS = "/apis/apps/v1"
 CORE = "/api/v1"
 UNPROTECTED = ("/version", "/emulator/", "/healthz", "/readyz", "/livez")
 _ACCEPTED = ", ".join(PATCH_TYPES)
-_API_VERSIONS = {"Pod": "v1", "Event": "v1", "Deployment": "apps/v1", "ReplicaSet": "apps/v1"}
+_API_VERSIONS = discovery.API_VERSIONS
 
 
 async def _json(request: web.Request) -> Any:
@@ -125,6 +126,7 @@ class KubeApi:
         router.add_patch(f"{APPS}{ns}/deployments/{{name}}", self.patch_deployment)
         router.add_put(f"{APPS}{ns}/deployments/{{name}}/scale", self.replace_scale)
         router.add_patch(f"{APPS}{ns}/deployments/{{name}}/scale", self.patch_scale)
+        BatchRoutes(self).add_routes(app)
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -313,6 +315,7 @@ class KubeApi:
         *,
         status: int = 200,
         dry_run: bool = False,
+        resource: Resource | None = None,
     ) -> web.Response:
         """Run ``write``; under ``dryRun=All`` answer what it would give and undo it all, the
         object keeping the resourceVersion it had (none for one it would create)."""
@@ -322,7 +325,8 @@ class KubeApi:
             answer = write()
         metadata = answer.get("metadata")
         if isinstance(metadata, dict) and "resourceVersion" in metadata:
-            resource = PODS if "/pods/" in request.path else DEPLOYMENTS
+            if resource is None:
+                resource = PODS if "/pods/" in request.path else DEPLOYMENTS
             namespace = request.match_info["namespace"]
             found = self.cluster.store.find(resource, namespace, str(metadata.get("name", "")))
             if found is None:

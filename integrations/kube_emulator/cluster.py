@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.clock import Clock
+from integrations.kube_emulator.batch import Batch
 from integrations.kube_emulator.controller import Controllers
 from integrations.kube_emulator.objects import default_template, iso
 from integrations.kube_emulator.patches import PatchError, apply_patch
@@ -31,7 +32,7 @@ from integrations.kube_emulator.status import (
     conflict,
     invalid,
 )
-from integrations.kube_emulator.store import DEPLOYMENTS, PODS, REPLICA_SETS, Store
+from integrations.kube_emulator.store import DEPLOYMENTS, JOBS, PODS, REPLICA_SETS, Store
 
 __all__ = ["KubeCluster"]
 
@@ -40,10 +41,11 @@ _SERVER_FIELDS = ("uid", "creationTimestamp", "generation", "resourceVersion")
 
 
 class KubeCluster:
-    def __init__(self, clock: Clock, *, rollout_reads: int = 0) -> None:
+    def __init__(self, clock: Clock, *, rollout_reads: int = 0, job_reads: int = 1) -> None:
         self.clock = clock
         self.store = Store()
         self.controllers = Controllers(self.store, clock, rollout_reads=rollout_reads)
+        self.batch = Batch(self.controllers, job_reads=job_reads)
 
     @contextlib.contextmanager
     def dry_run(self) -> Iterator[None]:
@@ -52,11 +54,13 @@ class KubeCluster:
         entry, no watch event, no controller step)."""
         snapshot = self.store.snapshot()
         rollouts = copy.deepcopy(self.controllers.rollouts)
+        running = copy.deepcopy(self.batch.running)
         try:
             yield
         finally:
             self.store.restore(snapshot)
             self.controllers.rollouts = rollouts
+            self.batch.running = running
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -76,6 +80,8 @@ class KubeCluster:
         ]
         if resource is DEPLOYMENTS:
             items = [self.controllers.read(obj) for obj in chosen]
+        elif resource is JOBS:
+            items = [self.batch.read(obj) for obj in chosen]
         else:
             items = [copy.deepcopy(obj) for obj in chosen]
         return {
@@ -91,6 +97,10 @@ class KubeCluster:
             stored = self.store.find(resource, namespace, name)
             assert stored is not None
             obj = self.controllers.read(stored)
+        elif resource is JOBS:
+            stored = self.store.find(resource, namespace, name)
+            assert stored is not None
+            obj = self.batch.read(stored)
         return obj
 
     # -- deployments --------------------------------------------------------------------------

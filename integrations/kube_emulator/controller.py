@@ -36,6 +36,7 @@ from integrations.kube_emulator.store import DEPLOYMENTS, EVENTS, PODS, REPLICA_
 __all__ = ["Controllers", "is_ready", "revision_of"]
 
 Obj = dict[str, Any]
+_EVENT_API_VERSIONS = {"Pod": "v1", "ConfigMap": "v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 
 def revision_of(obj: Obj) -> int:
@@ -381,7 +382,12 @@ class Controllers:
         namespace, name = metadata["namespace"], metadata["name"]
         serial = self.store.serial()
         event_name = f"{name}.{(serial * 2654435761) % (1 << 64):016x}"
-        api_version = "v1" if kind == "Pod" else "apps/v1"
+        api_version = {
+            "Pod": "v1",
+            "ConfigMap": "v1",
+            "Job": "batch/v1",
+            "CronJob": "batch/v1",
+        }.get(kind, "apps/v1")
         reference = {
             "kind": kind,
             "namespace": namespace,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "API_VERSIONS",
     "GROUPS",
     "VERSION",
     "Served",
@@ -57,6 +58,17 @@ class Served:
     # (name, group, version, kind, verbs) of each subresource
 
 
+API_VERSIONS = {
+    "Pod": "v1",
+    "Event": "v1",
+    "ConfigMap": "v1",
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "CronJob": "batch/v1",
+    "Job": "batch/v1",
+}
+"""Each served kind's apiVersion, as lists, watches and tables carry it."""
+
 _READ = ("get", "list", "watch")
 GROUPS: dict[str, tuple[Served, ...]] = {
     "v1": (
@@ -69,6 +81,13 @@ GROUPS: dict[str, tuple[Served, ...]] = {
             categories=("all",),
         ),
         Served("events", "event", "Event", _READ, short_names=("ev",)),
+        Served(
+            "configmaps",
+            "configmap",
+            "ConfigMap",
+            ("create", "get", "list", "patch", "update", "watch"),
+            short_names=("cm",),
+        ),
     ),
     "apps/v1": (
         Served(
@@ -90,6 +109,25 @@ GROUPS: dict[str, tuple[Served, ...]] = {
             _READ,
             short_names=("rs",),
             categories=("all",),
+        ),
+    ),
+    "batch/v1": (
+        Served(
+            "cronjobs",
+            "cronjob",
+            "CronJob",
+            ("create", "get", "list", "watch"),
+            short_names=("cj",),
+            categories=("all",),
+            subresources=(("status", "", "", "CronJob", ("get",)),),
+        ),
+        Served(
+            "jobs",
+            "job",
+            "Job",
+            ("create", "get", "list", "watch"),
+            categories=("all",),
+            subresources=(("status", "", "", "Job", ("get",)),),
         ),
     ),
     "authorization.k8s.io/v1": (

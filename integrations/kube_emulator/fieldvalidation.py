@@ -20,7 +20,14 @@ from integrations.kube_emulator.status import ApiError
 
 __all__ = ["check_fields", "kind_at"]
 
-_KINDS = {"Deployment": "V1Deployment", "Pod": "V1Pod", "Scale": "V1Scale"}
+_KINDS = {
+    "Deployment": "V1Deployment",
+    "Pod": "V1Pod",
+    "Scale": "V1Scale",
+    "ConfigMap": "V1ConfigMap",
+    "CronJob": "V1CronJob",
+    "Job": "V1Job",
+}
 
 
 def _unknown(value: Any, type_name: str, path: str) -> list[str]:
@@ -53,7 +60,10 @@ def kind_at(path: str) -> str:
     """The kind a write to ``path`` carries."""
     if path.endswith("/scale"):
         return "Scale"
-    return "Pod" if "/pods" in path else "Deployment"
+    for part, kind in (("/pods", "Pod"), ("/configmaps", "ConfigMap"), ("/cronjobs", "CronJob")):
+        if part in path:
+            return kind
+    return "Job" if "/jobs" in path else "Deployment"
 
 
 def check_fields(query: Mapping[str, str], body: Any, kind: str, *, patch: bool) -> None:

@@ -16,12 +16,31 @@ from pathlib import Path
 
 from bot.configfile import load_yaml_document, load_yaml_model
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Cluster, ClusterDeployment, ClusterEvent, ClusterPod
+from bot.scenario.models import (
+    Cluster,
+    ClusterCronJob,
+    ClusterDeployment,
+    ClusterEvent,
+    ClusterPod,
+)
 from integrations.kube_emulator.cluster import KubeCluster
 from integrations.kube_emulator.controller import is_ready
-from integrations.kube_emulator.objects import REVISION, default_template, deployment_object
+from integrations.kube_emulator.objects import (
+    REVISION,
+    default_template,
+    deployment_object,
+    iso,
+    owner_reference,
+)
 from integrations.kube_emulator.objects import pod_object as build_pod
-from integrations.kube_emulator.store import DEPLOYMENTS, PODS, REPLICA_SETS
+from integrations.kube_emulator.store import (
+    CONFIG_MAPS,
+    CRON_JOBS,
+    DEPLOYMENTS,
+    JOBS,
+    PODS,
+    REPLICA_SETS,
+)
 
 __all__ = ["SeedError", "load_cluster_file", "seed_cluster"]
 
@@ -34,6 +53,12 @@ _KINDS = {
     "replicaset": (REPLICA_SETS, "ReplicaSet"),
     "rs": (REPLICA_SETS, "ReplicaSet"),
     "replicasets": (REPLICA_SETS, "ReplicaSet"),
+    "job": (JOBS, "Job"),
+    "jobs": (JOBS, "Job"),
+    "cronjob": (CRON_JOBS, "CronJob"),
+    "cj": (CRON_JOBS, "CronJob"),
+    "configmap": (CONFIG_MAPS, "ConfigMap"),
+    "cm": (CONFIG_MAPS, "ConfigMap"),
 }
 
 
@@ -62,8 +87,61 @@ def seed_cluster(cluster: KubeCluster, seed: Cluster) -> None:
     for pod in seed.pods:
         if pod.deployment is None or (pod.namespace, pod.deployment) not in names:
             _seed_lone_pod(cluster, pod)
+    for config_map in seed.config_maps:
+        body = {"metadata": {"name": config_map.name}, "data": dict(config_map.data)}
+        cluster.batch.create(CONFIG_MAPS, config_map.namespace, body, actor="seed")
+    for cron_job in seed.cron_jobs:
+        _seed_cron_job(cluster, cron_job)
     for event in seed.events:
         _seed_event(cluster, event)
+    cluster.store.changes.clear()
+
+
+def _seed_cron_job(cluster: KubeCluster, seed: ClusterCronJob) -> None:
+    """The CronJob, and its latest scheduled run as the cronjob controller names it
+    (``<name>-<minutes since the epoch>``), finished as the seed says."""
+    container: dict[str, object] = {"name": seed.name, "image": seed.image}
+    if seed.config_map is not None:
+        container["envFrom"] = [{"configMapRef": {"name": seed.config_map}}]
+    if seed.env:
+        container["env"] = [{"name": key, "value": value} for key, value in seed.env.items()]
+    template = {
+        "metadata": {"labels": {"app": seed.name}},
+        "spec": {"restartPolicy": "Never", "containers": [container]},
+    }
+    body = {
+        "metadata": {"name": seed.name, "labels": {"app": seed.name}},
+        "spec": {
+            "schedule": seed.schedule,
+            "jobTemplate": {"metadata": {}, "spec": {"backoffLimit": 2, "template": template}},
+        },
+    }
+    created = cluster.batch.create(CRON_JOBS, seed.namespace, body, actor="seed")
+    cluster.batch.fails_when[(seed.namespace, seed.name)] = dict(seed.fails_when)
+    if seed.last_run is None:
+        return
+    at = seed.last_run_at or cluster.clock.now()
+    stored = cluster.store.find(CRON_JOBS, seed.namespace, seed.name)
+    assert stored is not None
+    job = {
+        "metadata": {
+            "name": f"{seed.name}-{int(at.timestamp()) // 60}",
+            "labels": {"app": seed.name},
+            "ownerReferences": [owner_reference("batch/v1", "CronJob", created)],
+        },
+        "spec": copy.deepcopy(body["spec"]["jobTemplate"]["spec"]),  # type: ignore[index]
+    }
+    created_job = cluster.batch.create(JOBS, seed.namespace, job, actor="seed")
+    stored_job = cluster.store.find(JOBS, seed.namespace, created_job["metadata"]["name"])
+    assert stored_job is not None
+    # The seeded run ends as the seed says, whatever its environment would give now.
+    key = (seed.namespace, stored_job["metadata"]["name"])
+    cluster.batch.running[key] = [0, seed.last_run == "failed"]
+    cluster.batch.read(stored_job)
+    stored["status"] = {"lastScheduleTime": iso(at)}
+    if seed.last_run == "succeeded":
+        stored["status"]["lastSuccessfulTime"] = iso(at)
+    cluster.store.put(CRON_JOBS, stored, verb="update", actor="seed")
 
 
 def _belongs(pod: ClusterPod, deployment: ClusterDeployment) -> bool:

@@ -128,6 +128,9 @@ def _at(*path: str) -> Callable[[Obj], str]:
 _COMMON_FIELDS = {"metadata.name": _meta("name"), "metadata.namespace": _meta("namespace")}
 FIELDS: dict[str, dict[str, Callable[[Obj], str]]] = {
     "deployments": dict(_COMMON_FIELDS),
+    "configmaps": dict(_COMMON_FIELDS),
+    "cronjobs": dict(_COMMON_FIELDS),
+    "jobs": {**_COMMON_FIELDS, "status.successful": _at("status", "succeeded")},
     "replicasets": {**_COMMON_FIELDS, "status.replicas": _at("status", "replicas")},
     "pods": {
         **_COMMON_FIELDS,

@@ -16,8 +16,11 @@ from typing import Any, Literal
 from integrations.kube_emulator.status import Resource, not_found
 
 __all__ = [
+    "CONFIG_MAPS",
+    "CRON_JOBS",
     "DEPLOYMENTS",
     "EVENTS",
+    "JOBS",
     "PODS",
     "REPLICA_SETS",
     "Actor",
@@ -31,6 +34,10 @@ DEPLOYMENTS = Resource("deployments", "apps", "Deployment")
 REPLICA_SETS = Resource("replicasets", "apps", "ReplicaSet")
 PODS = Resource("pods", "", "Pod")
 EVENTS = Resource("events", "", "Event")
+CONFIG_MAPS = Resource("configmaps", "", "ConfigMap")
+CRON_JOBS = Resource("cronjobs", "batch", "CronJob")
+JOBS = Resource("jobs", "batch", "Job")
+RESOURCES = (DEPLOYMENTS, REPLICA_SETS, PODS, EVENTS, CONFIG_MAPS, CRON_JOBS, JOBS)
 
 Actor = Literal["client", "controller", "seed"]
 HISTORY = 10_000  # watch events kept; a watch from an older resourceVersion is 410 Gone
@@ -80,7 +87,7 @@ class Store:
         self.changes: list[Change] = []
         self.history: list[WatchEntry] = []
         self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
-            resource.plural: {} for resource in (DEPLOYMENTS, REPLICA_SETS, PODS, EVENTS)
+            resource.plural: {} for resource in RESOURCES
         }
         self._serial = 0
 

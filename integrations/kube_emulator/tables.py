@@ -176,6 +176,62 @@ def _event_row(event: Obj, now: datetime) -> list[Any]:
     ]
 
 
+def _config_map_row(config_map: Obj, now: datetime) -> list[Any]:
+    data = len(config_map.get("data") or {}) + len(config_map.get("binaryData") or {})
+    return [
+        config_map["metadata"]["name"],
+        data,
+        _age(config_map["metadata"].get("creationTimestamp"), now),
+    ]
+
+
+def _job_status(status: Obj) -> str:
+    for condition in status.get("conditions") or []:
+        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
+            return str(condition["type"])
+    return "Running" if status.get("active") else "Pending"
+
+
+def _job_row(job: Obj, now: datetime) -> list[Any]:
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    names, images = _images(spec.get("template") or {})
+    start, end = status.get("startTime"), status.get("completionTime")
+    duration = ""
+    if start:
+        finish = datetime.fromisoformat(end.replace("Z", "+00:00")) if end else now
+        begun = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        duration = human_duration((finish - begun).total_seconds())
+    return [
+        job["metadata"]["name"],
+        _job_status(status),
+        f"{status.get('succeeded', 0)}/{spec.get('completions', 1)}",
+        duration,
+        _age(job["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        _selector(spec),
+    ]
+
+
+def _cron_job_row(cron_job: Obj, now: datetime) -> list[Any]:
+    spec, status = cron_job.get("spec") or {}, cron_job.get("status") or {}
+    template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+    names, images = _images(template)
+    last = status.get("lastScheduleTime")
+    return [
+        cron_job["metadata"]["name"],
+        spec.get("schedule", ""),
+        spec.get("timeZone") or "<none>",
+        "True" if spec.get("suspend") else "False",
+        len(status.get("active") or []),
+        _age(last, now) if last else "<none>",
+        _age(cron_job["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        "<none>",
+    ]
+
+
 _NAME: Column = ("Name", "string", 0, "name")
 _AGE: Column = ("Age", "string", 0, "")
 _COLUMNS: dict[str, list[Column]] = {
@@ -223,7 +279,33 @@ _COLUMNS: dict[str, list[Column]] = {
         ("Name", "string", 1, ""),
     ],
 }
+_COLUMNS["ConfigMap"] = [_NAME, ("Data", "string", 0, ""), _AGE]
+_COLUMNS["Job"] = [
+    _NAME,
+    ("Status", "string", 0, ""),
+    ("Completions", "string", 0, ""),
+    ("Duration", "string", 0, ""),
+    _AGE,
+    ("Containers", "string", 1, ""),
+    ("Images", "string", 1, ""),
+    ("Selector", "string", 1, ""),
+]
+_COLUMNS["CronJob"] = [
+    _NAME,
+    ("Schedule", "string", 0, ""),
+    ("Timezone", "string", 0, ""),
+    ("Suspend", "boolean", 0, ""),
+    ("Active", "integer", 0, ""),
+    ("Last Schedule", "string", 0, ""),
+    _AGE,
+    ("Containers", "string", 1, ""),
+    ("Images", "string", 1, ""),
+    ("Selector", "string", 1, ""),
+]
 _ROWS: dict[str, Callable[[Obj, datetime], list[Any]]] = {
+    "ConfigMap": _config_map_row,
+    "Job": _job_row,
+    "CronJob": _cron_job_row,
     "Pod": _pod_row,
     "Deployment": _deployment_row,
     "ReplicaSet": _replica_set_row,

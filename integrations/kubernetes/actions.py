@@ -30,6 +30,12 @@ from bot.action.execution import (
 from bot.action.plan import ActionParameters, ActionPlan, ActionTarget, ClusterActionKind
 from bot.clock import Clock
 from bot.errors import ActionPlanError
+from integrations.kubernetes.batch_calls import (
+    batch_names,
+    batch_progress,
+    read_batch,
+    write_batch,
+)
 from integrations.kubernetes.calls import CALL_ERRORS, Budget, failure_reason
 from integrations.kubernetes.connection import KubeConnection
 from integrations.kubernetes.planning import (
@@ -39,6 +45,7 @@ from integrations.kubernetes.planning import (
     restart_plan,
     rollback_plan,
     scale_plan,
+    set_env_plan,
     template_text,
 )
 from integrations.kubernetes.reading import selector_of
@@ -47,6 +54,7 @@ from integrations.kubernetes.rollout import replacement_progress, rollout_progre
 __all__ = ["KubernetesActions"]
 
 Kind = ClusterActionKind
+BATCH_KINDS = (Kind.RERUN_JOB, Kind.CONFIG_CHANGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,8 @@ class KubernetesActions:
         selector = f"metadata.name={name}"
         timeout = budget.timeout()
         with client.ApiClient(self._configuration) as api:
+            if kind in BATCH_KINDS:
+                return batch_names(api, kind, name, namespace, budget)
             core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
             items: Any
             if kind is Kind.DELETE_POD and namespace is not None:
@@ -156,6 +166,9 @@ class KubernetesActions:
         budget: Budget,
     ) -> _Read:
         with client.ApiClient(self._configuration) as api:
+            if kind in BATCH_KINDS:
+                plan, version = read_batch(api, kind, target, parameters, budget)
+                return _Read(plan, version, None)
             apps, serialize = client.AppsV1Api(api), api.sanitize_for_serialization
             ns, name = target.namespace, target.name
             if kind is Kind.DELETE_POD:
@@ -175,6 +188,8 @@ class KubernetesActions:
             if kind is Kind.RESTART:
                 plan = restart_plan(target, parameters, deployment, self._clock.now())
                 return _Read(plan, version, template)
+            if kind is Kind.SET_ENV:
+                return _Read(set_env_plan(target, parameters, deployment), version, template)
             replica_sets = apps.list_namespaced_replica_set(
                 ns, label_selector=selector_of(deployment), _request_timeout=budget.timeout()
             ).items
@@ -237,6 +252,9 @@ class KubernetesActions:
         body = request.json()
         ns, name = plan.target.namespace, plan.target.name
         with client.ApiClient(self._configuration) as api:
+            if plan.kind in BATCH_KINDS:
+                write_batch(api, plan, resource_version, budget)
+                return
             if plan.kind is Kind.DELETE_POD:
                 body["preconditions"]["resourceVersion"] = resource_version
                 client.CoreV1Api(api).delete_namespaced_pod(
@@ -282,6 +300,8 @@ class KubernetesActions:
                     detail = f"cannot read {plan.target}: {failure_reason(exc, budget)}"
             if done:
                 return Verification(VerificationOutcome.VERIFIED, detail, checks)
+            if done is None:  # finished, and not as the action meant (a re-run that failed)
+                return Verification(VerificationOutcome.NOT_VERIFIED, detail, checks)
             if budget.left() <= 0:
                 return Verification(
                     VerificationOutcome.NOT_VERIFIED,
@@ -290,8 +310,10 @@ class KubernetesActions:
                 )
             await asyncio.sleep(min(self._poll_interval, budget.left()))
 
-    def _progress(self, plan: ActionPlan, budget: Budget) -> tuple[bool, str]:
+    def _progress(self, plan: ActionPlan, budget: Budget) -> tuple[bool | None, str]:
         with client.ApiClient(self._configuration) as api:
+            if plan.kind in BATCH_KINDS:
+                return batch_progress(api, plan, budget)
             ns, name = plan.target.namespace, plan.target.name
             if plan.kind is Kind.DELETE_POD:
                 owner = plan.current.owner or ""

@@ -20,6 +20,7 @@ from bot.action.plan import (
     Reversal,
 )
 from bot.errors import ActionPlanError
+from integrations.kubernetes.planning_batch import check_batch_parameters
 from integrations.kubernetes.reading import owned_by, revision_of
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "restart_plan",
     "rollback_plan",
     "scale_plan",
+    "set_env_plan",
     "template_text",
 ]
 
@@ -69,6 +71,11 @@ def pod_template(replica_set_template: dict[str, Any]) -> dict[str, Any]:
 
 def check_parameters(kind: ClusterActionKind, parameters: ActionParameters) -> None:
     """:class:`ActionPlanError` for parameters the kind does not take or lacks."""
+    if kind in (Kind.RERUN_JOB, Kind.CONFIG_CHANGE, Kind.SET_ENV):
+        check_batch_parameters(kind, parameters)
+        return
+    if parameters.key is not None or parameters.value is not None:
+        raise ActionPlanError(f"a {kind.value} takes no key and no value")
     if kind is Kind.SCALE:
         if parameters.replicas is None:
             raise ActionPlanError("a scale needs a number of replicas")
@@ -222,3 +229,53 @@ def delete_pod_plan(target: ActionTarget, parameters: ActionParameters, pod: Any
 def template_text(deployment: Any, serialize: Any) -> str:
     """The Deployment's pod template as canonical JSON, for the checkpoint."""
     return json.dumps(serialize(deployment.spec.template), sort_keys=True)
+
+
+def set_env_plan(target: ActionTarget, parameters: ActionParameters, deployment: Any) -> ActionPlan:
+    """Like ``kubectl set env deployment/NAME KEY=VALUE`` (on its first container): a strategic
+    merge patch of that one variable, which rolls the pods; undone by setting the old value back.
+    A variable the container does not set as a plain value, or a value already in place, is
+    refused."""
+    key, value = parameters.key, parameters.value
+    assert key is not None  # check_parameters ran first
+    assert value is not None
+    container = deployment.spec.template.spec.containers[0]
+    entry = next((env for env in container.env or () if env.name == key), None)
+    revision = revision_of(deployment)
+    old = entry.value if entry is not None and entry.value_from is None else None
+    current = ObservedState(revision=revision, value=old)
+
+    def refused(reason: str) -> ActionPlan:
+        return ActionPlan(
+            Kind.SET_ENV, target, parameters, current, current, None, None, reason, reason
+        )
+
+    if old is None:
+        return refused(f"{target} sets no plain value for {key} in container {container.name}")
+    if old == value:
+        return refused(f"{target} already has {key}={value}")
+    request = ClusterRequest.of(
+        "PATCH",
+        deployment_path(target),
+        STRATEGIC_MERGE_PATCH,
+        {
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {"name": container.name, "env": [{"name": key, "value": value}]}
+                        ]
+                    }
+                }
+            }
+        },
+    )
+    back = Reversal(
+        Kind.SET_ENV,
+        target,
+        ActionParameters(key=key, value=old),
+        f"set {key} of {target} back to {old}",
+    )
+    desired = ObservedState(revision=(revision or 0) + 1, value=value)
+    summary = f"Set {key} of {target} (container {container.name}) from {old} to {value}"
+    return ActionPlan(Kind.SET_ENV, target, parameters, current, desired, request, back, summary)

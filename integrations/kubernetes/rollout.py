@@ -21,6 +21,11 @@ def _moved_on(plan: ActionPlan, deployment: Any) -> str | None:
         return f"it runs {image_of(template)}, not {plan.desired.image}"
     if plan.kind is ClusterActionKind.SCALE and deployment.spec.replicas != plan.desired.replicas:
         return f"it wants {deployment.spec.replicas} replicas, not {plan.desired.replicas}"
+    if plan.kind is ClusterActionKind.SET_ENV:
+        key = plan.parameters.key or ""
+        now = {e.name: e.value for e in template.spec.containers[0].env or ()}.get(key)
+        if now != plan.desired.value:
+            return f"{key} is {now}, not {plan.desired.value}"
     if plan.kind is ClusterActionKind.RESTART:
         annotations = (template.metadata.annotations if template.metadata else None) or {}
         if annotations.get(RESTARTED_AT) != plan.desired.restarted_at:

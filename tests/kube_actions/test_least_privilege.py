@@ -23,6 +23,7 @@ from bot.errors import ActionPlanError
 from bot.evidence.ports import EvidenceQuery
 from integrations.kube_emulator import EmulatorThread, KubeEmulator
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
+from tests.kube_actions.batch_seed import EXPORT, EXPORT_CONFIG, SWITCH, with_export
 from tests.kube_actions.conftest import (
     BILLING,
     DELETE_POD,
@@ -69,7 +70,7 @@ def granted(path: Path, kind: str) -> set[Grant]:
 @contextmanager
 def cluster(tmp_path: Path, *, find: bool) -> Iterator[KubeEmulator]:
     config = bot_config(TOKEN, FixedClock(NOW), tmp_path / f"tls-{find}", find=find)
-    with EmulatorThread(KubeEmulator(config, payments())) as running:
+    with EmulatorThread(KubeEmulator(config, with_export(payments()))) as running:
         yield running
 
 
@@ -104,6 +105,8 @@ async def test_the_role_grants_exactly_what_the_code_uses_in_a_namespace(tmp_pat
             (RESTART, LEDGER),
             (SCALE, LEDGER),
             (DELETE_POD, OOM_POD),
+            (ClusterActionKind.RERUN_JOB, EXPORT),
+            (ClusterActionKind.CONFIG_CHANGE, EXPORT_CONFIG),
         ):
             assert await actions.locate(kind, target.name, target.namespace) == target
         for kind, target, parameters in (
@@ -111,6 +114,8 @@ async def test_the_role_grants_exactly_what_the_code_uses_in_a_namespace(tmp_pat
             (ROLLBACK, BILLING, NONE),
             (RESTART, LEDGER, NONE),
             (SCALE, LEDGER, ActionParameters(replicas=3)),
+            (ClusterActionKind.CONFIG_CHANGE, EXPORT_CONFIG, SWITCH),
+            (ClusterActionKind.RERUN_JOB, EXPORT, NONE),
         ):
             plan = await actions.plan(kind, target, parameters)
             result = await actions.execute(plan)
@@ -129,8 +134,12 @@ async def test_the_find_cluster_role_grants_exactly_the_lookups_without_a_namesp
         [workload] = (await evidence(kube).cluster(query("indexer", None))).workloads
         assert workload.namespace == "search"
         actions = executors(kube, deadline=30)
+        batch = {
+            ClusterActionKind.RERUN_JOB: EXPORT,
+            ClusterActionKind.CONFIG_CHANGE: EXPORT_CONFIG,
+        }
         for kind in ClusterActionKind:
-            target = OOM_POD if kind is DELETE_POD else LEDGER
+            target = batch.get(kind) or (OOM_POD if kind is DELETE_POD else LEDGER)
             assert await actions.locate(kind, target.name, None) == target
         scopes = used(kube)
     assert scopes["cluster"] == granted(FIND_ROLE, "ClusterRole")

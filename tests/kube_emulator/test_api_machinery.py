@@ -47,7 +47,11 @@ def test_discovery_names_the_groups_and_resources_served(api: client.ApiClient) 
         g.name: g.preferred_version.group_version
         for g in client.ApisApi(api).get_api_versions().groups
     }
-    assert groups == {"apps": "apps/v1", "authorization.k8s.io": "authorization.k8s.io/v1"}
+    assert groups == {
+        "apps": "apps/v1",
+        "batch": "batch/v1",
+        "authorization.k8s.io": "authorization.k8s.io/v1",
+    }
     apps = {r.name: r for r in client.AppsV1Api(api).get_api_resources().resources}
     assert apps["deployments"].short_names == ["deploy"]
     assert (apps["deployments/scale"].group, apps["deployments/scale"].kind) == (
@@ -57,6 +61,9 @@ def test_discovery_names_the_groups_and_resources_served(api: client.ApiClient) 
     assert "delete" not in apps["replicasets"].verbs  # only what is routed
     core = {r.name: r.verbs for r in client.CoreV1Api(api).get_api_resources().resources}
     assert core["pods"] == ["delete", "get", "list", "patch", "watch"]
+    batch = {r.name: r.verbs for r in client.BatchV1Api(api).get_api_resources().resources}
+    assert batch["jobs"] == ["create", "get", "list", "watch"]
+    assert batch["cronjobs"] == ["create", "get", "list", "watch"]
 
 
 def test_openapi_v3_describes_each_kind_and_its_patch_parameters(api: client.ApiClient) -> None:
