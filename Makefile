@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# make demo DEMO_ARGS=--keep: the sandbox and its console stay up after the story (Ctrl-C ends)
+DEMO_ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/incident-bot demo
+	$(BIN)/incident-bot demo $(DEMO_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/incident-bot serve

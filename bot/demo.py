@@ -9,6 +9,10 @@ refused, an allowed approver approves, the rollback runs once on the emulated cl
 resolves (the demo sends the source's "resolved" as the source would once the error rate
 falls) and the verification is posted. It prints the channel as read in Slack and the audit
 trail, and verifies the chain. Exit 0 only when all of that worked.
+
+It prints the sandbox console's URL first (the workspace in a browser, live); with ``keep`` the
+sandbox stays up after the story, until SIGINT or SIGTERM, for a person to look around and run
+commands themselves.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import signal
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -129,7 +134,27 @@ def _print_messages(messages: list[dict[str, Any]], users: dict[str, str]) -> No
         _say()
 
 
-async def run_demo(scenario_path: Path | None = None, *, database_url: str | None = None) -> int:
+async def _keep_running(runtime: Runtime) -> None:
+    """Until SIGINT or SIGTERM: the person looks around in the console."""
+    assert runtime.emulator is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    _say(RULE)
+    _say(f"The sandbox keeps running: {runtime.emulator.console_url}")
+    _say("Act as any person there (/status, /triage, /explain, /rollback, /postmortem).")
+    _say("Ctrl-C stops it.")
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def run_demo(
+    scenario_path: Path | None = None, *, database_url: str | None = None, keep: bool = False
+) -> int:
     scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
     secret = secrets.token_hex(24)
     sources = {delivery.source.value for delivery in scenario.deliveries}
@@ -155,7 +180,10 @@ async def run_demo(scenario_path: Path | None = None, *, database_url: str | Non
             cluster_seed=scenario.cluster,
         )
         try:
-            return await _play(runtime, scenario, secret)
+            outcome = await _play(runtime, scenario, secret)
+            if keep:
+                await _keep_running(runtime)
+            return outcome
         finally:
             await runtime.stop()
 
@@ -165,6 +193,7 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
     _say(RULE)
     _say(f"Scenario {scenario.id}: {scenario.title}")
     _say(f"Replay clock starts at {scenario.now:%Y-%m-%d %H:%M:%S} UTC")
+    _say(f"Console (the workspace in a browser, live): {runtime.emulator.console_url}")
     _say(RULE)
     await _post_alerts(runtime, scenario, secret)
     async with EmulatorClient(runtime.emulator.base_url) as client:
