@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck pytest serve migrate clean postgres-server
+.PHONY: demo test lint typecheck pytest serve migrate clean postgres-server browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,20 @@ postgres-server:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	fi
 
-pytest: $(STAMP) postgres-server
+# The sandbox console's tests (tests/browser/) drive Debian's headless Chromium through
+# chromedriver; install both when missing. Where they cannot be installed (no root, no sudo, no
+# apt) the tests skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver packages for the browser tests"; \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		{ $$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; } || \
+		echo "chromium could not be installed: the browser tests will skip"; \
+	fi
+
+pytest: $(STAMP) postgres-server browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -80,7 +80,8 @@ async function loadChannels() {
     list.append(item);
     if (channel.id === state.channel) {
       $("channel-name").textContent = `#${channel.name}`;
-      $("channel-topic").textContent = channel.topic || "";
+      // Slack keeps a topic with its characters escaped, as in mrkdwn, and shows it unescaped.
+      $("channel-topic").replaceChildren(renderText({ type: "mrkdwn", text: channel.topic || "" }, state.names));
     }
   }
   if (!state.channel && answer.channels?.length) {
@@ -104,6 +105,17 @@ function fileNode(file) {
   link.href = file.url;
   link.setAttribute("download", file.name);
   return link;
+}
+
+// Nodes of messages already shown, by what they show: a refresh that changes nothing in a
+// message keeps its node (no flicker, and a button being pressed stays the same element).
+let shownNodes = new Map();
+
+function cachedNode(message, replies, fresh, where = "channel") {
+  const key = JSON.stringify([where, message, (replies || []).length, state.person]);
+  const node = shownNodes.get(key) || messageNode(message, replies);
+  fresh.set(key, node);
+  return node;
 }
 
 function messageNode(message, replies) {
@@ -150,20 +162,23 @@ async function loadMessages() {
   }
   const list = $("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const fresh = new Map();
   list.replaceChildren(
     ...messages.filter((m) => !m.is_reply || m.reply_broadcast || !messages.some((p) => p.ts === m.thread_ts))
-      .map((m) => messageNode(m, threads.get(m.ts))),
+      .map((m) => cachedNode(m, threads.get(m.ts), fresh)),
   );
+
   if (atBottom) list.scrollTop = list.scrollHeight;
   const thread = $("thread");
   if (state.thread) {
     const parent = messages.find((m) => m.ts === state.thread);
     const shown = parent ? [parent, ...(threads.get(parent.ts) || [])] : [];
-    $("thread-messages").replaceChildren(...shown.map((m) => messageNode(m)));
+    $("thread-messages").replaceChildren(...shown.map((m) => cachedNode(m, undefined, fresh, "thread")));
     thread.hidden = !parent;
   } else {
     thread.hidden = true;
   }
+  shownNodes = fresh;
   const newest = messages.length ? messages[messages.length - 1].ts : undefined;
   await api("/console/api/read", { user: state.person, channel, ts: newest });
 }
