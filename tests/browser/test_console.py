@@ -188,3 +188,39 @@ async def test_an_alert_titled_with_a_script_shows_as_text_in_every_view(
     images = await console.run(console.driver.find_elements, By.CSS_SELECTOR, 'img[src="x"]')
     assert scripts == []
     assert images == []
+
+
+async def test_a_person_works_the_incident_from_the_composer_and_reads_its_postmortem(
+    console: ConsolePage,
+    runtime: Runtime,
+    people: EmulatorClient,
+    scenario: Scenario,
+) -> None:
+    channel = await incident_channel(runtime, people, scenario.deliveries[0].payload)
+    await console.open()
+    await console.act_as(REQUESTER)
+    await console.open_channel(channel)
+
+    await console.type("/status")
+    await console.message_text("Open actions:")
+    await console.type("/explain")
+    explained = await console.message_text("Top hypothesis:")
+    assert "deploy 9f1c2ab" in explained
+    await console.type("/triage")
+    await console.message_text("Triage of INC-1 re-run")
+    await console.type("/postmortem")
+    await console.message_text("Postmortem")
+
+    await console.show("incidents")
+    await console.click(lambda d: d.find_element(By.CSS_SELECTOR, ".incident-link"), "INC-1")
+    draft = await console.until(
+        lambda d: (
+            next(iter(d.find_elements(By.CSS_SELECTOR, "#incident .postmortem")), None)
+            and d.find_element(By.CSS_SELECTOR, "#incident .postmortem").text
+        ),
+        "the postmortem draft on the incident's page",
+    )
+    assert "INC-1" in draft
+    timeline = await console.until(lambda d: d.find_element(By.ID, "incident").text, "timeline")
+    assert "postmortem.drafted" in timeline
+    assert "Audit chain verified" in timeline
