@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Runtime
 from bot.scenario.models import Scenario
@@ -155,6 +156,24 @@ async def test_an_alert_titled_with_a_script_shows_as_text_in_every_view(
         ),
         "alice's message, as she typed it",
     )
+
+    # mrkdwn links keep only http(s) and mailto targets, whoever wrote them.
+    assert runtime.emulator is not None
+    bot = AsyncWebClient(token=runtime.emulator.config.bot_token, base_url=runtime.emulator.api_url)
+    await bot.chat_postMessage(
+        channel=channel,
+        text="<javascript:alert(4)|click me> or <https://example.com/rb|the runbook>",
+    )
+    await console.message_text("click me")
+    links = await console.until(
+        lambda d: [
+            (a.text, a.get_attribute("href"))
+            for a in d.find_elements(By.CSS_SELECTOR, "#messages a")
+            if a.text in ("click me", "the runbook")
+        ],
+        "the links",
+    )
+    assert links == [("the runbook", "https://example.com/rb")]
 
     channel_view = await console.messages_text()
     assert SCRIPT in channel_view
