@@ -243,3 +243,9 @@ async def test_a_person_works_the_incident_from_the_composer_and_reads_its_postm
     timeline = await console.until(lambda d: d.find_element(By.ID, "incident").text, "timeline")
     assert "postmortem.drafted" in timeline
     assert "Audit chain verified" in timeline
+
+    await console.click(lambda d: d.find_element(By.CSS_SELECTOR, ".channel-link"), "#inc-…")
+    await console.until(
+        lambda d: d.find_element(By.ID, "view-channels").is_displayed(), "the channel view"
+    )
+    await console.message_text("Incident packet")

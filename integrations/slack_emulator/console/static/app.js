@@ -191,6 +191,11 @@ async function openChannel(id) {
   await loadChannels();
 }
 
+async function goToChannel(id) {
+  await show("channels");
+  await openChannel(id);
+}
+
 function openThread(ts) {
   state.thread = ts;
   loadMessages();
@@ -270,7 +275,7 @@ async function show(view) {
     await api("/emulator/api/event", { type: "app_home_opened", user: state.person });
     await loadHome();
   }
-  if (view === "incidents") await showIncidents($("incidents"), $("incident"), state.names);
+  if (view === "incidents") await showIncidents($("incidents"), $("incident"), state.names, goToChannel);
 }
 
 async function refresh() {
@@ -285,7 +290,7 @@ async function refresh() {
       await loadMessages();
       await loadChannels();
       if (state.view === "home") await loadHome();
-      if (state.view === "incidents") await showIncidents($("incidents"), $("incident"), state.names);
+      if (state.view === "incidents") await showIncidents($("incidents"), $("incident"), state.names, goToChannel);
     } while (state.again);
   } finally {
     state.busy = false;

@@ -99,8 +99,9 @@ async function showIncident(into, id, names) {
   if (answer.postmortem) await postmortem(into, answer.postmortem);
 }
 
-// The list into ``list``; the selected incident (the first click picks one) into ``detail``.
-export async function showIncidents(list, detail, names) {
+// The list into ``list``; the selected incident (the first click picks one) into ``detail``;
+// ``openChannel(id)`` shows an incident's channel.
+export async function showIncidents(list, detail, names, openChannel) {
   const answer = await fetchJson("/console/api/incidents");
   if (!answer.ok) {
     const why = answer.error === "no_incident_source"
@@ -119,8 +120,13 @@ export async function showIncidents(list, detail, names) {
     open.type = "button";
     open.dataset.incident = String(incident.id);
     open.addEventListener("click", () => showIncident(detail, incident.id, names));
-    return [open, incident.title, incident.severity, incident.service, incident.status, age(incident.age_seconds),
-      incident.channel_name ? `#${incident.channel_name}` : ""];
+    let channel = "";
+    if (incident.channel_id && openChannel) {
+      channel = element("button", "link-button channel-link", `#${incident.channel_name}`);
+      channel.type = "button";
+      channel.addEventListener("click", () => openChannel(incident.channel_id));
+    }
+    return [open, incident.title, incident.severity, incident.service, incident.status, age(incident.age_seconds), channel];
   });
   list.replaceChildren(table(["incident", "title", "severity", "service", "state", "age", "channel"], rows));
   if (selected.id !== null) await showIncident(detail, selected.id, names);
