@@ -57,33 +57,44 @@ async function loadWorkspace() {
   select.value = state.person;
 }
 
+let channelNodes = new Map(); // sidebar items by what they show, kept while unchanged
+
+function channelItem(channel) {
+  const item = element("li", "channel");
+  const button = element("button", "channel-button", `${channel.is_private ? "🔒" : "#"} ${channel.name}`);
+  button.type = "button";
+  button.dataset.channel = channel.id;
+  button.dataset.name = channel.name;
+  if (channel.id === state.channel) button.classList.add("current");
+  if (!channel.is_member) button.classList.add("not-member");
+  button.addEventListener("click", () => openChannel(channel.id));
+  item.append(button);
+  if (channel.unread > 0 && channel.id !== state.channel) {
+    const badge = element("span", "unread", String(channel.unread));
+    badge.dataset.unread = String(channel.unread);
+    item.append(badge);
+  }
+  return item;
+}
+
 async function loadChannels() {
   const answer = await api(`/console/api/channels?as=${encodeURIComponent(state.person)}`);
-  const list = $("channels");
-  list.replaceChildren();
+  const fresh = new Map();
+  const items = [];
   for (const channel of answer.channels || []) {
     state.names.set(channel.id, channel.name);
-    const item = element("li", "channel");
-    const button = element("button", "channel-button", `${channel.is_private ? "🔒" : "#"} ${channel.name}`);
-    button.type = "button";
-    button.dataset.channel = channel.id;
-    button.dataset.name = channel.name;
-    if (channel.id === state.channel) button.classList.add("current");
-    if (!channel.is_member) button.classList.add("not-member");
-    button.addEventListener("click", () => openChannel(channel.id));
-    item.append(button);
-    if (channel.unread > 0 && channel.id !== state.channel) {
-      const badge = element("span", "unread", String(channel.unread));
-      badge.dataset.unread = String(channel.unread);
-      item.append(badge);
-    }
-    list.append(item);
+    const key = JSON.stringify([channel, state.channel, state.person]);
+    const item = channelNodes.get(key) || channelItem(channel);
+    fresh.set(key, item);
+    items.push(item);
     if (channel.id === state.channel) {
       $("channel-name").textContent = `#${channel.name}`;
       // Slack keeps a topic with its characters escaped, as in mrkdwn, and shows it unescaped.
       $("channel-topic").replaceChildren(renderText({ type: "mrkdwn", text: channel.topic || "" }, state.names));
     }
   }
+  $("channels").replaceChildren(...items);
+  channelNodes = fresh;
   if (!state.channel && answer.channels?.length) {
     const first = answer.channels.find((c) => c.is_member) || answer.channels[0];
     await openChannel(first.id);
