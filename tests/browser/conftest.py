@@ -94,8 +94,7 @@ async def people(runtime: Runtime) -> AsyncIterator[EmulatorClient]:
         yield client
 
 
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[WebDriver]:
+def _chrome(folder: Path) -> WebDriver:
     browser, chromedriver = _chromium()
     options = Options()
     options.binary_location = browser
@@ -105,12 +104,26 @@ def driver(tmp_path: Path) -> Iterator[WebDriver]:
         "--disable-dev-shm-usage",
         "--disable-gpu",
         "--window-size=1400,1000",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--user-data-dir={folder / 'chromium-profile'}",
     ):
         options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=chromedriver, log_output=str(tmp_path / "chromedriver.log"))
-    chrome = webdriver.Chrome(service=service, options=options)
+    service = Service(executable_path=chromedriver, log_output=str(folder / "chromedriver.log"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> Iterator[WebDriver]:
+    chrome = _chrome(tmp_path)
+    try:
+        yield chrome
+    finally:
+        chrome.quit()
+
+
+@pytest.fixture(scope="module")
+def shared_driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One browser for a module's tests that share no state in it (the renderer's)."""
+    chrome = _chrome(tmp_path_factory.mktemp("chromium"))
     try:
         yield chrome
     finally:
