@@ -12,6 +12,7 @@ from aiohttp import web
 
 from integrations.slack_emulator.config import EmulatorConfig
 from integrations.slack_emulator.console import Console
+from integrations.slack_emulator.console.guard import same_origin_posts
 from integrations.slack_emulator.control import ControlApi
 from integrations.slack_emulator.files import UPLOAD_PATH
 from integrations.slack_emulator.people import PersonActions
@@ -60,7 +61,11 @@ class SlackEmulator:
         return f"{self.base_url}/"
 
     def _app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app = web.Application(
+            client_max_size=MAX_REQUEST_BYTES,
+            # A browser may act only from the console's own page (see console/guard.py).
+            middlewares=[same_origin_posts(self.config.host)],
+        )
         app.router.add_route("*", "/api/{method}", self.api.handle)
         app.router.add_post(f"{UPLOAD_PATH}{{key}}", self.api.files.receive)
         app.router.add_get("/link/", self.hub.handle)

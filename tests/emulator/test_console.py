@@ -187,3 +187,36 @@ async def test_incidents_are_forwarded_from_the_bots_endpoint_as_it_answers(
     assert found == (200, {"ok": True, "incident": {"id": 7}})
     assert missing == (404, {"ok": False, "error": "incident_not_found"})
     assert bad[0] == 404
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.example", "http://127.0.0.1:1", "https://127.0.0.1", "null"],
+)
+async def test_a_browser_page_from_elsewhere_cannot_act_as_a_person(
+    emulator: SlackEmulator, http: aiohttp.ClientSession, origin: str
+) -> None:
+    command = {"user": ALICE, "channel": INCIDENTS, "command": "/status", "wait_for": 0}
+    # A "simple" cross-site request: text/plain needs no preflight, and the body is still JSON.
+    async with http.post(
+        f"{emulator.base_url}/emulator/api/command",
+        data=json.dumps(command),
+        headers={"Origin": origin, "Content-Type": "text/plain"},
+    ) as answer:
+        assert answer.status == 403
+        assert (await answer.json())["error"] == "cross_origin_refused"
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
+async def test_the_consoles_own_page_acts_through_the_control_api(
+    emulator: SlackEmulator, http: aiohttp.ClientSession, name: str
+) -> None:
+    origin = f"http://{name}:{emulator.port}"
+    async with http.post(
+        f"{emulator.base_url}/emulator/api/event",
+        json={"type": "message", "user": ALICE, "channel": INCIDENTS, "text": "hi"},
+        headers={"Origin": origin, "Host": f"{name}:{emulator.port}"},
+    ) as answer:
+        assert answer.status == 200, await answer.text()
+    messages = emulator.state.messages[INCIDENTS]
+    assert [m.text for m in messages] == ["hi"]
