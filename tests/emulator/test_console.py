@@ -220,3 +220,15 @@ async def test_the_consoles_own_page_acts_through_the_control_api(
         assert answer.status == 200, await answer.text()
     messages = emulator.state.messages[INCIDENTS]
     assert [m.text for m in messages] == ["hi"]
+
+
+async def test_a_request_naming_another_host_is_refused(
+    emulator: SlackEmulator, http: aiohttp.ClientSession
+) -> None:
+    # What a page on a rebound name (attacker.example -> 127.0.0.1) sends.
+    async with http.get(
+        f"{emulator.base_url}/console/api/messages?channel={INCIDENTS}&as={ALICE}",
+        headers={"Host": f"attacker.example:{emulator.port}"},
+    ) as answer:
+        assert answer.status == 403
+        assert (await answer.json())["error"] == "unknown_host"

@@ -4,7 +4,9 @@ The control API runs commands and clicks as any person, and its POSTs read a JSO
 the content type, so any web page open in the same browser could send one (a "simple" cross-site
 request needs no preflight), or reach it under another name (DNS rebinding). A browser always
 says where a request comes from: a POST whose ``Origin`` is not this emulator's own address is
-refused. Tests and tools (no ``Origin`` header) are unaffected.
+refused. Tests and tools (no ``Origin`` header) are unaffected. And while the emulator listens on
+a loopback address, a request naming another host (``Host: attacker.example``, what a rebound
+name sends) is refused too, so a page elsewhere cannot read the workspace either.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ def _ours(origin: str, request: web.Request, host: str) -> bool:
 def same_origin_posts(host: str) -> Middleware:
     """A middleware refusing a browser's POST from another origin (403, as JSON)."""
 
+    loopback = host in LOOPBACK_NAMES
+
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if loopback and urlsplit(f"http://{request.host}").hostname not in LOOPBACK_NAMES:
+            return web.json_response({"ok": False, "error": "unknown_host"}, status=403)
         origin = request.headers.get("Origin")
         if request.method == "POST" and origin is not None and not _ours(origin, request, host):
             return web.json_response({"ok": False, "error": "cross_origin_refused"}, status=403)
