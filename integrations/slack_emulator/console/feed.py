@@ -75,7 +75,11 @@ class ChangeFeed:
     async def stream(self, request: web.Request) -> web.StreamResponse:
         """``GET /console/api/events``: ``event: change`` whenever the workspace changed."""
         response = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            }
         )
         await response.prepare(request)
         self._watchers += 1
@@ -93,8 +97,8 @@ class ChangeFeed:
                     await response.write(b": still here\n\n")
                 async with self._changed:
                     await self._changed.wait()
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass  # the page went away, or the server is stopping
+        except ConnectionResetError:
+            pass  # the page went away
         finally:
             self._watchers -= 1
         return response
