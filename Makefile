@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck pytest serve migrate clean postgres-server node-deps
+.PHONY: demo test lint typecheck pytest serve migrate clean postgres-server node-deps browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# make demo DEMO_ARGS=--keep: the sandbox and its console stay up after the story (Ctrl-C ends)
+DEMO_ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/incident-bot demo
+	$(BIN)/incident-bot demo $(DEMO_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/incident-bot serve
@@ -47,7 +50,20 @@ postgres-server:
 node-deps:
 	@tests/node/install.sh >/dev/null || [ $$? -eq 3 ]
 
-pytest: $(STAMP) postgres-server node-deps
+# The sandbox console's tests (tests/browser/) drive Debian's headless Chromium through
+# chromedriver; install both when missing. Where they cannot be installed (no root, no sudo, no
+# apt) the tests skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver packages for the browser tests"; \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		{ $$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; } || \
+		echo "chromium could not be installed: the browser tests will skip"; \
+	fi
+
+pytest: $(STAMP) postgres-server node-deps browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

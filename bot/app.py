@@ -57,6 +57,8 @@ from bot.signal.sources.common import SourceOptions
 from bot.telemetry.outbox import actions_by_state, outbox_depth
 from bot.transactions import TransactionRunner
 from handlers.operations import InFlightRequests, OperationsDeps, add_operations_routes
+from handlers.sandbox import SandboxDeps, add_sandbox_routes
+from handlers.sandbox.routes import INCIDENTS_PATH
 from handlers.slack import SlackDeps, SocketModeConnection, build_slack_app
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from integrations.anthropic import ClaudeModel
@@ -575,6 +577,8 @@ async def start_runtime(
             in_flight=in_flight,
         ),
     )
+    if emulator is not None:  # the sandbox console's incidents, read-only
+        add_sandbox_routes(web_app, SandboxDeps(sessions=sessions, clock=clock))
     runner = web.AppRunner(
         web_app, access_log=None, shutdown_timeout=settings.shutdown_grace_seconds
     )
@@ -583,6 +587,8 @@ async def start_runtime(
     await site.start()
     host, port = runner.addresses[0][:2]
     webhook_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if emulator is not None:
+        emulator.console.incidents_url = f"{webhook_url}{INCIDENTS_PATH}"
 
     await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
     worker.start()
@@ -631,6 +637,8 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runtime = await start_runtime(settings)
+    if runtime.emulator is not None:
+        print(f"Sandbox console: {runtime.emulator.console_url}", flush=True)
     try:
         await stop.wait()
     finally:

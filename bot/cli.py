@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="play a scenario end to end, offline")
     demo.add_argument("scenario", nargs="?", type=Path, help="scenario file (default: shipped)")
     demo.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the sandbox (and its console) running after the story, until Ctrl-C",
+    )
 
     evaluate = commands.add_parser(
         "eval", help="replay scenarios through the pipeline and judge their conclusions"
@@ -391,7 +396,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(args.scenario, database_url=args.database_url))
+        return asyncio.run(run_demo(args.scenario, database_url=args.database_url, keep=args.keep))
     if args.command == "audit" and args.audit_command == "keygen":
         return _audit_keygen()  # needs no settings: a bad key in the environment is why it runs
     settings = load_settings()

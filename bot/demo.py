@@ -21,6 +21,10 @@ declared source switch and job re-run run on their own. The bot switches the job
 the healthy replica (approved by the policy rule, verified by reading it back), re-runs the job
 from its CronJob and watches the Job complete. Exit 0 only when both stories verified and the
 audit chain holds.
+
+It prints the sandbox console's URL first (the workspace in a browser, live); with ``keep`` the
+sandbox stays up after the stories, until SIGINT or SIGTERM, for a person to look around and run
+commands themselves.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import signal
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -143,23 +148,45 @@ def _print_messages(messages: list[dict[str, Any]], users: dict[str, str]) -> No
         _say()
 
 
-async def run_demo(scenario_path: Path | None = None, *, database_url: str | None = None) -> int:
+async def _keep_running(runtime: Runtime) -> None:
+    """Until SIGINT or SIGTERM: the person looks around in the console."""
+    assert runtime.emulator is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    _say(RULE)
+    _say(f"The sandbox keeps running: {runtime.emulator.console_url}")
+    _say("Act as any person there (/status, /triage, /explain, /rollback, /postmortem).")
+    _say("Ctrl-C stops it.")
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def run_demo(
+    scenario_path: Path | None = None, *, database_url: str | None = None, keep: bool = False
+) -> int:
     """Play ``scenario_path`` (its rollback story, or its pipeline story when its cluster runs
-    CronJobs), or by default both shipped stories one after the other on one database."""
+    CronJobs), or by default both shipped stories one after the other on one database; with
+    ``keep`` the last story's sandbox stays up for a person to look around."""
     paths = [scenario_path] if scenario_path is not None else [DEFAULT_SCENARIO, PIPELINE_SCENARIO]
     with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
         url = database_url or f"sqlite+aiosqlite:///{folder}/demo.sqlite3"
         verdicts: list[tuple[str, int]] = []
-        for path in paths:
+        for number, path in enumerate(paths, start=1):
             scenario = load_scenario(path)
-            verdicts.append((scenario.id, await _run_story(scenario, url)))
+            last = number == len(paths)
+            verdicts.append((scenario.id, await _run_story(scenario, url, keep=keep and last)))
     _say(RULE)
     for story, code in verdicts:
         _say(f"{story}: {'verified' if code == 0 else 'NOT verified'}")
     return 0 if all(code == 0 for _, code in verdicts) else 1
 
 
-async def _run_story(scenario: Scenario, database_url: str) -> int:
+async def _run_story(scenario: Scenario, database_url: str, *, keep: bool) -> int:
     secret = secrets.token_hex(24)
     sources = {delivery.source.value for delivery in scenario.deliveries}
     settings = load_settings(
@@ -184,7 +211,10 @@ async def _run_story(scenario: Scenario, database_url: str) -> int:
         cluster_seed=scenario.cluster,
     )
     try:
-        return await _play(runtime, scenario, secret)
+        outcome = await _play(runtime, scenario, secret)
+        if keep:
+            await _keep_running(runtime)
+        return outcome
     finally:
         await runtime.stop()
 
@@ -194,6 +224,7 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
     _say(RULE)
     _say(f"Scenario {scenario.id}: {scenario.title}")
     _say(f"Replay clock starts at {scenario.now:%Y-%m-%d %H:%M:%S} UTC")
+    _say(f"Console (the workspace in a browser, live): {runtime.emulator.console_url}")
     _say(RULE)
     await _post_alerts(runtime, scenario, secret)
     async with EmulatorClient(runtime.emulator.base_url) as client:

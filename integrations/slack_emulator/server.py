@@ -1,6 +1,7 @@
 """The emulator's HTTP server and its lifecycle: the Web API under ``/api/``, Socket Mode at
-``/link/``, response URLs under ``/response/``, file upload URLs under ``/upload/v1/`` and the
-control API under ``/emulator/api/``, all on one port of 127.0.0.1."""
+``/link/``, response URLs under ``/response/``, file upload URLs under ``/upload/v1/``, the
+control API under ``/emulator/api/`` and the console (the workspace in a browser) at ``/``, all
+on one port of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from types import TracebackType
 from aiohttp import web
 
 from integrations.slack_emulator.config import EmulatorConfig
+from integrations.slack_emulator.console import Console
+from integrations.slack_emulator.console.guard import same_origin_posts
 from integrations.slack_emulator.control import ControlApi
 from integrations.slack_emulator.files import UPLOAD_PATH
 from integrations.slack_emulator.people import PersonActions
@@ -39,6 +42,7 @@ class SlackEmulator:
         self.control = ControlApi(
             self.state, self.hub, self.limiter, self.api, self.people, self.responses
         )
+        self.console = Console(self.state)
         self.port = self.config.port
         self._runner: web.AppRunner | None = None
 
@@ -51,13 +55,23 @@ class SlackEmulator:
         """For ``AsyncWebClient(base_url=...)``: the trailing slash matters to slack_sdk."""
         return f"{self.base_url}/api/"
 
+    @property
+    def console_url(self) -> str:
+        """The console's page, for a person's browser."""
+        return f"{self.base_url}/"
+
     def _app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app = web.Application(
+            client_max_size=MAX_REQUEST_BYTES,
+            # A browser may act only from the console's own page (see console/guard.py).
+            middlewares=[same_origin_posts(self.config.host)],
+        )
         app.router.add_route("*", "/api/{method}", self.api.handle)
         app.router.add_post(f"{UPLOAD_PATH}{{key}}", self.api.files.receive)
         app.router.add_get("/link/", self.hub.handle)
         app.router.add_get("/link", self.hub.handle)
         self.control.add_routes(app)
+        self.console.add_routes(app)
         return app
 
     async def start(self) -> None:
@@ -78,6 +92,7 @@ class SlackEmulator:
         """Close the websockets (clients see a normal close), then the server."""
         self.api.faults.release_all()  # a hung request would hold the server's shutdown up
         await self.hub.close()
+        await self.console.close()  # its live streams would hold the shutdown up too
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -105,7 +120,8 @@ async def serve_forever(
             f"Slack emulator on {emulator.base_url}\n"
             f"  Web API:     {emulator.api_url} (bot token {emulator.config.bot_token})\n"
             f"  Socket Mode: app token {emulator.config.app_token}\n"
-            f"  Control API: {emulator.base_url}/emulator/api/",
+            f"  Control API: {emulator.base_url}/emulator/api/\n"
+            f"  Console:     {emulator.console_url}",
             flush=True,
         )
         await asyncio.Event().wait()

@@ -26,6 +26,7 @@ async def test_serve_takes_an_alert_posts_the_packet_and_stops_on_sigterm(tmp_pa
         REPLAY_SCENARIOS=json.dumps([str(scenario_file)]),
     )
     bot = await start_serve(env, workdir=tmp_path)
+    assert f"Sandbox console: http://127.0.0.1:{emulator_port}/" in bot.output()
     try:
         payload = load_scenario(scenario_file).deliveries[0].payload
         status, _ = await post_signed(bot.url, "alertmanager", payload, "serve-secret")
