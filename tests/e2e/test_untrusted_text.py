@@ -22,6 +22,7 @@ import structlog
 
 from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
 from bot.clock import ReplayClock
+from bot.killswitch import service as kill_switch
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.telemetry.logs import configure_logging
@@ -207,6 +208,10 @@ async def _send_everything(
     ]
     for command, text in commands:
         seen.append(await people.command(USER, here, command, text, timeout=20))
+        if text.startswith("killswitch on "):
+            # "killswitch on again" must find the switch on: on a loaded machine the first
+            # reply can outlast the command's wait, and "again" would then turn it on first.
+            await eventually(lambda: _kill_switch_on(runtime), what="the kill switch on")
     # The commander's postmortem: its summary in the channel quotes the alert's title.
     seen.append(await people.command(USER, here, "/postmortem", "", wait_for=0, timeout=20))
     await eventually(
@@ -222,6 +227,11 @@ async def _send_everything(
     await people.event("app_home_opened", USER, wait_for=0)
     await eventually(lambda: people.home(USER), what="the App Home view")
     return seen, here
+
+
+async def _kill_switch_on(runtime: Runtime) -> bool:
+    async with runtime.sessions() as session:
+        return (await kill_switch.read(session)).engaged
 
 
 async def _said(people: EmulatorClient, channel: str, words: str) -> bool:
