@@ -80,6 +80,9 @@ from integrations.prometheus import PrometheusMetrics
 from integrations.replay import ReplayEvidence
 from integrations.slack.actions import SlackActionChat
 from integrations.slack.client import build_web_client
+from integrations.slack.home import home_view
+from integrations.slack.outgoing import outgoing_guard
+from integrations.slack.people import SlackDirectory
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 
 __all__ = [
@@ -518,6 +521,10 @@ async def start_runtime(
         SlackDeps(
             sessions=sessions,
             clock=clock,
+            outgoing=outgoing_guard,
+            home_view=lambda standing, now: home_view(standing, now=now),
+            postmortem_chat=chat,
+            directory=SlackDirectory(client),
             on_change=worker.wake,
             actions=actions,
             namespace_of=namespace_of,

@@ -48,6 +48,7 @@ from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.errors import AuditChainError
 from bot.incident.models import ChartState, IncidentRecord
+from bot.interaction.buttons import APPROVE_ACTION_ID
 from bot.messages import audit_line
 from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
@@ -63,7 +64,6 @@ PIPELINE_SCENARIO = SHIPPED_SCENARIOS / "examples" / "etl-replica-lag.yaml"
 PACKET_TIMEOUT = 30.0
 CHART_TIMEOUT = 10.0
 ACTION_TIMEOUT = 60.0
-APPROVE_ACTION_ID = "action_approve"  # the Approve button (integrations.slack.blocks)
 RULE = "─" * 72
 RESOLUTION_NOTE = "Rolled back the parser deploy; the error rate is back to baseline"
 

@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
@@ -20,7 +21,9 @@ from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident.context import PipelineContext
 from bot.messages import internal_error
+from bot.overview import Overview
 from bot.policy import DEFAULT_POLICY, Policy
+from bot.postmortem.ports import PeopleDirectory, PostmortemChat
 from bot.redaction import redact
 from handlers.slack.approvals import register_approvals
 from handlers.slack.deliveries import once_per_delivery
@@ -33,7 +36,6 @@ from handlers.slack.resolve import register_resolve
 from handlers.slack.rollback import register_rollback
 from handlers.slack.status import register_status
 from handlers.slack.triage import register_triage
-from integrations.slack.outgoing import outgoing_guard
 
 __all__ = ["SlackDeps", "build_slack_app"]
 
@@ -44,6 +46,13 @@ log = logging.getLogger(__name__)
 class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    # Run before every listener: the Slack adapter's guard, through which every listener's
+    # client and respond escape and redact what they send (integrations.slack.outgoing).
+    outgoing: Any
+    home_view: Callable[[Overview, datetime], dict[str, Any]]  # the App Home as Slack draws it
+    # The postmortem's share and the display names in it, built once by the composition root.
+    postmortem_chat: PostmortemChat
+    directory: PeopleDirectory
     on_change: Callable[[], None] = lambda: None  # wakes the pipeline after a human's change
     # The action flows, when a cluster is configured (a real one or, in sandbox mode, the
     # emulator); without one, /rollback says so.
@@ -61,7 +70,7 @@ class SlackDeps:
 def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
     app = AsyncApp(client=client, process_before_response=False)
     # First: every listener's client and respond escape and redact what they send.
-    app.middleware(outgoing_guard)
+    app.middleware(deps.outgoing)
     app.middleware(once_per_delivery(deps.sessions, deps.clock))
     register_status(app, sessions=deps.sessions)
     register_resolve(app, sessions=deps.sessions, clock=deps.clock)
@@ -81,7 +90,7 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
         )
     if deps.pipeline is not None:
         register_explain(app, sessions=deps.sessions, clock=deps.clock, pipeline=deps.pipeline)
-    register_home(app, sessions=deps.sessions, clock=deps.clock)
+    register_home(app, sessions=deps.sessions, clock=deps.clock, home_view=deps.home_view)
 
     if deps.actions is not None:
         register_approvals(app, actions=deps.actions)
@@ -95,6 +104,8 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
         sessions=deps.sessions,
         clock=deps.clock,
         catalog=deps.catalog,
+        chat=deps.postmortem_chat,
+        directory=deps.directory,
         narrator=deps.pipeline.narrator if deps.pipeline is not None else None,
         policy=deps.policy,
         groups_of=deps.groups_of,

@@ -10,8 +10,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.action.context import ActionContext
 from bot.action.flows import decide
+from bot.interaction.buttons import APPROVE_ACTION_ID, DENY_ACTION_ID
 from handlers.slack.deliveries import acknowledge
-from integrations.slack.blocks import APPROVE_ACTION_ID, DENY_ACTION_ID
 
 __all__ = ["register_approvals"]
 

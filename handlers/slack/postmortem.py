@@ -11,7 +11,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
@@ -22,10 +21,8 @@ from bot.incident import service as incidents
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.postmortem.flows import publish_postmortem, record_refusal
 from bot.postmortem.permission import postmortem_refusal
-from bot.postmortem.ports import PostmortemNarrator
+from bot.postmortem.ports import PeopleDirectory, PostmortemChat, PostmortemNarrator
 from handlers.slack.deliveries import acknowledge
-from integrations.slack.chat import SlackChat
-from integrations.slack.people import SlackDirectory
 
 __all__ = ["register_postmortem"]
 
@@ -36,17 +33,15 @@ def register_postmortem(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     catalog: Catalog,
+    chat: PostmortemChat,
+    directory: PeopleDirectory,
     narrator: PostmortemNarrator | None = None,
     policy: Policy = DEFAULT_POLICY,
     groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None,
 ) -> None:
-    # One directory for the app's life: each person's display name is asked of Slack once.
-    directory: list[SlackDirectory] = []
-
-    def people(client: AsyncWebClient) -> SlackDirectory:
-        if not directory:
-            directory.append(SlackDirectory(client))
-        return directory[0]
+    """``chat`` shares the draft; ``directory`` (one for the app's life, so each person's
+    display name is asked of Slack once) names the people in it. Both come from the
+    composition root: the listener builds no adapter of its own."""
 
     async def refusal_for(user: str, commander: str | None) -> str | None:
         groups = await groups_of(user) if groups_of is not None else frozenset()
@@ -65,7 +60,6 @@ def register_postmortem(
         context: AsyncBoltContext,
         command: dict[str, Any],
         respond: AsyncRespond,
-        client: AsyncWebClient,
     ) -> None:
         if not await acknowledge(ack, context):
             return
@@ -97,14 +91,14 @@ def register_postmortem(
         try:
             await publish_postmortem(
                 sessions=sessions,
-                chat=SlackChat(client),
+                chat=chat,
                 incident_id=here.id,
                 channel_id=channel_id,
                 actor=actor,
                 catalog=catalog,
                 clock=clock,
                 narrator=narrator,
-                directory=people(client),
+                directory=directory,
             )
         except ChatError as exc:
             await respond(

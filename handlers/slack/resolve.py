@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.action.wording import RESOLVE_BUTTON_NOT_OURS
 from bot.clock import Clock
 from bot.incident.correlate import resolve_incident
+from bot.interaction.buttons import RESOLVE_ACTION_ID
 from bot.interaction.ids import parse_id
 from bot.interaction.refusals import record_refusal
 from bot.messages import RESOLVE_NOTE_HINT, already_resolved, resolved_by
 from handlers.slack.deliveries import acknowledge
-from integrations.slack.blocks import RESOLVE_ACTION_ID
 
 __all__ = ["register_resolve"]
 

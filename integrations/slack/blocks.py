@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.action.views import ActionView
+from bot.interaction.buttons import APPROVE_ACTION_ID, DENY_ACTION_ID, RESOLVE_ACTION_ID
 from bot.mrkdwn import Mrkdwn, escape, link
 from bot.packet.render import context_line, footer_lines, header_lines, sections
 from bot.packet.values import Packet
@@ -27,7 +28,6 @@ __all__ = [
     "text_section",
 ]
 
-RESOLVE_ACTION_ID = "incident_resolve"
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -118,8 +118,6 @@ def resolve_question_blocks(incident_id: int, text: str) -> list[dict[str, Any]]
     ]
 
 
-APPROVE_ACTION_ID = "action_approve"
-DENY_ACTION_ID = "action_deny"
 REQUEST_LIMIT = SECTION_LIMIT - 8  # room for the code fence
 
 

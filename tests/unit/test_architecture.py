@@ -1,5 +1,7 @@
-"""The shape the design asks for, checked: dependencies point inward, and each module's
-``__all__`` lists exactly its public names."""
+"""The shape the design asks for, checked: dependencies point inward (the core imports no
+adapter and no vendor SDK; a listener imports no integration; an integration imports no
+listener; nothing outside the composition root imports it), and each module's ``__all__`` lists
+exactly its public names."""
 
 from __future__ import annotations
 
@@ -51,6 +53,40 @@ def test_the_core_imports_no_adapter_and_no_vendor_sdk(path: Path) -> None:
     if relative in COMPOSITION_ROOT:
         pytest.skip("composition root")
     bad = {name for name in _imported(path) if name.split(".")[0] in FORBIDDEN_IN_CORE}
+    assert not bad, f"{relative} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", _modules("handlers"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_listener_imports_no_integration(path: Path) -> None:
+    """Listeners parse, call the core and answer; the adapters they need (the Slack chat, the
+    people directory, the App Home's drawing, the outgoing guard) are handed in by the
+    composition root, and the ids both sides share live in the core
+    (``bot/interaction/buttons.py``)."""
+    relative = str(path.relative_to(ROOT))
+    bad = {name for name in _imported(path) if name.split(".")[0] == "integrations"}
+    assert not bad, f"{relative} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", _modules("integrations"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_an_integration_imports_no_listener(path: Path) -> None:
+    relative = str(path.relative_to(ROOT))
+    bad = {name for name in _imported(path) if name.split(".")[0] == "handlers"}
+    assert not bad, f"{relative} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for package in ("bot", "handlers", "integrations") for p in _modules(package)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_the_composition_root_is_imported_by_nobody(path: Path) -> None:
+    """``bot.app``, ``bot.cli`` and ``bot.demo`` wire everything; a module importing them would
+    pull every adapter in with it."""
+    relative = str(path.relative_to(ROOT))
+    if relative in COMPOSITION_ROOT:
+        pytest.skip("composition root")
+    roots = {root.removesuffix(".py").replace("/", ".") for root in COMPOSITION_ROOT}
+    bad = {name for name in _imported(path) if name in roots}
     assert not bad, f"{relative} imports {sorted(bad)}"
 
 
