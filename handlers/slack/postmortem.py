@@ -17,10 +17,9 @@ from bot import messages
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.errors import ChatError
-from bot.incident import service as incidents
 from bot.policy import DEFAULT_POLICY, Policy
-from bot.postmortem.flows import publish_postmortem, record_refusal
-from bot.postmortem.permission import postmortem_refusal
+from bot.postmortem.flows import publish_postmortem
+from bot.postmortem.permission import NoIncidentHere, Refused, admit_draft
 from bot.postmortem.ports import PeopleDirectory, PostmortemChat, PostmortemNarrator
 from handlers.slack.deliveries import acknowledge
 
@@ -43,17 +42,6 @@ def register_postmortem(
     display name is asked of Slack once) names the people in it. Both come from the
     composition root: the listener builds no adapter of its own."""
 
-    async def refusal_for(user: str, commander: str | None) -> str | None:
-        groups = await groups_of(user) if groups_of is not None else frozenset()
-        refused = policy.postmortem_refusal(
-            user=user, user_groups=groups, is_commander=user == commander
-        )
-        if refused is not None:
-            return refused.reason
-        if policy.postmortem.allowed is None:
-            return postmortem_refusal(user=user, commander=commander)  # the commander leads
-        return None
-
     @app.command("/postmortem")
     async def postmortem(
         ack: AsyncAck,
@@ -71,20 +59,21 @@ def register_postmortem(
                 response_type="ephemeral",
             )
             return
-        async with sessions() as session:
-            here = await incidents.by_channel(session, channel_id)
-        if here is None:
+        groups = await groups_of(user) if groups_of is not None else frozenset()
+        admitted = await admit_draft(
+            sessions=sessions,
+            clock=clock,
+            policy=policy,
+            user=user,
+            user_groups=groups,
+            channel_id=channel_id,
+        )
+        if isinstance(admitted, NoIncidentHere):
             await respond(text=messages.POSTMORTEM_USAGE, response_type="ephemeral")
             return
-        actor = f"slack:{user}"
-        refusal = await refusal_for(user, here.commander)
-        if refusal is not None:
-            async with sessions() as session, session.begin():
-                await record_refusal(
-                    session, incident_id=here.id, actor=actor, reason=refusal, clock=clock
-                )
+        if isinstance(admitted, Refused):
             await respond(
-                text=messages.postmortem_refused(here.id, here.commander or ""),
+                text=messages.postmortem_refused(admitted.incident_id, admitted.commander or ""),
                 response_type="ephemeral",
             )
             return
@@ -92,9 +81,9 @@ def register_postmortem(
             await publish_postmortem(
                 sessions=sessions,
                 chat=chat,
-                incident_id=here.id,
+                incident_id=admitted.incident_id,
                 channel_id=channel_id,
-                actor=actor,
+                actor=f"slack:{user}",
                 catalog=catalog,
                 clock=clock,
                 narrator=narrator,
@@ -102,5 +91,6 @@ def register_postmortem(
             )
         except ChatError as exc:
             await respond(
-                text=messages.postmortem_failed(here.id, str(exc)), response_type="ephemeral"
+                text=messages.postmortem_failed(admitted.incident_id, str(exc)),
+                response_type="ephemeral",
             )

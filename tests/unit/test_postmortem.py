@@ -14,6 +14,7 @@ from bot.errors import ChatError
 from bot.evidence.values import SourceFailure
 from bot.packet.render import render_plain
 from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
+from bot.policy import DEFAULT_POLICY
 from bot.postmortem.draft import write_postmortem
 from bot.postmortem.facts import (
     ActionFact,
@@ -566,9 +567,17 @@ async def test_ungrounded_empty_or_failing_narration_leaves_the_template() -> No
 
 
 def test_the_commander_may_draft_and_others_may_not_while_one_is_set() -> None:
-    assert postmortem_refusal(user="U0ALICE", commander="U0ALICE") is None
-    assert postmortem_refusal(user="U0BOB", commander=None) is None
-    refusal = postmortem_refusal(user="U0BOB", commander="U0ALICE")
+    nobody = frozenset[str]()
+    assert (
+        postmortem_refusal(DEFAULT_POLICY, user="U0ALICE", user_groups=nobody, commander="U0ALICE")
+        is None
+    )
+    assert (
+        postmortem_refusal(DEFAULT_POLICY, user="U0BOB", user_groups=nobody, commander=None) is None
+    )
+    refusal = postmortem_refusal(
+        DEFAULT_POLICY, user="U0BOB", user_groups=nobody, commander="U0ALICE"
+    )
     assert refusal is not None
     assert "U0ALICE" in refusal
 
