@@ -3,6 +3,7 @@ sees a Slack type. Failures arrive as :class:`bot.errors.ChatError` with the pla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,6 +47,10 @@ class Chat(Protocol):
         ...
 
     async def set_topic(self, channel_id: str, topic: str) -> None: ...
+
+    async def invite_people(self, channel_id: str, users: Sequence[str]) -> None:
+        """Invite these people (Slack user ids); one already in the channel counts as done."""
+        ...
 
     async def invite_group(self, channel_id: str, group_handle: str) -> int:
         """Invite every member of the user group; return how many were invited."""

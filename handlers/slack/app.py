@@ -53,6 +53,7 @@ class SlackDeps:
     # The postmortem's share and the display names in it, built once by the composition root.
     postmortem_chat: PostmortemChat
     directory: PeopleDirectory
+    chat: Chat  # the core's Slack port, for what listeners post beyond their answer
     on_change: Callable[[], None] = lambda: None  # wakes the pipeline after a human's change
     # The action flows, when a cluster is configured (a real one or, in sandbox mode, the
     # emulator); without one, /rollback says so.
@@ -63,7 +64,6 @@ class SlackDeps:
     groups_of: Callable[[str], Awaitable[frozenset[str]]] | None = None
     # What /triage and /explain gather and post with; without them those commands are off.
     pipeline: PipelineContext | None = None
-    chat: Chat | None = None
     catalog: Catalog = field(default_factory=Catalog)  # tiers and owners for postmortems
 
 
@@ -79,12 +79,13 @@ def build_slack_app(client: AsyncWebClient, deps: SlackDeps) -> AsyncApp:
         sessions=deps.sessions,
         clock=deps.clock,
         on_change=deps.on_change,
+        chat=deps.chat,
         actions=deps.actions,
         policy=deps.policy,
         namespace_of=deps.namespace_of,
         groups_of=deps.groups_of,
     )
-    if deps.pipeline is not None and deps.chat is not None:
+    if deps.pipeline is not None:
         register_triage(
             app, sessions=deps.sessions, clock=deps.clock, pipeline=deps.pipeline, chat=deps.chat
         )

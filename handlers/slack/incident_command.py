@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.chat import Chat
 from bot.clock import Clock
 from bot.policy import DEFAULT_POLICY, Policy
 from handlers.slack.deliveries import acknowledge
@@ -66,6 +66,7 @@ def register_incident_command(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     on_change: Callable[[], None],
+    chat: Chat,
     actions: ActionContext | None = None,
     policy: Policy = DEFAULT_POLICY,
     namespace_of: Callable[[str], str | None] = lambda _service: None,
@@ -77,7 +78,6 @@ def register_incident_command(
         context: AsyncBoltContext,
         command: dict[str, Any],
         respond: AsyncRespond,
-        client: AsyncWebClient,
     ) -> None:
         if not await acknowledge(ack, context):
             return
@@ -93,7 +93,7 @@ def register_incident_command(
             verb_context = VerbContext(
                 command=command,
                 respond=respond,
-                client=client,
+                chat=chat,
                 sessions=sessions,
                 clock=clock,
                 on_change=on_change,

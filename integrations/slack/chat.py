@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,6 +156,15 @@ class SlackChat:
         if handle not in self._group_ids:
             raise ChatError("usergroups.list", f"no_such_subteam:{handle}")
         return self._group_ids[handle]
+
+    async def invite_people(self, channel_id: str, users: Sequence[str]) -> None:
+        if not users:
+            return
+        try:
+            await self._call("conversations.invite", channel=channel_id, users=",".join(users))
+        except ChatError as exc:
+            if exc.code != "already_in_channel":  # e.g. invited already as on call
+                raise
 
     async def invite_group(self, channel_id: str, group_handle: str) -> int:
         members = await self._get(

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
 from bot.action.context import ActionContext
+from bot.chat import Chat
 from bot.clock import Clock
 from bot.errors import CommandUsageError
 from bot.incident import service as incidents
@@ -26,7 +26,7 @@ __all__ = ["VerbContext", "incident_here"]
 class VerbContext:
     command: dict[str, Any]
     respond: AsyncRespond
-    client: AsyncWebClient
+    chat: Chat  # the core's Slack port: what a runner posts beyond its answer goes through it
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     on_change: Callable[[], None]  # wakes the pipeline after a human's change

@@ -6,8 +6,6 @@ packet); the runner then waits, bounded, for the channel and invites the declare
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
 from bot import messages
 from bot.incident.declaration import await_declared_incident, declare_incident, declared_signal
 from bot.redaction import redact
@@ -49,11 +47,7 @@ async def run_declare(command: Declare, context: VerbContext) -> None:
             text=messages.declared_pending(incident_id), response_type="ephemeral"
         )
         return
-    try:
-        await context.client.conversations_invite(channel=landed.channel_id, users=context.user)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "already_in_channel":  # e.g. invited as on call
-            raise
+    await context.chat.invite_people(landed.channel_id, [context.user])
     await context.respond(
         text=messages.declared_in(landed.incident_id, landed.channel_id, opened=landed.opened),
         response_type="ephemeral",

@@ -49,9 +49,9 @@ async def run_merge(command: Merge, context: VerbContext) -> None:
     text = messages.merged(regrouped.other, regrouped.kept, regrouped.moved_signals)
     await context.respond(text=text, response_type="in_channel")
     if regrouped.other_channel_id:
-        await context.client.chat_postMessage(
-            channel=regrouped.other_channel_id,
-            text=messages.merged_away(regrouped.other, regrouped.kept, context.channel_id),
+        await context.chat.announce(
+            regrouped.other_channel_id,
+            messages.merged_away(regrouped.other, regrouped.kept, context.channel_id),
         )
 
 
