@@ -115,13 +115,15 @@ def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> Sugge
 
 def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
     """The step the top-ranked cause itself calls for: a flag that changed is turned off; a
-    configuration that is wrong and that no deploy to roll back carries (an expired
-    certificate, a rotated credential, a reloaded setting) is corrected."""
+    configuration that is wrong (an expired certificate, a rotated credential, a reloaded
+    setting, a pushed config) is corrected. When a push carried it, reverting that push is the
+    deploy's rollback and correcting the setting is this step: both are offered, and which one
+    the responder takes is theirs to decide."""
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     if top is not None and top.category is CauseKind.FLAG and top.subject:
         text = f"Turn off feature flag {top.subject}"
         return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service)]
-    if top is not None and top.category is CauseKind.CONFIG and assessment.suspect is None:
+    if top is not None and top.category is CauseKind.CONFIG:
         text = f"Correct the configuration: {top.statement}"
         return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
     return []

@@ -1,0 +1,48 @@
+"""Principles added for the blind batches of issue 13 (second analysis round), one rule per
+test: pure functions, ``assess`` and ``build_packet``, no I/O."""
+
+from __future__ import annotations
+
+from bot.action.kinds import ActionKind
+from bot.analysis.triage import assess
+from bot.catalog import Catalog, ServiceEntry
+from bot.evidence.values import Deploy, EvidenceBundle
+from bot.packet.build import build_packet
+from bot.packet.values import Packet
+from bot.policy import DEFAULT_POLICY
+from bot.runbook.loader import load_runbooks
+from bot.scenario.terms import CauseKind
+from bot.signal.values import Severity, Signal
+from tests.unit.test_analysis_principles import at, signal
+
+RUNBOOKS = load_runbooks()
+
+
+def packet_for(
+    service: str, signals: list[Signal], evidence: EvidenceBundle, catalog: Catalog
+) -> Packet:
+    return build_packet(
+        incident_id=1,
+        title=signals[0].title,
+        severity=Severity.SEV2,
+        signals=signals,
+        assessment=assess(service, signals, evidence, catalog=catalog),
+        evidence=evidence,
+        catalog=catalog,
+        policy=DEFAULT_POLICY,
+        runbooks=RUNBOOKS,
+    )
+
+
+def test_a_config_push_that_broke_a_dependency_offers_its_revert_and_a_config_change() -> None:
+    catalog = Catalog(
+        (ServiceEntry("web", "team", depends_on=("dns-zones",)), ServiceEntry("dns-zones", "net"))
+    )
+    push = Deploy("dns-zones", "c4e8f2d017", at(13, 50), title="Enable DNSSEC", files=("z.tf",))
+    evidence = EvidenceBundle(deploys=(push,), deploys_checked=True)
+    alert = signal("app fails to resolve", "web")
+    packet = packet_for("web", [alert], evidence, catalog)
+    assert assess("web", [alert], evidence, catalog=catalog).cause is CauseKind.CONFIG
+    kinds = {action.kind: action.requires_approval for action in packet.actions if action.kind}
+    assert kinds[ActionKind.ROLLBACK] is True
+    assert kinds[ActionKind.CONFIG_CHANGE] is True
