@@ -4,6 +4,7 @@ test: pure functions, ``assess`` and ``build_packet``, no I/O."""
 from __future__ import annotations
 
 from bot.action.kinds import ActionKind
+from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle
@@ -11,7 +12,7 @@ from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
 from bot.runbook.loader import load_runbooks
-from bot.scenario.terms import CauseKind
+from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.values import Severity, Signal
 from tests.unit.test_analysis_principles import at, signal
 
@@ -46,3 +47,31 @@ def test_a_config_push_that_broke_a_dependency_offers_its_revert_and_a_config_ch
     kinds = {action.kind: action.requires_approval for action in packet.actions if action.kind}
     assert kinds[ActionKind.ROLLBACK] is True
     assert kinds[ActionKind.CONFIG_CHANGE] is True
+
+
+def test_a_credential_the_service_presented_and_that_was_refused_is_configuration() -> None:
+    assert CREDENTIAL.search("backend auth failed: 401 InvalidAccessKeyId (key id K-2 gone)")
+    assert CREDENTIAL.search("PUT probes returned 401 Unauthorized")
+    assert CREDENTIAL.search("signing key kid=7 not found in JWKS")
+    assert not CREDENTIAL.search("unauthorized login attempts from 203.0.113.9")
+
+
+def test_a_release_that_rotated_credentials_which_are_now_refused_is_a_config_change() -> None:
+    catalog = Catalog((ServiceEntry("gateway", "storage"),))
+    rotation = Deploy(
+        "gateway",
+        "4f7a19c2e0",
+        at(13, 50),
+        title="Rotate store credentials",
+        files=("scripts/rotate.sh", "worker.toml"),
+    )
+    alert = signal("gateway writes fail", "gateway", "probes returned 401 Unauthorized")
+    evidence = EvidenceBundle(deploys=(rotation,), deploys_checked=True)
+    assessment = assess("gateway", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "4f7a19c2e0"
+    assert assessment.category is IncidentCategory.AVAILABILITY
+    # The same release with an unrelated failure stays a deploy.
+    other = signal("gateway writes fail", "gateway", "NullPointerException in upload")
+    assert assess("gateway", [other], evidence, catalog=catalog).cause is CauseKind.DEPLOY

@@ -4,7 +4,9 @@ One hypothesis per deploy of the service in the 2 hours before the first anomaly
 likelier; errors that name a changed file, or new errors that began after it, count for it;
 errors that began before it, a failing dependency the errors name, or a change that cannot
 break running code (docs, tests, copy) count against it. A deploy that changed only
-configuration files is a ``config`` cause, scored the same way.
+configuration files is a ``config`` cause, scored the same way; so is a deploy that changed
+credentials (rotated a key, a secret, a certificate) when what failed is a credential refused:
+the release only carried the setting that is wrong.
 Weights: :mod:`bot.analysis.weights`.
 """
 
@@ -14,8 +16,9 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from bot.analysis.citing import hypothesis, minutes
+from bot.analysis.citing import hypothesis, matching, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
+from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.detectors.dependency import failing_dependency_named
 from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
@@ -23,6 +26,7 @@ from bot.analysis.detectors.resource import after_deploy
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import Deploy
 from bot.scenario.terms import CauseKind
 
 __all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only", "later_trigger"]
@@ -52,6 +56,26 @@ def inert_change(files: tuple[str, ...], title: str | None) -> bool:
     if files:
         return all(_INERT_FILE.search(f) for f in files)
     return bool(title) and _INERT_TITLE.search(title or "") is not None
+
+
+# A change of credentials, named by its title or its files: a rotation, a key, a secret.
+_CREDENTIAL_CHANGE = re.compile(
+    r"\brotat\w*|credential|secret|certificate|\bcerts?\b|access[ _-]?keys?\b|"
+    r"api[ _-]?keys?\b|\btokens?\b|passwords?",
+    re.IGNORECASE,
+)
+
+
+def credential_change(deploy: Deploy, facts: CaseFacts) -> bool:
+    """The deploy changed credentials (its title or a file says so) and the trouble is a
+    credential refused (an alert of the service or a warning line says so)."""
+    said = " ".join([deploy.title or "", *deploy.files])
+    if not _CREDENTIAL_CHANGE.search(said):
+        return False
+    alerts = (f"{s.title}\n{s.description}" for s in facts.signals if s.service == facts.service)
+    return any(CREDENTIAL.search(text) for text in alerts) or bool(
+        matching(facts.window_messages, CREDENTIAL)
+    )
 
 
 def file_named(path: str, line: str) -> bool:
@@ -172,7 +196,7 @@ def _deploy_hypothesis(
     )
     # A rollout that itself failed is the deploy's fault, whatever files it changed.
     failed = not deploy.succeeded or (rank == 0 and failed_rollout(facts) is not None)
-    if is_settings_only(deploy.files) and not failed:
+    if (is_settings_only(deploy.files) and not failed) or credential_change(deploy, facts):
         statement = f"Configuration change in {label}{who}{what}{ranking}"
         return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
     statement = f"Regression from {label}{who}{what}{ranking}"
