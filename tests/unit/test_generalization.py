@@ -7,14 +7,15 @@ from bot.action.kinds import ActionKind
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import Deploy, EvidenceBundle
+from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
 from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
+from bot.runbook.evidence import measured_clear
 from bot.runbook.loader import load_runbooks
 from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.values import Severity, Signal
-from tests.unit.test_analysis_principles import at, signal
+from tests.unit.test_analysis_principles import at, series, signal
 
 RUNBOOKS = load_runbooks()
 
@@ -75,3 +76,26 @@ def test_a_release_that_rotated_credentials_which_are_now_refused_is_a_config_ch
     # The same release with an unrelated failure stays a deploy.
     other = signal("gateway writes fail", "gateway", "NullPointerException in upload")
     assert assess("gateway", [other], evidence, catalog=catalog).cause is CauseKind.DEPLOY
+
+
+def test_enospc_while_the_disk_reads_41_percent_is_not_the_disk_and_gets_no_disk_runbook() -> None:
+    disk = series("shipper", "node_filesystem_used_ratio", "ratio", (0, 0.40), (50, 0.41))
+    watches = series("shipper", "node_inotify_watches_used_ratio", "ratio", (0, 0.6), (50, 0.99))
+    assert measured_clear("shipper", [disk, watches]) == {
+        "disk": "node_filesystem_used_ratio reads 41 %"
+    }
+    # An inode series at its limit says the disk (its inodes) is what ran out.
+    inodes = series("shipper", "node_filesystem_inodes_used_ratio", "ratio", (0, 0.7), (50, 1.0))
+    assert measured_clear("shipper", [disk, inodes]) == {}
+    catalog = Catalog((ServiceEntry("shipper", "obs"),))
+    alert = signal("shipper cannot tail", "shipper", "inotify_add_watch failed: ENOSPC")
+    line = LogRecord(at(13, 50), "shipper", "ERROR", "add watch failed: No space left on device")
+    evidence = EvidenceBundle(metrics=(disk, watches), logs=(line,), deploys_checked=True)
+    packet = packet_for("shipper", [alert], evidence, catalog)
+    assert packet.runbook is None
+    assert "disk-filling" in [fit.id for fit in packet.closest_runbooks]
+    full = series("shipper", "node_filesystem_used_ratio", "ratio", (0, 0.80), (50, 0.99))
+    evidence = EvidenceBundle(metrics=(full,), logs=(line,), deploys_checked=True)
+    filled = packet_for("shipper", [alert], evidence, catalog).runbook
+    assert filled is not None
+    assert filled.id == "disk-filling"
