@@ -33,7 +33,7 @@ from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
 from bot.analysis.detectors.latent import latent_deploys
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
-from bot.analysis.exposure import Exposure, first_exposure
+from bot.analysis.exposure import exposure_of
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
 from bot.analysis.series import SeriesKind, exhaustion_words, headroom, series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -285,19 +285,6 @@ def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | No
     if candidate.previous is None:
         reasons.append("no earlier successful deploy is known to roll back to")
     return "; ".join(reasons) or None
-
-
-def exposure_of(
-    service: str, logs: Iterable[LogRecord], signals: Iterable[Signal]
-) -> Exposure | None:
-    """The first line (a log line of the service or of a dependency it serves data from, or one
-    of its alerts) showing customer data reaching the wrong owner
-    (:mod:`bot.analysis.exposure`)."""
-    lines = [(r.at, r.message) for r in logs]  # the service's and its dependencies' lines
-    lines += [
-        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
-    ]
-    return first_exposure(lines)
 
 
 def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
+from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
 from bot.analysis.spike import Spike, detect_spike
@@ -92,6 +93,26 @@ def _new_errors_before(
     return []
 
 
+def _exposure_onset(
+    service: str, text: str, evidence: EvidenceBundle, first_seen: datetime
+) -> datetime:
+    """When the exposure line says it began (``since 2026-09-03``), if before ``first_seen``.
+    A date without a time says only the day: the latest release of the service that landed
+    that day (its change is what the day brought), else the day's start."""
+    stated = stated_onset(text)
+    if stated is None or stated[0] >= first_seen:
+        return first_seen
+    onset, timed = stated
+    if timed:
+        return onset
+    that_day = [
+        d.at
+        for d in evidence.deploys
+        if d.service == service and onset <= d.at < onset + timedelta(days=1) and d.at < first_seen
+    ]
+    return max(that_day, default=onset)
+
+
 def assess(
     service: str,
     signals: Sequence[Signal],
@@ -122,6 +143,11 @@ def assess(
     if exposure is not None and exposure.at is not None:
         # Data reaching the wrong owner is the first anomaly, however long before the alert.
         first_seen = min(first_seen, exposure.at)
+    if exposure is not None:
+        for record in (*evidence.earlier_logs, *evidence.logs):
+            if exposure_in(record.message) is not None:
+                onset = _exposure_onset(service, record.message, evidence, first_seen)
+                first_seen = min(first_seen, onset)
     diagnosis = diagnose(
         service=service,
         first_seen=first_seen,

@@ -33,6 +33,7 @@ class Weights:
     deploy_file_named: float = 0.25  # a changed file named in an error line
     deploy_new_errors: float = 0.15  # new error templates first seen after it
     deploy_failed: float = 0.20  # the deploy itself failed
+    deploy_opened_exposure: float = 0.30  # customer data began going astray after it landed
     deploy_brought_saturation: float = 0.30  # a resource saturated only after it, load flat
     # deploy: against
     deploy_later_candidate: float = 0.10  # another deploy landed closer
@@ -102,6 +103,7 @@ class Weights:
     security_logs: float = 0.25  # security words in error lines
     security_wrong_owner: float = 0.55  # data served to someone other than its owner
     security_credential_explained: float = 0.30  # against: a certificate/credential failure
+    security_release_opened: float = 0.20  # against: a release just before the exposure opened it
     # unknown
     unknown_floor: float = UNKNOWN_CONFIDENCE
 

@@ -3,8 +3,11 @@ test: pure functions, ``assess`` and ``build_packet``, no I/O."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from bot.action.kinds import ActionKind
 from bot.analysis.detectors.config import CREDENTIAL
+from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
@@ -13,7 +16,7 @@ from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
 from bot.runbook.evidence import measured_clear
 from bot.runbook.loader import load_runbooks
-from bot.scenario.terms import CauseKind, IncidentCategory
+from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from bot.signal.values import Severity, Signal
 from tests.unit.test_analysis_principles import at, series, signal
 
@@ -99,3 +102,47 @@ def test_enospc_while_the_disk_reads_41_percent_is_not_the_disk_and_gets_no_disk
     filled = packet_for("shipper", [alert], evidence, catalog).runbook
     assert filled is not None
     assert filled.id == "disk-filling"
+
+
+def test_secrets_handed_to_untrusted_code_or_kept_in_the_clear_are_an_exposure() -> None:
+    assert exposure_in("injected secure variables into job (event=pull_request, fork=true)")
+    assert exposure_in("API tokens exposed to builds of forked repositories")
+    assert exposure_in("auth: login failed for bob, password=hunter2 logged in plaintext")
+    assert exposure_in("wrote cleartext credentials for 3,100 users to the request log")
+    assert exposure_in("rotated the API key for the billing worker") is None
+    assert exposure_in("public page cache hit ratio 0.93") is None
+
+
+def test_an_exposure_line_may_date_its_own_start() -> None:
+    assert stated_onset("secrets exposed to fork builds since 2026-09-03") == (
+        datetime(2026, 9, 3, tzinfo=UTC),
+        False,
+    )
+    assert stated_onset("exposed since 2026-09-03T11:50") == (
+        datetime(2026, 9, 3, 11, 50, tzinfo=UTC),
+        True,
+    )
+    assert stated_onset("exposed to fork builds") is None
+
+
+def test_the_release_that_opened_an_exposure_found_days_later_is_the_suspect() -> None:
+    catalog = Catalog((ServiceEntry("builds", "ci"),))
+    opened = Deploy("builds", "0d3a7c5e91", at(11, 40) - timedelta(days=7), files=("lib/env.rb",))
+    report = LogRecord(
+        at(13, 55),
+        "builds",
+        "WARN",
+        "security: secure variables exposed to fork PR builds since 2026-02-25",
+    )
+    alert = signal("Security report: secure env vars available to forked PR builds", "builds")
+    evidence = EvidenceBundle(deploys=(opened,), logs=(report,), deploys_checked=True)
+    assessment = assess("builds", [alert], evidence, catalog=catalog)
+    assert assessment.first_seen == opened.at
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "0d3a7c5e91"
+    assert Marker.CUSTOMER_DATA in {raised.marker for raised in assessment.markers}
+    packet = packet_for("builds", [alert], evidence, catalog)
+    kinds = {action.kind: action.requires_approval for action in packet.actions if action.kind}
+    assert kinds[ActionKind.ROLLBACK] is True
+    assert ActionKind.RESTART not in kinds
+    assert ActionKind.SCALE not in kinds

@@ -6,7 +6,8 @@ errors that began before it, a failing dependency the errors name, or a change t
 break running code (docs, tests, copy) count against it. A deploy that changed only
 configuration files is a ``config`` cause, scored the same way; so is a deploy that changed
 credentials (rotated a key, a secret, a certificate) when what failed is a credential refused:
-the release only carried the setting that is wrong.
+the release only carried the setting that is wrong. Customer data that began going astray
+after the latest deploy counts for it: the change opened the exposure.
 Weights: :mod:`bot.analysis.weights`.
 """
 
@@ -23,13 +24,21 @@ from bot.analysis.detectors.dependency import failing_dependency_named
 from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.detectors.resource import after_deploy
+from bot.analysis.exposure import exposure_of
 from bot.analysis.logs import LogCluster
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.evidence.values import Deploy
 from bot.scenario.terms import CauseKind
 
-__all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only", "later_trigger"]
+__all__ = [
+    "credential_change",
+    "deploy_hypotheses",
+    "file_named",
+    "inert_change",
+    "is_config_only",
+    "later_trigger",
+]
 
 TRIGGER_LEAD = timedelta(minutes=10)  # a change this close before the first anomaly set it off
 QUIET_RUN = timedelta(minutes=15)  # a deploy that ran this long without trouble did not
@@ -155,6 +164,14 @@ def _evidence(
         contradicts.append(Citation(ref, text, W.deploy_dependency_failing))
     elif not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
+    if rank == 0 and not inert_change(deploy.files, deploy.title):
+        exposure = exposure_of(facts.service, (*facts.logs, *facts.related_logs), facts.signals)
+        if exposure is not None:
+            text = (
+                f"customer data began going astray {minutes(candidate.lead)} after it landed "
+                f"({exposure.why[:80]}): the change opened it"
+            )
+            supports.append(Citation(ref, text, W.deploy_opened_exposure))
     if rank == 0 and (rollout := failed_rollout(facts)) is not None:
         supports.append(rollout)
     if rank == 0:
