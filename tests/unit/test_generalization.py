@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.triage import assess
@@ -146,3 +147,18 @@ def test_the_release_that_opened_an_exposure_found_days_later_is_the_suspect() -
     assert kinds[ActionKind.ROLLBACK] is True
     assert ActionKind.RESTART not in kinds
     assert ActionKind.SCALE not in kinds
+
+
+def test_a_subnet_out_of_addresses_is_resource_exhaustion_with_no_runbook_to_scale() -> None:
+    assert alert_resource("Subnet IP utilization above 95% for ingress subnets") == "addresses"
+    assert alert_resource("InsufficientFreeAddressesInSubnet on node ip-10-1-2-3") == "addresses"
+    assert alert_resource("CPU utilization above 95%") is None
+    catalog = Catalog((ServiceEntry("ingress", "cloud"),))
+    alert = signal("Subnet IP utilization above 95% for ingress subnets", "ingress")
+    evidence = EvidenceBundle(deploys_checked=True)
+    assessment = assess("ingress", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.RESOURCE
+    assert assessment.category is IncidentCategory.RESOURCE
+    packet = packet_for("ingress", [alert], evidence, catalog)
+    assert packet.runbook is None
+    assert ActionKind.SCALE not in {action.kind for action in packet.actions}
