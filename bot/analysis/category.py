@@ -39,7 +39,10 @@ _JOB = re.compile(
     r"(?<![\w-])job(?![\w-]|\s*[:=])|"
     r"\w-job\b|\bruns? (?:at [\d:]+ )?(?:failed|exited)|consecutive runs|run (?:[\w:-]+ )?"
     r"(?:failed|ended with exit code)|(?:exited|ended) with (?:exit )?code [1-9]|"
-    r"\bexport\b.{0,40}\bfailed|hourly run|nightly run",
+    r"\bexport\b.{0,40}\bfailed|hourly run|nightly run|"
+    # Runs on a schedule that move data: "scheduled sync jobs", "extract jobs", "syncs failing".
+    r"\bscheduled (?:\w+ ){0,2}(?:jobs?|runs?|syncs?|exports?|imports?|extracts?)\b|"
+    r"\b(?:sync|export|import|extract|ingest(?:ion)?|load) jobs?\b|\bsyncs? (?:are )?fail",
     re.I,
 )
 RESOURCE_FLOOR = 0.5

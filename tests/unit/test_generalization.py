@@ -162,3 +162,13 @@ def test_a_subnet_out_of_addresses_is_resource_exhaustion_with_no_runbook_to_sca
     packet = packet_for("ingress", [alert], evidence, catalog)
     assert packet.runbook is None
     assert ActionKind.SCALE not in {action.kind for action in packet.actions}
+
+
+def test_scheduled_syncs_that_fail_are_a_data_pipeline_incident() -> None:
+    catalog = Catalog((ServiceEntry("sync", "pipelines"),))
+    alert = signal("Connector syncs failing", "sync", "Scheduled sync jobs fail with a timeout")
+    assessment = assess("sync", [alert], EvidenceBundle(deploys_checked=True), catalog=catalog)
+    assert assessment.category is IncidentCategory.DATA
+    web = signal("Background jobs queue is growing", "web", "checkout p99 above 2 s")
+    assessment = assess("web", [web], EvidenceBundle(deploys_checked=True), catalog=catalog)
+    assert assessment.category is not IncidentCategory.DATA
