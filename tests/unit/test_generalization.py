@@ -9,6 +9,7 @@ from bot.action.kinds import ActionKind
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.exposure import exposure_in, stated_onset
+from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
@@ -172,3 +173,19 @@ def test_scheduled_syncs_that_fail_are_a_data_pipeline_incident() -> None:
     web = signal("Background jobs queue is growing", "web", "checkout p99 above 2 s")
     assessment = assess("web", [web], EvidenceBundle(deploys_checked=True), catalog=catalog)
     assert assessment.category is not IncidentCategory.DATA
+
+
+def test_a_load_balancer_counting_502s_the_proxy_never_served_is_a_conflict() -> None:
+    assert series_kind("alb_elb_502_count") is SeriesKind.ERRORS
+    assert series_kind("p500_bucket") is not SeriesKind.ERRORS
+    catalog = Catalog((ServiceEntry("edge", "cloud"),))
+    lb = series("edge", "alb_elb_502_count", "count", (0, 0), (20, 31), (40, 0), (60, 44))
+    proxy = series("edge", "proxy_5xx_responses", "count", (20, 0), (40, 0), (60, 0))
+    alert = signal("Load balancer returned 502 for edge", "edge")
+    evidence = EvidenceBundle(metrics=(lb, proxy), deploys_checked=True)
+    markers = assess("edge", [alert], evidence, catalog=catalog).markers
+    assert Marker.CONFLICTING_SIGNALS in {raised.marker for raised in markers}
+    agreeing = series("edge", "proxy_5xx_responses", "count", (20, 30), (40, 0), (60, 40))
+    evidence = EvidenceBundle(metrics=(lb, agreeing), deploys_checked=True)
+    markers = assess("edge", [alert], evidence, catalog=catalog).markers
+    assert Marker.CONFLICTING_SIGNALS not in {raised.marker for raised in markers}
