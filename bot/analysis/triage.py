@@ -6,6 +6,7 @@ guessing (no suspect deploy rather than a weak one).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,15 +16,18 @@ from bot.analysis.deploys import SuspectDeploy
 from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
+from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
-from bot.evidence.values import EvidenceBundle, LogRecord
+from bot.evidence.values import EvidenceBundle, LogRecord, MetricSeries
 from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.values import Signal
 
 __all__ = ["ALERT_LEAD", "Assessment", "assess"]
 
+COLLAPSE_SHARE = 0.1  # a request rate at a tenth of its level or less has collapsed
+MIN_BEFORE_COLLAPSE = 2  # points of its level before the fall
 # New errors this long before the first alert already belong to the incident.
 ALERT_LEAD = timedelta(minutes=30)
 
@@ -93,6 +97,27 @@ def _new_errors_before(
     return []
 
 
+def _traffic_collapsed(
+    service: str, metrics: Iterable[MetricSeries], first_alert: datetime
+) -> list[datetime]:
+    """When the service's own request rate fell to a tenth of its level or less and stayed
+    there until its first alert: requests stopped reaching it then (a route, a balancer, DNS),
+    however long before anyone noticed. Read over the long look-back: a quiet evening shows
+    only over hours. A fall is not a spike (those are rises), so the spikes do not see it."""
+    found: list[datetime] = []
+    for series in metrics:
+        if series.service != service or series_kind(series.name) is not SeriesKind.TRAFFIC:
+            continue
+        points = [(at, value) for at, value in series.points if at <= first_alert]
+        for index in range(MIN_BEFORE_COLLAPSE, len(points)):
+            level = statistics.median(value for _, value in points[:index])
+            after = [value for _, value in points[index:]]
+            if level > 0 and max(after) <= COLLAPSE_SHARE * level:
+                found.append(points[index][0])
+                break
+    return sorted(found)[:1]
+
+
 def _exposure_onset(
     service: str, text: str, evidence: EvidenceBundle, first_seen: datetime
 ) -> datetime:
@@ -137,7 +162,14 @@ def assess(
     first_alert = min(signal.started_at for signal in signals)
     lines = (*evidence.earlier_logs, *evidence.logs)
     # Lines date the incident only when no series of the service says when it began.
-    began = [] if spikes else _new_errors_before(service, lines, first_alert)
+    began = (
+        []
+        if spikes
+        else [
+            *_new_errors_before(service, lines, first_alert),
+            *_traffic_collapsed(service, (*evidence.long_metrics, *evidence.metrics), first_alert),
+        ]
+    )
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes), *began])
     exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
     if exposure is not None and exposure.at is not None:

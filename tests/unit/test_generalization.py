@@ -189,3 +189,29 @@ def test_a_load_balancer_counting_502s_the_proxy_never_served_is_a_conflict() ->
     evidence = EvidenceBundle(metrics=(lb, agreeing), deploys_checked=True)
     markers = assess("edge", [alert], evidence, catalog=catalog).markers
     assert Marker.CONFLICTING_SIGNALS not in {raised.marker for raised in markers}
+
+
+def test_requests_that_stopped_arriving_hours_before_the_alert_date_the_incident() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("roster", "crew", depends_on=("ingress",)),
+            ServiceEntry("ingress", "cloud"),
+        )
+    )
+    route = Deploy(
+        "ingress", "6a1f0c2d9e", at(11, 53), title="Fix dashboard", files=("traefik/route.yaml",)
+    )
+    traffic = series("roster", "requests_per_second", "req/s", (-90, 41), (-70, 39), (-65, 0.4))
+    alert = signal("roster: all /api calls return 404 since this evening", "roster")
+    evidence = EvidenceBundle(
+        deploys=(route,), metrics=(), long_metrics=(traffic,), deploys_checked=True
+    )
+    assessment = assess("roster", [alert], evidence, catalog=catalog)
+    assert assessment.first_seen == at(11, 55)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "6a1f0c2d9e"
+    # A rate that dipped and came back is no collapse.
+    dip = series("roster", "requests_per_second", "req/s", (-90, 41), (-70, 3), (-65, 40))
+    evidence = EvidenceBundle(deploys=(route,), long_metrics=(dip,), deploys_checked=True)
+    assert assess("roster", [alert], evidence, catalog=catalog).suspect is None
