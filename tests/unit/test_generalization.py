@@ -215,3 +215,22 @@ def test_requests_that_stopped_arriving_hours_before_the_alert_date_the_incident
     dip = series("roster", "requests_per_second", "req/s", (-90, 41), (-70, 3), (-65, 40))
     evidence = EvidenceBundle(deploys=(route,), long_metrics=(dip,), deploys_checked=True)
     assert assess("roster", [alert], evidence, catalog=catalog).suspect is None
+
+
+def test_a_deploy_that_changed_no_credential_is_not_blamed_for_an_expired_idp_certificate() -> None:
+    catalog = Catalog((ServiceEntry("portal", "web"),))
+    near = Deploy("portal", "77c0ffee12", at(13, 55), title="Tweak the footer", files=("a.tsx",))
+    expired = LogRecord(
+        at(14, 0),
+        "portal",
+        "ERROR",
+        "SAML sign-in failed: IdP signing certificate has expired (adfs.corp.example)",
+        count=900,
+    )
+    alert = signal("portal sign-in failures", "portal")
+    evidence = EvidenceBundle(deploys=(near,), logs=(expired,), deploys_checked=True)
+    assessment = assess("portal", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is None
+    packet = packet_for("portal", [alert], evidence, catalog)
+    assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}

@@ -6,7 +6,8 @@ errors that began before it, a failing dependency the errors name, or a change t
 break running code (docs, tests, copy) count against it. A deploy that changed only
 configuration files is a ``config`` cause, scored the same way; so is a deploy that changed
 credentials (rotated a key, a secret, a certificate) when what failed is a credential refused:
-the release only carried the setting that is wrong. Customer data that began going astray
+the release only carried the setting that is wrong; a deploy that changed no credential counts
+less when that is what failed. Customer data that began going astray
 after the latest deploy counts for it: the change opened the exposure.
 Weights: :mod:`bot.analysis.weights`.
 """
@@ -75,16 +76,27 @@ _CREDENTIAL_CHANGE = re.compile(
 )
 
 
-def credential_change(deploy: Deploy, facts: CaseFacts) -> bool:
-    """The deploy changed credentials (its title or a file says so) and the trouble is a
-    credential refused (an alert of the service or a warning line says so)."""
-    said = " ".join([deploy.title or "", *deploy.files])
-    if not _CREDENTIAL_CHANGE.search(said):
-        return False
+def _credential_refused(facts: CaseFacts) -> bool:
+    """An alert of the service or a warning line says a certificate or credential failed."""
     alerts = (f"{s.title}\n{s.description}" for s in facts.signals if s.service == facts.service)
     return any(CREDENTIAL.search(text) for text in alerts) or bool(
         matching(facts.window_messages, CREDENTIAL)
     )
+
+
+def credential_change(deploy: Deploy, facts: CaseFacts) -> bool:
+    """The deploy changed credentials (its title or a file says so) and the trouble is a
+    credential refused (an alert of the service or a warning line says so)."""
+    said = " ".join([deploy.title or "", *deploy.files])
+    return bool(_CREDENTIAL_CHANGE.search(said)) and _credential_refused(facts)
+
+
+def _untouched_credential(deploy: Deploy, facts: CaseFacts) -> bool:
+    """The trouble is a certificate or credential refused (an identity provider's certificate
+    expired, a key rotated elsewhere) and the deploy changed none: its change cannot explain
+    the errors, whatever its timing."""
+    said = " ".join([deploy.title or "", *deploy.files])
+    return not _CREDENTIAL_CHANGE.search(said) and _credential_refused(facts)
 
 
 def file_named(path: str, line: str) -> bool:
@@ -147,6 +159,10 @@ def _evidence(
         text = f"changed file {path} appears in an error line"
         supports.append(Citation(cluster.id, text, W.deploy_file_named))
     new_errors = _new_errors(facts)
+    untouched = _untouched_credential(deploy, facts)
+    if untouched:
+        # Credential errors are not its doing when it changed no credential.
+        new_errors = tuple(c for c in new_errors if not CREDENTIAL.search(c.sample))
     after = [c for c in new_errors if c.first_seen >= deploy.at]
     before = [c for c in new_errors if c.first_seen < deploy.at]
     if after:
@@ -188,6 +204,9 @@ def _evidence(
         contradicts.append(
             Citation(ref, f"{name} explains the timing better", W.deploy_other_change)
         )
+    if not named and untouched:
+        text = "the errors are a certificate or credential refused, which it did not change"
+        contradicts.append(Citation(ref, text, W.deploy_untouched_credential))
     if not named and inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"
