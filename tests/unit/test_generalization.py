@@ -234,3 +234,14 @@ def test_a_deploy_that_changed_no_credential_is_not_blamed_for_an_expired_idp_ce
     assert assessment.suspect is None
     packet = packet_for("portal", [alert], evidence, catalog)
     assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+
+
+def test_a_deploy_that_changed_authentication_code_stays_a_suspect_for_refused_logins() -> None:
+    catalog = Catalog((ServiceEntry("portal", "web"),))
+    near = Deploy("portal", "77c0ffee12", at(13, 55), title="Refactor SAML login", files=("b.py",))
+    refused = LogRecord(at(14, 0), "portal", "ERROR", "upstream said 401 Unauthorized", count=90)
+    alert = signal("portal sign-in failures", "portal")
+    evidence = EvidenceBundle(deploys=(near,), logs=(refused,), deploys_checked=True)
+    assessment = assess("portal", [alert], evidence, catalog=catalog)
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "77c0ffee12"

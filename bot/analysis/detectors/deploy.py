@@ -76,6 +76,14 @@ _CREDENTIAL_CHANGE = re.compile(
 )
 
 
+# Code that presents or checks credentials: a change to it can break them without a rotation.
+_AUTH_CODE = re.compile(
+    r"auth|login|sign[ _-]?in|sso|saml|oidc|oauth|jwt|session|tls|ssl|x509|crypto|keystore|"
+    r"truststore|\bca\b",
+    re.IGNORECASE,
+)
+
+
 def _credential_refused(facts: CaseFacts) -> bool:
     """An alert of the service or a warning line says a certificate or credential failed."""
     alerts = (f"{s.title}\n{s.description}" for s in facts.signals if s.service == facts.service)
@@ -96,7 +104,8 @@ def _untouched_credential(deploy: Deploy, facts: CaseFacts) -> bool:
     expired, a key rotated elsewhere) and the deploy changed none: its change cannot explain
     the errors, whatever its timing."""
     said = " ".join([deploy.title or "", *deploy.files])
-    return not _CREDENTIAL_CHANGE.search(said) and _credential_refused(facts)
+    touched = _CREDENTIAL_CHANGE.search(said) or _AUTH_CODE.search(said)
+    return not touched and _credential_refused(facts)
 
 
 def file_named(path: str, line: str) -> bool:
