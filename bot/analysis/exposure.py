@@ -75,6 +75,17 @@ _SECRET_IN_CLEAR = re.compile(
 )
 
 
+# A secret's value itself in a line: "password=hunter2", '"client_secret": "9f8e..."' (a
+# masked or templated value, "password=***", "${DB_PASSWORD}", is not one).
+_SECRET_VALUE = re.compile(
+    r"\b(?:password|passwd|pwd|passphrase|client_secret|secret_key|api_?key|access_?token|"
+    r"auth_?token)\b(?:=|\"?:\s*\")\s*"
+    r"(?!\*|\[|<|\$|\{|x{3}|%s|null\b|none\b|redacted|masked|hidden|filtered)"
+    r"[^\s\"',;&)]{4,}",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """Where customer data went to the wrong owner: the line and what it shows."""
@@ -133,10 +144,14 @@ def exposure_in(text: str) -> str | None:
         return "an authorization decision let a non-member in"
     if (reported := _REPORTED.search(text)) is not None:
         return f'people report seeing data that is not theirs ("{reported.group()}")'
-    if (handed := _SECRET_TO_UNTRUSTED.search(text)) is not None:
-        return f'secrets reached someone not trusted with them ("{handed.group()[:80]}")'
-    if (clear := _SECRET_IN_CLEAR.search(text)) is not None:
-        return f'secrets kept in the clear ("{clear.group()[:80]}")'
+    # The reasons name what happened, never the words around it: they may hold the secret.
+    if _SECRET_TO_UNTRUSTED.search(text) is not None:
+        return "secrets reached someone not trusted with them (code from forks, the public)"
+    if _SECRET_IN_CLEAR.search(text) is not None:
+        return "secrets written in the clear (plain text)"
+    if (value := _SECRET_VALUE.search(text)) is not None:
+        name = value.group().split("=")[0].split(":")[0].strip('" ')
+        return f"a {name} value written in the clear"
     return None
 
 

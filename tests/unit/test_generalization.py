@@ -245,3 +245,12 @@ def test_a_deploy_that_changed_authentication_code_stays_a_suspect_for_refused_l
     assessment = assess("portal", [alert], evidence, catalog=catalog)
     assert assessment.suspect is not None
     assert assessment.suspect.deploy.sha == "77c0ffee12"
+
+
+def test_a_secret_value_written_to_a_line_is_an_exposure_and_a_masked_one_is_not() -> None:
+    assert exposure_in("auth: login ok user=ann password=Tr0ub4dor&3 ip=10.0.0.9")
+    assert exposure_in('request body: {"user": "ann", "password": "hunter22"}')
+    assert exposure_in("auth: login ok user=ann password=*** ip=10.0.0.9") is None
+    assert exposure_in("connecting with password=${DB_PASSWORD}") is None
+    assert exposure_in("password: too short") is None
+    assert exposure_in("password authentication failed for user app") is None
