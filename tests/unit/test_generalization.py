@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.category import categorize
+from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.triage import assess
+from bot.analysis.values import Citation
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
 from bot.packet.build import build_packet
@@ -254,3 +257,21 @@ def test_a_secret_value_written_to_a_line_is_an_exposure_and_a_masked_one_is_not
     assert exposure_in("connecting with password=${DB_PASSWORD}") is None
     assert exposure_in("password: too short") is None
     assert exposure_in("password authentication failed for user app") is None
+
+
+def test_stale_data_is_a_data_incident_and_a_surge_of_load_is_performance() -> None:
+    catalog = Catalog((ServiceEntry("warehouse", "data"),))
+    stale = signal("Freshness check failed: orders table not updated since 02:00", "warehouse")
+    assessment = assess("warehouse", [stale], EvidenceBundle(deploys_checked=True), catalog=catalog)
+    assert assessment.category is IncidentCategory.DATA
+    cdn = signal("edge serving stale cache entries", "warehouse")
+    assessment = assess("warehouse", [cdn], EvidenceBundle(deploys_checked=True), catalog=catalog)
+    assert assessment.category is not IncidentCategory.DATA
+    surge = hypothesis(
+        CauseKind.TRAFFIC, "Load surge", [Citation("metric:api/rps", "rps tripled", 0.6)]
+    )
+    errors = signal("api 5xx above 2 %", "api")
+    category = categorize(
+        service="api", signals=[errors], spikes=[], hypotheses=[surge], markers=[]
+    )
+    assert category is IncidentCategory.PERFORMANCE
