@@ -19,6 +19,7 @@ from bot.analysis.logs import LogCluster, level_rank, template_of
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import Hypothesis, RaisedMarker
+from bot.analysis.weights import W
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle, LogRecord, MetricSeries
 from bot.scenario.terms import CauseKind, IncidentCategory
@@ -26,6 +27,8 @@ from bot.signal.values import Signal
 
 __all__ = ["ALERT_LEAD", "Assessment", "assess"]
 
+UNKNOWN_FLOOR = W.unknown_floor  # "cause unknown"'s own confidence
+STRONG_AGAINST = 0.25  # a citation against a deploy this heavy says its change cannot explain
 COLLAPSE_SHARE = 0.1  # a request rate at a tenth of its level or less has collapsed
 MIN_BEFORE_COLLAPSE = 2  # points of its level before the fall
 # New errors this long before the first alert already belong to the incident.
@@ -71,7 +74,12 @@ def _suspect(diagnosis: Diagnosis) -> SuspectDeploy | None:
     by_sha = {candidate.deploy.sha: candidate for candidate in diagnosis.candidates}
     for item in diagnosis.hypotheses:
         if item.subject in by_sha:
-            return by_sha[item.subject]
+            # Strong evidence that its change cannot explain the trouble (an inert change, the
+            # same error where nothing deployed, a credential it did not touch) that leaves it
+            # below "unknown" clears it: a decoy is not the change to look at first.
+            strong = any(c.weight >= STRONG_AGAINST for c in item.contradicts)
+            cleared = strong and item.confidence < UNKNOWN_FLOOR
+            return None if cleared else by_sha[item.subject]
         if item.category is not CauseKind.UNKNOWN:
             return None
     return None

@@ -275,3 +275,27 @@ def test_stale_data_is_a_data_incident_and_a_surge_of_load_is_performance() -> N
         service="api", signals=[errors], spikes=[], hypotheses=[surge], markers=[]
     )
     assert category is IncidentCategory.PERFORMANCE
+
+
+def test_an_error_that_also_hits_a_service_that_did_not_deploy_is_not_the_deploys() -> None:
+    catalog = Catalog(
+        (ServiceEntry("api", "web", depends_on=("jobs",)), ServiceEntry("jobs", "web"))
+    )
+    near = Deploy("api", "5e5e5e5e5e", at(13, 55), title="Cart totals", files=("cart.py",))
+    text = "failed calling webhook validate.policy.example: context deadline exceeded"
+    mine = LogRecord(at(14, 0), "api", "ERROR", text, count=300)
+    theirs = LogRecord(at(14, 0), "jobs", "ERROR", text, count=120)
+    alert = signal("api rollout failing", "api")
+    evidence = EvidenceBundle(deploys=(near,), logs=(mine, theirs), deploys_checked=True)
+    assessment = assess("api", [alert], evidence, catalog=catalog)
+    deploy = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("jobs, which did not deploy" in c.text for c in deploy.contradicts)
+    alone = EvidenceBundle(deploys=(near,), logs=(mine,), deploys_checked=True)
+    deploy = next(
+        h
+        for h in assess("api", [alert], alone, catalog=catalog).hypotheses
+        if h.category is CauseKind.DEPLOY
+    )
+    assert not any("did not deploy" in c.text for c in deploy.contradicts)
+    shared = assess("api", [alert], evidence, catalog=catalog)
+    assert shared.suspect is None

@@ -26,7 +26,7 @@ from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.detectors.resource import after_deploy
 from bot.analysis.exposure import exposure_of
-from bot.analysis.logs import LogCluster
+from bot.analysis.logs import LogCluster, template_of
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.evidence.values import Deploy
@@ -35,6 +35,7 @@ from bot.scenario.terms import CauseKind
 __all__ = [
     "credential_change",
     "deploy_hypotheses",
+    "error_elsewhere",
     "file_named",
     "inert_change",
     "is_config_only",
@@ -108,6 +109,36 @@ def _untouched_credential(deploy: Deploy, facts: CaseFacts) -> bool:
     return not touched and _credential_refused(facts)
 
 
+def _elsewhere(facts: CaseFacts, deploy: Deploy) -> dict[str, str]:
+    """The service's new error templates since ``deploy`` that a service which did not deploy
+    in the window logs too, each with that service."""
+    mine = {c.template for c in _new_errors(facts) if c.first_seen >= deploy.at}
+    if not mine:
+        return {}
+    deployed = {
+        d.service for d in facts.deploys if facts.first_seen - DEPLOY_WINDOW <= d.at <= deploy.at
+    }
+    deployed |= {deploy.service}
+    found: dict[str, str] = {}
+    for record in facts.related_logs:
+        if record.service in deployed or record.at < facts.window_start:
+            continue
+        template = template_of(record.message)
+        if template in mine:
+            found.setdefault(template, record.service)
+    return found
+
+
+def _shared_templates(facts: CaseFacts, deploy: Deploy) -> frozenset[str]:
+    return frozenset(_elsewhere(facts, deploy))
+
+
+def error_elsewhere(facts: CaseFacts, deploy: Deploy) -> str | None:
+    """Another service that did not deploy in the window logs the same error template as the
+    service's new errors since ``deploy``: what they share, not the deploy, explains it."""
+    return next(iter(_elsewhere(facts, deploy).values()), None)
+
+
 def file_named(path: str, line: str) -> bool:
     """``app/parser.py`` is named by ``(app/parser.py:88)`` and by ``parser.py``."""
     name = path.rsplit("/", 1)[-1]
@@ -168,6 +199,11 @@ def _evidence(
         text = f"changed file {path} appears in an error line"
         supports.append(Citation(cluster.id, text, W.deploy_file_named))
     new_errors = _new_errors(facts)
+    elsewhere = error_elsewhere(facts, deploy)
+    if elsewhere is not None:
+        # Errors another service that did not deploy logs too are not its doing.
+        shared = _shared_templates(facts, deploy)
+        new_errors = tuple(c for c in new_errors if c.template not in shared)
     untouched = _untouched_credential(deploy, facts)
     if untouched:
         # Credential errors are not its doing when it changed no credential.
@@ -213,6 +249,9 @@ def _evidence(
         contradicts.append(
             Citation(ref, f"{name} explains the timing better", W.deploy_other_change)
         )
+    if not named and (other := elsewhere) is not None:
+        text = f"the same error hits {other}, which did not deploy: its change cannot explain it"
+        contradicts.append(Citation(ref, text, W.deploy_error_elsewhere))
     if not named and untouched:
         text = "the errors are a certificate or credential refused, which it did not change"
         contradicts.append(Citation(ref, text, W.deploy_untouched_credential))
