@@ -40,6 +40,7 @@ class Weights:
     deploy_errors_before: float = 0.15  # new errors began before it landed
     deploy_no_new_errors: float = 0.10  # no new error template since it landed
     deploy_dependency_failing: float = 0.15  # errors or traces name a failing dependency
+    deploy_webhook_refused: float = 0.30  # its objects were refused by a failing webhook
     deploy_error_elsewhere: float = 0.30  # the same error hits a service that did not deploy
     deploy_untouched_credential: float = 0.35  # the errors are a credential it did not change
     deploy_inert_change: float = 0.35  # it changed only docs, tests or copy: cannot break code

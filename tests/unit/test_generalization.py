@@ -15,7 +15,7 @@ from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.triage import assess
 from bot.analysis.values import Citation
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
+from bot.evidence.values import ClusterState, Deploy, EvidenceBundle, LogRecord, WorkloadEvent
 from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
@@ -299,3 +299,25 @@ def test_an_error_that_also_hits_a_service_that_did_not_deploy_is_not_the_deploy
     assert not any("did not deploy" in c.text for c in deploy.contradicts)
     shared = assess("api", [alert], evidence, catalog=catalog)
     assert shared.suspect is None
+
+
+def test_a_rollout_refused_by_a_failing_admission_webhook_is_not_blamed() -> None:
+    catalog = Catalog((ServiceEntry("api", "web"),))
+    near = Deploy("api", "5e5e5e5e5e", at(13, 58), title="Cart totals", files=("cart.py",))
+    refused = WorkloadEvent(
+        at(14, 0),
+        "shop",
+        "replicaset/api-7f9c",
+        "Warning",
+        "FailedCreate",
+        'Internal error occurred: failed calling webhook "policy.example.io": '
+        "context deadline exceeded",
+    )
+    alert = signal("api rollout stuck", "api")
+    evidence = EvidenceBundle(
+        deploys=(near,), cluster=ClusterState(events=(refused,)), deploys_checked=True
+    )
+    assessment = assess("api", [alert], evidence, catalog=catalog)
+    assert assessment.suspect is None
+    packet = packet_for("api", [alert], evidence, catalog)
+    assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}

@@ -22,7 +22,11 @@ from bot.analysis.citing import hypothesis, matching, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.detectors.dependency import failing_dependency_named
-from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
+from bot.analysis.detectors.kubernetes import (
+    failed_rollout,
+    registry_failures,
+    webhook_failures,
+)
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.detectors.resource import after_deploy
 from bot.analysis.exposure import exposure_of
@@ -223,6 +227,9 @@ def _evidence(
         # A deploy that failed because its image could not be pulled never ran its code.
         text = "its pods could not pull their image from a failing registry: its code never ran"
         contradicts.append(Citation(ref, text, W.deploy_dependency_failing))
+    elif rank == 0 and webhook_failures(facts):
+        text = "its pods were refused by a failing admission webhook: its code never ran"
+        contradicts.append(Citation(ref, text, W.deploy_webhook_refused))
     elif not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
     if rank == 0 and not inert_change(deploy.files, deploy.title):
