@@ -4,7 +4,8 @@ The first rule that holds decides, most specific first:
 
 1. security: the top cause is a security event, or the packet warns of customer data at risk;
 2. data: the service's own alerts are about a batch job (ETL, DAG, cron job) failing, or about
-   the data itself being wrong (totals that do not match, replicas that diverged, checksums);
+   the data itself being wrong (totals that do not match, replicas that diverged, checksums)
+   or stale (a table or report no longer refreshed, a freshness check failing);
 3. deployment: the top cause is a deploy and the alert itself is the deploy failing (a GitHub
    deployment or workflow event): whatever it slowed, the release is what people handle;
 4. performance: the main symptom is latency (the service's first spike is a latency series,
@@ -14,6 +15,8 @@ The first rule that holds decides, most specific first:
    surge that exhausted a resource (a resource hypothesis of at least ``RESOURCE_FLOOR`` ranks
    after it: pods OOM-killed under the load);
 6. deployment: the top cause is a deploy;
+   performance: the top cause is a surge of load (what users feel is the service slowed or
+   shedding under it);
 7. availability: anything else with errors or failures (a dependency, a config or flag change,
    errors without a known cause);
 8. unknown: no cause and no symptom to go by.
@@ -39,14 +42,22 @@ _JOB = re.compile(
     r"(?<![\w-])job(?![\w-]|\s*[:=])|"
     r"\w-job\b|\bruns? (?:at [\d:]+ )?(?:failed|exited)|consecutive runs|run (?:[\w:-]+ )?"
     r"(?:failed|ended with exit code)|(?:exited|ended) with (?:exit )?code [1-9]|"
-    r"\bexport\b.{0,40}\bfailed|hourly run|nightly run",
+    r"\bexport\b.{0,40}\bfailed|hourly run|nightly run|"
+    # Runs on a schedule that move data: "scheduled sync jobs", "extract jobs", "syncs failing".
+    r"\bscheduled (?:\w+ ){0,2}(?:jobs?|runs?|syncs?|exports?|imports?|extracts?)\b|"
+    r"\b(?:sync|export|import|extract|ingest(?:ion)?|load) jobs?\b|\bsyncs? (?:are )?fail",
     re.I,
 )
 RESOURCE_FLOOR = 0.5
 # The data itself is wrong: what a consistency check, a checksum or a reconciliation reports.
 _WRONG_DATA = re.compile(
     r"mismatch|inconsisten|diverge|checksum|out of sync|reconcil\w* (?:failed|error)|"
-    r"(?:totals?|counts?|balances?) (?:differ|disagree|do not match)",
+    r"(?:totals?|counts?|balances?) (?:differ|disagree|do not match)|"
+    # Data that stopped being refreshed: a table, a dataset or a report gone stale.
+    r"(?:data|tables?|datasets?|reports?|dashboards?|figures|feeds?|snapshots?|warehouse|"
+    r"partitions?)\b.{0,30}\b(?:stale|out of date|not (?:been )?(?:updated|refreshed|loaded))|"
+    r"\bstale (?:data|tables?|datasets?|reports?|figures|numbers|feeds?|partitions?)|"
+    r"data freshness|freshness (?:sla|check|alert|lag|breach)",
     re.I,
 )
 _LATENCY = re.compile(r"latency|\bp9[59]\b|\bslow\b|response[ _]time|duration", re.I)
@@ -97,6 +108,8 @@ def categorize(
         return IncidentCategory.RESOURCE
     if cause is CauseKind.DEPLOY:
         return IncidentCategory.DEPLOYMENT
+    if cause is CauseKind.TRAFFIC:
+        return IncidentCategory.PERFORMANCE
     if cause is not CauseKind.UNKNOWN or signals or spikes:
         return IncidentCategory.AVAILABILITY
     return IncidentCategory.UNKNOWN

@@ -3,7 +3,9 @@
 Users seeing other users' data is recognised by its shape, not by alarming words: one
 principal's data (a user's, customer's, account's, tenant's, organisation's) delivered to,
 rendered for, or readable by another principal; an authorization decision that lets a
-non-member in; or people reporting that what they see is someone else's. Each finding says
+non-member in; people reporting that what they see is someone else's; or customers' secrets
+(credentials, tokens, secure variables) made readable by whoever is not trusted with them:
+handed to code from forks, to the public, or written in plain text to logs. Each finding says
 which line shows it, so the marker it raises cites its evidence.
 """
 
@@ -12,9 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-__all__ = ["Exposure", "exposure_in", "first_exposure"]
+from bot.evidence.values import LogRecord
+from bot.signal.values import Signal
+
+__all__ = ["Exposure", "exposure_in", "exposure_of", "first_exposure", "stated_onset"]
 
 _PRINCIPAL = re.compile(
     r"\b(?P<kind>users?|customers?|accounts?|tenants?|org(?:anisation|anization)?s?|subjects?|"
@@ -46,6 +51,41 @@ _REPORTED = re.compile(
 )
 
 
+_SECRET = (
+    r"(?:secrets?|secure (?:env(?:ironment)? )?var\w*|credentials?|passwords?|passphrases?|"
+    r"api[ _-]?keys?|access[ _-]?keys?|private[ _-]?keys?|(?:access|auth|api|bearer) tokens?)"
+)
+# A secret reaching someone not trusted with it: code from forks, the public, anyone.
+_UNTRUSTED = (
+    r"(?:forks?\b|forked|public(?:ly)?\b|anonymous|unauthenticated|untrusted|world[- ]readable|"
+    r"\banyone\b|third[- ]part(?:y|ies))"
+)
+_HANDED = r"(?:exposed|injected|available|visible|readable|leaked|shared|accessible|passed|sent)"
+_SECRET_TO_UNTRUSTED = re.compile(
+    rf"\b{_SECRET}\b.{{0,80}}\b{_HANDED}\b.{{0,80}}{_UNTRUSTED}|"
+    rf"{_UNTRUSTED}.{{0,80}}\b{_SECRET}\b.{{0,40}}\b{_HANDED}\b|"
+    rf"\b{_HANDED}\b.{{0,20}}\b{_SECRET}\b.{{0,80}}{_UNTRUSTED}",
+    re.IGNORECASE,
+)
+# A secret written where it is kept in the clear: "password logged in plaintext".
+_SECRET_IN_CLEAR = re.compile(
+    rf"(?:plain ?text|clear ?text|unredacted|unmasked|in the clear)\b.{{0,60}}\b{_SECRET}\b|"
+    rf"\b{_SECRET}\b.{{0,60}}(?:plain ?text|clear ?text|unredacted|unmasked|in the clear)",
+    re.IGNORECASE,
+)
+
+
+# A secret's value itself in a line: "password=hunter2", '"client_secret": "9f8e..."' (a
+# masked or templated value, "password=***", "${DB_PASSWORD}", is not one).
+_SECRET_VALUE = re.compile(
+    r"\b(?:password|passwd|pwd|passphrase|client_secret|secret_key|api_?key|access_?token|"
+    r"auth_?token)\b(?:=|\"?:\s*\")\s*"
+    r"(?!\*|\[|<|\$|\{|x{3}|%s|null\b|none\b|redacted|masked|hidden|filtered)"
+    r"[^\s\"',;&)]{4,}",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """Where customer data went to the wrong owner: the line and what it shows."""
@@ -53,6 +93,29 @@ class Exposure:
     text: str
     why: str
     at: datetime | None = None
+
+
+# "... exposed to fork builds since 2026-09-03": when the line says the exposure began.
+_SINCE = re.compile(
+    r"\b(?:since|starting|from)\s+(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{2}:\d{2}))?"
+)
+
+
+def stated_onset(text: str) -> tuple[datetime, bool] | None:
+    """When an exposure line says it began (``since 2026-09-03``, ``since 2026-09-03T11:50``),
+    and whether it gave a time of day (a date alone says only the day); None when it does not
+    say. Exposures are found late: the line that reports one often dates it."""
+    match = _SINCE.search(text)
+    if match is None:
+        return None
+    try:
+        day = datetime.fromisoformat(match.group("date")).replace(tzinfo=UTC)
+        if match.group("time"):
+            hours, minutes = (int(part) for part in match.group("time").split(":"))
+            return day.replace(hour=hours, minute=minutes), True
+    except ValueError:
+        return None
+    return day, False
 
 
 def _kind(word: str) -> str:
@@ -81,6 +144,14 @@ def exposure_in(text: str) -> str | None:
         return "an authorization decision let a non-member in"
     if (reported := _REPORTED.search(text)) is not None:
         return f'people report seeing data that is not theirs ("{reported.group()}")'
+    # The reasons name what happened, never the words around it: they may hold the secret.
+    if _SECRET_TO_UNTRUSTED.search(text) is not None:
+        return "secrets reached someone not trusted with them (code from forks, the public)"
+    if _SECRET_IN_CLEAR.search(text) is not None:
+        return "secrets written in the clear (plain text)"
+    if (value := _SECRET_VALUE.search(text)) is not None:
+        name = value.group().split("=")[0].split(":")[0].strip('" ')
+        return f"a {name} value written in the clear"
     return None
 
 
@@ -90,3 +161,15 @@ def first_exposure(lines: Iterable[tuple[datetime | None, str]]) -> Exposure | N
         Exposure(text, why, at) for at, text in lines if (why := exposure_in(text)) is not None
     ]
     return min(found, key=lambda e: (e.at is None, e.at or datetime.max, e.text), default=None)
+
+
+def exposure_of(
+    service: str, logs: Iterable[LogRecord], signals: Iterable[Signal]
+) -> Exposure | None:
+    """The first line (a log line of the service or of a dependency it serves data from, or one
+    of its alerts) showing customer data reaching the wrong owner."""
+    lines = [(r.at, r.message) for r in logs]  # the service's and its dependencies' lines
+    lines += [
+        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
+    ]
+    return first_exposure(lines)

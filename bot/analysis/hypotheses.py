@@ -7,7 +7,8 @@ gives the same ranking) and raises markers:
 - ``low_confidence``: the best hypothesis is below ``LOW_CONFIDENCE`` or is "unknown";
 - ``conflicting_signals``: two hypotheses naming different causes are both at least
   ``CONFLICT_FLOOR`` and within ``CONFLICT_MARGIN`` of each other, or two series measuring the
-  same thing for the service disagree (one spikes, the other stays flat over the same time), or
+  same thing for the service disagree (one spikes, the other stays flat over the same time, or
+  one counts server errors while the other reads zero throughout), or
   an outside-in check fails while the service's own metrics are fine, or a store counts wrong
   data (mismatched checksums) while its health readings stay flat;
 - ``customer_data``: a security hypothesis of at least ``CONFLICT_FLOOR``, or warning and error
@@ -33,7 +34,8 @@ from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
 from bot.analysis.detectors.latent import latent_deploys
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
-from bot.analysis.exposure import Exposure, first_exposure
+from bot.analysis.disagreement import errors_on_one_side
+from bot.analysis.exposure import exposure_of
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
 from bot.analysis.series import SeriesKind, exhaustion_words, headroom, series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -176,6 +178,8 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
             )
     if (disagree := _disagreeing_series(facts.spikes, facts)) is not None:
         return disagree
+    if (disagree := errors_on_one_side(facts)) is not None:
+        return disagree
     return (
         _outside_in_conflict(facts)
         or _dropped_series(facts)
@@ -285,19 +289,6 @@ def _unsafe_rollback(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | No
     if candidate.previous is None:
         reasons.append("no earlier successful deploy is known to roll back to")
     return "; ".join(reasons) or None
-
-
-def exposure_of(
-    service: str, logs: Iterable[LogRecord], signals: Iterable[Signal]
-) -> Exposure | None:
-    """The first line (a log line of the service or of a dependency it serves data from, or one
-    of its alerts) showing customer data reaching the wrong owner
-    (:mod:`bot.analysis.exposure`)."""
-    lines = [(r.at, r.message) for r in logs]  # the service's and its dependencies' lines
-    lines += [
-        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
-    ]
-    return first_exposure(lines)
 
 
 def _customer_data(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:

@@ -53,7 +53,11 @@ class SeriesKind(StrEnum):
 # Order matters: "error" in "request_errors_total" decides before "request" does, and the
 # latency words before the traffic ones ("request_duration_seconds" is a duration).
 _KIND_PATTERNS: tuple[tuple[SeriesKind, re.Pattern[str]], ...] = (
-    (SeriesKind.ERRORS, re.compile(r"error|5xx|fail|exception|\bdropped\b|reject", re.I)),
+    # An HTTP 5xx status code in the name ("alb_elb_502_count") counts errors too.
+    (
+        SeriesKind.ERRORS,
+        re.compile(r"error|5xx|fail|exception|\bdropped\b|reject|(?:^|[_.])5\d\d(?:[_.]|$)", re.I),
+    ),
     (
         SeriesKind.LATENCY,
         re.compile(r"latency|duration|p99|p95|p50|response_?time|lag\b|_lag|delay", re.I),

@@ -6,23 +6,31 @@ guessing (no suspect deploy rather than a weak one).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
+from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
+from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import Hypothesis, RaisedMarker
+from bot.analysis.weights import W
 from bot.catalog import Catalog
-from bot.evidence.values import EvidenceBundle, LogRecord
+from bot.evidence.values import EvidenceBundle, LogRecord, MetricSeries
 from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.values import Signal
 
 __all__ = ["ALERT_LEAD", "Assessment", "assess"]
 
+UNKNOWN_FLOOR = W.unknown_floor  # "cause unknown"'s own confidence
+STRONG_AGAINST = 0.25  # a citation against a deploy this heavy says its change cannot explain
+COLLAPSE_SHARE = 0.1  # a request rate at a tenth of its level or less has collapsed
+MIN_BEFORE_COLLAPSE = 2  # points of its level before the fall
 # New errors this long before the first alert already belong to the incident.
 ALERT_LEAD = timedelta(minutes=30)
 
@@ -66,7 +74,12 @@ def _suspect(diagnosis: Diagnosis) -> SuspectDeploy | None:
     by_sha = {candidate.deploy.sha: candidate for candidate in diagnosis.candidates}
     for item in diagnosis.hypotheses:
         if item.subject in by_sha:
-            return by_sha[item.subject]
+            # Strong evidence that its change cannot explain the trouble (an inert change, the
+            # same error where nothing deployed, a credential it did not touch) that leaves it
+            # below "unknown" clears it: a decoy is not the change to look at first.
+            strong = any(c.weight >= STRONG_AGAINST for c in item.contradicts)
+            cleared = strong and item.confidence < UNKNOWN_FLOOR
+            return None if cleared else by_sha[item.subject]
         if item.category is not CauseKind.UNKNOWN:
             return None
     return None
@@ -90,6 +103,47 @@ def _new_errors_before(
         if fresh and recent and level_rank(record.level) >= level_rank("error"):
             return [record.at]
     return []
+
+
+def _traffic_collapsed(
+    service: str, metrics: Iterable[MetricSeries], first_alert: datetime
+) -> list[datetime]:
+    """When the service's own request rate fell to a tenth of its level or less and stayed
+    there until its first alert: requests stopped reaching it then (a route, a balancer, DNS),
+    however long before anyone noticed. Read over the long look-back: a quiet evening shows
+    only over hours. A fall is not a spike (those are rises), so the spikes do not see it."""
+    found: list[datetime] = []
+    for series in metrics:
+        if series.service != service or series_kind(series.name) is not SeriesKind.TRAFFIC:
+            continue
+        points = [(at, value) for at, value in series.points if at <= first_alert]
+        for index in range(MIN_BEFORE_COLLAPSE, len(points)):
+            level = statistics.median(value for _, value in points[:index])
+            after = [value for _, value in points[index:]]
+            if level > 0 and max(after) <= COLLAPSE_SHARE * level:
+                found.append(points[index][0])
+                break
+    return sorted(found)[:1]
+
+
+def _exposure_onset(
+    service: str, text: str, evidence: EvidenceBundle, first_seen: datetime
+) -> datetime:
+    """When the exposure line says it began (``since 2026-09-03``), if before ``first_seen``.
+    A date without a time says only the day: the latest release of the service that landed
+    that day (its change is what the day brought), else the day's start."""
+    stated = stated_onset(text)
+    if stated is None or stated[0] >= first_seen:
+        return first_seen
+    onset, timed = stated
+    if timed:
+        return onset
+    that_day = [
+        d.at
+        for d in evidence.deploys
+        if d.service == service and onset <= d.at < onset + timedelta(days=1) and d.at < first_seen
+    ]
+    return max(that_day, default=onset)
 
 
 def assess(
@@ -116,12 +170,24 @@ def assess(
     first_alert = min(signal.started_at for signal in signals)
     lines = (*evidence.earlier_logs, *evidence.logs)
     # Lines date the incident only when no series of the service says when it began.
-    began = [] if spikes else _new_errors_before(service, lines, first_alert)
+    began = (
+        []
+        if spikes
+        else [
+            *_new_errors_before(service, lines, first_alert),
+            *_traffic_collapsed(service, (*evidence.long_metrics, *evidence.metrics), first_alert),
+        ]
+    )
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes), *began])
     exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
     if exposure is not None and exposure.at is not None:
         # Data reaching the wrong owner is the first anomaly, however long before the alert.
         first_seen = min(first_seen, exposure.at)
+    if exposure is not None:
+        for record in (*evidence.earlier_logs, *evidence.logs):
+            if exposure_in(record.message) is not None:
+                onset = _exposure_onset(service, record.message, evidence, first_seen)
+                first_seen = min(first_seen, onset)
     diagnosis = diagnose(
         service=service,
         first_seen=first_seen,

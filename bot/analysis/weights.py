@@ -33,12 +33,16 @@ class Weights:
     deploy_file_named: float = 0.25  # a changed file named in an error line
     deploy_new_errors: float = 0.15  # new error templates first seen after it
     deploy_failed: float = 0.20  # the deploy itself failed
+    deploy_opened_exposure: float = 0.30  # customer data began going astray after it landed
     deploy_brought_saturation: float = 0.30  # a resource saturated only after it, load flat
     # deploy: against
     deploy_later_candidate: float = 0.10  # another deploy landed closer
     deploy_errors_before: float = 0.15  # new errors began before it landed
     deploy_no_new_errors: float = 0.10  # no new error template since it landed
     deploy_dependency_failing: float = 0.15  # errors or traces name a failing dependency
+    deploy_webhook_refused: float = 0.30  # its objects were refused by a failing webhook
+    deploy_error_elsewhere: float = 0.30  # the same error hits a service that did not deploy
+    deploy_untouched_credential: float = 0.35  # the errors are a credential it did not change
     deploy_inert_change: float = 0.35  # it changed only docs, tests or copy: cannot break code
     deploy_after_anomaly: float = 0.30  # a symptom series left its baseline before it landed
     deploy_other_change: float = 0.20  # a configuration push or flag explains it better
@@ -102,6 +106,7 @@ class Weights:
     security_logs: float = 0.25  # security words in error lines
     security_wrong_owner: float = 0.55  # data served to someone other than its owner
     security_credential_explained: float = 0.30  # against: a certificate/credential failure
+    security_release_opened: float = 0.20  # against: a release just before the exposure opened it
     # unknown
     unknown_floor: float = UNKNOWN_CONFIDENCE
 

@@ -26,9 +26,10 @@ from bot.runbook.evidence import (
     cause_resources,
     cluster_conditions,
     line_conditions,
+    measured_clear,
     metric_facts,
 )
-from bot.runbook.facts import Condition
+from bot.runbook.facts import RESOURCE_OF, Condition
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
 from bot.runbook.models import Runbook
 from bot.scenario.terms import CauseKind, Marker
@@ -115,13 +116,15 @@ def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> Sugge
 
 def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
     """The step the top-ranked cause itself calls for: a flag that changed is turned off; a
-    configuration that is wrong and that no deploy to roll back carries (an expired
-    certificate, a rotated credential, a reloaded setting) is corrected."""
+    configuration that is wrong (an expired certificate, a rotated credential, a reloaded
+    setting, a pushed config) is corrected. When a push carried it, reverting that push is the
+    deploy's rollback and correcting the setting is this step: both are offered, and which one
+    the responder takes is theirs to decide."""
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     if top is not None and top.category is CauseKind.FLAG and top.subject:
         text = f"Turn off feature flag {top.subject}"
         return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service)]
-    if top is not None and top.category is CauseKind.CONFIG and assessment.suspect is None:
+    if top is not None and top.category is CauseKind.CONFIG:
         text = f"Correct the configuration: {top.statement}"
         return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
     return []
@@ -303,16 +306,28 @@ def _runbook_query(
         for cluster in assessment.log_clusters
         if cluster.level.lower() not in ROUTINE_LOG_LEVELS
     ]
+    # Words saying a resource ran out count only where the measurements do not say otherwise.
+    stated = cluster_conditions(service, evidence.cluster)
+    clear = {
+        resource: reading
+        for resource, reading in measured_clear(service, evidence.metrics).items()
+        if not any(RESOURCE_OF.get(condition) == resource for condition in stated)
+    }
+    said = line_conditions([*alert_texts, *window])
     conditions = {
-        **cluster_conditions(service, evidence.cluster),
-        **line_conditions([*alert_texts, *window]),
+        **stated,
+        **{c: why for c, why in said.items() if RESOURCE_OF.get(c) not in clear},
     }
     if any(raised.marker is Marker.CUSTOMER_DATA for raised in assessment.markers):
         reason = next(r.reason for r in assessment.markers if r.marker is Marker.CUSTOMER_DATA)
         conditions.setdefault(Condition.CUSTOMER_DATA, reason)
     spiked = [spike.series.name for spike in assessment.spikes if spike.series.service == service]
     metrics = {
-        **alert_facts(alert_texts),
+        **{
+            fact: why
+            for fact, why in alert_facts(alert_texts).items()
+            if RESOURCE_OF.get(fact) not in clear
+        },
         **metric_facts(service, evidence.metrics, spiked),
     }
     top = assessment.hypotheses[0] if assessment.hypotheses else None
@@ -331,6 +346,7 @@ def _runbook_query(
         conditions=conditions,
         metrics=metrics,
         resources=cause_resources(_cause_subjects(assessment)),
+        clear=clear,
     )
 
 

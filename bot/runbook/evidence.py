@@ -12,7 +12,10 @@ runbook:
   space left, a scheduled job's run that failed);
 - :func:`metric_facts`: the USE/RED kind of each of the service's series that moved;
 - :func:`alert_facts`: what the alert's words measure (latency) and the resource they name;
-- :func:`cause_resources`: the resource the ranked cause names.
+- :func:`cause_resources`: the resource the ranked cause names;
+- :func:`measured_clear`: the resources the service's own series measure well short of their
+  limit, so words that say one ran out (``no space left on device`` from an inotify watch
+  limit) are not read as that resource.
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ __all__ = [
     "cluster_conditions",
     "eviction_condition",
     "line_conditions",
+    "measured_clear",
     "metric_facts",
 ]
+
+CLEAR_PERCENT = 75.0  # a resource measured below this at the end is not what ran out
 
 TEXT_LIMIT = 120
 RED_RISE = 2.0  # a latency, error or traffic series that doubled moved, as a saturation at 1.3x
@@ -229,3 +235,26 @@ def cause_resources(subjects: Iterable[str]) -> frozenset[str]:
         if fact is not None:
             found.add(RESOURCE_OF[fact])
     return frozenset(found)
+
+
+def measured_clear(service: str, metrics: Iterable[MetricSeries]) -> dict[str, str]:
+    """The resources (``disk``, ``memory``...) that every saturation series of ``service``
+    naming them reads below :data:`CLEAR_PERCENT` at its last point, without a steady climb
+    toward the limit: an error that says the disk is full while the filesystem is 41 % used
+    is another limit (inotify watches, a quota) worded as ENOSPC. Each with the reading."""
+    readings: dict[str, list[str | None]] = {}
+    for series in metrics:
+        if series.service != service or series_kind(series.name) is not SeriesKind.SATURATION:
+            continue
+        fact = RESOURCE_SATURATION.get(exhaustion_words(series.name))
+        percents = as_percent(series)
+        if fact is None or not percents:
+            continue
+        low = percents[-1] < CLEAR_PERCENT and trend(series) is None
+        reading = f"{series.name} reads {percents[-1]:.3g} %" if low else None
+        readings.setdefault(RESOURCE_OF[fact], []).append(reading)
+    return {
+        resource: found[0]
+        for resource, found in readings.items()
+        if found and all(found) and found[0] is not None
+    }

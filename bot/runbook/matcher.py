@@ -24,7 +24,9 @@ series, the alert's words), which several causes share.
 
 A runbook *fits* at :data:`FIT_THRESHOLD` points or more when
 
-- its ``requires`` conditions are all shown and none of its ``against`` conditions is;
+- its ``requires`` conditions are all shown and none of its ``against`` conditions is, and the
+  service's own series do not measure the resource it is written for well short of its limit
+  (a disk runbook does not fit an ENOSPC while the filesystem reads 41 %);
 - the service is one of its ``services`` (when it names any);
 - it rests on more than a shared kind: a fact specific to it (a condition, a metric fact, a
   keyword, the catalog, its ``services``), or the ranked cause backs it (the cause is among its
@@ -89,7 +91,8 @@ class RunbookQuery:
     (:mod:`bot.runbook.evidence`); ``resources`` are those the ranked cause names (``disk``),
     which say which resource runbook it backs; ``texts`` are the alert titles and descriptions
     and the service's error lines; ``listed`` are the runbook ids the catalog gives for the
-    service.
+    service; ``clear`` the resources the service's own series measure well short of their limit
+    (with the reading), which a runbook written for them cannot fit, whatever the words say.
     """
 
     service: str
@@ -101,6 +104,7 @@ class RunbookQuery:
     conditions: Mapping[Condition, str] = field(default_factory=dict)
     metrics: Mapping[MetricFact, str] = field(default_factory=dict)
     resources: Collection[str] = ()
+    clear: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,9 @@ def _barred(runbook: Runbook, query: RunbookQuery) -> tuple[str, ...]:
         for condition in rule.requires
         if condition not in query.conditions
     )
+    own = _own_resources(runbook)
+    if own and all(resource in query.clear for resource in own):
+        barred.extend(f"against it: the measurements: {query.clear[r]}" for r in sorted(own))
     if not rule.covers_service(query.service):
         barred.append(f"not for {query.service} (only {', '.join(rule.services)})")
     return tuple(barred)
@@ -211,14 +218,19 @@ def _symptom_points(runbook: Runbook, query: RunbookQuery) -> tuple[int, list[st
     return min(SYMPTOM_LIMIT, METRIC_POINTS * len(metrics) + len(found)), reasons
 
 
+def _own_resources(runbook: Runbook) -> set[str]:
+    """The resources a runbook is written for (its evidence, requires and metrics name them)."""
+    rule = runbook.match
+    facts: list[Condition | MetricFact] = [*rule.evidence, *rule.requires, *rule.metrics]
+    return {RESOURCE_OF[fact] for fact in facts if fact in RESOURCE_OF}
+
+
 def _resource_unshown(runbook: Runbook, query: RunbookQuery) -> str | None:
     """Why the ranked cause alone does not back a runbook written for a resource (its evidence
     and metrics name memory, disk...): the evidence does not name that resource (``the
     evidence names disk, not memory``, ``no evidence names memory``); None otherwise. A
     resource cause or a load surge says *that* something ran out, not *what*."""
-    rule = runbook.match
-    facts: list[Condition | MetricFact] = [*rule.evidence, *rule.requires, *rule.metrics]
-    own = {RESOURCE_OF[fact] for fact in facts if fact in RESOURCE_OF}
+    own = _own_resources(runbook)
     seen: list[Condition | MetricFact] = [*query.conditions, *query.metrics]
     shown = {RESOURCE_OF[fact] for fact in seen if fact in RESOURCE_OF} | set(query.resources)
     if not own or own & shown:

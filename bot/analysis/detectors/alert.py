@@ -1,12 +1,12 @@
 """The alert is evidence: what its own words say is exhausted.
 
 An alert that says disk usage is above 90 %, a connection pool is exhausted, memory ran out, or
-a key space reached its limit states a symptom class by itself; a packet must not answer "cause
-unknown" with the answer in its first line. This detector reads the service's own alerts (title
-and description) and proposes the resource cause they name. Two facts count against it: the
-load rose first (then the exhaustion is the load's symptom, see :mod:`.traffic`), and, for a
-pool, a declared dependency is saturated or failing (a pool empties when what it draws from is
-slow). Weights: :mod:`bot.analysis.weights`.
+a key space or a subnet's addresses reached its limit states a symptom class by itself; a
+packet must not answer "cause unknown" with the answer in its first line. This detector reads
+the service's own alerts (title and description) and proposes the resource cause they name.
+Two facts count against it: the load rose first (then the exhaustion is the load's symptom, see
+:mod:`.traffic`), and, for a pool, a declared dependency is saturated or failing (a pool empties
+when what it draws from is slow). Weights: :mod:`bot.analysis.weights`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import hypothesis
-from bot.analysis.detectors.resource import after_maintenance, follows_load
+from bot.analysis.detectors.resource import ADDRESSES_EXHAUSTED, after_maintenance, follows_load
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -55,6 +55,14 @@ ALERT_RESOURCES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"wraparound|id space|key space|int32|2147483647|4294967295|sequence (?:exhausted|"
             r"limit)|quota (?:exceeded|exhausted)|of the (?:\w+ )?limit|capacity (?:exhausted|"
             r"reached)|\b(?:table|partition|tablespace|file|index)\b[^.\n]{0,40}\bis full\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "addresses",
+        re.compile(
+            ADDRESSES_EXHAUSTED + r"|(?:subnet|\bip address(?:es)?|\bips?\b|ipam)\b.{0,40}"
+            r"(?:utili[sz]ation|usage|exhaust\w*|above \d|free)",
             re.IGNORECASE,
         ),
     ),

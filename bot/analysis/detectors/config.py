@@ -19,7 +19,11 @@ CREDENTIAL = re.compile(
     r"certificate (?:verify failed|has expired|expired|mismatch|is not valid|not yet valid)|"
     r"x509|ssl handshake failed|tls handshake (?:error|failed)|invalid client certificate|"
     r"authentication failed for user|cert(?:ificate)? (?:has )?expir|ssl certificate problem|"
-    r"certificate_expired|err_cert",
+    r"certificate_expired|err_cert|"
+    # A credential the service presented and that was refused: a 401, a key that is not known.
+    r"\b401\b[ :-]*unauthori[sz]ed|unauthori[sz]ed \(?401\b|invalidaccesskeyid|"
+    r"signaturedoesnotmatch|expiredtoken|invalid_client|invalid_grant|"
+    r"(?:access|api|secret|signing) key\b.{0,40}\b(?:does not exist|not found|is invalid|revoked)",
     re.IGNORECASE,
 )
 _CONFIG_LOG = re.compile(

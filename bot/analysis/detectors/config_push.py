@@ -51,13 +51,19 @@ def pushes(facts: CaseFacts) -> tuple[SuspectDeploy, ...]:
     """Configuration pushes before the service's first alert, latest first: to its declared
     dependencies, and to what a dependency in trouble depends on (a network policy pushed under
     the authentication service every client calls)."""
-    anchor = min([s.started_at for s in facts.signals], default=facts.first_seen)
-    found: list[SuspectDeploy] = []
-    for target in _push_targets(facts):
-        for candidate in candidate_deploys(facts.deploys, service=target, anomaly_at=anchor):
-            if is_config_push(candidate.deploy.files, candidate.deploy.title):
-                found.append(candidate)
-    return tuple(sorted(found, key=lambda c: c.lead))
+    alerted = min([s.started_at for s in facts.signals], default=facts.first_seen)
+    found: dict[tuple[str, str, object], SuspectDeploy] = {}
+    # Before the first alert, and before the first anomaly when the evidence dates the
+    # incident earlier (requests stopped reaching the service hours before anyone noticed).
+    for anchor in dict.fromkeys((facts.first_seen, alerted)):
+        for target in _push_targets(facts):
+            for candidate in candidate_deploys(facts.deploys, service=target, anomaly_at=anchor):
+                key = (candidate.deploy.service, candidate.deploy.sha, candidate.deploy.at)
+                if key not in found and is_config_push(
+                    candidate.deploy.files, candidate.deploy.title
+                ):
+                    found[key] = candidate
+    return tuple(sorted(found.values(), key=lambda c: c.lead))
 
 
 def pushed_under(facts: CaseFacts, dependency: str) -> SuspectDeploy | None:

@@ -4,7 +4,11 @@ One hypothesis per deploy of the service in the 2 hours before the first anomaly
 likelier; errors that name a changed file, or new errors that began after it, count for it;
 errors that began before it, a failing dependency the errors name, or a change that cannot
 break running code (docs, tests, copy) count against it. A deploy that changed only
-configuration files is a ``config`` cause, scored the same way.
+configuration files is a ``config`` cause, scored the same way; so is a deploy that changed
+credentials (rotated a key, a secret, a certificate) when what failed is a credential refused:
+the release only carried the setting that is wrong; a deploy that changed no credential counts
+less when that is what failed. Customer data that began going astray
+after the latest deploy counts for it: the change opened the exposure.
 Weights: :mod:`bot.analysis.weights`.
 """
 
@@ -14,18 +18,33 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from bot.analysis.citing import hypothesis, minutes
+from bot.analysis.citing import hypothesis, matching, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
+from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.detectors.dependency import failing_dependency_named
-from bot.analysis.detectors.kubernetes import failed_rollout, registry_failures
+from bot.analysis.detectors.kubernetes import (
+    failed_rollout,
+    registry_failures,
+    webhook_failures,
+)
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
 from bot.analysis.detectors.resource import after_deploy
-from bot.analysis.logs import LogCluster
+from bot.analysis.exposure import exposure_of
+from bot.analysis.logs import LogCluster, template_of
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import Deploy
 from bot.scenario.terms import CauseKind
 
-__all__ = ["deploy_hypotheses", "file_named", "inert_change", "is_config_only", "later_trigger"]
+__all__ = [
+    "credential_change",
+    "deploy_hypotheses",
+    "error_elsewhere",
+    "file_named",
+    "inert_change",
+    "is_config_only",
+    "later_trigger",
+]
 
 TRIGGER_LEAD = timedelta(minutes=10)  # a change this close before the first anomaly set it off
 QUIET_RUN = timedelta(minutes=15)  # a deploy that ran this long without trouble did not
@@ -52,6 +71,76 @@ def inert_change(files: tuple[str, ...], title: str | None) -> bool:
     if files:
         return all(_INERT_FILE.search(f) for f in files)
     return bool(title) and _INERT_TITLE.search(title or "") is not None
+
+
+# A change of credentials, named by its title or its files: a rotation, a key, a secret.
+_CREDENTIAL_CHANGE = re.compile(
+    r"\brotat\w*|credential|secret|certificate|\bcerts?\b|access[ _-]?keys?\b|"
+    r"api[ _-]?keys?\b|\btokens?\b|passwords?",
+    re.IGNORECASE,
+)
+
+
+# Code that presents or checks credentials: a change to it can break them without a rotation.
+_AUTH_CODE = re.compile(
+    r"auth|login|sign[ _-]?in|sso|saml|oidc|oauth|jwt|session|tls|ssl|x509|crypto|keystore|"
+    r"truststore|\bca\b",
+    re.IGNORECASE,
+)
+
+
+def _credential_refused(facts: CaseFacts) -> bool:
+    """An alert of the service or a warning line says a certificate or credential failed."""
+    alerts = (f"{s.title}\n{s.description}" for s in facts.signals if s.service == facts.service)
+    return any(CREDENTIAL.search(text) for text in alerts) or bool(
+        matching(facts.window_messages, CREDENTIAL)
+    )
+
+
+def credential_change(deploy: Deploy, facts: CaseFacts) -> bool:
+    """The deploy changed credentials (its title or a file says so) and the trouble is a
+    credential refused (an alert of the service or a warning line says so)."""
+    said = " ".join([deploy.title or "", *deploy.files])
+    return bool(_CREDENTIAL_CHANGE.search(said)) and _credential_refused(facts)
+
+
+def _untouched_credential(deploy: Deploy, facts: CaseFacts) -> bool:
+    """The trouble is a certificate or credential refused (an identity provider's certificate
+    expired, a key rotated elsewhere) and the deploy changed none: its change cannot explain
+    the errors, whatever its timing."""
+    said = " ".join([deploy.title or "", *deploy.files])
+    touched = _CREDENTIAL_CHANGE.search(said) or _AUTH_CODE.search(said)
+    return not touched and _credential_refused(facts)
+
+
+def _elsewhere(facts: CaseFacts, deploy: Deploy) -> dict[str, str]:
+    """The service's new error templates since ``deploy`` that a service which did not deploy
+    in the window logs too, each with that service."""
+    mine = {c.template for c in _new_errors(facts) if c.first_seen >= deploy.at}
+    if not mine:
+        return {}
+    deployed = {
+        d.service for d in facts.deploys if facts.first_seen - DEPLOY_WINDOW <= d.at <= deploy.at
+    }
+    deployed |= {deploy.service}
+    found: dict[str, str] = {}
+    for record in facts.related_logs:
+        if record.service in deployed or record.at < facts.window_start:
+            continue
+        template = template_of(record.message)
+        if template in mine:
+            found.setdefault(template, record.service)
+    return found
+
+
+def _shared_templates(facts: CaseFacts, deploy: Deploy) -> frozenset[str]:
+    return frozenset(_elsewhere(facts, deploy))
+
+
+def error_elsewhere(facts: CaseFacts, deploy: Deploy) -> str | None:
+    """Another service that did not deploy in the window logs the same error template as the
+    service's new errors since ``deploy``: what they share, not the deploy, explains it."""
+    return next(iter(_elsewhere(facts, deploy).values()), None)
 
 
 def file_named(path: str, line: str) -> bool:
@@ -114,6 +203,15 @@ def _evidence(
         text = f"changed file {path} appears in an error line"
         supports.append(Citation(cluster.id, text, W.deploy_file_named))
     new_errors = _new_errors(facts)
+    elsewhere = error_elsewhere(facts, deploy)
+    if elsewhere is not None:
+        # Errors another service that did not deploy logs too are not its doing.
+        shared = _shared_templates(facts, deploy)
+        new_errors = tuple(c for c in new_errors if c.template not in shared)
+    untouched = _untouched_credential(deploy, facts)
+    if untouched:
+        # Credential errors are not its doing when it changed no credential.
+        new_errors = tuple(c for c in new_errors if not CREDENTIAL.search(c.sample))
     after = [c for c in new_errors if c.first_seen >= deploy.at]
     before = [c for c in new_errors if c.first_seen < deploy.at]
     if after:
@@ -129,8 +227,19 @@ def _evidence(
         # A deploy that failed because its image could not be pulled never ran its code.
         text = "its pods could not pull their image from a failing registry: its code never ran"
         contradicts.append(Citation(ref, text, W.deploy_dependency_failing))
+    elif rank == 0 and webhook_failures(facts):
+        text = "its pods were refused by a failing admission webhook: its code never ran"
+        contradicts.append(Citation(ref, text, W.deploy_webhook_refused))
     elif not deploy.succeeded:
         supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
+    if rank == 0 and not inert_change(deploy.files, deploy.title):
+        exposure = exposure_of(facts.service, (*facts.logs, *facts.related_logs), facts.signals)
+        if exposure is not None:
+            text = (
+                f"customer data began going astray {minutes(candidate.lead)} after it landed "
+                f"({exposure.why[:80]}): the change opened it"
+            )
+            supports.append(Citation(ref, text, W.deploy_opened_exposure))
     if rank == 0 and (rollout := failed_rollout(facts)) is not None:
         supports.append(rollout)
     if rank == 0:
@@ -147,6 +256,12 @@ def _evidence(
         contradicts.append(
             Citation(ref, f"{name} explains the timing better", W.deploy_other_change)
         )
+    if not named and (other := elsewhere) is not None:
+        text = f"the same error hits {other}, which did not deploy: its change cannot explain it"
+        contradicts.append(Citation(ref, text, W.deploy_error_elsewhere))
+    if not named and untouched:
+        text = "the errors are a certificate or credential refused, which it did not change"
+        contradicts.append(Citation(ref, text, W.deploy_untouched_credential))
     if not named and inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"
@@ -172,7 +287,7 @@ def _deploy_hypothesis(
     )
     # A rollout that itself failed is the deploy's fault, whatever files it changed.
     failed = not deploy.succeeded or (rank == 0 and failed_rollout(facts) is not None)
-    if is_settings_only(deploy.files) and not failed:
+    if (is_settings_only(deploy.files) and not failed) or credential_change(deploy, facts):
         statement = f"Configuration change in {label}{who}{what}{ranking}"
         return hypothesis(CauseKind.CONFIG, statement, supports, contradicts, deploy.sha)
     statement = f"Regression from {label}{who}{what}{ranking}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.analysis.citing import hypothesis
+from bot.analysis.citing import WARN, hypothesis
 from bot.analysis.detectors.dependency import alias_pattern
 from bot.analysis.kube_reasons import KUBE_REASONS, KubeReason, kube_reason
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
@@ -25,6 +25,7 @@ __all__ = [
     "kubernetes_hypotheses",
     "registry_dependency",
     "registry_failures",
+    "webhook_failures",
 ]
 
 _IMAGE_PULL = re.compile(
@@ -34,7 +35,8 @@ _IMAGE_PULL = re.compile(
 
 def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """Events about the service's workload whose reason names a cause (OOM kills are counted
-    by the resource detector from pod states, with restarts)."""
+    by the resource detector from pod states, with restarts), and an admission webhook that
+    could not be called."""
     by_cause: dict[tuple[CauseKind, str], list[Citation]] = {}
     for event in facts.events:
         entry = kube_reason(event.reason, event.message)
@@ -57,6 +59,12 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         named = registry_dependency(facts) if subject == "registry" else None
         statement = f"Kubernetes says {subject}: {cited[0].text}"
         found.append(hypothesis(cause, statement, [lead], subject=named or subject))
+    if refused := webhook_failures(facts):
+        # The API server could not reach an admission webhook: whatever it guards is refused.
+        text = f"an admission webhook could not be called: {refused[0][:160]}"
+        webhook = Citation("evidence:webhook", text, W.kube_reason)
+        statement = "An admission webhook the cluster calls is failing"
+        found.append(hypothesis(CauseKind.DEPENDENCY, statement, [webhook], subject="webhook"))
     return found
 
 
@@ -104,12 +112,35 @@ def registry_dependency(facts: CaseFacts) -> str | None:
     return None
 
 
+# An admission webhook that failed (not one that judged and denied): the API server could not
+# get an answer, so the objects were refused whatever they held.
+_WEBHOOK_FAILED = re.compile(
+    r"failed calling (?:admission )?webhook|webhook\b.{0,80}\b(?:context deadline exceeded|"
+    r"timed? ?out|timeout|connection refused|no endpoints available|i/o timeout|"
+    r"x509|certificate)",
+    re.IGNORECASE,
+)
+
+
+def webhook_failures(facts: CaseFacts) -> tuple[str, ...]:
+    """Events and warning lines saying an admission webhook could not be called (a timeout,
+    no endpoints, a certificate): pods or objects refused for the webhook's sake, so a
+    rollout refused by it never ran its code."""
+    found = [e.message for e in facts.events if _WEBHOOK_FAILED.search(e.message)]
+    found += [
+        m.text for m in facts.window_messages if m.rank >= WARN and _WEBHOOK_FAILED.search(m.text)
+    ]
+    return tuple(dict.fromkeys(found))
+
+
 def failed_rollout(facts: CaseFacts) -> Citation | None:
     """An event saying the service's rollout failed (a config error, a progress deadline);
     none when its pods could not pull their image from a failing registry, since that rollout
     failed for the registry's sake, not for anything it changed."""
-    if registry_failures(facts):
-        return None  # its pods could not pull their image: the registry failed, not the rollout
+    if registry_failures(facts) or webhook_failures(facts):
+        # Its pods could not pull their image, or were refused by a failing admission webhook:
+        # the registry or the webhook failed, not the rollout.
+        return None
     for event in facts.events:
         entry = kube_reason(event.reason, event.message)
         if entry is not None and entry.subject == "rollout":

@@ -30,6 +30,7 @@ from bot.runbook.facts import Condition
 from bot.scenario.terms import CauseKind
 
 __all__ = [
+    "ADDRESSES_EXHAUSTED",
     "POD_RESTARTS",
     "POOL_SUBJECT",
     "RESOURCE_PATTERNS",
@@ -43,6 +44,14 @@ __all__ = [
     "saturated",
 ]
 
+# A network's addresses ran out: "not enough free IP addresses in its subnets",
+# "InsufficientFreeAddressesInSubnet", "SNAT port exhaustion".
+ADDRESSES_EXHAUSTED = (
+    r"(?:not enough|no|insufficient) ?(?:free|available)? ?(?:ip ?)?addresses|"
+    r"insufficient\w*addresses|(?:ip )?address(?:es)? (?:exhausted|exhaustion)|"
+    r"\bip (?:address )?(?:exhaustion|starvation)|subnet\b.{0,40}\b(?:full|exhausted|out of)|"
+    r"(?:snat|ephemeral) ports? (?:exhausted|exhaustion)"
+)
 POOL_SUBJECT = "pool"  # the subject of a connection pool running out
 POD_RESTARTS = 3  # restarts that make an OOM kill a repeating one, not a one-off
 SATURATION_RISE = 1.3
@@ -85,6 +94,11 @@ RESOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"maximum (?:size|number of \w+) (?:reached|exceeded)",
             re.IGNORECASE,
         ),
+    ),
+    (
+        # Addresses a network hands out: subnet IPs, ephemeral or SNAT ports.
+        "addresses",
+        re.compile(ADDRESSES_EXHAUSTED, re.IGNORECASE),
     ),
 )
 

@@ -7,15 +7,17 @@ title, description and labels (not those that name a team, service or place) wit
 catalog's names taken out. And a certificate that expired or a credential that stopped working
 is configuration (:mod:`.config`): browsers' "security warnings" about an expired certificate
 are its symptom, not an intrusion, unless the words say more (exposure, an attacker, something
-compromised).
+compromised). An exposure that began just after a release of the service counts against a
+security event of its own: the release opened it (the deploy detector names it).
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.analysis.citing import hypothesis, log_citation, matching
+from bot.analysis.citing import hypothesis, log_citation, matching, minutes
 from bot.analysis.detectors.config import CREDENTIAL
+from bot.analysis.exposure import exposure_of
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
@@ -102,5 +104,14 @@ def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         supports.append(log_citation(facts, ids, text, W.security_logs))
     if not supports:
         return []
+    latest = facts.candidates[0] if facts.candidates else None
+    if latest is not None and exposure_of(
+        facts.service, (*facts.logs, *facts.related_logs), facts.signals
+    ):
+        text = (
+            f"the exposure began {minutes(latest.lead)} after release {latest.deploy.sha} "
+            "landed: the release is what opened it"
+        )
+        against.append(Citation(f"deploy:{latest.deploy.sha}", text, W.security_release_opened))
     statement = f"Security event on {facts.service}"
     return [hypothesis(CauseKind.SECURITY, statement, supports, against)]
