@@ -69,6 +69,7 @@ class Stats(TypedDict):
     ratelimited: dict[str, int]
     redeliveries: int
     connections: int
+    envelopes_per_connection: list[int]  # per live connection, oldest first
     fault_hits: dict[str, int]
 
 

@@ -223,6 +223,9 @@ class ControlApi:
                 "ratelimited": dict(self.web_api.ratelimited),
                 "redeliveries": self.hub.redeliveries,
                 "connections": len(self.hub.live_connections),
+                # Envelopes sent to each live connection (retries included), oldest first:
+                # whether Socket Mode spread the work over several app processes.
+                "envelopes_per_connection": [c.received for c in self.hub.live_connections],
                 "fault_hits": dict(self.web_api.faults.hits),
             }
         )
