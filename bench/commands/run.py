@@ -26,7 +26,6 @@ import asyncio
 import json
 import math
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from bot.scenario.loader import load_scenario
 from bot.settings import load_settings
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
-from tests.harness import free_port
+from tests.harness import start_kube_emulator, start_slack_emulator
 
 SECRET = "commands-secret"
 KUBE_TOKEN = "bench-kube-token"
@@ -67,31 +66,7 @@ def _summary(values: list[float]) -> dict[str, Any]:
     }
 
 
-async def _serve(module: str, port: int, *args: str) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        module,
-        "--port",
-        str(port),
-        *args,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        return process
-    process.kill()
-    raise TimeoutError(f"{module} did not start")
-
-
-async def _start(workdir: Path, *, slack_port: int, kube_port: int) -> Runtime:
+async def _start(workdir: Path, *, slack_url: str, kube_url: str) -> Runtime:
     scenario = load_scenario(SCENARIO)
     slack = EmulatorConfig()
     settings = load_settings(
@@ -100,8 +75,8 @@ async def _start(workdir: Path, *, slack_port: int, kube_port: int) -> Runtime:
         port=0,
         slack_bot_token=slack.bot_token,
         slack_app_token=slack.app_token,
-        slack_api_url=f"http://127.0.0.1:{slack_port}/api/",
-        kube_api_url=f"http://127.0.0.1:{kube_port}",
+        slack_api_url=f"{slack_url}/api/",
+        kube_api_url=kube_url,
         kube_token=KUBE_TOKEN,
         alertmanager_webhook_secret=SECRET,
         recovery_window_seconds=0,
@@ -208,19 +183,16 @@ async def _pending_ids(runtime: Runtime) -> list[int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    slack_port, kube_port = free_port(), free_port()
-    # One approval posts a few messages in one channel, which Slack allows about one a second.
-    limits = () if args.slack_limits else ("--no-rate-limits",)
-    servers = [
-        await _serve("integrations.slack_emulator", slack_port, *limits),
-        await _serve(
-            "integrations.kube_emulator", kube_port, "--token", KUBE_TOKEN, "--seed", str(SCENARIO)
-        ),
-    ]
     with tempfile.TemporaryDirectory(prefix="bench-commands-") as folder:
-        runtime = await _start(Path(folder), slack_port=slack_port, kube_port=kube_port)
+        workdir = Path(folder)
+        # One approval posts a few messages in one channel, which Slack allows about one a
+        # second. Each emulator binds a free port itself and says which (tests/harness).
+        slack = await start_slack_emulator(workdir, rate_limits=args.slack_limits)
+        kube = await start_kube_emulator(workdir, token=KUBE_TOKEN, seed=SCENARIO)
+        servers = [slack, kube]
+        runtime = await _start(workdir, slack_url=slack.base_url, kube_url=kube.base_url)
         try:
-            async with EmulatorClient(f"http://127.0.0.1:{slack_port}") as people:
+            async with EmulatorClient(slack.base_url) as people:
                 channel = await _open_incident(runtime, people)
                 acks = await _commands(people, channel, args.commands)
                 # The commands' own work goes on after their acks: let their proposals land,
@@ -230,8 +202,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             await runtime.stop()
             for server in servers:
-                server.terminate()
-                await server.wait()
+                await server.stop()
     result: dict[str, Any] = {
         f"{args.commands}_concurrent_commands_ack": _summary(acks),
         "ack_target_met": _percentile(acks, 0.99) <= TARGET_ACK_P99_S,

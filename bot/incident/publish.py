@@ -22,6 +22,7 @@ from bot.errors import ChatError
 from bot.incident import conditions, replies
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
+from bot.incident.lease import while_leased
 from bot.incident.models import (
     ChannelState,
     IncidentRecord,
@@ -291,24 +292,34 @@ async def publish_incident(
 ) -> bool:
     """Give the incident its channel and packet if it lacks them; True when both are done.
 
-    Holds the incident's lease while it works. On a chat failure the lease is extended by a
+    Holds the incident's lease while it works, renewed until the pass ends (a pass whose lease
+    another took meanwhile stops there). On a chat failure the lease is extended by a
     growing back-off, so the next pass (of any replica) retries later instead of hammering. Any
     other failure (a bug, a row no code can read) is counted the same way and, after
     :data:`~bot.quarantine.QUARANTINE_AFTER` of them, quarantines the incident's Slack work, so
     it never holds up the others.
     """
     async with sessions() as session, session.begin():
-        if not await incidents.take_lease(
+        until = await incidents.take_lease(
             session, incident_id, clock=clock, duration=context.lease
-        ):
+        )
+        if until is None:
             return False
         incident = await incidents.get(session, incident_id)
     if incident is None:  # pragma: no cover - rows are never deleted
         return False
     try:
-        edited = await _publish_steps(
-            incident, sessions=sessions, chat=chat, context=context, clock=clock
+        # The lease is renewed while the pass runs: a pass can outlast it (lease.py).
+        kept, edited = await while_leased(
+            _publish_steps(incident, sessions=sessions, chat=chat, context=context, clock=clock),
+            incident_id,
+            until=until,
+            duration=context.lease,
+            sessions=sessions,
+            clock=clock,
         )
+        if not kept:
+            return False  # another pass holds the incident now, and finishes it
     except ChatError as exc:
         attempts = incident.slack_attempts + 1
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 8)))

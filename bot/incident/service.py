@@ -51,6 +51,7 @@ __all__ = [
     "record_severity_announced",
     "record_slack_done",
     "record_slack_failed",
+    "renew_lease",
     "set_commander",
     "take_lease",
 ]
@@ -197,19 +198,42 @@ async def needing_slack_work(
 
 async def take_lease(
     session: AsyncSession, incident_id: int, *, clock: Clock, duration: timedelta
-) -> bool:
-    """Take the incident's work lease if it is free; True when this caller now holds it."""
+) -> datetime | None:
+    """Take the incident's work lease if it is free; when it now ends if this caller took it,
+    else None."""
     now = clock.now()
+    until = now + duration
     result = await session.execute(
         update(IncidentRecord)
         .where(
             IncidentRecord.id == incident_id,
             or_(IncidentRecord.lease_until.is_(None), IncidentRecord.lease_until <= now),
         )
-        .values(lease_until=now + duration)
+        .values(lease_until=until)
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return until if getattr(result, "rowcount", 0) == 1 else None
+
+
+async def renew_lease(
+    session: AsyncSession,
+    incident_id: int,
+    *,
+    held: datetime,
+    clock: Clock,
+    duration: timedelta,
+) -> datetime | None:
+    """Extend a lease this caller holds, i.e. one still ending at ``held``, the end it last
+    set; the new end, or None when another has taken the lease since (see
+    :mod:`bot.incident.lease`)."""
+    until = clock.now() + duration
+    result = await session.execute(
+        update(IncidentRecord)
+        .where(IncidentRecord.id == incident_id, IncidentRecord.lease_until == held)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return until if getattr(result, "rowcount", 0) == 1 else None
 
 
 async def open_actions(session: AsyncSession, incident_id: int) -> Sequence[ActionRecord]:

@@ -71,6 +71,7 @@ class Stats(TypedDict):
     pending: int  # envelopes not yet acked nor given up
     pongs: int  # the clients' pongs to the server's pings
     connections: int
+    envelopes_per_connection: list[int]  # per live connection, oldest first
     fault_hits: dict[str, int]
 
 

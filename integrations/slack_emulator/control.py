@@ -226,6 +226,9 @@ class ControlApi:
                 "pending": len(self.hub.pending),
                 "pongs": self.hub.pongs,
                 "connections": len(self.hub.live_connections),
+                # Envelopes sent to each live connection (retries included), oldest first:
+                # whether Socket Mode spread the work over several app processes.
+                "envelopes_per_connection": [c.received for c in self.hub.live_connections],
                 "fault_hits": dict(self.web_api.faults.hits),
             }
         )

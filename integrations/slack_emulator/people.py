@@ -1,7 +1,8 @@
 """Acting as a person: running a slash command, clicking a button, mentioning the bot, and
 collecting what that person saw afterwards. That is the ack's reply, replies through the
 response URL (``respond()``), ephemeral messages to them, and what the bot posted in the channel,
-in the order they arrived, as Slack's UI would show them."""
+in the order they arrived, as Slack's UI would show them: thread replies only in the thread of
+the message they clicked or posted (a command has none open)."""
 
 from __future__ import annotations
 
@@ -197,7 +198,8 @@ class PersonActions:
         }
         if not message.ephemeral:  # Slack sends no copy of an ephemeral message
             payload["message"] = self.state.message_api(message, include_metadata=True)
-        observer = self.state.observe(user, channel.id)
+        # The person looks at the clicked message, and so at its thread.
+        observer = self.state.observe(user, channel.id, message.thread_ts or message.ts)
         try:
             envelope = self.hub.deliver("interactive", payload, accepts_response_payload=False)
             if envelope is None:
@@ -264,7 +266,8 @@ class PersonActions:
             ],
             "is_ext_shared_channel": False,
         }
-        observer = self.state.observe(user, channel.id) if channel else None
+        # A mention or message the person posted: its thread is where an answer shows.
+        observer = self.state.observe(user, channel.id, event.get("ts")) if channel else None
         try:
             envelope = self.hub.deliver("events_api", payload, accepts_response_payload=False)
             if envelope is None:

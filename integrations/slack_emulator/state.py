@@ -240,11 +240,17 @@ class StoredFile:
 class Observer:
     """Collects, from now on, what ``user`` sees the bot say in ``channel``: messages the bot
     posts there, ephemeral messages to this user, and anything added by hand (a replaced
-    message)."""
+    message).
+
+    A reply in a thread is seen only in the thread the person has open (``thread``: the one of
+    the message they clicked or posted): Slack shows the channel a reply count under the parent,
+    not the reply, unless it is also sent to the channel. So a command's answers are not mixed
+    with, say, a chart the bot is putting in its packet's thread at the same moment."""
 
     user: str
     channel: str
     bot_user_id: str
+    thread: str | None = None
     seen: list[dict[str, Any]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -252,6 +258,8 @@ class Observer:
         if message.channel != self.channel or message.user != self.bot_user_id:
             return
         if message.recipient not in (None, self.user):
+            return
+        if message.is_reply and not message.reply_broadcast and message.thread_ts != self.thread:
             return
         self.add(message.to_control())
 
@@ -321,8 +329,11 @@ class WorkspaceState:
         self.messages[channel.id] = []
         return channel
 
-    def observe(self, user: str, channel: str) -> Observer:
-        observer = Observer(user=user, channel=channel, bot_user_id=self.config.bot_user_id)
+    def observe(self, user: str, channel: str, thread: str | None = None) -> Observer:
+        """Start collecting what ``user`` sees in ``channel`` (and in ``thread``, if open)."""
+        observer = Observer(
+            user=user, channel=channel, bot_user_id=self.config.bot_user_id, thread=thread
+        )
         self.observers.append(observer)
         return observer
 

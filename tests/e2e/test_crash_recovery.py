@@ -3,6 +3,8 @@ a restart every incident has exactly one channel and one packet.
 
 The kill points are exact: the emulator (which outlives the bot) hangs one Slack method either
 before or after doing the work, so the bot is provably stopped between two steps when it dies.
+The emulator runs in a process of its own, as Slack does: a bot's calls never wait for this
+test's turn on a loaded machine.
 """
 
 from __future__ import annotations
@@ -19,8 +21,16 @@ from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
 from bot.db import create_engine, create_session_factory
 from bot.scenario.loader import load_scenario
-from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
-from tests.harness import ServeProcess, eventually, post_signed, serve_env, start_serve
+from integrations.slack_emulator import EmulatorClient
+from tests.harness import (
+    ServeProcess,
+    SlackEmulatorProcess,
+    eventually,
+    post_signed,
+    serve_env,
+    start_serve,
+    start_slack_emulator,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +43,15 @@ GENERIC = [
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(EmulatorConfig(port=0)) as running:
-        yield running
+async def emulator(tmp_path: Path) -> AsyncIterator[SlackEmulatorProcess]:
+    running = await start_slack_emulator(tmp_path)
+    yield running
+    await running.stop()
 
 
-async def _start_bot(emulator: SlackEmulator, database_url: str, workdir: Path) -> ServeProcess:
+async def _start_bot(
+    emulator: SlackEmulatorProcess, database_url: str, workdir: Path
+) -> ServeProcess:
     env = serve_env(
         database_url=database_url,
         emulator=emulator,
@@ -72,7 +85,7 @@ KILL_POINTS = [
 
 @pytest.mark.parametrize(("method", "where"), KILL_POINTS)
 async def test_a_killed_bot_resumes_without_losing_or_repeating_anything(
-    emulator: SlackEmulator, tmp_path: Path, method: str | None, where: str | None
+    emulator: SlackEmulatorProcess, tmp_path: Path, method: str | None, where: str | None
 ) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path}/crash.sqlite3"
     async with EmulatorClient(emulator.base_url) as people:

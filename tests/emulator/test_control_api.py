@@ -9,13 +9,20 @@ from typing import Any
 
 import aiohttp
 import pytest
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, EmulatorError, SlackEmulator
-from tests.emulator.support import ack, bot_client, slack_error, socket_client, until
+from tests.emulator.support import (
+    ack,
+    bolt_connected,
+    bot_client,
+    slack_error,
+    socket_client,
+    until,
+)
 
 CONFIRMED_BUTTON: dict[str, Any] = {
     "type": "button",
@@ -284,3 +291,71 @@ async def test_stopping_the_emulator_lets_a_hung_call_go() -> None:
         call = asyncio.create_task(bot_client(emulator).users_info(user="U0ALICE"))
         await until(_hit(people, "users.info"), what="the call to hang")
     assert (await call)["user"]["id"] == "U0ALICE"
+
+
+async def test_a_command_sees_no_reply_in_another_messages_thread(
+    emulator: SlackEmulator, web: AsyncWebClient, people: EmulatorClient
+) -> None:
+    """A person who runs a command looks at the channel: a reply the bot puts in some other
+    message's thread meanwhile (a chart under a packet) shows there as a reply count, not in
+    what they saw; one also sent to the channel does show."""
+    packet = await web.chat_postMessage(channel="C0INCIDENTS", text="the packet")
+    app = AsyncApp(client=bot_client(emulator))
+
+    @app.command("/status")
+    async def status(ack: AsyncAck, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        await client.chat_postMessage(channel="C0INCIDENTS", text="chart", thread_ts=packet["ts"])
+        await client.chat_postMessage(
+            channel="C0INCIDENTS", text="broadcast", thread_ts=packet["ts"], reply_broadcast=True
+        )
+        await respond(response_type="in_channel", text="Status of INC-1")
+
+    async with bolt_connected(emulator, app):
+        seen = await people.command("U0ALICE", "C0INCIDENTS", "/status", wait_for=2)
+    assert [r["text"] for r in seen["responses"]] == ["broadcast", "Status of INC-1"]
+    assert len(await people.messages("C0INCIDENTS")) == 4  # the thread reply is there
+
+
+async def test_a_click_sees_the_replies_in_the_clicked_messages_thread(
+    emulator: SlackEmulator, web: AsyncWebClient, people: EmulatorClient
+) -> None:
+    ts = await _post_buttons(
+        web,
+        {
+            "type": "button",
+            "action_id": "run",
+            "value": "1",
+            "text": {"type": "plain_text", "text": "Run"},
+        },
+    )
+    other = await web.chat_postMessage(channel="C0INCIDENTS", text="another message")
+    app = AsyncApp(client=bot_client(emulator))
+
+    @app.action("run")
+    async def run(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.chat_postMessage(
+            channel="C0INCIDENTS", text="elsewhere", thread_ts=other["ts"]
+        )
+        await client.chat_postMessage(
+            channel="C0INCIDENTS", text="it ran", thread_ts=body["container"]["message_ts"]
+        )
+
+    async with bolt_connected(emulator, app):
+        seen = await people.click("U0ERIN", "C0INCIDENTS", ts, "run")
+    assert [r["text"] for r in seen["responses"]] == ["it ran"]
+
+
+async def test_stats_count_the_envelopes_each_connection_received(
+    emulator: SlackEmulator, people: EmulatorClient
+) -> None:
+    async with socket_client(emulator, ack), socket_client(emulator, ack):
+        for _ in range(4):
+            await people.event("app_mention", "U0ALICE", "C0INCIDENTS", "hi")
+        await until(
+            lambda: sum(emulator.hub.live_connections[i].received for i in (0, 1)) == 4,
+            what="four envelopes",
+        )
+        stats = await people.stats()
+    assert stats["envelopes_per_connection"] == [2, 2]

@@ -25,12 +25,12 @@ from typing import Literal
 import aiohttp
 
 from integrations.slack_emulator import SlackEmulator
+from tests.harness.emulators import SlackEmulatorProcess
+from tests.harness.processes import StartDeadline, python_path, tail
 
 __all__ = ["ServeProcess", "serve_env", "start_serve"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = re.compile(r"incident bot ready: webhooks on (http://[^\s,\"]+)")
-TAIL_CHARS = 4000
 
 
 @dataclass
@@ -71,13 +71,13 @@ class ServeProcess:
 def serve_env(
     *,
     database_url: str,
-    emulator: SlackEmulator | None = None,
+    emulator: SlackEmulator | SlackEmulatorProcess | None = None,
     webhook_secrets: Mapping[str, str] | None = None,
     **settings: str,
 ) -> dict[str, str]:
     """The environment of a bot under test: this process's, without any ``SLACK_*`` of the
-    machine's, plus the database, the Slack emulator to talk to (None: sandbox mode, the bot
-    starts its own), a secret per webhook source, and
+    machine's, plus the database, the Slack emulator to talk to (in this process or its own;
+    None: sandbox mode, the bot starts its own), a secret per webhook source, and
     further settings by their environment names (``SLACK_LEASE_SECONDS="2"``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update({"DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": "0"})
@@ -91,20 +91,6 @@ def serve_env(
     return env
 
 
-def _python_path(env: Mapping[str, str]) -> str:
-    """This checkout first: the code under test is the one beside these tests, whichever
-    checkout the virtualenv's editable install points at."""
-    rest = env.get("PYTHONPATH")
-    return f"{PROJECT_ROOT}{os.pathsep}{rest}" if rest else str(PROJECT_ROOT)
-
-
-def _tail(log: Path) -> str:
-    try:
-        return log.read_text(errors="replace")[-TAIL_CHARS:]
-    except FileNotFoundError:
-        return "(no output)"
-
-
 def _ready_url(
     process: asyncio.subprocess.Process, log: Path, name: str, *, since: int
 ) -> str | None:
@@ -112,7 +98,7 @@ def _ready_url(
     started again appends to its predecessor's log); raise if the process died."""
     if process.returncode is not None:
         raise AssertionError(
-            f"{name} exited with {process.returncode} before it was ready:\n{_tail(log)}"
+            f"{name} exited with {process.returncode} before it was ready:\n{tail(log)}"
         )
     try:
         with log.open("rb") as output:
@@ -136,8 +122,9 @@ async def start_serve(
     """Spawn ``python -m bot.cli serve`` with ``env`` in ``workdir``, and return once it has
     said it is ready and answers ``ready`` with 200. ``log_level`` is at least INFO: the ready
     line is an INFO line. A process that exits first, or is not ready within ``timeout``
-    seconds, fails the caller with its log's end. The log is ``log``, by default
-    ``<workdir>/<name>.log``."""
+    seconds of its own time (time it waited for a CPU on a busy machine does not count: see
+    :mod:`tests.harness.processes`), fails the caller with its log's end. The log is ``log``,
+    by default ``<workdir>/<name>.log``."""
     log = log or workdir / f"{name}.log"
     started = time.monotonic()
     with log.open("ab") as output:
@@ -147,14 +134,15 @@ async def start_serve(
             "-m",
             "bot.cli",
             "serve",
-            env={**env, "PORT": "0", "LOG_LEVEL": log_level, "PYTHONPATH": _python_path(env)},
+            env={**env, "PORT": "0", "LOG_LEVEL": log_level, "PYTHONPATH": python_path(env)},
             cwd=workdir,
             stdout=output,
             stderr=output,
         )
     try:
+        deadline = StartDeadline(process.pid, timeout, started=started)
         url = await _wait_ready(
-            process, log, name=name, ready=ready, since=since, deadline=started + timeout
+            process, log, name=name, ready=ready, since=since, deadline=deadline
         )
     except BaseException:
         if process.returncode is None:
@@ -171,7 +159,7 @@ async def _wait_ready(
     name: str,
     ready: str,
     since: int,
-    deadline: float,
+    deadline: StartDeadline,
 ) -> str:
     url: str | None = None
     async with aiohttp.ClientSession() as http:
@@ -184,9 +172,10 @@ async def _wait_ready(
                             return url
                 except aiohttp.ClientError:
                     pass
-            if time.monotonic() > deadline:
+            if deadline.passed():
                 said = "never logged that it was ready" if url is None else f"{ready} not 200"
                 raise AssertionError(
-                    f"timed out waiting for {name} to start ({said}):\n{_tail(log)}"
+                    f"timed out waiting for {name} to start ({said}) after"
+                    f" {deadline.describe()}:\n{tail(log)}"
                 )
             await asyncio.sleep(0.05)
