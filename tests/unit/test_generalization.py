@@ -10,6 +10,8 @@ from bot.analysis.category import categorize
 from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config import CREDENTIAL
+from bot.analysis.detectors.deploy import presentation_only
+from bot.analysis.detectors.own_lines import hosts_in
 from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.triage import assess
@@ -321,3 +323,84 @@ def test_a_rollout_refused_by_a_failing_admission_webhook_is_not_blamed() -> Non
     assert assessment.suspect is None
     packet = packet_for("api", [alert], evidence, catalog)
     assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+
+
+def test_a_host_the_failing_calls_reach_that_a_dependencys_own_line_names_is_that_dependency() -> (
+    None
+):
+    catalog = Catalog(
+        (
+            ServiceEntry("runner", "ops", depends_on=("image-source", "nodes")),
+            ServiceEntry("image-source", "vendor"),
+            ServiceEntry("nodes", "platform"),
+        )
+    )
+    late = Deploy("runner", "9a9a9a9a9a", at(14, 2), title="Log more", files=("run.py",))
+    pulls = LogRecord(
+        at(13, 55),
+        "nodes",
+        "WARN",
+        'Failed to pull image "registry.vendor.example/acme/worker:1.2": 502 Bad Gateway',
+        count=300,
+    )
+    status = LogRecord(
+        at(13, 58), "image-source", "WARN", "status: registry.vendor.example degraded", count=1
+    )
+    alert = signal("runner jobs cannot start", "runner")
+    evidence = EvidenceBundle(deploys=(late,), logs=(pulls, status), deploys_checked=True)
+    assessment = assess("runner", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "image-source"
+    assert any("registry.vendor.example" in c.text for c in assessment.hypotheses[0].supports)
+    assert assessment.suspect is None
+    deploy = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("before it landed" in c.text for c in deploy.contradicts)
+    packet = packet_for("runner", [alert], evidence, catalog)
+    assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+    # Without the dependency's own line naming the host, nothing ties the calls to it.
+    quiet = EvidenceBundle(deploys=(late,), logs=(pulls,), deploys_checked=True)
+    assert not any(
+        h.subject == "image-source"
+        for h in assess("runner", [alert], quiet, catalog=catalog).hypotheses
+    )
+
+
+def test_a_host_a_line_talks_about_is_not_a_host_a_call_was_made_to() -> None:
+    assert hosts_in("quay.io and docker.io degraded") == {"quay.io", "docker.io"}
+    assert hosts_in("quay.io and docker.io degraded", called=True) == frozenset()
+    assert hosts_in('pull "quay.io/org/img:1" failed', called=True) == {"quay.io"}
+    assert hosts_in("at Scheduler.java line 9") == frozenset()
+
+
+def test_a_certificate_refused_that_the_dependencys_own_line_speaks_of_is_that_dependency() -> None:
+    catalog = Catalog(
+        (ServiceEntry("portal", "web", depends_on=("idp",)), ServiceEntry("idp", "identity"))
+    )
+    copy = Deploy(
+        "portal",
+        "3c3c3c3c3c",
+        at(13, 52),
+        title="Login page: clearer wording",
+        files=("portal_sso/templates/login.html", "portal_sso/i18n/en.po"),
+    )
+    refused = LogRecord(
+        at(14, 0), "portal", "ERROR", "SAML response rejected: certificate expired", count=200
+    )
+    own = LogRecord(
+        at(14, 1), "idp", "WARN", "metadata: token-signing certificate notAfter 14:00", count=1
+    )
+    alert = signal("portal sign-in failures", "portal")
+    evidence = EvidenceBundle(deploys=(copy,), logs=(refused, own), deploys_checked=True)
+    assessment = assess("portal", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.suspect is None
+    deploy = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("which it did not change" in c.text for c in deploy.contradicts)
+    packet = packet_for("portal", [alert], evidence, catalog)
+    assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+
+
+def test_markup_and_copy_hold_no_credential_code_whatever_their_folder_says() -> None:
+    assert presentation_only(("sso/templates/login.html", "sso/i18n/en.po"))
+    assert not presentation_only(("sso/templates/login.html", "sso/saml.py"))
+    assert not presentation_only(())
