@@ -404,3 +404,9 @@ def test_markup_and_copy_hold_no_credential_code_whatever_their_folder_says() ->
     assert presentation_only(("sso/templates/login.html", "sso/i18n/en.po"))
     assert not presentation_only(("sso/templates/login.html", "sso/saml.py"))
     assert not presentation_only(())
+
+
+def test_series_written_into_a_store_are_its_load() -> None:
+    assert series_kind("active_series") is SeriesKind.TRAFFIC
+    assert series_kind("samples_ingested_total") is SeriesKind.TRAFFIC
+    assert series_kind("container_memory_working_set_bytes") is SeriesKind.SATURATION
