@@ -96,6 +96,7 @@ class Weights:
     resource_after_deploy: float = 0.30  # against: it rose only after a deploy, load flat
     # Kubernetes reasons (pods, events), per cause of the reasons table
     kube_reason: float = 0.40  # a pod state or event whose reason names a cause
+    webhook_configured: float = 0.30  # a webhook configuration applied before its calls failed
     kube_reason_repeated: float = 0.10  # ... on several pods, or a crash loop
     # traffic
     traffic_spiked: float = 0.50  # a request-rate series spiked

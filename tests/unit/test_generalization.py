@@ -410,3 +410,27 @@ def test_series_written_into_a_store_are_its_load() -> None:
     assert series_kind("active_series") is SeriesKind.TRAFFIC
     assert series_kind("samples_ingested_total") is SeriesKind.TRAFFIC
     assert series_kind("container_memory_working_set_bytes") is SeriesKind.SATURATION
+
+
+def test_a_webhook_configuration_applied_before_its_calls_failed_is_the_config_change() -> None:
+    catalog = Catalog(
+        (ServiceEntry("api", "web", depends_on=("kube",)), ServiceEntry("kube", "platform"))
+    )
+    near = Deploy("api", "5e5e5e5e5e", at(13, 58), title="Cart totals", files=("cart.py",))
+    applied = LogRecord(
+        at(12, 40),
+        "kube",
+        "INFO",
+        "audit: create validatingwebhookconfiguration/scan by user admin (failurePolicy: Fail)",
+    )
+    refused = LogRecord(
+        at(14, 0), "api", "ERROR", "apply rejected: failed calling webhook: context deadline"
+    )
+    alert = signal("api deploy failed", "api")
+    evidence = EvidenceBundle(deploys=(near,), logs=(applied, refused), deploys_checked=True)
+    assessment = assess("api", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert any("applied at 12:40" in c.text for c in assessment.hypotheses[0].supports)
+    assert assessment.suspect is None
+    without = EvidenceBundle(deploys=(near,), logs=(refused,), deploys_checked=True)
+    assert assess("api", [alert], without, catalog=catalog).cause is not CauseKind.CONFIG
