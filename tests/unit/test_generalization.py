@@ -434,3 +434,24 @@ def test_a_webhook_configuration_applied_before_its_calls_failed_is_the_config_c
     assert assessment.suspect is None
     without = EvidenceBundle(deploys=(near,), logs=(refused,), deploys_checked=True)
     assert assess("api", [alert], without, catalog=catalog).cause is not CauseKind.CONFIG
+
+
+def test_a_suspect_release_that_migrated_the_schema_gets_a_restore_not_a_rollback() -> None:
+    catalog = Catalog((ServiceEntry("api", "web"),))
+    migrated = Deploy(
+        "api",
+        "6d6d6d6d6d",
+        at(13, 58),
+        title="Timeline v2",
+        files=("app/models/entry.rb", "db/migrate/20260304_add_entries.rb"),
+        has_migration=True,
+    )
+    slow = LogRecord(at(14, 0), "api", "ERROR", "schema cache 20260304 missing", count=900)
+    alert = signal("api canary failing", "api")
+    evidence = EvidenceBundle(deploys=(migrated,), logs=(slow,), deploys_checked=True)
+    assessment = assess("api", [alert], evidence, catalog=catalog)
+    assert Marker.UNSAFE_ROLLBACK in {item.marker for item in assessment.markers}
+    packet = packet_for("api", [alert], evidence, catalog)
+    kinds = {action.kind: action.requires_approval for action in packet.actions if action.kind}
+    assert ActionKind.ROLLBACK not in kinds
+    assert kinds[ActionKind.CONFIG_CHANGE] is True
