@@ -64,6 +64,7 @@ class Weights:
     flag_targets_service: float = 0.10  # it names the service (not global)
     credential_alert: float = 0.40  # an alert says a certificate or credential failed
     credential_logs: float = 0.25  # error lines say so
+    platform_mismatch: float = 0.35  # code built for another architecture or libc failed to load
     # dependency
     dependency_named: float = 0.20  # error lines name a declared dependency
     dependency_failure_words: float = 0.35  # ... with failure words (timeout, refused...)

@@ -455,3 +455,24 @@ def test_a_suspect_release_that_migrated_the_schema_gets_a_restore_not_a_rollbac
     kinds = {action.kind: action.requires_approval for action in packet.actions if action.kind}
     assert ActionKind.ROLLBACK not in kinds
     assert kinds[ActionKind.CONFIG_CHANGE] is True
+
+
+def test_code_built_for_another_platform_that_fails_to_load_is_configuration() -> None:
+    catalog = Catalog((ServiceEntry("gw", "edge"),))
+    arch = LogRecord(
+        at(13, 40),
+        "gw",
+        "WARN",
+        "agent: failed to load libx.so (can't load AMD 64 .so on a AARCH64 platform)",
+        count=30,
+    )
+    alert = signal("gw down", "gw")
+    evidence = EvidenceBundle(logs=(arch,), deploys_checked=True)
+    assessment = assess("gw", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert "another platform" in assessment.hypotheses[0].supports[0].text
+    packet = packet_for("gw", [alert], evidence, catalog)
+    assert ActionKind.CONFIG_CHANGE in {action.kind for action in packet.actions}
+    plain = LogRecord(at(13, 40), "gw", "WARN", "agent: failed to load config", count=30)
+    other = EvidenceBundle(logs=(plain,), deploys_checked=True)
+    assert assess("gw", [alert], other, catalog=catalog).cause is not CauseKind.CONFIG
