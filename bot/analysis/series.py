@@ -78,7 +78,9 @@ _KIND_PATTERNS: tuple[tuple[SeriesKind, re.Pattern[str]], ...] = (
         re.compile(
             r"request|rps|qps|throughput|traffic|hits|calls|sessions|users|rate|"
             r"received|incoming|inbound|per_?s(?:ec(?:ond)?)?\b|per_?min(?:ute)?\b|"
-            r"attempts|connects\b|logins|messages_in|events_in",
+            r"attempts|connects\b|logins|messages_in|events_in|"
+            # Work written into a store is its load: series, samples, rows ingested.
+            r"active_series|cardinality|samples_(?:in|ingested|received)|ingest",
             re.I,
         ),
     ),

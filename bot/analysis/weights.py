@@ -43,6 +43,7 @@ class Weights:
     deploy_webhook_refused: float = 0.30  # its objects were refused by a failing webhook
     deploy_error_elsewhere: float = 0.30  # the same error hits a service that did not deploy
     deploy_untouched_credential: float = 0.35  # the errors are a credential it did not change
+    deploy_after_dependency: float = 0.35  # the dependency the errors fail at failed first
     deploy_inert_change: float = 0.35  # it changed only docs, tests or copy: cannot break code
     deploy_after_anomaly: float = 0.30  # a symptom series left its baseline before it landed
     deploy_other_change: float = 0.20  # a configuration push or flag explains it better
@@ -63,6 +64,7 @@ class Weights:
     flag_targets_service: float = 0.10  # it names the service (not global)
     credential_alert: float = 0.40  # an alert says a certificate or credential failed
     credential_logs: float = 0.25  # error lines say so
+    platform_mismatch: float = 0.35  # code built for another architecture or libc failed to load
     # dependency
     dependency_named: float = 0.20  # error lines name a declared dependency
     dependency_failure_words: float = 0.35  # ... with failure words (timeout, refused...)
@@ -75,6 +77,7 @@ class Weights:
     dependency_traces_healthy: float = 0.30  # against: all of at least two calls fine
     dependency_deploy_near: float = 0.10  # against: a deploy candidate
     dependency_own_lines: float = 0.35  # its own lines say it is blocked (lock waits, no slots)
+    dependency_own_lines_name: float = 0.35  # its own lines name the host or certificate failing
     dependency_behind_pool: float = 0.15  # ... and the service's exhausted pool holds calls to it
     dependency_follows_load: float = 0.25  # against: the service's own load surged first
     dependency_after_deploy: float = 0.30  # against: its trouble is the service's deploy's doing
@@ -94,6 +97,7 @@ class Weights:
     resource_after_deploy: float = 0.30  # against: it rose only after a deploy, load flat
     # Kubernetes reasons (pods, events), per cause of the reasons table
     kube_reason: float = 0.40  # a pod state or event whose reason names a cause
+    webhook_configured: float = 0.30  # a webhook configuration applied before its calls failed
     kube_reason_repeated: float = 0.10  # ... on several pods, or a crash loop
     # traffic
     traffic_spiked: float = 0.50  # a request-rate series spiked

@@ -127,6 +127,16 @@ def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedActi
     if top is not None and top.category is CauseKind.CONFIG:
         text = f"Correct the configuration: {top.statement}"
         return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
+    suspect = assessment.suspect
+    raised = {item.marker for item in assessment.markers}
+    if suspect is not None and suspect.deploy.has_migration and Marker.UNSAFE_ROLLBACK in raised:
+        # A rollback over a migration is unsafe: the way out is restoring the state the
+        # release changed (the schema's version record, a fix forward), decided by people.
+        text = (
+            f"Restore what deploy {suspect.deploy.sha[:10]} changed in the schema (its version "
+            "record) or fix forward, instead of rolling back"
+        )
+        return [SuggestedAction(text, ActionKind.CONFIG_CHANGE, requires_approval=True)]
     return []
 
 

@@ -10,6 +10,8 @@ from bot.analysis.category import categorize
 from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config import CREDENTIAL
+from bot.analysis.detectors.deploy import presentation_only
+from bot.analysis.detectors.own_lines import hosts_in
 from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.triage import assess
@@ -321,3 +323,156 @@ def test_a_rollout_refused_by_a_failing_admission_webhook_is_not_blamed() -> Non
     assert assessment.suspect is None
     packet = packet_for("api", [alert], evidence, catalog)
     assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+
+
+def test_a_host_the_failing_calls_reach_that_a_dependencys_own_line_names_is_that_dependency() -> (
+    None
+):
+    catalog = Catalog(
+        (
+            ServiceEntry("runner", "ops", depends_on=("image-source", "nodes")),
+            ServiceEntry("image-source", "vendor"),
+            ServiceEntry("nodes", "platform"),
+        )
+    )
+    late = Deploy("runner", "9a9a9a9a9a", at(14, 2), title="Log more", files=("run.py",))
+    pulls = LogRecord(
+        at(13, 55),
+        "nodes",
+        "WARN",
+        'Failed to pull image "registry.vendor.example/acme/worker:1.2": 502 Bad Gateway',
+        count=300,
+    )
+    status = LogRecord(
+        at(13, 58), "image-source", "WARN", "status: registry.vendor.example degraded", count=1
+    )
+    alert = signal("runner jobs cannot start", "runner")
+    evidence = EvidenceBundle(deploys=(late,), logs=(pulls, status), deploys_checked=True)
+    assessment = assess("runner", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "image-source"
+    assert any("registry.vendor.example" in c.text for c in assessment.hypotheses[0].supports)
+    assert assessment.suspect is None
+    deploy = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("before it landed" in c.text for c in deploy.contradicts)
+    packet = packet_for("runner", [alert], evidence, catalog)
+    assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+    # Without the dependency's own line naming the host, nothing ties the calls to it.
+    quiet = EvidenceBundle(deploys=(late,), logs=(pulls,), deploys_checked=True)
+    assert not any(
+        h.subject == "image-source"
+        for h in assess("runner", [alert], quiet, catalog=catalog).hypotheses
+    )
+
+
+def test_a_host_a_line_talks_about_is_not_a_host_a_call_was_made_to() -> None:
+    assert hosts_in("quay.io and docker.io degraded") == {"quay.io", "docker.io"}
+    assert hosts_in("quay.io and docker.io degraded", called=True) == frozenset()
+    assert hosts_in('pull "quay.io/org/img:1" failed', called=True) == {"quay.io"}
+    assert hosts_in("at Scheduler.java line 9") == frozenset()
+
+
+def test_a_certificate_refused_that_the_dependencys_own_line_speaks_of_is_that_dependency() -> None:
+    catalog = Catalog(
+        (ServiceEntry("portal", "web", depends_on=("idp",)), ServiceEntry("idp", "identity"))
+    )
+    copy = Deploy(
+        "portal",
+        "3c3c3c3c3c",
+        at(13, 52),
+        title="Login page: clearer wording",
+        files=("portal_sso/templates/login.html", "portal_sso/i18n/en.po"),
+    )
+    refused = LogRecord(
+        at(14, 0), "portal", "ERROR", "SAML response rejected: certificate expired", count=200
+    )
+    own = LogRecord(
+        at(14, 1), "idp", "WARN", "metadata: token-signing certificate notAfter 14:00", count=1
+    )
+    alert = signal("portal sign-in failures", "portal")
+    evidence = EvidenceBundle(deploys=(copy,), logs=(refused, own), deploys_checked=True)
+    assessment = assess("portal", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.suspect is None
+    deploy = next(h for h in assessment.hypotheses if h.category is CauseKind.DEPLOY)
+    assert any("which it did not change" in c.text for c in deploy.contradicts)
+    packet = packet_for("portal", [alert], evidence, catalog)
+    assert ActionKind.ROLLBACK not in {action.kind for action in packet.actions}
+
+
+def test_markup_and_copy_hold_no_credential_code_whatever_their_folder_says() -> None:
+    assert presentation_only(("sso/templates/login.html", "sso/i18n/en.po"))
+    assert not presentation_only(("sso/templates/login.html", "sso/saml.py"))
+    assert not presentation_only(())
+
+
+def test_series_written_into_a_store_are_its_load() -> None:
+    assert series_kind("active_series") is SeriesKind.TRAFFIC
+    assert series_kind("samples_ingested_total") is SeriesKind.TRAFFIC
+    assert series_kind("container_memory_working_set_bytes") is SeriesKind.SATURATION
+
+
+def test_a_webhook_configuration_applied_before_its_calls_failed_is_the_config_change() -> None:
+    catalog = Catalog(
+        (ServiceEntry("api", "web", depends_on=("kube",)), ServiceEntry("kube", "platform"))
+    )
+    near = Deploy("api", "5e5e5e5e5e", at(13, 58), title="Cart totals", files=("cart.py",))
+    applied = LogRecord(
+        at(12, 40),
+        "kube",
+        "INFO",
+        "audit: create validatingwebhookconfiguration/scan by user admin (failurePolicy: Fail)",
+    )
+    refused = LogRecord(
+        at(14, 0), "api", "ERROR", "apply rejected: failed calling webhook: context deadline"
+    )
+    alert = signal("api deploy failed", "api")
+    evidence = EvidenceBundle(deploys=(near,), logs=(applied, refused), deploys_checked=True)
+    assessment = assess("api", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert any("applied at 12:40" in c.text for c in assessment.hypotheses[0].supports)
+    assert assessment.suspect is None
+    without = EvidenceBundle(deploys=(near,), logs=(refused,), deploys_checked=True)
+    assert assess("api", [alert], without, catalog=catalog).cause is not CauseKind.CONFIG
+
+
+def test_a_suspect_release_that_migrated_the_schema_gets_a_restore_not_a_rollback() -> None:
+    catalog = Catalog((ServiceEntry("api", "web"),))
+    migrated = Deploy(
+        "api",
+        "6d6d6d6d6d",
+        at(13, 58),
+        title="Timeline v2",
+        files=("app/models/entry.rb", "db/migrate/20260304_add_entries.rb"),
+        has_migration=True,
+    )
+    slow = LogRecord(at(14, 0), "api", "ERROR", "schema cache 20260304 missing", count=900)
+    alert = signal("api canary failing", "api")
+    evidence = EvidenceBundle(deploys=(migrated,), logs=(slow,), deploys_checked=True)
+    assessment = assess("api", [alert], evidence, catalog=catalog)
+    assert Marker.UNSAFE_ROLLBACK in {item.marker for item in assessment.markers}
+    packet = packet_for("api", [alert], evidence, catalog)
+    kinds = {action.kind: action.requires_approval for action in packet.actions if action.kind}
+    assert ActionKind.ROLLBACK not in kinds
+    assert kinds[ActionKind.CONFIG_CHANGE] is True
+
+
+def test_code_built_for_another_platform_that_fails_to_load_is_configuration() -> None:
+    catalog = Catalog((ServiceEntry("gw", "edge"),))
+    arch = LogRecord(
+        at(13, 40),
+        "gw",
+        "WARN",
+        "agent: failed to load libx.so (can't load AMD 64 .so on a AARCH64 platform)",
+        count=30,
+    )
+    alert = signal("gw down", "gw")
+    evidence = EvidenceBundle(logs=(arch,), deploys_checked=True)
+    assessment = assess("gw", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert "another platform" in assessment.hypotheses[0].supports[0].text
+    packet = packet_for("gw", [alert], evidence, catalog)
+    assert ActionKind.CONFIG_CHANGE in {action.kind for action in packet.actions}
+    plain = LogRecord(at(13, 40), "gw", "WARN", "agent: failed to load config", count=30)
+    other = EvidenceBundle(logs=(plain,), deploys_checked=True)
+    assert assess("gw", [alert], other, catalog=catalog).cause is not CauseKind.CONFIG

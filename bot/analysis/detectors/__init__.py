@@ -12,7 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.analysis.detectors.alert import alert_hypotheses
-from bot.analysis.detectors.config import config_hypotheses, credential_hypotheses
+from bot.analysis.detectors.config import (
+    config_hypotheses,
+    credential_hypotheses,
+    platform_hypotheses,
+)
 from bot.analysis.detectors.config_push import config_push_hypotheses
 from bot.analysis.detectors.dependency import dependency_hypotheses
 from bot.analysis.detectors.deploy import deploy_hypotheses
@@ -41,6 +45,7 @@ DETECTORS: tuple[Detector, ...] = (
     config_hypotheses,
     config_push_hypotheses,
     credential_hypotheses,
+    platform_hypotheses,
     flag_hypotheses,
     latent_hypotheses,
     maintenance_hypotheses,

@@ -13,7 +13,13 @@ from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 
-__all__ = ["CREDENTIAL", "config_hypotheses", "credential_hypotheses"]
+__all__ = [
+    "CREDENTIAL",
+    "PLATFORM_MISMATCH",
+    "config_hypotheses",
+    "credential_hypotheses",
+    "platform_hypotheses",
+]
 
 CREDENTIAL = re.compile(
     r"certificate (?:verify failed|has expired|expired|mismatch|is not valid|not yet valid)|"
@@ -79,3 +85,33 @@ def credential_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         return []
     statement = f"A certificate or credential of {facts.service} is wrong or expired"
     return [hypothesis(CauseKind.CONFIG, statement, supports, subject="credentials")]
+
+
+# A native library or binary built for another platform than the one it runs on: another CPU
+# architecture or another C library (glibc code in a musl image). Nothing in the code changed;
+# where it runs (the node, the image, an injected agent) is configuration.
+PLATFORM_MISMATCH = re.compile(
+    r"can'?t load [\w ]*\.so on an? \w+ platform|wrong elf class|exec format error|"
+    r"unsupported relocation type|cannot execute binary file|"
+    r"(?:glibc|musl)[^\n]{0,40}(?:not found|incompatib)",
+    re.IGNORECASE,
+)
+
+
+def platform_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
+    """The service's warning lines say code built for another platform failed to load (an
+    AMD64 library on an ARM64 node, glibc code in a musl image): where it runs is wrong."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    lines = [
+        r
+        for r in facts.logs
+        if since <= r.at <= facts.first_seen and PLATFORM_MISMATCH.search(r.message)
+    ]
+    if not lines:
+        return []
+    first = min(lines, key=lambda r: r.at)
+    text = f'code built for another platform failed to load: "{first.message[:140]}"'
+    ref = template_id(template_of(first.message))
+    cited = [Citation(ref, text, W.platform_mismatch)]
+    statement = f"{facts.service} runs code built for another platform (architecture or libc)"
+    return [hypothesis(CauseKind.CONFIG, statement, cited)]

@@ -7,6 +7,7 @@ import re
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
 from bot.analysis.detectors.config_push import pushed_under
+from bot.analysis.detectors.own_lines import own_lines_name
 from bot.analysis.detectors.traffic import load_spike
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
@@ -59,6 +60,9 @@ def failing_dependency_named(facts: CaseFacts) -> Citation | None:
         if any(alias.search(m.text) for m in failing):
             text = f"errors name failing dependency {dependency}"
             return Citation(f"catalog:{dependency}", text, W.deploy_dependency_failing)
+        if (own := own_lines_name(facts, dependency)) is not None:
+            text = f"failing dependency {dependency}: {own.citation.text}"
+            return Citation(f"catalog:{dependency}", text[:200], W.deploy_dependency_failing)
     troubled = [
         calls
         for calls in _traced_calls(facts).values()
@@ -341,6 +345,8 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             supports.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
         supports.extend(trace_for)
         supports.extend(blocked_lines(facts, dependency))
+        if (own := own_lines_name(facts, dependency)) is not None:
+            supports.append(own.citation)
         if supports:
             statement = f"Downstream dependency {dependency} is failing"
             deployed = caused_by_deploy(facts, dependency) or _pushed(facts, dependency)

@@ -28,6 +28,7 @@ from bot.analysis.detectors.kubernetes import (
     webhook_failures,
 )
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
+from bot.analysis.detectors.own_lines import own_lines_name
 from bot.analysis.detectors.resource import after_deploy
 from bot.analysis.exposure import exposure_of
 from bot.analysis.logs import LogCluster, template_of
@@ -38,12 +39,14 @@ from bot.scenario.terms import CauseKind
 
 __all__ = [
     "credential_change",
+    "dependency_failed_first",
     "deploy_hypotheses",
     "error_elsewhere",
     "file_named",
     "inert_change",
     "is_config_only",
     "later_trigger",
+    "presentation_only",
 ]
 
 TRIGGER_LEAD = timedelta(minutes=10)  # a change this close before the first anomaly set it off
@@ -104,13 +107,41 @@ def credential_change(deploy: Deploy, facts: CaseFacts) -> bool:
     return bool(_CREDENTIAL_CHANGE.search(said)) and _credential_refused(facts)
 
 
+# Markup, style and copy: files that lay out a page but cannot present or check a credential.
+_PRESENTATION_FILE = re.compile(
+    r"\.(?:html?|css|scss|sass|less|hbs|handlebars|mustache|jinja2?|j2|erb|haml)$", re.I
+)
+
+
+def presentation_only(files: tuple[str, ...]) -> bool:
+    """Every changed file is markup, style, copy, docs or tests: whatever its title or folder
+    says (a login page's wording), the change holds no code that handles credentials."""
+    return bool(files) and all(_PRESENTATION_FILE.search(f) or _INERT_FILE.search(f) for f in files)
+
+
 def _untouched_credential(deploy: Deploy, facts: CaseFacts) -> bool:
     """The trouble is a certificate or credential refused (an identity provider's certificate
     expired, a key rotated elsewhere) and the deploy changed none: its change cannot explain
     the errors, whatever its timing."""
     said = " ".join([deploy.title or "", *deploy.files])
     touched = _CREDENTIAL_CHANGE.search(said) or _AUTH_CODE.search(said)
+    if presentation_only(deploy.files):
+        touched = None
     return not touched and _credential_refused(facts)
+
+
+def dependency_failed_first(facts: CaseFacts, deploy: Deploy) -> Citation | None:
+    """A declared dependency whose own lines name what the failing calls fail at (a host, its
+    certificate) was failing before the deploy landed: the deploy came after the trouble."""
+    for dependency in facts.catalog.dependencies(facts.service):
+        own = own_lines_name(facts, dependency)
+        if own is not None and own.began < deploy.at:
+            text = (
+                f"{dependency}, which the failing calls reach, was failing at {own.began:%H:%M}, "
+                "before it landed: its change cannot explain that"
+            )
+            return Citation(f"deploy:{deploy.sha}", text, W.deploy_after_dependency)
+    return None
 
 
 def _elsewhere(facts: CaseFacts, deploy: Deploy) -> dict[str, str]:
@@ -262,6 +293,8 @@ def _evidence(
     if not named and untouched:
         text = "the errors are a certificate or credential refused, which it did not change"
         contradicts.append(Citation(ref, text, W.deploy_untouched_credential))
+    if not named and (first := dependency_failed_first(facts, deploy)) is not None:
+        contradicts.append(first)
     if not named and inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.citing import WARN, hypothesis
+from bot.analysis.deploys import DEPLOY_WINDOW
 from bot.analysis.detectors.dependency import alias_pattern
 from bot.analysis.kube_reasons import KUBE_REASONS, KubeReason, kube_reason
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
@@ -25,6 +26,7 @@ __all__ = [
     "kubernetes_hypotheses",
     "registry_dependency",
     "registry_failures",
+    "webhook_configured",
     "webhook_failures",
 ]
 
@@ -63,9 +65,43 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         # The API server could not reach an admission webhook: whatever it guards is refused.
         text = f"an admission webhook could not be called: {refused[0][:160]}"
         webhook = Citation("evidence:webhook", text, W.kube_reason)
+        if (applied := webhook_configured(facts)) is not None:
+            # The webhook configuration someone applied is the change that started it.
+            statement = "An admission webhook configuration applied to the cluster is failing"
+            cited = [webhook, applied]
+            found.append(hypothesis(CauseKind.CONFIG, statement, cited, subject="webhook"))
+            return found
         statement = "An admission webhook the cluster calls is failing"
         found.append(hypothesis(CauseKind.DEPENDENCY, statement, [webhook], subject="webhook"))
     return found
+
+
+# A line (an API server's audit log) recording an admission webhook configuration created or
+# changed: from then on the cluster calls that webhook for every object its rules match.
+_WEBHOOK_CONFIGURED = re.compile(
+    r"\b(?:create|created|update|updated|patch|patched|apply|applied)\b[^\n]{0,40}?"
+    r"(?:validating|mutating)webhookconfiguration",
+    re.I,
+)
+
+
+def webhook_configured(facts: CaseFacts) -> Citation | None:
+    """A line of any service, within the deploy window before the first anomaly, recording an
+    admission webhook configuration created or changed: the configuration change behind an
+    admission webhook that cannot be called."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    lines = sorted(
+        (r for r in (*facts.related_logs, *facts.logs) if since <= r.at <= facts.first_seen),
+        key=lambda r: r.at,
+    )
+    for record in lines:
+        if _WEBHOOK_CONFIGURED.search(record.message):
+            text = (
+                f"a webhook configuration was applied at {record.at:%H:%M}, before the calls "
+                f'to it failed: "{record.message[:120]}"'
+            )
+            return Citation(f"log:{record.service}", text, W.webhook_configured)
+    return None
 
 
 def _image_removed(facts: CaseFacts, lead: Citation) -> list[Hypothesis]:
