@@ -25,7 +25,7 @@ from tests.kube_actions.batch_seed import (
     SWITCH,
     with_export,
 )
-from tests.kube_actions.conftest import client_writes, executors
+from tests.kube_actions.conftest import client_writes
 from tests.kube_emulator.bot_access import bot_config
 from tests.kube_emulator.conftest import NOW, TOKEN, api_client
 
@@ -35,19 +35,10 @@ NONE = ActionParameters()
 
 @pytest.fixture
 def kube(tmp_path: Path) -> Iterator[KubeEmulator]:
+    """The cluster with the batch seed; conftest's ``actions`` and ``control`` use it."""
     config = bot_config(TOKEN, FixedClock(NOW), tmp_path / "tls")
     with EmulatorThread(KubeEmulator(config, with_export())) as running:
         yield running
-
-
-@pytest.fixture
-def actions(kube: KubeEmulator) -> KubernetesActions:
-    return executors(kube)
-
-
-@pytest.fixture
-def control(kube: KubeEmulator) -> ControlClient:
-    return kube.control_client()
 
 
 @pytest.fixture
