@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from bot.catalog import Catalog, with_catalog_service
 from bot.clock import FixedClock
-from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.db import open_database
 from bot.errors import ConfigFileError, PayloadError
 from bot.evaluation.conclusions import Conclusions, conclusions_of
 from bot.evaluation.judge import Mismatch, judge
@@ -32,7 +32,7 @@ from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
 from bot.incident.packet import triage_incident
-from bot.narrator import Narrator, NarratorSetup
+from bot.narrator import NarratorSetup
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
 from bot.narrator.values import Narration
@@ -125,11 +125,9 @@ async def replay_scenario(
     database = database_folder / f"{scenario.id}.sqlite3"
     if migrated is not None:
         shutil.copyfile(migrated, database)
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    opened = await open_database(f"sqlite+aiosqlite:///{database}", migrate=migrated is None)
+    sessions = opened.sessions
     try:
-        if migrated is None:
-            await upgrade_database(engine)
-        sessions = create_session_factory(engine)
         timings["database_ms"] = (time.perf_counter() - mark) * 1000
         mark = time.perf_counter()
         for delivery in deliveries:
@@ -174,11 +172,8 @@ async def replay_scenario(
         narration = None
         if narrator is not None:
             mark = time.perf_counter()
-            writer = Narrator(
-                model=narrator.model, sessions=sessions, clock=clock, limits=narrator.limits
-            )
             cause = await likely_cause(
-                writer,
+                narrator.bind(sessions=sessions, clock=clock),
                 packet=triage.packet,
                 assessment=triage.assessment,
                 evidence=triage.evidence,
@@ -187,7 +182,7 @@ async def replay_scenario(
             narration = cause.narration
             timings["narrator_ms"] = (time.perf_counter() - mark) * 1000
     finally:
-        await engine.dispose()
+        await opened.close()
     conclusions = conclusions_of(triage.assessment, triage.packet, incidents=len(records))
     return ScenarioRun(
         scenario=scenario,
@@ -232,9 +227,5 @@ async def replay_files(
 
 async def _migrated_database(path: Path) -> Path:
     """An empty database at ``path`` with every migration applied, for each replay to copy."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        await upgrade_database(engine)
-    finally:
-        await engine.dispose()
+    await (await open_database(f"sqlite+aiosqlite:///{path}", migrate=True)).close()
     return path
