@@ -238,7 +238,7 @@ async def test_no_chart_is_attempted_without_a_metric_series(
     sessions, clock, emulator, chat
 ) -> None:
     sources, catalog = replay_evidence([SCENARIO])
-    no_metrics = replace(sources, metrics=())
+    no_metrics = sources.replace(metrics=())
     context = PipelineContext(
         sources=no_metrics,
         catalog=catalog,
