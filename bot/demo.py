@@ -25,6 +25,9 @@ audit chain holds.
 It prints the sandbox console's URL first (the workspace in a browser, live); with ``keep`` the
 sandbox stays up after the stories, until SIGINT or SIGTERM, for a person to look around and run
 commands themselves.
+
+Why over 400 lines: the two stories are one script a person reads top to bottom, each step a
+short function in the order it runs.
 """
 
 from __future__ import annotations
