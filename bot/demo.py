@@ -55,7 +55,7 @@ from bot.interaction.buttons import APPROVE_ACTION_ID
 from bot.messages import audit_line
 from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import load_settings
 from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from handlers.webhooks.auth import signed_headers

@@ -18,7 +18,7 @@ from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import SourceFailure
 
 if TYPE_CHECKING:
-    from bot.scenario.models import Scenario
+    from bot.scenario.schemas import Scenario
 
 __all__ = ["Answers", "Asker", "EvidenceKind", "EvidenceRequest", "Gathered", "ask_each"]
 

@@ -32,8 +32,8 @@ from bot.incident.models import (
     IncidentRecord,
     PacketState,
 )
-from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
 from bot.incident.progress import step
+from bot.incident.triage import IncidentTriage, build_incident_packet, triage_incident
 from bot.packet.render import stored_text
 from bot.quarantine import is_transient
 from bot.telemetry.metrics import Metrics

@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import Assessment
 from bot.analysis.detectors.resource import POOL_SUBJECT
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve
 from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
-from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
@@ -35,7 +35,7 @@ from bot.runbook.evidence import (
 )
 from bot.runbook.facts import RESOURCE_OF, Condition
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
-from bot.runbook.models import Runbook
+from bot.runbook.schemas import Runbook
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Link, Severity, Signal
 

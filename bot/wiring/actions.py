@@ -25,7 +25,7 @@ from bot.clock import Clock
 from bot.evidence.gather import EvidenceSources
 from bot.policy import Policy
 from bot.runbook.loader import RunbookLibrary
-from bot.scenario.models import (
+from bot.scenario.schemas import (
     Cluster,
     ClusterConfigMap,
     ClusterCronJob,

@@ -24,7 +24,7 @@ from bot.evidence.kinds.history import KIND as HISTORY
 from bot.evidence.neighbours import with_neighbours
 from bot.history.source import StoredHistory
 from bot.scenario.loader import load_scenarios
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import Settings
 from integrations.backstage import load_backstage_catalog
 from integrations.change_files import CalendarFileSource, FlagFileSource

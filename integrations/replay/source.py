@@ -17,7 +17,7 @@ from bot.evidence.kinds.history import ReplayHistory
 from bot.evidence.kinds.logs import ReplayLogs
 from bot.evidence.kinds.metrics import ReplayMetrics
 from bot.evidence.kinds.traces import ReplayTraces
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 
 __all__ = ["ReplayEvidence"]
 

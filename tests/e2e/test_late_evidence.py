@@ -17,7 +17,7 @@ from bot.clock import ReplayClock
 from bot.evidence.kinds.deploys import DeploySource
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import Deploy
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import load_settings
 from bot.wiring.evidence import replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

@@ -24,7 +24,7 @@ from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.killswitch import service as kill_switch
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.telemetry.logs import configure_logging
 from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

@@ -27,7 +27,7 @@ from bot.narrator import Narrator, NarratorLimits
 from bot.narrator.values import NarrationOutcome
 from bot.policy import DEFAULT_POLICY
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
 from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence

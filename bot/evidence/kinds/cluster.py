@@ -14,7 +14,7 @@ from bot.evidence.values import (
     WorkloadEvent,
     WorkloadRevision,
 )
-from bot.scenario.models import ClusterDeployment, ClusterEvent, Scenario
+from bot.scenario.schemas import ClusterDeployment, ClusterEvent, Scenario
 
 __all__ = ["KIND", "ClusterSource", "ReplayCluster"]
 

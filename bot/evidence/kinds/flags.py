@@ -10,7 +10,7 @@ from bot.evidence.changes import select_flag_changes
 from bot.evidence.kind import Asker, EvidenceKind, EvidenceRequest, Gathered
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import FlagChange
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 
 __all__ = ["KIND", "FlagSource", "ReplayFlags"]
 

@@ -10,7 +10,7 @@ from bot.evidence.kind import EvidenceKind, ask_each
 from bot.evidence.ports import EvidenceQuery
 from bot.history.scenario import past_from_entry
 from bot.history.values import PastIncident
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 
 __all__ = ["KIND", "HistorySource", "ReplayHistory"]
 

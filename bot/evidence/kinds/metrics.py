@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.evidence.kind import Asker, EvidenceKind, EvidenceRequest, Gathered
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import MetricSeries
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 
 __all__ = ["KIND", "MetricsSource", "ReplayMetrics"]
 
