@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.outcomes.service import read_report
+from bot.outcomes.service import RecentReport
 from bot.settings import Settings
 from bot.signal.sources.common import SourceOptions
 from bot.telemetry.outbox import actions_by_state, outbox_depth
@@ -52,12 +52,14 @@ def _secrets(settings: Settings) -> Callable[[str], str | None]:
 def _exposition(
     sessions: async_sessionmaker[AsyncSession], metrics: PrometheusMetrics, clock: Clock
 ) -> Callable[[], Awaitable[tuple[bytes, str]]]:
+    outcomes = RecentReport()
+
     async def exposition() -> tuple[bytes, str]:
         try:
             async with sessions() as session:
                 metrics.outbox(await outbox_depth(session))
                 metrics.actions(await actions_by_state(session))
-                metrics.outcomes(await read_report(session, since=None, until=clock.now()))
+                metrics.outcomes(await outcomes.read(session, now=clock.now()))
         except (SQLAlchemyError, OSError) as exc:
             # The other metrics still matter when the database does not answer.
             log.warning("database figures not read for /metrics: %s", type(exc).__name__)
