@@ -1,0 +1,100 @@
+"""Principles added in the fourth analysis round of issue 13, one rule per test: pure
+functions and ``assess`` on synthetic evidence (never a scenario file), no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.analysis.exposure import exposure_in
+from bot.analysis.stated_time import stated_onset
+from bot.analysis.triage import assess
+from bot.catalog import Catalog, ServiceEntry
+from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
+from bot.scenario.terms import CauseKind, Marker
+from tests.unit.test_analysis_principles import at, signal
+
+
+def test_a_line_dates_what_it_reports_in_the_words_people_write() -> None:
+    written = datetime(2026, 6, 22, 14, 44, tzinfo=UTC)
+    assert stated_onset("served to other sessions since 09:41", written) == (
+        datetime(2026, 6, 22, 9, 41, tzinfo=UTC),
+        True,
+    )
+    # A time later in the day than the line was written is yesterday's.
+    assert stated_onset("failing since 23:50", written) == (
+        datetime(2026, 6, 21, 23, 50, tzinfo=UTC),
+        True,
+    )
+    assert stated_onset("48,912 lines since May 1", written) == (
+        datetime(2026, 5, 1, tzinfo=UTC),
+        False,
+    )
+    assert stated_onset("since 3 December", written) == (datetime(2025, 12, 3, tzinfo=UTC), False)
+    assert stated_onset("found in index since 2026-05-01T08:31Z", written) == (
+        datetime(2026, 5, 1, 8, 31, tzinfo=UTC),
+        True,
+    )
+    # Addresses, ranges and words that only look like months or clocks date nothing.
+    assert stated_onset("connect from 10.0.0.1:8080 refused", written) is None
+    assert stated_onset("from mayhem 3 onwards", written) is None
+    # Without knowing when the line was written, only a full date says when.
+    assert stated_onset("since 09:41") is None
+
+
+def test_a_response_handed_to_a_requester_it_was_not_made_for_is_an_exposure() -> None:
+    assert exposure_in(
+        "cdn: /account served from cache to 1,912 sessions different from the origin's session"
+    )
+    assert exposure_in("profile page returned to a different user after the cache warmed")
+    assert exposure_in("/status served from cache to 4,000 sessions") is None
+    assert exposure_in("request sent to a different upstream after failover") is None
+
+
+def test_a_secret_stored_unhashed_or_unencrypted_is_in_the_clear() -> None:
+    assert exposure_in("scanner: field 'password' appears unhashed in index requests-*")
+    assert exposure_in("api keys stored unencrypted in the settings table")
+    assert exposure_in("password hashes rotated to argon2") is None
+
+
+def test_the_change_before_the_start_a_late_report_states_is_the_suspect() -> None:
+    """A scanner finds passwords in the logs two days after the release that began writing
+    them; its line says since when, and that moment (not the alert) dates the incident."""
+    catalog = Catalog((ServiceEntry("login", "identity"),))
+    release = Deploy(
+        "login",
+        "d5e7a01c39",
+        at(8, 30) - timedelta(days=2),
+        title="Structured request logging",
+        files=("auth/middleware/request_log.py",),
+    )
+    stamp = f"{at(8, 31) - timedelta(days=2):%Y-%m-%dT%H:%MZ}"
+    report = LogRecord(
+        at(13, 58), "login", "WARN", f"scanner: 'password' appears unhashed in logs since {stamp}"
+    )
+    evidence = EvidenceBundle(deploys=(release,), logs=(report,), deploys_checked=True)
+    assessment = assess("login", [signal("secret scan", "login")], evidence, catalog=catalog)
+    assert assessment.first_seen == release.at + timedelta(minutes=1)
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "d5e7a01c39"
+    assert assessment.cause is CauseKind.DEPLOY
+    assert Marker.CUSTOMER_DATA in {m.marker for m in assessment.markers}
+
+
+def test_a_config_push_to_a_dependency_at_an_exposures_stated_start_is_the_change() -> None:
+    catalog = Catalog(
+        (ServiceEntry("web", "team", depends_on=("edge",)), ServiceEntry("edge", "team"))
+    )
+    push = Deploy("edge", "e02b9f4c61", at(9, 41), title="New provider", files=("cdn/rules.vcl",))
+    line = LogRecord(
+        at(13, 50),
+        "edge",
+        "WARN",
+        "/mypage served from cache to 1,912 sessions different from the origin's since 09:41",
+    )
+    evidence = EvidenceBundle(deploys=(push,), logs=(line,), deploys_checked=True)
+    alert = signal("users see others' pages", "web")
+    assessment = assess("web", [alert], evidence, catalog=catalog)
+    assert assessment.first_seen == at(9, 41)
+    assert assessment.suspect is not None
+    assert assessment.suspect.deploy.sha == "e02b9f4c61"
+    assert assessment.cause is CauseKind.CONFIG
