@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.detectors.config import HOST_REFUSED
+from bot.analysis.detectors.security import SECURITY
 from bot.analysis.exposure import exposure_in
+from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.stated_time import stated_onset
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
 from bot.scenario.terms import CauseKind, Marker
-from tests.unit.test_analysis_principles import at, signal
+from tests.unit.test_analysis_principles import at, series, signal
 
 
 def test_a_line_dates_what_it_reports_in_the_words_people_write() -> None:
@@ -98,3 +101,47 @@ def test_a_config_push_to_a_dependency_at_an_exposures_stated_start_is_the_chang
     assert assessment.suspect is not None
     assert assessment.suspect.deploy.sha == "e02b9f4c61"
     assert assessment.cause is CauseKind.CONFIG
+
+
+def test_working_units_available_are_the_outage_itself_not_a_resource_headroom() -> None:
+    assert units_up("available_instances_ratio")
+    assert units_up("kube_deployment_status_replicas_available")
+    assert units_up("healthy_hosts")
+    assert series_kind("available_instances_ratio") is None
+    assert not headroom("available_instances_ratio")
+    # What is left of a resource still saturates as it falls.
+    assert headroom("node_memory_available_bytes")
+    assert series_kind("node_memory_available_bytes") is SeriesKind.SATURATION
+    catalog = Catalog((ServiceEntry("app", "team"),))
+    falling = series("app", "available_instances_ratio", "ratio", *_falling(1.0, 0.93, 0.41, 0.02))
+    evidence = EvidenceBundle(metrics=(falling,), deploys_checked=True)
+    assessment = assess("app", [signal("pods crash looping", "app")], evidence, catalog=catalog)
+    assert assessment.cause is not CauseKind.RESOURCE
+
+
+def _falling(*values: float) -> tuple[tuple[int, float], ...]:
+    return tuple((minutes * 30, value) for minutes, value in enumerate(values))
+
+
+def test_a_leak_of_memory_and_a_hardening_patchs_name_are_not_security_words() -> None:
+    assert SECURITY.search("customer records leaked to a public bucket")
+    assert not SECURITY.search("memory leak in the image resizer")
+    assert not SECURITY.search("connection leak: pool exhausted")
+    assert not SECURITY.search("check if grsecurity/PaX is enabled")
+    assert SECURITY.search("security scan found a CVE")
+
+
+def test_a_host_that_refuses_what_the_program_needs_to_start_is_the_platform() -> None:
+    assert HOST_REFUSED.search(
+        "Error occurred during initialization of VM: Failed to mark memory page as executable"
+    )
+    assert HOST_REFUSED.search("mprotect(PROT_EXEC) failed: Operation not permitted")
+    assert HOST_REFUSED.search('audit: avc:  denied  { execmem } for pid=812 comm="java"')
+    assert not HOST_REFUSED.search("permission denied opening /var/log/app.log")
+    catalog = Catalog((ServiceEntry("app", "team"),))
+    line = LogRecord(at(14, 20), "app", "ERROR", "Failed to mark memory page as executable")
+    evidence = EvidenceBundle(logs=(line,), deploys_checked=True)
+    # The line comes after the alert: what the crashing pods say still explains them.
+    assessment = assess("app", [signal("pods crash looping", "app")], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.CONFIG
+    assert assessment.suspect is None
