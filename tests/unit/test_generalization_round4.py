@@ -13,6 +13,8 @@ from bot.analysis.stated_time import stated_onset
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
+from bot.runbook.evidence import line_conditions
+from bot.runbook.facts import Condition
 from bot.scenario.terms import CauseKind, Marker
 from tests.unit.test_analysis_principles import at, series, signal
 
@@ -145,3 +147,18 @@ def test_a_host_that_refuses_what_the_program_needs_to_start_is_the_platform() -
     assessment = assess("app", [signal("pods crash looping", "app")], evidence, catalog=catalog)
     assert assessment.cause is CauseKind.CONFIG
     assert assessment.suspect is None
+
+
+def test_a_queues_jobs_that_keep_failing_or_die_out_of_retries_are_failed_runs() -> None:
+    for line in (
+        "notification-delivery: 71% of jobs failing, 1.3M jobs queued",
+        "DeliverNotificationJob failed: ConnectionTimeoutError against the primary",
+        "ReportExportJob exhausted 3 retries; moved to dead set",
+    ):
+        assert Condition.BATCH_JOB_FAILED in line_conditions([line]), line
+    for line in (
+        "background job backlog 41k and rising",
+        "Deploy of acme/job-dispatcher@0e7c41b to production: failure",
+        "JobScheduler started 12 workers",
+    ):
+        assert Condition.BATCH_JOB_FAILED not in line_conditions([line]), line
