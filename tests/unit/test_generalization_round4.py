@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot.analysis.detectors.config import HOST_REFUSED
 from bot.analysis.detectors.security import SECURITY
+from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.stated_time import stated_onset
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
+from bot.evidence.values import ClusterState, Deploy, EvidenceBundle, LogRecord, PodState
 from bot.runbook.evidence import line_conditions
 from bot.runbook.facts import Condition
 from bot.scenario.terms import CauseKind, Marker
@@ -162,3 +163,19 @@ def test_a_queues_jobs_that_keep_failing_or_die_out_of_retries_are_failed_runs()
         "JobScheduler started 12 workers",
     ):
         assert Condition.BATCH_JOB_FAILED not in line_conditions([line]), line
+
+
+def test_an_alert_that_says_pods_are_down_while_the_cluster_shows_them_ready_conflicts() -> None:
+    catalog = Catalog((ServiceEntry("api", "team"),))
+    alert = signal("Deployment shop/api has 0 available replicas", "api")
+    ready = tuple(PodState("shop", f"api-{n}", "api", "Running", True, 0) for n in range(3))
+    evidence = EvidenceBundle(cluster=ClusterState(pods=ready), deploys_checked=True)
+    markers = {m.marker for m in assess("api", [alert], evidence, catalog=catalog).markers}
+    assert Marker.CONFLICTING_SIGNALS in markers
+    # Pods that do restart agree with the alert: no conflict.
+    crashing = (PodState("shop", "api-0", "api", "Running", False, 7, "Error"),)
+    evidence = EvidenceBundle(cluster=ClusterState(pods=crashing), deploys_checked=True)
+    markers = {m.marker for m in assess("api", [alert], evidence, catalog=catalog).markers}
+    assert Marker.CONFLICTING_SIGNALS not in markers
+    assert UNAVAILABLE_CLAIM.search("KubeDeploymentReplicasUnavailable: pods are not ready")
+    assert not UNAVAILABLE_CLAIM.search("p99 latency above 800 ms on 3 ready replicas")
