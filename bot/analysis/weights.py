@@ -41,6 +41,7 @@ class Weights:
     deploy_no_new_errors: float = 0.10  # no new error template since it landed
     deploy_dependency_failing: float = 0.15  # errors or traces name a failing dependency
     deploy_webhook_refused: float = 0.30  # its objects were refused by a failing webhook
+    deploy_fetch_failed: float = 0.35  # its build failed fetching a package it did not ask for
     deploy_error_elsewhere: float = 0.30  # the same error hits a service that did not deploy
     deploy_untouched_credential: float = 0.35  # the errors are a credential it did not change
     deploy_after_dependency: float = 0.35  # the dependency the errors fail at failed first

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.analysis.detectors.config import HOST_REFUSED
+from bot.analysis.detectors.fetch import FETCH_FAILED, touches_dependencies
+from bot.analysis.detectors.own_lines import asked_for
 from bot.analysis.detectors.security import SECURITY
 from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
+from bot.analysis.hypotheses import personal_data_in
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.stated_time import stated_onset
 from bot.analysis.triage import assess
@@ -179,3 +182,53 @@ def test_an_alert_that_says_pods_are_down_while_the_cluster_shows_them_ready_con
     assert Marker.CONFLICTING_SIGNALS not in markers
     assert UNAVAILABLE_CLAIM.search("KubeDeploymentReplicasUnavailable: pods are not ready")
     assert not UNAVAILABLE_CLAIM.search("p99 latency above 800 ms on 3 ready replicas")
+
+
+def test_a_package_version_is_not_an_email_address() -> None:
+    assert personal_data_in("required by babel-code-frame@6.7.2 <- line-numbers@0.2.0") == ()
+    assert personal_data_in("reset link sent to ann.lee@example.com") == ("email",)
+
+
+def test_what_a_failing_call_asked_for_names_the_dependency_that_lost_it() -> None:
+    assert asked_for("GET https://registry.npmjs.org/left-pad failed: 404") == {"left-pad"}
+    assert asked_for("GET https://cdn.example.com/v2/assets/1.4.0") == frozenset()
+
+
+def test_a_release_whose_build_could_not_fetch_a_package_it_did_not_ask_for_is_cleared() -> None:
+    assert FETCH_FAILED.search("npm ERR! 404 Not Found - GET https://registry.npmjs.org/left-pad")
+    assert FETCH_FAILED.search("ERROR: No matching distribution found for requests==9.9")
+    assert not FETCH_FAILED.search("GET /api/orders 200 in 31 ms")
+    assert touches_dependencies(("web/package.json", "web/src/App.jsx"))
+    assert not touches_dependencies(("web/src/PromoBanner.jsx", "web/src/promo.css"))
+    catalog = Catalog(
+        (
+            ServiceEntry("shop", "team", depends_on=("pkg-registry",)),
+            ServiceEntry("pkg-registry", "vendor"),
+        )
+    )
+    banner = Deploy(
+        "shop",
+        "d90c3b7e1a",
+        at(13, 55),
+        title="Promo banner",
+        files=("src/PromoBanner.jsx",),
+        succeeded=False,
+    )
+    removed = LogRecord(at(13, 20), "pkg-registry", "WARN", "package left-pad unpublished")
+    failed = LogRecord(
+        at(14, 0),
+        "shop",
+        "ERROR",
+        "npm ci: 404 Not Found - GET https://registry.npmjs.org/left-pad",
+    )
+    evidence = EvidenceBundle(deploys=(banner,), logs=(removed, failed), deploys_checked=True)
+    alert = signal("deploy failed: npm ERR! 404 Not Found left-pad", "shop")
+    assessment = assess("shop", [alert], evidence, catalog=catalog)
+    assert assessment.suspect is None
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "pkg-registry"
+    # The same failure after a change to the lockfile is the change's to answer for.
+    bump = Deploy("shop", "a1b2c3d4e5", at(13, 55), files=("package-lock.json",), succeeded=False)
+    evidence = EvidenceBundle(deploys=(bump,), logs=(failed,), deploys_checked=True)
+    assessment = assess("shop", [alert], evidence, catalog=catalog)
+    assert assessment.suspect is not None

@@ -22,6 +22,7 @@ from bot.analysis.citing import hypothesis, matching, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.detectors.dependency import failing_dependency_named
+from bot.analysis.detectors.fetch import fetch_failure, touches_dependencies
 from bot.analysis.detectors.kubernetes import (
     failed_rollout,
     registry_failures,
@@ -265,7 +266,8 @@ def _error_timing(facts: CaseFacts, deploy: Deploy) -> Citations:
 
 def _rollout(facts: CaseFacts, rank: int, deploy: Deploy) -> Citations:
     """How the deploy went: code that never ran (its image could not be pulled, a failing
-    webhook refused its pods) counts against it; a deploy that failed for it."""
+    webhook refused its pods, its build could not fetch a package it did not ask for) counts
+    against it; a deploy that failed otherwise for it."""
     ref = f"deploy:{deploy.sha}"
     if rank == 0 and registry_failures(facts):
         text = "its pods could not pull their image from a failing registry: its code never ran"
@@ -273,9 +275,16 @@ def _rollout(facts: CaseFacts, rank: int, deploy: Deploy) -> Citations:
     if rank == 0 and webhook_failures(facts):
         text = "its pods were refused by a failing admission webhook: its code never ran"
         return [], [Citation(ref, text, W.deploy_webhook_refused)]
-    if not deploy.succeeded:
-        return [Citation(ref, "the deploy itself failed", W.deploy_failed)], []
-    return [], []
+    if deploy.succeeded:
+        return [], []
+    fetched = fetch_failure(facts) if rank == 0 else None
+    if fetched is not None and not touches_dependencies(deploy.files):
+        text = (
+            f"its build failed fetching what its change did not ask for ({fetched}): the "
+            "source it fetches from failed, and its code never ran"
+        )
+        return [], [Citation(ref, text, W.deploy_fetch_failed)]
+    return [Citation(ref, "the deploy itself failed", W.deploy_failed)], []
 
 
 def _what_followed(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> list[Citation]:
