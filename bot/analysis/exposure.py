@@ -64,14 +64,24 @@ _HANDED_TO_OTHER = re.compile(
 
 _SECRET = (
     r"(?:secrets?|secure (?:env(?:ironment)? )?var\w*|credentials?|passwords?|passphrases?|"
+    r"password[ _-]?hash(?:es)?|"
     r"api[ _-]?keys?|access[ _-]?keys?|private[ _-]?keys?|(?:access|auth|api|bearer) tokens?)"
+    # ... as a value, not a topic: "password reset emails sent to all users" exposes nothing.
+    r"(?![ _-]?(?:resets?|changes?|polic(?:y|ies)|expir\w*|rotation|prompts?|pages?|forms?|"
+    r"screens?|requirements?|strength|managers?|rules?)\b)"
 )
-# A secret reaching someone not trusted with it: code from forks, the public, anyone.
+# A secret reaching someone not trusted with it: code from forks, the public, anyone, other
+# people (one person's secret sent to every member of a workspace).
 _UNTRUSTED = (
     r"(?:forks?\b|forked|public(?:ly)?\b|anonymous|unauthenticated|untrusted|world[- ]readable|"
-    r"\banyone\b|third[- ]part(?:y|ies))"
+    r"\banyone\b|\beveryone\b|third[- ]part(?:y|ies)|"
+    r"\b(?:all|other|every)\s+(?:[\w-]+\s+){0,2}?(?:members?|users?|customers?|people|"
+    r"tenants?|participants?|recipients?|subscribers?|clients?)\b)"
 )
-_HANDED = r"(?:exposed|injected|available|visible|readable|leaked|shared|accessible|passed|sent)"
+_HANDED = (
+    r"(?:exposed|injected|available|visible|readable|leaked|shared|accessible|passed|sent|"
+    r"broadcast(?:ed)?|delivered|returned|shown|included)"
+)
 _SECRET_TO_UNTRUSTED = re.compile(
     rf"\b{_SECRET}\b.{{0,80}}\b{_HANDED}\b.{{0,80}}{_UNTRUSTED}|"
     rf"{_UNTRUSTED}.{{0,80}}\b{_SECRET}\b.{{0,40}}\b{_HANDED}\b|"
@@ -136,7 +146,7 @@ def exposure_in(text: str) -> str | None:
         return "a response made for one requester was handed to another"
     # The reasons name what happened, never the words around it: they may hold the secret.
     if _SECRET_TO_UNTRUSTED.search(text) is not None:
-        return "secrets reached someone not trusted with them (code from forks, the public)"
+        return "secrets reached someone not trusted with them (code from forks, the public, others)"
     if _SECRET_IN_CLEAR.search(text) is not None:
         return "secrets written in the clear (plain text)"
     if (value := _SECRET_VALUE.search(text)) is not None:

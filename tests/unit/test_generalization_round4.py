@@ -232,3 +232,10 @@ def test_a_release_whose_build_could_not_fetch_a_package_it_did_not_ask_for_is_c
     evidence = EvidenceBundle(deploys=(bump,), logs=(failed,), deploys_checked=True)
     assessment = assess("shop", [alert], evidence, catalog=catalog)
     assert assessment.suspect is not None
+
+
+def test_ones_secret_sent_to_other_people_is_an_exposure_and_a_topic_is_not() -> None:
+    assert exposure_in("password hash of link creator sent to all workspace members")
+    assert exposure_in("api key of the owner included in events delivered to other users")
+    assert exposure_in("password reset emails sent to all users") is None
+    assert exposure_in("sent the new password policy to every member") is None
