@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.category import categorize
+from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.config import HOST_REFUSED
 from bot.analysis.detectors.fetch import FETCH_FAILED, touches_dependencies
 from bot.analysis.detectors.own_lines import asked_for
@@ -13,13 +15,23 @@ from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import personal_data_in
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
+from bot.analysis.spike import detect_spike
 from bot.analysis.stated_time import stated_onset
 from bot.analysis.triage import assess
+from bot.analysis.values import Citation
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import ClusterState, Deploy, EvidenceBundle, LogRecord, PodState
+from bot.evidence.values import (
+    ClusterState,
+    Deploy,
+    EvidenceBundle,
+    LogRecord,
+    PodState,
+    WorkloadEvent,
+)
 from bot.runbook.evidence import line_conditions
 from bot.runbook.facts import Condition
-from bot.scenario.terms import CauseKind, Marker
+from bot.scenario.terms import CauseKind, IncidentCategory, Marker
+from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 from tests.unit.test_analysis_principles import at, series, signal
 
 
@@ -239,3 +251,62 @@ def test_ones_secret_sent_to_other_people_is_an_exposure_and_a_topic_is_not() ->
     assert exposure_in("api key of the owner included in events delivered to other users")
     assert exposure_in("password reset emails sent to all users") is None
     assert exposure_in("sent the new password policy to every member") is None
+
+
+def _pull_failed(image: str) -> WorkloadEvent:
+    message = (
+        f'Failed to pull image "{image}": rpc error: code = NotFound desc = {image}: not found'
+    )
+    return WorkloadEvent(at(14, 1), "shop", "pod/cart-6f9d-4jwx2", "Warning", "Failed", message)
+
+
+def test_a_missing_image_the_release_did_not_build_or_touch_clears_the_release() -> None:
+    catalog = Catalog((ServiceEntry("cart", "team"),))
+    release = Deploy("cart", "58ad1f0c7e", at(13, 50), files=("cart/pricing.go",), succeeded=False)
+    alert = signal("Rollout of cart failed", "cart")
+    sidecar = EvidenceBundle(
+        deploys=(release,),
+        cluster=ClusterState(events=(_pull_failed("docker.io/library/redis:7.2.4"),)),
+        deploys_checked=True,
+    )
+    assessment = assess("cart", [alert], sidecar, catalog=catalog)
+    assert assessment.suspect is None
+    assert assessment.cause is CauseKind.CONFIG
+    # The release's own image missing (its commit in the tag) is the release's fault.
+    own = EvidenceBundle(
+        deploys=(release,),
+        cluster=ClusterState(events=(_pull_failed("acme/cart:58ad1f0"),)),
+        deploys_checked=True,
+    )
+    assert assess("cart", [alert], own, catalog=catalog).suspect is not None
+    # So is a missing sidecar image when the release changed the manifests that name images.
+    chart = Deploy("cart", "58ad1f0c7e", at(13, 50), files=("helm/cart/values.yaml",))
+    bumped = EvidenceBundle(
+        deploys=(chart,),
+        cluster=ClusterState(events=(_pull_failed("docker.io/library/redis:7.2.4"),)),
+        deploys_checked=True,
+    )
+    assert assess("cart", [alert], bumped, catalog=catalog).suspect is not None
+
+
+def test_a_failed_release_that_hurt_nobody_is_a_deployment_incident() -> None:
+    failed = Signal(
+        source=AlertSource.GITHUB,
+        service="cart",
+        severity=Severity.SEV3,
+        status=SignalStatus.FIRING,
+        started_at=at(14, 3),
+        title="Deployment of acme/cart to production failed",
+        fingerprint="github:cart",
+        delivery_id="github:cart:1",
+    )
+    config = hypothesis(CauseKind.CONFIG, "an image was removed", [Citation("x", "y", 0.5)])
+    calm = categorize(service="cart", signals=[failed], spikes=[], hypotheses=[config], markers=[])
+    assert calm is IncidentCategory.DEPLOYMENT
+    errors = series("cart", "error_rate", "percent", (0, 0.1), (10, 0.1), (20, 60.0))
+    spike = detect_spike(errors)
+    assert spike is not None
+    hurt = categorize(
+        service="cart", signals=[failed], spikes=[spike], hypotheses=[config], markers=[]
+    )
+    assert hurt is IncidentCategory.AVAILABILITY

@@ -26,6 +26,7 @@ from bot.analysis.detectors.fetch import fetch_failure, touches_dependencies
 from bot.analysis.detectors.kubernetes import (
     failed_rollout,
     registry_failures,
+    unreleased_missing_image,
     webhook_failures,
 )
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
@@ -275,6 +276,12 @@ def _rollout(facts: CaseFacts, rank: int, deploy: Deploy) -> Citations:
     if rank == 0 and webhook_failures(facts):
         text = "its pods were refused by a failing admission webhook: its code never ran"
         return [], [Citation(ref, text, W.deploy_webhook_refused)]
+    if rank == 0 and (image := unreleased_missing_image(facts)) is not None:
+        text = (
+            f"its pods cannot pull {image}, an image its change did not build or touch, which "
+            "the registry no longer has: its code never ran, and a rollback pulls it too"
+        )
+        return [], [Citation(ref, text, W.deploy_fetch_failed)]
     if deploy.succeeded:
         return [], []
     fetched = fetch_failure(facts) if rank == 0 else None

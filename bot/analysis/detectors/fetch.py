@@ -14,7 +14,13 @@ import re
 from bot.analysis.citing import WARN
 from bot.analysis.values import CaseFacts
 
-__all__ = ["FETCH_FAILED", "MANIFEST", "fetch_failure", "touches_dependencies"]
+__all__ = [
+    "FETCH_FAILED",
+    "MANIFEST",
+    "fetch_failure",
+    "touches_dependencies",
+    "touches_images",
+]
 
 # A fetch of a package, module or artifact answered "not there" or refused: package managers'
 # own words, and an HTTP GET of an artifact that came back 404/410/403.
@@ -45,6 +51,21 @@ def touches_dependencies(files: tuple[str, ...]) -> bool:
     """Whether a change edits what its build fetches (a manifest or lockfile). Unknown files
     may: a change whose files are not known is not cleared by this rule."""
     return not files or any(MANIFEST.search(f) for f in files)
+
+
+# Files that name the images a workload runs: Kubernetes manifests, charts and their values,
+# Compose and kustomize files, Terraform (besides Dockerfiles, in MANIFEST).
+_IMAGE_FILE = re.compile(
+    r"\.(?:ya?ml|json|tf|tfvars|hcl|jsonnet|libsonnet)$|(?:^|/)(?:helm|charts?|k8s|kubernetes|"
+    r"manifests|deploy|kustomize|overlays)/",
+    re.IGNORECASE,
+)
+
+
+def touches_images(files: tuple[str, ...]) -> bool:
+    """Whether a change may name a different image: a Dockerfile, a chart, a manifest or any
+    configuration file; unknown files may."""
+    return not files or any(MANIFEST.search(f) or _IMAGE_FILE.search(f) for f in files)
 
 
 def fetch_failure(facts: CaseFacts) -> str | None:
