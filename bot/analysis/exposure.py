@@ -38,6 +38,19 @@ _NON_MEMBER_ALLOWED = re.compile(
     r"(?:decision|result|outcome)[=: ]+(?:allow|allowed|granted|permit)",
     re.IGNORECASE,
 )
+# A check that lets people in without the secret: any password opens any account, a login
+# granted although the password did not verify. Whoever types an address reads the account.
+_AUTH_BYPASS = re.compile(
+    r"\b(?:sign|log)(?:ged|s)?[ -]?in with (?:any|a wrong|an? (?:old|invalid|incorrect)) "
+    r"(?:password|credential|token)s?|"
+    r"\baccepts? (?:any|every|wrong|invalid) (?:password|credential|token)s?|"
+    r"\bany (?:password|credential|token|string) (?:works|is accepted|opens|lets)|"
+    r"\b(?:login|sign[ -]?in|auth\w*)\b[^\n]{0,20}\b(?:ok|succe\w*|granted|allowed)\b[^\n]{0,80}"
+    r"\b(?:password|credentials?|mfa|otp|signature|token)[_ ]?(?:verified|valid|checked|ok)"
+    r"[=: ]+(?:false|no|0)\b|"
+    r"\bauthentication (?:check )?(?:is )?bypass(?:ed)?\b|\bauth(?:entication)? bypass\b",
+    re.IGNORECASE,
+)
 _REPORTED = re.compile(
     r"another (?:person|user|customer|member|account|tenant|company|org\w*)'?s\b|"
     r"other (?:users|customers|people|tenants|members)'|"
@@ -140,6 +153,8 @@ def exposure_in(text: str) -> str | None:
         return crossed
     if _NON_MEMBER_ALLOWED.search(text):
         return "an authorization decision let a non-member in"
+    if _AUTH_BYPASS.search(text):
+        return "a sign-in check let people in without the right secret"
     if (reported := _REPORTED.search(text)) is not None:
         return f'people report seeing data that is not theirs ("{reported.group()}")'
     if _HANDED_TO_OTHER.search(text) is not None:

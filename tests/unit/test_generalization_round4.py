@@ -30,9 +30,13 @@ from bot.evidence.values import (
 )
 from bot.runbook.evidence import line_conditions
 from bot.runbook.facts import Condition
+from bot.runbook.loader import load_runbooks
+from bot.runbook.matcher import RunbookQuery, choose_runbook
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 from tests.unit.test_analysis_principles import at, series, signal
+
+RUNBOOKS = load_runbooks()
 
 
 def test_a_line_dates_what_it_reports_in_the_words_people_write() -> None:
@@ -310,3 +314,33 @@ def test_a_failed_release_that_hurt_nobody_is_a_deployment_incident() -> None:
         service="cart", signals=[failed], spikes=[spike], hypotheses=[config], markers=[]
     )
     assert hurt is IncidentCategory.AVAILABILITY
+
+
+def test_a_sign_in_that_lets_anyone_in_is_an_exposure() -> None:
+    assert exposure_in("user can sign in with any password (reproduced on a test account)")
+    assert exposure_in("login ok user_id=42 verifier=shared password_verified=false")
+    assert exposure_in("login ok user_id=42 password_verified=true") is None
+    assert exposure_in("login failed for user 42: wrong password") is None
+
+
+def test_a_condition_a_runbook_is_written_for_outweighs_the_kind_of_the_cause() -> None:
+    """A release opened a data exposure: the ranked cause is the deploy, but customer data at
+    risk (a stated condition) still chooses the security runbook over the rollback one."""
+    query = RunbookQuery(
+        service="login",
+        texts=("sign-in accepts any password after an auth release",),
+        category=IncidentCategory.SECURITY,
+        cause=CauseKind.DEPLOY,
+        confidence=0.74,
+        conditions={Condition.CUSTOMER_DATA: "a sign-in check let people in"},
+    )
+    assert choose_runbook(RUNBOOKS, query).runbook_id == "security-triage"
+    # Without the condition, the deploy's own runbook.
+    plain = RunbookQuery(
+        service="login",
+        texts=("error rate up after an auth release",),
+        category=IncidentCategory.DEPLOYMENT,
+        cause=CauseKind.DEPLOY,
+        confidence=0.74,
+    )
+    assert choose_runbook(RUNBOOKS, plain).runbook_id == "deploy-rollback"
