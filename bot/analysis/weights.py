@@ -110,6 +110,7 @@ class Weights:
     security_alert: float = 0.50  # an alert worded as a security finding
     security_logs: float = 0.25  # security words in error lines
     security_wrong_owner: float = 0.55  # data served to someone other than its owner
+    security_foreign_code: float = 0.55  # code nobody shipped runs (a process not in its image)
     security_credential_explained: float = 0.30  # against: a certificate/credential failure
     security_release_opened: float = 0.20  # against: a release just before the exposure opened it
     # unknown

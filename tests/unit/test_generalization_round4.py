@@ -10,7 +10,7 @@ from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.config import HOST_REFUSED
 from bot.analysis.detectors.fetch import FETCH_FAILED, touches_dependencies
 from bot.analysis.detectors.own_lines import asked_for
-from bot.analysis.detectors.security import SECURITY
+from bot.analysis.detectors.security import FOREIGN_CODE, SECURITY
 from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import personal_data_in
@@ -344,3 +344,20 @@ def test_a_condition_a_runbook_is_written_for_outweighs_the_kind_of_the_cause() 
         confidence=0.74,
     )
     assert choose_runbook(RUNBOOKS, plain).runbook_id == "deploy-rollback"
+
+
+def test_code_nobody_shipped_running_in_a_service_is_a_security_event() -> None:
+    assert FOREIGN_CODE.search("process /tmp/.x/kworkerds started by uid 0 (not in image manifest)")
+    assert FOREIGN_CODE.search("egress flow to 45.9.148.21:3333 (stratum+tcp)")
+    assert not FOREIGN_CODE.search("process worker-3 started (pid 812)")
+    catalog = Catalog((ServiceEntry("encoder", "video"),))
+    cpu = series(
+        "encoder", "node_cpu_utilization", "percent", (0, 21), (60, 23), (70, 97), (80, 99)
+    )
+    line = LogRecord(at(14, 8), "encoder", "WARN", "unknown process /tmp/.x started by uid 0")
+    evidence = EvidenceBundle(metrics=(cpu,), logs=(line,), deploys_checked=True)
+    assessment = assess(
+        "encoder", [signal("node CPU above 95%", "encoder")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.SECURITY
+    assert assessment.category is IncidentCategory.SECURITY
