@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
+from bot.analysis.detectors.traffic import demand_held
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
@@ -47,6 +48,7 @@ class Assessment:
     log_clusters: tuple[LogCluster, ...] = ()  # the incident window's logs, busiest first
     candidates: tuple[SuspectDeploy, ...] = ()  # deploys in the window before, latest first
     signals: tuple[Signal, ...] = ()  # the alerts it assessed
+    demand_held: bool = False  # its load measured flat and no capacity lost (see demand_held)
 
     @property
     def category(self) -> IncidentCategory:
@@ -224,4 +226,5 @@ def assess(
         log_clusters=diagnosis.clusters,
         candidates=diagnosis.candidates,
         signals=tuple(signals),
+        demand_held=demand_held(service, (*evidence.long_metrics, *evidence.metrics)),
     )

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.action.kinds import ActionKind
 from bot.analysis.category import categorize
 from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.config import HOST_REFUSED
 from bot.analysis.detectors.fetch import FETCH_FAILED, touches_dependencies
 from bot.analysis.detectors.own_lines import asked_for
 from bot.analysis.detectors.security import FOREIGN_CODE, SECURITY
+from bot.analysis.detectors.traffic import demand_held
 from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import personal_data_in
+from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.spike import detect_spike
 from bot.analysis.stated_time import stated_onset
@@ -35,6 +38,7 @@ from bot.runbook.matcher import RunbookQuery, choose_runbook
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 from tests.unit.test_analysis_principles import at, series, signal
+from tests.unit.test_generalization import packet_for
 
 RUNBOOKS = load_runbooks()
 
@@ -361,3 +365,21 @@ def test_code_nobody_shipped_running_in_a_service_is_a_security_event() -> None:
     )
     assert assessment.cause is CauseKind.SECURITY
     assert assessment.category is IncidentCategory.SECURITY
+
+
+def test_no_scale_up_when_the_demand_held_and_no_capacity_was_lost() -> None:
+    flat = series("ring", "requests_per_second", "req/s", (0, 142000), (30, 139000), (50, 137000))
+    cpu = series("ring", "cpu_utilization", "percent", (0, 31), (29, 30), (31, 99), (50, 100))
+    assert demand_held("ring", [flat, cpu])
+    surge = series("ring", "requests_per_second", "req/s", (0, 1000), (30, 1100), (50, 4600))
+    assert not demand_held("ring", [surge, cpu])
+    lost = series("ring", "healthy_servers", "count", (0, 402), (30, 398), (50, 14))
+    assert not demand_held("ring", [flat, lost])
+    assert not demand_held("ring", [cpu])  # no request rate measured: nothing to say
+    held = SafetyFacts(customer_data=False, deploy_near=False, migration=False, demand_held=True)
+    assert forbidden(ActionKind.SCALE, held) is not None
+    assert forbidden(ActionKind.RESTART, held) is None
+    catalog = Catalog((ServiceEntry("ring", "storage"),))
+    evidence = EvidenceBundle(metrics=(flat, cpu), deploys_checked=True)
+    packet = packet_for("ring", [signal("CPU above 95% on every node", "ring")], evidence, catalog)
+    assert ActionKind.SCALE not in {action.kind for action in packet.actions}
