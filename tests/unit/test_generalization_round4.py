@@ -383,3 +383,32 @@ def test_no_scale_up_when_the_demand_held_and_no_capacity_was_lost() -> None:
     evidence = EvidenceBundle(metrics=(flat, cpu), deploys_checked=True)
     packet = packet_for("ring", [signal("CPU above 95% on every node", "ring")], evidence, catalog)
     assert ActionKind.SCALE not in {action.kind for action in packet.actions}
+
+
+def test_a_docs_only_release_is_never_the_suspect_however_close() -> None:
+    catalog = Catalog((ServiceEntry("refresh", "data"),))
+    docs = Deploy("refresh", "6b0e2c9d41", at(14, 0), files=("README.md", "docs/refresh.md"))
+    line = LogRecord(at(14, 2), "refresh", "ERROR", "refresh failed: NullPointerException")
+    evidence = EvidenceBundle(deploys=(docs,), logs=(line,), deploys_checked=True)
+    assessment = assess("refresh", [signal("refresh failed", "refresh")], evidence, catalog=catalog)
+    assert assessment.suspect is None
+    assert assessment.cause is not CauseKind.DEPLOY
+
+
+def test_the_error_an_alert_reports_dates_the_incident_from_its_first_attempt() -> None:
+    catalog = Catalog((ServiceEntry("refresh", "data"),))
+    first = LogRecord(
+        at(12, 58), "refresh", "ERROR", "query on db-1 canceled after 900s (statement timeout)"
+    )
+    alert = signal("OperationalError: canceling statement due to statement timeout", "refresh")
+    evidence = EvidenceBundle(logs=(first,), deploys_checked=True)
+    assert assess("refresh", [alert], evidence, catalog=catalog).first_seen == at(12, 58)
+    unrelated = LogRecord(at(12, 58), "refresh", "ERROR", "disk quota exceeded on /tmp")
+    evidence = EvidenceBundle(logs=(unrelated,), deploys_checked=True)
+    assert assess("refresh", [alert], evidence, catalog=catalog).first_seen == at(14, 3)
+
+
+def test_work_on_a_schedule_that_failed_is_a_failed_run() -> None:
+    assert Condition.BATCH_JOB_FAILED in line_conditions(["Nightly refresh failed (production)"])
+    assert Condition.BATCH_JOB_FAILED in line_conditions(["hourly rollup did not finish"])
+    assert Condition.BATCH_JOB_FAILED not in line_conditions(["nightly traffic is low"])

@@ -334,10 +334,12 @@ def _quiet_until_trigger(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
     ]
 
 
-def _cannot_explain(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
+def _cannot_explain(facts: CaseFacts, deploy: Deploy, outweigh: float) -> list[Citation]:
     """Evidence its change cannot explain the trouble (unless an error line names one of its
     files): the same error where nothing deployed, a credential it did not touch refused, a
-    dependency failing before it landed, a change of docs, tests or copy only."""
+    dependency failing before it landed, a change of docs, tests or copy only. Files known to
+    be all docs, tests or copy outweigh everything for it (``outweigh``): nothing it changed
+    runs, so it cannot be the cause however close it landed."""
     ref = f"deploy:{deploy.sha}"
     against = []
     if (other := error_elsewhere(facts, deploy)) is not None:
@@ -351,7 +353,8 @@ def _cannot_explain(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
     if inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"
-        against.append(Citation(ref, text, W.deploy_inert_change))
+        weight = max(W.deploy_inert_change, outweigh) if deploy.files else W.deploy_inert_change
+        against.append(Citation(ref, text, round(weight, 3)))
     return against
 
 
@@ -368,7 +371,7 @@ def _evidence(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> Citation
     supports.extend(_what_followed(facts, rank, candidate))
     contradicts.extend(_quiet_until_trigger(facts, deploy))
     if named is None:
-        contradicts.extend(_cannot_explain(facts, deploy))
+        contradicts.extend(_cannot_explain(facts, deploy, sum(c.weight for c in supports)))
     return supports, contradicts
 
 
