@@ -412,3 +412,31 @@ def test_work_on_a_schedule_that_failed_is_a_failed_run() -> None:
     assert Condition.BATCH_JOB_FAILED in line_conditions(["Nightly refresh failed (production)"])
     assert Condition.BATCH_JOB_FAILED in line_conditions(["hourly rollup did not finish"])
     assert Condition.BATCH_JOB_FAILED not in line_conditions(["nightly traffic is low"])
+
+
+def test_a_registry_is_named_by_its_own_lines_about_the_host_the_pulls_go_to() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("worker", "team", depends_on=("queue", "vendor-registry")),
+            ServiceEntry("queue", "team"),
+            ServiceEntry("vendor-registry", "vendor"),
+        )
+    )
+    image = "docker.io/acme/worker:2d7f1c9e04"
+    pull = WorkloadEvent(
+        at(14, 1),
+        "jobs",
+        "pod/worker-7d9f-2xk4p",
+        "Warning",
+        "Failed",
+        f'Failed to pull image "{image}": toomanyrequests: You have reached your pull rate limit',
+    )
+    own = LogRecord(at(14, 0), "vendor-registry", "ERROR", f"pull {image}: toomanyrequests")
+    evidence = EvidenceBundle(
+        logs=(own,), cluster=ClusterState(events=(pull,)), deploys_checked=True
+    )
+    assessment = assess(
+        "worker", [signal("worker pods pending", "worker")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "vendor-registry"
