@@ -28,6 +28,7 @@ from bot.evidence.values import (
     Deploy,
     EvidenceBundle,
     LogRecord,
+    MetricSeries,
     PodState,
     WorkloadEvent,
 )
@@ -440,3 +441,25 @@ def test_a_registry_is_named_by_its_own_lines_about_the_host_the_pulls_go_to() -
     )
     assert assessment.cause is CauseKind.DEPENDENCY
     assert assessment.hypotheses[0].subject == "vendor-registry"
+
+
+def test_load_that_surged_before_the_window_and_stayed_up_is_still_the_surge() -> None:
+    catalog = Catalog(
+        (ServiceEntry("engine", "query", depends_on=("lambdas",)), ServiceEntry("lambdas", "q"))
+    )
+    start = at(14, 3) - timedelta(hours=5)
+    points = ((0, 820.0), (30, 860.0), (40, 3900.0), (120, 4300.0), (300, 4250.0))
+    longer = MetricSeries(
+        "lambdas",
+        "invocations_per_second",
+        "req/s",
+        tuple((start + timedelta(minutes=m), v) for m, v in points),
+    )
+    window = MetricSeries("lambdas", "invocations_per_second", "req/s", longer.points[-2:])
+    evidence = EvidenceBundle(metrics=(window,), long_metrics=(longer,), deploys_checked=True)
+    alert = signal("query latency p95 above 10 s", "engine")
+    assert assess("engine", [alert], evidence, catalog=catalog).cause is CauseKind.TRAFFIC
+    # A plateau with no rise anywhere in the look-back is no surge.
+    steady = MetricSeries("lambdas", "invocations_per_second", "req/s", window.points)
+    evidence = EvidenceBundle(metrics=(window,), long_metrics=(steady,), deploys_checked=True)
+    assert assess("engine", [alert], evidence, catalog=catalog).cause is not CauseKind.TRAFFIC
