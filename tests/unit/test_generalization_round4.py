@@ -463,3 +463,20 @@ def test_load_that_surged_before_the_window_and_stayed_up_is_still_the_surge() -
     steady = MetricSeries("lambdas", "invocations_per_second", "req/s", window.points)
     evidence = EvidenceBundle(metrics=(window,), long_metrics=(steady,), deploys_checked=True)
     assert assess("engine", [alert], evidence, catalog=catalog).cause is not CauseKind.TRAFFIC
+
+
+def test_a_new_error_between_a_series_last_normal_point_and_its_first_abnormal_one_dates_it() -> (
+    None
+):
+    catalog = Catalog((ServiceEntry("importer", "tiles"),))
+    lag = series(
+        "importer", "replication_lag_seconds", "s", (0, 70), (20, 65), (40, 1260), (90, 4250)
+    )
+    timeout = LogRecord(at(13, 31), "importer", "ERROR", "fetch of state.txt timed out after 60s")
+    evidence = EvidenceBundle(metrics=(lag,), logs=(timeout,), deploys_checked=True)
+    alert = signal("replication lag above 1 h", "importer")
+    assert assess("importer", [alert], evidence, catalog=catalog).first_seen == at(13, 31)
+    # An error from before the last normal point says nothing about when the rise began.
+    old = LogRecord(at(13, 10), "importer", "ERROR", "fetch of state.txt timed out after 60s")
+    evidence = EvidenceBundle(metrics=(lag,), logs=(old,), deploys_checked=True)
+    assert assess("importer", [alert], evidence, catalog=catalog).first_seen == at(13, 40)
