@@ -6,6 +6,7 @@ guessing (no suspect deploy rather than a weak one).
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,11 +14,13 @@ from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
-from bot.analysis.exposure import exposure_in, stated_onset
+from bot.analysis.detectors.traffic import demand_held
+from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.stated_time import stated_onset
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.analysis.weights import W
 from bot.catalog import Catalog
@@ -46,6 +49,7 @@ class Assessment:
     log_clusters: tuple[LogCluster, ...] = ()  # the incident window's logs, busiest first
     candidates: tuple[SuspectDeploy, ...] = ()  # deploys in the window before, latest first
     signals: tuple[Signal, ...] = ()  # the alerts it assessed
+    demand_held: bool = False  # its load measured flat and no capacity lost (see demand_held)
 
     @property
     def category(self) -> IncidentCategory:
@@ -105,6 +109,60 @@ def _new_errors_before(
     return []
 
 
+_WORD = re.compile(r"[a-z]{4,}")
+_PLAIN_WORDS = frozenset(
+    (
+        *("error", "errors", "failed", "fails", "failure", "failing", "with", "from", "that"),
+        *("this", "after", "before", "production", "service", "alert", "warning", "critical"),
+        *("exception", "triggered", "firing", "while", "than", "into", "over", "above"),
+    )
+)
+ALERT_ERROR_LEAD = timedelta(hours=2)  # the alert's own error, logged this long before it
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower())) - _PLAIN_WORDS
+
+
+def _alert_error_logged(
+    service: str, lines: Iterable[LogRecord], signals: Sequence[Signal], first_alert: datetime
+) -> list[datetime]:
+    """When the error an alert reports was first logged by the service, if within
+    ``ALERT_ERROR_LEAD`` before it: an error line sharing two or more of the alert's own words
+    (``statement timeout``). A job retries for half an hour, then its error tracker alerts; the
+    incident began with the first failed attempt."""
+    said = [_words(f"{s.title}\n{s.description}") for s in signals if s.service == service]
+    for record in sorted((r for r in lines if r.service == service), key=lambda r: r.at):
+        if record.at >= first_alert:
+            break
+        recent = record.at >= first_alert - ALERT_ERROR_LEAD
+        shared = any(len(words & _words(record.message)) >= 2 for words in said)
+        if recent and shared and level_rank(record.level) >= level_rank("error"):
+            return [record.at]
+    return []
+
+
+def _errors_between_points(
+    service: str, lines: Iterable[LogRecord], spike: Spike
+) -> list[datetime]:
+    """A series says only that the trouble began after its last normal point: a new error
+    template the service logged between that point and the first abnormal one dates it more
+    closely (a job's fetch timed out at 08:51; the lag series, read every 20 minutes, shows
+    it at 09:10)."""
+    before = [at for at, _ in spike.series.points if at < spike.first_anomaly_at]
+    if not before:
+        return []
+    last_normal = max(before)
+    own = sorted((r for r in lines if r.service == service), key=lambda r: r.at)
+    seen = {template_of(r.message) for r in own if r.at <= last_normal}
+    for record in own:
+        fresh = template_of(record.message) not in seen
+        inside = last_normal < record.at < spike.first_anomaly_at
+        if inside and fresh and level_rank(record.level) >= level_rank("error"):
+            return [record.at]
+    return []
+
+
 def _traffic_collapsed(
     service: str, metrics: Iterable[MetricSeries], first_alert: datetime
 ) -> list[datetime]:
@@ -127,12 +185,14 @@ def _traffic_collapsed(
 
 
 def _exposure_onset(
-    service: str, text: str, evidence: EvidenceBundle, first_seen: datetime
+    service: str, line: tuple[datetime, str], evidence: EvidenceBundle, first_seen: datetime
 ) -> datetime:
-    """When the exposure line says it began (``since 2026-09-03``), if before ``first_seen``.
-    A date without a time says only the day: the latest release of the service that landed
-    that day (its change is what the day brought), else the day's start."""
-    stated = stated_onset(text)
+    """When an exposure line (its time, its text) says it began (``since 2026-09-03``,
+    ``since May 1``, ``since 09:41``), if before ``first_seen``. A date without a time says
+    only the day: the latest release of the service that landed that day (its change is what
+    the day brought), else the day's start."""
+    said_at, text = line
+    stated = stated_onset(text, said_at)
     if stated is None or stated[0] >= first_seen:
         return first_seen
     onset, timed = stated
@@ -144,6 +204,28 @@ def _exposure_onset(
         if d.service == service and onset <= d.at < onset + timedelta(days=1) and d.at < first_seen
     ]
     return max(that_day, default=onset)
+
+
+def _exposure_began(
+    service: str, signals: Sequence[Signal], evidence: EvidenceBundle, first_seen: datetime
+) -> datetime:
+    """The earliest moment the evidence dates a customer-data exposure: its first line (data
+    reaching the wrong owner is the first anomaly, however long before the alert), or the
+    start any line reporting it states (a scanner's "since May 1")."""
+    records = (*evidence.earlier_logs, *evidence.logs)
+    exposure = exposure_of(service, records, signals)
+    if exposure is None:
+        return first_seen
+    if exposure.at is not None:
+        first_seen = min(first_seen, exposure.at)
+    lines = [(r.at, r.message) for r in records]
+    lines += [
+        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
+    ]
+    for line in lines:
+        if exposure_in(line[1]) is not None:
+            first_seen = min(first_seen, _exposure_onset(service, line, evidence, first_seen))
+    return first_seen
 
 
 def assess(
@@ -171,23 +253,16 @@ def assess(
     lines = (*evidence.earlier_logs, *evidence.logs)
     # Lines date the incident only when no series of the service says when it began.
     began = (
-        []
+        _errors_between_points(service, lines, spikes[0])
         if spikes
         else [
             *_new_errors_before(service, lines, first_alert),
+            *_alert_error_logged(service, lines, signals, first_alert),
             *_traffic_collapsed(service, (*evidence.long_metrics, *evidence.metrics), first_alert),
         ]
     )
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes), *began])
-    exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
-    if exposure is not None and exposure.at is not None:
-        # Data reaching the wrong owner is the first anomaly, however long before the alert.
-        first_seen = min(first_seen, exposure.at)
-    if exposure is not None:
-        for record in (*evidence.earlier_logs, *evidence.logs):
-            if exposure_in(record.message) is not None:
-                onset = _exposure_onset(service, record.message, evidence, first_seen)
-                first_seen = min(first_seen, onset)
+    first_seen = _exposure_began(service, signals, evidence, first_seen)
     diagnosis = diagnose(
         service=service,
         first_seen=first_seen,
@@ -207,4 +282,5 @@ def assess(
         log_clusters=diagnosis.clusters,
         candidates=diagnosis.candidates,
         signals=tuple(signals),
+        demand_held=demand_held(service, (*evidence.long_metrics, *evidence.metrics)),
     )

@@ -190,6 +190,7 @@ def safety_facts(assessment: Assessment) -> SafetyFacts:
         and top[0].category is CauseKind.RESOURCE
         and top[0].subject == POOL_SUBJECT,
         readings_disputed=Marker.CONFLICTING_SIGNALS in raised and Marker.LOW_CONFIDENCE in raised,
+        demand_held=assessment.demand_held,
     )
 
 

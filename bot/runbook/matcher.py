@@ -8,7 +8,9 @@ incident shares with its ``match`` rule, and each point comes with a reason the 
 the ranked cause is one of its ``causes``                  4, and 1 more when the
                                                            cause's confidence is at
                                                            least 0.5
-a ranked cause that is not among them                      -2, -3 when confident
+a ranked cause that is not among them                      -2, -3 when confident, 0
+                                                           when one of its evidence
+                                                           conditions is shown
 the incident's category is one of its ``categories``       1
 each of its ``evidence`` conditions the incident shows     7 (pods OOMKilled, a node
                                                            under DiskPressure...)
@@ -245,11 +247,16 @@ def score_runbook(runbook: Runbook, query: RunbookQuery) -> RunbookCandidate:
     rule = runbook.match
     score, reasons = _cause_points(runbook, query)
     cause_agrees = score > 0
+    conditions, condition_reasons = _condition_points(runbook, query)
+    if score < 0 and conditions > 0:
+        # A condition it is written for, stated by the platform, outweighs the kind of the
+        # ranked cause (an inference): a release that opened a data exposure is still one.
+        kind = query.cause.value if query.cause is not None else "unknown"
+        score, reasons = 0, [f"cause {kind} is not its kind, outweighed by what is shown"]
     category_agrees = query.category is not None and query.category in rule.categories
     if category_agrees and query.category is not None:
         score += CATEGORY_POINTS
         reasons.append(f"category {query.category.value}")
-    conditions, condition_reasons = _condition_points(runbook, query)
     symptoms, symptom_reasons = _symptom_points(runbook, query)
     score += conditions + symptoms
     reasons.extend((*condition_reasons, *symptom_reasons))
