@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.action.executors import VendorExecutors
 from bot.action.ports import ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.action.sweep import sweep_forever
@@ -84,6 +85,7 @@ from integrations.slack.home import home_view
 from integrations.slack.outgoing import outgoing_guard
 from integrations.slack.people import SlackDirectory
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
+from integrations.vendor_actions import vendor_executors_from_environment
 
 __all__ = [
     "SHIPPED_SCENARIOS",
@@ -368,6 +370,7 @@ async def start_runtime(
     runbook_folders: Sequence[Path] | None = None,
     runbook_selection: Literal["default"] | Sequence[str] = "default",
     cluster_seed: Cluster | None = None,
+    vendors: VendorExecutors | None = None,
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
     configuration cannot work (a bad runbook file is found before anything is even built).
@@ -379,6 +382,7 @@ async def start_runtime(
     ``policy`` defaults to the file at ``POLICY_PATH``, else the shipped default policy.
     """
     clock = clock or SystemClock()
+    vendors = vendors if vendors is not None else vendor_executors_from_environment(clock)
     audit_keys = configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops here
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
@@ -514,6 +518,7 @@ async def start_runtime(
             ),
             runbooks=runbooks,
             namespace_of=namespace_of,
+            vendors=vendors,
         )
 
     slack_app = build_slack_app(
