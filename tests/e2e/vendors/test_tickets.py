@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.action import service as actions
+from bot.action.executors import VendorExecutors
 from bot.action.models import ActionRecord, ActionState
+from bot.action.plan import ActionParameters, VendorActionKind
 from bot.action.sweep import sweep
 from bot.action.vendor_steps import open_follow_ups
 from bot.app import Runtime
@@ -21,7 +23,7 @@ from bot.scenario.models import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import SRE, incident_channel, texts
 from tests.e2e.conftest import eventually
-from tests.e2e.vendors.conftest import GITHUB_TOKEN, REPO
+from tests.e2e.vendors.conftest import GITHUB_TOKEN, REPO, propose_vendor
 from tests.fakes.github import FakeGitHub
 
 
@@ -128,3 +130,22 @@ async def test_a_policy_that_only_suggests_tickets_keeps_them_by_hand(
     assert github.issues.of(REPO) == []
     async with runtime.sessions() as session:
         assert await actions.by_step(session, "1:ticket") is None
+
+
+@pytest.mark.parametrize("vendors", [VendorExecutors()])
+async def test_with_no_tracker_configured_a_ticket_stays_a_suggestion_and_says_so(
+    runtime: Runtime, people: EmulatorClient, scenario: Scenario, github: FakeGitHub
+) -> None:
+    channel = await incident_channel(runtime, people, scenario)
+    reply = await propose_vendor(
+        runtime,
+        channel,
+        VendorActionKind.OPEN_TICKET,
+        ActionParameters(title="t", text="x", ref="INC-1"),
+        requester=f"slack:{SRE}",
+    )
+    assert "Open ticket stays a suggestion" in reply
+    assert "no executor for it is configured" in reply
+    assert github.requests == []
+    async with runtime.sessions() as session:
+        assert list(await actions.pending(session)) == []
