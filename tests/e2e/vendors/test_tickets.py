@@ -6,6 +6,7 @@ follow-up tickets are tickets of their own; the kill switch and ``suggest`` keep
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,6 +77,22 @@ async def test_the_ticket_is_opened_once_with_the_packet_then_commented_and_clos
         ("POST", f"/repos/{REPO}/issues/1/comments"),
         ("PATCH", f"/repos/{REPO}/issues/1"),
     ]
+
+    # The postmortem's action items become follow-up tickets, once each.
+    drafted = await people.command(SRE, channel, "/postmortem", "")
+    assert drafted.get("responses") is not None
+    assert runtime.actions is not None
+
+    async def follow_ups() -> list[dict[str, Any]] | None:
+        await sweep(runtime.actions)
+        found = [i for i in github.issues.of(REPO) if i["title"].startswith("Follow-up of INC-1")]
+        return found or None
+
+    opened_follow_ups = await eventually(follow_ups, what="follow-up tickets")
+    await sweep(runtime.actions)
+    again = [i for i in github.issues.of(REPO) if i["title"].startswith("Follow-up of INC-1")]
+    assert len(again) == len(opened_follow_ups)
+    assert any("Add the check or alert" in i["title"] for i in again), [i["title"] for i in again]
 
 
 async def test_follow_up_tickets_are_opened_once_each(
