@@ -49,7 +49,7 @@ from sqlalchemy import func, select
 
 from bot.action.executors import VendorExecutors
 from bot.action.models import ActionRecord, ActionState
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.demo_tickets import start_ticket_stand_in, tickets_story
@@ -61,6 +61,7 @@ from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import load_settings
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from handlers.webhooks.auth import signed_headers
 from integrations.github_emulator import GitHubIssuesEmulator
 from integrations.slack_emulator import EmulatorClient, load_workspace, render_blocks
