@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.action import service as actions
 from bot.action.executors import VendorExecutors
@@ -84,9 +85,16 @@ async def test_the_ticket_is_opened_once_with_the_packet_then_commented_and_clos
     assert runtime.actions is not None
 
     async def follow_ups() -> list[dict[str, Any]] | None:
-        await sweep(runtime.actions)
+        await sweep(runtime.actions)  # as any replica's sweep would; each item goes once
+        async with runtime.sessions() as session:
+            steps = list(
+                await session.scalars(
+                    select(ActionRecord).where(ActionRecord.step.like("1:follow-up:%"))
+                )
+            )
+        settled = steps and all(row.state == ActionState.VERIFIED for row in steps)
         found = [i for i in github.issues.of(REPO) if i["title"].startswith("Follow-up of INC-1")]
-        return found or None
+        return found if settled and len(found) == len(steps) else None
 
     opened_follow_ups = await eventually(follow_ups, what="follow-up tickets")
     await sweep(runtime.actions)
