@@ -105,15 +105,16 @@ class GitHubIssueActions:
         comments = list(issue.get_comments())
         return comments[-1].body if comments else None
 
+    def _reason(self, exc: Exception) -> str:
+        """GitHub's failure in words, naming the tickets' own token setting."""
+        found = unavailable("github", exc, repo=str(self._target), api_url=self._connection.api_url)
+        return found.reason.replace("GITHUB_TOKEN", "TICKETS_GITHUB_TOKEN")
+
     async def _ticket(self, ref: str) -> Issue | None:
         try:
             return await asyncio.to_thread(self._ticket_now, ref)
         except (GithubException, requests.RequestException) as exc:
-            raise ActionPlanError(
-                unavailable(
-                    "github", exc, repo=str(self._target), api_url=self._connection.api_url
-                ).reason
-            ) from exc
+            raise ActionPlanError(self._reason(exc)) from exc
 
     # -- planning --------------------------------------------------------------------------
 
@@ -211,10 +212,7 @@ class GitHubIssueActions:
         try:
             await asyncio.to_thread(self._send_now, call)
         except GithubException as exc:
-            reason = unavailable(
-                "github", exc, repo=str(self._target), api_url=self._connection.api_url
-            )
-            raise VendorCallError(reason.reason, sent=True) from exc
+            raise VendorCallError(self._reason(exc), sent=True) from exc
         except requests.ConnectionError as exc:
             raise VendorCallError(
                 f"cannot connect to GitHub at {self._connection.api_url}", sent=False
