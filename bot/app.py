@@ -22,6 +22,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.action.executors import VendorExecutors
 from bot.action.sweep import sweep_forever
 from bot.audit.runtime import DigestSchedule, configure_audit
 from bot.catalog import Catalog
@@ -226,13 +227,15 @@ async def start_runtime(
     runbook_folders: Sequence[Path] | None = None,
     runbook_selection: Literal["default"] | Sequence[str] = "default",
     cluster_seed: Cluster | None = None,
+    vendors: VendorExecutors | None = None,
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
     configuration cannot work, and stop what had started. ``runbook_folders`` default to the
     shipped ``runbooks/`` then ``RUNBOOK_PATHS``; ``runbook_selection`` is a scenario's
     ``runbooks`` key (the demo replays one scenario); ``cluster_seed`` seeds the sandbox's
-    Kubernetes emulator (default: the replay scenarios' clusters); ``policy`` defaults to the
-    file at ``POLICY_PATH``, else the shipped one."""
+    Kubernetes emulator (default: the replay scenarios' clusters); ``vendors`` are the vendor
+    executors (default: those the environment configures); ``policy`` defaults to the file at
+    ``POLICY_PATH``, else the shipped one."""
     clock = clock or SystemClock()
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
@@ -262,7 +265,9 @@ async def start_runtime(
         )
         if worker.context.narrator is not None:
             resources.push_async_callback(worker.context.narrator.close)
-        setup = ExecutorSetup(settings, clock, scenarios, resources, cluster_seed=cluster_seed)
+        setup = ExecutorSetup(
+            settings, clock, scenarios, resources, cluster_seed=cluster_seed, vendors=vendors
+        )
         actions = await build_actions(
             setup,
             sessions=database.sessions,

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.action.executors import VendorExecutors
 from bot.action.ports import ActionChat, ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.catalog import Catalog
@@ -30,6 +31,7 @@ from bot.settings import Settings
 from bot.wiring.evidence import kube_connection
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kubernetes import KubeConnection, KubernetesActions
+from integrations.vendor_actions import vendor_executors_from_environment
 
 __all__ = [
     "EXECUTORS",
@@ -39,6 +41,7 @@ __all__ = [
     "cluster_executor",
     "namespace_of",
     "sandbox_cluster",
+    "vendor_executors",
 ]
 
 
@@ -51,6 +54,7 @@ class ExecutorSetup:
     scenarios: Callable[[], Sequence[Scenario]]  # the replay scenarios (loaded when asked)
     resources: AsyncExitStack  # push what must be stopped when the bot stops
     cluster_seed: Cluster | None = None  # the sandbox cluster; default: the scenarios'
+    vendors: VendorExecutors | None = None  # the vendor executors; default: the environment's
     # The local stand-ins started for sandbox mode, by name ("kubernetes"), for tests to reach.
     stand_ins: dict[str, object] = field(default_factory=dict)
 
@@ -76,8 +80,17 @@ async def cluster_executor(setup: ExecutorSetup) -> ClusterActions | None:
     return KubernetesActions(connection, clock=setup.clock, deadline=deadline)
 
 
+async def vendor_executors(setup: ExecutorSetup) -> VendorExecutors:
+    """The vendor executors (status page, tickets...) ``setup`` was handed, else those the
+    environment configures (none: every vendor kind stays a suggestion)."""
+    if setup.vendors is not None:
+        return setup.vendors
+    return vendor_executors_from_environment(setup.clock)
+
+
 EXECUTORS: Mapping[str, ExecutorBuilder] = {
     "cluster": cluster_executor,
+    "vendors": vendor_executors,
 }
 
 

@@ -13,7 +13,7 @@ from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries, SourceFailure
 from bot.packet.build import build_packet
 from bot.packet.render import render_plain
-from bot.packet.values import Packet
+from bot.packet.values import Packet, SuggestedAction
 from bot.policy import DEFAULT_POLICY
 from bot.runbook.loader import load_runbooks
 from bot.runbook.schemas import Runbook
@@ -333,3 +333,11 @@ def test_when_nothing_comes_close_the_packet_says_that_too() -> None:
     packet = _latency_packet(disk_only)
     assert (packet.runbook, packet.closest_runbooks) == (None, ())
     assert "Runbook:\n- No runbook fits, and none comes close\n" in render_plain(packet)
+
+
+def test_a_suggested_failover_says_plainly_that_it_stays_a_suggestion() -> None:
+    packet = _packet(EvidenceBundle(metrics=(ERROR_RATE,)))
+    failover = SuggestedAction("Fail ledger-db over to its standby", ActionKind.FAILOVER, True)
+    shown = render_plain(replace(packet, actions=(failover,)))
+    assert "Fail ledger-db over to its standby (Failover stays a suggestion:" in shown
+    assert "no safe, standard API" in shown
