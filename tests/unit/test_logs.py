@@ -15,6 +15,7 @@ import structlog
 
 from bot.settings import load_settings
 from bot.telemetry.logs import REDACTED, Redactor, bound_context, configure_logging
+from tests.harness.logs import restored_logging
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1111-very-secret-bot",
@@ -36,15 +37,8 @@ PLAIN_SECRETS = [
 @pytest.fixture(autouse=True)
 def _restore_logging(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)  # no stray .env file
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    structlog.reset_defaults()
+    with restored_logging():
+        yield
     structlog.contextvars.clear_contextvars()
 
 
