@@ -17,6 +17,7 @@ from bot.analysis.detectors.traffic import demand_held
 from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import personal_data_in
+from bot.analysis.kube_reasons import kube_reason
 from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.spike import detect_spike
@@ -480,3 +481,40 @@ def test_a_new_error_between_a_series_last_normal_point_and_its_first_abnormal_o
     old = LogRecord(at(13, 10), "importer", "ERROR", "fetch of state.txt timed out after 60s")
     evidence = EvidenceBundle(metrics=(lag,), logs=(old,), deploys_checked=True)
     assert assess("importer", [alert], evidence, catalog=catalog).first_seen == at(13, 40)
+
+
+def test_a_route_leak_is_traffic_going_astray_not_data() -> None:
+    assert not SECURITY.search("route monitor: leak: customer route sent to provider")
+    assert not SECURITY.search("BGP route leak of 203.0.113.0/24")
+    assert SECURITY.search("leaked customer records found on a paste site")
+
+
+def test_pods_unplaceable_because_most_nodes_are_gone_are_lost_nodes_not_capacity() -> None:
+    gone = (
+        "0/9 nodes are available: 6 node(s) had untolerated taint "
+        "{node.kubernetes.io/unreachable: }, 3 Insufficient cpu."
+    )
+    reading = kube_reason("FailedScheduling", gone)
+    assert reading is not None
+    assert reading.cause is None
+    assert reading.subject == "node"
+    full = "0/9 nodes are available: 9 Insufficient cpu."
+    reading = kube_reason("FailedScheduling", full)
+    assert reading is not None
+    assert reading.cause is CauseKind.RESOURCE
+
+
+def test_a_line_saying_a_node_is_unreachable_does_not_blame_the_one_dependency() -> None:
+    catalog = Catalog((ServiceEntry("api", "team", depends_on=("db",)), ServiceEntry("db", "data")))
+    line = LogRecord(
+        at(14, 1), "api", "ERROR", "upstream connect error (endpoint on node n-3 unreachable)"
+    )
+    evidence = EvidenceBundle(logs=(line,), deploys_checked=True)
+    assessment = assess("api", [signal("api 5xx", "api")], evidence, catalog=catalog)
+    assert assessment.cause is not CauseKind.DEPENDENCY
+    other = LogRecord(at(14, 1), "api", "ERROR", "connection refused after 3 retries")
+    evidence = EvidenceBundle(logs=(other,), deploys_checked=True)
+    assert (
+        assess("api", [signal("api 5xx", "api")], evidence, catalog=catalog).cause
+        is CauseKind.DEPENDENCY
+    )
