@@ -15,7 +15,7 @@ from bot.incident import service as incidents
 from bot.incident.models import IncidentRecord
 from bot.postmortem.confirm import CauseChoice, confirm_cause
 from bot.postmortem.confirmations import CauseKind
-from tests.integration.test_postmortem_facts import SCENARIO, _open_incident
+from tests.integration.publishing import SCENARIO, open_incident
 
 PACKET = "\n".join(
     [
@@ -39,7 +39,7 @@ def clock() -> FixedClock:
 
 
 async def _incident(sessions: async_sessionmaker[AsyncSession], clock: FixedClock) -> int:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     async with sessions() as session, session.begin():
         await session.execute(
             update(IncidentRecord)
