@@ -164,15 +164,21 @@ def _contains(text: str, keyword: str) -> bool:
     return re.search(pattern, text) is not None
 
 
-def _cause_points(runbook: Runbook, query: RunbookQuery) -> tuple[int, list[str]]:
+def _cause_points(runbook: Runbook, query: RunbookQuery, *, stated: bool) -> tuple[int, list[str]]:
     """The ranked cause for or against the runbook: its kind among the runbook's causes (more
-    so when confident), or of another kind (against it, more so when confident)."""
+    so when confident), or of another kind (against it, more so when confident). A runbook
+    whose own conditions the incident shows (``stated``) is not held back by the cause's kind:
+    the condition is what the platform states, the kind an inference about how it came about
+    (a deploy that opened a leak leaves a leak to triage; a release that leaks memory leaves
+    pods OOMKilled)."""
     causes = runbook.match.causes
     if query.cause is None or query.cause is CauseKind.UNKNOWN or not causes:
         return 0, []
     confident = query.confidence >= CONFIDENT_CAUSE
     if query.cause in causes:
         return CAUSE_POINTS + (1 if confident else 0), [f"cause {query.cause.value}"]
+    if stated:
+        return 0, []
     points = CAUSE_MISMATCH_POINTS + (1 if confident else 0)
     return -points, [f"cause {query.cause.value} is not its kind"]
 
@@ -243,13 +249,13 @@ def _resource_unshown(runbook: Runbook, query: RunbookQuery) -> str | None:
 def score_runbook(runbook: Runbook, query: RunbookQuery) -> RunbookCandidate:
     """Score one runbook for ``query`` (see the module's table)."""
     rule = runbook.match
-    score, reasons = _cause_points(runbook, query)
+    conditions, condition_reasons = _condition_points(runbook, query)
+    score, reasons = _cause_points(runbook, query, stated=conditions > 0)
     cause_agrees = score > 0
     category_agrees = query.category is not None and query.category in rule.categories
     if category_agrees and query.category is not None:
         score += CATEGORY_POINTS
         reasons.append(f"category {query.category.value}")
-    conditions, condition_reasons = _condition_points(runbook, query)
     symptoms, symptom_reasons = _symptom_points(runbook, query)
     score += conditions + symptoms
     reasons.extend((*condition_reasons, *symptom_reasons))
