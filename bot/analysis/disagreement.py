@@ -13,7 +13,7 @@ import re
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.values import CaseFacts
 
-__all__ = ["errors_on_one_side"]
+__all__ = ["UNAVAILABLE_CLAIM", "alert_against_cluster", "errors_on_one_side"]
 
 MIN_POINTS = 3
 # HTTP server errors by status: "5xx", "502", "http_5".
@@ -48,3 +48,38 @@ def errors_on_one_side(facts: CaseFacts) -> str | None:
                     "which counts the same server errors, read 0 throughout"
                 )
     return None
+
+
+# An alert that says the service's working units are down: "0 available replicas",
+# "KubeDeploymentReplicasUnavailable", "no ready endpoints", "pods are not ready".
+_UNITS = r"(?:replicas?|pods?|instances?|endpoints?|containers?)"
+UNAVAILABLE_CLAIM = re.compile(
+    rf"\b(?:0|zero|no) (?:available|ready|running|healthy) {_UNITS}\b|"
+    rf"\b{_UNITS} (?:are |is )?(?:unavailable|not ready|not running)\b|"
+    r"replicas ?unavailable|replicas ?mismatch",
+    re.IGNORECASE,
+)
+
+
+def alert_against_cluster(facts: CaseFacts) -> str | None:
+    """An alert of the service says its replicas or pods are unavailable while the cluster,
+    read directly, shows every pod of the service running and ready with no restart: the alert
+    and the thing it measures disagree (whatever computes the alert may be what broke)."""
+    claim = next(
+        (
+            s
+            for s in facts.signals
+            if s.service == facts.service
+            and UNAVAILABLE_CLAIM.search(f"{s.title}\n{s.description}")
+        ),
+        None,
+    )
+    pods = [p for p in facts.pods if p.workload == facts.service]
+    if claim is None or not pods:
+        return None
+    if not all(p.ready and p.phase.lower() == "running" and p.restarts == 0 for p in pods):
+        return None
+    return (
+        f"the alert says {claim.title[:100]} while the cluster shows all {len(pods)} pods of "
+        f"{facts.service} running and ready, none restarted"
+    )

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from bot.analysis.stated_time import stated_onset
 from bot.evidence.values import LogRecord
 from bot.signal.values import Signal
 
@@ -49,6 +50,16 @@ _REPORTED = re.compile(
     r"email|name)",
     re.IGNORECASE,
 )
+# A response made for one requester handed to another: "served from cache to 1,912 sessions
+# different from the origin response's session", "returned to a different user".
+_WHO = r"(?:sessions?|users?|customers?|accounts?|tenants?|visitors?)"
+_HANDED_TO_OTHER = re.compile(
+    rf"\b(?:served|returned|delivered|sent|shown|rendered)\b.{{0,80}}\bto\b.{{0,40}}\b{_WHO}\b"
+    r".{0,30}\b(?:different from|other than|not (?:the )?(?:one|owner|requester))\b|"
+    rf"\b(?:served|returned|delivered|sent|shown|rendered)\b.{{0,80}}\bto (?:a |an |the )?"
+    rf"(?:different|another|other|wrong) {_WHO}\b",
+    re.IGNORECASE,
+)
 
 
 _SECRET = (
@@ -68,9 +79,9 @@ _SECRET_TO_UNTRUSTED = re.compile(
     re.IGNORECASE,
 )
 # A secret written where it is kept in the clear: "password logged in plaintext".
+_CLEAR = r"(?:plain ?text|clear ?text|unredacted|unmasked|unhashed|unencrypted|in the clear)"
 _SECRET_IN_CLEAR = re.compile(
-    rf"(?:plain ?text|clear ?text|unredacted|unmasked|in the clear)\b.{{0,60}}\b{_SECRET}\b|"
-    rf"\b{_SECRET}\b.{{0,60}}(?:plain ?text|clear ?text|unredacted|unmasked|in the clear)",
+    rf"{_CLEAR}\b.{{0,60}}\b{_SECRET}\b|\b{_SECRET}\b.{{0,60}}{_CLEAR}",
     re.IGNORECASE,
 )
 
@@ -93,29 +104,6 @@ class Exposure:
     text: str
     why: str
     at: datetime | None = None
-
-
-# "... exposed to fork builds since 2026-09-03": when the line says the exposure began.
-_SINCE = re.compile(
-    r"\b(?:since|starting|from)\s+(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{2}:\d{2}))?"
-)
-
-
-def stated_onset(text: str) -> tuple[datetime, bool] | None:
-    """When an exposure line says it began (``since 2026-09-03``, ``since 2026-09-03T11:50``),
-    and whether it gave a time of day (a date alone says only the day); None when it does not
-    say. Exposures are found late: the line that reports one often dates it."""
-    match = _SINCE.search(text)
-    if match is None:
-        return None
-    try:
-        day = datetime.fromisoformat(match.group("date")).replace(tzinfo=UTC)
-        if match.group("time"):
-            hours, minutes = (int(part) for part in match.group("time").split(":"))
-            return day.replace(hour=hours, minute=minutes), True
-    except ValueError:
-        return None
-    return day, False
 
 
 def _kind(word: str) -> str:
@@ -144,6 +132,8 @@ def exposure_in(text: str) -> str | None:
         return "an authorization decision let a non-member in"
     if (reported := _REPORTED.search(text)) is not None:
         return f'people report seeing data that is not theirs ("{reported.group()}")'
+    if _HANDED_TO_OTHER.search(text) is not None:
+        return "a response made for one requester was handed to another"
     # The reasons name what happened, never the words around it: they may hold the secret.
     if _SECRET_TO_UNTRUSTED.search(text) is not None:
         return "secrets reached someone not trusted with them (code from forks, the public)"

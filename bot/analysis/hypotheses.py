@@ -9,8 +9,9 @@ gives the same ranking) and raises markers:
   ``CONFLICT_FLOOR`` and within ``CONFLICT_MARGIN`` of each other, or two series measuring the
   same thing for the service disagree (one spikes, the other stays flat over the same time, or
   one counts server errors while the other reads zero throughout), or
-  an outside-in check fails while the service's own metrics are fine, or a store counts wrong
-  data (mismatched checksums) while its health readings stay flat;
+  an outside-in check fails while the service's own metrics are fine, or an alert says its
+  pods are unavailable while the cluster shows them all running and ready, or a store counts
+  wrong data (mismatched checksums) while its health readings stay flat;
 - ``customer_data``: a security hypothesis of at least ``CONFLICT_FLOOR``, or warning and error
   lines carrying personal data (emails, card numbers that pass the Luhn check, US SSNs);
 - ``unsafe_rollback``: the deploy a rollback would undo carries a database migration, or no
@@ -34,7 +35,7 @@ from bot.analysis.detectors import DETECTORS, unknown_hypothesis
 from bot.analysis.detectors.config_push import pushes
 from bot.analysis.detectors.latent import latent_deploys
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
-from bot.analysis.disagreement import errors_on_one_side
+from bot.analysis.disagreement import alert_against_cluster, errors_on_one_side
 from bot.analysis.exposure import exposure_of
 from bot.analysis.logs import LogCluster, cluster_logs, level_rank, template_id, template_of
 from bot.analysis.series import SeriesKind, exhaustion_words, headroom, series_kind
@@ -182,6 +183,7 @@ def _conflict(ranked: Sequence[Hypothesis], facts: CaseFacts) -> str | None:
         return disagree
     return (
         _outside_in_conflict(facts)
+        or alert_against_cluster(facts)
         or _dropped_series(facts)
         or _status_says_fine(ranked, facts)
         or _healthy_but_wrong(facts)

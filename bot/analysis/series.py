@@ -33,6 +33,7 @@ __all__ = [
     "headroom",
     "series_kind",
     "trend",
+    "units_up",
 ]
 
 SATURATION_PERCENT = 90.0
@@ -100,9 +101,29 @@ _RESOURCE_WORDS = (
 )
 
 
+# How many of the service's own working units are up (instances, replicas, pods available or
+# ready): its availability, neither a resource that fills (USE) nor requests (RED). A fall is
+# the outage itself, never "headroom running out".
+_UNITS = r"(?:instances?|replicas?|pods?|nodes?|hosts?|endpoints?|targets?|backends?|workers?)"
+_UNITS_UP = re.compile(
+    rf"(?:avail(?:able)?|ready|healthy|up|running)[_.]?{_UNITS}|"
+    rf"{_UNITS}[_.]?(?:avail(?:able)?|ready|healthy|up|running)",
+    re.I,
+)
+
+
+def units_up(name: str) -> bool:
+    """Whether the series counts the service's working units (``available_instances_ratio``,
+    ``kube_deployment_status_replicas_available``, ``healthy_hosts``)."""
+    return _UNITS_UP.search(name) is not None
+
+
 def series_kind(name: str) -> SeriesKind | None:
     """What a metric measures, from its name: RED's rate, errors and duration, or USE's
-    saturation; None when the name says none of them."""
+    saturation; None when the name says none of them (or counts working units, see
+    :func:`units_up`)."""
+    if units_up(name):
+        return None
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(name):
             return kind
@@ -124,8 +145,8 @@ _HEADROOM = re.compile(r"avail(?:able)?|(?:^|_)free(?:_|$)|remaining|headroom|_l
 
 def headroom(name: str) -> bool:
     """Whether the series measures what is left (``node_memory_available``, ``disk_free``):
-    its saturation is 100 % minus its value."""
-    return _HEADROOM.search(name) is not None
+    its saturation is 100 % minus its value. Working units available are not headroom."""
+    return _HEADROOM.search(name) is not None and not units_up(name)
 
 
 def _ratio_named(series: MetricSeries) -> bool:

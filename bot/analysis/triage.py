@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
-from bot.analysis.exposure import exposure_in, stated_onset
+from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
 from bot.analysis.series import SeriesKind, series_kind
 from bot.analysis.spike import Spike, detect_spike
+from bot.analysis.stated_time import stated_onset
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.analysis.weights import W
 from bot.catalog import Catalog
@@ -127,12 +128,14 @@ def _traffic_collapsed(
 
 
 def _exposure_onset(
-    service: str, text: str, evidence: EvidenceBundle, first_seen: datetime
+    service: str, line: tuple[datetime, str], evidence: EvidenceBundle, first_seen: datetime
 ) -> datetime:
-    """When the exposure line says it began (``since 2026-09-03``), if before ``first_seen``.
-    A date without a time says only the day: the latest release of the service that landed
-    that day (its change is what the day brought), else the day's start."""
-    stated = stated_onset(text)
+    """When an exposure line (its time, its text) says it began (``since 2026-09-03``,
+    ``since May 1``, ``since 09:41``), if before ``first_seen``. A date without a time says
+    only the day: the latest release of the service that landed that day (its change is what
+    the day brought), else the day's start."""
+    said_at, text = line
+    stated = stated_onset(text, said_at)
     if stated is None or stated[0] >= first_seen:
         return first_seen
     onset, timed = stated
@@ -144,6 +147,28 @@ def _exposure_onset(
         if d.service == service and onset <= d.at < onset + timedelta(days=1) and d.at < first_seen
     ]
     return max(that_day, default=onset)
+
+
+def _exposure_began(
+    service: str, signals: Sequence[Signal], evidence: EvidenceBundle, first_seen: datetime
+) -> datetime:
+    """The earliest moment the evidence dates a customer-data exposure: its first line (data
+    reaching the wrong owner is the first anomaly, however long before the alert), or the
+    start any line reporting it states (a scanner's "since May 1")."""
+    records = (*evidence.earlier_logs, *evidence.logs)
+    exposure = exposure_of(service, records, signals)
+    if exposure is None:
+        return first_seen
+    if exposure.at is not None:
+        first_seen = min(first_seen, exposure.at)
+    lines = [(r.at, r.message) for r in records]
+    lines += [
+        (s.started_at, f"{s.title}\n{s.description}") for s in signals if s.service == service
+    ]
+    for line in lines:
+        if exposure_in(line[1]) is not None:
+            first_seen = min(first_seen, _exposure_onset(service, line, evidence, first_seen))
+    return first_seen
 
 
 def assess(
@@ -179,15 +204,7 @@ def assess(
         ]
     )
     first_seen = min([first_alert, *(spike.first_anomaly_at for spike in spikes), *began])
-    exposure = exposure_of(service, (*evidence.earlier_logs, *evidence.logs), signals)
-    if exposure is not None and exposure.at is not None:
-        # Data reaching the wrong owner is the first anomaly, however long before the alert.
-        first_seen = min(first_seen, exposure.at)
-    if exposure is not None:
-        for record in (*evidence.earlier_logs, *evidence.logs):
-            if exposure_in(record.message) is not None:
-                onset = _exposure_onset(service, record.message, evidence, first_seen)
-                first_seen = min(first_seen, onset)
+    first_seen = _exposure_began(service, signals, evidence, first_seen)
     diagnosis = diagnose(
         service=service,
         first_seen=first_seen,

@@ -65,11 +65,14 @@ _LINE_CONDITIONS = (
 # A run of a scheduled job that failed: "nightly run failed", "ETL job exited with code 1",
 # "hourly export run failed (3rd consecutive)". A "job backlog" of a web service is not one, nor
 # is a name that contains the word ("job-dispatcher@0e7c41b to production: failure").
+# A job class of a queue counts as one (``DeliverNotificationJob failed``), and so do jobs that
+# keep failing, or that used up their retries into a dead set (a queue's failed runs).
 _RUN_FAILED = re.compile(
-    r"(?<![\w./@-])(?:job|jobs|run|runs|etl|cron|cronjob|dag|pipeline|backfill|batch)"
-    r"(?![\w/@-])[^.\n]{0,60}?"
-    r"(?:\bfail(?:ed|s|ure)?\b|\bexit(?:ed)?(?: with)? (?:code|status) [1-9]|\baborted\b|"
-    r"\bdid not (?:complete|finish)\b)",
+    r"(?:(?<![\w./@-])(?:job|jobs|run|runs|etl|cron|cronjob|dag|pipeline|backfill|batch)"
+    r"(?![\w/@-])|(?-i:[a-z0-9]Jobs?)\b)[^.\n]{0,60}?"
+    r"(?:\bfail(?:ed|s|ures?|ing)?\b|\bexit(?:ed)?(?: with)? (?:code|status) [1-9]|\baborted\b|"
+    r"\bdid not (?:complete|finish)\b|\bexhaust(?:ed|ing) (?:\w+ )?retries|"
+    r"\bdead(?:[- ]letter| set| queue)\b)",
     re.IGNORECASE,
 )
 _SUFFERING_PHASES = frozenset({"pending", "failed", "unknown"})

@@ -15,6 +15,7 @@ from bot.scenario.terms import CauseKind
 
 __all__ = [
     "CREDENTIAL",
+    "HOST_REFUSED",
     "PLATFORM_MISMATCH",
     "config_hypotheses",
     "credential_hypotheses",
@@ -96,22 +97,37 @@ PLATFORM_MISMATCH = re.compile(
     r"(?:glibc|musl)[^\n]{0,40}(?:not found|incompatib)",
     re.IGNORECASE,
 )
+# The host refused what the program needs to start: a kernel hardening or sandbox policy of
+# the node (no writable-and-executable memory for a JIT, a seccomp or SELinux/AppArmor denial).
+# The program did not change; the ground it runs on did, and that is configuration.
+HOST_REFUSED = re.compile(
+    r"(?:failed to|cannot|could not|unable to) mark memory (?:page )?(?:as )?executable|"
+    r"memorydenywriteexecute|"
+    r"\b(?:mprotect|mmap)\b[^\n]{0,60}(?:permission denied|operation not permitted|eperm|eacces)|"
+    r"\bseccomp\b[^\n]{0,60}(?:denied|blocked|killed|violation)|"
+    r"\bavc:\s+denied|apparmor=\"?denied",
+    re.IGNORECASE,
+)
+_PLATFORM_WORDS = (
+    (PLATFORM_MISMATCH, "code built for another platform failed to load"),
+    (HOST_REFUSED, "the host refused what the program needs to start"),
+)
 
 
 def platform_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
-    """The service's warning lines say code built for another platform failed to load (an
-    AMD64 library on an ARM64 node, glibc code in a musl image): where it runs is wrong."""
+    """The service's lines, from the deploy window before the first anomaly on, say code built
+    for another platform failed to load (an AMD64 library on an ARM64 node, glibc code in a
+    musl image) or the host refused what it needs to start (a JIT denied executable memory):
+    where it runs is wrong, not what it runs."""
     since = facts.first_seen - DEPLOY_WINDOW
-    lines = [
-        r
-        for r in facts.logs
-        if since <= r.at <= facts.first_seen and PLATFORM_MISMATCH.search(r.message)
-    ]
-    if not lines:
-        return []
-    first = min(lines, key=lambda r: r.at)
-    text = f'code built for another platform failed to load: "{first.message[:140]}"'
-    ref = template_id(template_of(first.message))
-    cited = [Citation(ref, text, W.platform_mismatch)]
-    statement = f"{facts.service} runs code built for another platform (architecture or libc)"
-    return [hypothesis(CauseKind.CONFIG, statement, cited)]
+    for pattern, what in _PLATFORM_WORDS:
+        lines = [r for r in facts.logs if since <= r.at and pattern.search(r.message)]
+        if not lines:
+            continue
+        first = min(lines, key=lambda r: r.at)
+        text = f'{what}: "{first.message[:140]}"'
+        ref = template_id(template_of(first.message))
+        cited = [Citation(ref, text, W.platform_mismatch)]
+        statement = f"{facts.service} does not fit the platform it runs on ({what})"
+        return [hypothesis(CauseKind.CONFIG, statement, cited, subject="platform")]
+    return []

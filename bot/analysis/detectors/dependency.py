@@ -4,6 +4,7 @@ failing, or a downstream the traces show in trouble. Weights in :mod:`bot.analys
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
 from bot.analysis.detectors.config_push import pushed_under
@@ -283,14 +284,81 @@ def _spike_of(facts: CaseFacts, service: str) -> Spike | None:
     return min(spikes, key=lambda s: s.first_anomaly_at, default=None)
 
 
+def _named_in_errors(facts: CaseFacts, dependency: str, alias: re.Pattern[str]) -> list[Citation]:
+    """The service's window lines name the dependency, more so with failure words."""
+    named = matching(facts.window_messages, alias)
+    if not named:
+        return []
+    cited = [log_citation(facts, named, f"errors name {dependency}", W.dependency_named)]
+    failing_ids = matching(facts.window_messages, FAILURE)
+    failing = [cid for cid in named if cid in failing_ids]
+    if failing:
+        text = "with failure words (timeout, refused...)"
+        cited.append(log_citation(facts, failing, text, W.dependency_failure_words))
+    return cited
+
+
+def _own_series(facts: CaseFacts, dependency: str) -> list[Citation]:
+    """Its own series: a spike (more so before the service's trouble), else a saturated or
+    lagging series."""
+    spike = _spike_of(facts, dependency)
+    if spike is None:
+        saturated = _saturated_series(facts, dependency) or _lagging(facts, dependency)
+        return [saturated] if saturated is not None else []
+    ref = f"metric:{dependency}/{spike.series.name}"
+    text = f"{spike.series.name} of {dependency} spiked"
+    cited = [Citation(ref, text, W.dependency_spiked)]
+    if spike.first_anomaly_at <= facts.first_seen:
+        text = "before the service's own trouble began"
+        cited.append(Citation(ref, text, W.dependency_spiked_first))
+    return cited
+
+
+def _alerts_about(facts: CaseFacts, dependency: str, alias: re.Pattern[str]) -> list[Citation]:
+    """The service's alert names it failing; an alert of its own in the incident."""
+    cited = []
+    if (named_by_alert := _alert_names(facts, alias)) is not None:
+        cited.append(named_by_alert)
+    alert = next((s for s in facts.signals if s.service == dependency), None)
+    if alert is not None:
+        text = f"alert on {dependency}: {alert.title}"
+        cited.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
+    return cited
+
+
+def _declared(
+    facts: CaseFacts,
+    dependency: str,
+    traced: Mapping[str, DownstreamCalls],
+    against: list[Citation],
+) -> Hypothesis | None:
+    """The hypothesis that a declared dependency is failing, when any evidence says so: the
+    errors, its series, the alerts, traced calls, its own lines."""
+    trace_for, healthy = _trace_citations(traced.get(dependency))
+    alias = alias_pattern(dependency, facts.service)
+    supports = [
+        *_named_in_errors(facts, dependency, alias),
+        *_own_series(facts, dependency),
+        *_alerts_about(facts, dependency, alias),
+        *trace_for,
+        *blocked_lines(facts, dependency),
+    ]
+    if (own := own_lines_name(facts, dependency)) is not None:
+        supports.append(own.citation)
+    if not supports:
+        return None
+    statement = f"Downstream dependency {dependency} is failing"
+    deployed = caused_by_deploy(facts, dependency) or _pushed(facts, dependency)
+    contradicts = [*against, *healthy, *([deployed] if deployed else [])]
+    return hypothesis(CauseKind.DEPENDENCY, statement, supports, contradicts, dependency)
+
+
 def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     """A declared dependency is failing: named in errors, its own series or alerts, or the
     service's traced calls to it; or an undeclared downstream whose traced calls are in
     trouble. Healthy traced calls to a dependency count against it."""
     dependencies = facts.catalog.dependencies(facts.service)
     failing_ids = matching(facts.window_messages, FAILURE)
-    found: list[Hypothesis] = []
-    named_any = False
     against = [
         Citation(
             f"deploy:{c.deploy.sha}",
@@ -301,64 +369,14 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     ]
     traced = _traced_calls(facts)
     against.extend(_load_first(facts))
-    for dependency in dependencies:
-        supports: list[Citation] = []
-        trace_for, healthy = _trace_citations(traced.get(dependency))
-        alias = alias_pattern(dependency, facts.service)
-        named = matching(facts.window_messages, alias)
-        if named:
-            named_any = True
-            supports.append(
-                log_citation(facts, named, f"errors name {dependency}", W.dependency_named)
-            )
-            failing = [cid for cid in named if cid in failing_ids]
-            if failing:
-                supports.append(
-                    log_citation(
-                        facts,
-                        failing,
-                        "with failure words (timeout, refused...)",
-                        W.dependency_failure_words,
-                    )
-                )
-        spike = _spike_of(facts, dependency)
-        saturated = _saturated_series(facts, dependency) or _lagging(facts, dependency)
-        if spike is None and saturated is not None:
-            supports.append(saturated)
-        if spike is not None:
-            ref = f"metric:{dependency}/{spike.series.name}"
-            supports.append(
-                Citation(ref, f"{spike.series.name} of {dependency} spiked", W.dependency_spiked)
-            )
-            if spike.first_anomaly_at <= facts.first_seen:
-                supports.append(
-                    Citation(
-                        ref, "before the service's own trouble began", W.dependency_spiked_first
-                    )
-                )
-        named_by_alert = _alert_names(facts, alias)
-        if named_by_alert is not None:
-            supports.append(named_by_alert)
-        alert = next((s for s in facts.signals if s.service == dependency), None)
-        if alert is not None:
-            text = f"alert on {dependency}: {alert.title}"
-            supports.append(Citation(f"signal:{alert.fingerprint}", text, W.dependency_alert))
-        supports.extend(trace_for)
-        supports.extend(blocked_lines(facts, dependency))
-        if (own := own_lines_name(facts, dependency)) is not None:
-            supports.append(own.citation)
-        if supports:
-            statement = f"Downstream dependency {dependency} is failing"
-            deployed = caused_by_deploy(facts, dependency) or _pushed(facts, dependency)
-            found.append(
-                hypothesis(
-                    CauseKind.DEPENDENCY,
-                    statement,
-                    supports,
-                    [*against, *healthy, *([deployed] if deployed else [])],
-                    dependency,
-                )
-            )
+    found = [
+        found_one
+        for dependency in dependencies
+        if (found_one := _declared(facts, dependency, traced, against)) is not None
+    ]
+    named_any = any(
+        matching(facts.window_messages, alias_pattern(d, facts.service)) for d in dependencies
+    )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:
         only = dependencies[0]
         citation = log_citation(

@@ -205,46 +205,52 @@ def _new_errors(facts: CaseFacts) -> tuple[LogCluster, ...]:
     return tuple(c for c in facts.clusters if c.new and c.is_error)
 
 
-def _evidence(
-    facts: CaseFacts, rank: int, candidate: SuspectDeploy
-) -> tuple[list[Citation], list[Citation]]:
+Citations = tuple[list[Citation], list[Citation]]  # for, against
+
+
+def _proximity(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> Citations:
+    """Closer to the first anomaly is likelier; the latest candidate counts for, a later one
+    against."""
     deploy = candidate.deploy
     ref = f"deploy:{deploy.sha}"
     closeness = round(W.deploy_close * max(0.0, 1 - candidate.lead / DEPLOY_WINDOW), 3)
     supports = [
         Citation(ref, f"landed {minutes(candidate.lead)} before the first anomaly", closeness)
     ]
-    contradicts: list[Citation] = []
     if rank == 0:
         supports.append(
             Citation(ref, "the latest deploy before the first anomaly", W.deploy_latest)
         )
-    else:
-        later = facts.candidates[0].deploy
-        text = f"a later deploy, {later.sha}, landed closer"
-        contradicts.append(Citation(f"deploy:{later.sha}", text, W.deploy_later_candidate))
-    named = [
-        (path, c)
-        for path in deploy.files
-        for c in facts.clusters
-        if c.is_warning_or_worse and file_named(path, c.sample)
-    ]
-    if named:
-        path, cluster = named[0]
-        text = f"changed file {path} appears in an error line"
-        supports.append(Citation(cluster.id, text, W.deploy_file_named))
+        return supports, []
+    later = facts.candidates[0].deploy
+    text = f"a later deploy, {later.sha}, landed closer"
+    return supports, [Citation(f"deploy:{later.sha}", text, W.deploy_later_candidate)]
+
+
+def _named_file(facts: CaseFacts, deploy: Deploy) -> Citation | None:
+    """A changed file that a warning or error line names."""
+    for path in deploy.files:
+        for cluster in facts.clusters:
+            if cluster.is_warning_or_worse and file_named(path, cluster.sample):
+                text = f"changed file {path} appears in an error line"
+                return Citation(cluster.id, text, W.deploy_file_named)
+    return None
+
+
+def _error_timing(facts: CaseFacts, deploy: Deploy) -> Citations:
+    """New error templates since it landed count for it, and before it against; errors shared
+    with a service that did not deploy, and credential errors when it changed no credential,
+    are not its doing and are left out."""
     new_errors = _new_errors(facts)
-    elsewhere = error_elsewhere(facts, deploy)
-    if elsewhere is not None:
-        # Errors another service that did not deploy logs too are not its doing.
+    if error_elsewhere(facts, deploy) is not None:
         shared = _shared_templates(facts, deploy)
         new_errors = tuple(c for c in new_errors if c.template not in shared)
-    untouched = _untouched_credential(deploy, facts)
-    if untouched:
-        # Credential errors are not its doing when it changed no credential.
+    if _untouched_credential(deploy, facts):
         new_errors = tuple(c for c in new_errors if not CREDENTIAL.search(c.sample))
     after = [c for c in new_errors if c.first_seen >= deploy.at]
     before = [c for c in new_errors if c.first_seen < deploy.at]
+    supports: list[Citation] = []
+    contradicts: list[Citation] = []
     if after:
         text = f"{len(after)} new error templates since it landed"
         supports.append(Citation(after[0].id, text, W.deploy_new_errors))
@@ -254,16 +260,34 @@ def _evidence(
     if before:
         text = "new errors began before it landed"
         contradicts.append(Citation(before[0].id, text, W.deploy_errors_before))
+    return supports, contradicts
+
+
+def _rollout(facts: CaseFacts, rank: int, deploy: Deploy) -> Citations:
+    """How the deploy went: code that never ran (its image could not be pulled, a failing
+    webhook refused its pods) counts against it; a deploy that failed for it."""
+    ref = f"deploy:{deploy.sha}"
     if rank == 0 and registry_failures(facts):
-        # A deploy that failed because its image could not be pulled never ran its code.
         text = "its pods could not pull their image from a failing registry: its code never ran"
-        contradicts.append(Citation(ref, text, W.deploy_dependency_failing))
-    elif rank == 0 and webhook_failures(facts):
+        return [], [Citation(ref, text, W.deploy_dependency_failing)]
+    if rank == 0 and webhook_failures(facts):
         text = "its pods were refused by a failing admission webhook: its code never ran"
-        contradicts.append(Citation(ref, text, W.deploy_webhook_refused))
-    elif not deploy.succeeded:
-        supports.append(Citation(ref, "the deploy itself failed", W.deploy_failed))
-    if rank == 0 and not inert_change(deploy.files, deploy.title):
+        return [], [Citation(ref, text, W.deploy_webhook_refused)]
+    if not deploy.succeeded:
+        return [Citation(ref, "the deploy itself failed", W.deploy_failed)], []
+    return [], []
+
+
+def _what_followed(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> list[Citation]:
+    """What began only after the latest deploy landed: customer data going astray (the change
+    opened the exposure), its rollout failing, a resource saturating with the load flat (its
+    symptom)."""
+    deploy = candidate.deploy
+    if rank != 0:
+        return []
+    ref = f"deploy:{deploy.sha}"
+    supports = []
+    if not inert_change(deploy.files, deploy.title):
         exposure = exposure_of(facts.service, (*facts.logs, *facts.related_logs), facts.signals)
         if exposure is not None:
             text = (
@@ -271,34 +295,64 @@ def _evidence(
                 f"({exposure.why[:80]}): the change opened it"
             )
             supports.append(Citation(ref, text, W.deploy_opened_exposure))
-    if rank == 0 and (rollout := failed_rollout(facts)) is not None:
+    if (rollout := failed_rollout(facts)) is not None:
         supports.append(rollout)
-    if rank == 0:
-        # Saturation that began only after it landed, with the load flat, is its symptom.
-        supports.extend(
-            Citation(c.ref, c.text, W.deploy_brought_saturation) for c in after_deploy(facts)
-        )
+    supports.extend(
+        Citation(c.ref, c.text, W.deploy_brought_saturation) for c in after_deploy(facts)
+    )
+    return supports
+
+
+def _quiet_until_trigger(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
+    """It ran quietly until a flag changed just before the first anomaly: the flag explains
+    the timing better."""
     flags = [(f"flag {f.key}", f.at) for f in facts.flags if f.concerns(facts.service)]
-    if (trigger := later_trigger(deploy.at, facts.first_seen, flags)) is not None:
-        name, at = trigger
-        quiet = minutes(at - deploy.at)
-        text = f"it ran {quiet} without trouble until {name} changed at {at:%H:%M}"
-        contradicts.append(Citation(ref, text, W.deploy_ran_quiet))
-        contradicts.append(
-            Citation(ref, f"{name} explains the timing better", W.deploy_other_change)
-        )
-    if not named and (other := elsewhere) is not None:
+    if (trigger := later_trigger(deploy.at, facts.first_seen, flags)) is None:
+        return []
+    ref = f"deploy:{deploy.sha}"
+    name, at = trigger
+    text = f"it ran {minutes(at - deploy.at)} without trouble until {name} changed at {at:%H:%M}"
+    return [
+        Citation(ref, text, W.deploy_ran_quiet),
+        Citation(ref, f"{name} explains the timing better", W.deploy_other_change),
+    ]
+
+
+def _cannot_explain(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
+    """Evidence its change cannot explain the trouble (unless an error line names one of its
+    files): the same error where nothing deployed, a credential it did not touch refused, a
+    dependency failing before it landed, a change of docs, tests or copy only."""
+    ref = f"deploy:{deploy.sha}"
+    against = []
+    if (other := error_elsewhere(facts, deploy)) is not None:
         text = f"the same error hits {other}, which did not deploy: its change cannot explain it"
-        contradicts.append(Citation(ref, text, W.deploy_error_elsewhere))
-    if not named and untouched:
+        against.append(Citation(ref, text, W.deploy_error_elsewhere))
+    if _untouched_credential(deploy, facts):
         text = "the errors are a certificate or credential refused, which it did not change"
-        contradicts.append(Citation(ref, text, W.deploy_untouched_credential))
-    if not named and (first := dependency_failed_first(facts, deploy)) is not None:
-        contradicts.append(first)
-    if not named and inert_change(deploy.files, deploy.title):
+        against.append(Citation(ref, text, W.deploy_untouched_credential))
+    if (first := dependency_failed_first(facts, deploy)) is not None:
+        against.append(first)
+    if inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"
-        contradicts.append(Citation(ref, text, W.deploy_inert_change))
+        against.append(Citation(ref, text, W.deploy_inert_change))
+    return against
+
+
+def _evidence(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> Citations:
+    """Every citation for and against one candidate deploy, step by step."""
+    deploy = candidate.deploy
+    supports, contradicts = _proximity(facts, rank, candidate)
+    named = _named_file(facts, deploy)
+    if named is not None:
+        supports.append(named)
+    for step in (_error_timing(facts, deploy), _rollout(facts, rank, deploy)):
+        supports.extend(step[0])
+        contradicts.extend(step[1])
+    supports.extend(_what_followed(facts, rank, candidate))
+    contradicts.extend(_quiet_until_trigger(facts, deploy))
+    if named is None:
+        contradicts.extend(_cannot_explain(facts, deploy))
     return supports, contradicts
 
 

@@ -25,14 +25,21 @@ from bot.signal.values import Signal
 
 __all__ = ["SECURITY", "security_hypotheses", "without_names"]
 
+# A leak of memory, connections or handles is a resource running out, not data getting out.
+_LEAK = (
+    r"(?<!memory )(?<!connection )(?<!handle )(?<!socket )(?<!thread )(?<!goroutine )"
+    r"(?<!descriptor )(?<!fd )(?<!resource )leak"
+)
+# Whole words: a kernel hardening patch named "grsecurity" is no security finding.
 SECURITY = re.compile(
-    r"security|unauthori[sz]ed|credential|leak|exfiltrat|intrusion|brute.?force|suspicious|"
-    r"malicious|\bcve-|privilege escalation|data exposure|exposed|compromis|anomalous access",
+    rf"\bsecurity|unauthori[sz]ed|credential|{_LEAK}|exfiltrat|intrusion|brute.?force|"
+    r"suspicious|malicious|\bcve-|privilege escalation|data exposure|exposed|compromis|"
+    r"anomalous access",
     re.IGNORECASE,
 )
 # Words that say more than a certificate or credential failing: someone got in or data got out.
 _BEYOND_CREDENTIAL = re.compile(
-    r"leak|exfiltrat|intrusion|brute.?force|suspicious|malicious|\bcve-|privilege escalation|"
+    rf"{_LEAK}|exfiltrat|intrusion|brute.?force|suspicious|malicious|\bcve-|privilege escalation|"
     r"data exposure|exposed|compromis|anomalous access|attack",
     re.IGNORECASE,
 )
