@@ -1,0 +1,126 @@
+"""The packet's suggested actions follow from the cause and the evidence (bot/packet/actions.py),
+one principle per test, on synthetic evidence: pure functions, ``assess`` and ``build_packet``."""
+
+from __future__ import annotations
+
+from bot.action.kinds import ActionKind
+from bot.analysis.safety import SafetyFacts, forbidden
+from bot.analysis.triage import assess
+from bot.catalog import Catalog, ServiceEntry
+from bot.evidence.values import ClusterState, EvidenceBundle, MetricSeries, PodState, WorkloadEvent
+from bot.packet.build import build_packet
+from bot.packet.values import Packet
+from bot.policy import DEFAULT_POLICY
+from bot.runbook.evidence import load_flat, units_lost
+from bot.runbook.loader import load_runbooks
+from bot.signal.values import Severity, Signal
+from tests.unit.test_analysis_principles import at, series, signal
+
+RUNBOOKS = load_runbooks()
+CATALOG = Catalog((ServiceEntry("ring", "storage"),))
+
+
+def packet_for(service: str, signals: list[Signal], evidence: EvidenceBundle) -> Packet:
+    return build_packet(
+        incident_id=1,
+        title=signals[0].title,
+        severity=Severity.SEV3,
+        signals=signals,
+        assessment=assess(service, signals, evidence, catalog=CATALOG),
+        evidence=evidence,
+        catalog=CATALOG,
+        policy=DEFAULT_POLICY,
+        runbooks=RUNBOOKS,
+    )
+
+
+def kinds(packet: Packet) -> set[ActionKind]:
+    return {action.kind for action in packet.actions if action.kind is not None}
+
+
+def cpu_pinned(*rates: float) -> tuple[MetricSeries, ...]:
+    return (
+        series("ring", "cpu_utilization", "percent", (0, 30), (29, 31), (31, 99), (50, 100)),
+        series("ring", "read_latency_p99", "ms", (0, 18), (29, 19), (31, 2900), (50, 4200)),
+        series("ring", "requests_per_second", "req/s", *((m * 20, r) for m, r in enumerate(rates))),
+    )
+
+
+def test_a_request_rate_is_flat_only_when_measured_and_neither_rising_nor_collapsing() -> None:
+    flat = series("ring", "requests_per_second", "req/s", (0, 142000), (20, 139000), (50, 137000))
+    assert load_flat("ring", [flat]) == "requests_per_second stayed at 137000 (142000 at first)"
+    rising = series("ring", "requests_per_second", "req/s", (0, 100), (50, 180))
+    collapsed = series("ring", "inserts_per_second", "1/s", (0, 830), (50, 0))
+    assert load_flat("ring", [flat, rising]) is None
+    assert load_flat("ring", [collapsed]) is None
+    assert load_flat("ring", []) is None  # unmeasured load is not flat load
+    assert load_flat("other", [flat]) is None
+
+
+def test_working_units_at_half_their_earlier_count_or_less_were_taken_away() -> None:
+    fell = series("ring", "available_replicas", None, (0, 10), (10, 10), (20, 4))
+    dipped = series("ring", "available_replicas", None, (0, 10), (20, 8))
+    assert units_lost("ring", [fell]) == "available_replicas fell from 10 to 4"
+    assert units_lost("ring", [dipped]) is None
+
+
+def test_a_cpu_pinned_at_flat_load_gets_a_restart_and_no_scale_out() -> None:
+    # The same work costs more (a clock jump, a GC storm): more replicas repeat it.
+    alert = signal("ring read latency p99 above 1s", "ring")
+    packet = packet_for("ring", [alert], EvidenceBundle(metrics=cpu_pinned(142000, 139000, 137000)))
+    assert ActionKind.RESTART in kinds(packet)
+    assert ActionKind.SCALE not in kinds(packet)
+
+
+def test_a_cpu_pinned_by_a_rise_in_load_may_be_scaled_and_is_not_restarted() -> None:
+    alert = signal("ring read latency p99 above 1s", "ring")
+    packet = packet_for("ring", [alert], EvidenceBundle(metrics=cpu_pinned(70000, 90000, 160000)))
+    assert ActionKind.RESTART not in kinds(packet)
+
+
+def test_working_units_taken_away_at_flat_load_are_scaled_back() -> None:
+    metrics = (
+        series("ring", "healthy_hosts", None, (0, 402), (30, 398), (40, 120), (45, 14)),
+        series("ring", "error_rate", "percent", (0, 0.3), (30, 0.4), (45, 74)),
+        series("ring", "requests_per_second", "req/s", (0, 92000), (45, 93000)),
+    )
+    alert = signal("ring has 14 healthy hosts (expected >= 380)", "ring")
+    packet = packet_for("ring", [alert], EvidenceBundle(metrics=metrics))
+    scale = [a for a in packet.actions if a.kind is ActionKind.SCALE]
+    assert scale
+    assert "healthy_hosts fell from 402 to 14" in scale[0].text
+
+
+def test_units_down_for_a_reason_more_units_share_are_not_scaled_back() -> None:
+    metrics = (
+        series("ring", "available_replicas", None, (0, 10), (30, 10), (45, 5)),
+        series("ring", "requests_per_second", "req/s", (0, 92000), (45, 93000)),
+    )
+    cluster = ClusterState(
+        pods=(PodState("db", "ring-7c9-2kd9x", "ring", "Pending", ready=False, restarts=0),),
+        events=(
+            WorkloadEvent(
+                at(13, 40),
+                "db",
+                "pod/ring-7c9-2kd9x",
+                "Warning",
+                "FailedScheduling",
+                "0/9 nodes are available: 9 Insufficient cpu.",
+            ),
+        ),
+    )
+    alert = signal("ring: 5 of 10 replicas unavailable", "ring")
+    packet = packet_for("ring", [alert], EvidenceBundle(metrics=metrics, cluster=cluster))
+    assert ActionKind.SCALE not in kinds(packet)
+
+
+def test_a_compromise_is_never_restarted_or_scaled() -> None:
+    # The intruder's process, its memory and files are the evidence.
+    facts = SafetyFacts(customer_data=False, deploy_near=False, migration=False, compromise=True)
+    assert forbidden(ActionKind.RESTART, facts) is not None
+    assert forbidden(ActionKind.SCALE, facts) is not None
+    assert forbidden(ActionKind.CONFIG_CHANGE, facts) is None
+    triage = RUNBOOKS.get("security-triage")
+    assert triage is not None
+    # Its isolation keeps the pods: a network policy and a cordon, not a scale to zero.
+    assert ActionKind.SCALE not in {action.kind for action in triage.front.actions}
