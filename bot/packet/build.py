@@ -247,7 +247,7 @@ def _runbook_query(
             for fact, why in alert_facts(alert_texts).items()
             if RESOURCE_OF.get(fact) not in clear
         },
-        **metric_facts(service, evidence.metrics, spiked),
+        **metric_facts(service, evidence.metrics, spiked, evidence.long_metrics),
     }
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     cause = assessment.cause

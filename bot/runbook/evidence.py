@@ -198,18 +198,28 @@ def _moved(series: MetricSeries, kind: SeriesKind, spiked: bool) -> str | None:
 
 
 def metric_facts(
-    service: str, metrics: Iterable[MetricSeries], spiked: Iterable[str] = ()
+    service: str,
+    metrics: Iterable[MetricSeries],
+    spiked: Iterable[str] = (),
+    longer: Iterable[MetricSeries] = (),
 ) -> dict[MetricFact, str]:
     """The USE/RED kinds of the service's series that moved (``spiked`` names the series the
     analysis found a spike in): latency, errors, traffic, saturation and the saturated
-    resource (memory, disk, cpu, pool, queue)."""
+    resource (memory, disk, cpu, pool, queue). A saturation that sat near its limit all
+    through the window may have climbed there over days: its steady climb over the long
+    look-back (``longer``, the same series over days) counts too."""
     spiked_names = frozenset(spiked)
+    whole = {(m.service, m.name): m for m in longer}
     found: dict[MetricFact, str] = {}
     for series in metrics:
         kind = series_kind(series.name) if series.service == service else None
         if kind is None:
             continue
         how = _moved(series, kind, series.name in spiked_names)
+        over_days = whole.get((series.service, series.name))
+        if how is None and kind is SeriesKind.SATURATION and over_days is not None:
+            climb = trend(over_days)
+            how = climb.describe() if climb is not None else None
         if how is None:
             continue
         found.setdefault(MetricFact(kind.value), how)
