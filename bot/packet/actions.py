@@ -7,8 +7,9 @@ The steps, in the order the packet lists them:
 1. a suspected deploy: review its change, roll it back (the policy says who approves);
 2. no deploy suspected: page the owner;
 3. what the ranked cause itself calls for (:func:`cause_actions`): a flag turned off, a
-   configuration corrected, a migration's schema restored rather than rolled back, a
-   saturated process restarted when the load is flat, the units taken away scaled back;
+   configuration corrected, a migration's schema restored rather than rolled back, an
+   allowance that ran out (a quota, a budget) raised, a saturated process restarted when the
+   load is flat, the units taken away scaled back;
 4. a status update when customers are affected;
 5. the chosen runbook's actions that the evidence allows (the runbook cannot know);
 6. (in :mod:`bot.history.section`) what worked for similar past incidents;
@@ -19,6 +20,7 @@ The steps, in the order the packet lists them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
@@ -50,6 +52,9 @@ __all__ = [
 MAX_ACTIONS = 6
 # What a restart can clear: a process spinning on CPU or thrashing its memory (GC).
 RESTARTABLE = frozenset({"cpu", "memory"})
+# A configured allowance that ran out (a daily budget, a quota, a rate limit, a cap): its limit
+# is a setting, raised by a configuration change rather than by more replicas.
+ALLOWANCE = re.compile(r"quota|budget|allowance|rate[ _-]?limit|(?<![a-z])cap(?![a-z])", re.I)
 # Pod conditions that say why working units are down in a way more units do not mend: more
 # pods would wait, crash or fail to start the same way.
 FAILING_PODS = frozenset(
@@ -160,6 +165,20 @@ def _load_actions(
     return []
 
 
+def _allowance_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
+    """A resource cause whose exhausted resource is a configured allowance (``daily_budget_used``
+    at 100 %, an API quota, a rate limit): raising it is a configuration change."""
+    top = assessment.hypotheses[0] if assessment.hypotheses else None
+    if top is None or top.category is not CauseKind.RESOURCE:
+        return []
+    named = [top.subject or "", *(ref.partition("/")[2] for ref in top.refs)]
+    spent = next((name for name in named if ALLOWANCE.search(name)), None)
+    if spent is None:
+        return []
+    text = f"Raise the allowance that ran out ({spent}): it is a setting, not capacity"
+    return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
+
+
 def cause_actions(
     assessment: Assessment, policy: Policy, facts: ActionFacts | None = None
 ) -> list[SuggestedAction]:
@@ -167,10 +186,11 @@ def cause_actions(
     configuration that is wrong (an expired certificate, a rotated credential, a reloaded
     setting, a pushed config) is corrected. When a push carried it, reverting that push is the
     deploy's rollback and correcting the setting is this step: both are offered, and which one
-    the responder takes is theirs to decide. Then what the load calls for
-    (:func:`_load_actions`)."""
+    the responder takes is theirs to decide. Then an allowance raised
+    (:func:`_allowance_actions`) and what the load calls for (:func:`_load_actions`)."""
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     load = _load_actions(assessment, facts, policy) if facts is not None else []
+    load = [*_allowance_actions(assessment, policy), *load]
     if top is not None and top.category is CauseKind.FLAG and top.subject:
         text = f"Turn off feature flag {top.subject}"
         return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service), *load]

@@ -124,3 +124,17 @@ def test_a_compromise_is_never_restarted_or_scaled() -> None:
     assert triage is not None
     # Its isolation keeps the pods: a network policy and a cordon, not a scale to zero.
     assert ActionKind.SCALE not in {action.kind for action in triage.front.actions}
+
+
+def test_an_allowance_that_ran_out_is_raised_by_a_configuration_change() -> None:
+    # A daily budget spent to 100 % is a setting, not capacity: more replicas spend it faster.
+    metrics = (
+        series("ring", "daily_budget_used", "percent", (0, 10), (20, 40), (40, 70), (59, 100)),
+        series("ring", "error_rate", "percent", (0, 0.1), (50, 0.1), (59, 97)),
+    )
+    alert = signal("ring 5xx above 50%", "ring")
+    packet = packet_for("ring", [alert], EvidenceBundle(metrics=metrics))
+    raise_it = [a for a in packet.actions if a.kind is ActionKind.CONFIG_CHANGE]
+    assert raise_it
+    assert "daily_budget_used" in raise_it[0].text
+    assert ActionKind.SCALE not in kinds(packet)
