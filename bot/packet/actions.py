@@ -21,7 +21,7 @@ The steps, in the order the packet lists them:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.action.kinds import ActionKind
@@ -85,6 +85,7 @@ class ActionFacts:
     flag_near: bool = False
     load_flat: str | None = None
     units_lost: str | None = None
+    image_unpullable: str | None = None  # the evidence that the pods' image cannot be pulled
 
 
 def _customer_facing(service: str, severity: Severity, catalog: Catalog) -> bool:
@@ -98,12 +99,14 @@ def action_facts(
     severity: Severity,
     evidence: EvidenceBundle,
     catalog: Catalog,
-    conditions: Collection[Condition] = (),
+    conditions: Mapping[Condition, str] | None = None,
 ) -> ActionFacts:
     """The :class:`ActionFacts` of an incident of ``service``; ``conditions`` are those the
-    runbook choice read (:mod:`bot.runbook.evidence`)."""
+    runbook choice read (:mod:`bot.runbook.evidence`), each with its evidence."""
+    conditions = conditions or {}
     failing = any(condition in FAILING_PODS for condition in conditions)
     return ActionFacts(
+        image_unpullable=conditions.get(Condition.IMAGE_PULL_FAILING),
         customer_facing=_customer_facing(service, severity, catalog),
         flag_near=any(change.concerns(service) for change in evidence.flags),
         load_flat=load_flat(service, evidence.metrics),
@@ -165,6 +168,19 @@ def _load_actions(
     return []
 
 
+def _image_actions(
+    assessment: Assessment, facts: ActionFacts, policy: Policy
+) -> list[SuggestedAction]:
+    """Pods that cannot pull their image (a tag the registry no longer serves, a registry
+    refusing) start again only on an image that can be pulled: repoint it, a configuration
+    change. Whether a rollback helps depends on whether the old release names the same image,
+    which is the deploy's question, not this one."""
+    if facts.image_unpullable is None:
+        return []
+    text = f"Point {assessment.service} at an image the registry serves ({facts.image_unpullable})"
+    return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
+
+
 def _allowance_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
     """A resource cause whose exhausted resource is a configured allowance (``daily_budget_used``
     at 100 %, an API quota, a rate limit): raising it is a configuration change."""
@@ -191,6 +207,8 @@ def cause_actions(
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     load = _load_actions(assessment, facts, policy) if facts is not None else []
     load = [*_allowance_actions(assessment, policy), *load]
+    if facts is not None:
+        load = [*_image_actions(assessment, facts, policy), *load]
     if top is not None and top.category is CauseKind.FLAG and top.subject:
         text = f"Turn off feature flag {top.subject}"
         return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service), *load]

@@ -138,3 +138,24 @@ def test_an_allowance_that_ran_out_is_raised_by_a_configuration_change() -> None
     assert raise_it
     assert "daily_budget_used" in raise_it[0].text
     assert ActionKind.SCALE not in kinds(packet)
+
+
+def test_pods_that_cannot_pull_their_image_get_it_repointed() -> None:
+    cluster = ClusterState(
+        pods=(PodState("db", "ring-6f9-4jwx2", "ring", "Pending", ready=False, restarts=0),),
+        events=(
+            WorkloadEvent(
+                at(13, 40),
+                "db",
+                "pod/ring-6f9-4jwx2",
+                "Warning",
+                "Failed",
+                'Failed to pull image "docker.io/vendor/redis:7.2.4": not found',
+            ),
+        ),
+    )
+    alert = signal("ring: 0 of 3 replicas available", "ring")
+    packet = packet_for("ring", [alert], EvidenceBundle(cluster=cluster))
+    repoint = [a for a in packet.actions if a.kind is ActionKind.CONFIG_CHANGE]
+    assert repoint
+    assert "image the registry serves" in repoint[0].text
