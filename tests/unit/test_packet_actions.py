@@ -7,7 +7,14 @@ from bot.action.kinds import ActionKind
 from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import ClusterState, EvidenceBundle, MetricSeries, PodState, WorkloadEvent
+from bot.evidence.values import (
+    ClusterState,
+    Deploy,
+    EvidenceBundle,
+    MetricSeries,
+    PodState,
+    WorkloadEvent,
+)
 from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
@@ -154,8 +161,10 @@ def test_pods_that_cannot_pull_their_image_get_it_repointed() -> None:
             ),
         ),
     )
-    alert = signal("ring: 0 of 3 replicas available", "ring")
-    packet = packet_for("ring", [alert], EvidenceBundle(cluster=cluster))
-    repoint = [a for a in packet.actions if a.kind is ActionKind.CONFIG_CHANGE]
-    assert repoint
-    assert "image the registry serves" in repoint[0].text
+    # A release of the service rolled the new pods: whatever the deploy is blamed for, the
+    # pods start again only on an image that can be pulled.
+    release = Deploy("ring", "58ad1f0c7e", at(13, 30), title="Discount rounding fix")
+    evidence = EvidenceBundle(cluster=cluster, deploys=(release,), deploys_checked=True)
+    packet = packet_for("ring", [signal("ring: rollout stalled", "ring")], evidence)
+    repoint = [a.text for a in packet.actions if a.kind is ActionKind.CONFIG_CHANGE]
+    assert any("image the registry serves" in text for text in repoint)
