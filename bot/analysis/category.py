@@ -6,8 +6,9 @@ The first rule that holds decides, most specific first:
 2. data: the service's own alerts are about a batch job (ETL, DAG, cron job) failing, or about
    the data itself being wrong (totals that do not match, replicas that diverged, checksums)
    or stale (a table or report no longer refreshed, a freshness check failing);
-3. deployment: the top cause is a deploy and the alert itself is the deploy failing (a GitHub
-   deployment or workflow event): whatever it slowed, the release is what people handle;
+3. deployment: the alert itself is the deploy failing (a GitHub deployment or workflow event)
+   and the top cause is a deploy, or none of the service's own series moved (the release is
+   all that is in trouble, whatever stopped it): the release is what people handle;
 4. performance: the main symptom is latency (the service's first spike is a latency series,
    or one of its own alerts says latency, slow, p95/p99 or response time);
 5. resource: the top cause is resource exhaustion (memory, CPU, disk, connections), unless all
@@ -100,7 +101,7 @@ def categorize(
     if any(_JOB.search(text) or _WRONG_DATA.search(text) for text in own):
         return IncidentCategory.DATA
     deploy_event = any(s.source is AlertSource.GITHUB for s in signals if s.service == service)
-    if cause is CauseKind.DEPLOY and deploy_event:
+    if deploy_event and (cause is CauseKind.DEPLOY or not spikes):
         return IncidentCategory.DEPLOYMENT
     if _latency_symptom(service, signals, spikes):
         return IncidentCategory.PERFORMANCE

@@ -38,6 +38,19 @@ _NON_MEMBER_ALLOWED = re.compile(
     r"(?:decision|result|outcome)[=: ]+(?:allow|allowed|granted|permit)",
     re.IGNORECASE,
 )
+# A check that lets people in without the secret: any password opens any account, a login
+# granted although the password did not verify. Whoever types an address reads the account.
+_AUTH_BYPASS = re.compile(
+    r"\b(?:sign|log)(?:ged|s)?[ -]?in with (?:any|a wrong|an? (?:old|invalid|incorrect)) "
+    r"(?:password|credential|token)s?|"
+    r"\baccepts? (?:any|every|wrong|invalid) (?:password|credential|token)s?|"
+    r"\bany (?:password|credential|token|string) (?:works|is accepted|opens|lets)|"
+    r"\b(?:login|sign[ -]?in|auth\w*)\b[^\n]{0,20}\b(?:ok|succe\w*|granted|allowed)\b[^\n]{0,80}"
+    r"\b(?:password|credentials?|mfa|otp|signature|token)[_ ]?(?:verified|valid|checked|ok)"
+    r"[=: ]+(?:false|no|0)\b|"
+    r"\bauthentication (?:check )?(?:is )?bypass(?:ed)?\b|\bauth(?:entication)? bypass\b",
+    re.IGNORECASE,
+)
 _REPORTED = re.compile(
     r"another (?:person|user|customer|member|account|tenant|company|org\w*)'?s\b|"
     r"other (?:users|customers|people|tenants|members)'|"
@@ -64,14 +77,24 @@ _HANDED_TO_OTHER = re.compile(
 
 _SECRET = (
     r"(?:secrets?|secure (?:env(?:ironment)? )?var\w*|credentials?|passwords?|passphrases?|"
+    r"password[ _-]?hash(?:es)?|"
     r"api[ _-]?keys?|access[ _-]?keys?|private[ _-]?keys?|(?:access|auth|api|bearer) tokens?)"
+    # ... as a value, not a topic: "password reset emails sent to all users" exposes nothing.
+    r"(?![ _-]?(?:resets?|changes?|polic(?:y|ies)|expir\w*|rotation|prompts?|pages?|forms?|"
+    r"screens?|requirements?|strength|managers?|rules?)\b)"
 )
-# A secret reaching someone not trusted with it: code from forks, the public, anyone.
+# A secret reaching someone not trusted with it: code from forks, the public, anyone, other
+# people (one person's secret sent to every member of a workspace).
 _UNTRUSTED = (
     r"(?:forks?\b|forked|public(?:ly)?\b|anonymous|unauthenticated|untrusted|world[- ]readable|"
-    r"\banyone\b|third[- ]part(?:y|ies))"
+    r"\banyone\b|\beveryone\b|third[- ]part(?:y|ies)|"
+    r"\b(?:all|other|every)\s+(?:[\w-]+\s+){0,2}?(?:members?|users?|customers?|people|"
+    r"tenants?|participants?|recipients?|subscribers?|clients?)\b)"
 )
-_HANDED = r"(?:exposed|injected|available|visible|readable|leaked|shared|accessible|passed|sent)"
+_HANDED = (
+    r"(?:exposed|injected|available|visible|readable|leaked|shared|accessible|passed|sent|"
+    r"broadcast(?:ed)?|delivered|returned|shown|included)"
+)
 _SECRET_TO_UNTRUSTED = re.compile(
     rf"\b{_SECRET}\b.{{0,80}}\b{_HANDED}\b.{{0,80}}{_UNTRUSTED}|"
     rf"{_UNTRUSTED}.{{0,80}}\b{_SECRET}\b.{{0,40}}\b{_HANDED}\b|"
@@ -130,13 +153,15 @@ def exposure_in(text: str) -> str | None:
         return crossed
     if _NON_MEMBER_ALLOWED.search(text):
         return "an authorization decision let a non-member in"
+    if _AUTH_BYPASS.search(text):
+        return "a sign-in check let people in without the right secret"
     if (reported := _REPORTED.search(text)) is not None:
         return f'people report seeing data that is not theirs ("{reported.group()}")'
     if _HANDED_TO_OTHER.search(text) is not None:
         return "a response made for one requester was handed to another"
     # The reasons name what happened, never the words around it: they may hold the secret.
     if _SECRET_TO_UNTRUSTED.search(text) is not None:
-        return "secrets reached someone not trusted with them (code from forks, the public)"
+        return "secrets reached someone not trusted with them (code from forks, the public, others)"
     if _SECRET_IN_CLEAR.search(text) is not None:
         return "secrets written in the clear (plain text)"
     if (value := _SECRET_VALUE.search(text)) is not None:

@@ -70,7 +70,8 @@ _WRONG_DATA = re.compile(r"mismatch|checksum|diverg|inconsisten|corrupt|drift", 
 HEALTH_SERIES = re.compile(r"lag|behind|status|health|\bup\b|error", re.IGNORECASE)
 STATUS_SERIES = re.compile(r"status|operational|health|\bup\b", re.IGNORECASE)
 _ORDER = tuple(CauseKind)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# An address's domain ends in letters: ``babel-code-frame@6.7.2`` is a package version.
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 

@@ -22,6 +22,10 @@ regression shows even when no scenario's ``expect`` asked.
   to it and lengthen its queue), or readings that disagree with no cause established (the
   observation itself is in doubt: change nothing on its word).
 - No restart on readings that disagree with no cause established, for the same reason.
+- No scale-up when the demand held: the service's own request rate was measured flat and none
+  of its working units were lost, so whatever saturated, each request costs more (a spin, a
+  leak, a bug) and more replicas serve the same demand no better (a stateful ring must also
+  stream data to them). Scaling restores capacity that demand outgrew or that was taken away.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class SafetyFacts:
     pool_exhausted: bool = False  # the top cause is a connection pool running out
     readings_disputed: bool = False  # signals conflict and no cause is established
     compromise: bool = False  # the ranked cause is a security compromise
+    demand_held: bool = False  # load measured flat and no capacity lost
 
 
 def forbidden(kind: ActionKind, facts: SafetyFacts) -> str | None:
@@ -65,6 +70,11 @@ def forbidden(kind: ActionKind, facts: SafetyFacts) -> str | None:
         return (
             "no scale: the pool ran out because what stands behind it is the limit; more "
             "replicas open more connections to it"
+        )
+    if kind is ActionKind.SCALE and facts.demand_held:
+        return (
+            "no scale: the load did not rise and no capacity was lost; each request costs more, "
+            "which more replicas do not fix"
         )
     if kind in WIDENING and facts.readings_disputed:
         return f"no {kind.value}: the signals disagree and no cause is established"

@@ -104,7 +104,10 @@ _RESOURCE_WORDS = (
 # How many of the service's own working units are up (instances, replicas, pods available or
 # ready): its availability, neither a resource that fills (USE) nor requests (RED). A fall is
 # the outage itself, never "headroom running out".
-_UNITS = r"(?:instances?|replicas?|pods?|nodes?|hosts?|endpoints?|targets?|backends?|workers?)"
+_UNITS = (
+    r"(?:instances?|replicas?|pods?|nodes?|hosts?|servers?|machines?|vms?|endpoints?|targets?|"
+    r"backends?|workers?|brokers?)"
+)
 _UNITS_UP = re.compile(
     rf"(?:avail(?:able)?|ready|healthy|up|running)[_.]?{_UNITS}|"
     rf"{_UNITS}[_.]?(?:avail(?:able)?|ready|healthy|up|running)",

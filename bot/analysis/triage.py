@@ -6,6 +6,7 @@ guessing (no suspect deploy rather than a weak one).
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.analysis.category import categorize
 from bot.analysis.deploys import SuspectDeploy
+from bot.analysis.detectors.traffic import demand_held
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import Diagnosis, diagnose, exposure_of
 from bot.analysis.logs import LogCluster, level_rank, template_of
@@ -47,6 +49,7 @@ class Assessment:
     log_clusters: tuple[LogCluster, ...] = ()  # the incident window's logs, busiest first
     candidates: tuple[SuspectDeploy, ...] = ()  # deploys in the window before, latest first
     signals: tuple[Signal, ...] = ()  # the alerts it assessed
+    demand_held: bool = False  # its load measured flat and no capacity lost (see demand_held)
 
     @property
     def category(self) -> IncidentCategory:
@@ -102,6 +105,39 @@ def _new_errors_before(
         seen.add(template)
         recent = record.at >= first_alert - ALERT_LEAD
         if fresh and recent and level_rank(record.level) >= level_rank("error"):
+            return [record.at]
+    return []
+
+
+_WORD = re.compile(r"[a-z]{4,}")
+_PLAIN_WORDS = frozenset(
+    (
+        *("error", "errors", "failed", "fails", "failure", "failing", "with", "from", "that"),
+        *("this", "after", "before", "production", "service", "alert", "warning", "critical"),
+        *("exception", "triggered", "firing", "while", "than", "into", "over", "above"),
+    )
+)
+ALERT_ERROR_LEAD = timedelta(hours=2)  # the alert's own error, logged this long before it
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower())) - _PLAIN_WORDS
+
+
+def _alert_error_logged(
+    service: str, lines: Iterable[LogRecord], signals: Sequence[Signal], first_alert: datetime
+) -> list[datetime]:
+    """When the error an alert reports was first logged by the service, if within
+    ``ALERT_ERROR_LEAD`` before it: an error line sharing two or more of the alert's own words
+    (``statement timeout``). A job retries for half an hour, then its error tracker alerts; the
+    incident began with the first failed attempt."""
+    said = [_words(f"{s.title}\n{s.description}") for s in signals if s.service == service]
+    for record in sorted((r for r in lines if r.service == service), key=lambda r: r.at):
+        if record.at >= first_alert:
+            break
+        recent = record.at >= first_alert - ALERT_ERROR_LEAD
+        shared = any(len(words & _words(record.message)) >= 2 for words in said)
+        if recent and shared and level_rank(record.level) >= level_rank("error"):
             return [record.at]
     return []
 
@@ -200,6 +236,7 @@ def assess(
         if spikes
         else [
             *_new_errors_before(service, lines, first_alert),
+            *_alert_error_logged(service, lines, signals, first_alert),
             *_traffic_collapsed(service, (*evidence.long_metrics, *evidence.metrics), first_alert),
         ]
     )
@@ -224,4 +261,5 @@ def assess(
         log_clusters=diagnosis.clusters,
         candidates=diagnosis.candidates,
         signals=tuple(signals),
+        demand_held=demand_held(service, (*evidence.long_metrics, *evidence.metrics)),
     )

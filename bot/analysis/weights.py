@@ -41,6 +41,7 @@ class Weights:
     deploy_no_new_errors: float = 0.10  # no new error template since it landed
     deploy_dependency_failing: float = 0.15  # errors or traces name a failing dependency
     deploy_webhook_refused: float = 0.30  # its objects were refused by a failing webhook
+    deploy_fetch_failed: float = 0.35  # its build failed fetching a package it did not ask for
     deploy_error_elsewhere: float = 0.30  # the same error hits a service that did not deploy
     deploy_untouched_credential: float = 0.35  # the errors are a credential it did not change
     deploy_after_dependency: float = 0.35  # the dependency the errors fail at failed first
@@ -109,6 +110,7 @@ class Weights:
     security_alert: float = 0.50  # an alert worded as a security finding
     security_logs: float = 0.25  # security words in error lines
     security_wrong_owner: float = 0.55  # data served to someone other than its owner
+    security_foreign_code: float = 0.55  # code nobody shipped runs (a process not in its image)
     security_credential_explained: float = 0.30  # against: a certificate/credential failure
     security_release_opened: float = 0.20  # against: a release just before the exposure opened it
     # unknown

@@ -13,9 +13,9 @@ The steps, in the order the packet lists them:
 4. a status update when customers are affected;
 5. the chosen runbook's actions that the evidence allows (the runbook cannot know);
 6. (in :mod:`bot.history.section`) what worked for similar past incidents;
-7. :func:`finish_actions`: what the load makes pointless dropped (a scale-out while the load
-   is flat repeats the same fault on more replicas), what the safety invariants forbid
-   dropped, approvals they demand marked, one suggestion per kind.
+7. :func:`finish_actions`: what the safety invariants forbid dropped (a scale-out while the
+   demand held repeats the same fault on more replicas; a restart during a compromise
+   destroys its evidence), approvals they demand marked, one suggestion per kind.
 """
 
 from __future__ import annotations
@@ -289,6 +289,7 @@ def safety_facts(assessment: Assessment) -> SafetyFacts:
         and top[0].subject == POOL_SUBJECT,
         readings_disputed=Marker.CONFLICTING_SIGNALS in raised and Marker.LOW_CONFIDENCE in raised,
         compromise=bool(top) and top[0].category is CauseKind.SECURITY,
+        demand_held=assessment.demand_held,
     )
 
 
@@ -305,15 +306,6 @@ def _safe(actions: Iterable[SuggestedAction], facts: SafetyFacts) -> list[Sugges
     return kept
 
 
-def _scale_pointless(assessment: Assessment, facts: ActionFacts) -> bool:
-    """Whether scaling out cannot help: the load is flat, no working units were taken away and
-    the ranked cause is not a surge, so the saturation is the same fault, which more replicas
-    repeat (and a ring that must stream data to new nodes only gets more load)."""
-    top = assessment.hypotheses[0] if assessment.hypotheses else None
-    surge = top is not None and top.category is CauseKind.TRAFFIC
-    return facts.load_flat is not None and facts.units_lost is None and not surge
-
-
 def _distinct_kinds(actions: list[SuggestedAction]) -> list[SuggestedAction]:
     """The first suggestion of each kind (advice without a kind is always kept)."""
     seen: set[ActionKind] = set()
@@ -328,10 +320,8 @@ def _distinct_kinds(actions: list[SuggestedAction]) -> list[SuggestedAction]:
 
 
 def finish_actions(
-    actions: Iterable[SuggestedAction], assessment: Assessment, facts: ActionFacts
+    actions: Iterable[SuggestedAction], assessment: Assessment
 ) -> list[SuggestedAction]:
-    """Step 7: the load's and the safety invariants' verdicts, one per kind, at most
-    :data:`MAX_ACTIONS`."""
-    pointless = _scale_pointless(assessment, facts)
-    useful = [a for a in actions if not (pointless and a.kind is ActionKind.SCALE)]
-    return _distinct_kinds(_safe(useful, safety_facts(assessment)))[:MAX_ACTIONS]
+    """Step 7: the safety invariants' verdicts (among them: no scale-out while the demand held),
+    one suggestion per kind, at most :data:`MAX_ACTIONS`."""
+    return _distinct_kinds(_safe(actions, safety_facts(assessment)))[:MAX_ACTIONS]

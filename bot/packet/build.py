@@ -358,7 +358,7 @@ def build_packet(
         first_seen=assessment.first_seen,
         signals=tuple(_signal_lines(assessment, signals, evidence, catalog)),
         owners=owners,
-        actions=tuple(finish_actions(proposed, assessment, facts)),
+        actions=tuple(finish_actions(proposed, assessment)),
         unavailable=evidence.unavailable,
         links=_links(assessment, signals),
         alert_count=len(signals),

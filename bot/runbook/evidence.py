@@ -81,7 +81,10 @@ _RUN_FAILED = re.compile(
     r"(?![\w/@-])|(?-i:[a-z0-9]Jobs?)\b)[^.\n]{0,60}?"
     r"(?:\bfail(?:ed|s|ures?|ing)?\b|\bexit(?:ed)?(?: with)? (?:code|status) [1-9]|\baborted\b|"
     r"\bdid not (?:complete|finish)\b|\bexhaust(?:ed|ing) (?:\w+ )?retries|"
-    r"\bdead(?:[- ]letter| set| queue)\b)",
+    r"\bdead(?:[- ]letter| set| queue)\b)|"
+    # Work on a schedule that failed: "Nightly refresh failed", "hourly rollup did not finish".
+    r"\b(?:nightly|hourly|daily|weekly|monthly|scheduled|periodic)\s+(?:[\w-]+\s+){1,2}?"
+    r"(?:fail(?:ed|s|ing)?\b|did not (?:complete|finish)|aborted)",
     re.IGNORECASE,
 )
 _SUFFERING_PHASES = frozenset({"pending", "failed", "unknown"})

@@ -8,7 +8,9 @@ incident shares with its ``match`` rule, and each point comes with a reason the 
 the ranked cause is one of its ``causes``                  4, and 1 more when the
                                                            cause's confidence is at
                                                            least 0.5
-a ranked cause that is not among them                      -2, -3 when confident
+a ranked cause that is not among them                      -2, -3 when confident, 0
+                                                           when one of its evidence
+                                                           conditions is shown
 the incident's category is one of its ``categories``       1
 each of its ``evidence`` conditions the incident shows     7 (pods OOMKilled, a node
                                                            under DiskPressure...)
@@ -164,21 +166,15 @@ def _contains(text: str, keyword: str) -> bool:
     return re.search(pattern, text) is not None
 
 
-def _cause_points(runbook: Runbook, query: RunbookQuery, *, stated: bool) -> tuple[int, list[str]]:
+def _cause_points(runbook: Runbook, query: RunbookQuery) -> tuple[int, list[str]]:
     """The ranked cause for or against the runbook: its kind among the runbook's causes (more
-    so when confident), or of another kind (against it, more so when confident). A runbook
-    whose own conditions the incident shows (``stated``) is not held back by the cause's kind:
-    the condition is what the platform states, the kind an inference about how it came about
-    (a deploy that opened a leak leaves a leak to triage; a release that leaks memory leaves
-    pods OOMKilled)."""
+    so when confident), or of another kind (against it, more so when confident)."""
     causes = runbook.match.causes
     if query.cause is None or query.cause is CauseKind.UNKNOWN or not causes:
         return 0, []
     confident = query.confidence >= CONFIDENT_CAUSE
     if query.cause in causes:
         return CAUSE_POINTS + (1 if confident else 0), [f"cause {query.cause.value}"]
-    if stated:
-        return 0, []
     points = CAUSE_MISMATCH_POINTS + (1 if confident else 0)
     return -points, [f"cause {query.cause.value} is not its kind"]
 
@@ -249,9 +245,14 @@ def _resource_unshown(runbook: Runbook, query: RunbookQuery) -> str | None:
 def score_runbook(runbook: Runbook, query: RunbookQuery) -> RunbookCandidate:
     """Score one runbook for ``query`` (see the module's table)."""
     rule = runbook.match
-    conditions, condition_reasons = _condition_points(runbook, query)
-    score, reasons = _cause_points(runbook, query, stated=conditions > 0)
+    score, reasons = _cause_points(runbook, query)
     cause_agrees = score > 0
+    conditions, condition_reasons = _condition_points(runbook, query)
+    if score < 0 and conditions > 0:
+        # A condition it is written for, stated by the platform, outweighs the kind of the
+        # ranked cause (an inference): a release that opened a data exposure is still one.
+        kind = query.cause.value if query.cause is not None else "unknown"
+        score, reasons = 0, [f"cause {kind} is not its kind, outweighed by what is shown"]
     category_agrees = query.category is not None and query.category in rule.categories
     if category_agrees and query.category is not None:
         score += CATEGORY_POINTS

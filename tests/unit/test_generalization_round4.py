@@ -5,19 +5,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.action.kinds import ActionKind
+from bot.analysis.category import categorize
+from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.config import HOST_REFUSED
-from bot.analysis.detectors.security import SECURITY
+from bot.analysis.detectors.fetch import FETCH_FAILED, touches_dependencies
+from bot.analysis.detectors.own_lines import asked_for
+from bot.analysis.detectors.security import FOREIGN_CODE, SECURITY
+from bot.analysis.detectors.traffic import demand_held
 from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
+from bot.analysis.hypotheses import personal_data_in
+from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
+from bot.analysis.spike import detect_spike
 from bot.analysis.stated_time import stated_onset
 from bot.analysis.triage import assess
+from bot.analysis.values import Citation
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import ClusterState, Deploy, EvidenceBundle, LogRecord, PodState
+from bot.evidence.values import (
+    ClusterState,
+    Deploy,
+    EvidenceBundle,
+    LogRecord,
+    PodState,
+    WorkloadEvent,
+)
 from bot.runbook.evidence import line_conditions
 from bot.runbook.facts import Condition
-from bot.scenario.terms import CauseKind, Marker
+from bot.runbook.loader import load_runbooks
+from bot.runbook.matcher import RunbookQuery, choose_runbook
+from bot.scenario.terms import CauseKind, IncidentCategory, Marker
+from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 from tests.unit.test_analysis_principles import at, series, signal
+from tests.unit.test_generalization import packet_for
+
+RUNBOOKS = load_runbooks()
 
 
 def test_a_line_dates_what_it_reports_in_the_words_people_write() -> None:
@@ -179,3 +202,213 @@ def test_an_alert_that_says_pods_are_down_while_the_cluster_shows_them_ready_con
     assert Marker.CONFLICTING_SIGNALS not in markers
     assert UNAVAILABLE_CLAIM.search("KubeDeploymentReplicasUnavailable: pods are not ready")
     assert not UNAVAILABLE_CLAIM.search("p99 latency above 800 ms on 3 ready replicas")
+
+
+def test_a_package_version_is_not_an_email_address() -> None:
+    assert personal_data_in("required by babel-code-frame@6.7.2 <- line-numbers@0.2.0") == ()
+    assert personal_data_in("reset link sent to ann.lee@example.com") == ("email",)
+
+
+def test_what_a_failing_call_asked_for_names_the_dependency_that_lost_it() -> None:
+    assert asked_for("GET https://registry.npmjs.org/left-pad failed: 404") == {"left-pad"}
+    assert asked_for("GET https://cdn.example.com/v2/assets/1.4.0") == frozenset()
+
+
+def test_a_release_whose_build_could_not_fetch_a_package_it_did_not_ask_for_is_cleared() -> None:
+    assert FETCH_FAILED.search("npm ERR! 404 Not Found - GET https://registry.npmjs.org/left-pad")
+    assert FETCH_FAILED.search("ERROR: No matching distribution found for requests==9.9")
+    assert not FETCH_FAILED.search("GET /api/orders 200 in 31 ms")
+    assert touches_dependencies(("web/package.json", "web/src/App.jsx"))
+    assert not touches_dependencies(("web/src/PromoBanner.jsx", "web/src/promo.css"))
+    catalog = Catalog(
+        (
+            ServiceEntry("shop", "team", depends_on=("pkg-registry",)),
+            ServiceEntry("pkg-registry", "vendor"),
+        )
+    )
+    banner = Deploy(
+        "shop",
+        "d90c3b7e1a",
+        at(13, 55),
+        title="Promo banner",
+        files=("src/PromoBanner.jsx",),
+        succeeded=False,
+    )
+    removed = LogRecord(at(13, 20), "pkg-registry", "WARN", "package left-pad unpublished")
+    failed = LogRecord(
+        at(14, 0),
+        "shop",
+        "ERROR",
+        "npm ci: 404 Not Found - GET https://registry.npmjs.org/left-pad",
+    )
+    evidence = EvidenceBundle(deploys=(banner,), logs=(removed, failed), deploys_checked=True)
+    alert = signal("deploy failed: npm ERR! 404 Not Found left-pad", "shop")
+    assessment = assess("shop", [alert], evidence, catalog=catalog)
+    assert assessment.suspect is None
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "pkg-registry"
+    # The same failure after a change to the lockfile is the change's to answer for.
+    bump = Deploy("shop", "a1b2c3d4e5", at(13, 55), files=("package-lock.json",), succeeded=False)
+    evidence = EvidenceBundle(deploys=(bump,), logs=(failed,), deploys_checked=True)
+    assessment = assess("shop", [alert], evidence, catalog=catalog)
+    assert assessment.suspect is not None
+
+
+def test_ones_secret_sent_to_other_people_is_an_exposure_and_a_topic_is_not() -> None:
+    assert exposure_in("password hash of link creator sent to all workspace members")
+    assert exposure_in("api key of the owner included in events delivered to other users")
+    assert exposure_in("password reset emails sent to all users") is None
+    assert exposure_in("sent the new password policy to every member") is None
+
+
+def _pull_failed(image: str) -> WorkloadEvent:
+    message = (
+        f'Failed to pull image "{image}": rpc error: code = NotFound desc = {image}: not found'
+    )
+    return WorkloadEvent(at(14, 1), "shop", "pod/cart-6f9d-4jwx2", "Warning", "Failed", message)
+
+
+def test_a_missing_image_the_release_did_not_build_or_touch_clears_the_release() -> None:
+    catalog = Catalog((ServiceEntry("cart", "team"),))
+    release = Deploy("cart", "58ad1f0c7e", at(13, 50), files=("cart/pricing.go",), succeeded=False)
+    alert = signal("Rollout of cart failed", "cart")
+    sidecar = EvidenceBundle(
+        deploys=(release,),
+        cluster=ClusterState(events=(_pull_failed("docker.io/library/redis:7.2.4"),)),
+        deploys_checked=True,
+    )
+    assessment = assess("cart", [alert], sidecar, catalog=catalog)
+    assert assessment.suspect is None
+    assert assessment.cause is CauseKind.CONFIG
+    # The release's own image missing (its commit in the tag) is the release's fault.
+    own = EvidenceBundle(
+        deploys=(release,),
+        cluster=ClusterState(events=(_pull_failed("acme/cart:58ad1f0"),)),
+        deploys_checked=True,
+    )
+    assert assess("cart", [alert], own, catalog=catalog).suspect is not None
+    # So is a missing sidecar image when the release changed the manifests that name images.
+    chart = Deploy("cart", "58ad1f0c7e", at(13, 50), files=("helm/cart/values.yaml",))
+    bumped = EvidenceBundle(
+        deploys=(chart,),
+        cluster=ClusterState(events=(_pull_failed("docker.io/library/redis:7.2.4"),)),
+        deploys_checked=True,
+    )
+    assert assess("cart", [alert], bumped, catalog=catalog).suspect is not None
+
+
+def test_a_failed_release_that_hurt_nobody_is_a_deployment_incident() -> None:
+    failed = Signal(
+        source=AlertSource.GITHUB,
+        service="cart",
+        severity=Severity.SEV3,
+        status=SignalStatus.FIRING,
+        started_at=at(14, 3),
+        title="Deployment of acme/cart to production failed",
+        fingerprint="github:cart",
+        delivery_id="github:cart:1",
+    )
+    config = hypothesis(CauseKind.CONFIG, "an image was removed", [Citation("x", "y", 0.5)])
+    calm = categorize(service="cart", signals=[failed], spikes=[], hypotheses=[config], markers=[])
+    assert calm is IncidentCategory.DEPLOYMENT
+    errors = series("cart", "error_rate", "percent", (0, 0.1), (10, 0.1), (20, 60.0))
+    spike = detect_spike(errors)
+    assert spike is not None
+    hurt = categorize(
+        service="cart", signals=[failed], spikes=[spike], hypotheses=[config], markers=[]
+    )
+    assert hurt is IncidentCategory.AVAILABILITY
+
+
+def test_a_sign_in_that_lets_anyone_in_is_an_exposure() -> None:
+    assert exposure_in("user can sign in with any password (reproduced on a test account)")
+    assert exposure_in("login ok user_id=42 verifier=shared password_verified=false")
+    assert exposure_in("login ok user_id=42 password_verified=true") is None
+    assert exposure_in("login failed for user 42: wrong password") is None
+
+
+def test_a_condition_a_runbook_is_written_for_outweighs_the_kind_of_the_cause() -> None:
+    """A release opened a data exposure: the ranked cause is the deploy, but customer data at
+    risk (a stated condition) still chooses the security runbook over the rollback one."""
+    query = RunbookQuery(
+        service="login",
+        texts=("sign-in accepts any password after an auth release",),
+        category=IncidentCategory.SECURITY,
+        cause=CauseKind.DEPLOY,
+        confidence=0.74,
+        conditions={Condition.CUSTOMER_DATA: "a sign-in check let people in"},
+    )
+    assert choose_runbook(RUNBOOKS, query).runbook_id == "security-triage"
+    # Without the condition, the deploy's own runbook.
+    plain = RunbookQuery(
+        service="login",
+        texts=("error rate up after an auth release",),
+        category=IncidentCategory.DEPLOYMENT,
+        cause=CauseKind.DEPLOY,
+        confidence=0.74,
+    )
+    assert choose_runbook(RUNBOOKS, plain).runbook_id == "deploy-rollback"
+
+
+def test_code_nobody_shipped_running_in_a_service_is_a_security_event() -> None:
+    assert FOREIGN_CODE.search("process /tmp/.x/kworkerds started by uid 0 (not in image manifest)")
+    assert FOREIGN_CODE.search("egress flow to 45.9.148.21:3333 (stratum+tcp)")
+    assert not FOREIGN_CODE.search("process worker-3 started (pid 812)")
+    catalog = Catalog((ServiceEntry("encoder", "video"),))
+    cpu = series(
+        "encoder", "node_cpu_utilization", "percent", (0, 21), (60, 23), (70, 97), (80, 99)
+    )
+    line = LogRecord(at(14, 8), "encoder", "WARN", "unknown process /tmp/.x started by uid 0")
+    evidence = EvidenceBundle(metrics=(cpu,), logs=(line,), deploys_checked=True)
+    assessment = assess(
+        "encoder", [signal("node CPU above 95%", "encoder")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.SECURITY
+    assert assessment.category is IncidentCategory.SECURITY
+
+
+def test_no_scale_up_when_the_demand_held_and_no_capacity_was_lost() -> None:
+    flat = series("ring", "requests_per_second", "req/s", (0, 142000), (30, 139000), (50, 137000))
+    cpu = series("ring", "cpu_utilization", "percent", (0, 31), (29, 30), (31, 99), (50, 100))
+    assert demand_held("ring", [flat, cpu])
+    surge = series("ring", "requests_per_second", "req/s", (0, 1000), (30, 1100), (50, 4600))
+    assert not demand_held("ring", [surge, cpu])
+    lost = series("ring", "healthy_servers", "count", (0, 402), (30, 398), (50, 14))
+    assert not demand_held("ring", [flat, lost])
+    assert not demand_held("ring", [cpu])  # no request rate measured: nothing to say
+    held = SafetyFacts(customer_data=False, deploy_near=False, migration=False, demand_held=True)
+    assert forbidden(ActionKind.SCALE, held) is not None
+    assert forbidden(ActionKind.RESTART, held) is None
+    catalog = Catalog((ServiceEntry("ring", "storage"),))
+    evidence = EvidenceBundle(metrics=(flat, cpu), deploys_checked=True)
+    packet = packet_for("ring", [signal("CPU above 95% on every node", "ring")], evidence, catalog)
+    assert ActionKind.SCALE not in {action.kind for action in packet.actions}
+
+
+def test_a_docs_only_release_is_never_the_suspect_however_close() -> None:
+    catalog = Catalog((ServiceEntry("refresh", "data"),))
+    docs = Deploy("refresh", "6b0e2c9d41", at(14, 0), files=("README.md", "docs/refresh.md"))
+    line = LogRecord(at(14, 2), "refresh", "ERROR", "refresh failed: NullPointerException")
+    evidence = EvidenceBundle(deploys=(docs,), logs=(line,), deploys_checked=True)
+    assessment = assess("refresh", [signal("refresh failed", "refresh")], evidence, catalog=catalog)
+    assert assessment.suspect is None
+    assert assessment.cause is not CauseKind.DEPLOY
+
+
+def test_the_error_an_alert_reports_dates_the_incident_from_its_first_attempt() -> None:
+    catalog = Catalog((ServiceEntry("refresh", "data"),))
+    first = LogRecord(
+        at(12, 58), "refresh", "ERROR", "query on db-1 canceled after 900s (statement timeout)"
+    )
+    alert = signal("OperationalError: canceling statement due to statement timeout", "refresh")
+    evidence = EvidenceBundle(logs=(first,), deploys_checked=True)
+    assert assess("refresh", [alert], evidence, catalog=catalog).first_seen == at(12, 58)
+    unrelated = LogRecord(at(12, 58), "refresh", "ERROR", "disk quota exceeded on /tmp")
+    evidence = EvidenceBundle(logs=(unrelated,), deploys_checked=True)
+    assert assess("refresh", [alert], evidence, catalog=catalog).first_seen == at(14, 3)
+
+
+def test_work_on_a_schedule_that_failed_is_a_failed_run() -> None:
+    assert Condition.BATCH_JOB_FAILED in line_conditions(["Nightly refresh failed (production)"])
+    assert Condition.BATCH_JOB_FAILED in line_conditions(["hourly rollup did not finish"])
+    assert Condition.BATCH_JOB_FAILED not in line_conditions(["nightly traffic is low"])

@@ -329,7 +329,7 @@ def test_customer_data_outweighs_a_confident_deploy_cause() -> None:
     choice = choose_runbook(SHIPPED, query)
     assert choice.best is not None
     assert choice.runbook_id == "security-triage"
-    assert "cause deploy is not its kind" not in choice.best.reasons
+    assert "cause deploy is not its kind, outweighed by what is shown" in choice.best.reasons
 
 
 def test_pods_that_cannot_be_scheduled_bar_the_scale_out_runbook() -> None:

@@ -22,9 +22,11 @@ from bot.analysis.citing import hypothesis, matching, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW, SuspectDeploy, is_config_only, is_settings_only
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.detectors.dependency import failing_dependency_named
+from bot.analysis.detectors.fetch import fetch_failure, touches_dependencies
 from bot.analysis.detectors.kubernetes import (
     failed_rollout,
     registry_failures,
+    unreleased_missing_image,
     webhook_failures,
 )
 from bot.analysis.detectors.outside_in import healthy_inside, outside_in_failing
@@ -265,7 +267,8 @@ def _error_timing(facts: CaseFacts, deploy: Deploy) -> Citations:
 
 def _rollout(facts: CaseFacts, rank: int, deploy: Deploy) -> Citations:
     """How the deploy went: code that never ran (its image could not be pulled, a failing
-    webhook refused its pods) counts against it; a deploy that failed for it."""
+    webhook refused its pods, its build could not fetch a package it did not ask for) counts
+    against it; a deploy that failed otherwise for it."""
     ref = f"deploy:{deploy.sha}"
     if rank == 0 and registry_failures(facts):
         text = "its pods could not pull their image from a failing registry: its code never ran"
@@ -273,9 +276,22 @@ def _rollout(facts: CaseFacts, rank: int, deploy: Deploy) -> Citations:
     if rank == 0 and webhook_failures(facts):
         text = "its pods were refused by a failing admission webhook: its code never ran"
         return [], [Citation(ref, text, W.deploy_webhook_refused)]
-    if not deploy.succeeded:
-        return [Citation(ref, "the deploy itself failed", W.deploy_failed)], []
-    return [], []
+    if rank == 0 and (image := unreleased_missing_image(facts)) is not None:
+        text = (
+            f"its pods cannot pull {image}, an image its change did not build or touch, which "
+            "the registry no longer has: its code never ran, and a rollback pulls it too"
+        )
+        return [], [Citation(ref, text, W.deploy_fetch_failed)]
+    if deploy.succeeded:
+        return [], []
+    fetched = fetch_failure(facts) if rank == 0 else None
+    if fetched is not None and not touches_dependencies(deploy.files):
+        text = (
+            f"its build failed fetching what its change did not ask for ({fetched}): the "
+            "source it fetches from failed, and its code never ran"
+        )
+        return [], [Citation(ref, text, W.deploy_fetch_failed)]
+    return [Citation(ref, "the deploy itself failed", W.deploy_failed)], []
 
 
 def _what_followed(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> list[Citation]:
@@ -318,10 +334,12 @@ def _quiet_until_trigger(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
     ]
 
 
-def _cannot_explain(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
+def _cannot_explain(facts: CaseFacts, deploy: Deploy, outweigh: float) -> list[Citation]:
     """Evidence its change cannot explain the trouble (unless an error line names one of its
     files): the same error where nothing deployed, a credential it did not touch refused, a
-    dependency failing before it landed, a change of docs, tests or copy only."""
+    dependency failing before it landed, a change of docs, tests or copy only. Files known to
+    be all docs, tests or copy outweigh everything for it (``outweigh``): nothing it changed
+    runs, so it cannot be the cause however close it landed."""
     ref = f"deploy:{deploy.sha}"
     against = []
     if (other := error_elsewhere(facts, deploy)) is not None:
@@ -335,7 +353,8 @@ def _cannot_explain(facts: CaseFacts, deploy: Deploy) -> list[Citation]:
     if inert_change(deploy.files, deploy.title):
         what = ", ".join(deploy.files[:3]) or deploy.title or ""
         text = f"it changed only docs, tests or copy ({what}): nothing that runs"
-        against.append(Citation(ref, text, W.deploy_inert_change))
+        weight = max(W.deploy_inert_change, outweigh) if deploy.files else W.deploy_inert_change
+        against.append(Citation(ref, text, round(weight, 3)))
     return against
 
 
@@ -352,7 +371,7 @@ def _evidence(facts: CaseFacts, rank: int, candidate: SuspectDeploy) -> Citation
     supports.extend(_what_followed(facts, rank, candidate))
     contradicts.extend(_quiet_until_trigger(facts, deploy))
     if named is None:
-        contradicts.extend(_cannot_explain(facts, deploy))
+        contradicts.extend(_cannot_explain(facts, deploy, sum(c.weight for c in supports)))
     return supports, contradicts
 
 

@@ -13,6 +13,7 @@ import re
 from bot.analysis.citing import WARN, hypothesis
 from bot.analysis.deploys import DEPLOY_WINDOW
 from bot.analysis.detectors.dependency import alias_pattern
+from bot.analysis.detectors.fetch import touches_images
 from bot.analysis.kube_reasons import KUBE_REASONS, KubeReason, kube_reason
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -26,6 +27,7 @@ __all__ = [
     "kubernetes_hypotheses",
     "registry_dependency",
     "registry_failures",
+    "unreleased_missing_image",
     "webhook_configured",
     "webhook_failures",
 ]
@@ -55,6 +57,9 @@ def kubernetes_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         lead = Citation(cited[0].ref, cited[0].text, round(weight, 3))
         if cause is CauseKind.DEPLOY and subject == "rollout" and not facts.candidates:
             found.extend(_image_removed(facts, lead))
+            continue
+        if cause is CauseKind.DEPLOY and (image := unreleased_missing_image(facts)) is not None:
+            found.extend(_image_removed(facts, lead, image))
             continue
         if cause is CauseKind.DEPLOY:
             continue  # a rollout's failure counts for its deploy (see the deploy detector)
@@ -104,20 +109,49 @@ def webhook_configured(facts: CaseFacts) -> Citation | None:
     return None
 
 
-def _image_removed(facts: CaseFacts, lead: Citation) -> list[Hypothesis]:
-    """Pods cannot pull an image that does not exist while no rollout of the service landed in
-    the window: nothing asked for a new image, so the one the running revision uses was removed
-    from under it (a retention or cleanup policy, a registry change). That is configuration, not
-    a release to roll back."""
-    if not _MISSING_PULL.search(lead.text):
+def _image_removed(facts: CaseFacts, lead: Citation, image: str | None = None) -> list[Hypothesis]:
+    """Pods cannot pull an image that does not exist while nothing asked for a new one (no
+    rollout of the service landed in the window, or the release's change did not touch the
+    image that is missing): it was removed from under them (a retention or cleanup policy, a
+    registry that moved its tags). That is configuration, not a release to roll back."""
+    if image is None and not _MISSING_PULL.search(lead.text):
         return []
-    text = f"{lead.text} (no rollout of {facts.service} in the window: the image was removed)"
-    cited = Citation(lead.ref, text, lead.weight)
-    statement = f"The image {facts.service} runs was removed from the registry"
+    why = (
+        f"{image}, which the release did not build or change, is gone"
+        if image is not None
+        else f"no rollout of {facts.service} in the window: the image was removed"
+    )
+    cited = Citation(lead.ref, f"{lead.text} ({why})", lead.weight)
+    statement = f"An image {facts.service} runs was removed from the registry"
     return [hypothesis(CauseKind.CONFIG, statement, [cited], subject="image")]
 
 
 _MISSING_PULL = re.compile(r"not found|manifest unknown|does not exist", re.IGNORECASE)
+_IMAGE_REF = re.compile(r"image \\?\"?(?P<ref>[\w.-]+(?::\d+)?/[\w./-]+(?::[\w.-]+|@sha256:\w+)?)")
+
+
+def unreleased_missing_image(facts: CaseFacts) -> str | None:
+    """An image the service's pods cannot pull because the registry says it does not exist,
+    when the latest release neither built it (its reference holds neither the release's commit
+    nor the service's name: a sidecar, a base image) nor touched a file that names images (a
+    manifest, a chart, a Dockerfile): the registry lost it, the release did not ask for it."""
+    if not facts.candidates:
+        return None
+    deploy = facts.candidates[0].deploy
+    if touches_images(deploy.files):
+        return None
+    own = {facts.service.lower(), *re.split(r"[-_]", facts.service.lower())}
+    for event in facts.events:
+        if not (_IMAGE_PULL.search(f"{event.reason} {event.message}") or "pull" in event.message):
+            continue
+        match = _IMAGE_REF.search(event.message)
+        if match is None or not _MISSING_PULL.search(event.message):
+            continue
+        ref = match.group("ref").lower()
+        repository = ref.rsplit("/", 1)[-1].split(":")[0].split("@")[0]
+        if deploy.sha[:7].lower() not in ref and repository not in own:
+            return match.group("ref")
+    return None
 
 
 def registry_failures(facts: CaseFacts) -> tuple[str, ...]:
@@ -173,7 +207,7 @@ def failed_rollout(facts: CaseFacts) -> Citation | None:
     """An event saying the service's rollout failed (a config error, a progress deadline);
     none when its pods could not pull their image from a failing registry, since that rollout
     failed for the registry's sake, not for anything it changed."""
-    if registry_failures(facts) or webhook_failures(facts):
+    if registry_failures(facts) or webhook_failures(facts) or unreleased_missing_image(facts):
         # Its pods could not pull their image, or were refused by a failing admission webhook:
         # the registry or the webhook failed, not the rollout.
         return None

@@ -16,8 +16,9 @@ from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.logs import level_rank
 from bot.analysis.values import CaseFacts, Citation
 from bot.analysis.weights import W
+from bot.evidence.values import LogRecord
 
-__all__ = ["NamedFailure", "hosts_in", "own_lines_name"]
+__all__ = ["NamedFailure", "asked_for", "hosts_in", "own_lines_name"]
 
 # A host name: labels joined by dots ending in letters (``quay.io``, ``fs.corp.example``).
 _HOST = re.compile(r"(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?![\w-])", re.I)
@@ -33,8 +34,18 @@ _FILE_SUFFIX = frozenset(
 _OWN_CERTIFICATE = re.compile(r"certificat|\bcerts?\b|notafter|token[ -]signing", re.I)
 _FAILURE = re.compile(
     r"fail|error|timed? ?out|refused|unreachable|unavailable|bad gateway|\b50[234]\b|"
-    r"rejected|expired|degraded",
+    r"rejected|expired|degraded|not found|\b40[34]\b|\b410\b",
     re.I,
+)
+# What a call asked for: the named parts of an address's path (``left-pad`` in
+# ``https://registry.npmjs.org/left-pad``), not versions, numbers or generic segments.
+_URL_PATH = re.compile(r"//[^/\s]+/(?P<path>[^\s\"'?#)]+)")
+_GENERIC_SEGMENT = frozenset(
+    (
+        *("api", "v1", "v2", "v3", "latest", "static", "assets", "package", "packages"),
+        *("download", "downloads", "simple", "repository", "repo", "artifacts", "releases"),
+        *("files", "blobs", "manifests", "index", "health", "status", "login"),
+    )
 )
 
 
@@ -60,6 +71,25 @@ def hosts_in(text: str, *, called: bool = False) -> frozenset[str]:
     return frozenset(h for h in found if h.rsplit(".", 1)[-1] not in _FILE_SUFFIX)
 
 
+def asked_for(text: str) -> frozenset[str]:
+    """The named things the calls in ``text`` asked for: the path segments of the addresses
+    it holds that are names (``left-pad``), lower-cased."""
+    found = (
+        segment.lower()
+        for match in _URL_PATH.finditer(text)
+        for segment in match.group("path").split("/")
+    )
+    return frozenset(
+        s
+        for s in found
+        if len(s) >= 3 and s not in _GENERIC_SEGMENT and not re.fullmatch(r"v?[\d.]+\w*", s)
+    )
+
+
+def _names(text: str, things: frozenset[str]) -> list[str]:
+    return sorted(t for t in things if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text, re.I))
+
+
 def _failing_lines(facts: CaseFacts, dependency: str) -> list[tuple[datetime, str]]:
     """Warning-or-worse lines with failure words since the deploy window before the first
     anomaly: the service's and those of its other dependencies (a node pool's kubelet failing
@@ -78,25 +108,39 @@ def _failing_lines(facts: CaseFacts, dependency: str) -> list[tuple[datetime, st
     return records
 
 
+def _named_by(record: LogRecord, failing: list[tuple[datetime, str]]) -> NamedFailure | None:
+    """``record`` (a dependency's line) names a host the failing lines call, or a thing they
+    asked for (a package, an object): what they fail on is the dependency's. A warning of its
+    own dates the failure from when it was written."""
+    hosts = hosts_in(record.message)
+    hit = [
+        (at, sorted(hosts & hosts_in(text, called=True)) or _names(record.message, asked_for(text)))
+        for at, text in failing
+    ]
+    hit = [h for h in hit if h[1]]
+    if not hit:
+        return None
+    began = min(at for at, _ in hit)
+    if level_rank(record.level) >= WARN:
+        began = min(began, record.at)
+    what = hit[0][1][0]
+    said = record.message[:100]
+    text = f'failing calls go to {what}, which {record.service}\'s own line names: "{said}"'
+    return NamedFailure(Citation(f"log:{record.service}", text, W.dependency_own_lines_name), began)
+
+
 def own_lines_name(facts: CaseFacts, dependency: str) -> NamedFailure | None:
-    """The dependency's own lines in the window name a host the failing lines fail at, or its
-    own certificates while the service's failing lines are a certificate refused."""
-    own = [r for r in facts.related_logs if r.service == dependency and r.at >= facts.window_start]
+    """The dependency's own lines, from the deploy window before the first anomaly on, name a
+    host the failing lines fail at or a thing they asked for, or its own certificates while
+    the service's failing lines are a certificate refused."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    own = [r for r in facts.related_logs if r.service == dependency and r.at >= since]
     if not own:
         return None
     failing = _failing_lines(facts, dependency)
     for record in own:
-        hosts = hosts_in(record.message)
-        hit = [(at, text, sorted(hosts & hosts_in(text, called=True))) for at, text in failing]
-        hit = [h for h in hit if h[2]]
-        if hit:
-            began = min(at for at, _, _ in hit)
-            host = hit[0][2][0]
-            said = record.message[:100]
-            text = f'failing calls go to {host}, which {dependency}\'s own line names: "{said}"'
-            return NamedFailure(
-                Citation(f"log:{dependency}", text, W.dependency_own_lines_name), began
-            )
+        if (named := _named_by(record, failing)) is not None:
+            return named
     refused = [(at, text) for at, text in failing if CREDENTIAL.search(text)]
     mine = next((r for r in own if _OWN_CERTIFICATE.search(r.message)), None)
     if refused and mine is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from bot.analysis.citing import hypothesis, log_citation, matching, minutes
+from bot.analysis.citing import WARN, hypothesis, log_citation, matching, minutes
 from bot.analysis.detectors.config import CREDENTIAL
 from bot.analysis.exposure import exposure_of
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
@@ -23,7 +23,7 @@ from bot.analysis.weights import W
 from bot.scenario.terms import CauseKind
 from bot.signal.values import Signal
 
-__all__ = ["SECURITY", "security_hypotheses", "without_names"]
+__all__ = ["FOREIGN_CODE", "SECURITY", "security_hypotheses", "without_names"]
 
 # A leak of memory, connections or handles is a resource running out, not data getting out.
 _LEAK = (
@@ -41,6 +41,18 @@ SECURITY = re.compile(
 _BEYOND_CREDENTIAL = re.compile(
     rf"{_LEAK}|exfiltrat|intrusion|brute.?force|suspicious|malicious|\bcve-|privilege escalation|"
     r"data exposure|exposed|compromis|anomalous access|attack",
+    re.IGNORECASE,
+)
+
+
+# Code running that nobody shipped: a process the image does not hold, a workload no pipeline
+# created, traffic to a mining pool. Whatever it saturates, someone else's work is running.
+FOREIGN_CODE = re.compile(
+    r"not in (?:the )?(?:image|manifest|allow ?list|baseline)\b|"
+    r"\b(?:unknown|unexpected|unrecognized|unsigned) (?:process|binary|executable)|"
+    r"not created by any (?:pipeline|deploy\w*|service account)|"
+    r"stratum\+(?:tcp|ssl)|mining pool|\bxmrig\b|crypto-?miner|crypto-?mining|\bmonero\b|"
+    r"coinhive|reverse shell",
     re.IGNORECASE,
 )
 
@@ -109,6 +121,12 @@ def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     if ids:
         text = "security words in the logs"
         supports.append(log_citation(facts, ids, text, W.security_logs))
+    foreign = [m for m in facts.window_messages if m.rank >= WARN and FOREIGN_CODE.search(m.text)]
+    if foreign:
+        text = "code nobody shipped runs in it (a process not in its image, a mining pool)"
+        supports.append(
+            log_citation(facts, matching(foreign, FOREIGN_CODE), text, W.security_foreign_code)
+        )
     if not supports:
         return []
     latest = facts.candidates[0] if facts.candidates else None

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.analysis.citing import hypothesis, log_citation, matching
-from bot.analysis.series import SeriesKind, series_kind
+from bot.analysis.series import SeriesKind, series_kind, units_up
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -24,6 +25,7 @@ from bot.scenario.terms import CauseKind
 
 __all__ = [
     "CHANGE_LEAD",
+    "demand_held",
     "first_saturation",
     "load_spike",
     "steady_growth",
@@ -90,6 +92,22 @@ def _own_load_flat(facts: CaseFacts) -> bool:
         and len(series.points) >= 2
     ]
     return bool(own) and all(_rise(series) is None for series in own)
+
+
+def demand_held(service: str, metrics: Iterable[MetricSeries]) -> bool:
+    """The service's own request rate is measured and did not rise, and no series of its
+    working units (instances, servers, replicas up) fell by half or more: the same demand on
+    the same capacity. Whatever saturated, the work per request changed (a spin, a leak, a
+    bug), and more replicas do not fix that."""
+    own = [m for m in metrics if m.service == service and len(m.points) >= 2]
+    load = [m for m in own if series_kind(m.name) is SeriesKind.TRAFFIC]
+    if not load or any(_rise(m) is not None for m in load):
+        return False
+    for units in (m for m in own if units_up(m.name)):
+        values = [v for _, v in units.points]
+        if values[0] > 0 and min(values[1:]) <= values[0] / 2:
+            return False
+    return True
 
 
 def _rise(series: MetricSeries) -> Spike | None:

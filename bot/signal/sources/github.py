@@ -53,7 +53,13 @@ def is_deploy_workflow(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatchcase(folded, pattern.casefold()) for pattern in patterns)
 
 
-__all__ = ["FAILED_DEPLOY_STATES", "FAILED_RUN_CONCLUSIONS", "infer_event", "normalize"]
+__all__ = [
+    "FAILED_DEPLOY_STATES",
+    "FAILED_RUN_CONCLUSIONS",
+    "infer_event",
+    "is_deploy_workflow",
+    "normalize",
+]
 
 FAILED_DEPLOY_STATES = frozenset({"failure", "error"})
 FAILED_RUN_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
