@@ -40,6 +40,7 @@ from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Severity
 
 __all__ = [
+    "ALLOWANCE",
     "MAX_ACTIONS",
     "ActionFacts",
     "action_facts",
@@ -54,7 +55,10 @@ MAX_ACTIONS = 6
 RESTARTABLE = frozenset({"cpu", "memory"})
 # A configured allowance that ran out (a daily budget, a quota, a rate limit, a cap): its limit
 # is a setting, raised by a configuration change rather than by more replicas.
-ALLOWANCE = re.compile(r"quota|budget|allowance|rate[ _-]?limit|(?<![a-z])cap(?![a-z])", re.I)
+# An SLO's error budget is not one: it is spent by failures, and raising it hides them.
+ALLOWANCE = re.compile(
+    r"quota|(?<!error.)budget|allowance|rate[ _-]?limit|(?<![a-z])cap(?![a-z])", re.I
+)
 # Pod conditions that say why working units are down in a way more units do not mend: more
 # pods would wait, crash or fail to start the same way.
 FAILING_PODS = frozenset(

@@ -15,6 +15,7 @@ from bot.evidence.values import (
     PodState,
     WorkloadEvent,
 )
+from bot.packet.actions import ALLOWANCE
 from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
@@ -168,3 +169,10 @@ def test_pods_that_cannot_pull_their_image_get_it_repointed() -> None:
     packet = packet_for("ring", [signal("ring: rollout stalled", "ring")], evidence)
     repoint = [a.text for a in packet.actions if a.kind is ActionKind.CONFIG_CHANGE]
     assert any("image the registry serves" in text for text in repoint)
+
+
+def test_an_error_budget_is_not_an_allowance_to_raise() -> None:
+    assert ALLOWANCE.search("daily_budget_used")
+    assert ALLOWANCE.search("api_quota_remaining")
+    assert not ALLOWANCE.search("error_budget_remaining")
+    assert not ALLOWANCE.search("capacity_used")
