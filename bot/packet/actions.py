@@ -72,9 +72,17 @@ FAILING_PODS = frozenset(
         Condition.DISK_EXHAUSTED,
     }
 )
-# Causes that say why working units went away in a way more units do not mend.
+# Causes that say why working units went away in a way more units do not mend: new units run
+# the same release, call the same dependency, read the same flag or configuration (a platform
+# that refuses the program refuses the new units too), or widen a compromise.
 NOT_CAPACITY = frozenset(
-    {CauseKind.DEPLOY, CauseKind.DEPENDENCY, CauseKind.FLAG, CauseKind.SECURITY}
+    {
+        CauseKind.DEPLOY,
+        CauseKind.DEPENDENCY,
+        CauseKind.FLAG,
+        CauseKind.CONFIG,
+        CauseKind.SECURITY,
+    }
 )
 
 

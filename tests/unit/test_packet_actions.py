@@ -3,6 +3,8 @@ one principle per test, on synthetic evidence: pure functions, ``assess`` and ``
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.action.kinds import ActionKind
 from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.triage import assess
@@ -15,12 +17,13 @@ from bot.evidence.values import (
     PodState,
     WorkloadEvent,
 )
-from bot.packet.actions import ALLOWANCE
+from bot.packet.actions import ALLOWANCE, action_facts, cause_actions
 from bot.packet.build import build_packet
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
 from bot.runbook.evidence import load_flat, units_lost
 from bot.runbook.loader import load_runbooks
+from bot.scenario.terms import CauseKind
 from bot.signal.values import Severity, Signal
 from tests.unit.test_analysis_principles import at, series, signal
 
@@ -176,3 +179,23 @@ def test_an_error_budget_is_not_an_allowance_to_raise() -> None:
     assert ALLOWANCE.search("api_quota_remaining")
     assert not ALLOWANCE.search("error_budget_remaining")
     assert not ALLOWANCE.search("capacity_used")
+
+
+def test_units_lost_to_a_configuration_that_refuses_them_are_not_scaled_back() -> None:
+    # A host that refuses what the program needs refuses the new units too.
+    metrics = (
+        series("ring", "available_instances_ratio", None, (0, 1.0), (30, 1.0), (45, 0.02)),
+        series("ring", "requests_per_second", "req/s", (0, 92000), (45, 93000)),
+    )
+    alert = signal("ring: all instances unavailable", "ring")
+    refused = series("ring", "error_rate", "percent", (0, 0.1), (45, 90))
+    evidence = EvidenceBundle(metrics=(*metrics, refused))
+    assessment = assess("ring", [alert], evidence, catalog=CATALOG)
+    top = replace(assessment.hypotheses[0], category=CauseKind.CONFIG, subject="platform")
+    configured = replace(assessment, hypotheses=(top, *assessment.hypotheses[1:]))
+    facts = action_facts("ring", Severity.SEV2, evidence, CATALOG)
+    assert facts.units_lost == "available_instances_ratio fell from 1 to 0.02"
+    assert ActionKind.SCALE not in {
+        a.kind for a in cause_actions(configured, DEFAULT_POLICY, facts)
+    }
+    assert ActionKind.SCALE in {a.kind for a in cause_actions(assessment, DEFAULT_POLICY, facts)}
