@@ -110,6 +110,22 @@ _IMAGE_PULL = re.compile(
     r"imagepullbackoff|errimagepull|failed to pull image|back-?off pulling image", re.IGNORECASE
 )
 _GENERIC = frozenset({"failed", "backoff"})
+# Pods that cannot be placed because most nodes are gone (unreachable, not ready), the few
+# left being full with what the lost ones ran: lost nodes, not capacity outgrown. The
+# scheduler counts nodes per reason ("6 node(s) had untolerated taint {...unreachable}, 3
+# Insufficient cpu").
+_NODES_GONE = re.compile(
+    r"(\d+) node\(s\) (?:had untolerated taint|had taint|were) \{?node\.kubernetes\.io/"
+    r"(?:unreachable|not-ready)",
+    re.I,
+)
+_NODES_FULL = re.compile(r"(\d+) (?:node\(s\) had )?(?:insufficient \w[\w-]*|too many pods)", re.I)
+
+
+def _nodes_gone(message: str) -> bool:
+    gone = sum(int(m.group(1)) for m in _NODES_GONE.finditer(message))
+    full = sum(int(m.group(1)) for m in _NODES_FULL.finditer(message))
+    return gone > 0 and gone >= full
 
 
 def eviction_reading(message: str) -> KubeReason | None:
@@ -134,6 +150,8 @@ def kube_reason(reason: str, message: str = "") -> KubeReason | None:
         return None
     if entry is _EVICTED:
         return eviction_reading(message) or _EVICTED
+    if entry is _CAPACITY and _nodes_gone(message):
+        return _NODE
     if entry.subject == "registry" and _MISSING.search(message):
         return _MISSING_IMAGE
     return entry

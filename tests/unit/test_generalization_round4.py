@@ -16,6 +16,7 @@ from bot.analysis.detectors.traffic import demand_held
 from bot.analysis.disagreement import UNAVAILABLE_CLAIM
 from bot.analysis.exposure import exposure_in
 from bot.analysis.hypotheses import personal_data_in
+from bot.analysis.kube_reasons import kube_reason
 from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.spike import detect_spike
@@ -28,6 +29,7 @@ from bot.evidence.values import (
     Deploy,
     EvidenceBundle,
     LogRecord,
+    MetricSeries,
     PodState,
     WorkloadEvent,
 )
@@ -412,3 +414,107 @@ def test_work_on_a_schedule_that_failed_is_a_failed_run() -> None:
     assert Condition.BATCH_JOB_FAILED in line_conditions(["Nightly refresh failed (production)"])
     assert Condition.BATCH_JOB_FAILED in line_conditions(["hourly rollup did not finish"])
     assert Condition.BATCH_JOB_FAILED not in line_conditions(["nightly traffic is low"])
+
+
+def test_a_registry_is_named_by_its_own_lines_about_the_host_the_pulls_go_to() -> None:
+    catalog = Catalog(
+        (
+            ServiceEntry("worker", "team", depends_on=("queue", "vendor-registry")),
+            ServiceEntry("queue", "team"),
+            ServiceEntry("vendor-registry", "vendor"),
+        )
+    )
+    image = "docker.io/acme/worker:2d7f1c9e04"
+    pull = WorkloadEvent(
+        at(14, 1),
+        "jobs",
+        "pod/worker-7d9f-2xk4p",
+        "Warning",
+        "Failed",
+        f'Failed to pull image "{image}": toomanyrequests: You have reached your pull rate limit',
+    )
+    own = LogRecord(at(14, 0), "vendor-registry", "ERROR", f"pull {image}: toomanyrequests")
+    evidence = EvidenceBundle(
+        logs=(own,), cluster=ClusterState(events=(pull,)), deploys_checked=True
+    )
+    assessment = assess(
+        "worker", [signal("worker pods pending", "worker")], evidence, catalog=catalog
+    )
+    assert assessment.cause is CauseKind.DEPENDENCY
+    assert assessment.hypotheses[0].subject == "vendor-registry"
+
+
+def test_load_that_surged_before_the_window_and_stayed_up_is_still_the_surge() -> None:
+    catalog = Catalog(
+        (ServiceEntry("engine", "query", depends_on=("lambdas",)), ServiceEntry("lambdas", "q"))
+    )
+    start = at(14, 3) - timedelta(hours=5)
+    points = ((0, 820.0), (30, 860.0), (40, 3900.0), (120, 4300.0), (300, 4250.0))
+    longer = MetricSeries(
+        "lambdas",
+        "invocations_per_second",
+        "req/s",
+        tuple((start + timedelta(minutes=m), v) for m, v in points),
+    )
+    window = MetricSeries("lambdas", "invocations_per_second", "req/s", longer.points[-2:])
+    evidence = EvidenceBundle(metrics=(window,), long_metrics=(longer,), deploys_checked=True)
+    alert = signal("query latency p95 above 10 s", "engine")
+    assert assess("engine", [alert], evidence, catalog=catalog).cause is CauseKind.TRAFFIC
+    # A plateau with no rise anywhere in the look-back is no surge.
+    steady = MetricSeries("lambdas", "invocations_per_second", "req/s", window.points)
+    evidence = EvidenceBundle(metrics=(window,), long_metrics=(steady,), deploys_checked=True)
+    assert assess("engine", [alert], evidence, catalog=catalog).cause is not CauseKind.TRAFFIC
+
+
+def test_a_new_error_between_a_series_last_normal_point_and_its_first_abnormal_one_dates_it() -> (
+    None
+):
+    catalog = Catalog((ServiceEntry("importer", "tiles"),))
+    lag = series(
+        "importer", "replication_lag_seconds", "s", (0, 70), (20, 65), (40, 1260), (90, 4250)
+    )
+    timeout = LogRecord(at(13, 31), "importer", "ERROR", "fetch of state.txt timed out after 60s")
+    evidence = EvidenceBundle(metrics=(lag,), logs=(timeout,), deploys_checked=True)
+    alert = signal("replication lag above 1 h", "importer")
+    assert assess("importer", [alert], evidence, catalog=catalog).first_seen == at(13, 31)
+    # An error from before the last normal point says nothing about when the rise began.
+    old = LogRecord(at(13, 10), "importer", "ERROR", "fetch of state.txt timed out after 60s")
+    evidence = EvidenceBundle(metrics=(lag,), logs=(old,), deploys_checked=True)
+    assert assess("importer", [alert], evidence, catalog=catalog).first_seen == at(13, 40)
+
+
+def test_a_route_leak_is_traffic_going_astray_not_data() -> None:
+    assert not SECURITY.search("route monitor: leak: customer route sent to provider")
+    assert not SECURITY.search("BGP route leak of 203.0.113.0/24")
+    assert SECURITY.search("leaked customer records found on a paste site")
+
+
+def test_pods_unplaceable_because_most_nodes_are_gone_are_lost_nodes_not_capacity() -> None:
+    gone = (
+        "0/9 nodes are available: 6 node(s) had untolerated taint "
+        "{node.kubernetes.io/unreachable: }, 3 Insufficient cpu."
+    )
+    reading = kube_reason("FailedScheduling", gone)
+    assert reading is not None
+    assert reading.cause is None
+    assert reading.subject == "node"
+    full = "0/9 nodes are available: 9 Insufficient cpu."
+    reading = kube_reason("FailedScheduling", full)
+    assert reading is not None
+    assert reading.cause is CauseKind.RESOURCE
+
+
+def test_a_line_saying_a_node_is_unreachable_does_not_blame_the_one_dependency() -> None:
+    catalog = Catalog((ServiceEntry("api", "team", depends_on=("db",)), ServiceEntry("db", "data")))
+    line = LogRecord(
+        at(14, 1), "api", "ERROR", "upstream connect error (endpoint on node n-3 unreachable)"
+    )
+    evidence = EvidenceBundle(logs=(line,), deploys_checked=True)
+    assessment = assess("api", [signal("api 5xx", "api")], evidence, catalog=catalog)
+    assert assessment.cause is not CauseKind.DEPENDENCY
+    other = LogRecord(at(14, 1), "api", "ERROR", "connection refused after 3 retries")
+    evidence = EvidenceBundle(logs=(other,), deploys_checked=True)
+    assert (
+        assess("api", [signal("api 5xx", "api")], evidence, catalog=catalog).cause
+        is CauseKind.DEPENDENCY
+    )

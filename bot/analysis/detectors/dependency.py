@@ -40,6 +40,9 @@ BLOCKED = re.compile(
     r"too many (?:clients|connections)|remaining connection slots|pool exhausted",
     re.IGNORECASE,
 )
+_NODE_UNREACHABLE = re.compile(
+    r"\bnode\b[^\n]{0,40}\b(?:unreachable|not ?ready|down|lost)\b", re.IGNORECASE
+)
 ERROR_PERCENT = 5.0
 SATURATION_RISE = 1.3
 LAG = re.compile(r"lag|behind|replication_delay|seconds_behind", re.IGNORECASE)
@@ -376,6 +379,15 @@ def dependency_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
     ]
     named_any = any(
         matching(facts.window_messages, alias_pattern(d, facts.service)) for d in dependencies
+    )
+    # Lines that say a node (a machine of the platform) is what cannot be reached are about
+    # the platform, not about the one dependency.
+    failing_ids = tuple(
+        cid
+        for cid in failing_ids
+        if not any(
+            m.cluster_id == cid and _NODE_UNREACHABLE.search(m.text) for m in facts.window_messages
+        )
     )
     if not found and not named_any and len(dependencies) == 1 and failing_ids:
         only = dependencies[0]

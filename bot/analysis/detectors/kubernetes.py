@@ -14,6 +14,7 @@ from bot.analysis.citing import WARN, hypothesis
 from bot.analysis.deploys import DEPLOY_WINDOW
 from bot.analysis.detectors.dependency import alias_pattern
 from bot.analysis.detectors.fetch import touches_images
+from bot.analysis.detectors.own_lines import hosts_in
 from bot.analysis.kube_reasons import KUBE_REASONS, KubeReason, kube_reason
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
@@ -173,11 +174,18 @@ def registry_failures(facts: CaseFacts) -> tuple[str, ...]:
 
 def registry_dependency(facts: CaseFacts) -> str | None:
     """The declared dependency of the service that the failed pulls' image references name
-    (``image-registry.acme.internal/...`` names ``image-registry``), or None."""
+    (``image-registry.acme.internal/...`` names ``image-registry``), or whose own lines name
+    the host the pulls go to (``docker.io``), or None."""
     messages = registry_failures(facts)
     for dependency in facts.catalog.dependencies(facts.service):
         alias = alias_pattern(dependency, facts.service)
         if any(alias.search(message) for message in messages):
+            return dependency
+    # Else the declared dependency whose own lines name the host the failed pulls go to.
+    called = frozenset(h for message in messages for h in hosts_in(message, called=True))
+    for dependency in facts.catalog.dependencies(facts.service):
+        own = (r.message for r in facts.related_logs if r.service == dependency)
+        if called and any(hosts_in(message) & called for message in own):
             return dependency
     return None
 

@@ -26,9 +26,11 @@ from bot.signal.values import Signal
 __all__ = ["FOREIGN_CODE", "SECURITY", "security_hypotheses", "without_names"]
 
 # A leak of memory, connections or handles is a resource running out, not data getting out.
+# Nor is a route leak (a network announcing prefixes it should not): traffic goes astray, not data.
 _LEAK = (
     r"(?<!memory )(?<!connection )(?<!handle )(?<!socket )(?<!thread )(?<!goroutine )"
-    r"(?<!descriptor )(?<!fd )(?<!resource )leak"
+    r"(?<!descriptor )(?<!fd )(?<!resource )(?<!route )(?<!prefix )(?<!bgp )leak"
+    r"(?!\w*:? (?:\w+ ){0,2}(?:routes?|prefix\w*|announcements?)\b)"
 )
 # Whole words: a kernel hardening patch named "grsecurity" is no security finding.
 SECURITY = re.compile(

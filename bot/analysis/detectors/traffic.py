@@ -76,10 +76,27 @@ def load_spike(facts: CaseFacts) -> Spike | None:
         spike
         for series in facts.metrics
         if series.service in services and series_kind(series.name) is SeriesKind.TRAFFIC
-        if (spike := _rise(series)) is not None
+        if (spike := _rise(series) or _plateau(facts, series)) is not None
         if series.service not in callers or spike.first_anomaly_at <= facts.first_seen
     ]
     return min(spikes, key=lambda s: (s.first_anomaly_at, s.series.name), default=None)
+
+
+PLATEAU_REACH = timedelta(hours=12)  # a surge this long before the trouble may still be it
+
+
+def _plateau(facts: CaseFacts, series: MetricSeries) -> Spike | None:
+    """Load that surged before the packet's window opened and stayed up through it: the
+    window shows only the plateau, the long look-back shows the rise (within
+    ``PLATEAU_REACH`` of the first anomaly)."""
+    longer = facts.over_long_span(series)
+    if longer is series:
+        return None
+    rise = _rise(longer)
+    if rise is None or rise.first_anomaly_at < facts.first_seen - PLATEAU_REACH:
+        return None
+    held = [v for at, v in longer.points if at >= rise.first_anomaly_at]
+    return rise if min(held) >= LOAD_RATIO * rise.baseline else None
 
 
 def _own_load_flat(facts: CaseFacts) -> bool:
