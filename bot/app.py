@@ -33,7 +33,7 @@ from bot.narrator import Narrator
 from bot.pipeline import PipelineWorker
 from bot.policy import SHIPPED_POLICY, Policy, load_policy
 from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
-from bot.scenario.models import Cluster
+from bot.scenario.schemas import Cluster
 from bot.settings import Settings
 from bot.transactions import TransactionRunner
 from bot.wiring.actions import ExecutorSetup, build_actions

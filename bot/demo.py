@@ -25,6 +25,9 @@ audit chain holds.
 It prints the sandbox console's URL first (the workspace in a browser, live); with ``keep`` the
 sandbox stays up after the stories, until SIGINT or SIGTERM, for a person to look around and run
 commands themselves.
+
+Why over 400 lines: the two stories are one script a person reads top to bottom, each step a
+short function in the order it runs.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from bot.interaction.buttons import APPROVE_ACTION_ID
 from bot.messages import audit_line
 from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import load_settings
 from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from handlers.webhooks.auth import signed_headers

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.narrator.values import Fact, FactKind
-from bot.scenario.models import LogLine, Scenario
+from bot.scenario.schemas import LogLine, Scenario
 
 __all__ = [
     "ADVERSARIAL",

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -33,15 +32,10 @@ from sqlalchemy import text
 from bot.db import create_engine, create_session_factory
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from tests.harness.ports import free_port
 
 SECRET = "flood-secret"
 SEV1_SERVICE = "payments-core"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def flood_body(services: int) -> bytes:
@@ -74,7 +68,7 @@ def flood_body(services: int) -> bytes:
 
 
 async def _serve(emulator: SlackEmulator, workdir: Path, database_url: str) -> tuple[Any, str]:
-    port = _free_port()
+    port = free_port()
     catalog = {"services": [{"service": SEV1_SERVICE, "owner": "payments"}]}
     (workdir / "catalog.yaml").write_text(yaml.safe_dump(catalog))
     env = {

@@ -9,7 +9,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -19,15 +18,10 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.harness.ports import free_port
 from tests.postgres import find_bindir
 
 __all__ = ["durable_postgres", "fresh_database"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -51,7 +45,7 @@ def durable_postgres() -> Iterator[str]:
         for path in (root, data, sockets):
             os.chown(path, owner.pw_uid, owner.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     initdb = [
         str(bindir / "initdb"),
         "-D",

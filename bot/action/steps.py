@@ -32,7 +32,7 @@ from bot.action.plan import ActionParameters, ClusterActionKind
 from bot.errors import ActionPlanError
 from bot.incident.models import IncidentRecord, IncidentStatus, PacketState
 from bot.policy import Autonomy
-from bot.runbook.models import Runbook
+from bot.runbook.schemas import Runbook
 from bot.runbook.targets import StepTarget, target_for
 
 __all__ = ["carry_out_steps", "incidents_with_steps"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import Assessment
 from bot.analysis.safety import violations
-from bot.analysis.triage import Assessment
 from bot.packet.build import safety_facts
 from bot.packet.values import Packet
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker

@@ -32,7 +32,7 @@ from bot.evidence.neighbours import with_neighbours
 from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import IncidentTriage, triage_incident
+from bot.incident.triage import IncidentTriage, triage_incident
 from bot.narrator import NarratorSetup
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
@@ -40,7 +40,7 @@ from bot.narrator.values import Narration
 from bot.policy import DEFAULT_POLICY, Policy
 from bot.runbook.loader import RunbookLibrary
 from bot.scenario.loader import load_scenarios, scenario_files
-from bot.scenario.models import Scenario, TimedAlert
+from bot.scenario.schemas import Scenario, TimedAlert
 from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
 from bot.signal.values import Severity

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.evidence.gather import EvidenceSources
-from bot.evidence.ports import DeploySource, EvidenceQuery, LogSource, MetricsSource
+from bot.evidence.kinds import deploys, logs, metrics
+from bot.evidence.kinds.deploys import DeploySource
+from bot.evidence.kinds.logs import LogSource
+from bot.evidence.kinds.metrics import MetricsSource
+from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import Deploy, LogRecord, MetricSeries
 
 __all__ = ["with_neighbours"]
@@ -111,9 +115,8 @@ def with_neighbours(sources: EvidenceSources, catalog: Catalog) -> EvidenceSourc
     """``sources`` whose answers for a service also hold its neighbours': deploys of its
     declared dependencies and of theirs, metrics of its dependencies and of its callers (the
     load that reaches it), logs of its dependencies."""
-    return replace(
-        sources,
-        deploys=[_NeighbourDeploys(s, catalog) for s in sources.deploys],
-        metrics=[_NeighbourMetrics(s, catalog) for s in sources.metrics],
-        logs=[_NeighbourLogs(s, catalog) for s in sources.logs],
+    return sources.replace(
+        deploys=[_NeighbourDeploys(s, catalog) for s in sources.of(deploys.KIND)],
+        metrics=[_NeighbourMetrics(s, catalog) for s in sources.of(metrics.KIND)],
+        logs=[_NeighbourLogs(s, catalog) for s in sources.of(logs.KIND)],
     )

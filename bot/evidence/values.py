@@ -253,3 +253,11 @@ class EvidenceBundle:
     # look-back: when customer data first went astray, which templates are old.
     earlier_logs: tuple[LogRecord, ...] = ()
     earlier_flags: tuple[FlagChange, ...] = ()  # flag changes before the window, oldest first
+    # What kinds declared since the bundle's fields were written gathered, by kind field name
+    # (bot.evidence.kinds): read with ``of``.
+    extra: tuple[tuple[str, object], ...] = ()
+
+    def of(self, name: str) -> object:
+        """What the kind field ``name`` gathered (None when nothing), for a kind that has no
+        field of its own here."""
+        return next((value for key, value in self.extra if key == name), None)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
-from bot.analysis.triage import Assessment
+from bot.analysis.assessment import Assessment
 from bot.catalog import Catalog
 from bot.history.similarity import facts_of, similar_incidents
 from bot.history.values import PastIncident, SimilarIncident

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.analysis.triage import Assessment
+from bot.analysis.assessment import Assessment
 from bot.catalog import Catalog
 from bot.history.values import IncidentFacts, PastIncident, SimilarIncident
 from bot.scenario.terms import CauseKind

@@ -11,7 +11,7 @@ from bot import messages
 from bot.clock import Clock
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import triage_incident
+from bot.incident.triage import triage_incident
 from bot.narrator.facts import incident_facts, known_services
 from bot.narrator.notes import unused
 from bot.packet.explain import explain

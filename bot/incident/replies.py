@@ -19,8 +19,8 @@ from bot.errors import ChartError, ChatError
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import ChartState, IncidentRecord, NarrativeState
-from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
 from bot.incident.progress import step
+from bot.incident.triage import IncidentTriage, build_incident_packet, triage_incident
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
 from bot.packet.values import Packet

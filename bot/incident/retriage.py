@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import raised_markers, triage_incident, triage_signals
+from bot.incident.triage import raised_markers, triage_incident, triage_signals
 from bot.packet.render import stored_text
 from bot.packet.values import Packet
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus

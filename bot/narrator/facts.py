@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.analysis.triage import Assessment
+from bot.analysis.assessment import Assessment
 from bot.catalog import Catalog
 from bot.evidence.values import Deploy, EvidenceBundle, PodState
 from bot.narrator.untrusted import shown_as_data

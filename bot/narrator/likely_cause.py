@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot import messages
-from bot.analysis.triage import Assessment
+from bot.analysis.assessment import Assessment
 from bot.evidence.values import EvidenceBundle
 from bot.narrator.client import Narrator
 from bot.narrator.facts import FactSheet, incident_facts

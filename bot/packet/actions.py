@@ -25,17 +25,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import Assessment
 from bot.analysis.deploys import SuspectDeploy
 from bot.analysis.detectors.resource import POOL_SUBJECT
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve
-from bot.analysis.triage import Assessment
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
 from bot.packet.values import Owner, SuggestedAction
 from bot.policy import Policy
 from bot.runbook.evidence import cause_resources, load_flat, units_lost
 from bot.runbook.facts import Condition
-from bot.runbook.models import Runbook
+from bot.runbook.schemas import Runbook
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Severity
 

@@ -1,13 +1,17 @@
-"""Building the packet from an assessment: pure, so replays and tests need no I/O."""
+"""Building the packet from an assessment: pure, so replays and tests need no I/O.
+
+The steps: the lines the evidence shows, the runbook that fits, the suggested actions
+(:mod:`bot.packet.actions`), the links and the markers; the parts that stand alone (changes,
+monitors, the chart, runbook evidence, history) are modules of their own."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+from bot.analysis.assessment import Assessment
 from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
-from bot.analysis.triage import Assessment
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
@@ -34,7 +38,7 @@ from bot.runbook.evidence import (
 )
 from bot.runbook.facts import RESOURCE_OF, Condition
 from bot.runbook.matcher import RunbookCandidate, RunbookChoice, RunbookQuery, choose_runbook
-from bot.runbook.models import Runbook
+from bot.runbook.schemas import Runbook
 from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Link, Severity, Signal
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from bot.analysis.triage import Assessment
+from bot.analysis.assessment import Assessment
 from bot.redaction import redact
 
 __all__ = ["ChartImage", "ChartRenderer", "DeployMark", "MetricChart", "chart_of"]

@@ -3,7 +3,7 @@ action passes just before it runs, and who may turn the kill switch or start a p
 
 The policy is a YAML file the operator owns (``POLICY_PATH``; the shipped default is
 ``bot/policy/default.yaml``), validated at start-up (:mod:`bot.policy.loader`, schema in
-:mod:`bot.policy.models`). Its decisions (:mod:`bot.policy.rules`) are pure: the caller reads
+:mod:`bot.policy.schemas`). Its decisions (:mod:`bot.policy.rules`) are pure: the caller reads
 the kill switch, the recent actions and the change calendar, and passes them in.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from bot.policy.autonomy import NO_AUTO_MARKERS, AutonomyDecision, autonomy_now
 from bot.policy.loader import SHIPPED_POLICY, load_policy, parse_policy
-from bot.policy.models import Autonomy
 from bot.policy.rules import GuardRequest, Policy, Refusal
+from bot.policy.schemas import Autonomy
 
 __all__ = [
     "DEFAULT_POLICY",

@@ -21,8 +21,8 @@ from datetime import datetime
 
 from bot.action.kinds import ActionKind
 from bot.evidence.values import ChangeWindow
-from bot.policy.models import Autonomy
 from bot.policy.rules import Policy
+from bot.policy.schemas import Autonomy
 
 __all__ = ["NO_AUTO_MARKERS", "AutonomyDecision", "autonomy_now"]
 

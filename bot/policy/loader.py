@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.configfile import YamlDocument, parse_yaml_document, read_yaml_document, validate_document
-from bot.policy.models import PolicyFile
 from bot.policy.rules import Policy
+from bot.policy.schemas import PolicyFile
 
 __all__ = ["SHIPPED_POLICY", "load_policy", "parse_policy"]
 

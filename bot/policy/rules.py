@@ -25,7 +25,7 @@ from bot.action.kinds import ActionKind
 from bot.action.plan import ActionTarget, ClusterActionKind
 from bot.evidence.values import ChangeWindow, ChangeWindowKind
 from bot.policy import reasons
-from bot.policy.models import (
+from bot.policy.schemas import (
     ActionRules,
     Autonomy,
     ChangeFreezeRules,

@@ -28,7 +28,7 @@ from typing import Literal
 
 from bot.configfile import parse_yaml_document, validate_document
 from bot.errors import ConfigError, ConfigFileError
-from bot.runbook.models import Runbook, RunbookFrontMatter
+from bot.runbook.schemas import Runbook, RunbookFrontMatter
 
 __all__ = [
     "SHIPPED_RUNBOOKS",

@@ -49,7 +49,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.runbook.facts import RESOURCE_OF, Condition, MetricFact
-from bot.runbook.models import Runbook
+from bot.runbook.schemas import Runbook
 from bot.scenario.terms import CauseKind, IncidentCategory
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Reading scenario files, and folders of them, into :class:`~bot.scenario.models.Scenario`.
+"""Reading scenario files, and folders of them, into :class:`~bot.scenario.schemas.Scenario`.
 
 Every problem is a :class:`~bot.errors.ConfigFileError` naming the file, the line and the key:
 YAML errors, unknown keys at any depth, wrong types, two scenarios with one id, and (when the
@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.configfile import YamlDocument, read_yaml_document, validate_document
 from bot.errors import ConfigFileError
-from bot.scenario.models import KNOWN_RUNBOOKS_CONTEXT, Scenario
+from bot.scenario.schemas import KNOWN_RUNBOOKS_CONTEXT, Scenario
 
 __all__ = ["SCENARIO_SUFFIXES", "load_scenario", "load_scenarios", "scenario_files"]
 

@@ -10,10 +10,10 @@ its stop onto ``setup.resources`` and records it in ``setup.stand_ins``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,15 +25,7 @@ from bot.clock import Clock
 from bot.evidence.gather import EvidenceSources
 from bot.policy import Policy
 from bot.runbook.loader import RunbookLibrary
-from bot.scenario.models import (
-    Cluster,
-    ClusterConfigMap,
-    ClusterCronJob,
-    ClusterDeployment,
-    ClusterEvent,
-    ClusterPod,
-    Scenario,
-)
+from bot.scenario.schemas import Cluster, Scenario
 from bot.settings import Settings
 from bot.wiring.evidence import kube_connection
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
@@ -141,37 +133,33 @@ async def build_actions(
     )
 
 
+class _Named(Protocol):
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def _first_of_each(objects: Iterable[N]) -> tuple[N, ...]:
+    """Each (namespace, name) once, as the first scenario describing it has it."""
+    first: dict[tuple[str, str], N] = {}
+    for found in objects:
+        first.setdefault((found.namespace, found.name), found)
+    return tuple(first.values())
+
+
 def sandbox_cluster(scenarios: Sequence[Scenario]) -> Cluster:
     """The scenarios' ``cluster`` sections as one seed for the sandbox's Kubernetes emulator;
     an object two scenarios both describe is taken from the first."""
-    seen: set[tuple[str, str, str]] = set()
-    deployments: list[ClusterDeployment] = []
-    pods: list[ClusterPod] = []
-    events: list[ClusterEvent] = []
-    config_maps: list[ClusterConfigMap] = []
-    cron_jobs: list[ClusterCronJob] = []
-    for scenario in scenarios:
-        for deployment in scenario.cluster.deployments:
-            if ("deployment", deployment.namespace, deployment.name) not in seen:
-                seen.add(("deployment", deployment.namespace, deployment.name))
-                deployments.append(deployment)
-        for pod in scenario.cluster.pods:
-            if ("pod", pod.namespace, pod.name) not in seen:
-                seen.add(("pod", pod.namespace, pod.name))
-                pods.append(pod)
-        events.extend(scenario.cluster.events)
-        for config_map in scenario.cluster.config_maps:
-            if ("configmap", config_map.namespace, config_map.name) not in seen:
-                seen.add(("configmap", config_map.namespace, config_map.name))
-                config_maps.append(config_map)
-        for cron_job in scenario.cluster.cron_jobs:
-            if ("cronjob", cron_job.namespace, cron_job.name) not in seen:
-                seen.add(("cronjob", cron_job.namespace, cron_job.name))
-                cron_jobs.append(cron_job)
+    sections = [scenario.cluster for scenario in scenarios]
     return Cluster(
-        deployments=tuple(deployments),
-        pods=tuple(pods),
-        events=tuple(events),
-        config_maps=tuple(config_maps),
-        cron_jobs=tuple(cron_jobs),
+        deployments=_first_of_each(d for c in sections for d in c.deployments),
+        pods=_first_of_each(p for c in sections for p in c.pods),
+        events=tuple(e for c in sections for e in c.events),
+        config_maps=_first_of_each(m for c in sections for m in c.config_maps),
+        cron_jobs=_first_of_each(j for c in sections for j in c.cron_jobs),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,10 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.catalog import Catalog, load_catalog
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources
+from bot.evidence.kinds import evidence_kinds
+from bot.evidence.kinds.deploys import KIND as DEPLOYS
+from bot.evidence.kinds.history import KIND as HISTORY
 from bot.evidence.neighbours import with_neighbours
 from bot.history.source import StoredHistory
 from bot.scenario.loader import load_scenarios
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import Settings
 from integrations.backstage import load_backstage_catalog
 from integrations.change_files import CalendarFileSource, FlagFileSource
@@ -35,7 +38,6 @@ from integrations.datadog import (
 )
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
-from integrations.replay import ReplayEvidence
 
 __all__ = [
     "SHIPPED_SCENARIOS",
@@ -77,22 +79,13 @@ def live_scenarios(settings: Settings, known_runbooks: frozenset[str]) -> list[S
 
 
 def replay_evidence(scenarios: Sequence[Scenario]) -> tuple[EvidenceSources, Catalog]:
-    """Evidence and catalog answered from replay scenarios (the offline default)."""
-    replay = ReplayEvidence(scenarios)
+    """Evidence and catalog answered from replay scenarios (the offline default): each kind
+    that declares a replay reader is answered by it."""
     catalog = Catalog(())
     for scenario in scenarios:
         catalog = catalog.merged(scenario.to_catalog())
-    sources = EvidenceSources(
-        deploys=[replay],
-        metrics=[replay],
-        logs=[replay],
-        cluster=[replay],
-        flags=[replay],
-        calendar=[replay],
-        traces=[replay],
-        history=[replay],
-    )
-    return sources, catalog
+    readers = {kind.name: [kind.replay(scenarios)] for kind in evidence_kinds() if kind.replay}
+    return EvidenceSources(**readers), catalog
 
 
 def service_catalog(settings: Settings, replayed: Catalog) -> Catalog:
@@ -145,15 +138,13 @@ def datadog_evidence(
         base_url=settings.dd_api_url,
         request_timeout=settings.evidence_deadline_seconds,
     )
-    datadog_sources = replace(
-        sources,
+    datadog_sources = sources.replace(
         metrics=[DatadogMetrics(connection, settings.dd_metric_queries)],
         logs=[DatadogLogs(connection, search=settings.dd_log_query, limit=settings.dd_log_limit)],
         monitors=[DatadogMonitors(connection)],
     )
     if settings.dd_deploy_event_tag is not None and settings.github_token is None:
-        datadog_sources = replace(
-            datadog_sources,
+        datadog_sources = datadog_sources.replace(
             deploys=[DatadogDeploys(connection, marker=settings.dd_deploy_event_tag)],
         )
     return datadog_sources, connection
@@ -186,15 +177,15 @@ def _with_vendors(
 ) -> tuple[EvidenceSources, Catalog]:
     kubernetes = kubernetes_evidence(settings)
     if kubernetes is not None:  # a real cluster answers alone: replay's would mix in
-        sources = replace(sources, cluster=[kubernetes])
+        sources = sources.replace(cluster=[kubernetes])
     if settings.flags_path is not None:
-        sources = replace(sources, flags=[FlagFileSource(settings.flags_path)])
+        sources = sources.replace(flags=[FlagFileSource(settings.flags_path)])
     if settings.change_calendar_path is not None:
-        sources = replace(sources, calendar=[CalendarFileSource(settings.change_calendar_path)])
+        sources = sources.replace(calendar=[CalendarFileSource(settings.change_calendar_path)])
     catalog = service_catalog(settings, catalog)
     github = github_evidence(settings, catalog)
     if github is not None:
-        sources = replace(sources, deploys=[github], changes=[github])
+        sources = sources.replace(deploys=[github], changes=[github])
     return sources, catalog
 
 
@@ -206,7 +197,7 @@ def _with_datadog(
     sources, connection = datadog_evidence(settings, sources)
     if settings.dd_deploy_event_tag is not None and settings.github_token is not None:
         log.warning("DD_DEPLOY_EVENT_TAG is ignored: deploys come from GitHub (GITHUB_TOKEN)")
-    deploys_too = any(isinstance(source, DatadogDeploys) for source in sources.deploys)
+    deploys_too = any(isinstance(source, DatadogDeploys) for source in sources.of(DEPLOYS))
     what = "metrics, logs and deploys" if deploys_too else "metrics and logs"
     log.info("%s from Datadog (%s)", what, settings.dd_api_url or settings.dd_site)
     return sources, connection
@@ -235,4 +226,6 @@ def pipeline_sources(
     (history), and the neighbouring services' evidence the catalog points to."""
     sources = evidence.sources
     history = StoredHistory(sessions, evidence.catalog)
-    return with_neighbours(replace(sources, history=(*sources.history, history)), evidence.catalog)
+    return with_neighbours(
+        sources.replace(history=(*sources.of(HISTORY), history)), evidence.catalog
+    )

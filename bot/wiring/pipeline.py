@@ -11,7 +11,7 @@ from bot.chat import Chat
 from bot.clock import Clock
 from bot.evidence.late import LateArrival, LateEvidence
 from bot.incident.context import PipelineContext
-from bot.incident.packet import late_evidence_arrived
+from bot.incident.triage import late_evidence_arrived
 from bot.narrator import Narrator
 from bot.pipeline import PipelineWorker
 from bot.policy import Policy

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.configfile import load_yaml_document, load_yaml_model
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import (
+from bot.scenario.schemas import (
     Cluster,
     ClusterCronJob,
     ClusterDeployment,

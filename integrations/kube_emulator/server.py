@@ -16,7 +16,7 @@ from types import TracebackType
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from bot.scenario.models import Cluster
+from bot.scenario.schemas import Cluster
 from integrations.kube_emulator.api import Handler, KubeApi
 from integrations.kube_emulator.client import ControlClient
 from integrations.kube_emulator.cluster import KubeCluster

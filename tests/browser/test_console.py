@@ -15,7 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Runtime
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.browser.conftest import ConsolePage, incident_channel
 

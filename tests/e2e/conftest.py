@@ -16,7 +16,7 @@ import pytest
 from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import Settings, load_settings
 from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

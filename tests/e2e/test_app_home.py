@@ -12,7 +12,7 @@ from bot.action.models import ActionRecord, ActionState
 from bot.app import Runtime
 from bot.incident.models import IncidentRecord
 from bot.killswitch import service as kill_switch
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from integrations.slack_emulator.blocks import render_blocks
 from tests.e2e.conftest import eventually, post_alert

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Runtime
 from bot.audit import service as audit
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually
 from tests.e2e.test_incident_commands import quiet

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from bot.app import Runtime
 from bot.audit import service as audit
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert
 

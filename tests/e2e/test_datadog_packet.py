@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import DEFAULT_DD_METRIC_QUERIES
 from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

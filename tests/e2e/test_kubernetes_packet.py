@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kube_emulator.faults import Fault

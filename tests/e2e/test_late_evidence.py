@@ -5,7 +5,6 @@ A source that never answers stays named as missing, and its calls are all cancel
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -15,9 +14,10 @@ from sqlalchemy import text
 from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
-from bot.evidence.ports import DeploySource, EvidenceQuery
+from bot.evidence.kinds.deploys import DeploySource
+from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import Deploy
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.settings import load_settings
 from bot.wiring.evidence import replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
@@ -74,7 +74,7 @@ async def _start(
     runtime = await start_runtime(
         settings,
         clock=ReplayClock(scenario.now),
-        evidence=(dataclasses.replace(sources, deploys=[held]), catalog),
+        evidence=(sources.replace(deploys=[held]), catalog),
         emulator_config=EmulatorConfig(port=0),
         poll_interval=0.1,
     )

@@ -16,7 +16,7 @@ from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.packet.render import NARRATOR_OFF
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.wiring.evidence import replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, sandbox_settings

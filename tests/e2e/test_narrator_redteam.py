@@ -18,7 +18,7 @@ import pytest
 from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.wiring.evidence import replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, run_cli, sandbox_settings

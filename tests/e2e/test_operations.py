@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Runtime
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import Runtime
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert
 from tests.e2e.test_offline_slice import packets_in, settled

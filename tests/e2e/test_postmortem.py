@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bot.app import Runtime
 from bot.audit import service as audit
 from bot.postmortem.render import SECTION_TITLES
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert, run_cli
 from tests.fakes.anthropic import FakeAnthropic

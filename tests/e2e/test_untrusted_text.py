@@ -11,24 +11,22 @@ import copy
 import dataclasses
 import io
 import json
-import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy
-import structlog
 
 from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.killswitch import service as kill_switch
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
-from bot.telemetry.logs import configure_logging
+from bot.scenario.schemas import Scenario
 from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, run_cli, sandbox_settings
+from tests.harness.logs import debug_log_lines
 
 pytestmark = pytest.mark.slow
 
@@ -102,17 +100,8 @@ def _scenario(words: str) -> Scenario:
 @pytest.fixture
 def debug_log() -> Iterator[io.StringIO]:
     """Every log line of the test, ours and the libraries', at DEBUG, as the bot writes them."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    stream = io.StringIO()
-    configure_logging(level="DEBUG", secrets=[], stream=stream)
-    yield stream
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    structlog.reset_defaults()
+    with debug_log_lines() as stream:
+        yield stream
 
 
 async def _start(tmp_path: Path, scenario: Scenario) -> Runtime:

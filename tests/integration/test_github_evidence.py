@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.errors import SourceUnavailableError
 from bot.evidence.gather import EvidenceSources, gather_evidence

@@ -25,7 +25,7 @@ from bot.history.source import StoredHistory
 from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import triage_incident
+from bot.incident.triage import triage_incident
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY

@@ -17,7 +17,7 @@ from bot.clock import FixedClock
 from bot.incident.models import IncidentRecord, IncidentStatus
 from bot.policy import SHIPPED_POLICY, parse_policy
 from bot.policy.autonomy import AutonomyDecision, autonomy_now
-from bot.policy.models import Autonomy
+from bot.policy.schemas import Autonomy
 
 # The shipped policy with restarts of etl-nightly allowed to run on their own.
 AUTO_RESTART = parse_policy(

@@ -10,12 +10,11 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import create_engine
-from bot.telemetry.logs import configure_logging
+from tests.harness.logs import debug_log_lines
 
 # Not a shape any redaction rule knows: only the drivers' own discretion keeps it out.
 PLANTED = "planted-value-7f3c-q9z"
@@ -23,17 +22,8 @@ PLANTED = "planted-value-7f3c-q9z"
 
 @pytest.fixture
 def debug_log() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    stream = io.StringIO()
-    configure_logging(level="DEBUG", secrets=[], stream=stream)
-    yield stream
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    structlog.reset_defaults()
+    with debug_log_lines() as stream:
+        yield stream
 
 
 async def test_statements_and_their_errors_are_logged_without_their_parameters(

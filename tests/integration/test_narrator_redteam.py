@@ -5,36 +5,26 @@ the bot's own words, with one audit row."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import messages
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.incident.context import PipelineContext
-from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord, NarrativeState, PacketState
 from bot.incident.publish import publish_incident
 from bot.narrator import Narrator, NarratorLimits
 from bot.narrator.values import NarrationOutcome
-from bot.policy import DEFAULT_POLICY
-from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
-from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
-from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
+from bot.scenario.schemas import Scenario
 from integrations.anthropic import ClaudeModel
 from integrations.slack.chat import SlackChat
-from integrations.slack.client import build_web_client
-from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from integrations.slack_emulator import EmulatorClient, SlackEmulator
 from tests.fakes.anthropic import (
     FakeAnthropic,
     RawAnswer,
@@ -46,6 +36,7 @@ from tests.fakes.anthropic import (
     truncated,
     wrong_tool,
 )
+from tests.integration.publishing import SCENARIO, open_incident, replay_context
 from tests.redteam import (
     ADVERSARIAL,
     ADVICE,
@@ -59,7 +50,6 @@ from tests.redteam import (
     unquoted,
 )
 
-SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
 CHUNK = 11  # adversarial claims per answer, with one grounded claim (the tool takes 12)
 CHUNKS = [list(ADVERSARIAL[i : i + CHUNK]) for i in range(0, len(ADVERSARIAL), CHUNK)]
 KINDS = {fact.id: fact.kind.value for fact in FACTS}
@@ -140,40 +130,6 @@ async def test_no_adversarial_claim_survives_the_real_sdk_round_trip(
 # --- through the incident flows and Slack ---------------------------------------------------
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(EmulatorConfig(port=0)) as running:
-        yield running
-
-
-@pytest.fixture
-def chat(emulator: SlackEmulator) -> SlackChat:
-    return SlackChat(build_web_client(emulator.config.bot_token, base_url=emulator.api_url))
-
-
-def _context(narrator: Narrator, scenario: Scenario) -> PipelineContext:
-    sources, catalog = replay_evidence([scenario])
-    return PipelineContext(
-        sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0, narrator=narrator
-    )
-
-
-async def _open(
-    sessions: async_sessionmaker[AsyncSession], clock: FixedClock, scenario: Scenario
-) -> int:
-    alert = scenario.deliveries[0]
-    signals = normalize(
-        alert.source,
-        alert.payload,
-        received_at=clock.now(),
-        body_digest=hashlib.sha256(json.dumps(alert.payload).encode()).hexdigest(),
-    )
-    await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock, catalog=scenario.to_catalog())
-    async with sessions() as session:
-        return int((await session.execute(select(IncidentRecord.id))).scalar_one())
-
-
 async def _published(
     sessions: async_sessionmaker[AsyncSession],
     clock: FixedClock,
@@ -182,7 +138,7 @@ async def _published(
     context: PipelineContext,
     scenario: Scenario,
 ) -> tuple[IncidentRecord, list[dict[str, Any]]]:
-    incident_id = await _open(sessions, clock, scenario)
+    incident_id = await open_incident(sessions, clock, scenario=scenario)
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=context, clock=clock
     )
@@ -206,7 +162,7 @@ async def test_the_thread_carries_none_of_the_adversarial_claims(
 ) -> None:
     fake.default = _adversarial_answer
     incident, channel = await _published(
-        sessions, clock, chat, emulator, _context(narrator, SCENARIO), SCENARIO
+        sessions, clock, chat, emulator, replay_context(SCENARIO, narrator=narrator), SCENARIO
     )
 
     (reply,) = [m for m in channel if m["thread_ts"] == incident.packet_ts and m["text"]
@@ -228,7 +184,7 @@ async def test_untrusted_text_reaches_the_model_only_as_flagged_quoted_data(
         ]
     }
     incident, channel = await _published(
-        sessions, clock, chat, emulator, _context(narrator, scenario), scenario
+        sessions, clock, chat, emulator, replay_context(scenario, narrator=narrator), scenario
     )
 
     (call,) = fake.calls
@@ -276,7 +232,7 @@ async def test_an_unusable_answer_ends_once_in_the_bots_own_words(
 ) -> None:
     fake.script.append(answer)
     incident, channel = await _published(
-        sessions, clock, chat, emulator, _context(narrator, SCENARIO), SCENARIO
+        sessions, clock, chat, emulator, replay_context(SCENARIO, narrator=narrator), SCENARIO
     )
 
     assert incident.packet_state == PacketState.POSTED
@@ -299,7 +255,7 @@ async def test_an_unusable_answer_ends_once_in_the_bots_own_words(
         incident.id,
         sessions=sessions,
         chat=chat,
-        context=_context(narrator, SCENARIO),
+        context=replay_context(SCENARIO, narrator=narrator),
         clock=clock,
     )
     assert len(fake.calls) == 1

@@ -4,34 +4,26 @@ never at the packet's expense when drawing or uploading fails."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.errors import ChartError
 from bot.incident.context import PipelineContext
-from bot.incident.correlate import correlate_pending
 from bot.incident.models import ChartState, IncidentRecord, PacketState
 from bot.incident.publish import publish_incident
 from bot.packet.chart import MetricChart
 from bot.policy import DEFAULT_POLICY
-from bot.scenario.loader import load_scenario
-from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
-from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
+from bot.wiring.evidence import replay_evidence
 from integrations.charts import MatplotlibCharts
-from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
-from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from integrations.slack_emulator import EmulatorClient, SlackEmulator
+from tests.integration.publishing import SCENARIO, open_incident, replay_context
 
-SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -48,40 +40,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(EmulatorConfig(port=0)) as running:
-        yield running
-
-
-@pytest.fixture
-def chat(emulator: SlackEmulator) -> SlackChat:
-    return SlackChat(build_web_client(emulator.config.bot_token, base_url=emulator.api_url))
-
-
-@pytest.fixture
 def context() -> PipelineContext:
-    sources, catalog = replay_evidence([SCENARIO])
-    return PipelineContext(
-        sources=sources,
-        catalog=catalog,
-        policy=DEFAULT_POLICY,
-        deadline=3.0,
-        charts=MatplotlibCharts(),
-    )
-
-
-async def _open_incident(sessions: async_sessionmaker[AsyncSession], clock: FixedClock) -> int:
-    alert = SCENARIO.deliveries[0]
-    signals = normalize(
-        alert.source,
-        alert.payload,
-        received_at=clock.now(),
-        body_digest=hashlib.sha256(json.dumps(alert.payload).encode()).hexdigest(),
-    )
-    await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock, catalog=SCENARIO.to_catalog())
-    async with sessions() as session:
-        return int((await session.execute(select(IncidentRecord.id))).scalar_one())
+    return replay_context(charts=MatplotlibCharts())
 
 
 async def _incident(sessions: async_sessionmaker[AsyncSession], incident_id: int) -> IncidentRecord:
@@ -111,7 +71,7 @@ async def _events(sessions: async_sessionmaker[AsyncSession], incident_id: int) 
 async def test_the_chart_goes_into_the_packets_thread_once(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
 
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=context, clock=clock
@@ -134,7 +94,7 @@ async def test_the_chart_goes_into_the_packets_thread_once(
 async def test_an_upload_a_crash_left_unrecorded_is_found_not_repeated(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=context, clock=clock
     )
@@ -158,7 +118,7 @@ async def test_an_upload_a_crash_left_unrecorded_is_found_not_repeated(
 async def test_an_interrupted_upload_that_never_reached_slack_is_done_after_restart(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     charts_off = replace(context, charts=None)
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=charts_off, clock=clock
@@ -182,7 +142,7 @@ async def test_an_interrupted_upload_that_never_reached_slack_is_done_after_rest
 async def test_a_chart_that_cannot_be_drawn_leaves_the_packet_as_it_is(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     broken = replace(context, charts=BrokenCharts())
 
     assert await publish_incident(
@@ -204,7 +164,7 @@ async def test_a_chart_that_cannot_be_drawn_leaves_the_packet_as_it_is(
 async def test_a_refused_upload_is_audited_and_the_packet_stands(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     charts_off = replace(context, charts=None)
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=charts_off, clock=clock
@@ -238,7 +198,7 @@ async def test_no_chart_is_attempted_without_a_metric_series(
     sessions, clock, emulator, chat
 ) -> None:
     sources, catalog = replay_evidence([SCENARIO])
-    no_metrics = replace(sources, metrics=())
+    no_metrics = sources.replace(metrics=())
     context = PipelineContext(
         sources=no_metrics,
         catalog=catalog,
@@ -246,7 +206,7 @@ async def test_no_chart_is_attempted_without_a_metric_series(
         deadline=3.0,
         charts=MatplotlibCharts(),
     )
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
 
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=context, clock=clock

@@ -6,38 +6,29 @@ cannot answer or is not configured."""
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
-from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord, NarrativeState, PacketState
 from bot.incident.publish import publish_incident
 from bot.narrator import Narrator, NarratorLimits
 from bot.packet.render import NARRATOR_OFF
-from bot.policy import DEFAULT_POLICY
-from bot.scenario.loader import load_scenario
-from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
-from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.anthropic import ClaudeModel
 from integrations.slack.chat import SlackChat
-from integrations.slack.client import build_web_client
-from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
+from integrations.slack_emulator import EmulatorClient, SlackEmulator
 from tests.fakes.anthropic import FakeAnthropic, facts_in, overloaded
+from tests.integration.publishing import SCENARIO, open_incident, replay_context
 
-SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
 PLANTED = "xoxb-111111111111-222222222222-abcdefghijklmnopqrstuvwx"
 
 
@@ -49,17 +40,6 @@ class NoWait:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(SCENARIO.now)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(EmulatorConfig(port=0)) as running:
-        yield running
-
-
-@pytest.fixture
-def chat(emulator: SlackEmulator) -> SlackChat:
-    return SlackChat(build_web_client(emulator.config.bot_token, base_url=emulator.api_url))
 
 
 @pytest.fixture
@@ -88,10 +68,7 @@ async def narrator(
 
 @pytest.fixture
 def context(narrator: Narrator) -> PipelineContext:
-    sources, catalog = replay_evidence([SCENARIO])
-    return PipelineContext(
-        sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0, narrator=narrator
-    )
+    return replay_context(narrator=narrator)
 
 
 def _payload_with_secret() -> dict[str, Any]:
@@ -100,23 +77,6 @@ def _payload_with_secret() -> dict[str, Any]:
     payload["alerts"][0]["annotations"]["summary"] = f"billing-webhooks errors token={PLANTED}"
     payload["commonAnnotations"]["summary"] = f"billing-webhooks errors token={PLANTED}"
     return payload
-
-
-async def _open_incident(
-    sessions: async_sessionmaker[AsyncSession], clock: FixedClock, payload: Any = None
-) -> int:
-    alert = SCENARIO.deliveries[0]
-    payload = payload if payload is not None else alert.payload
-    signals = normalize(
-        alert.source,
-        payload,
-        received_at=clock.now(),
-        body_digest=hashlib.sha256(json.dumps(payload).encode()).hexdigest(),
-    )
-    await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock, catalog=SCENARIO.to_catalog())
-    async with sessions() as session:
-        return int((await session.execute(select(IncidentRecord.id))).scalar_one())
 
 
 async def _incident(sessions: async_sessionmaker[AsyncSession], incident_id: int) -> IncidentRecord:
@@ -153,7 +113,7 @@ async def _publish(
 async def test_the_grounded_cause_is_replied_in_the_packets_thread_once(
     sessions, clock, emulator, chat, context, fake
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
 
     assert await _publish(incident_id, sessions, chat, context, clock)
     assert await _publish(incident_id, sessions, chat, context, clock)
@@ -174,7 +134,7 @@ async def test_the_grounded_cause_is_replied_in_the_packets_thread_once(
 async def test_the_packet_says_nothing_of_a_narrator_when_one_is_configured(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await _publish(incident_id, sessions, chat, context, clock)
     incident = await _incident(sessions, incident_id)
     assert NARRATOR_OFF not in (incident.packet_text or "")
@@ -183,7 +143,7 @@ async def test_the_packet_says_nothing_of_a_narrator_when_one_is_configured(
 async def test_the_audit_records_the_calls_tokens_and_cost(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await _publish(incident_id, sessions, chat, context, clock)
 
     (call,) = [e for e in await _trail(sessions, incident_id) if e.event == "narrator.call"]
@@ -201,7 +161,7 @@ async def test_the_audit_records_the_calls_tokens_and_cost(
 async def test_a_secret_in_the_alert_never_reaches_the_model(
     sessions, clock, emulator, chat, context, fake
 ) -> None:
-    incident_id = await _open_incident(sessions, clock, _payload_with_secret())
+    incident_id = await open_incident(sessions, clock, payload=_payload_with_secret())
     assert await _publish(incident_id, sessions, chat, context, clock)
 
     (call,) = fake.calls
@@ -215,7 +175,7 @@ async def test_an_overloaded_model_leaves_the_bots_own_ranking_in_the_thread(
     sessions, clock, emulator, chat, context, fake
 ) -> None:
     fake.script.extend([overloaded(), overloaded()])
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
 
     assert await _publish(incident_id, sessions, chat, context, clock)
 
@@ -241,7 +201,7 @@ async def test_claims_that_stray_from_the_facts_are_left_out_and_counted(
             {"text": "The database ran out of connections.", "evidence_ids": ["E42"]},
         ]
     }
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await _publish(incident_id, sessions, chat, context, clock)
 
     (reply,) = await _replies(emulator, await _incident(sessions, incident_id))
@@ -259,7 +219,7 @@ async def test_claims_that_stray_from_the_facts_are_left_out_and_counted(
 async def test_a_reply_a_crash_left_unrecorded_is_found_not_repeated(
     sessions, clock, emulator, chat, context, fake
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await _publish(incident_id, sessions, chat, context, clock)
     # The killed process had posted the reply but not yet recorded it.
     async with sessions() as session, session.begin():
@@ -280,7 +240,7 @@ async def test_a_reply_a_crash_left_unrecorded_is_found_not_repeated(
 async def test_a_reply_chosen_but_never_posted_is_posted_as_written_after_restart(
     sessions, clock, emulator, chat, context, fake
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     no_narrator = replace(context, narrator=None)
     assert await _publish(incident_id, sessions, chat, no_narrator, clock)
     async with sessions() as session, session.begin():
@@ -304,7 +264,7 @@ async def test_a_reply_chosen_but_never_posted_is_posted_as_written_after_restar
 async def test_without_a_narrator_there_is_no_reply_and_the_packet_says_so(
     sessions, clock, emulator, chat, context, fake
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     no_narrator = replace(context, narrator=None)
 
     assert await _publish(incident_id, sessions, chat, no_narrator, clock)
@@ -324,7 +284,7 @@ async def test_without_a_narrator_there_is_no_reply_and_the_packet_says_so(
 async def test_a_narrative_a_crash_interrupted_keeps_the_incident_in_the_outbox(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await _publish(incident_id, sessions, chat, context, clock)
     async with sessions() as session:
         assert await incidents.needing_slack_work(session, now=clock.now()) == []

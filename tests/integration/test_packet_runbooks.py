@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.evidence.gather import gather_evidence
 from bot.evidence.ports import EvidenceQuery
-from bot.incident.packet import DEPLOY_HISTORY, EVIDENCE_LOOKBACK
+from bot.incident.triage import DEPLOY_HISTORY, EVIDENCE_LOOKBACK
 from bot.packet.build import build_packet
 from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
 from bot.runbook.loader import load_runbooks
 from bot.scenario.loader import load_scenarios
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.signal.sources import normalize
 from bot.signal.values import Signal
 from bot.wiring.evidence import replay_evidence

@@ -3,31 +3,21 @@ wrote them, and a channel Slack will not let the bot read: the draft says so and
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import update
 
 from bot.action.models import ActionRecord, ActionState
 from bot.clock import FixedClock
-from bot.incident.correlate import correlate_pending, resolve_incident
+from bot.incident.correlate import resolve_incident
 from bot.incident.models import IncidentRecord
 from bot.postmortem.draft import write_postmortem
 from bot.postmortem.flows import NO_CHANNEL, gather_facts
-from bot.scenario.loader import load_scenario
-from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
-from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
 from integrations.slack.people import SlackDirectory
-from integrations.slack_emulator import EmulatorConfig, SlackEmulator
-
-SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
+from tests.integration.publishing import SCENARIO, open_incident
 
 
 @pytest.fixture
@@ -35,24 +25,10 @@ def clock() -> FixedClock:
     return FixedClock(SCENARIO.now)
 
 
-async def _open_incident(sessions: async_sessionmaker[AsyncSession], clock: FixedClock) -> int:
-    alert = SCENARIO.deliveries[0]
-    signals = normalize(
-        alert.source,
-        alert.payload,
-        received_at=clock.now(),
-        body_digest=hashlib.sha256(json.dumps(alert.payload).encode()).hexdigest(),
-    )
-    await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock, catalog=SCENARIO.to_catalog())
-    async with sessions() as session:
-        return int((await session.execute(select(IncidentRecord.id))).scalar_one())
-
-
 async def test_the_facts_come_from_the_signals_actions_and_audit_rows(
     sessions, clock, emulator
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     async with sessions() as session, session.begin():
         session.add(
             ActionRecord(
@@ -120,17 +96,11 @@ async def test_an_unknown_incident_has_no_facts(sessions, clock) -> None:
     )
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(EmulatorConfig(port=0)) as running:
-        yield running
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_channel_slack_refuses_to_show_leaves_a_note_not_a_failure(
     sessions, clock, emulator
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     async with sessions() as session, session.begin():
         await session.execute(
             update(IncidentRecord)

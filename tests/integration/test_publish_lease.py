@@ -6,32 +6,21 @@ has taken it: a lease that lapsed mid-pass let a second pass make a second chann
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.clock import FixedClock
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
-from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
 from bot.incident.publish import publish_incident
-from bot.policy import DEFAULT_POLICY
-from bot.scenario.loader import load_scenario
-from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
-from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
-from integrations.slack.chat import SlackChat
-from integrations.slack.client import build_web_client
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
 from tests.harness import eventually
+from tests.integration.publishing import SCENARIO, open_incident, replay_context
 
-SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
 LEASE = timedelta(seconds=0.3)  # renewed every 0.1 s of real time while the pass runs
 
 
@@ -47,32 +36,8 @@ async def emulator() -> AsyncIterator[SlackEmulator]:
 
 
 @pytest.fixture
-def chat(emulator: SlackEmulator) -> SlackChat:
-    return SlackChat(build_web_client(emulator.config.bot_token, base_url=emulator.api_url))
-
-
-@pytest.fixture
 def context() -> PipelineContext:
-    sources, catalog = replay_evidence([SCENARIO])
-    return replace(
-        PipelineContext(sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0),
-        lease=LEASE,
-    )
-
-
-async def _open_incident(sessions, clock) -> int:
-    alert = SCENARIO.deliveries[0]
-    signals = normalize(
-        alert.source,
-        alert.payload,
-        received_at=clock.now(),
-        body_digest=hashlib.sha256(json.dumps(alert.payload).encode()).hexdigest(),
-    )
-    await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock, catalog=SCENARIO.to_catalog())
-    async with sessions() as session:
-        query = select(IncidentRecord.id).order_by(IncidentRecord.id.desc()).limit(1)
-        return int((await session.execute(query)).scalar_one())
+    return replay_context(lease=LEASE)
 
 
 async def _lease_until(sessions, incident_id):
@@ -82,7 +47,7 @@ async def _lease_until(sessions, incident_id):
 
 async def _pass_held_in_channel_creation(sessions, clock, chat, context, people):
     """An incident and a pass of it stuck in conversations.create (the task)."""
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     await people.set_faults(conversations_create="after")  # made, not answered
     task = asyncio.create_task(
         publish_incident(incident_id, sessions=sessions, chat=chat, context=context, clock=clock)

@@ -4,30 +4,20 @@ and the shipped emulator, with the database left as a killed process would leave
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.incident.context import PipelineContext
-from bot.incident.correlate import correlate_pending
 from bot.incident.models import ChannelState, IncidentRecord, PacketState
 from bot.incident.publish import channel_name_for, publish_incident
-from bot.policy import DEFAULT_POLICY
-from bot.scenario.loader import load_scenario
-from bot.signal.flows import accept_signals
-from bot.signal.sources import normalize
-from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
-from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
-
-SCENARIO = load_scenario(SHIPPED_SCENARIOS / "billing-parser-deploy.yaml")
+from integrations.slack_emulator import EmulatorClient, SlackEmulator
+from tests.integration.publishing import SCENARIO, open_incident, replay_context
 
 
 @pytest.fixture
@@ -36,38 +26,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    emulator = SlackEmulator(EmulatorConfig(port=0))
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
-@pytest.fixture
-def chat(emulator: SlackEmulator) -> SlackChat:
-    return SlackChat(build_web_client(emulator.config.bot_token, base_url=emulator.api_url))
-
-
-@pytest.fixture
 def context() -> PipelineContext:
-    sources, catalog = replay_evidence([SCENARIO])
-    return PipelineContext(sources=sources, catalog=catalog, policy=DEFAULT_POLICY, deadline=3.0)
-
-
-async def _open_incident(sessions, clock, payload=None) -> int:
-    alert = SCENARIO.deliveries[0]
-    body = payload or alert.payload
-    signals = normalize(
-        alert.source,
-        body,
-        received_at=clock.now(),
-        body_digest=hashlib.sha256(json.dumps(body).encode()).hexdigest(),
-    )
-    await accept_signals(signals, sessions=sessions, clock=clock)
-    await correlate_pending(sessions=sessions, clock=clock, catalog=SCENARIO.to_catalog())
-    async with sessions() as session:
-        query = select(IncidentRecord.id).order_by(IncidentRecord.id.desc()).limit(1)
-        return int((await session.execute(query)).scalar_one())
+    return replay_context()
 
 
 async def _incident_channels(emulator: SlackEmulator) -> list[dict]:
@@ -87,7 +47,7 @@ RAISED = {"sev4": "sev3", "sev3": "sev2", "sev2": "sev1"}
 
 async def _first_published(sessions, clock, chat, context) -> IncidentRecord:
     """An incident opened from the scenario's first alert and published: channel and packet."""
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=context, clock=clock
     )
@@ -117,7 +77,7 @@ async def _channel_texts(emulator: SlackEmulator, channel_id: str) -> list[str]:
 async def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     async with sessions() as session:
         incident = await session.get(IncidentRecord, incident_id)
         name = channel_name_for(incident)
@@ -145,7 +105,7 @@ async def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(
 async def test_a_packet_posted_just_before_a_crash_is_found_not_posted_again(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     assert await publish_incident(
         incident_id, sessions=sessions, chat=chat, context=context, clock=clock
     )
@@ -247,7 +207,7 @@ async def test_a_resolve_question_a_crash_left_unrecorded_is_not_asked_twice(
 async def test_a_name_taken_by_another_incident_gets_a_suffix(
     sessions, clock, emulator, chat, context
 ) -> None:
-    first = await _open_incident(sessions, clock)
+    first = await open_incident(sessions, clock)
     assert await publish_incident(first, sessions=sessions, chat=chat, context=context, clock=clock)
     # The first incident resolves; the same alert fires again the same day.
     async with sessions() as session, session.begin():
@@ -258,7 +218,7 @@ async def test_a_name_taken_by_another_incident_gets_a_suffix(
         )
     again = copy.deepcopy(SCENARIO.deliveries[0].payload)
     again["alerts"][0]["startsAt"] = "2026-03-04T15:00:00Z"
-    second = await _open_incident(sessions, clock, again)
+    second = await open_incident(sessions, clock, payload=again)
     assert second != first
 
     assert await publish_incident(
@@ -272,7 +232,7 @@ async def test_a_name_taken_by_another_incident_gets_a_suffix(
 async def test_a_slack_failure_is_audited_backs_off_and_is_retried_later(
     sessions, clock, emulator, chat, context
 ) -> None:
-    incident_id = await _open_incident(sessions, clock)
+    incident_id = await open_incident(sessions, clock)
     unreachable = SlackChat(build_web_client("xoxb-x", base_url="http://127.0.0.1:9/api/"))
 
     assert not await publish_incident(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.action.plan import ActionParameters, ActionTarget
-from bot.scenario.models import Cluster, ClusterConfigMap, ClusterCronJob
+from bot.scenario.schemas import Cluster, ClusterConfigMap, ClusterCronJob
 from tests.kube_emulator.conftest import NOW, payments
 
 EXPORT = ActionTarget("payments", "ledger-export")

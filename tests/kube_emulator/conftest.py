@@ -10,7 +10,7 @@ import pytest
 from kubernetes import client
 
 from bot.clock import FixedClock
-from bot.scenario.models import Cluster, ClusterDeployment, ClusterEvent, ClusterPod
+from bot.scenario.schemas import Cluster, ClusterDeployment, ClusterEvent, ClusterPod
 from integrations.kube_emulator import (
     ControlClient,
     EmulatorThread,

@@ -18,7 +18,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from bot.clock import FixedClock
-from bot.scenario.models import Cluster, ClusterConfigMap, ClusterCronJob
+from bot.scenario.schemas import Cluster, ClusterConfigMap, ClusterCronJob
 from integrations.kube_emulator import EmulatorThread, KubeEmulator, KubeEmulatorConfig
 from tests.kube_emulator.conftest import NOW, TOKEN, api_client
 from tests.kube_emulator.kubectl import Kubectl

@@ -8,7 +8,7 @@ import pytest
 from kubernetes import client
 
 from bot.errors import ConfigFileError
-from bot.scenario.models import Cluster, ClusterDeployment
+from bot.scenario.schemas import Cluster, ClusterDeployment
 from integrations.kube_emulator import (
     EmulatorThread,
     KubeEmulator,

@@ -30,7 +30,7 @@ from bot.db import create_engine, create_session_factory, upgrade_database
 from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import build_incident_packet
+from bot.incident.triage import build_incident_packet
 from bot.policy import DEFAULT_POLICY
 from bot.quarantine import QUARANTINE_AFTER
 from bot.signal.models import SignalRecord

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.analysis.assessment import assess
 from bot.analysis.hypotheses import diagnose, personal_data_in
 from bot.analysis.logs import cluster_logs, template_of
-from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries
 from bot.packet.build import build_packet

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.action.kinds import ActionKind
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import (
     ChangeWindow,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import assess
 from bot.analysis.deploys import is_settings_only
 from bot.analysis.detectors.alert import alert_resource
 from bot.analysis.detectors.config_push import is_config_push
@@ -15,7 +16,6 @@ from bot.analysis.detectors.traffic import steady_growth, sustained_rise
 from bot.analysis.exposure import exposure_in
 from bot.analysis.safety import SafetyFacts, forbidden, must_approve, violations
 from bot.analysis.series import SeriesKind, as_percent, series_kind, trend
-from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry, repository_key, with_catalog_service
 from bot.evidence.values import (
     ChangeWindow,

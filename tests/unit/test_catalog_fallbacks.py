@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.app import start_runtime
 from bot.catalog import Catalog, ServiceEntry
 from bot.errors import ConfigError, ConfigFileError

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.errors import ChartError
 from bot.evidence.values import Deploy, EvidenceBundle, MetricSeries
 from bot.packet.chart import DeployMark, MetricChart, chart_of

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import assess
 from bot.analysis.category import categorize
 from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.alert import alert_resource
@@ -14,7 +15,6 @@ from bot.analysis.detectors.deploy import presentation_only
 from bot.analysis.detectors.own_lines import hosts_in
 from bot.analysis.exposure import exposure_in, stated_onset
 from bot.analysis.series import SeriesKind, series_kind
-from bot.analysis.triage import assess
 from bot.analysis.values import Citation
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import ClusterState, Deploy, EvidenceBundle, LogRecord, WorkloadEvent

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import assess
 from bot.analysis.category import categorize
 from bot.analysis.citing import hypothesis
 from bot.analysis.detectors.config import HOST_REFUSED
@@ -21,7 +22,6 @@ from bot.analysis.safety import SafetyFacts, forbidden
 from bot.analysis.series import SeriesKind, headroom, series_kind, units_up
 from bot.analysis.spike import detect_spike
 from bot.analysis.stated_time import stated_onset
-from bot.analysis.triage import assess
 from bot.analysis.values import Citation
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.evidence.values import EvidenceBundle
 from bot.history.section import describe_duration, favour_remedies, similar_line
 from bot.history.similarity import compare, similar_incidents

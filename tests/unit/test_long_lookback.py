@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries

@@ -3,7 +3,7 @@ repeating them survives grounding while one naming what they lack does not."""
 
 from __future__ import annotations
 
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.evidence.values import ClusterState, EvidenceBundle, FlagChange, PodState
 from bot.narrator.facts import FactSheet, incident_facts, known_services
 from bot.narrator.grounding import ground

@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import assess
 from bot.analysis.deploys import suspect_deploy
 from bot.analysis.spike import detect_spike
-from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, MetricSeries, SourceFailure
 from bot.packet.build import build_packet
@@ -16,7 +16,7 @@ from bot.packet.render import render_plain
 from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
 from bot.runbook.loader import load_runbooks
-from bot.runbook.models import Runbook
+from bot.runbook.schemas import Runbook
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.action.kinds import ActionKind
+from bot.analysis.assessment import assess
 from bot.analysis.safety import SafetyFacts, forbidden
-from bot.analysis.triage import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import (
     ClusterState,

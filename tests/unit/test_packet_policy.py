@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.action.kinds import ActionKind
-from bot.analysis.triage import assess
+from bot.analysis.assessment import assess
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import EvidenceBundle
 from bot.packet.build import build_packet

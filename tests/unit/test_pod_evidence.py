@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.analysis.assessment import assess
 from bot.analysis.detectors.resource import POD_RESTARTS
-from bot.analysis.triage import assess
 from bot.analysis.values import Hypothesis
 from bot.analysis.weights import RECURRING_FACTOR
 from bot.catalog import Catalog, ServiceEntry

@@ -10,7 +10,7 @@ from bot.action.kinds import ActionKind
 from bot.errors import ConfigError, ConfigFileError
 from bot.runbook.facts import Condition, MetricFact
 from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks, read_runbook
-from bot.runbook.models import RunbookMatchRule
+from bot.runbook.schemas import RunbookMatchRule
 from bot.scenario.loader import load_scenarios
 from bot.scenario.terms import CauseKind, IncidentCategory
 

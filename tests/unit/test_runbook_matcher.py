@@ -16,7 +16,7 @@ from bot.runbook.matcher import (
     score_runbook,
 )
 from bot.scenario.loader import load_scenarios
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.scenario.terms import CauseKind, IncidentCategory
 from bot.signal.sources import normalize
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import ConfigFileError
 from bot.scenario.loader import load_scenario, load_scenarios, scenario_files
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.signal.values import AlertSource, Severity
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "scenarios"

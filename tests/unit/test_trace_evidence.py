@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.assessment import assess
 from bot.analysis.traces import SLOW_CALL_MS, call_failed, downstream_calls
-from bot.analysis.triage import assess
 from bot.analysis.values import Hypothesis
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord, TraceSpan

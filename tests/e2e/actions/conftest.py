@@ -17,7 +17,7 @@ from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.policy import SHIPPED_POLICY, Policy, load_policy
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.wiring.evidence import replay_evidence
 from integrations.kube_emulator import ControlClient
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.action.models import ActionRecord, ActionState
 from bot.app import Runtime
 from bot.audit import service as audit
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack.blocks import APPROVE_ACTION_ID, DENY_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (

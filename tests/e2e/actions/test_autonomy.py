@@ -15,7 +15,7 @@ from bot.app import Runtime
 from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
 from bot.policy import SHIPPED_POLICY, Policy, parse_policy
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (
     REQUESTER,

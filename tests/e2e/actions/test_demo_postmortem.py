@@ -17,7 +17,7 @@ from bot.incident.models import IncidentRecord
 from bot.postmortem.audit_words import SKIPPED_PREFIXES
 from bot.postmortem.measures import stamp
 from bot.postmortem.render import SECTION_TITLES
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (

@@ -18,7 +18,7 @@ from bot.app import Runtime
 from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
 from bot.policy import SHIPPED_POLICY, Policy, load_policy
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.kube_emulator import ControlClient
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient

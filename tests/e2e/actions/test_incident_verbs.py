@@ -11,7 +11,7 @@ from kubernetes import client
 from bot.action.models import ActionState
 from bot.app import Runtime
 from bot.killswitch import service as kill_switch
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (

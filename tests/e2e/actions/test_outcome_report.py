@@ -18,7 +18,7 @@ from bot.app import Runtime
 from bot.history import service as history
 from bot.incident.models import IncidentRecord
 from bot.outcomes.render import COLUMNS
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.prometheus.metrics import OUTCOME_FIGURES
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient

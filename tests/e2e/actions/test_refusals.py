@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bot.action.models import ActionState
 from bot.app import Runtime
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack.blocks import APPROVE_ACTION_ID, RESOLVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import Runtime
 from bot.history import service as history
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from integrations.slack.blocks import RESOLVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import SRE, incident_channel, resolved, texts

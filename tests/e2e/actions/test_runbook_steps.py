@@ -22,7 +22,7 @@ from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
 from bot.policy import SHIPPED_POLICY, Policy, load_policy, parse_policy
 from bot.scenario.loader import load_scenario
-from bot.scenario.models import Scenario
+from bot.scenario.schemas import Scenario
 from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient

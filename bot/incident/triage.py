@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.analysis.triage import Assessment, assess
+from bot.analysis.assessment import Assessment, assess
 from bot.audit import service as audit
 from bot.clock import Clock
 from bot.evidence.gather import gather_evidence

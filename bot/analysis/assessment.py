@@ -1,4 +1,4 @@
-"""Triage: from signals and evidence to the facts a packet states.
+"""Assessment: from signals and evidence to the facts a packet states.
 
 Every fact here comes from evidence; where there is none, the assessment says so instead of
 guessing (no suspect deploy rather than a weak one).
