@@ -9,6 +9,10 @@ regression shows even when no scenario's ``expect`` asked.
   widen the leak, a restart destroys the evidence of what leaked. Containment (rolling back the
   change that opened it, isolating the service, revoking a credential, failing over) is
   suggested only behind a human's approval.
+- While the ranked cause is a compromise (an intruder's process, a stolen key in use), never
+  restart or scale: a restart or a scale-in destroys the running process, its memory and its
+  files, which the investigation needs, and more replicas give the intruder more to run on.
+  Isolation that keeps the pods (a deny-all network policy, a cordon) is the containment.
 - No rollback with no deploy near: there is nothing to roll back to a known state.
 - No rollback over a deploy that migrated the schema: the previous release would run against a
   schema it does not know; the packet raises ``unsafe_rollback`` instead, and the way out is a
@@ -49,6 +53,7 @@ class SafetyFacts:
     unsafe_rollback_raised: bool = False
     pool_exhausted: bool = False  # the top cause is a connection pool running out
     readings_disputed: bool = False  # signals conflict and no cause is established
+    compromise: bool = False  # the ranked cause is a security compromise
     demand_held: bool = False  # load measured flat and no capacity lost
 
 
@@ -56,6 +61,11 @@ def forbidden(kind: ActionKind, facts: SafetyFacts) -> str | None:
     """Why ``kind`` must not be suggested at all, or None."""
     if kind in WIDENING and facts.customer_data:
         return f"no {kind.value} while customer data may be exposed: it would widen the leak"
+    if kind in WIDENING and facts.compromise:
+        return (
+            f"no {kind.value} while a compromise is investigated: it destroys the evidence "
+            "(the intruder's process, its memory and files)"
+        )
     if kind is ActionKind.SCALE and facts.pool_exhausted:
         return (
             "no scale: the pool ran out because what stands behind it is the limit; more "

@@ -1,29 +1,32 @@
 """Building the packet from an assessment: pure, so replays and tests need no I/O.
 
-Why over 400 lines: every line and suggestion the packet makes from one assessment is decided
-here, in order; the parts that stand alone (changes, monitors, the chart, runbook evidence,
-history) are modules of their own."""
+The steps: the lines the evidence shows, the runbook that fits, the suggested actions
+(:mod:`bot.packet.actions`), the links and the markers; the parts that stand alone (changes,
+monitors, the chart, runbook evidence, history) are modules of their own."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import timedelta
 
-from bot.action.kinds import ActionKind
 from bot.analysis.assessment import Assessment
-from bot.analysis.detectors.resource import POOL_SUBJECT
-from bot.analysis.safety import SafetyFacts, forbidden, must_approve
 from bot.analysis.series import SeriesKind, series_kind, trend
 from bot.analysis.spike import Spike
 from bot.analysis.values import Hypothesis, RaisedMarker
 from bot.catalog import Catalog
 from bot.evidence.values import EvidenceBundle
 from bot.history.section import history_for_packet
+from bot.packet.actions import (
+    MAX_ACTIONS,
+    action_facts,
+    finish_actions,
+    proposed_actions,
+    safety_facts,
+)
 from bot.packet.changes import change_lines
 from bot.packet.chart import chart_of
 from bot.packet.monitors import monitor_lines
-from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit, SuggestedAction
+from bot.packet.values import CauseEvidence, Owner, Packet, RunbookFit
 from bot.policy import Policy
 from bot.runbook.evidence import (
     alert_facts,
@@ -40,6 +43,7 @@ from bot.scenario.terms import CauseKind, Marker
 from bot.signal.values import Link, Severity, Signal
 
 __all__ = [
+    "MAX_ACTIONS",
     "MAX_CAUSES",
     "build_packet",
     "describe_hypothesis",
@@ -51,7 +55,6 @@ __all__ = [
 
 MAX_CAUSES = 3
 RUNNER_UP_FLOOR = 0.25
-MAX_ACTIONS = 6
 # Routine log lines ("loaded model ... 3.1 GB on disk") say nothing about what is wrong; only
 # warnings and errors are runbook evidence.
 ROUTINE_LOG_LEVELS = frozenset({"trace", "debug", "info", "notice"})
@@ -110,101 +113,6 @@ def exhaustion_lines(service: str, evidence: EvidenceBundle, catalog: Catalog) -
             whose = "" if series.service == service else f" ({series.service})"
             found.append(climb.describe() + whose)
     return found
-
-
-def _suggest(text: str, kind: ActionKind, policy: Policy, service: str) -> SuggestedAction:
-    """A step of ``kind``, marked as the policy has it for ``service`` (a service may waive or
-    add approval for a kind)."""
-    return SuggestedAction(text, kind, policy.requires_approval(kind, service))
-
-
-def _cause_actions(assessment: Assessment, policy: Policy) -> list[SuggestedAction]:
-    """The step the top-ranked cause itself calls for: a flag that changed is turned off; a
-    configuration that is wrong (an expired certificate, a rotated credential, a reloaded
-    setting, a pushed config) is corrected. When a push carried it, reverting that push is the
-    deploy's rollback and correcting the setting is this step: both are offered, and which one
-    the responder takes is theirs to decide."""
-    top = assessment.hypotheses[0] if assessment.hypotheses else None
-    if top is not None and top.category is CauseKind.FLAG and top.subject:
-        text = f"Turn off feature flag {top.subject}"
-        return [_suggest(text, ActionKind.FLAG_OFF, policy, assessment.service)]
-    if top is not None and top.category is CauseKind.CONFIG:
-        text = f"Correct the configuration: {top.statement}"
-        return [_suggest(text, ActionKind.CONFIG_CHANGE, policy, assessment.service)]
-    suspect = assessment.suspect
-    raised = {item.marker for item in assessment.markers}
-    if suspect is not None and suspect.deploy.has_migration and Marker.UNSAFE_ROLLBACK in raised:
-        # A rollback over a migration is unsafe: the way out is restoring the state the
-        # release changed (the schema's version record, a fix forward), decided by people.
-        text = (
-            f"Restore what deploy {suspect.deploy.sha[:10]} changed in the schema (its version "
-            "record) or fix forward, instead of rolling back"
-        )
-        return [SuggestedAction(text, ActionKind.CONFIG_CHANGE, requires_approval=True)]
-    return []
-
-
-def _customer_facing(service: str, severity: Severity, catalog: Catalog) -> bool:
-    """Whether customers should hear about it: a sev1-2 incident of a tier-1 service."""
-    entry = catalog.get(service)
-    return entry is not None and entry.tier == 1 and severity.rank <= Severity.SEV2.rank
-
-
-def _runbook_actions(
-    runbook: Runbook, allowed: dict[ActionKind, bool], policy: Policy, service: str
-) -> list[SuggestedAction]:
-    """The chosen runbook's actions, with its words, when the evidence allows them (the
-    runbook cannot know): a rollback only when a deploy is suspected, turning a flag off only
-    when a flag that may touch the service changed, a status update only when customer-facing."""
-    return [
-        _suggest(f"{action.title} (runbook {runbook.id})", action.kind, policy, service)
-        for action in runbook.front.actions
-        if allowed.get(action.kind, True)
-    ]
-
-
-def _distinct_kinds(actions: list[SuggestedAction]) -> list[SuggestedAction]:
-    """The first suggestion of each kind (advice without a kind is always kept)."""
-    seen: set[ActionKind] = set()
-    kept: list[SuggestedAction] = []
-    for action in actions:
-        if action.kind is not None:
-            if action.kind in seen:
-                continue
-            seen.add(action.kind)
-        kept.append(action)
-    return kept
-
-
-def safety_facts(assessment: Assessment) -> SafetyFacts:
-    """What the safety invariants (:mod:`bot.analysis.safety`) need from an assessment."""
-    raised = {item.marker for item in assessment.markers}
-    suspect = assessment.suspect
-    top = assessment.hypotheses[:1]
-    return SafetyFacts(
-        customer_data=Marker.CUSTOMER_DATA in raised,
-        deploy_near=suspect is not None,
-        migration=suspect is not None and suspect.deploy.has_migration,
-        unsafe_rollback_raised=Marker.UNSAFE_ROLLBACK in raised,
-        pool_exhausted=bool(top)
-        and top[0].category is CauseKind.RESOURCE
-        and top[0].subject == POOL_SUBJECT,
-        readings_disputed=Marker.CONFLICTING_SIGNALS in raised and Marker.LOW_CONFIDENCE in raised,
-        demand_held=assessment.demand_held,
-    )
-
-
-def _safe(actions: Iterable[SuggestedAction], facts: SafetyFacts) -> list[SuggestedAction]:
-    """The suggestions the evidence allows: forbidden kinds dropped, and those that need a
-    human's approval whatever the policy says marked so."""
-    kept: list[SuggestedAction] = []
-    for action in actions:
-        if action.kind is not None and forbidden(action.kind, facts) is not None:
-            continue
-        if action.kind is not None and must_approve(action.kind, facts) is not None:
-            action = replace(action, requires_approval=True)
-        kept.append(action)
-    return kept
 
 
 def _markers(assessment: Assessment, choice: RunbookChoice) -> tuple[RaisedMarker, ...]:
@@ -343,7 +251,7 @@ def _runbook_query(
             for fact, why in alert_facts(alert_texts).items()
             if RESOURCE_OF.get(fact) not in clear
         },
-        **metric_facts(service, evidence.metrics, spiked),
+        **metric_facts(service, evidence.metrics, spiked, evidence.long_metrics),
     }
     top = assessment.hypotheses[0] if assessment.hypotheses else None
     cause = assessment.cause
@@ -365,33 +273,49 @@ def _runbook_query(
     )
 
 
-def _suspect_deploy(
-    assessment: Assessment, evidence: EvidenceBundle, policy: Policy
-) -> tuple[list[str], list[SuggestedAction], list[Link]]:
-    """What the packet says of the suspect deploy (when lead time ranks one): when it landed,
-    review it, roll it back (behind the policy's approval), and its link first; with none, that
-    no deploy happened, said only when a deploy source answered."""
+def _signal_lines(
+    assessment: Assessment,
+    signals: Sequence[Signal],
+    evidence: EvidenceBundle,
+    catalog: Catalog,
+) -> list[str]:
+    """What the evidence shows, one line each: the spikes, the saturations climbing toward
+    their limit, the monitors' states, the suspected deploy's lead (or that none landed), the
+    changes near, and what correlation folded in."""
+    service = assessment.service
+    lines = [describe_spike(spike) for spike in assessment.spikes]
+    lines.extend(exhaustion_lines(service, evidence, catalog))
+    lines.extend(monitor_lines(evidence))
     suspect = assessment.suspect
-    if suspect is None:
-        # Silence from a failed source proves nothing.
-        quiet = "No deploy of this service in the 2 hours before the first signal"
-        return ([quiet] if evidence.deploys_checked else []), [], []
-    deploy = suspect.deploy
-    anchor = "first spike" if assessment.spikes else "first alert"
-    change = f"PR {deploy.pr}" if deploy.pr is not None else f"commit {deploy.sha}"
-    detail = f": {deploy.title}" if deploy.title else ""
-    author = f" by {deploy.author}" if deploy.author else ""
-    back_to = f" to {suspect.previous.sha}" if suspect.previous else ""
-    actions = [
-        SuggestedAction(f"Review {change}{detail} (deploy {deploy.sha}{author})"),
-        SuggestedAction(
-            f"Roll back {deploy.service}{back_to}",
-            ActionKind.ROLLBACK,
-            policy.requires_approval(ActionKind.ROLLBACK, assessment.service),
-        ),
-    ]
-    links = [Link(f"Suspect deploy: {change}", deploy.url)] if deploy.url else []
-    return [f"Latest deploy landed {_minutes(suspect.lead)} before {anchor}"], actions, links
+    if suspect is not None:
+        anchor = "first spike" if assessment.spikes else "first alert"
+        lines.append(f"Latest deploy landed {_minutes(suspect.lead)} before {anchor}")
+    elif evidence.deploys_checked:
+        # Said only when a deploy source answered: silence from a failed source proves nothing.
+        lines.append("No deploy of this service in the 2 hours before the first signal")
+    lines.extend(change_lines(evidence, service))
+    lines.extend(_related_line(service, signals))
+    return lines
+
+
+def _links(assessment: Assessment, signals: Sequence[Signal]) -> tuple[Link, ...]:
+    """The suspected deploy's change first (read it first), then the alerts' own links."""
+    links: list[Link] = []
+    deploy = assessment.suspect.deploy if assessment.suspect is not None else None
+    if deploy is not None and deploy.url:
+        change = f"PR {deploy.pr}" if deploy.pr is not None else f"commit {deploy.sha}"
+        links.append(Link(f"Suspect deploy: {change}", deploy.url))
+    for signal in signals:
+        links.extend(link for link in signal.links if link not in links)
+    return tuple(links)
+
+
+def _runbook_fields(
+    choice: RunbookChoice,
+) -> tuple[RunbookFit | None, tuple[RunbookFit, ...]]:
+    """The chosen runbook's fit (with its first check) and the closest others'."""
+    best = _runbook_fit(choice.best, chosen=True) if choice.best is not None else None
+    return best, tuple(_runbook_fit(c, chosen=False) for c in choice.closest)
 
 
 def build_packet(
@@ -409,61 +333,41 @@ def build_packet(
     """State what the evidence supports, suggest what follows from it, mark what needs a
     human's approval according to ``policy``, and name the runbook among ``runbooks`` that
     fits (or, when none does, the closest ones)."""
-    lines = [describe_spike(spike) for spike in assessment.spikes]
-    lines.extend(exhaustion_lines(assessment.service, evidence, catalog))
-    lines.extend(monitor_lines(evidence))
-    deploy_lines, actions, links = _suspect_deploy(assessment, evidence, policy)
-    lines.extend(deploy_lines)
-    lines.extend(change_lines(evidence, assessment.service))
-    lines.extend(_related_line(assessment.service, signals))
-    owners = _owners(assessment.service, signals, catalog)
-    if owners and assessment.suspect is None:
-        group = f" (@{owners[0].slack_group})" if owners[0].slack_group else ""
-        actions.append(
-            SuggestedAction(
-                f"Page {owners[0].display}{group}",
-                ActionKind.PAGE_OWNER,
-                policy.requires_approval(ActionKind.PAGE_OWNER, assessment.service),
-            )
-        )
-    choice = choose_runbook(runbooks, _runbook_query(assessment, signals, evidence, catalog))
-    actions.extend(_cause_actions(assessment, policy))
-    customer_facing = _customer_facing(assessment.service, severity, catalog)
-    if customer_facing:
-        text = f"Post a customer-facing status update for {assessment.service}"
-        actions.append(_suggest(text, ActionKind.STATUS_UPDATE, policy, assessment.service))
-    if choice.best is not None:
-        allowed = {
-            ActionKind.ROLLBACK: assessment.suspect is not None,
-            ActionKind.FLAG_OFF: any(c.concerns(assessment.service) for c in evidence.flags),
-            ActionKind.STATUS_UPDATE: customer_facing,
-        }
-        actions.extend(_runbook_actions(choice.best.runbook, allowed, policy, assessment.service))
-    similar, actions = history_for_packet(
+    service = assessment.service
+    owners = _owners(service, signals, catalog)
+    query = _runbook_query(assessment, signals, evidence, catalog)
+    choice = choose_runbook(runbooks, query)
+    facts = action_facts(service, severity, evidence, catalog, query.conditions)
+    proposed = proposed_actions(
+        assessment=assessment,
+        owners=owners,
+        runbook=choice.best.runbook if choice.best is not None else None,
+        facts=facts,
+        policy=policy,
+    )
+    similar, proposed = history_for_packet(
         assessment=assessment,
         signals=signals,
         catalog=catalog,
         history=evidence.history,
-        actions=actions,
+        actions=proposed,
         policy=policy,
     )
-    actions = _distinct_kinds(_safe(actions, safety_facts(assessment)))[:MAX_ACTIONS]
-    for signal in signals:
-        links.extend(link for link in signal.links if link not in links)
+    runbook, closest = _runbook_fields(choice)
     return Packet(
         incident_id=incident_id,
-        service=assessment.service,
+        service=service,
         title=title,
         severity=severity,
         first_seen=assessment.first_seen,
-        signals=tuple(lines),
+        signals=tuple(_signal_lines(assessment, signals, evidence, catalog)),
         owners=owners,
-        actions=tuple(actions),
+        actions=tuple(finish_actions(proposed, assessment)),
         unavailable=evidence.unavailable,
-        links=tuple(links),
+        links=_links(assessment, signals),
         alert_count=len(signals),
-        runbook=_runbook_fit(choice.best, chosen=True) if choice.best is not None else None,
-        closest_runbooks=tuple(_runbook_fit(c, chosen=False) for c in choice.closest),
+        runbook=runbook,
+        closest_runbooks=closest,
         causes=_causes(assessment),
         cause_evidence=_cause_evidence(assessment),
         warnings=tuple(describe_marker(raised) for raised in _markers(assessment, choice)),

@@ -15,7 +15,11 @@ runbook:
 - :func:`cause_resources`: the resource the ranked cause names;
 - :func:`measured_clear`: the resources the service's own series measure well short of their
   limit, so words that say one ran out (``no space left on device`` from an inotify watch
-  limit) are not read as that resource.
+  limit) are not read as that resource;
+- :func:`load_flat`: the service's own request rate measured flat, so a saturation is more
+  work per request (a spin, a thrash) rather than more requests;
+- :func:`units_lost`: the service's own count of working units (healthy hosts, available
+  replicas) fell by half or more: capacity taken away, which scaling back restores.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from bot.analysis.series import (
     exhaustion_words,
     series_kind,
     trend,
+    units_up,
 )
 from bot.evidence.values import ClusterState, MetricSeries, PodState, WorkloadEvent
 from bot.runbook.facts import (
@@ -48,11 +53,15 @@ __all__ = [
     "cluster_conditions",
     "eviction_condition",
     "line_conditions",
+    "load_flat",
     "measured_clear",
     "metric_facts",
+    "units_lost",
 ]
 
 CLEAR_PERCENT = 75.0  # a resource measured below this at the end is not what ran out
+FLAT_LOAD = 1.25  # a request rate whose every point stays within 1.25x of its first is flat
+UNITS_LOST = 0.5  # working units at half (or less) of their earlier count were taken away
 
 TEXT_LIMIT = 120
 RED_RISE = 2.0  # a latency, error or traffic series that doubled moved, as a saturation at 1.3x
@@ -192,18 +201,28 @@ def _moved(series: MetricSeries, kind: SeriesKind, spiked: bool) -> str | None:
 
 
 def metric_facts(
-    service: str, metrics: Iterable[MetricSeries], spiked: Iterable[str] = ()
+    service: str,
+    metrics: Iterable[MetricSeries],
+    spiked: Iterable[str] = (),
+    longer: Iterable[MetricSeries] = (),
 ) -> dict[MetricFact, str]:
     """The USE/RED kinds of the service's series that moved (``spiked`` names the series the
     analysis found a spike in): latency, errors, traffic, saturation and the saturated
-    resource (memory, disk, cpu, pool, queue)."""
+    resource (memory, disk, cpu, pool, queue). A saturation that sat near its limit all
+    through the window may have climbed there over days: its steady climb over the long
+    look-back (``longer``, the same series over days) counts too."""
     spiked_names = frozenset(spiked)
+    whole = {(m.service, m.name): m for m in longer}
     found: dict[MetricFact, str] = {}
     for series in metrics:
         kind = series_kind(series.name) if series.service == service else None
         if kind is None:
             continue
         how = _moved(series, kind, series.name in spiked_names)
+        over_days = whole.get((series.service, series.name))
+        if how is None and kind is SeriesKind.SATURATION and over_days is not None:
+            climb = trend(over_days)
+            how = climb.describe() if climb is not None else None
         if how is None:
             continue
         found.setdefault(MetricFact(kind.value), how)
@@ -264,3 +283,39 @@ def measured_clear(service: str, metrics: Iterable[MetricSeries]) -> dict[str, s
         for resource, found in readings.items()
         if found and all(found) and found[0] is not None
     }
+
+
+def load_flat(service: str, metrics: Iterable[MetricSeries]) -> str | None:
+    """The reading that shows ``service``'s load flat (``requests_per_second stayed at 137000
+    (142000 at first)``): every request-rate series of the service, measured at two points or
+    more, stays within :data:`FLAT_LOAD` times its first point either way. None when a rate
+    rose or collapsed, or when no rate of the service is measured (unmeasured load is not flat
+    load)."""
+    readings: list[str] = []
+    for series in metrics:
+        if series.service != service or series_kind(series.name) is not SeriesKind.TRAFFIC:
+            continue
+        values = [value for _, value in series.points]
+        first = values[0]
+        if (
+            len(values) < 2
+            or first <= 0
+            or not first / FLAT_LOAD < min(values) <= max(values) < FLAT_LOAD * first
+        ):
+            return None
+        readings.append(f"{series.name} stayed at {values[-1]:g} ({values[0]:g} at first)")
+    return readings[0] if readings else None
+
+
+def units_lost(service: str, metrics: Iterable[MetricSeries]) -> str | None:
+    """The reading that shows ``service``'s working units taken away (``healthy_hosts fell
+    from 402 to 14``): a count of its own units up that ends at :data:`UNITS_LOST` of its
+    earlier highest or below. None otherwise."""
+    for series in metrics:
+        if series.service != service or not units_up(series.name) or len(series.points) < 2:
+            continue
+        values = [value for _, value in series.points]
+        before = max(values[:-1])
+        if before > 0 and values[-1] <= UNITS_LOST * before:
+            return f"{series.name} fell from {before:g} to {values[-1]:g}"
+    return None

@@ -194,3 +194,17 @@ def test_a_spike_the_analysis_found_counts_and_other_services_series_do_not() ->
     assert list(metric_facts("api", [spiked], spiked=["error_rate"])) == [MetricFact.ERRORS]
     theirs = series("p99_latency", [300, 310, 1400], service="db")
     assert metric_facts("api", [theirs]) == {}
+
+
+def test_a_saturation_that_climbed_over_days_is_a_metric_fact_though_flat_in_the_window() -> None:
+    # In the packet's window the disk sits at 90-91 %; over four days it climbed from 71 %.
+    window = series("node_filesystem_used_percent", [90, 91], unit="percent")
+    days = MetricSeries(
+        "api",
+        "node_filesystem_used_percent",
+        "percent",
+        tuple((T0 + timedelta(days=i), v) for i, v in enumerate([71.0, 76, 81, 86, 91])),
+    )
+    assert MetricFact.DISK_SATURATION not in metric_facts("api", [window])
+    facts = metric_facts("api", [window], longer=[days])
+    assert "climbed steadily from 71 %" in facts[MetricFact.DISK_SATURATION]

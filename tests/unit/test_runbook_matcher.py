@@ -316,6 +316,22 @@ def test_customer_data_outweighs_a_weak_deploy_cause() -> None:
     assert choose_runbook(SHIPPED, query).runbook_id == "security-triage"
 
 
+def test_customer_data_outweighs_a_confident_deploy_cause() -> None:
+    # The deploy opened the leak; the leak is what people triage. A condition the runbook is
+    # written for is stated, so the cause's kind does not count against it.
+    query = RunbookQuery(
+        service="portal-web",
+        category=IncidentCategory.SECURITY,
+        cause=CauseKind.DEPLOY,
+        confidence=0.74,
+        conditions={Condition.CUSTOMER_DATA: "people report seeing pages that are not theirs"},
+    )
+    choice = choose_runbook(SHIPPED, query)
+    assert choice.best is not None
+    assert choice.runbook_id == "security-triage"
+    assert "cause deploy is not its kind, outweighed by what is shown" in choice.best.reasons
+
+
 def test_pods_that_cannot_be_scheduled_bar_the_scale_out_runbook() -> None:
     query = RunbookQuery(
         service="holiday-search",
