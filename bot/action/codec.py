@@ -10,10 +10,11 @@ from bot.action.plan import (
     ActionParameters,
     ActionPlan,
     ActionTarget,
-    ClusterActionKind,
     ClusterRequest,
     ObservedState,
     Reversal,
+    VendorRequest,
+    plan_kind,
 )
 
 __all__ = ["plan_from_dict", "plan_to_dict"]
@@ -30,22 +31,48 @@ def _reversal_to_dict(reversal: Reversal | None) -> dict[str, Any] | None:
     }
 
 
+def _request_to_dict(request: ClusterRequest | VendorRequest | None) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    if isinstance(request, VendorRequest):
+        return request.as_dict()  # carries ``system``: how a vendor's request reads back
+    return {
+        "method": request.method,
+        "path": request.path,
+        "content_type": request.content_type,
+        "body": request.body,
+    }
+
+
+def _request_from_dict(raw: dict[str, Any] | None) -> ClusterRequest | VendorRequest | None:
+    if raw is None:
+        return None
+    if "system" in raw:
+        return VendorRequest(
+            system=str(raw["system"]),
+            method=cast(Literal["POST", "PATCH", "PUT", "DELETE"], raw["method"]),
+            path=str(raw["path"]),
+            body=str(raw["body"]),
+            content_type=raw.get("content_type"),
+            idempotency_header=raw.get("idempotency_header"),
+            idempotency_key=raw.get("idempotency_key"),
+        )
+    return ClusterRequest(
+        method=cast(Literal["PATCH", "DELETE", "POST"], raw["method"]),
+        path=str(raw["path"]),
+        content_type=raw.get("content_type"),
+        body=str(raw["body"]),
+    )
+
+
 def plan_to_dict(plan: ActionPlan) -> dict[str, Any]:
-    request = plan.request
     return {
         "kind": plan.kind.value,
         "target": str(plan.target),
         "parameters": plan.parameters.as_dict(),
         "current": plan.current.as_dict(),
         "desired": plan.desired.as_dict(),
-        "request": None
-        if request is None
-        else {
-            "method": request.method,
-            "path": request.path,
-            "content_type": request.content_type,
-            "body": request.body,
-        },
+        "request": _request_to_dict(plan.request),
         "reversal": _reversal_to_dict(plan.reversal),
         "summary": plan.summary,
         "refusal": plan.refusal,
@@ -56,26 +83,18 @@ def plan_to_dict(plan: ActionPlan) -> dict[str, Any]:
 def plan_from_dict(data: dict[str, Any]) -> ActionPlan:
     """The stored plan; ``ValueError`` when it does not read back to the hash it was stored
     with (an edited row must not run)."""
-    raw_request = data.get("request")
     raw_reversal = data.get("reversal")
     plan = ActionPlan(
-        kind=ClusterActionKind(data["kind"]),
+        kind=plan_kind(data["kind"]),
         target=ActionTarget.parse(data["target"]),
         parameters=ActionParameters.from_dict(dict(data.get("parameters") or {})),
         current=ObservedState(**(data.get("current") or {})),
         desired=ObservedState(**(data.get("desired") or {})),
-        request=None
-        if raw_request is None
-        else ClusterRequest(
-            method=cast(Literal["PATCH", "DELETE", "POST"], raw_request["method"]),
-            path=str(raw_request["path"]),
-            content_type=raw_request.get("content_type"),
-            body=str(raw_request["body"]),
-        ),
+        request=_request_from_dict(data.get("request")),
         reversal=None
         if raw_reversal is None
         else Reversal(
-            kind=ClusterActionKind(raw_reversal["kind"]),
+            kind=plan_kind(raw_reversal["kind"]),
             target=ActionTarget.parse(raw_reversal["target"]),
             parameters=ActionParameters.from_dict(dict(raw_reversal.get("parameters") or {})),
             summary=str(raw_reversal.get("summary", "")),

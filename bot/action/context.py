@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.action.executors import Executors, VendorExecutors
 from bot.action.ports import ActionChat, ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.clock import Clock
@@ -40,6 +41,14 @@ class ActionContext:
     # the catalog says a service runs.
     runbooks: RunbookLibrary | None = None
     namespace_of: Callable[[str], str | None] = lambda _service: None
+    # The vendor executors the settings configure (a status page, an issue tracker...), by
+    # the kind each carries out; a kind with none stays a suggestion.
+    vendors: VendorExecutors = field(default_factory=VendorExecutors)
+
+    @property
+    def executors(self) -> Executors:
+        """The executor for any kind: the cluster's or a vendor's."""
+        return Executors(self.cluster, self.vendors)
 
 
 @dataclass(frozen=True, slots=True)

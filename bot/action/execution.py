@@ -1,6 +1,6 @@
 """What running a plan produced: the checkpoint taken before the write, the execution's outcome
-and the verification that followed. Values only; the executor behind
-:class:`~bot.action.ports.ClusterActions` makes them."""
+and the verification that followed. Values only; the executors behind
+:class:`~bot.action.ports.ClusterActions` and :class:`~bot.action.ports.VendorActions` make them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.action.models import ActionState
-from bot.action.plan import ActionPlan, ActionTarget, ClusterActionKind, ObservedState, Reversal
+from bot.action.plan import ActionPlan, ActionTarget, ObservedState, PlanKind, Reversal
 
 __all__ = [
     "Checkpoint",
@@ -28,9 +28,10 @@ __all__ = [
 class Checkpoint:
     """The state just before the write, enough to put it back: the observed values, the
     resourceVersion the write was conditional on, the pod template as it was (JSON text, for a
-    Deployment) and the reversal."""
+    Deployment) and the reversal. For a vendor, ``resource_version`` is what the vendor says
+    the object's version is (its ``updated_at``), or empty when there is none yet."""
 
-    kind: ClusterActionKind
+    kind: PlanKind
     target: ActionTarget
     state: ObservedState
     resource_version: str

@@ -21,7 +21,7 @@ from bot.action.codec import plan_from_dict
 from bot.action.context import ActionContext, Reply
 from bot.action.guards import autonomy_for, calendar_windows, guard_refusal
 from bot.action.models import ActionRecord, ActionState
-from bot.action.plan import ActionParameters, ActionPlan, ClusterActionKind
+from bot.action.plan import ActionParameters, ActionPlan, ClusterActionKind, PlanKind, plan_kind
 from bot.action.running import execute_approved, show, tell
 from bot.action.views import parse_decision_value
 from bot.audit import service as audit
@@ -38,8 +38,8 @@ class ActionRequest:
     incident_id: int
     service: str
     channel_id: str
-    kind: ClusterActionKind
-    name: str  # the Deployment (or the pod, for delete_pod)
+    kind: PlanKind
+    name: str  # the Deployment (or the pod, for delete_pod); a vendor's object (a component)
     namespace: str | None  # where the catalog says the service runs; None: look it up
     parameters: ActionParameters
     requester: str  # ``slack:U0…``, or ``bot`` for a runbook step it carries out
@@ -92,8 +92,8 @@ async def propose(ctx: ActionContext, request: ActionRequest) -> Reply:
     gives its kind now: ``suggest`` is refused (people do it by hand), ``approve`` is stored
     and posted for approval, ``auto`` is stored, posted and run at once."""
     try:
-        target = await ctx.cluster.locate(request.kind, request.name, request.namespace)
-        plan = await ctx.cluster.plan(request.kind, target, request.parameters)
+        target = await ctx.executors.locate(request.kind, request.name, request.namespace)
+        plan = await ctx.executors.plan(request.kind, target, request.parameters)
     except ActionPlanError as exc:
         return Reply(messages.action_not_planned(str(exc)))
     if plan.refusal is not None:
@@ -261,7 +261,7 @@ async def _decision_refusal(
     if not approve and user == requester:
         return None  # whoever asked may withdraw the request
     return ctx.policy.approval_refusal(
-        kind=ClusterActionKind(record.kind).action_kind,
+        kind=plan_kind(record.kind).action_kind,
         service=record.service or "",
         approver=user,
         approver_groups=groups,
@@ -323,7 +323,7 @@ async def _approve(ctx: ActionContext, record: ActionRecord, *, actor: str) -> R
     assert record.plan is not None, "a proposed action always stores its plan"
     shown = plan_from_dict(record.plan)
     try:
-        fresh = await ctx.cluster.plan(shown.kind, shown.target, shown.parameters)
+        fresh = await ctx.executors.plan(shown.kind, shown.target, shown.parameters)
     except ActionPlanError as exc:
         return Reply(messages.action_not_planned(str(exc)))
     if fresh.plan_hash != record.plan_hash:

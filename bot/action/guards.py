@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.action import service as actions
 from bot.action.context import ActionContext
-from bot.action.plan import ActionPlan, ClusterActionKind
+from bot.action.plan import ActionPlan, PlanKind
 from bot.errors import SourceUnavailableError
 from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import ChangeWindow
@@ -75,7 +75,7 @@ async def autonomy_for(
     ctx: ActionContext,
     session: AsyncSession,
     *,
-    kind: ClusterActionKind,
+    kind: PlanKind,
     service: str,
     incident_id: int,
     calendar: Sequence[ChangeWindow],

@@ -1,11 +1,13 @@
-"""An action against the cluster as data, before anything is sent: what it changes, the exact
-request it would send, the state it was planned from and the plan that would undo it.
+"""An action as data, before anything is sent: what it changes, the exact request it would send
+(to the cluster's API server, or to a vendor's API: a status page, an issue tracker), the state it
+was planned from and the plan that would undo it.
 
 :class:`ActionPlan` is what a human approves. Its :attr:`~ActionPlan.plan_hash` covers the kind,
 the target, the parameters and the *observed* state, so the same request planned after a newer
 deploy landed or after the replicas moved hashes differently: an approval bound to the old hash
 no longer applies, and the executor refuses to run a plan whose hash no longer matches the
-cluster.
+cluster. A vendor plan's hash also covers its exact request (method, path, body): the text an
+approver read is the text the vendor receives.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ __all__ = [
     "ClusterActionKind",
     "ClusterRequest",
     "ObservedState",
+    "PlanKind",
     "Reversal",
+    "VendorActionKind",
+    "VendorRequest",
     "plan_hash",
+    "plan_kind",
 ]
 
 
@@ -70,9 +76,54 @@ class ClusterActionKind(StrEnum):
         return self in (ClusterActionKind.RERUN_JOB, ClusterActionKind.CONFIG_CHANGE)
 
 
+class VendorActionKind(StrEnum):
+    """What vendor executors (:class:`~bot.action.ports.VendorActions`) can do. A kind that
+    follows up or undoes another (resolving a status-page incident, closing a ticket, turning a
+    flag back on) is a kind of its own, planned and approved like the first."""
+
+    STATUS_UPDATE = "status_update"  # a status-page incident with its components' status
+    RESOLVE_STATUS = "resolve_status"  # its follow-up: resolved, components operational
+    OPEN_TICKET = "open_ticket"  # an incident ticket with the packet and its source links
+    UPDATE_TICKET = "update_ticket"  # a comment on it, closing it on resolution
+    PAGE_OWNER = "page_owner"
+    FLAG_OFF = "flag_off"
+    FLAG_ON = "flag_on"  # turning a flag back on: the reversal of flag_off
+
+    @property
+    def action_kind(self) -> ActionKind:
+        """The kind the policy and the packet speak of (a follow-up is governed as the kind it
+        follows)."""
+        return _FOLLOWS.get(self) or ActionKind(self.value)
+
+    @property
+    def verified_by_itself(self) -> bool:
+        """A vendor action is verified by reading the vendor back: its effect is the point."""
+        return True
+
+
+_FOLLOWS = {
+    VendorActionKind.RESOLVE_STATUS: ActionKind.STATUS_UPDATE,
+    VendorActionKind.UPDATE_TICKET: ActionKind.OPEN_TICKET,
+    VendorActionKind.FLAG_ON: ActionKind.FLAG_OFF,
+}
+
+PlanKind = ClusterActionKind | VendorActionKind
+"""Any kind an executor plans: the cluster's or a vendor's (their values never collide)."""
+
+
+def plan_kind(value: str) -> PlanKind:
+    """The executor kind stored as ``value``; ValueError for anything else."""
+    try:
+        return ClusterActionKind(value)
+    except ValueError:
+        return VendorActionKind(value)
+
+
 @dataclass(frozen=True, slots=True)
 class ActionTarget:
-    """A Deployment, or a pod for :attr:`ClusterActionKind.DELETE_POD`, by namespace and name."""
+    """A Deployment, or a pod for :attr:`ClusterActionKind.DELETE_POD`, by namespace and name;
+    for a vendor, the place and the object in it (a status page's id and its component, a
+    repository's owner and name)."""
 
     namespace: str
     name: str
@@ -93,18 +144,25 @@ class ActionTarget:
 
 
 _NUMBERS = ("replicas", "to_revision")
-_TEXTS = ("key", "value")
+_TEXTS = ("key", "value", "title", "text", "status", "ref")
 
 
 @dataclass(frozen=True, slots=True)
 class ActionParameters:
     """``replicas`` for a scale; ``to_revision`` for a rollback (none: the previous one);
-    ``key`` and ``value`` for a config change (the ConfigMap key and its new value)."""
+    ``key`` and ``value`` for a config change (the ConfigMap key and its new value). For a
+    vendor: ``title`` and ``text`` as the vendor will show them, the ``status`` to set (a
+    status-page component's, an incident's) and ``ref``, the vendor's object a follow-up acts
+    on (a status-page incident id, an issue number)."""
 
     replicas: int | None = None
     to_revision: int | None = None
     key: str | None = None
     value: str | None = None
+    title: str | None = None
+    text: str | None = None
+    status: str | None = None
+    ref: str | None = None
 
     def as_dict(self) -> dict[str, int | str]:
         """The parameters that are set, as stored with the action."""
@@ -141,6 +199,8 @@ class ObservedState:
     value: str | None = None  # the config key's value
     job: str | None = None  # the CronJob's latest Job (current) or the Job to create (desired)
     job_state: str | None = None  # Complete, Failed or Active
+    status: str | None = None  # a vendor object's status (a component's, a ticket's)
+    ref: str | None = None  # the vendor object acted on (an incident id, an issue number)
 
     def as_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -172,29 +232,76 @@ class ClusterRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class VendorRequest:
+    """The exact request a vendor receives: method, path (under the configured API base), JSON
+    body as canonical text, and the idempotency key sent with it where the vendor's API takes
+    one (``idempotency_header`` names the header). Credentials are added when it is sent and
+    are never part of a plan."""
+
+    system: str  # ``statuspage``, ``github``, ``pagerduty``...
+    method: Literal["POST", "PATCH", "PUT", "DELETE"]
+    path: str
+    body: str
+    content_type: str | None = "application/json"
+    idempotency_header: str | None = None
+    idempotency_key: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        system: str,
+        method: Literal["POST", "PATCH", "PUT", "DELETE"],
+        path: str,
+        body: Any,
+        *,
+        idempotency_header: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> VendorRequest:
+        text = json.dumps(body, sort_keys=True)
+        return cls(
+            system,
+            method,
+            path,
+            text,
+            idempotency_header=idempotency_header,
+            idempotency_key=idempotency_key,
+        )
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
 class Reversal:
     """The action that would undo a plan, to be planned afresh (against the state the plan
     leaves behind) when someone asks for it."""
 
-    kind: ClusterActionKind
+    kind: PlanKind
     target: ActionTarget
     parameters: ActionParameters
     summary: str
 
 
 def plan_hash(
-    kind: ClusterActionKind,
+    kind: PlanKind,
     target: ActionTarget,
     parameters: ActionParameters,
     current: ObservedState,
+    request: VendorRequest | None = None,
 ) -> str:
-    """sha256 over the canonical JSON of kind, target, parameters and the observed state."""
-    document = {
+    """sha256 over the canonical JSON of kind, target, parameters and the observed state, and
+    a vendor plan's exact request."""
+    document: dict[str, Any] = {
         "kind": kind.value,
         "target": str(target),
         "parameters": parameters.as_dict(),
         "current": current.as_dict(),
     }
+    if request is not None:
+        document["request"] = request.as_dict()
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -204,19 +311,20 @@ class ActionPlan:
     """A dry run. ``refusal`` is set when the action cannot run as asked (no previous revision
     to roll back to, nothing to change); such a plan has no request and never executes."""
 
-    kind: ClusterActionKind
+    kind: PlanKind
     target: ActionTarget
     parameters: ActionParameters
     current: ObservedState
     desired: ObservedState
-    request: ClusterRequest | None
+    request: ClusterRequest | VendorRequest | None
     reversal: Reversal | None
     summary: str
     refusal: str | None = None
 
     @property
     def plan_hash(self) -> str:
-        return plan_hash(self.kind, self.target, self.parameters, self.current)
+        request = self.request if isinstance(self.request, VendorRequest) else None
+        return plan_hash(self.kind, self.target, self.parameters, self.current, request)
 
     @property
     def executable(self) -> bool:

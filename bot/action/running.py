@@ -208,7 +208,7 @@ async def execute_approved(
             )
 
     try:
-        result = await ctx.cluster.execute(plan, record_checkpoint=checkpoint)
+        result = await ctx.executors.execute(plan, record_checkpoint=checkpoint)
     except _KillSwitchEngagedError:
         result = ExecutionResult(
             ExecutionOutcome.FAILED,
@@ -258,7 +258,7 @@ async def page_owner(ctx: ActionContext, record: ActionRecord, reason: str) -> N
 async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) -> None:
     assert record.plan is not None
     plan = plan_from_dict(record.plan)
-    rollout = await ctx.cluster.verify(plan, deadline=ctx.verify_deadline)
+    rollout = await ctx.executors.verify(plan, deadline=ctx.verify_deadline)
     recovery = None
     if rollout.verified and plan.kind.verified_by_itself:
         recovery = Recovery(True, "its own effect is the recovery it aims at")

@@ -95,7 +95,7 @@ async def resume_approval(ctx: ActionContext, record: ActionRecord) -> bool:
     lapsed = ctx.clock.now() >= approved_at + ctx.policy.approval_ttl
     fresh: ActionPlan | None = None
     try:
-        fresh = await ctx.cluster.plan(shown.kind, shown.target, shown.parameters)
+        fresh = await ctx.executors.plan(shown.kind, shown.target, shown.parameters)
     except ActionPlanError as exc:
         if not lapsed:
             log.warning("approved action %d not resumed yet: %s", record.id, exc)

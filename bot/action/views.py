@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.action.models import ActionState
-from bot.action.plan import ActionPlan, ClusterActionKind
+from bot.action.plan import ActionPlan, ClusterActionKind, PlanKind, VendorActionKind
 from bot.interaction.ids import parse_id
 
 __all__ = ["ActionView", "action_view", "decision_value", "parse_decision_value"]
 
 PLAN_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)  # sha256, as bot.action.plan writes it
 
-_TITLES = {
+_TITLES: dict[PlanKind, str] = {
     ClusterActionKind.ROLLBACK: "Roll back",
     ClusterActionKind.RESTART: "Restart",
     ClusterActionKind.SCALE: "Scale",
@@ -27,6 +27,13 @@ _TITLES = {
     ClusterActionKind.RERUN_JOB: "Re-run job",
     ClusterActionKind.CONFIG_CHANGE: "Change config",
     ClusterActionKind.SET_ENV: "Change config of",
+    VendorActionKind.STATUS_UPDATE: "Post a status update on",
+    VendorActionKind.RESOLVE_STATUS: "Resolve the status update on",
+    VendorActionKind.OPEN_TICKET: "Open a ticket in",
+    VendorActionKind.UPDATE_TICKET: "Update the ticket in",
+    VendorActionKind.PAGE_OWNER: "Page the owner of",
+    VendorActionKind.FLAG_OFF: "Turn off flag",
+    VendorActionKind.FLAG_ON: "Turn on flag",
 }
 
 
@@ -56,8 +63,23 @@ def parse_decision_value(value: str) -> tuple[int, str] | None:
     return action_id, digest
 
 
+def _vendor_words(plan: ActionPlan) -> tuple[str, str]:
+    """A vendor object's status and reference, before and after."""
+
+    def words(state_status: str | None, ref: str | None, empty: str) -> str:
+        said = state_status or empty
+        return f"{said} ({ref})" if ref else said
+
+    current, desired = plan.current, plan.desired
+    return words(current.status, current.ref, "nothing yet"), words(
+        desired.status, desired.ref, "created"
+    )
+
+
 def _state_words(plan: ActionPlan) -> tuple[str, str]:
     current, desired = plan.current, plan.desired
+    if isinstance(plan.kind, VendorActionKind):
+        return _vendor_words(plan)
     if plan.kind is ClusterActionKind.ROLLBACK:
         return (
             f"revision {current.revision} ({current.image})",

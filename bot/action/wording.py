@@ -14,6 +14,7 @@ __all__ = [
     "approval_voided",
     "auto_approved",
     "auto_lowered",
+    "not_carried_out",
     "suggest_only",
     "undeclared_change",
 ]
@@ -62,4 +63,24 @@ def undeclared_change(config_map: str, key: str, value: str) -> str:
     return (
         f"No runbook declares {key} of configmap {config_map} changeable to {value} for this "
         "service: a config change runs only on a key a runbook lists, to one of its values."
+    )
+
+
+_NO_STANDARD_API = {
+    "failover": (
+        "no safe, standard API fails a database over for every engine this bot may face; "
+        "people carry it out with their database's own tooling"
+    ),
+}
+
+
+def not_carried_out(kind: str, label: str) -> str:
+    """Why ``kind`` (shown as ``label``) stays a suggestion: it has no safe standard API, or
+    no executor for it is configured in the settings."""
+    why = _NO_STANDARD_API.get(kind)
+    if why is not None:
+        return f"{label} stays a suggestion: {why}"
+    return (
+        f"{label} stays a suggestion: no executor for it is configured in this bot's settings, "
+        "so people carry it out by hand"
     )

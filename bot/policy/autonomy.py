@@ -8,6 +8,8 @@ lowered by a ceiling that the moment sets. Pure.
 - An incident that raises ``customer_data`` or ``unsafe_rollback`` lowers ``auto`` to
   ``approve``: the bot never acts on its own where its action could widen a leak or roll a
   schema back under a release.
+- A customer-facing status update (:data:`ALWAYS_APPROVED`) is never ``auto``: what customers
+  read is approved by a person, whatever the policy file says.
 
 The decision names the policy key that set the level (the audit records an ``auto`` action as
 approved by that rule) and, when lowered, what lowered it.
@@ -24,10 +26,13 @@ from bot.evidence.values import ChangeWindow
 from bot.policy.models import Autonomy
 from bot.policy.rules import Policy
 
-__all__ = ["NO_AUTO_MARKERS", "AutonomyDecision", "autonomy_now"]
+__all__ = ["ALWAYS_APPROVED", "NO_AUTO_MARKERS", "AutonomyDecision", "autonomy_now"]
 
 NO_AUTO_MARKERS = ("customer_data", "unsafe_rollback")
 """Markers under which nothing runs on its own."""
+
+ALWAYS_APPROVED = frozenset({ActionKind.STATUS_UPDATE})
+"""Kinds that always wait for a person's approval, whatever the autonomy level."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,14 @@ def autonomy_now(
         )
     if configured is not Autonomy.AUTO:
         return AutonomyDecision(configured, rule, configured)
+    if kind in ALWAYS_APPROVED:
+        return AutonomyDecision(
+            Autonomy.APPROVE,
+            rule,
+            configured,
+            "customer_facing",
+            "what customers read is always approved by a person",
+        )
     if markers is None:
         return AutonomyDecision(
             Autonomy.APPROVE,

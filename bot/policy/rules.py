@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.action.kinds import ActionKind
-from bot.action.plan import ActionTarget, ClusterActionKind
+from bot.action.plan import ActionTarget, ClusterActionKind, PlanKind
 from bot.evidence.values import ChangeWindow, ChangeWindowKind
 from bot.policy import reasons
 from bot.policy.models import (
@@ -73,7 +73,7 @@ class GuardRequest:
     executing now; ``calendar`` is the change calendar's windows (only freezes count).
     """
 
-    kind: ClusterActionKind
+    kind: PlanKind
     service: str
     target: ActionTarget
     current_replicas: int | None

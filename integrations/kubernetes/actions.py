@@ -202,15 +202,15 @@ class KubernetesActions:
         self, plan: ActionPlan, *, record_checkpoint: CheckpointRecorder | None = None
     ) -> ExecutionResult:
         approved = plan.plan_hash
-        if not plan.executable:
-            return ExecutionResult(ExecutionOutcome.NOT_EXECUTABLE, approved, plan.refusal)
+        kind = plan.kind
+        if not plan.executable or not isinstance(kind, ClusterActionKind):
+            reason = plan.refusal or f"{kind.value} is not a cluster action"
+            return ExecutionResult(ExecutionOutcome.NOT_EXECUTABLE, approved, reason)
         budget = Budget(self._deadline)
         try:
-            fresh = await asyncio.to_thread(
-                self._read, plan.kind, plan.target, plan.parameters, budget
-            )
+            fresh = await asyncio.to_thread(self._read, kind, plan.target, plan.parameters, budget)
         except CALL_ERRORS as exc:
-            reason = self._unreadable(plan.kind, plan.target, exc, budget)
+            reason = self._unreadable(kind, plan.target, exc, budget)
             return ExecutionResult(ExecutionOutcome.FAILED, approved, f"nothing written: {reason}")
         if fresh.plan.plan_hash != approved:
             return ExecutionResult(
