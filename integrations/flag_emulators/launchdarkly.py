@@ -34,6 +34,9 @@ class EmulatedFlag:
     on: dict[str, bool]  # per environment key
     version: int = 1
     patches: list[dict[str, Any]] = field(default_factory=list)  # every semantic patch applied
+    # Another process (a scheduled change, an infrastructure-as-code run) puts the flag back at
+    # once: a write is accepted and recorded, and reading it back shows the old state.
+    reverted_by_others: bool = False
 
     def as_json(self, env: str | None) -> dict[str, Any]:
         environments = {
@@ -122,7 +125,8 @@ class LaunchDarklyEmulator(LocalServer):
             if kind not in ("turnFlagOn", "turnFlagOff"):
                 return _error(400, "invalid_request", f"unsupported instruction {kind!r}")
         for instruction in instructions:
-            flag.on[env] = instruction["kind"] == "turnFlagOn"
+            if not flag.reverted_by_others:
+                flag.on[env] = instruction["kind"] == "turnFlagOn"
         flag.version += 1
         flag.patches.append(body)
         return web.json_response(flag.as_json(None))

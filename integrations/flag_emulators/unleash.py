@@ -26,6 +26,7 @@ class EmulatedFeature:
     name: str
     enabled: dict[str, bool]  # per environment
     toggles: list[tuple[str, bool]] = field(default_factory=list)  # (environment, enabled)
+    reverted_by_others: bool = False  # a toggle is accepted, and another process undoes it
 
 
 def _error(status: int, name: str, message: str) -> web.Response:
@@ -100,7 +101,8 @@ class UnleashEmulator(LocalServer):
         if isinstance(feature, web.Response):
             return feature
         env = request.match_info["env"]
-        feature.enabled[env] = enabled
+        if not feature.reverted_by_others:
+            feature.enabled[env] = enabled
         feature.toggles.append((env, enabled))
         return web.Response(status=200)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -136,6 +137,21 @@ class PagerDutyClient:
     async def status(self, incident_id: str) -> str:
         body = await self._rest("GET incident", "GET", f"/incidents/{incident_id}")
         return str(body["incident"]["status"])
+
+    async def incidents_for(self, dedup_key: str) -> Sequence[tuple[str, int, str]]:
+        """(id, number, status) of the incidents whose alert carries ``dedup_key``."""
+        body = await self._rest(
+            "GET incidents", "GET", "/incidents?" + urlencode({"incident_key": dedup_key})
+        )
+        return [
+            (str(one["id"]), int(one.get("incident_number") or 0), str(one["status"]))
+            for one in body.get("incidents", [])
+        ]
+
+    @property
+    def can_read(self) -> bool:
+        """True when a REST API key is configured (the Events API needs none)."""
+        return self._token is not None
 
     async def notes(self, incident_id: str) -> Sequence[str]:
         body = await self._rest("GET notes", "GET", f"/incidents/{incident_id}/notes")

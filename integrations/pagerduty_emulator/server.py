@@ -115,6 +115,7 @@ class PagerDutyEmulator:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_EVENT_BYTES)
         app.router.add_post("/v2/enqueue", self._enqueue)
+        app.router.add_get("/incidents", self._list_incidents)
         app.router.add_get("/incidents/{id}", self._get_incident)
         app.router.add_put("/incidents/{id}", self._put_incident)
         app.router.add_get("/incidents/{id}/notes", self._list_notes)
@@ -204,6 +205,22 @@ class PagerDutyEmulator:
         if not isinstance(body, dict):
             return _rest_error(400, "Invalid Input Provided", 2001, "Expected a JSON object")
         return body
+
+    async def _list_incidents(self, request: web.Request) -> web.Response:
+        """``GET /incidents?incident_key=...``: the incidents whose alert has that dedup key
+        (PagerDuty's list filter), as a classic paginated list."""
+        if (refused := self._refusal(request, write=False)) is not None:
+            return refused
+        if (failed := self._fault("list_incidents")) is not None:
+            return failed
+        key = request.query.get("incident_key")
+        found = [
+            incident.as_json(self.base_url)
+            for incident in self.state.incidents.values()
+            if key is None or any(alert.dedup_key == key for alert in incident.alerts)
+        ]
+        body = {"incidents": found, "limit": 25, "offset": 0, "more": False, "total": None}
+        return web.json_response(body)
 
     async def _get_incident(self, request: web.Request) -> web.Response:
         if (refused := self._refusal(request, write=False)) is not None:

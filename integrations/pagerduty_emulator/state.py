@@ -26,6 +26,8 @@ class Service:
     id: str
     name: str
     routing_key: str  # the 32-character integration key of its Events API v2 integration
+    # An event rule that suppresses every alert: events are accepted (202) and open nothing.
+    suppress: bool = False
 
 
 @dataclass(slots=True)
@@ -173,6 +175,8 @@ class PagerDutyState:
         self.events.append({**event, "dedup_key": dedup_key})
         found = self.open_alert(service.routing_key, dedup_key)
         if action == "trigger":
+            if service.suppress:
+                return dedup_key
             if found is not None:
                 found[1].events.append(event)
                 return dedup_key
