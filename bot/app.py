@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
+from bot.action.executors import VendorExecutors
 from bot.action.ports import ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.action.sweep import sweep_forever
@@ -76,6 +77,11 @@ from integrations.datadog import (
 from integrations.github import GitHubConnection, GitHubEvidence
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kubernetes import KubeConnection, KubernetesActions, KubernetesEvidence
+from integrations.paging_and_flags import (
+    PagingAndFlags,
+    build_paging_and_flags,
+    load_paging_settings,
+)
 from integrations.prometheus import PrometheusMetrics
 from integrations.replay import ReplayEvidence
 from integrations.slack.actions import SlackActionChat
@@ -129,6 +135,7 @@ class Runtime:
     policy: Policy = DEFAULT_POLICY  # as loaded at start: the approval flow decides by it
     narrator: Narrator | None = None
     audit_digests: DigestSchedule | None = None
+    paging: PagingAndFlags | None = None
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
@@ -160,6 +167,8 @@ class Runtime:
             await self.datadog.close()
         if self.narrator is not None:
             await self.narrator.close()
+        if self.paging is not None:
+            await self.paging.close()
         if self.audit_digests is not None:
             await self.audit_digests.stop()  # after the last write: it records every chain's end
         await self.transactions.close()
@@ -380,6 +389,7 @@ async def start_runtime(
     """
     clock = clock or SystemClock()
     audit_keys = configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops here
+    paging_settings = load_paging_settings()  # so does half a PagerDuty or flag configuration
     if runbook_folders is None:
         runbook_folders = (SHIPPED_RUNBOOKS, *settings.runbook_paths)
     library = load_runbooks(runbook_folders)
@@ -492,6 +502,8 @@ async def start_runtime(
         entry = catalog.get(service)
         return entry.namespace if entry is not None else None
 
+    # PagerDuty (write-back, page_owner, paging on a failed action) and the flag service.
+    paging = build_paging_and_flags(paging_settings, sessions=sessions, clock=clock)
     actions: ActionContext | None = None
     if cluster_actions is not None:
         actions = ActionContext(
@@ -514,6 +526,8 @@ async def start_runtime(
             ),
             runbooks=runbooks,
             namespace_of=namespace_of,
+            vendors=VendorExecutors.of(*paging.executors),
+            paging=paging.paging,
         )
 
     slack_app = build_slack_app(
@@ -600,6 +614,7 @@ async def start_runtime(
     await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
     worker.start()
     worker.wake()  # resume whatever a previous process left in the outbox
+    paging.start()
     sweeper = None
     if actions is not None:
         sweeper = asyncio.create_task(
@@ -633,6 +648,7 @@ async def start_runtime(
         policy=policy,
         narrator=narrator,
         audit_digests=audit_digests,
+        paging=paging,
     )
 
 
