@@ -90,6 +90,7 @@ from integrations.slack.home import home_view
 from integrations.slack.outgoing import outgoing_guard
 from integrations.slack.people import SlackDirectory
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
+from integrations.vendor_actions import vendor_executors_from_environment
 
 __all__ = [
     "SHIPPED_SCENARIOS",
@@ -377,6 +378,7 @@ async def start_runtime(
     runbook_folders: Sequence[Path] | None = None,
     runbook_selection: Literal["default"] | Sequence[str] = "default",
     cluster_seed: Cluster | None = None,
+    vendors: VendorExecutors | None = None,
 ) -> Runtime:
     """Build and start everything; raise :class:`ConfigError` before anything listens when the
     configuration cannot work (a bad runbook file is found before anything is even built).
@@ -388,6 +390,7 @@ async def start_runtime(
     ``policy`` defaults to the file at ``POLICY_PATH``, else the shipped default policy.
     """
     clock = clock or SystemClock()
+    vendors = vendors if vendors is not None else vendor_executors_from_environment(clock)
     audit_keys = configure_audit(settings)  # a bad AUDIT_SIGNING_KEY stops here
     paging_settings = load_paging_settings()  # so does half a PagerDuty or flag configuration
     if runbook_folders is None:
@@ -526,7 +529,7 @@ async def start_runtime(
             ),
             runbooks=runbooks,
             namespace_of=namespace_of,
-            vendors=VendorExecutors.of(*paging.executors),
+            vendors=vendors.plus(*paging.executors),
             paging=paging.paging,
         )
 

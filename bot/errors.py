@@ -52,6 +52,7 @@ __all__ = [
     "PayloadTooLargeError",
     "SourceUnavailableError",
     "TooManyAlertsError",
+    "VendorCallError",
     "WebhookError",
 ]
 
@@ -208,6 +209,17 @@ class ActionError(IncidentBotError):
 class ActionPlanError(ActionError):
     """The action cannot be planned: its target or the cluster cannot be read, or its
     parameters do not fit its kind."""
+
+
+class VendorCallError(ActionError):
+    """A vendor's API refused a call, did not answer in time, or could not be reached;
+    ``sent`` tells whether the request left the bot (its effect is then unknown unless the
+    vendor answered with a refusal)."""
+
+    def __init__(self, reason: str, *, sent: bool) -> None:
+        self.reason = reason
+        self.sent = sent
+        super().__init__(reason)
 
 
 class ActionTransitionError(ActionError):

@@ -48,20 +48,25 @@ def _request_from_dict(raw: dict[str, Any] | None) -> ClusterRequest | VendorReq
     if raw is None:
         return None
     if "system" in raw:
-        return VendorRequest(
-            system=str(raw["system"]),
-            method=cast(Literal["POST", "PATCH", "PUT", "DELETE"], raw["method"]),
-            path=str(raw["path"]),
-            body=str(raw["body"]),
-            content_type=raw.get("content_type"),
-            idempotency_header=raw.get("idempotency_header"),
-            idempotency_key=raw.get("idempotency_key"),
-        )
+        return _vendor_request(raw)
     return ClusterRequest(
         method=cast(Literal["PATCH", "DELETE", "POST"], raw["method"]),
         path=str(raw["path"]),
         content_type=raw.get("content_type"),
         body=str(raw["body"]),
+    )
+
+
+def _vendor_request(raw: dict[str, Any]) -> VendorRequest:
+    return VendorRequest(
+        system=str(raw["system"]),
+        method=cast(Literal["POST", "PATCH", "PUT", "DELETE"], raw["method"]),
+        path=str(raw["path"]),
+        body=str(raw["body"]),
+        content_type=raw.get("content_type"),
+        idempotency_header=raw.get("idempotency_header"),
+        idempotency_key=raw.get("idempotency_key"),
+        then=tuple(_vendor_request(dict(follow)) for follow in raw.get("then") or ()),
     )
 
 

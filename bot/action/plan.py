@@ -203,7 +203,10 @@ class ObservedState:
     ref: str | None = None  # the vendor object acted on (an incident id, an issue number)
 
     def as_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        """JSON-ready, without the unset fields (``then`` only when there are follow-ups)."""
+        return {
+            key: value for key, value in asdict(self).items() if value is not None and value != ()
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +238,10 @@ class ClusterRequest:
 class VendorRequest:
     """The exact request a vendor receives: method, path (under the configured API base), JSON
     body as canonical text, and the idempotency key sent with it where the vendor's API takes
-    one (``idempotency_header`` names the header). Credentials are added when it is sent and
-    are never part of a plan."""
+    one (``idempotency_header`` names the header). ``then`` are the requests sent after it, in
+    order, when an action is more than one call (a comment on a ticket, then closing it); a
+    failure stops the rest. Credentials are added when it is sent and are never part of a
+    plan."""
 
     system: str  # ``statuspage``, ``github``, ``pagerduty``...
     method: Literal["POST", "PATCH", "PUT", "DELETE"]
@@ -245,6 +250,7 @@ class VendorRequest:
     content_type: str | None = "application/json"
     idempotency_header: str | None = None
     idempotency_key: str | None = None
+    then: tuple[VendorRequest, ...] = ()
 
     @classmethod
     def of(
@@ -256,6 +262,7 @@ class VendorRequest:
         *,
         idempotency_header: str | None = None,
         idempotency_key: str | None = None,
+        then: tuple[VendorRequest, ...] = (),
     ) -> VendorRequest:
         text = json.dumps(body, sort_keys=True)
         return cls(
@@ -265,13 +272,22 @@ class VendorRequest:
             text,
             idempotency_header=idempotency_header,
             idempotency_key=idempotency_key,
+            then=then,
         )
+
+    @property
+    def calls(self) -> tuple[VendorRequest, ...]:
+        """This request and the ones it is followed by, in the order they are sent."""
+        return (self, *(call for follow in self.then for call in follow.calls))
 
     def json(self) -> Any:
         return json.loads(self.body)
 
     def as_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        """JSON-ready, without the unset fields (``then`` only when there are follow-ups)."""
+        return {
+            key: value for key, value in asdict(self).items() if value is not None and value != ()
+        }
 
 
 @dataclass(frozen=True, slots=True)

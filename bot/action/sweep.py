@@ -12,7 +12,8 @@ Every ``ACTION_SWEEP_SECONDS`` each replica:
   be read leaves the approval for the next sweep, until its window closes and it expires;
 - closes actions a dead process left in ``executing`` (failed, "effect unknown", never run
   again) or ``succeeded`` (not verified);
-- carries out the runbook steps the policy lets the bot run on its own (:mod:`bot.action.steps`).
+- carries out the runbook steps the policy lets the bot run on its own (:mod:`bot.action.steps`),
+  and what it does with the vendors (tickets, status page: :mod:`bot.action.vendor_steps`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionPlan
 from bot.action.running import execute_approved, move, page_owner, show, tell
 from bot.action.steps import carry_out_steps
+from bot.action.vendor_steps import carry_out_vendor_steps
 from bot.errors import ActionPlanError
 
 __all__ = ["resume_approval", "sweep", "sweep_forever"]
@@ -63,6 +65,7 @@ async def sweep(ctx: ActionContext) -> int:
     for record in stale:
         moved += await _close_interrupted(ctx, record)
     moved += await carry_out_steps(ctx)
+    moved += await carry_out_vendor_steps(ctx)
     return moved
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.action.models import ActionState
-from bot.action.plan import ActionPlan, ClusterActionKind, PlanKind, VendorActionKind
+from bot.action.plan import ActionPlan, ClusterActionKind, PlanKind, VendorActionKind, VendorRequest
 from bot.interaction.ids import parse_id
 
 __all__ = ["ActionView", "action_view", "decision_value", "parse_decision_value"]
@@ -128,7 +128,11 @@ def action_view(
     elif state is ActionState.PROPOSED and expires_at is not None:
         lines.append(f"Approval needed by {expires_at:%H:%M} UTC; requested by {requested_by}.")
     request = None
-    if plan.request is not None:
+    if isinstance(plan.request, VendorRequest):
+        request = "\n".join(
+            f"{call.method} {call.path}\n{call.body}" for call in plan.request.calls
+        )
+    elif plan.request is not None:
         request = f"{plan.request.method} {plan.request.path}\n{plan.request.body}"
     waiting = state is ActionState.PROPOSED and not dry_run
     return ActionView(

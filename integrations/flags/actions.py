@@ -4,8 +4,8 @@ settings name: the steps are the same, the wire differs (:mod:`.launchdarkly`,
 
 - plan: read the flag's state in the configured environment (``on``/``off`` is the observed
   state) and show the exact request; a flag already in the asked state refuses the plan.
-- execute: plan afresh (someone toggled it meanwhile: the hash moved, nothing sent),
-  checkpoint, one write, never retried.
+- execute: the core's run of a vendor plan: plan afresh (someone toggled it meanwhile: the
+  hash moved, nothing sent), checkpoint, one write, never retried.
 - verify: read the flag back until it is in the asked state, or the deadline.
 - reversal: ``flag_off`` is undone by ``flag_on`` of the same flag and environment (planned
   afresh and approved like any action), and the other way round.
@@ -21,9 +21,7 @@ from typing import Any
 import aiohttp
 
 from bot.action.execution import (
-    Checkpoint,
     CheckpointRecorder,
-    ExecutionOutcome,
     ExecutionResult,
     Verification,
     VerificationOutcome,
@@ -37,8 +35,9 @@ from bot.action.plan import (
     VendorActionKind,
     VendorRequest,
 )
+from bot.action.vendor_run import run_vendor_plan
 from bot.clock import Clock
-from bot.errors import ActionPlanError, PagerError
+from bot.errors import ActionPlanError, PagerError, VendorCallError
 
 __all__ = ["FlagActions", "FlagState"]
 
@@ -178,41 +177,30 @@ class FlagActions:
         if not 200 <= status < 300:
             raise self.refused(f"{request.method} {request.path}", status, body)
 
-    async def execute(
-        self, plan: ActionPlan, *, record_checkpoint: CheckpointRecorder | None = None
-    ) -> ExecutionResult:
-        approved = plan.plan_hash
-        request = plan.request
-        if not plan.executable or not isinstance(request, VendorRequest):
-            return ExecutionResult(
-                ExecutionOutcome.NOT_EXECUTABLE, approved, plan.refusal or "nothing to send"
-            )
-        assert isinstance(plan.kind, VendorActionKind)
-        try:
-            fresh = await self.plan(plan.kind, plan.target, plan.parameters)
-            _on, version = await self.read(plan.target)
-        except ActionPlanError as exc:
-            return ExecutionResult(ExecutionOutcome.FAILED, approved, f"nothing written: {exc}")
-        if fresh.plan_hash != approved:
-            why = fresh.refusal or fresh.summary
-            return ExecutionResult(
-                ExecutionOutcome.PLAN_CHANGED,
-                approved,
-                f"plan changed: {why}; nothing written",
-                fresh_plan=fresh,
-            )
-        checkpoint = Checkpoint(
-            plan.kind, plan.target, fresh.current, version, self._clock.now(), None, plan.reversal
-        )
-        if record_checkpoint is not None:
-            await record_checkpoint(checkpoint)
+    async def _send_call(self, request: VendorRequest) -> None:
         try:
             await self.send(request)
         except PagerError as exc:
-            return ExecutionResult(
-                ExecutionOutcome.FAILED, approved, exc.reason, checkpoint, write_sent=exc.sent
-            )
-        return ExecutionResult(ExecutionOutcome.SUCCEEDED, approved, None, checkpoint, True)
+            raise VendorCallError(exc.reason, sent=exc.sent) from exc
+
+    async def execute(
+        self, plan: ActionPlan, *, record_checkpoint: CheckpointRecorder | None = None
+    ) -> ExecutionResult:
+        """The core's one run of a vendor plan (:func:`bot.action.vendor_run.run_vendor_plan`):
+        plan afresh, checkpoint, one write."""
+        kind = plan.kind
+
+        async def replan() -> ActionPlan:
+            assert isinstance(kind, VendorActionKind)
+            return await self.plan(kind, plan.target, plan.parameters)
+
+        return await run_vendor_plan(
+            plan,
+            replan=replan,
+            send=self._send_call,
+            clock=self._clock,
+            record_checkpoint=record_checkpoint,
+        )
 
     async def verify(self, plan: ActionPlan, *, deadline: float) -> Verification:
         wanted = plan.desired.status

@@ -6,8 +6,9 @@ once.
 - plan: the event exactly as sent, less the routing key (a credential, added when sent); with a
   REST API key, the incidents PagerDuty already has under that dedup key are the observed state,
   and an open one refuses the plan (the owner is paged already).
-- execute: plan afresh (an incident that appeared meanwhile changes the hash: nothing sent),
-  checkpoint, one trigger, never retried.
+- execute: the core's run of a vendor plan (:func:`bot.action.vendor_run.run_vendor_plan`):
+  plan afresh (an incident that appeared meanwhile changes the hash: nothing sent), checkpoint,
+  one trigger of exactly the event shown with the routing key added, never retried.
 - verify: read the incident back by its dedup key (REST ``GET /incidents?incident_key=``); with
   no REST key, PagerDuty's ``202`` acceptance is all there is, and the detail says so.
 - reversal: none. A page cannot be taken back; people resolve it in PagerDuty.
@@ -18,11 +19,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import replace
 
 from bot.action.execution import (
-    Checkpoint,
     CheckpointRecorder,
-    ExecutionOutcome,
     ExecutionResult,
     Verification,
     VerificationOutcome,
@@ -35,8 +35,9 @@ from bot.action.plan import (
     VendorActionKind,
     VendorRequest,
 )
+from bot.action.vendor_run import run_vendor_plan
 from bot.clock import Clock
-from bot.errors import ActionPlanError, PagerError
+from bot.errors import ActionPlanError, PagerError, VendorCallError
 from bot.pager.paging import OwnerPaging, incident_dedup_key
 from bot.pager.ports import OwnerPage
 from integrations.pagerduty.client import PagerDutyClient
@@ -147,38 +148,45 @@ class PagerDutyPageActions:
             refusal=refusal,
         )
 
+    async def _send(self, request: VendorRequest, service: str) -> None:
+        """Send the shown event with the routing key added (the one thing a plan leaves out)."""
+        event = request.json()
+        page = OwnerPage(
+            routing_key="",
+            dedup_key=str(event["dedup_key"]),
+            summary=str(event["payload"]["summary"]),
+            source=str(event["payload"]["source"]),
+            severity=event["payload"]["severity"],
+            details=event["payload"].get("custom_details") or {},
+            links=tuple((link["text"], link["href"]) for link in event.get("links", [])),
+        )
+        key = self._paging.routing_key(service)
+        if key is None:
+            raise VendorCallError("no PagerDuty routing key for this page any more", sent=False)
+        try:
+            await self._client.trigger(replace(page, routing_key=key))
+        except PagerError as exc:
+            raise VendorCallError(exc.reason, sent=exc.sent) from exc
+
     async def execute(
         self, plan: ActionPlan, *, record_checkpoint: CheckpointRecorder | None = None
     ) -> ExecutionResult:
-        approved = plan.plan_hash
-        if not plan.executable or not isinstance(plan.kind, VendorActionKind):
-            return ExecutionResult(
-                ExecutionOutcome.NOT_EXECUTABLE, approved, plan.refusal or "nothing to send"
-            )
-        try:
-            fresh = await self.plan(plan.kind, plan.target, plan.parameters)
-        except ActionPlanError as exc:
-            return ExecutionResult(ExecutionOutcome.FAILED, approved, f"nothing sent: {exc}")
-        if fresh.plan_hash != approved:
-            why = fresh.refusal or fresh.summary
-            return ExecutionResult(
-                ExecutionOutcome.PLAN_CHANGED,
-                approved,
-                f"plan changed: {why}; nothing sent",
-                fresh_plan=fresh,
-            )
-        checkpoint = Checkpoint(
-            plan.kind, plan.target, fresh.current, "", self._clock.now(), None, None
+        """The core's one run of a vendor plan: plan afresh (an incident that appeared
+        meanwhile changes the hash: nothing sent), checkpoint, one trigger."""
+
+        async def replan() -> ActionPlan:
+            return await self.plan(VendorActionKind.PAGE_OWNER, plan.target, plan.parameters)
+
+        async def send(request: VendorRequest) -> None:
+            await self._send(request, plan.target.name)
+
+        return await run_vendor_plan(
+            plan,
+            replan=replan,
+            send=send,
+            clock=self._clock,
+            record_checkpoint=record_checkpoint,
         )
-        if record_checkpoint is not None:
-            await record_checkpoint(checkpoint)
-        try:
-            await self._client.trigger(self._page(plan.target, plan.parameters))
-        except PagerError as exc:
-            return ExecutionResult(
-                ExecutionOutcome.FAILED, approved, exc.reason, checkpoint, write_sent=exc.sent
-            )
-        return ExecutionResult(ExecutionOutcome.SUCCEEDED, approved, None, checkpoint, True)
 
     async def verify(self, plan: ActionPlan, *, deadline: float) -> Verification:
         dedup_key = plan.desired.ref or ""

@@ -7,7 +7,9 @@ filter), ``.../deployments/{id}/statuses``, ``.../commits/{sha}/pulls``,
 ``.../compare/{base}...{head}``, ``.../commits`` (``since``/``until``), ``.../pulls``
 (``state``, ``sort=updated``, ``direction``) and ``.../pulls/{number}/files``. Lists are paged
 at ``per_page`` (at most ``max_page_size``) with ``Link: <...>; rel="next", <...>; rel="last"``
-as GitHub sends it.
+as GitHub sends it. Issues (``/repos/{o}/{r}/issues...``, for tickets) are
+:class:`integrations.github_emulator.IssueTracker`'s routes, mounted here behind the same token
+check, in :attr:`FakeGitHub.issues`.
 
 Failures, by path pattern: :meth:`FakeGitHub.fail` answers any status, headers and message
 (``rate_limited`` and ``server_error`` are the common ones); :meth:`FakeGitHub.hang` never
@@ -25,6 +27,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+from integrations.github_emulator import IssueTracker
 
 __all__ = ["FakeCommit", "FakeDeployment", "FakeGitHub", "FakePull", "FakeRepo", "SeenRequest"]
 
@@ -113,6 +117,7 @@ class FakeGitHub:
         self.abandoned = asyncio.Event()
         self._faults: list[_Fault] = []
         self._server: TestServer | None = None
+        self.issues = IssueTracker()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -188,6 +193,7 @@ class FakeGitHub:
         app.router.add_get(f"{base}/commits", self._commits)
         app.router.add_get(f"{base}/pulls", self._pulls)
         app.router.add_get(f"{base}/pulls/{{number}}/files", self._pull_files)
+        self.issues.add_routes(app.router)
         # TestServer binds 127.0.0.1 on a free port and cancels a handler whose client left.
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
