@@ -13,7 +13,8 @@ so the core and the edges speak one language, and the texts people read stay spe
     │   └── TooManyAlertsError      over the alerts-per-delivery or per-minute cap (HTTP 429)
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
-    ├── PagerError                  PagerDuty (or a flag service) refused or failed a call
+    ├── PagerError                  PagerDuty (or a flag service) refused or failed a call,
+    │                               with its status, code and whether the request left
     ├── ChartError                  a metric chart could not be drawn
     ├── NarratorError               the language model failed or refused a call
     │   ├── NarratorRetryableError  a timeout, rate limit (429) or overload (529): retry later
@@ -22,6 +23,7 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
     ├── ActionError                 a cluster action cannot go on
     │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
+    │   ├── VendorCallError         a vendor executor's write failed (sent or not)
     │   └── ActionTransitionError   a state change the action's state machine does not allow
     └── AuditTrailError             the audit trail does not verify (a digest, a wiped trail)
         └── AuditChainError         ... and the first bad row is named
