@@ -79,8 +79,8 @@ from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kubernetes import KubeConnection, KubernetesActions, KubernetesEvidence
 from integrations.paging_and_flags import (
     PagingAndFlags,
-    build_paging_and_flags,
     load_paging_settings,
+    start_paging_and_flags,
 )
 from integrations.prometheus import PrometheusMetrics
 from integrations.replay import ReplayEvidence
@@ -506,7 +506,9 @@ async def start_runtime(
         return entry.namespace if entry is not None else None
 
     # PagerDuty (write-back, page_owner, paging on a failed action) and the flag service.
-    paging = build_paging_and_flags(paging_settings, sessions=sessions, clock=clock)
+    paging = await start_paging_and_flags(
+        paging_settings, sessions=sessions, clock=clock, sandbox=settings.sandbox
+    )
     actions: ActionContext | None = None
     if cluster_actions is not None:
         actions = ActionContext(

@@ -31,11 +31,25 @@ from bot.clock import Clock
 from bot.errors import ConfigError
 from bot.pager.flows import WriteBack, write_back_forever
 from bot.pager.paging import OwnerPaging
+from integrations.flag_emulators import LaunchDarklyEmulator
 from integrations.flags import FlagActions, LaunchDarklyFlags, UnleashFlags
 from integrations.pagerduty.actions import PagerDutyPageActions
 from integrations.pagerduty.client import PagerDutyClient
+from integrations.pagerduty_emulator import PagerDutyEmulator
 
-__all__ = ["PagingAndFlags", "PagingSettings", "build_paging_and_flags", "load_paging_settings"]
+__all__ = [
+    "PagingAndFlags",
+    "PagingSettings",
+    "build_paging_and_flags",
+    "load_paging_settings",
+    "start_paging_and_flags",
+]
+
+# The sandbox's stand-ins: their credentials are the stand-ins' own, not secrets.
+SANDBOX_PD_KEY = "sandbox-pagerduty-rest-key"
+SANDBOX_FROM = "incident-bot@sandbox.invalid"
+SANDBOX_ROUTING_KEY = "5a4db0c5a4db0c5a4db0c5a4db0c5a4d"
+SANDBOX_LD_TOKEN = "api-sandbox-writer"
 
 _URL = r"^https?://[^\s/]+"
 
@@ -113,6 +127,8 @@ class PagingAndFlags:
     _client: PagerDutyClient | None = None
     _flags: FlagActions | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    # The local stand-ins started for sandbox mode, by name, for tests and the console.
+    stand_ins: dict[str, PagerDutyEmulator | LaunchDarklyEmulator] = field(default_factory=dict)
 
     def start(self) -> None:
         """Start the write-back sweep, when PagerDuty's REST API is configured."""
@@ -131,6 +147,8 @@ class PagingAndFlags:
             await self._client.close()
         if self._flags is not None:
             await self._flags.close()
+        for stand_in in self.stand_ins.values():
+            await stand_in.stop()
 
 
 def _flags(settings: PagingSettings, clock: Clock) -> FlagActions | None:
@@ -184,4 +202,58 @@ def build_paging_and_flags(
         built.executors += (PagerDutyPageActions(client, built.paging, clock=clock),)
     if rest:
         built.writeback = WriteBack(sessions=sessions, pagerduty=client, clock=clock)
+    return built
+
+
+async def _sandbox(
+    settings: PagingSettings,
+) -> tuple[PagingSettings, dict[str, PagerDutyEmulator | LaunchDarklyEmulator]]:
+    """In sandbox mode, what the settings leave unconfigured runs against local stand-ins: a
+    PagerDuty whose one service takes every page, and a LaunchDarkly whose flags exist, on in
+    production, when first asked about."""
+    update: dict[str, object] = {}
+    stand_ins: dict[str, PagerDutyEmulator | LaunchDarklyEmulator] = {}
+    configured = settings.pagerduty_api_token is not None or settings.pagerduty_routing_key
+    if not configured and not settings.pagerduty_routing_keys:
+        pagerduty = PagerDutyEmulator()
+        pagerduty.state.add_user("Incident Bot", SANDBOX_FROM)
+        pagerduty.state.add_token(SANDBOX_PD_KEY)
+        pagerduty.state.add_service("Sandbox on-call", SANDBOX_ROUTING_KEY)
+        await pagerduty.start()
+        stand_ins["pagerduty"] = pagerduty
+        update |= {
+            "pagerduty_api_url": pagerduty.base_url,
+            "pagerduty_events_url": pagerduty.base_url,
+            "pagerduty_api_token": SecretStr(SANDBOX_PD_KEY),
+            "pagerduty_from_email": SANDBOX_FROM,
+            "pagerduty_routing_key": SecretStr(SANDBOX_ROUTING_KEY),
+        }
+    if settings.flag_service is None:
+        launchdarkly = LaunchDarklyEmulator(seed_environments=("production",))
+        launchdarkly.tokens[SANDBOX_LD_TOKEN] = "writer"
+        await launchdarkly.start()
+        stand_ins["launchdarkly"] = launchdarkly
+        update |= {
+            "flag_service": "launchdarkly",
+            "launchdarkly_api_url": launchdarkly.base_url,
+            "launchdarkly_api_token": SecretStr(SANDBOX_LD_TOKEN),
+            "launchdarkly_environment": "production",
+        }
+    return settings.model_copy(update=update), stand_ins
+
+
+async def start_paging_and_flags(
+    settings: PagingSettings,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    sandbox: bool,
+) -> PagingAndFlags:
+    """:func:`build_paging_and_flags`; in sandbox mode first start the local stand-ins for
+    whatever the settings leave unconfigured (stopped by :meth:`PagingAndFlags.close`)."""
+    stand_ins: dict[str, PagerDutyEmulator | LaunchDarklyEmulator] = {}
+    if sandbox:
+        settings, stand_ins = await _sandbox(settings)
+    built = build_paging_and_flags(settings, sessions=sessions, clock=clock)
+    built.stand_ins = stand_ins
     return built

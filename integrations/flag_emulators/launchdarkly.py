@@ -62,10 +62,16 @@ class LaunchDarklyEmulator(LocalServer):
     """``flags`` by (project, key); ``tokens`` maps each access token to its role
     (``writer`` or ``reader``)."""
 
-    def __init__(self, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, seed_environments: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(host=host)
+        self.port = port
         self.flags: dict[tuple[str, str], EmulatedFlag] = {}
         self.tokens: dict[str, str] = {}
+        # The sandbox's account: a flag it is asked about exists, on in these environments
+        # (none: only the flags added are known, as the tests want).
+        self.seed_environments = seed_environments
 
     def add_flag(self, project: str, key: str, **on: bool) -> EmulatedFlag:
         flag = EmulatedFlag(project, key, dict(on))
@@ -85,7 +91,11 @@ class LaunchDarklyEmulator(LocalServer):
         return None
 
     def _flag(self, request: web.Request) -> EmulatedFlag | web.Response:
-        found = self.flags.get((request.match_info["project"], request.match_info["flag"]))
+        key = (request.match_info["project"], request.match_info["flag"])
+        found = self.flags.get(key)
+        if found is None and self.seed_environments:
+            found = EmulatedFlag(*key, on=dict.fromkeys(self.seed_environments, True))
+            self.flags[key] = found
         if found is None:
             return _error(404, "not_found", "Unknown resource")
         return found

@@ -90,10 +90,12 @@ class PagerDutyEmulator:
     and the Events API's base URL; ``pd.state`` holds the account (add services, users and
     tokens to it before the calls)."""
 
-    def __init__(self, state: PagerDutyState | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, state: PagerDutyState | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.state = state or PagerDutyState()
         self.host = host
-        self.port = 0
+        self.port = port
         self._faults: list[_Fault] = []
         self._runner: web.AppRunner | None = None
 

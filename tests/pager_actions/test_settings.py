@@ -6,10 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.action.plan import VendorActionKind
+from bot.action.plan import ActionParameters, VendorActionKind
 from bot.clock import FixedClock
 from bot.errors import ConfigError
-from integrations.paging_and_flags import build_paging_and_flags, load_paging_settings
+from integrations.paging_and_flags import (
+    build_paging_and_flags,
+    load_paging_settings,
+    start_paging_and_flags,
+)
 
 VARIABLES = (
     "PAGERDUTY_API_TOKEN",
@@ -84,5 +88,27 @@ async def test_complete_settings_build_the_executors_the_paging_and_the_write_ba
         assert built.paging.configured_for("checkout-api")
         assert not built.paging.configured_for("search")
         assert built.writeback is not None
+    finally:
+        await built.close()
+
+
+async def test_sandbox_mode_runs_what_is_not_configured_against_local_stand_ins(
+    clock: FixedClock,
+) -> None:
+    built = await start_paging_and_flags(
+        load_paging_settings(),
+        sessions=async_sessionmaker[AsyncSession](),
+        clock=clock,
+        sandbox=True,
+    )
+    try:
+        assert set(built.stand_ins) == {"pagerduty", "launchdarkly"}
+        assert built.paging is not None
+        assert built.paging.configured_for("any-service")  # one sandbox service takes every page
+        assert built.writeback is not None
+        (flags,) = [one for one in built.executors if VendorActionKind.FLAG_OFF in one.kinds]
+        target = await flags.locate(VendorActionKind.FLAG_OFF, "new-checkout-flow", None)
+        plan = await flags.plan(VendorActionKind.FLAG_OFF, target, ActionParameters())
+        assert plan.current.status == "on"
     finally:
         await built.close()
