@@ -10,6 +10,7 @@ import pytest
 
 from bot.action.models import ActionRecord, ActionState
 from bot.app import Runtime, replay_evidence, start_runtime
+from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.policy import Policy
 from bot.scenario.models import Scenario
@@ -17,7 +18,14 @@ from integrations.flag_emulators import LaunchDarklyEmulator
 from integrations.pagerduty_emulator import PagerDutyEmulator
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
-from tests.e2e.actions.conftest import PAYMENTS_ONCALL, REQUESTER, action_message, incident_channel
+from tests.e2e.actions.conftest import (
+    PAYMENTS_ONCALL,
+    REQUESTER,
+    action_message,
+    incident_channel,
+    proposed_rollback,
+    settled,
+)
 from tests.e2e.conftest import eventually, sandbox_settings
 
 pytestmark = pytest.mark.slow
@@ -118,3 +126,22 @@ async def test_a_page_from_slack_runs_on_its_own_as_the_shipped_policy_allows(
     (event,) = pagerduty.state.triggers(ROUTING_KEY)
     assert event["dedup_key"] == "incident-bot/billing-webhooks/INC-1"
     assert event["payload"]["custom_details"]["note"] == "the parser is dropping events"
+
+
+async def test_a_rollback_that_is_not_verified_pages_the_owner_in_pagerduty_once(
+    runtime: Runtime,
+    people: EmulatorClient,
+    scenario: Scenario,
+    pagerduty: PagerDutyEmulator,
+) -> None:
+    channel, message = await proposed_rollback(runtime, people, scenario)
+    await people.click(PAYMENTS_ONCALL, channel, message["ts"], APPROVE_ACTION_ID)
+    record = await settled(runtime)
+
+    assert record.state == ActionState.NOT_VERIFIED
+    (page,) = pagerduty.state.triggers(ROUTING_KEY)
+    assert page["dedup_key"] == f"incident-bot/billing-webhooks/INC-1/action-{record.id}"
+    assert "needs a person" in page["payload"]["summary"]
+    async with runtime.sessions() as session:
+        events = [entry.event for entry in await audit.entries(session, incident_id=1)]
+    assert events.count("action.owner_paged") == 1
