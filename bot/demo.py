@@ -19,8 +19,13 @@ same offline components and the same database: a nightly ETL fails on a lagging 
 the packet names the ``etl-source-timeout`` runbook, and the shipped policy lets revenue-etl's
 declared source switch and job re-run run on their own. The bot switches the job's ConfigMap to
 the healthy replica (approved by the policy rule, verified by reading it back), re-runs the job
-from its CronJob and watches the Job complete. Exit 0 only when both stories verified and the
-audit chain holds.
+from its CronJob and watches the Job complete; the incident's ticket (opened by the bot on a
+local GitHub Issues) is commented and closed when a person resolves, and a follow-up ticket is
+opened for the lagging replica (:mod:`bot.demo_tickets`). Exit 0 only when both stories
+verified and the audit chain holds.
+
+(This module runs past 400 lines because each story reads top to bottom as the person watching
+it sees it; the pipeline story's tickets live in :mod:`bot.demo_tickets`.)
 
 It prints the sandbox console's URL first (the workspace in a browser, live); with ``keep`` the
 sandbox stays up after the stories, until SIGINT or SIGTERM, for a person to look around and run
@@ -42,10 +47,12 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
+from bot.action.executors import VendorExecutors
 from bot.action.models import ActionRecord, ActionState
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
+from bot.demo_tickets import start_ticket_stand_in, tickets_story
 from bot.errors import AuditChainError
 from bot.incident.models import ChartState, IncidentRecord
 from bot.interaction.buttons import APPROVE_ACTION_ID
@@ -54,7 +61,9 @@ from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import load_settings
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from handlers.webhooks.auth import signed_headers
+from integrations.github_emulator import GitHubIssuesEmulator
 from integrations.slack_emulator import EmulatorClient, load_workspace, render_blocks
 
 __all__ = ["DEFAULT_SCENARIO", "run_demo"]
@@ -66,6 +75,7 @@ CHART_TIMEOUT = 10.0
 ACTION_TIMEOUT = 60.0
 RULE = "─" * 72
 RESOLUTION_NOTE = "Rolled back the parser deploy; the error rate is back to baseline"
+RUNBOOK_KINDS = ("config_change", "set_env", "rerun_job")  # the pipeline runbook's steps
 
 
 def _say(text: str = "") -> None:
@@ -201,25 +211,35 @@ async def _run_story(scenario: Scenario, database_url: str, *, keep: bool) -> in
         action_sweep_seconds=0.5,
         **{f"{source}_webhook_secret": secret for source in sources},
     )
+    clock = ReplayClock(scenario.now)
+    # Offline whatever the environment says: the pipeline story's tickets go to a local GitHub.
+    github, vendors = None, VendorExecutors()
+    if scenario.cluster.cron_jobs:
+        github, vendors = await start_ticket_stand_in(clock)
     runtime = await start_runtime(
         settings,
-        clock=ReplayClock(scenario.now),
+        clock=clock,
         evidence=replay_evidence([scenario]),
         runbook_selection=scenario.runbooks,
         poll_interval=0.2,
         policy=load_policy(SHIPPED_POLICY),
         cluster_seed=scenario.cluster,
+        vendors=vendors,
     )
     try:
-        outcome = await _play(runtime, scenario, secret)
+        outcome = await _play(runtime, scenario, secret, github)
         if keep:
             await _keep_running(runtime)
         return outcome
     finally:
         await runtime.stop()
+        if github is not None:
+            await github.stop()
 
 
-async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
+async def _play(
+    runtime: Runtime, scenario: Scenario, secret: str, github: GitHubIssuesEmulator | None
+) -> int:
     assert runtime.emulator is not None, "the demo always runs against the emulator"
     _say(RULE)
     _say(f"Scenario {scenario.id}: {scenario.title}")
@@ -242,6 +262,8 @@ async def _play(runtime: Runtime, scenario: Scenario, secret: str) -> int:
         _say(RULE)
         if scenario.cluster.cron_jobs:
             outcome = await _pipeline_story(runtime, channel["id"])
+            if outcome is ActionState.VERIFIED and github is not None:
+                outcome = await tickets_story(runtime, client, channel["id"], asker, github)
         else:
             outcome = await _action_story(runtime, client, channel["id"], scenario, secret, users)
             if outcome is ActionState.VERIFIED:
@@ -285,7 +307,11 @@ async def _pipeline_story(runtime: Runtime, channel_id: str) -> ActionState:
             steps = list(
                 await session.scalars(
                     select(ActionRecord)
-                    .where(ActionRecord.channel_id == channel_id, ActionRecord.step.is_not(None))
+                    .where(
+                        ActionRecord.channel_id == channel_id,
+                        ActionRecord.step.is_not(None),
+                        ActionRecord.kind.in_(RUNBOOK_KINDS),
+                    )
                     .order_by(ActionRecord.id)
                 )
             )

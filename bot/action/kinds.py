@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ActionKind"]
+__all__ = ["TELLING_KINDS", "ActionKind"]
 
 
 class ActionKind(StrEnum):
@@ -23,3 +23,8 @@ class ActionKind(StrEnum):
     def label(self) -> str:
         """How people read the kind: ``config_change`` -> ``Config change``."""
         return self.value.replace("_", " ").capitalize()
+
+
+TELLING_KINDS = frozenset({ActionKind.STATUS_UPDATE, ActionKind.PAGE_OWNER, ActionKind.OPEN_TICKET})
+"""Kinds that tell people (customers, owners, a tracker) and change nothing in the system: an
+incident is never recorded as fixed by one of them."""

@@ -13,13 +13,14 @@ While an incident is open, once its packet is posted:
 Once the incident is resolved, the ticket gets a comment and is closed, and the status-page
 incident is resolved (``update_ticket``, ``resolve_status``: the follow-ups of what was
 posted, only when that was verified). Follow-up tickets are opened for what the bot switched
-away from (a config change's old value: the lagging replica a job no longer reads) and for a
-postmortem's action items (:func:`open_follow_ups`).
+away from (a config change's old value: the lagging replica a job no longer reads) and for the
+action items of the incident's postmortem draft, once one is drafted (:func:`open_follow_ups`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -34,6 +35,7 @@ from bot.action.flows import ActionRequest, propose
 from bot.action.guards import autonomy_for, calendar_windows
 from bot.action.models import ActionRecord, ActionState
 from bot.action.plan import ActionParameters, ClusterActionKind, VendorActionKind
+from bot.audit.models import AuditRecord
 from bot.incident.models import IncidentRecord, IncidentStatus, PacketState
 from bot.policy import Autonomy
 from bot.redaction import redact
@@ -167,6 +169,25 @@ async def _switched_away(ctx: ActionContext, incident: IncidentRecord) -> list[s
     return items
 
 
+async def _postmortem_items(ctx: ActionContext, incident: IncidentRecord) -> list[str]:
+    """The action items of the incident's latest postmortem draft, as its audit row keeps
+    them (none before a draft)."""
+    async with ctx.sessions() as session:
+        details = await session.scalar(
+            select(AuditRecord.details)
+            .where(
+                AuditRecord.incident_id == incident.id,
+                AuditRecord.event == "postmortem.drafted",
+            )
+            .order_by(AuditRecord.seq.desc())
+            .limit(1)
+        )
+    if details is None:
+        return []
+    items = json.loads(details).get("action_items")
+    return [str(item) for item in items] if isinstance(items, list) else []
+
+
 async def _resolved_incident(ctx: ActionContext, incident: IncidentRecord) -> int:
     proposed = 0
     ref = ticket_ref(incident.id)
@@ -180,7 +201,8 @@ async def _resolved_incident(ctx: ActionContext, incident: IncidentRecord) -> in
         )
         step = f"{incident.id}:ticket:resolved"
         proposed += await _step(ctx, _request(incident, Kind.UPDATE_TICKET, step, note))
-        proposed += await open_follow_ups(ctx, incident, await _switched_away(ctx, incident))
+        items = [*await _switched_away(ctx, incident), *await _postmortem_items(ctx, incident)]
+        proposed += await open_follow_ups(ctx, incident, items)
     if ctx.vendors.get(Kind.RESOLVE_STATUS) is not None and await _verified(
         ctx, f"{incident.id}:status"
     ):

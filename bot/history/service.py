@@ -14,8 +14,9 @@ from sqlalchemy import RowMapping, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.action.kinds import ActionKind
+from bot.action.kinds import TELLING_KINDS, ActionKind
 from bot.action.models import ActionRecord, ActionState
+from bot.action.plan import VendorActionKind
 from bot.clock import utc
 from bot.history.models import HistoryRecord
 from bot.history.values import IncidentFacts, PastIncident, Remedy
@@ -33,6 +34,9 @@ __all__ = [
     "record_triage",
     "verified_remedy",
 ]
+
+# Stored action kinds that only tell people (follow-ups included: closing a ticket).
+TELLING = tuple(kind.value for kind in VendorActionKind if kind.action_kind in TELLING_KINDS)
 
 # The most recent incidents a packet compares with: enough for months of a busy service, few
 # enough that the comparison costs nothing next to the evidence sources.
@@ -95,7 +99,11 @@ async def verified_remedy(session: AsyncSession, incident_id: int) -> Remedy | N
     """The incident's latest action that the bot verified worked, if any."""
     query = (
         select(ActionRecord.kind, ActionRecord.target)
-        .where(ActionRecord.incident_id == incident_id, ActionRecord.state == ActionState.VERIFIED)
+        .where(
+            ActionRecord.incident_id == incident_id,
+            ActionRecord.state == ActionState.VERIFIED,
+            ActionRecord.kind.not_in(TELLING),  # a ticket or a status update fixes nothing
+        )
         .order_by(ActionRecord.id.desc())
         .limit(1)
     )

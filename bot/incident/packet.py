@@ -38,6 +38,7 @@ __all__ = [
     "IncidentTriage",
     "build_incident_packet",
     "late_evidence_arrived",
+    "raised_markers",
     "triage_incident",
     "triage_signals",
 ]
@@ -144,6 +145,12 @@ async def triage_incident(
         if stored is not None:
             await history.record_triage(session, incident=stored, facts=facts, at=clock.now())
     return triage
+
+
+def raised_markers(triage: IncidentTriage) -> list[str]:
+    """The markers (``customer_data``...) the triage raised, as the packet's audit rows record
+    them for the action flows: nothing runs on its own in an incident that raised one."""
+    return sorted({raised.marker.value for raised in triage.assessment.markers})
 
 
 async def build_incident_packet(

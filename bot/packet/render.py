@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.action.kinds import ActionKind
+from bot.action.wording import not_carried_out
 from bot.history.section import similar_line
 from bot.narrator.untrusted import shown_as_data, shown_within
-from bot.packet.values import Owner, Packet, RunbookFit
+from bot.packet.values import Owner, Packet, RunbookFit, SuggestedAction
 from bot.redaction import redact
 
 __all__ = [
@@ -72,6 +74,13 @@ def runbook_lines(packet: Packet) -> tuple[str, ...]:
     return ("No runbook fits, and none comes close",)
 
 
+def _suggestion_line(action: SuggestedAction) -> str:
+    """The suggestion, and, for a kind nothing can carry out (failover), that plainly."""
+    if action.kind is ActionKind.FAILOVER:
+        return f"{action.text} ({not_carried_out(action.kind.value, action.kind.label)})"
+    return action.text
+
+
 def sections(packet: Packet) -> Iterator[PacketSection]:
     """The packet's list sections, in reading order; empty ones say so rather than vanish. A
     line carrying outside text that reads like an instruction is shown quoted and marked."""
@@ -95,7 +104,8 @@ def _sections(packet: Packet) -> Iterator[PacketSection]:
         yield PacketSection("Seen before", tuple(similar_line(item) for item in packet.history))
     yield PacketSection(
         "Suggested next action",
-        tuple(action.text for action in packet.actions) or ("None yet: gather more evidence",),
+        tuple(_suggestion_line(action) for action in packet.actions)
+        or ("None yet: gather more evidence",),
     )
     yield PacketSection(
         "Requires approval",

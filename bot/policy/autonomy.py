@@ -24,15 +24,12 @@ from datetime import datetime
 from bot.action.kinds import ActionKind
 from bot.evidence.values import ChangeWindow
 from bot.policy.models import Autonomy
-from bot.policy.rules import Policy
+from bot.policy.rules import ALWAYS_APPROVED, Policy
 
-__all__ = ["ALWAYS_APPROVED", "NO_AUTO_MARKERS", "AutonomyDecision", "autonomy_now"]
+__all__ = ["NO_AUTO_MARKERS", "AutonomyDecision", "autonomy_now"]
 
 NO_AUTO_MARKERS = ("customer_data", "unsafe_rollback")
 """Markers under which nothing runs on its own."""
-
-ALWAYS_APPROVED = frozenset({ActionKind.STATUS_UPDATE})
-"""Kinds that always wait for a person's approval, whatever the autonomy level."""
 
 
 @dataclass(frozen=True, slots=True)

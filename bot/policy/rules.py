@@ -38,6 +38,7 @@ from bot.policy.models import (
 )
 
 __all__ = [
+    "ALWAYS_APPROVED",
     "DEFAULT_APPROVAL_TTL",
     "DEFAULT_MAX_RESTARTS_PER_HOUR",
     "DEFAULT_MAX_SCALE_FACTOR",
@@ -52,6 +53,9 @@ DEFAULT_APPROVAL_TTL = timedelta(minutes=15)
 DEFAULT_MAX_SCALE_FACTOR = 2.0
 DEFAULT_MAX_RESTARTS_PER_HOUR = 5
 NO_APPROVAL_BY_DEFAULT = frozenset({ActionKind.PAGE_OWNER, ActionKind.OPEN_TICKET})
+ALWAYS_APPROVED = frozenset({ActionKind.STATUS_UPDATE})
+"""Kinds that always wait for a person's approval, whatever the autonomy level: what customers
+read is approved by a person."""
 """Paging and ticketing change nothing in production: they need no approval unless a file says."""
 
 
@@ -154,7 +158,7 @@ class Policy:
     def requires_approval(self, kind: ActionKind, service: str | None = None) -> bool:
         """Whether ``kind`` (on ``service``, when known) needs a human: anything the policy
         does not let the bot run on its own (``approve``, or ``suggest``: done by hand)."""
-        return self.autonomy(kind, service)[0] is not Autonomy.AUTO
+        return kind in ALWAYS_APPROVED or self.autonomy(kind, service)[0] is not Autonomy.AUTO
 
     def approvers(self, kind: ActionKind, service: str) -> tuple[str, ...]:
         """Who may approve ``kind`` on ``service``: user ids, group ids and ``@handles``."""

@@ -60,6 +60,8 @@ class Postmortem:
     timeline: tuple[TimelineEntry, ...]
     citations: Citations
     narrated: tuple[NarratedSection, ...]  # sections whose prose came from the narrator
+    # The action items' texts (redacted): follow-up tickets are opened from them.
+    items: tuple[str, ...] = ()
 
 
 async def _prose(
@@ -144,7 +146,7 @@ async def write_postmortem(
         timeline_entries=len(timeline),
         messages=len(people_messages(facts)),
         leading_cause=top_cause(facts),  # outside text in it quoted when it reads as an order
-        action_items=len(action_items(facts, measures, names)),
+        action_items=len(items := action_items(facts, measures, names)),
         confirmed=_confirmed(facts, names),
     )
     return Postmortem(
@@ -156,4 +158,5 @@ async def write_postmortem(
         timeline=timeline,
         citations=citations,
         narrated=tuple(narrated),
+        items=tuple(redact(item.text) for item in items),
     )

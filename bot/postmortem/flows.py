@@ -139,6 +139,8 @@ async def publish_postmortem(
                 "timeline_entries": len(draft.timeline),
                 "messages": len(people_messages(facts)),
                 "narrated": list(draft.narrated),
+                # Read by the action sweep to open follow-up tickets (bot.action.vendor_steps).
+                "action_items": list(draft.items),
             },
         )
     return draft

@@ -89,7 +89,7 @@ class GitHubIssueActions:
     # -- reading ---------------------------------------------------------------------------
 
     def _ticket_now(self, ref: str) -> Issue | None:
-        repo = self._connection.client().get_repo(str(self._target), lazy=True)
+        repo = self._connection.client().get_repo(str(self._target))  # lazy: the client is
         marker = ticket_marker(ref)
         issues = (
             repo.get_issues(state="all", labels=self._labels)

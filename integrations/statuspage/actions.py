@@ -137,8 +137,12 @@ class StatuspageActions:
     async def locate(
         self, kind: VendorActionKind, name: str, namespace: str | None
     ) -> ActionTarget:
-        """``name`` is a service (looked up in the configured components) or a component id."""
-        component = self._components.get(name, name)
+        """``name`` is a service; its component is the one the settings map it to."""
+        component = self._components.get(name)
+        if component is None:
+            raise ActionPlanError(
+                f"no Statuspage component is configured for {name} (STATUSPAGE_COMPONENTS)"
+            )
         if namespace not in (None, self._page):
             raise ActionPlanError(f"this bot posts only on status page {self._page}")
         found = await self._read(f"/components/{component}")

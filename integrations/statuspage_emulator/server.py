@@ -75,6 +75,12 @@ class StatuspageEmulator:
     def component_status(self, component_id: str) -> str:
         return self._status[component_id]
 
+    def set_component_status(self, component_id: str, status: str) -> None:
+        """Change a component's status as a person would in Statuspage's own page."""
+        if status not in COMPONENT_STATUSES:
+            raise ValueError(f"{status!r} is not a component status")
+        self._status[component_id] = status
+
     def incidents(self) -> list[dict[str, Any]]:
         return [dict(incident) for incident in self._incidents.values()]
 

@@ -71,11 +71,18 @@ def test_the_shipped_policy_asks_approval_for_the_same_kinds_as_the_built_in_one
 
 def test_a_service_can_waive_approval_for_one_kind_without_changing_other_services() -> None:
     rules = policy(
+        "services:\n  billing-webhooks:\n    actions: {scale: {requires_approval: false}}\n"
+    )
+    assert not rules.requires_approval(ActionKind.SCALE, SERVICE)
+    assert rules.requires_approval(ActionKind.SCALE, "orders-api")
+    assert rules.requires_approval(ActionKind.SCALE)
+
+
+def test_no_waiver_takes_a_person_off_a_customer_facing_status_update() -> None:
+    rules = policy(
         "services:\n  billing-webhooks:\n    actions: {status_update: {requires_approval: false}}\n"
     )
-    assert not rules.requires_approval(ActionKind.STATUS_UPDATE, SERVICE)
-    assert rules.requires_approval(ActionKind.STATUS_UPDATE, "orders-api")
-    assert rules.requires_approval(ActionKind.STATUS_UPDATE)
+    assert rules.requires_approval(ActionKind.STATUS_UPDATE, SERVICE)
 
 
 def test_defaults_can_require_approval_for_paging() -> None:

@@ -139,9 +139,14 @@ async def test_a_rollback_that_is_not_verified_pages_the_owner_in_pagerduty_once
     record = await settled(runtime)
 
     assert record.state == ActionState.NOT_VERIFIED
+
+    async def paged() -> list[str] | None:  # the page's audit row follows its trigger
+        async with runtime.sessions() as session:
+            events = [entry.event for entry in await audit.entries(session, incident_id=1)]
+        return events if "action.owner_paged" in events else None
+
+    events = await eventually(paged, what="the page's audit row")
+    assert events.count("action.owner_paged") == 1
     (page,) = pagerduty.state.triggers(ROUTING_KEY)
     assert page["dedup_key"] == f"incident-bot/billing-webhooks/INC-1/action-{record.id}"
     assert "needs a person" in page["payload"]["summary"]
-    async with runtime.sessions() as session:
-        events = [entry.event for entry in await audit.entries(session, incident_id=1)]
-    assert events.count("action.owner_paged") == 1

@@ -78,9 +78,12 @@ async def runtime(
     policy: Policy,
     overrides: dict[str, Any],
     vendors: VendorExecutors,
+    database_url: str,
 ) -> AsyncIterator[Runtime]:
+    """The bot on both databases (``database_url``: SQLite, then a fresh PostgreSQL)."""
     settings = sandbox_settings(
         tmp_path,
+        database_url=database_url,
         packet_update_interval_seconds=0.2,
         recovery_window_seconds=10.0,
         action_verify_seconds=10.0,
