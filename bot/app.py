@@ -41,6 +41,7 @@ from bot.wiring.actions import ExecutorSetup, build_actions
 from bot.wiring.evidence import SHIPPED_SCENARIOS, Evidence, build_evidence, live_scenarios
 from bot.wiring.evidence import replay_evidence as replay_evidence
 from bot.wiring.narrator import narrator_from
+from bot.wiring.paging import start_paging
 from bot.wiring.pipeline import pipeline_worker
 from bot.wiring.slack import Slack, socket_mode, start_slack
 from bot.wiring.web import WebServer, start_web
@@ -268,6 +269,7 @@ async def start_runtime(
         setup = ExecutorSetup(
             settings, clock, scenarios, resources, cluster_seed=cluster_seed, vendors=vendors
         )
+        await start_paging(setup, sessions=database.sessions)  # PagerDuty, the flag service
         actions = await build_actions(
             setup,
             sessions=database.sessions,

@@ -13,6 +13,8 @@ so the core and the edges speak one language, and the texts people read stay spe
     │   └── TooManyAlertsError      over the alerts-per-delivery or per-minute cap (HTTP 429)
     ├── SourceUnavailableError      an evidence source failed or missed its deadline
     ├── ChatError                   the chat platform (Slack) refused or failed a call
+    ├── PagerError                  PagerDuty (or a flag service) refused or failed a call,
+    │                               with its status, code and whether the request left
     ├── ChartError                  a metric chart could not be drawn
     ├── NarratorError               the language model failed or refused a call
     │   ├── NarratorRetryableError  a timeout, rate limit (429) or overload (529): retry later
@@ -21,6 +23,7 @@ so the core and the edges speak one language, and the texts people read stay spe
     ├── CommandUsageError           a slash command's arguments are wrong: show usage
     ├── ActionError                 a cluster action cannot go on
     │   ├── ActionPlanError         no plan: target missing, cluster unreachable, bad parameters
+    │   ├── VendorCallError         a vendor executor's write failed (sent or not)
     │   └── ActionTransitionError   a state change the action's state machine does not allow
     └── AuditTrailError             the audit trail does not verify (a digest, a wiped trail)
         └── AuditChainError         ... and the first bad row is named
@@ -46,6 +49,7 @@ __all__ = [
     "NarratorAnswerError",
     "NarratorError",
     "NarratorRetryableError",
+    "PagerError",
     "PayloadError",
     "PayloadTooLargeError",
     "SourceUnavailableError",
@@ -140,6 +144,37 @@ class ChatError(IncidentBotError):
         self.method = method
         self.code = code
         super().__init__(f"{method} failed: {code}")
+
+
+class PagerError(IncidentBotError):
+    """A call to PagerDuty, LaunchDarkly or Unleash failed. ``status`` is the HTTP status (None:
+    no answer), ``code`` the vendor's error code when it gave one, and ``sent`` whether the
+    request may have reached the vendor (a timeout after sending: its effect is unknown)."""
+
+    def __init__(
+        self,
+        vendor: str,
+        call: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        sent: bool = True,
+    ) -> None:
+        self.vendor = vendor
+        self.call = call
+        self.reason = reason
+        self.status = status
+        self.code = code
+        self.sent = sent
+        super().__init__(f"{vendor} {call} failed: {reason}")
+
+    @property
+    def permanent(self) -> bool:
+        """A refusal that asking again will not change (4xx but 408 and 429)."""
+        return (
+            self.status is not None and 400 <= self.status < 500 and self.status not in (408, 429)
+        )
 
 
 class ChartError(IncidentBotError):

@@ -18,6 +18,7 @@ import bot.history.models
 import bot.incident.models
 import bot.interaction.models
 import bot.killswitch.models
+import bot.pager.models
 import bot.signal.models  # noqa: F401 - registers the tables on the metadata
 from bot.db import Base, create_engine
 

@@ -13,6 +13,7 @@ from bot.action.ports import ActionChat, ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.clock import Clock
 from bot.evidence.gather import EvidenceSources
+from bot.pager.paging import OwnerPaging
 from bot.policy import Policy
 from bot.runbook.loader import RunbookLibrary
 
@@ -44,6 +45,9 @@ class ActionContext:
     # The vendor executors the settings configure (a status page, an issue tracker...), by
     # the kind each carries out; a kind with none stays a suggestion.
     vendors: VendorExecutors = field(default_factory=VendorExecutors)
+    # PagerDuty's Events API v2 for the services that have a routing key: an action that
+    # fails or is not verified pages the owner there too, besides the channel mention.
+    paging: OwnerPaging | None = None
 
     @property
     def executors(self) -> Executors:

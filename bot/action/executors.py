@@ -60,6 +60,16 @@ class VendorExecutors:
                 by_kind[kind] = executor
         return cls(MappingProxyType(by_kind))
 
+    def plus(self, *executors: VendorActions) -> VendorExecutors:
+        """This registry with ``executors`` added (each integration's builder hands its own);
+        ValueError when one claims a kind already taken."""
+        by_kind = dict(self.by_kind)
+        for kind, executor in VendorExecutors.of(*executors).by_kind.items():
+            if kind in by_kind:
+                raise ValueError(f"two executors are configured for {kind.value}")
+            by_kind[kind] = executor
+        return VendorExecutors(MappingProxyType(by_kind))
+
     def get(self, kind: VendorActionKind) -> VendorActions | None:
         return self.by_kind.get(kind)
 

@@ -23,8 +23,9 @@ from bot.action.models import ActionRecord, ActionState
 from bot.action.recovery import Recovery
 from bot.action.views import action_view
 from bot.audit import service as audit
-from bot.errors import ActionError, ChatError
+from bot.errors import ActionError, ChatError, PagerError
 from bot.killswitch import service as kill_switch
+from bot.pager.paging import action_dedup_key
 
 __all__ = ["execute_approved", "move", "page_owner", "show", "tell"]
 
@@ -245,7 +246,10 @@ async def _finish(ctx: ActionContext, record: ActionRecord, result: ExecutionRes
 
 
 async def page_owner(ctx: ActionContext, record: ActionRecord, reason: str) -> None:
-    """Page the service owner's user group in the action's channel (a human decides next)."""
+    """Page the service owner: their user group in the action's channel, and PagerDuty (an
+    Events API v2 trigger) when a routing key is configured for the service. A human decides
+    next."""
+    await _page_through_pagerduty(ctx, record, reason)
     group = ctx.owner_group(record.service or "")
     if record.channel_id is None:
         return
@@ -253,6 +257,41 @@ async def page_owner(ctx: ActionContext, record: ActionRecord, reason: str) -> N
         await ctx.chat.page(record.channel_id, group, messages.needs_a_human(record.id, reason))
     except ChatError as exc:
         log.warning("owner not paged for action %d: %s", record.id, exc)
+
+
+async def _page_through_pagerduty(ctx: ActionContext, record: ActionRecord, reason: str) -> None:
+    """One trigger per action (its dedup key names the action, so a second report of the same
+    failure joins the first alert), audited whether PagerDuty took it or not."""
+    service = record.service or ""
+    if ctx.paging is None or not ctx.paging.configured_for(service):
+        return
+    dedup_key = action_dedup_key(service, record.incident_id, record.id)
+    summary = f"{service}: action #{record.id} ({record.kind}) needs a person: {reason}"
+    links: tuple[tuple[str, str], ...] = ()
+    if record.channel_id is not None:
+        links = (("Slack channel", f"https://slack.com/app_redirect?channel={record.channel_id}"),)
+    details: dict[str, object] = {"action_id": record.id, "dedup_key": dedup_key}
+    try:
+        await ctx.paging.page(
+            service=service,
+            dedup_key=dedup_key,
+            summary=summary,
+            details={"incident": f"INC-{record.incident_id}", "reason": reason},
+            links=links,
+        )
+        event = "action.owner_paged"
+    except PagerError as exc:
+        log.warning("PagerDuty not paged for action %d: %s", record.id, exc)
+        event, details = "action.owner_page_failed", {**details, "reason": exc.reason}
+    async with ctx.sessions() as session, session.begin():
+        await audit.append(
+            session,
+            clock=ctx.clock,
+            actor="bot",
+            event=event,
+            incident_id=record.incident_id,
+            details=details,
+        )
 
 
 async def _verify(ctx: ActionContext, record: ActionRecord, *, since: datetime) -> None:

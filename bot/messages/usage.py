@@ -41,6 +41,10 @@ INCIDENT_USAGE_LINES = (
     "`/incident restart billing-webhooks` — propose a rollout restart, or name one pod to "
     "restart just it",
     "`/incident killswitch on [reason]` · `off` — stop every action, or allow them again; anywhere",
+    "`/incident page [note]` — page the owner of this incident's service in PagerDuty (per policy)",
+    "`/incident flag-off new-checkout-flow` — propose turning a feature flag off in the flag "
+    "service the bot is set up with (approval per policy)",
+    "`/incident flag-on new-checkout-flow` — propose turning it back on (the reversal)",
 )
 
 

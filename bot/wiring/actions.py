@@ -24,6 +24,7 @@ from bot.action.recovery import RecoveryCheck
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.evidence.gather import EvidenceSources
+from bot.pager.paging import OwnerPaging
 from bot.policy import Policy
 from bot.runbook.loader import RunbookLibrary
 from bot.scenario.schemas import Cluster, Scenario
@@ -31,6 +32,7 @@ from bot.settings import Settings
 from bot.wiring.evidence import kube_connection
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kubernetes import KubeConnection, KubernetesActions
+from integrations.paging_and_flags import PagingAndFlags
 from integrations.vendor_actions import vendor_executors_from_environment
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "build_actions",
     "cluster_executor",
     "namespace_of",
+    "owner_paging",
     "sandbox_cluster",
     "vendor_executors",
 ]
@@ -55,6 +58,8 @@ class ExecutorSetup:
     resources: AsyncExitStack  # push what must be stopped when the bot stops
     cluster_seed: Cluster | None = None  # the sandbox cluster; default: the scenarios'
     vendors: VendorExecutors | None = None  # the vendor executors; default: the environment's
+    # PagerDuty and the flag service (bot.wiring.paging): more vendor executors, the owner paging.
+    paging: PagingAndFlags | None = None
     # The local stand-ins started for sandbox mode, by name ("kubernetes"), for tests to reach.
     stand_ins: dict[str, object] = field(default_factory=dict)
 
@@ -83,14 +88,21 @@ async def cluster_executor(setup: ExecutorSetup) -> ClusterActions | None:
 async def vendor_executors(setup: ExecutorSetup) -> VendorExecutors:
     """The vendor executors (status page, tickets...) ``setup`` was handed, else those the
     environment configures (none: every vendor kind stays a suggestion)."""
-    if setup.vendors is not None:
-        return setup.vendors
-    return vendor_executors_from_environment(setup.clock)
+    found = setup.vendors
+    if found is None:
+        found = vendor_executors_from_environment(setup.clock)
+    return found if setup.paging is None else found.plus(*setup.paging.executors)
+
+
+async def owner_paging(setup: ExecutorSetup) -> OwnerPaging | None:
+    """PagerDuty's Events API v2 for paging a failed action's owner, when configured."""
+    return setup.paging.paging if setup.paging is not None else None
 
 
 EXECUTORS: Mapping[str, ExecutorBuilder] = {
     "cluster": cluster_executor,
     "vendors": vendor_executors,
+    "paging": owner_paging,
 }
 
 

@@ -28,9 +28,11 @@ from handlers.slack.incident.parse import (
     Commander,
     ConfirmCause,
     Declare,
+    FlagToggle,
     IncidentCommand,
     KillSwitch,
     Merge,
+    Page,
     Resolve,
     Restart,
     Scale,
@@ -38,6 +40,7 @@ from handlers.slack.incident.parse import (
     parse_incident_command,
 )
 from handlers.slack.incident.regroup import run_merge, run_resolve, run_split
+from handlers.slack.incident.vendor_verbs import run_flag_toggle, run_page
 from handlers.slack.usage import RefusalAudit, usage_answered
 
 __all__ = ["RUNNERS", "parse_incident_command", "register_incident_command"]
@@ -56,6 +59,8 @@ RUNNERS: Mapping[type[IncidentCommand], Runner] = MappingProxyType(
         Scale: run_scale,
         Restart: run_restart,
         ConfirmCause: run_confirm_cause,
+        Page: run_page,
+        FlagToggle: run_flag_toggle,
     }
 )
 

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from bot.catalog import load_catalog
 from bot.settings import Settings
+from integrations.paging_and_flags import PagingSettings
 from tests.kube_emulator.bot_access import DEPLOY, bot_account, documents
 
 ROOT = DEPLOY.parents[1]
@@ -72,7 +73,8 @@ def test_the_containers_run_non_root_read_only_without_privilege_escalation() ->
 def test_every_secret_the_bot_reads_comes_from_a_secret() -> None:
     secrets = {
         name.upper()
-        for name, field in Settings.model_fields.items()
+        for model in (Settings, PagingSettings)
+        for name, field in model.model_fields.items()
         if SecretStr in getattr(field.annotation, "__args__", (field.annotation,))
     }
     secrets.add("DATABASE_URL")  # holds the database password

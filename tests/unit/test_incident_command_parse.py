@@ -13,7 +13,9 @@ from handlers.slack.incident.parse import (
     Commander,
     ConfirmCause,
     Declare,
+    FlagToggle,
     IncidentCommand,
+    Page,
     parse_incident_command,
     parse_mention,
 )
@@ -111,3 +113,17 @@ def test_confirm_cause_without_a_cause_gets_the_usage(text: str) -> None:
     with pytest.raises(CommandUsageError) as raised:
         parse_incident_command(text)
     assert "`/incident confirm-cause 1 [note]`" in str(raised.value)
+
+
+def test_page_and_flag_verbs_parse_to_their_commands() -> None:
+    assert parse_incident_command("page") == Page()
+    assert parse_incident_command("page checkout is down for everyone") == Page(
+        "checkout is down for everyone"
+    )
+    assert parse_incident_command("flag-off new-checkout-flow") == FlagToggle("new-checkout-flow")
+    assert parse_incident_command("flag-on new-checkout-flow") == FlagToggle(
+        "new-checkout-flow", on=True
+    )
+    for bad in ("flag-off", "flag-off a b", "flag-off ../etc", "flag-on a/b"):
+        with pytest.raises(CommandUsageError):
+            parse_incident_command(bad)

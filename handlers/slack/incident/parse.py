@@ -25,9 +25,11 @@ __all__ = [
     "Commander",
     "ConfirmCause",
     "Declare",
+    "FlagToggle",
     "IncidentCommand",
     "KillSwitch",
     "Merge",
+    "Page",
     "Resolve",
     "Restart",
     "Scale",
@@ -105,13 +107,38 @@ class Restart:
     target: str
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Page the owner of this incident's service in PagerDuty (``page_owner``), with a note."""
+
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlagToggle:
+    """Propose turning feature flag ``flag`` off (``flag_off``), or back on (``flag_on``)."""
+
+    flag: str
+    on: bool = False
+
+
 # Confirm a cause of this channel's incident: the packet's hypothesis or contributing factor
 # by number, or one in the person's own words.
 ConfirmCause = CauseChoice
 
 
 IncidentCommand = (
-    Merge | Split | Resolve | Declare | Commander | KillSwitch | Scale | Restart | ConfirmCause
+    Merge
+    | Split
+    | Resolve
+    | Declare
+    | Commander
+    | KillSwitch
+    | Scale
+    | Restart
+    | ConfirmCause
+    | Page
+    | FlagToggle
 )
 
 
@@ -184,6 +211,23 @@ def _restart(words: Sequence[str]) -> Restart | None:
     return Restart(words[0]) if len(words) == 1 and OBJECT.match(words[0]) else None
 
 
+# A flag key as LaunchDarkly and Unleash allow it.
+FLAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$", re.ASCII)
+
+
+def _page(words: Sequence[str]) -> Page | None:
+    note = " ".join(words).strip() or None
+    return None if note is not None and len(note) > NOTE_LIMIT else Page(note)
+
+
+def _flag_off(words: Sequence[str]) -> FlagToggle | None:
+    return FlagToggle(words[0]) if len(words) == 1 and FLAG.match(words[0]) else None
+
+
+def _flag_on(words: Sequence[str]) -> FlagToggle | None:
+    return FlagToggle(words[0], on=True) if len(words) == 1 and FLAG.match(words[0]) else None
+
+
 # ``1``, ``H1``, ``#1``: a hypothesis or a factor by its place in the packet.
 RANK = re.compile(r"^(?:h|#)?([0-9]{1,3})$", re.IGNORECASE | re.ASCII)
 
@@ -227,6 +271,9 @@ VERBS: Mapping[str, Callable[[Sequence[str]], IncidentCommand | None]] = Mapping
         "scale": _scale,
         "restart": _restart,
         "confirm-cause": _confirm_cause,
+        "page": _page,
+        "flag-off": _flag_off,
+        "flag-on": _flag_on,
     }
 )
 
