@@ -167,6 +167,11 @@ class PipelineWorker:
             if not due:
                 return handled
             incident_id = due[0].id
+            if incident_id in self._in_flight:
+                # Another slot read it at the same time and took it first (nothing awaits between
+                # this check and the add below): it must not spend a second opening.
+                await asyncio.sleep(0)
+                continue
             needs_channel = due[0].channel_id is None
             # An unreadable severity (a row no code wrote) opens last; publishing then fails on
             # it, and the quarantine takes it, rather than this loop failing on every pass.
