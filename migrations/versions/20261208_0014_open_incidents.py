@@ -1,0 +1,27 @@
+"""An index on ``incidents.status``: every pass of the pipeline (each publisher's poll,
+correlation's candidates) looks for the few open incidents, and with thousands resolved a scan of
+the whole table was most of a poll's cost (bench/README.md, the packet's timeline).
+
+Revision ID: 0014
+Revises: 0011
+Create Date: 2026-12-08
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_incidents_status", "incidents", ["status"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_incidents_status", table_name="incidents")
