@@ -552,7 +552,7 @@ async def start_runtime(
             max_body_bytes=settings.webhook_max_body_bytes,
             max_alerts_per_delivery=settings.webhook_max_alerts_per_delivery,
             max_alerts_per_source_minute=settings.webhook_max_alerts_per_source_minute,
-            on_accepted=worker.wake,
+            on_accepted=worker.signals_accepted,
             source_options=SourceOptions(
                 github_deploy_workflows=tuple(settings.github_deploy_workflows)
             ),

@@ -125,14 +125,21 @@ class PipelineWorker:
         return self._chat
 
     def wake(self) -> None:
-        """Ask for a pass now (after an alert is committed, or a person changed an incident)."""
+        """Ask for a full pass now (a person changed an incident, late evidence arrived)."""
         self._accepted.set()
         self._due.set()
 
+    def signals_accepted(self) -> None:
+        """Alerts were committed: correlate them now. The publishers are woken by what
+        correlation commits, not before (there is nothing for them to publish until then, and
+        each of them waking to look would compete with the correlation it waits for)."""
+        self._accepted.set()
+
     async def correlate(self) -> int:
         """Correlate until nothing is waiting. Each round takes a share of every delivery
-        (see :func:`bot.signal.service.next_unprocessed`), and the publishers are woken after
-        each, so the incidents a round opened are published while the next round runs."""
+        (see :func:`bot.signal.service.next_unprocessed`) in batches of one transaction each,
+        and the publishers are woken after each batch, so the incidents it opened are
+        published while the next batch runs."""
         total, failed = 0, set[int]()
         while not self._stopping:
             done = await correlate_pending(
@@ -142,11 +149,11 @@ class PipelineWorker:
                 window=self._context.correlation_window,
                 metrics=self._context.metrics,
                 failed=failed,  # tried again on the next pass, not the next round
+                committed=self._due.set,
             )
             if not done:
                 break
             total += done
-            self._due.set()
             await asyncio.sleep(0)  # let the publishers take what this round opened
         return total
 
