@@ -1,6 +1,9 @@
-"""An index on ``incidents.status``: every pass of the pipeline (each publisher's poll,
-correlation's candidates) looks for the few open incidents, and with thousands resolved a scan of
-the whole table was most of a poll's cost (bench/README.md, the packet's timeline).
+"""Two indexes for the pipeline's reads. ``incidents.status``: every pass of the pipeline (each
+publisher's poll, correlation's candidates) looks for the few open incidents, and with thousands
+resolved a scan of the whole table was most of a poll's cost (bench/README.md, the packet's
+timeline). ``signals (fingerprint, processed_at)``: correlation asks for a condition's signals
+still waiting (the oldest first, another delivery's), and through the fingerprint alone it read
+every signal the condition ever had, so a join cost more as a storm went on.
 
 Revision ID: 0014
 Revises: 0011
@@ -21,7 +24,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_incidents_status", "incidents", ["status"])
+    op.create_index("ix_signals_fingerprint_waiting", "signals", ["fingerprint", "processed_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_signals_fingerprint_waiting", table_name="signals")
     op.drop_index("ix_incidents_status", table_name="incidents")
