@@ -229,7 +229,8 @@ async def correlate_pending(
     committed: Callable[[], None] | None = None,
 ) -> int:
     """Correlate accepted signals in order, ``batch`` of them per transaction (as the webhook
-    intake commits concurrent deliveries together); return how many were done.
+    intake commits concurrent deliveries together, a batch ending early after a signal that
+    opened an incident); return how many were done.
 
     Each signal's claim is a conditional update of ``processed_at`` inside the transaction
     that correlates it, so a signal is correlated exactly once even with several replicas, and
@@ -244,15 +245,16 @@ async def correlate_pending(
     async with sessions() as session:
         pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
     pending = [signal_id for signal_id in pending if failed is None or signal_id not in failed]
-    done = 0
-    for start in range(0, len(pending), max(1, batch)):
+    done = position = 0
+    while position < len(pending):
         outcome = await _correlate_batch(
-            pending[start : start + max(1, batch)],
+            pending[position : position + max(1, batch)],
             sessions=sessions,
             clock=clock,
             catalog=catalog,
             window=window,
         )
+        position += outcome.tried
         for signal_id, exc in outcome.failures:
             if failed is not None:
                 failed.add(signal_id)
@@ -274,7 +276,10 @@ async def _correlate_batch(
     catalog: Catalog,
     window: timedelta,
 ) -> _Batch:
-    """Claim and correlate ``signal_ids`` in order in one transaction, each in a savepoint."""
+    """Claim and correlate ``signal_ids`` in order in one transaction, each in a savepoint.
+    The batch ends early after a signal that opened an incident: the opening is what a person
+    waits for, so it is committed (and published) while the rest are correlated. A storm's
+    joins, which open nothing, go in full batches."""
     outcome = _Batch()
     async with sessions() as session, session.begin():
         for signal_id in signal_ids:
@@ -294,6 +299,7 @@ async def _correlate_batch(
             outcome.done += 1
             if opened is not None:
                 outcome.opened.append(opened)
+                break  # committed now: its channel and packet need not wait for the batch
     return outcome
 
 
