@@ -28,7 +28,12 @@ from bot.incident.models import (
     IncidentRecord,
     PacketState,
 )
-from bot.incident.packet import IncidentTriage, build_incident_packet, triage_incident
+from bot.incident.packet import (
+    IncidentTriage,
+    build_incident_packet,
+    keep_triage_facts,
+    triage_incident,
+)
 from bot.incident.progress import step
 from bot.packet.render import stored_text
 from bot.quarantine import is_transient
@@ -172,10 +177,14 @@ async def _ensure_packet(
             incident.announced_severity = shown
             return None
     revision = incident.packet_revision
-    triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
+    triage = await triage_incident(
+        incident, sessions=sessions, context=context, clock=clock, keep_facts=False
+    )
     packet = triage.packet
     text = stored_text(packet)
+    # One transaction before the post, not two: the history facts go with the posting record.
     async with step(sessions, incident.id, clock=clock) as session:
+        await keep_triage_facts(session, incident.id, triage, at=clock.now())
         await incidents.record_packet_posting(session, incident_id=incident.id, text=text)
     ts = await chat.post_packet(channel_id, packet)
     incident.packet_state, incident.packet_ts = PacketState.POSTED, ts
