@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, Session
 from sqlalchemy.types import TypeDecorator
 
 from bot.clock import utc
+from bot.write_gate import WriteGate
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -134,10 +135,21 @@ def prepare_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    gate = WriteGate(SQLITE_BUSY_SECONDS)
+    gate.install(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        deferred = connection.get_execution_options().get(_BEGIN) == "DEFERRED"
-        connection.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(_BEGIN) == "DEFERRED":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        gate.acquire(dbapi_connection)  # this process's writers queue in order, not in SQLite
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.release(dbapi_connection)
+            raise
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
