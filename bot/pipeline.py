@@ -34,6 +34,7 @@ __all__ = ["OpeningBudget", "PipelineWorker"]
 log = logging.getLogger(__name__)
 
 _SEVERITIES = frozenset(severity.value for severity in Severity)
+SLOT_IDLE_INTERVALS = 10  # a slot's own timeout, in poll intervals (_watch_due wakes it first)
 
 
 class OpeningBudget:
@@ -208,8 +209,36 @@ class PipelineWorker:
         await self.correlate()
         await self.publish_due()
 
+    async def _watch_due(self) -> None:
+        """The periodic pass of the publishers, as one read for all of them: once a poll
+        interval, is any incident due (a lease run out, a rest over, a failed pass to retry)?
+        Only then are the slots woken. Eight slots each polling on their own every interval
+        cost the same reads eight times over, all at the same moment, on whatever packet was
+        being built then (bench/README.md, the packet's timeline)."""
+        while not self._stopping:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                async with self._sessions() as session:
+                    due = bool(
+                        await incidents.needing_slack_work(
+                            session, now=self._clock.now(), limit=1, excluding=self._in_flight
+                        )
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("pipeline: looking for due incidents failed; waking the slots")
+                due = True
+            if due:
+                self._due.set()
+
     async def _forever(
-        self, name: str, step: asyncio.Event, work: Callable[[], Awaitable[object]]
+        self,
+        name: str,
+        step: asyncio.Event,
+        work: Callable[[], Awaitable[object]],
+        *,
+        idle: float | None = None,
     ) -> None:
         while not self._stopping:
             step.clear()
@@ -223,7 +252,7 @@ class PipelineWorker:
             if self._stopping:
                 return
             with suppress(TimeoutError):
-                await asyncio.wait_for(step.wait(), timeout=self._poll_interval)
+                await asyncio.wait_for(step.wait(), timeout=idle or self._poll_interval)
 
     def start(self) -> None:
         if self._tasks:
@@ -245,11 +274,20 @@ class PipelineWorker:
             async def publish(urgent: bool = urgent, opening: bool = opening) -> None:
                 await self.publish_due(urgent_only=urgent, opening=opening)
 
+            # Woken by correlation, by people, and by _watch_due; the long idle timeout is
+            # only a safety net.
             self._tasks.append(
                 asyncio.create_task(
-                    self._forever(f"publisher {slot}", self._due, publish), name=f"publish-{slot}"
+                    self._forever(
+                        f"publisher {slot}",
+                        self._due,
+                        publish,
+                        idle=self._poll_interval * SLOT_IDLE_INTERVALS,
+                    ),
+                    name=f"publish-{slot}",
                 )
             )
+        self._tasks.append(asyncio.create_task(self._watch_due(), name="watch-due"))
 
     async def stop(self, *, grace: float = 0.0) -> None:
         """Take no new work; let the step each loop is in finish for up to ``grace`` seconds,
