@@ -3,11 +3,12 @@ packet's thread, and every later change the channel must be told of, each exactl
 
 Each step is its own transaction with its audit rows, and records its progress before and after
 every call to Slack, so a process killed at any point resumes on restart without repeating a
-channel or a packet.
+channel or a packet. (A little over 400 lines: the steps and their recovery read best together.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
@@ -151,9 +152,11 @@ async def _ensure_packet(
     chat: Chat,
     context: PipelineContext,
     clock: Clock,
+    triaging: asyncio.Task[IncidentTriage] | None = None,
 ) -> IncidentTriage | None:
     """Post the packet unless it is in the channel already; return the triage behind it when
-    posted now (the chart and the narrative reply follow from the same evidence)."""
+    posted now (the chart and the narrative reply follow from the same evidence). ``triaging``:
+    the packet's triage, started while the channel was being opened."""
     if incident.packet_state == PacketState.POSTED:
         return None
     if incident.packet_state == PacketState.POSTING:
@@ -177,8 +180,11 @@ async def _ensure_packet(
             incident.announced_severity = shown
             return None
     revision = incident.packet_revision
-    triage = await triage_incident(
-        incident, sessions=sessions, context=context, clock=clock, keep_facts=False
+    triage = await (
+        triaging
+        or triage_incident(
+            incident, sessions=sessions, context=context, clock=clock, keep_facts=False
+        )
     )
     packet = triage.packet
     text = stored_text(packet)
@@ -374,6 +380,17 @@ async def _publishing_failed(
         await incidents.hold_lease(session, incident_id=incident.id, until=clock.now() + backoff)
 
 
+def _abandon(task: asyncio.Task[IncidentTriage] | None) -> None:
+    """A triage started early and not used (the channel failed, the pass was cut): cancel it,
+    and keep its failure, if any, from being reported as never retrieved (the next pass
+    triages again). Not awaited: a cancelled pass must stay cancelled."""
+    if task is None:
+        return
+    if not task.done():
+        task.cancel()
+    task.add_done_callback(lambda done: None if done.cancelled() else done.exception())
+
+
 async def _publish_steps(
     incident: IncidentRecord,
     *,
@@ -383,13 +400,32 @@ async def _publish_steps(
     clock: Clock,
 ) -> bool:
     """Channel, packet, topic and owners, chart, narrative, then whatever changed since; in
-    that order, the packet as early as it can be. True when the packet was edited."""
-    channel_id = await _ensure_channel(
-        incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
-    )
-    posted = await _ensure_packet(
-        incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
-    )
+    that order, the packet as early as it can be: its evidence is gathered while the channel is
+    opened (three recorded steps and ``conversations.create``, which it does not need). True
+    when the packet was edited."""
+    triaging = None
+    if incident.packet_state == PacketState.PENDING:
+        triaging = asyncio.create_task(
+            triage_incident(
+                incident, sessions=sessions, context=context, clock=clock, keep_facts=False
+            ),
+            name=f"triage-{incident.id}",
+        )
+    try:
+        channel_id = await _ensure_channel(
+            incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
+        )
+        posted = await _ensure_packet(
+            incident,
+            channel_id,
+            sessions=sessions,
+            chat=chat,
+            context=context,
+            clock=clock,
+            triaging=triaging,
+        )
+    finally:
+        _abandon(triaging)
     await _finish_channel(
         incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
     )
