@@ -227,6 +227,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "source_latency_s": args.latency,
         "slow_source_latency_s": args.slow_latency,
         "past_incidents": args.history,
+        "started_at_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
         "load_average_at_start": [round(figure, 2) for figure in os.getloadavg()],
     }
     one_by_one = [[f"seq-{number:03d}"] for number in range(args.alerts)]
