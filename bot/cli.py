@@ -31,18 +31,17 @@ from bot.audit.messages import audit_digest_line, audit_keygen_text, audit_verif
 from bot.audit.runtime import audit_keys, configure_audit
 from bot.catalog import Catalog
 from bot.clock import SystemClock
-from bot.db import create_engine, create_session_factory, downgrade_database, upgrade_database
+from bot.db import database, downgrade_database, upgrade_database
 from bot.errors import AuditTrailError, ConfigError
 from bot.evaluation.replay import ScenarioRun
 from bot.messages import audit_line
-from bot.postmortem.ports import ChannelHistory, PeopleDirectory
+from bot.postmortem.ports import PeopleDirectory
 from bot.settings import Settings, load_settings
 from bot.telemetry.logs import configure_logging
 
 __all__ = ["main"]
 
 INCIDENT_NUMBER = re.compile(r"^(?:inc-|#)?(\d+)$", re.IGNORECASE)
-SLACK_TIMEOUT_SECONDS = 10
 
 
 def _since(text: str) -> datetime:
@@ -149,13 +148,10 @@ async def _quarantine(settings: Settings, command: str, subject: str, row_id: in
     """``quarantine list`` and ``quarantine retry``; the running bot takes what is put back on
     its next pass. Exit 2 when the one named is not quarantined."""
     from bot import quarantine
-    from bot.clock import SystemClock
 
-    engine = create_engine(settings.database_url)
-    sessions = create_session_factory(engine)
-    try:
+    async with database(settings.database_url) as db:
         if command == "list":
-            async with sessions() as session:
+            async with db.sessions() as session:
                 found = await quarantine.quarantined(session)
             for item in found:
                 print(quarantine.describe(item))
@@ -163,30 +159,25 @@ async def _quarantine(settings: Settings, command: str, subject: str, row_id: in
             return 0
         subjects = list(quarantine.Subject) if subject == "all" else [quarantine.Subject(subject)]
         released: list[str] = []
-        async with sessions() as session, session.begin():
+        async with db.sessions() as session, session.begin():
             for each in subjects:
                 ids = await quarantine.release(
                     session, each, row_id, actor=f"cli:{getpass.getuser()}", clock=SystemClock()
                 )
                 released.extend(f"{each} {found}" for found in ids)
-        if row_id is not None and not released:
-            print(f"incident-bot: {subject} {row_id} is not quarantined", file=sys.stderr)
-            return 2
-        print(f"put back: {', '.join(released) or 'nothing'}")
-        return 0
-    finally:
-        await engine.dispose()
+    if row_id is not None and not released:
+        print(f"incident-bot: {subject} {row_id} is not quarantined", file=sys.stderr)
+        return 2
+    print(f"put back: {', '.join(released) or 'nothing'}")
+    return 0
 
 
 async def _db(settings: Settings, command: str, revision: str) -> int:
-    engine = create_engine(settings.database_url)
-    try:
+    async with database(settings.database_url) as db:
         if command == "upgrade":
-            await upgrade_database(engine, revision)
+            await upgrade_database(db.engine, revision)
         else:
-            await downgrade_database(engine, revision)
-    finally:
-        await engine.dispose()
+            await downgrade_database(db.engine, revision)
     print(f"database {command}d to {revision}")
     return 0
 
@@ -194,32 +185,24 @@ async def _db(settings: Settings, command: str, revision: str) -> int:
 async def _audit(
     settings: Settings, command: str, incident: int | None, since: datetime | None = None
 ) -> int:
-    engine = create_engine(settings.database_url)
-    sessions = create_session_factory(engine)
-    try:
-        async with sessions() as session:
-            rows = await audit.entries(session, incident_id=incident, since=since)
-            render = json_line if command == "export" else audit_line
-            for entry in rows:
-                print(render(entry))
-            return 0
-    finally:
-        await engine.dispose()
+    async with database(settings.database_url) as db, db.sessions() as session:
+        rows = await audit.entries(session, incident_id=incident, since=since)
+    render = json_line if command == "export" else audit_line
+    for entry in rows:
+        print(render(entry))
+    return 0
 
 
 async def _audit_verify(settings: Settings, digests: Path | None) -> int:
     """Exit 0 when the trail verifies, 1 naming the first thing that does not."""
     keys = audit_keys(settings)
     folder = digests or settings.audit_digest_dir
-    engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine)() as session:
+        async with database(settings.database_url) as db, db.sessions() as session:
             report = await verify_trail(session, verifier=keys.verifier, folder=folder)
     except AuditTrailError as exc:
         print(f"audit trail BROKEN: {exc}", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     for line in audit_verified_lines(report, folder):
         print(line)
     return 0
@@ -229,19 +212,17 @@ async def _audit_digest(settings: Settings) -> int:
     keys = audit_keys(settings)  # _run has made this process sign with it
     if keys.signer is None:
         raise ConfigError("incident-bot audit digest needs AUDIT_SIGNING_KEY (the private key)")
-    engine = create_engine(settings.database_url)
     try:
-        digest = await take_digest(
-            sessions=create_session_factory(engine),
-            signer=keys.signer,
-            folder=settings.audit_digest_dir,
-            clock=SystemClock(),
-        )
+        async with database(settings.database_url) as db:
+            digest = await take_digest(
+                sessions=db.sessions,
+                signer=keys.signer,
+                folder=settings.audit_digest_dir,
+                clock=SystemClock(),
+            )
     except (AuditTrailError, OSError) as exc:
         print(f"incident-bot: no digest written: {exc}", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print(audit_digest_line(digest, settings.audit_digest_dir))
     for problem in digest.problems:
         print(f"  not vouched for: {problem}", file=sys.stderr)
@@ -265,35 +246,12 @@ def _audit_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def _catalog(settings: Settings) -> Catalog:
     """The catalog ``serve`` would use: replay scenarios' catalogs, then the operator's files."""
-    from bot.app import SHIPPED_SCENARIOS, replay_evidence, service_catalog
     from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
-    from bot.scenario.loader import load_scenarios
+    from bot.wiring.evidence import live_scenarios, replay_evidence, service_catalog
 
     library = load_runbooks((SHIPPED_RUNBOOKS, *settings.runbook_paths))
-    paths = settings.replay_scenarios or [SHIPPED_SCENARIOS]
-    _, replayed = replay_evidence(load_scenarios(paths, known_runbooks=library.ids))
+    _, replayed = replay_evidence(live_scenarios(settings, library.ids))
     return service_catalog(settings, replayed)
-
-
-def _channel_history(settings: Settings) -> tuple[ChannelHistory, PeopleDirectory] | None:
-    """Slack when tokens are set; the local emulator on ``SLACK_EMULATOR_PORT`` in sandbox
-    mode (a running ``serve``); None when there is neither. A Slack that does not answer
-    leaves a note in the draft, not a failure. The directory names people (``users.info``)."""
-    from integrations.slack.chat import SlackChat
-    from integrations.slack.client import build_web_client
-    from integrations.slack.people import SlackDirectory
-    from integrations.slack_emulator import EmulatorConfig
-
-    if settings.slack_bot_token is not None:
-        token = settings.slack_bot_token.get_secret_value()
-        client = build_web_client(token, base_url=settings.slack_api_url)
-    elif settings.slack_emulator_port:
-        base_url = f"http://127.0.0.1:{settings.slack_emulator_port}/api/"
-        client = build_web_client(EmulatorConfig().bot_token, base_url=base_url)
-    else:
-        return None
-    client.timeout = SLACK_TIMEOUT_SECONDS
-    return SlackChat(client), SlackDirectory(client)
 
 
 class _SandboxNames:
@@ -312,39 +270,41 @@ class _SandboxNames:
 
 
 async def _postmortem(settings: Settings, incident_id: int) -> int:
-    from bot.app import narrator_from
-    from bot.clock import SystemClock
+    """Slack's history, when it can be read (tokens, or a running sandbox), leaves its notes in
+    the draft; a Slack that does not answer is a note, not a failure."""
     from bot.postmortem.draft import write_postmortem
     from bot.postmortem.flows import gather_facts
+    from bot.wiring.narrator import narrator_from
+    from bot.wiring.slack import slack_reader
 
     catalog = _catalog(settings)
-    engine = create_engine(settings.database_url)
-    sessions = create_session_factory(engine)
     clock = SystemClock()
-    # With ANTHROPIC_API_KEY the summary and root cause are the narrator's grounded prose; its
-    # calls are audited against the incident like the bot's own.
-    narrator = narrator_from(settings, sessions=sessions, clock=clock)
-    slack = _channel_history(settings)
+    slack = slack_reader(settings)
     directory = slack[1] if slack else None
     if settings.slack_bot_token is None:
         directory = _SandboxNames(directory)
-    try:
-        facts = await gather_facts(
-            sessions=sessions,
-            incident_id=incident_id,
-            catalog=catalog,
-            clock=clock,
-            history=slack[0] if slack else None,
-            directory=directory,
-        )
-        if facts is None:
-            print(f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr)
-            return 2
-        draft = await write_postmortem(facts, narrator=narrator)
-    finally:
-        if narrator is not None:
-            await narrator.close()
-        await engine.dispose()
+    async with database(settings.database_url) as db:
+        # With ANTHROPIC_API_KEY the summary and root cause are the narrator's grounded prose;
+        # its calls are audited against the incident like the bot's own.
+        narrator = narrator_from(settings, sessions=db.sessions, clock=clock)
+        try:
+            facts = await gather_facts(
+                sessions=db.sessions,
+                incident_id=incident_id,
+                catalog=catalog,
+                clock=clock,
+                history=slack[0] if slack else None,
+                directory=directory,
+            )
+            if facts is None:
+                print(
+                    f"incident-bot: no incident INC-{incident_id} in the database", file=sys.stderr
+                )
+                return 2
+            draft = await write_postmortem(facts, narrator=narrator)
+        finally:
+            if narrator is not None:
+                await narrator.close()
     sys.stdout.write(draft.markdown)
     return 0
 
@@ -357,10 +317,11 @@ async def _emulator(settings: Settings, port: int | None) -> int:
 
 
 def _eval(paths: list[Path], json_to: str | None) -> int:
-    from bot.app import SHIPPED_SCENARIOS, narrator_setup, replay_evidence
     from bot.evaluation.replay import replay_files
     from bot.evaluation.report import report_json, report_lines
     from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
+    from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
+    from bot.wiring.narrator import narrator_setup
 
     settings = load_settings()
     # The runbooks the bot would choose among live: the shipped ones and RUNBOOK_PATHS.

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,10 +45,13 @@ from bot.write_gate import WriteGate
 __all__ = [
     "MIGRATIONS_DIR",
     "Base",
+    "Database",
     "UTCDateTime",
     "create_engine",
     "create_session_factory",
+    "database",
     "downgrade_database",
+    "open_database",
     "prepare_sqlite",
     "upgrade_database",
 ]
@@ -218,3 +224,38 @@ async def downgrade_database(engine: AsyncEngine, revision: str = "base") -> Non
     async with engine.begin() as connection:
         await _take_migration_lock(connection)
         await connection.run_sync(run)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """An engine and its session factory: what the runtime, each command and each replayed
+    scenario open, the one way."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_database(database_url: str, *, migrate: bool = False) -> Database:
+    """The database at ``database_url``, migrated to the head first when ``migrate`` (the
+    runtime and a fresh replay; a command that only reads leaves the schema alone)."""
+    engine = create_engine(database_url)
+    if migrate:
+        try:
+            await upgrade_database(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+    return Database(engine=engine, sessions=create_session_factory(engine))
+
+
+@asynccontextmanager
+async def database(database_url: str, *, migrate: bool = False) -> AsyncIterator[Database]:
+    """:func:`open_database` for the length of a command; closed however it ends."""
+    opened = await open_database(database_url, migrate=migrate)
+    try:
+        yield opened
+    finally:
+        await opened.close()

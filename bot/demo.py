@@ -43,7 +43,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.action.models import ActionRecord, ActionState
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.errors import AuditChainError
@@ -54,6 +54,7 @@ from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import load_settings
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorClient, load_workspace, render_blocks
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, FilePath, SecretStr, ValidationError, fie
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.signal.sources.common import DEFAULT_DEPLOY_WORKFLOWS
 
 __all__ = [
     "DEFAULT_DD_METRIC_QUERIES",
@@ -93,9 +94,9 @@ class Settings(BaseSettings):
     grafana_webhook_secret: SecretStr | None = None
     sentry_webhook_secret: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
-    # GitHub workflow names whose failed runs count as failed deploys (GITHUB_DEPLOY_WORKFLOWS,
-    # a JSON list); compared case-insensitively.
-    github_deploy_workflows: list[str] = ["deploy"]
+    # GitHub workflow names or shell-style patterns whose failed runs count as failed deploys
+    # (GITHUB_DEPLOY_WORKFLOWS, a JSON list); compared case-insensitively.
+    github_deploy_workflows: list[str] = list(DEFAULT_DEPLOY_WORKFLOWS)
     # GitHub as the deploy evidence source (deployments, pull requests, changed files); without a
     # token, deploys come from the replay scenarios. The API URL is GitHub Enterprise's
     # (https://ghe.example.com/api/v3) or a local fake in tests.

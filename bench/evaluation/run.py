@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.db import create_engine, upgrade_database
 from bot.evaluation.replay import replay_scenario
 from bot.runbook.loader import SHIPPED_RUNBOOKS, load_runbooks
 from bot.scenario.loader import load_scenarios, scenario_files
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 
 TARGET_PEAK_MIB = 300
 

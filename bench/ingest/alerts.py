@@ -147,7 +147,14 @@ _PAYLOADS: Mapping[str, Callable[[int], dict[str, Any]]] = {
 SOURCES = tuple(_PAYLOADS)
 
 
-def delivery(source: str, n: int) -> Delivery:
-    """Alert number ``n`` of ``source`` as the source posts it, signed with :data:`SECRET`."""
-    body = json.dumps(_PAYLOADS[source](n)).encode()
+def delivery(source: str, n: int, *, services: int = 1) -> Delivery:
+    """Alert number ``n`` of ``source`` as the source posts it, signed with :data:`SECRET`.
+    With ``services`` above 1 (generic alerts only) alert ``n`` names service ``n % services``
+    of that many (``checkout-api-0``, ...), so a storm folds into that many incidents."""
+    payload = _PAYLOADS[source](n)
+    if services > 1:
+        if source != "generic":
+            raise ValueError("spreading alerts over services is for generic alerts only")
+        payload["service"] = f"{payload['service']}-{n % services}"
+    body = json.dumps(payload).encode()
     return body, signed_headers(source, body, SECRET)

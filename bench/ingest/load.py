@@ -44,11 +44,20 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 
 
 async def generate(
-    *, port: int, source: str, seconds: float, concurrency: int, max_requests: int
+    *,
+    port: int,
+    source: str,
+    seconds: float,
+    concurrency: int,
+    max_requests: int,
+    first: int = 0,
+    services: int = 1,
 ) -> LoadResult:
-    """Post alerts 0, 1, 2... of ``source`` to ``/webhooks/<source>`` on 127.0.0.1:``port``."""
+    """Post alerts ``first``, ``first + 1``... of ``source`` to ``/webhooks/<source>`` on
+    127.0.0.1:``port`` (two generators in one run take disjoint ranges, so neither's alerts are
+    the other's duplicates); ``services`` spreads generic alerts over that many services."""
     url = f"http://{HOST}:{port}/webhooks/{source}"
-    numbers = itertools.count()
+    numbers = itertools.count(first)
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     failures: Counter[str] = Counter()
@@ -57,9 +66,9 @@ async def generate(
     async def worker(http: aiohttp.ClientSession, deadline: float) -> None:
         nonlocal last_answer
         for n in numbers:
-            if n >= max_requests or time.perf_counter() >= deadline:
+            if n - first >= max_requests or time.perf_counter() >= deadline:
                 return
-            body, headers = delivery(source, n)
+            body, headers = delivery(source, n, services=services)
             sent = time.perf_counter()
             try:
                 async with http.post(url, data=body, headers=headers) as response:
@@ -96,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
+    parser.add_argument("--first", type=int, default=0, help="the first alert's number")
+    parser.add_argument("--services", type=int, default=1, help="generic alerts only")
     args = parser.parse_args(argv)
     result = asyncio.run(
         generate(
@@ -104,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
             seconds=args.seconds,
             concurrency=args.concurrency,
             max_requests=args.max_requests,
+            first=args.first,
+            services=args.services,
         )
     )
     print(json.dumps(asdict(result)))

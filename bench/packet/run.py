@@ -48,11 +48,12 @@ import yaml
 from bench.packet.history import seed_history
 from bench.packet.latent import latent_sources
 from bench.packet.timeline import Timeline
-from bot.app import SHIPPED_SCENARIOS, Runtime, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.catalog import load_catalog
 from bot.clock import ReplayClock
 from bot.scenario.loader import load_scenario
 from bot.settings import load_settings
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from handlers.webhooks.auth import signed_headers
 from integrations.replay import ReplayEvidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

@@ -262,6 +262,10 @@ async def approved_before(session: AsyncSession, *, before: datetime) -> Sequenc
     return list(rows)
 
 
+# The audit events whose details record the markers a packet raised.
+_PACKET_EVENTS = ("packet.posted", "packet.updated", "packet.retriaged")
+
+
 async def packet_posted(session: AsyncSession, incident_id: int) -> dict[str, Any] | None:
     """The details of the incident's latest ``packet.posted`` audit row (its runbook, its
     markers), or None before a packet was posted."""
@@ -278,16 +282,24 @@ async def packet_posted(session: AsyncSession, incident_id: int) -> dict[str, An
 
 
 async def incident_markers(session: AsyncSession, incident_id: int) -> frozenset[str] | None:
-    """The markers (``customer_data``...) the incident's packet raised when it was posted, as
-    its ``packet.posted`` audit row records them; None when no posted packet recorded them
-    (then nothing may run on its own: what the incident raises is unknown)."""
-    details = await packet_posted(session, incident_id)
-    if details is None:
-        return None
-    markers = details.get("markers")
-    if not isinstance(markers, list):
-        return None
-    return frozenset(str(marker) for marker in markers)
+    """Every marker (``customer_data``...) the incident's packets have raised, as the
+    ``packet.posted``, ``packet.updated`` and ``packet.retriaged`` audit rows record them: a
+    marker raised by a later packet counts from then on, and one raised once stays raised (an
+    incident that exposed customer data does not stop being one when a later packet no longer
+    shows it). None when no packet recorded its markers (then nothing may run on its own: what
+    the incident raises is unknown)."""
+    rows = await session.scalars(
+        select(AuditRecord.details).where(
+            AuditRecord.incident_id == incident_id, AuditRecord.event.in_(_PACKET_EVENTS)
+        )
+    )
+    raised: set[str] | None = None
+    for details in rows:
+        found = json.loads(details) if details else None
+        markers = found.get("markers") if isinstance(found, dict) else None
+        if isinstance(markers, list):
+            raised = (raised or set()) | {str(marker) for marker in markers}
+    return frozenset(raised) if raised is not None else None
 
 
 async def by_step(session: AsyncSession, step: str) -> ActionRecord | None:

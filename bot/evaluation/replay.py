@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog, with_catalog_service
 from bot.clock import FixedClock
-from bot.db import create_engine, create_session_factory, upgrade_database
+from bot.db import open_database
 from bot.errors import ConfigFileError, PayloadError
 from bot.evaluation.conclusions import Conclusions, conclusions_of
 from bot.evaluation.judge import Mismatch, judge
@@ -31,8 +32,8 @@ from bot.evidence.neighbours import with_neighbours
 from bot.incident.context import PipelineContext
 from bot.incident.correlate import correlate_pending
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import triage_incident
-from bot.narrator import Narrator, NarratorSetup
+from bot.incident.packet import IncidentTriage, triage_incident
+from bot.narrator import NarratorSetup
 from bot.narrator.facts import known_services
 from bot.narrator.likely_cause import likely_cause
 from bot.narrator.values import Narration
@@ -93,6 +94,86 @@ def _main_incident(records: list[IncidentRecord]) -> IncidentRecord:
     )
 
 
+class _Stopwatch:
+    """Milliseconds per stage of one replay, for the report."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[f"{stage}_ms"] = round((now - self._mark) * 1000, 1)
+        self._mark = now
+
+
+async def _accept_deliveries(
+    scenario: Scenario,
+    path: Path,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    context: PipelineContext,
+) -> None:
+    """Each delivery normalized by its source's webhook and accepted at its ``at``, then
+    correlated, as live."""
+    for delivery in scenario.deliveries:
+        if delivery.at > clock.now():
+            clock.advance(delivery.at - clock.now())
+        body = json.dumps(delivery.payload).encode()
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            signals = normalize(
+                delivery.source, delivery.payload, received_at=clock.now(), body_digest=digest
+            )
+        except PayloadError as exc:
+            raise ConfigFileError(
+                path,
+                f"the {delivery.source.value} webhook refuses this payload: {exc}",
+                key=_payload_key(scenario, delivery),
+            ) from exc
+        signals = [with_catalog_service(signal, context.catalog) for signal in signals]
+        await accept_signals(signals, sessions=sessions, clock=clock, body_digest=digest)
+        await correlate_pending(
+            sessions=sessions,
+            clock=clock,
+            catalog=context.catalog,
+            window=context.correlation_window,
+        )
+
+
+async def _incidents(
+    scenario: Scenario, path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> list[IncidentRecord]:
+    async with sessions() as session:
+        records = list((await session.execute(select(IncidentRecord))).scalars())
+    if not records:
+        raise ConfigFileError(
+            path,
+            "its alerts open no incident: every delivery is one its source's webhook ignores",
+            key="alert" if scenario.alert is not None else "alerts",
+        )
+    return records
+
+
+async def _narrate(
+    narrator: NarratorSetup,
+    triage: IncidentTriage,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    catalog: Catalog,
+) -> Narration | None:
+    cause = await likely_cause(
+        narrator.bind(sessions=sessions, clock=clock),
+        packet=triage.packet,
+        assessment=triage.assessment,
+        evidence=triage.evidence,
+        services=known_services(catalog, triage.packet.service),
+    )
+    return cause.narration
+
+
 async def replay_scenario(
     scenario: Scenario,
     path: Path,
@@ -110,8 +191,7 @@ async def replay_scenario(
     source's webhook would refuse, or alerts that open no incident, are a
     :class:`ConfigFileError` naming the file and key. With ``narrator`` the packet's "likely
     cause" is narrated too (its audit row goes to the throwaway database)."""
-    timings: dict[str, float] = {}
-    mark = time.perf_counter()
+    stopwatch = _Stopwatch()
     sources, catalog = evidence_for(scenario)
     context = PipelineContext(
         sources=with_neighbours(sources, catalog),
@@ -120,81 +200,37 @@ async def replay_scenario(
         deadline=EVIDENCE_DEADLINE,
         runbooks=runbooks.selected(scenario.runbooks),
     )
-    deliveries = scenario.deliveries
-    clock = FixedClock(min(deliveries[0].at, scenario.now))
+    clock = FixedClock(min(scenario.deliveries[0].at, scenario.now))
     database = database_folder / f"{scenario.id}.sqlite3"
     if migrated is not None:
         shutil.copyfile(migrated, database)
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    opened = await open_database(f"sqlite+aiosqlite:///{database}", migrate=migrated is None)
+    sessions, narration = opened.sessions, None
     try:
-        if migrated is None:
-            await upgrade_database(engine)
-        sessions = create_session_factory(engine)
-        timings["database_ms"] = (time.perf_counter() - mark) * 1000
-        mark = time.perf_counter()
-        for delivery in deliveries:
-            if delivery.at > clock.now():
-                clock.advance(delivery.at - clock.now())
-            body = json.dumps(delivery.payload).encode()
-            digest = hashlib.sha256(body).hexdigest()
-            try:
-                signals = normalize(
-                    delivery.source, delivery.payload, received_at=clock.now(), body_digest=digest
-                )
-            except PayloadError as exc:
-                raise ConfigFileError(
-                    path,
-                    f"the {delivery.source.value} webhook refuses this payload: {exc}",
-                    key=_payload_key(scenario, delivery),
-                ) from exc
-            signals = [with_catalog_service(signal, catalog) for signal in signals]
-            await accept_signals(signals, sessions=sessions, clock=clock, body_digest=digest)
-            await correlate_pending(
-                sessions=sessions,
-                clock=clock,
-                catalog=catalog,
-                window=context.correlation_window,
-            )
-        timings["intake_ms"] = (time.perf_counter() - mark) * 1000
-        mark = time.perf_counter()
+        stopwatch.lap("database")
+        await _accept_deliveries(scenario, path, sessions=sessions, clock=clock, context=context)
+        stopwatch.lap("intake")
         if scenario.now > clock.now():
             clock.advance(scenario.now - clock.now())
-        async with sessions() as session:
-            records = list((await session.execute(select(IncidentRecord))).scalars())
-        if not records:
-            raise ConfigFileError(
-                path,
-                "its alerts open no incident: every delivery is one its source's webhook ignores",
-                key="alert" if scenario.alert is not None else "alerts",
-            )
+        records = await _incidents(scenario, path, sessions)
         triage = await triage_incident(
             _main_incident(records), sessions=sessions, context=context, clock=clock
         )
-        timings["triage_ms"] = (time.perf_counter() - mark) * 1000
-        narration = None
+        stopwatch.lap("triage")
         if narrator is not None:
-            mark = time.perf_counter()
-            writer = Narrator(
-                model=narrator.model, sessions=sessions, clock=clock, limits=narrator.limits
+            narration = await _narrate(
+                narrator, triage, sessions=sessions, clock=clock, catalog=catalog
             )
-            cause = await likely_cause(
-                writer,
-                packet=triage.packet,
-                assessment=triage.assessment,
-                evidence=triage.evidence,
-                services=known_services(catalog, triage.packet.service),
-            )
-            narration = cause.narration
-            timings["narrator_ms"] = (time.perf_counter() - mark) * 1000
+            stopwatch.lap("narrator")
     finally:
-        await engine.dispose()
+        await opened.close()
     conclusions = conclusions_of(triage.assessment, triage.packet, incidents=len(records))
     return ScenarioRun(
         scenario=scenario,
         path=path,
         conclusions=conclusions,
         mismatches=judge(scenario.expect, conclusions),
-        timings={name: round(value, 1) for name, value in timings.items()},
+        timings=stopwatch.timings,
         narration=narration,
     )
 
@@ -232,9 +268,5 @@ async def replay_files(
 
 async def _migrated_database(path: Path) -> Path:
     """An empty database at ``path`` with every migration applied, for each replay to copy."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        await upgrade_database(engine)
-    finally:
-        await engine.dispose()
+    await (await open_database(f"sqlite+aiosqlite:///{path}", migrate=True)).close()
     return path

@@ -74,18 +74,11 @@ async def _fingerprints_held_elsewhere(
     return held
 
 
-async def fold_delivery(
-    session: AsyncSession,
-    incident: IncidentRecord,
-    record: SignalRecord,
-    *,
-    catalog: Catalog,
-    clock: Clock,
-) -> int:
-    """Join the waiting alerts of ``record``'s delivery that belong with ``incident`` (which
-    ``record`` has just opened or joined), in the caller's transaction; return how many."""
-    if not record.body_digest or incident.status != IncidentStatus.OPEN:
-        return 0
+async def _waiting_in_delivery(
+    session: AsyncSession, incident: IncidentRecord, record: SignalRecord, catalog: Catalog
+) -> list[SignalRecord]:
+    """The delivery's other alerts still waiting (a batch of them), of a severity that may
+    join and of a service the catalog does not keep apart from the incident's."""
     query = (
         select(SignalRecord)
         .where(
@@ -99,12 +92,55 @@ async def fold_delivery(
         .order_by(SignalRecord.id)
         .limit(FOLD_BATCH)
     )
-    rest = [
+    return [
         r
         for r in (await session.execute(query)).scalars()
         if r.severity in _SEVERITIES
         and not catalog_keeps_apart(r.service, incident.service, catalog)
     ]
+
+
+def _join(
+    incident: IncidentRecord, signal: SignalRecord, states: conditions.AlertStates
+) -> audit.NewEntry:
+    """Count ``signal`` into ``incident`` (severity, last signal) and say so in an audit row."""
+    before = Severity(incident.severity)
+    started = sane_start(signal.started_at, signal.received_at)
+    incident.signal_count += 1
+    incident.last_signal_at = max(incident.last_signal_at or started, started)
+    severity, raised = severity_after_join(
+        before,
+        Severity(signal.severity),
+        firing=signal.status == SignalStatus.FIRING,
+        fired_conditions=states.fired,
+        already_raised=incident.severity_raised,
+    )
+    incident.severity, incident.severity_raised = severity.value, raised
+    details: dict[str, object] = {
+        "signal_id": signal.id,
+        "status": signal.status,
+        "reason": JoinReason.DELIVERY.value,
+        "service": signal.service,
+        "signal_count": incident.signal_count,
+    }
+    if severity != before:
+        details["severity"] = {"from": before.value, "to": severity.value}
+    return audit.NewEntry(BOT_ACTOR, "signal.joined", incident.id, details)
+
+
+async def fold_delivery(
+    session: AsyncSession,
+    incident: IncidentRecord,
+    record: SignalRecord,
+    *,
+    catalog: Catalog,
+    clock: Clock,
+) -> int:
+    """Join the waiting alerts of ``record``'s delivery that belong with ``incident`` (which
+    ``record`` has just opened or joined), in the caller's transaction; return how many."""
+    if not record.body_digest or incident.status != IncidentStatus.OPEN:
+        return 0
+    rest = await _waiting_in_delivery(session, incident, record, catalog)
     if not rest:
         return 0
     held = await _fingerprints_held_elsewhere(
@@ -127,30 +163,7 @@ async def fold_delivery(
     await session.flush()
     await conditions.record(session, incident.id, joined)
     states = await conditions.states_of(session, incident.id)
-    entries: list[audit.NewEntry] = []
-    for signal in joined:
-        before = Severity(incident.severity)
-        started = sane_start(signal.started_at, signal.received_at)
-        incident.signal_count += 1
-        incident.last_signal_at = max(incident.last_signal_at or started, started)
-        severity, raised = severity_after_join(
-            before,
-            Severity(signal.severity),
-            firing=signal.status == SignalStatus.FIRING,
-            fired_conditions=states.fired,
-            already_raised=incident.severity_raised,
-        )
-        incident.severity, incident.severity_raised = severity.value, raised
-        details: dict[str, object] = {
-            "signal_id": signal.id,
-            "status": signal.status,
-            "reason": JoinReason.DELIVERY.value,
-            "service": signal.service,
-            "signal_count": incident.signal_count,
-        }
-        if severity != before:
-            details["severity"] = {"from": before.value, "to": severity.value}
-        entries.append(audit.NewEntry(BOT_ACTOR, "signal.joined", incident.id, details))
+    entries = [_join(incident, signal, states) for signal in joined]
     incident.all_resolved = states.all_resolved
     if not incident.all_resolved:
         incident.resolve_prompted = False

@@ -40,6 +40,7 @@ __all__ = [
     "build_incident_packet",
     "keep_triage_facts",
     "late_evidence_arrived",
+    "raised_markers",
     "triage_incident",
     "triage_signals",
 ]
@@ -163,6 +164,12 @@ async def keep_triage_facts(
     stored = await incidents.get(session, incident_id)
     if stored is not None and triage.facts is not None:
         await history.record_triage(session, incident=stored, facts=triage.facts, at=at)
+
+
+def raised_markers(triage: IncidentTriage) -> list[str]:
+    """The markers (``customer_data``...) the triage raised, as the packet's audit rows record
+    them for the action flows: nothing runs on its own in an incident that raised one."""
+    return sorted({raised.marker.value for raised in triage.assessment.markers})
 
 
 async def build_incident_packet(

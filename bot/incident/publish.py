@@ -31,8 +31,8 @@ from bot.incident.models import (
 )
 from bot.incident.packet import (
     IncidentTriage,
-    build_incident_packet,
     keep_triage_facts,
+    raised_markers,
     triage_incident,
 )
 from bot.incident.progress import step
@@ -207,7 +207,7 @@ async def _ensure_packet(
             "unavailable": [failure.source for failure in packet.unavailable],
             "runbook": packet.runbook.id if packet.runbook is not None else None,
             # What the action flows read before anything runs on its own (bot.action.auto).
-            "markers": sorted({raised.marker.value for raised in triage.assessment.markers}),
+            "markers": raised_markers(triage),
         },
     ) as session:
         await incidents.record_packet_posted(
@@ -249,16 +249,19 @@ async def _bring_channel_up_to_date(
     edited = incident.packet_revision > incident.posted_revision
     if edited:
         revision = incident.packet_revision
-        packet = await build_incident_packet(
-            incident, sessions=sessions, context=context, clock=clock
-        )
+        triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
+        packet = triage.packet
         await chat.update_packet(channel_id, incident.packet_ts, packet)
         async with step(
             sessions,
             incident_id,
             clock=clock,
             event="packet.updated",
-            details={"ts": incident.packet_ts, "revision": revision},
+            details={
+                "ts": incident.packet_ts,
+                "revision": revision,
+                "markers": raised_markers(triage),
+            },
         ) as session:
             await incidents.record_packet_updated(
                 session, incident_id=incident_id, revision=revision, text=stored_text(packet)

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
-from bot.incident.packet import triage_incident, triage_signals
+from bot.incident.packet import raised_markers, triage_incident, triage_signals
 from bot.packet.render import stored_text
 from bot.packet.values import Packet
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
@@ -67,7 +67,10 @@ async def retriage(
     if incident is None or incident.channel_id is None:
         return None
     revision = incident.packet_revision
-    packet = await current_packet(incident, sessions=sessions, context=context, clock=clock)
+    triage = await triage_incident(
+        incident, sessions=sessions, context=context, clock=clock, watch_late=False
+    )
+    packet = triage.packet
     ts = await chat.post_packet(incident.channel_id, packet)
     async with sessions() as session, session.begin():
         replaced = await incidents.move_packet(
@@ -89,6 +92,7 @@ async def retriage(
                 "channel_id": incident.channel_id,
                 "replaced": replaced,
                 "unavailable": [failure.source for failure in packet.unavailable],
+                "markers": raised_markers(triage),
             },
         )
     return Retriaged(packet, ts, replaced)

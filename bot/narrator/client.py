@@ -141,6 +141,10 @@ class NarratorSetup:
     model: LanguageModel
     limits: NarratorLimits = field(default_factory=NarratorLimits)
 
+    def bind(self, *, sessions: async_sessionmaker[AsyncSession] | None, clock: Clock) -> Narrator:
+        """The narrator for one database (its calls are audited there) and clock."""
+        return Narrator(model=self.model, sessions=sessions, clock=clock, limits=self.limits)
+
 
 class Narrator:
     """Writes grounded prose from facts; see the module docstring for what it guarantees."""

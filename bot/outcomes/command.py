@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.db import create_engine, create_session_factory
+from bot.db import database
 from bot.outcomes.render import report_json, report_lines
 from bot.outcomes.service import read_report
 from bot.settings import Settings
@@ -19,13 +19,8 @@ async def run_report(
     settings: Settings, *, since: datetime | None, as_json: bool, clock: Clock
 ) -> int:
     """Print the report; 0. The schema is not migrated here: a report only reads."""
-    engine = create_engine(settings.database_url)
-    sessions = create_session_factory(engine)
-    try:
-        async with sessions() as session:
-            report = await read_report(session, since=since, until=clock.now())
-    finally:
-        await engine.dispose()
+    async with database(settings.database_url) as db, db.sessions() as session:
+        report = await read_report(session, since=since, until=clock.now())
     if as_json:
         print(json.dumps(report_json(report), indent=2))
     else:

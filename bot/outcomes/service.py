@@ -4,7 +4,7 @@ packet, people's acts, actions, noise), whatever the number of incidents. Read-o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Subquery, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,13 @@ from bot.incident.models import IncidentRecord
 from bot.outcomes.compute import outcome_report
 from bot.outcomes.values import IncidentOutcome, OutcomeReport
 
-__all__ = ["HUMAN_ACTORS", "RESOLVING_EVENTS", "incident_outcomes", "read_report"]
+__all__ = [
+    "HUMAN_ACTORS",
+    "RESOLVING_EVENTS",
+    "RecentReport",
+    "incident_outcomes",
+    "read_report",
+]
 
 HUMAN_ACTORS = ("slack:", "cli:")  # audit actors that are people (a Slack user, an operator)
 RESOLVING_EVENTS = ("incident.resolved", "incident.resolution_noted")
@@ -146,3 +152,23 @@ async def read_report(
 ) -> OutcomeReport:
     """The outcome report of the incidents first seen in [``since``, ``until``]."""
     return outcome_report(await incident_outcomes(session, since=since), since=since, until=until)
+
+
+class RecentReport:
+    """The all-time outcome report, read again at most once every ``max_age``.
+
+    Why: ``/metrics`` is scraped every 15-60 s by each Prometheus watching each replica, and the
+    report reads every incident and its audit rows; with ten thousand incidents stored that is
+    a real query for figures that move on the scale of minutes (MTTR, rates). The first read
+    is always fresh; later ones are at most ``max_age`` old."""
+
+    def __init__(self, max_age: timedelta = timedelta(seconds=30)) -> None:
+        self._max_age = max_age
+        self._report: OutcomeReport | None = None
+        self._read_at: datetime | None = None
+
+    async def read(self, session: AsyncSession, *, now: datetime) -> OutcomeReport:
+        if self._report is None or self._read_at is None or now - self._read_at >= self._max_age:
+            self._report = await read_report(session, since=None, until=now)
+            self._read_at = now
+        return self._report

@@ -360,6 +360,35 @@ def _runbook_query(
     )
 
 
+def _suspect_deploy(
+    assessment: Assessment, evidence: EvidenceBundle, policy: Policy
+) -> tuple[list[str], list[SuggestedAction], list[Link]]:
+    """What the packet says of the suspect deploy (when lead time ranks one): when it landed,
+    review it, roll it back (behind the policy's approval), and its link first; with none, that
+    no deploy happened, said only when a deploy source answered."""
+    suspect = assessment.suspect
+    if suspect is None:
+        # Silence from a failed source proves nothing.
+        quiet = "No deploy of this service in the 2 hours before the first signal"
+        return ([quiet] if evidence.deploys_checked else []), [], []
+    deploy = suspect.deploy
+    anchor = "first spike" if assessment.spikes else "first alert"
+    change = f"PR {deploy.pr}" if deploy.pr is not None else f"commit {deploy.sha}"
+    detail = f": {deploy.title}" if deploy.title else ""
+    author = f" by {deploy.author}" if deploy.author else ""
+    back_to = f" to {suspect.previous.sha}" if suspect.previous else ""
+    actions = [
+        SuggestedAction(f"Review {change}{detail} (deploy {deploy.sha}{author})"),
+        SuggestedAction(
+            f"Roll back {deploy.service}{back_to}",
+            ActionKind.ROLLBACK,
+            policy.requires_approval(ActionKind.ROLLBACK, assessment.service),
+        ),
+    ]
+    links = [Link(f"Suspect deploy: {change}", deploy.url)] if deploy.url else []
+    return [f"Latest deploy landed {_minutes(suspect.lead)} before {anchor}"], actions, links
+
+
 def build_packet(
     *,
     incident_id: int,
@@ -378,34 +407,12 @@ def build_packet(
     lines = [describe_spike(spike) for spike in assessment.spikes]
     lines.extend(exhaustion_lines(assessment.service, evidence, catalog))
     lines.extend(monitor_lines(evidence))
-    actions: list[SuggestedAction] = []
-    links: list[Link] = []
-    suspect = assessment.suspect
-    if suspect is not None:
-        deploy = suspect.deploy
-        anchor = "first spike" if assessment.spikes else "first alert"
-        lines.append(f"Latest deploy landed {_minutes(suspect.lead)} before {anchor}")
-        change = f"PR {deploy.pr}" if deploy.pr is not None else f"commit {deploy.sha}"
-        detail = f": {deploy.title}" if deploy.title else ""
-        author = f" by {deploy.author}" if deploy.author else ""
-        actions.append(SuggestedAction(f"Review {change}{detail} (deploy {deploy.sha}{author})"))
-        if deploy.url:
-            links.append(Link(f"Suspect deploy: {change}", deploy.url))  # first: read it first
-        back_to = f" to {suspect.previous.sha}" if suspect.previous else ""
-        actions.append(
-            SuggestedAction(
-                f"Roll back {deploy.service}{back_to}",
-                ActionKind.ROLLBACK,
-                policy.requires_approval(ActionKind.ROLLBACK, assessment.service),
-            )
-        )
-    elif evidence.deploys_checked:
-        # Said only when a deploy source answered: silence from a failed source proves nothing.
-        lines.append("No deploy of this service in the 2 hours before the first signal")
+    deploy_lines, actions, links = _suspect_deploy(assessment, evidence, policy)
+    lines.extend(deploy_lines)
     lines.extend(change_lines(evidence, assessment.service))
     lines.extend(_related_line(assessment.service, signals))
     owners = _owners(assessment.service, signals, catalog)
-    if owners and suspect is None:
+    if owners and assessment.suspect is None:
         group = f" (@{owners[0].slack_group})" if owners[0].slack_group else ""
         actions.append(
             SuggestedAction(

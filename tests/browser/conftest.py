@@ -19,11 +19,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.policy import SHIPPED_POLICY, load_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 

@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import replay_evidence
 from bot.clock import Clock
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
@@ -24,6 +23,7 @@ from bot.policy import DEFAULT_POLICY
 from bot.signal.models import SignalRecord
 from bot.signal.sources import SourceOptions
 from bot.transactions import TransactionRunner
+from bot.wiring.evidence import replay_evidence
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.routes import (
     DEFAULT_MAX_ALERTS_PER_DELIVERY,

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.settings import Settings, load_settings
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.harness import eventually, post_signed
 

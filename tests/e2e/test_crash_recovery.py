@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
 from bot.db import create_engine, create_session_factory
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack_emulator import EmulatorClient
 from tests.harness import (
     ServeProcess,

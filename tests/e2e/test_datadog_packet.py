@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS, Runtime, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.models import Scenario
 from bot.settings import DEFAULT_DD_METRIC_QUERIES
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 from tests.e2e.test_offline_slice import packets_in

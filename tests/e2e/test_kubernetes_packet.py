@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS, Runtime, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.kube_emulator import KubeEmulator, KubeEmulatorConfig
 from integrations.kube_emulator.faults import Fault
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig

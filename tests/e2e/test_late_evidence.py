@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.app import Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.evidence.ports import DeploySource, EvidenceQuery
 from bot.evidence.values import Deploy
 from bot.scenario.models import Scenario
 from bot.settings import load_settings
+from bot.wiring.evidence import replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import SECRET, eventually, post_alert
 from tests.e2e.test_offline_slice import packets_in

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.packet.render import NARRATOR_OFF
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, sandbox_settings
 from tests.e2e.test_offline_slice import packets_in, settled

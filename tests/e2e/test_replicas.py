@@ -27,10 +27,10 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from bot.app import SHIPPED_SCENARIOS
 from bot.audit import service as audit
 from bot.db import create_engine, create_session_factory
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from handlers.webhooks.auth import signed_headers
 from integrations.kube_emulator import ControlClient
 from integrations.slack_emulator import EmulatorClient

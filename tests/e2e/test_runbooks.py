@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS, Runtime
+from bot.app import Runtime
 from bot.audit import service as audit
 from bot.runbook.loader import SHIPPED_RUNBOOKS
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import eventually, post_alert, run_cli
 

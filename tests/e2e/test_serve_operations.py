@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from handlers.webhooks.auth import signed_headers
 from integrations.slack_emulator import EmulatorConfig, SlackEmulator
 from tests.harness import ServeProcess, eventually, serve_env, start_serve

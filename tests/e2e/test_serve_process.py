@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack_emulator import EmulatorClient
 from tests.harness import eventually, free_port, post_signed, serve_env, start_serve
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import SHIPPED_SCENARIOS
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.conftest import run_cli
 from tests.e2e.test_narrator_redteam import adversarial, assert_clean

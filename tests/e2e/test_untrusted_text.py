@@ -20,12 +20,13 @@ import pytest
 import sqlalchemy
 import structlog
 
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.clock import ReplayClock
 from bot.killswitch import service as kill_switch
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
 from bot.telemetry.logs import configure_logging
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, run_cli, sandbox_settings
 

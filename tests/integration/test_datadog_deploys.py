@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import datadog_evidence
 from bot.errors import ConfigError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.settings import load_settings
+from bot.wiring.evidence import datadog_evidence
 from integrations.datadog import DatadogConnection, DatadogDeploys
 from integrations.datadog.client import web_url
 from integrations.replay import ReplayEvidence

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import datadog_evidence
 from bot.errors import ConfigError, SourceUnavailableError
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.settings import DEFAULT_DD_METRIC_QUERIES, MetricQuery, load_settings
+from bot.wiring.evidence import datadog_evidence
 from integrations.datadog import DatadogConnection, DatadogLogs, DatadogMetrics, DatadogMonitors
 from integrations.replay import ReplayEvidence
 from tests.fakes.datadog import HANG, FakeDatadog, Fault, log_event, monitor, rate_limited

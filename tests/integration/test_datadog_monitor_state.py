@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.analysis.triage import assess
-from bot.app import datadog_evidence
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.gather import EvidenceSources, gather_evidence
 from bot.evidence.ports import EvidenceQuery
@@ -21,6 +20,7 @@ from bot.policy import DEFAULT_POLICY
 from bot.settings import load_settings
 from bot.signal.sources.datadog import monitor_ids
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
+from bot.wiring.evidence import datadog_evidence
 from integrations.datadog import DatadogConnection, DatadogMonitors
 from integrations.replay import ReplayEvidence
 from tests.fakes.datadog import FakeDatadog, monitor

@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.evaluation.replay import replay_scenario
 from bot.runbook.loader import load_runbooks
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 
 # The CLI of the code under test (``-m`` from the working directory), not whichever checkout the
 # virtualenv's ``incident-bot`` script was installed from.

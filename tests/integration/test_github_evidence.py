@@ -17,7 +17,6 @@ import pytest
 from pydantic import SecretStr
 
 from bot.analysis.triage import assess
-from bot.app import github_evidence
 from bot.catalog import Catalog, ServiceEntry
 from bot.errors import SourceUnavailableError
 from bot.evidence.gather import EvidenceSources, gather_evidence
@@ -29,6 +28,7 @@ from bot.packet.values import Packet
 from bot.policy import DEFAULT_POLICY
 from bot.settings import load_settings
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
+from bot.wiring.evidence import github_evidence
 from integrations.github import GitHubConnection, GitHubEvidence
 from tests.fakes.github import FakeCommit, FakeDeployment, FakeGitHub, FakePull
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.action.kinds import ActionKind
-from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.evaluation.replay import ScenarioRun, replay_scenario
 from bot.runbook.loader import load_runbooks
 from bot.scenario.loader import load_scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 
 HISTORY = SHIPPED_SCENARIOS / "history"
 

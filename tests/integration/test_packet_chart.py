@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.errors import ChartError
@@ -26,6 +25,7 @@ from bot.policy import DEFAULT_POLICY
 from bot.scenario.loader import load_scenario
 from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.charts import MatplotlibCharts
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client

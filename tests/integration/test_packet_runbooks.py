@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.triage import assess
-from bot.app import replay_evidence
 from bot.evidence.gather import gather_evidence
 from bot.evidence.ports import EvidenceQuery
 from bot.incident.packet import DEPLOY_HISTORY, EVIDENCE_LOOKBACK
@@ -21,6 +20,7 @@ from bot.scenario.loader import load_scenarios
 from bot.scenario.models import Scenario
 from bot.signal.sources import normalize
 from bot.signal.values import Signal
+from bot.wiring.evidence import replay_evidence
 
 PROJECT_SCENARIOS = Path(__file__).parents[2] / "scenarios"
 # The scenarios written with the bot (top level and examples/). The postmortem corpus

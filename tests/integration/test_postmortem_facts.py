@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.action.models import ActionRecord, ActionState
-from bot.app import SHIPPED_SCENARIOS
 from bot.clock import FixedClock
 from bot.incident.correlate import correlate_pending, resolve_incident
 from bot.incident.models import IncidentRecord
@@ -22,6 +21,7 @@ from bot.postmortem.flows import NO_CHANNEL, gather_facts
 from bot.scenario.loader import load_scenario
 from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
 from integrations.slack.people import SlackDirectory

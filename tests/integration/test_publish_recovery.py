@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.app import SHIPPED_SCENARIOS, replay_evidence
 from bot.audit import service as audit
 from bot.clock import FixedClock
 from bot.incident.context import PipelineContext
@@ -23,6 +22,7 @@ from bot.policy import DEFAULT_POLICY
 from bot.scenario.loader import load_scenario
 from bot.signal.flows import accept_signals
 from bot.signal.sources import normalize
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.slack.chat import SlackChat
 from integrations.slack.client import build_web_client
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator

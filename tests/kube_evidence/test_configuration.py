@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import kubernetes_evidence
 from bot.errors import ConfigError
 from bot.settings import load_settings
+from bot.wiring.evidence import kubernetes_evidence
 from integrations.kube_emulator import KubeEmulator
 from integrations.kubernetes import KubeConnection, KubernetesEvidence
 from tests.kube_emulator.bot_access import BOT_TOKEN

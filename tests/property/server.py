@@ -23,7 +23,6 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import replay_evidence
 from bot.audit import service as audit
 from bot.catalog import Catalog
 from bot.clock import FixedClock
@@ -37,6 +36,7 @@ from bot.quarantine import QUARANTINE_AFTER
 from bot.signal.models import SignalRecord
 from bot.signal.service import accepted_ids
 from bot.transactions import TransactionRunner
+from bot.wiring.evidence import replay_evidence
 from handlers.webhooks import WebhookDeps, add_webhook_routes
 from handlers.webhooks.auth import signed_headers
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.triage import assess
-from bot.app import service_catalog, start_runtime
+from bot.app import start_runtime
 from bot.catalog import Catalog, ServiceEntry
 from bot.errors import ConfigError, ConfigFileError
 from bot.evidence.values import EvidenceBundle
@@ -18,6 +18,7 @@ from bot.packet.render import render_plain
 from bot.policy import DEFAULT_POLICY
 from bot.settings import Settings, load_settings
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
+from bot.wiring.evidence import service_catalog
 
 CATALOG_YAML = """\
 services:

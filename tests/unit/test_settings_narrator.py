@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import narrator_setup
 from bot.errors import ConfigError
 from bot.settings import load_settings
+from bot.wiring.narrator import narrator_setup
 
 NAMES = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "NARRATOR_MODEL", "NARRATOR_MAX_TOKENS")
 

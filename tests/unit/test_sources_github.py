@@ -14,6 +14,7 @@ import pytest
 
 from bot.errors import AuthenticationError, PayloadError
 from bot.signal.sources import SourceOptions, normalize
+from bot.signal.sources.common import DEFAULT_DEPLOY_WORKFLOWS
 from bot.signal.values import AlertSource, Severity, Signal, SignalStatus
 from handlers.webhooks.auth import hmac_sha256_signature, signed_headers
 
@@ -322,3 +323,21 @@ def test_the_signed_headers_name_the_event_the_body_shows() -> None:
     headers = signed_headers("github", body, "hook-secret")
     CHECK(headers, body, "hook-secret")
     assert headers["X-GitHub-Event"] == "workflow_run"
+
+
+@pytest.mark.parametrize(
+    "name", ["deploy", "Deploy to production", "deploy-prod", "Release", "k8s release (eu)"]
+)
+def test_by_default_workflows_named_for_a_deploy_or_release_count(name: str) -> None:
+    (signal,) = github(run(name=name), "workflow_run", workflows=DEFAULT_DEPLOY_WORKFLOWS)
+    assert name in signal.title
+
+
+@pytest.mark.parametrize("name", ["CI", "lint", "unit tests", "docs"])
+def test_by_default_other_workflows_do_not_count(name: str) -> None:
+    assert github(run(name=name), "workflow_run", workflows=DEFAULT_DEPLOY_WORKFLOWS) == []
+
+
+def test_a_configured_pattern_matches_ignoring_case() -> None:
+    assert github(run(name="Ship-It (prod)"), "workflow_run", workflows=("ship-it*",)) != []
+    assert github(run(name="ship"), "workflow_run", workflows=("ship-it*",)) == []

@@ -33,14 +33,20 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 
+# Teams name deploy workflows "deploy", "Deploy to production", "deploy-prod", "release",
+# "Release (k8s)": a failed one of any of these is a failed deploy. A test or lint workflow is not.
+DEFAULT_DEPLOY_WORKFLOWS = ("*deploy*", "*release*")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceOptions:
     """How this installation configures the sources (from settings): the same for every delivery,
     passed in so that normalizers stay pure functions of their inputs."""
 
-    # GitHub ``workflow_run`` names (compared case-insensitively) whose failed runs are failed
-    # deploys; runs of any other workflow are ignored.
-    github_deploy_workflows: tuple[str, ...] = ("deploy",)
+    # GitHub ``workflow_run`` names whose failed runs are failed deploys: names or shell-style
+    # patterns (``*deploy*``), compared case-insensitively; runs of any other workflow are
+    # ignored.
+    github_deploy_workflows: tuple[str, ...] = DEFAULT_DEPLOY_WORKFLOWS
 
 
 def _no_headers() -> Mapping[str, str]:

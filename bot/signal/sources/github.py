@@ -6,8 +6,8 @@ body's shape. Two events can be signals:
 - ``deployment_status`` whose ``deployment_status.state`` is ``failure`` or ``error``
 - ``workflow_run`` with ``action: completed`` and ``conclusion`` ``failure``, ``timed_out`` or
   ``startup_failure`` (the deploy did not finish either way), of a workflow whose
-  name is one of the configured deploy workflows (``GITHUB_DEPLOY_WORKFLOWS``, default
-  ``["deploy"]``, compared case-insensitively)
+  name matches one of the configured deploy workflows (``GITHUB_DEPLOY_WORKFLOWS``: names or
+  shell-style patterns, default ``["*deploy*", "*release*"]``, compared case-insensitively)
 
 Everything else (other states and conclusions, other workflows, ``ping``, other events) yields no
 signal, and the webhook answers 2xx.
@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from fnmatch import fnmatchcase
 from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -44,7 +45,21 @@ from bot.signal.severity import DEFAULT_SEVERITY, ENVIRONMENT_SEVERITY
 from bot.signal.sources.common import Delivery, alert_time, bounded, first_present, validate
 from bot.signal.values import AlertSource, Link, Severity, Signal, SignalStatus
 
-__all__ = ["FAILED_DEPLOY_STATES", "FAILED_RUN_CONCLUSIONS", "infer_event", "normalize"]
+
+def is_deploy_workflow(name: str, patterns: Sequence[str]) -> bool:
+    """True when the workflow ``name`` matches one of ``patterns`` (names, or shell-style
+    patterns such as ``*deploy*``), ignoring case."""
+    folded = name.casefold()
+    return any(fnmatchcase(folded, pattern.casefold()) for pattern in patterns)
+
+
+__all__ = [
+    "FAILED_DEPLOY_STATES",
+    "FAILED_RUN_CONCLUSIONS",
+    "infer_event",
+    "is_deploy_workflow",
+    "normalize",
+]
 
 FAILED_DEPLOY_STATES = frozenset({"failure", "error"})
 FAILED_RUN_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
@@ -277,12 +292,11 @@ def normalize(payload: object, delivery: Delivery) -> Sequence[Signal]:
     if event == "workflow_run":
         run = validate(_WorkflowRunEvent, payload, received_at=delivery.received_at)
         name = first_present(run.workflow_run.name, run.workflow.name if run.workflow else None)
-        deploy_workflows = {w.casefold() for w in delivery.options.github_deploy_workflows}
         if (
             run.action != "completed"
             or (run.workflow_run.conclusion or "").lower() not in FAILED_RUN_CONCLUSIONS
             or name is None
-            or name.casefold() not in deploy_workflows
+            or not is_deploy_workflow(name, delivery.options.github_deploy_workflows)
         ):
             return []
         return [_failed_workflow(run, name, delivery)]

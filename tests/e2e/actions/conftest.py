@@ -13,11 +13,12 @@ import pytest
 
 from bot.action import service as actions
 from bot.action.models import ActionRecord, ActionState
-from bot.app import Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.policy import SHIPPED_POLICY, Policy, load_policy
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import replay_evidence
 from integrations.kube_emulator import ControlClient
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig
 from tests.e2e.conftest import eventually, post_alert, sandbox_settings

@@ -14,12 +14,13 @@ from bot.action.flows import ActionRequest, propose
 from bot.action.models import ActionState
 from bot.action.plan import ActionParameters, ClusterActionKind
 from bot.action.running import execute_approved
-from bot.app import SHIPPED_SCENARIOS, Runtime
+from bot.app import Runtime
 from bot.incident import service as incidents
 from bot.killswitch import service as kill_switch
 from bot.policy import SHIPPED_POLICY, Policy, parse_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import (

@@ -17,12 +17,13 @@ from sqlalchemy import select
 
 from bot.action.models import ActionRecord, ActionState
 from bot.action.sweep import sweep
-from bot.app import SHIPPED_SCENARIOS, Runtime
+from bot.app import Runtime
 from bot.audit import service as audit
 from bot.killswitch import service as kill_switch
 from bot.policy import SHIPPED_POLICY, Policy, load_policy, parse_policy
 from bot.scenario.loader import load_scenario
 from bot.scenario.models import Scenario
+from bot.wiring.evidence import SHIPPED_SCENARIOS
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient
 from tests.e2e.actions.conftest import action_message, client_writes, texts

@@ -24,12 +24,13 @@ from kubernetes import client
 from sqlalchemy import text
 
 from bot.action.models import ActionRecord, ActionState
-from bot.app import SHIPPED_SCENARIOS, Runtime, replay_evidence, start_runtime
+from bot.app import Runtime, start_runtime
 from bot.audit import service as audit
 from bot.clock import ReplayClock
 from bot.db import create_engine
 from bot.scenario.loader import load_scenario
 from bot.settings import load_settings
+from bot.wiring.evidence import SHIPPED_SCENARIOS, replay_evidence
 from integrations.kube_emulator import ControlClient, KubeEmulator, KubeEmulatorConfig
 from integrations.slack.blocks import APPROVE_ACTION_ID
 from integrations.slack_emulator import EmulatorClient, EmulatorConfig, SlackEmulator
