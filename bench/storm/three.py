@@ -122,8 +122,11 @@ async def run(alerts: int, seconds: float, packet_rest: float | None) -> dict[st
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
     correlated_after = current_after = None
+    sent_in = 0.0
     try:
+        began = time.time()
         accepted, refused, last = await _send_all(bot.url, alerts, seconds)
+        sent_in = last - began
         while current_after is None and time.time() - last < 300:
             waiting, behind = await _counts(sessions)
             if waiting == 0 and correlated_after is None:
@@ -150,6 +153,7 @@ async def run(alerts: int, seconds: float, packet_rest: float | None) -> dict[st
         "incidents_opened": incidents,
         "true_incidents": len(SERVICES),
         "sending_s": seconds,
+        "sending_took_s": round(sent_in, 1),
         "last_202_to_all_correlated_s": round(correlated_after or -1, 2),
         "last_202_to_all_packets_current_s": round(current_after or -1, 2),
         "target_s": TARGET_S,
