@@ -198,7 +198,7 @@ async def _listen(
         clock=clock,
         catalog=context.catalog,
         metrics=metrics,
-        on_accepted=worker.wake,
+        on_accepted=worker.signals_accepted,
         slack_connected=bolt.connected,
         emulator=slack.emulator,
     )

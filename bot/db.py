@@ -2,9 +2,16 @@
 
 SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the production store. Two
 settings make SQLite safe for the guarantees the bot relies on: WAL journal with a busy timeout,
-and ``BEGIN IMMEDIATE`` for every transaction, so that writers are serialized by the database
-(the audit chain's "read head, append" needs that) instead of failing half-way with SQLITE_BUSY.
-On PostgreSQL the same guarantees come from row locks and unique constraints.
+and ``BEGIN IMMEDIATE`` for every transaction that may write, so that writers are serialized by
+the database (the audit chain's "read head, append" needs that) instead of failing half-way with
+SQLITE_BUSY. On PostgreSQL the same guarantees come from row locks and unique constraints.
+
+A session that only reads never calls ``session.begin()``: its transaction is begun implicitly
+(autobegin) and rolled back when it closes, so nothing it did is ever committed. On SQLite those
+transactions begin ``DEFERRED``, taking no lock (in WAL mode readers and the one writer do not
+wait for each other). Taking the write lock to read made every poll of the pipeline's publishers
+queue for it behind the writers, and SQLite's busy wait sleeps in steps of up to 100 ms, which
+put a tenth of a second at a time on a packet's path (bench/README.md, the packet's timeline).
 """
 
 from __future__ import annotations
@@ -29,10 +36,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, SessionTransactionOrigin
 from sqlalchemy.types import TypeDecorator
 
 from bot.clock import utc
+from bot.write_gate import WriteGate
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -101,8 +109,24 @@ def _switch_to_wal(cursor: Any) -> None:
         pause = min(pause * 2, 0.1)
 
 
+_BEGIN = "bot_sqlite_begin"  # execution option: how a SQLite transaction begins
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _begin_by_origin(session: Session, transaction: SessionTransaction) -> None:
+    """An explicit ``session.begin()`` may write: ``IMMEDIATE``. An autobegun transaction is
+    never committed (the code base never calls ``commit()`` on one), so it only reads:
+    ``DEFERRED``. Read by :func:`prepare_sqlite`'s begin hook; other databases ignore it."""
+    if transaction.parent is not None:
+        return
+    reads_only = transaction.origin is SessionTransactionOrigin.AUTOBEGIN
+    mode = "DEFERRED" if reads_only else "IMMEDIATE"
+    session.execution_options = session.execution_options.union({_BEGIN: mode})
+
+
 def prepare_sqlite(engine: Engine) -> None:
-    """Set the pragmas and ``BEGIN IMMEDIATE`` on every connection ``engine`` opens."""
+    """Set the pragmas on every connection ``engine`` opens, and begin its transactions
+    ``IMMEDIATE`` (a session's read-only ones ``DEFERRED``: :func:`_begin_by_origin`)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -117,9 +141,21 @@ def prepare_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    gate = WriteGate(SQLITE_BUSY_SECONDS)
+    gate.install(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(_BEGIN) == "DEFERRED":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        gate.acquire(dbapi_connection)  # this process's writers queue in order, not in SQLite
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.release(dbapi_connection)
+            raise
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:

@@ -34,6 +34,7 @@ __all__ = ["OpeningBudget", "PipelineWorker"]
 log = logging.getLogger(__name__)
 
 _SEVERITIES = frozenset(severity.value for severity in Severity)
+SLOT_IDLE_INTERVALS = 10  # a slot's own timeout, in poll intervals (_watch_due wakes it first)
 
 
 class OpeningBudget:
@@ -125,14 +126,21 @@ class PipelineWorker:
         return self._chat
 
     def wake(self) -> None:
-        """Ask for a pass now (after an alert is committed, or a person changed an incident)."""
+        """Ask for a full pass now (a person changed an incident, late evidence arrived)."""
         self._accepted.set()
         self._due.set()
 
+    def signals_accepted(self) -> None:
+        """Alerts were committed: correlate them now. The publishers are woken by what
+        correlation commits, not before (there is nothing for them to publish until then, and
+        each of them waking to look would compete with the correlation it waits for)."""
+        self._accepted.set()
+
     async def correlate(self) -> int:
         """Correlate until nothing is waiting. Each round takes a share of every delivery
-        (see :func:`bot.signal.service.next_unprocessed`), and the publishers are woken after
-        each, so the incidents a round opened are published while the next round runs."""
+        (see :func:`bot.signal.service.next_unprocessed`) in batches of one transaction each,
+        and the publishers are woken after each batch, so the incidents it opened are
+        published while the next batch runs."""
         total, failed = 0, set[int]()
         while not self._stopping:
             done = await correlate_pending(
@@ -142,11 +150,11 @@ class PipelineWorker:
                 window=self._context.correlation_window,
                 metrics=self._context.metrics,
                 failed=failed,  # tried again on the next pass, not the next round
+                committed=self._due.set,
             )
             if not done:
                 break
             total += done
-            self._due.set()
             await asyncio.sleep(0)  # let the publishers take what this round opened
         return total
 
@@ -167,6 +175,11 @@ class PipelineWorker:
             if not due:
                 return handled
             incident_id = due[0].id
+            if incident_id in self._in_flight:
+                # Another slot read it at the same time and took it first (nothing awaits between
+                # this check and the add below): it must not spend a second opening.
+                await asyncio.sleep(0)
+                continue
             needs_channel = due[0].channel_id is None
             # An unreadable severity (a row no code wrote) opens last; publishing then fails on
             # it, and the quarantine takes it, rather than this loop failing on every pass.
@@ -196,8 +209,36 @@ class PipelineWorker:
         await self.correlate()
         await self.publish_due()
 
+    async def _watch_due(self) -> None:
+        """The periodic pass of the publishers, as one read for all of them: once a poll
+        interval, is any incident due (a lease run out, a rest over, a failed pass to retry)?
+        Only then are the slots woken. Eight slots each polling on their own every interval
+        cost the same reads eight times over, all at the same moment, on whatever packet was
+        being built then (bench/README.md, the packet's timeline)."""
+        while not self._stopping:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                async with self._sessions() as session:
+                    due = bool(
+                        await incidents.needing_slack_work(
+                            session, now=self._clock.now(), limit=1, excluding=self._in_flight
+                        )
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("pipeline: looking for due incidents failed; waking the slots")
+                due = True
+            if due:
+                self._due.set()
+
     async def _forever(
-        self, name: str, step: asyncio.Event, work: Callable[[], Awaitable[object]]
+        self,
+        name: str,
+        step: asyncio.Event,
+        work: Callable[[], Awaitable[object]],
+        *,
+        idle: float | None = None,
     ) -> None:
         while not self._stopping:
             step.clear()
@@ -211,7 +252,7 @@ class PipelineWorker:
             if self._stopping:
                 return
             with suppress(TimeoutError):
-                await asyncio.wait_for(step.wait(), timeout=self._poll_interval)
+                await asyncio.wait_for(step.wait(), timeout=idle or self._poll_interval)
 
     def start(self) -> None:
         if self._tasks:
@@ -233,11 +274,20 @@ class PipelineWorker:
             async def publish(urgent: bool = urgent, opening: bool = opening) -> None:
                 await self.publish_due(urgent_only=urgent, opening=opening)
 
+            # Woken by correlation, by people, and by _watch_due; the long idle timeout is
+            # only a safety net.
             self._tasks.append(
                 asyncio.create_task(
-                    self._forever(f"publisher {slot}", self._due, publish), name=f"publish-{slot}"
+                    self._forever(
+                        f"publisher {slot}",
+                        self._due,
+                        publish,
+                        idle=self._poll_interval * SLOT_IDLE_INTERVALS,
+                    ),
+                    name=f"publish-{slot}",
                 )
             )
+        self._tasks.append(asyncio.create_task(self._watch_due(), name="watch-due"))
 
     async def stop(self, *, grace: float = 0.0) -> None:
         """Take no new work; let the step each loop is in finish for up to ``grace`` seconds,

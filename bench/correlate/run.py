@@ -6,8 +6,9 @@ with ``--postgres``, a fresh PostgreSQL database (bench/ingest/postgres.py).
     python -m bench.correlate.run [--alerts 10000] [--incidents 3] [--postgres] [--json]
 
 Each alert is accepted as its own delivery (a distinct body), then correlated by the real
-pipeline step (:func:`bot.incident.correlate.correlate_pending`), one transaction per signal as
-in production. Target: the last thousand joins no slower than the first.
+pipeline step (:func:`bot.incident.correlate.correlate_pending`) right after it is accepted, so
+each join is timed alone (a batch of one; production correlates what is waiting in batches of up
+to 32 per transaction). Target: the last thousand joins no slower than the first.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ recorded evidence, as if each had had the same bad deploy).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.evidence.gather import EvidenceSources
@@ -30,14 +30,27 @@ class LatentReplay:
     """Deploys, metrics, logs, cluster, flags and calendar from ``replay`` for ``service``,
     each after ``latency`` seconds."""
 
-    def __init__(self, replay: ReplayEvidence, *, service: str, latency: float, name: str) -> None:
+    def __init__(
+        self,
+        replay: ReplayEvidence,
+        *,
+        service: str,
+        latency: float,
+        name: str,
+        trace: Callable[[str], None] | None = None,
+    ) -> None:
         self._replay = replay
         self._service = service
         self._latency = latency
         self.name = name
+        self._trace = trace
 
     async def _asked(self, query: EvidenceQuery) -> EvidenceQuery:
+        if self._trace is not None:
+            self._trace(f"source {self.name} asked ({query.service})")
         await asyncio.sleep(self._latency)
+        if self._trace is not None:
+            self._trace(f"source {self.name} answers ({query.service})")
         return replace(query, service=self._service, namespace=None)
 
     async def deploys(self, query: EvidenceQuery) -> Sequence[Deploy]:
@@ -60,12 +73,19 @@ class LatentReplay:
 
 
 def latent_sources(
-    replay: ReplayEvidence, *, service: str, latency: float, slow_latency: float
+    replay: ReplayEvidence,
+    *,
+    service: str,
+    latency: float,
+    slow_latency: float,
+    trace: Callable[[str], None] | None = None,
 ) -> EvidenceSources:
     """Every port answered after ``latency``, except logs after ``slow_latency`` (the slow
-    source: the floor of the packet's time)."""
-    fast = LatentReplay(replay, service=service, latency=latency, name="fast-replay")
-    slow = LatentReplay(replay, service=service, latency=slow_latency, name="slow-replay")
+    source: the floor of the packet's time). ``trace`` is told of every question and answer."""
+    fast = LatentReplay(replay, service=service, latency=latency, name="fast-replay", trace=trace)
+    slow = LatentReplay(
+        replay, service=service, latency=slow_latency, name="slow-replay", trace=trace
+    )
     return EvidenceSources(
         deploys=[fast], metrics=[fast], logs=[slow], cluster=[fast], flags=[fast], calendar=[fast]
     )

@@ -21,7 +21,11 @@ measures Slack's channel budget (``--slack-limits`` turns them on; channels beyo
 then wait for it).
 
 Run: ``.venv/bin/python -m bench.packet.run [--alerts 20] [--concurrent 4] [--history 10000]
-[--json]``
+[--timeline] [--json]``
+
+It prints, per mode, p50, p95 and max, the number of past incidents, and the load average
+(1, 5, 15 minutes) at the start and at the end; ``--timeline`` (bench/packet/timeline.py) also
+prints the step-by-step timeline of each mode's slowest packet.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +47,7 @@ import yaml
 
 from bench.packet.history import seed_history
 from bench.packet.latent import latent_sources
+from bench.packet.timeline import Timeline
 from bot.app import Runtime, start_runtime
 from bot.catalog import load_catalog
 from bot.clock import ReplayClock
@@ -76,7 +83,9 @@ def _summary(latencies: list[float], floor: float) -> dict[str, Any]:
     }
 
 
-async def _start(workdir: Path, services: list[str], args: argparse.Namespace) -> Runtime:
+async def _start(
+    workdir: Path, services: list[str], args: argparse.Namespace, timeline: Timeline | None
+) -> Runtime:
     scenario = load_scenario(SHIPPED_SCENARIOS / SCENARIO)
     catalog_file = workdir / "catalog.yaml"
     catalog_file.write_text(
@@ -90,6 +99,7 @@ async def _start(workdir: Path, services: list[str], args: argparse.Namespace) -
         service=SCENARIO_SERVICE,
         latency=args.latency,
         slow_latency=args.slow_latency,
+        trace=timeline.mark if timeline is not None else None,
     )
     settings = load_settings(
         database_url=f"sqlite+aiosqlite:///{workdir}/packet.sqlite3",
@@ -106,6 +116,8 @@ async def _start(workdir: Path, services: list[str], args: argparse.Namespace) -
         evidence=(sources, catalog),
         emulator_config=EmulatorConfig(port=0, rate_limits_enabled=args.slack_limits),
     )
+    if timeline is not None:
+        timeline.attach(runtime.engine)
     if args.history:
         mark = time.perf_counter()
         await seed_history(
@@ -116,28 +128,52 @@ async def _start(workdir: Path, services: list[str], args: argparse.Namespace) -
     return runtime
 
 
-async def _packet_ts(people: EmulatorClient, service: str, timeout: float = 120.0) -> float:
-    """The ``ts`` (epoch seconds) of the service's packet, once it is in its channel."""
+async def _packet_times(
+    people: EmulatorClient, services: list[str], timeout: float = 120.0
+) -> list[float]:
+    """The ``ts`` (epoch seconds) of each service's packet, once all are in their channels.
+
+    One poller for the whole group, every 50 ms: the emulator shares the bot's event loop, so
+    the bench's own requests compete with the bot it measures (four pollers every 20 ms were a
+    fifth of the loop). The figure is the packet's ``ts``, so the interval adds nothing to it."""
+    found: dict[str, float] = {}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for channel in await people.channels():
-            if channel["name"].endswith(f"-{service}"):
-                for message in await people.messages(channel["id"]):
-                    if "Incident packet" in (message.get("text") or ""):
-                        return float(message["ts"])
-        await asyncio.sleep(0.02)
-    raise TimeoutError(f"no packet for {service} within {timeout:g}s")
+        channels = await people.channels()
+        for service in services:
+            if service in found:
+                continue
+            for channel in channels:
+                if channel["name"].endswith(f"-{service}"):
+                    for message in await people.messages(channel["id"]):
+                        if "Incident packet" in (message.get("text") or ""):
+                            found[service] = float(message["ts"])
+        if len(found) == len(services):
+            return [found[service] for service in services]
+        await asyncio.sleep(0.05)
+    missing = sorted(set(services) - set(found))
+    raise TimeoutError(f"no packet for {missing} within {timeout:g}s")
 
 
-async def _send(http: aiohttp.ClientSession, url: str, service: str, severity: str) -> float:
+async def _send(
+    http: aiohttp.ClientSession,
+    url: str,
+    service: str,
+    severity: str,
+    timeline: Timeline | None = None,
+) -> float:
     """Post one signed alert; the wall-clock time its 202 arrived."""
     body = json.dumps(
         {"service": service, "title": f"{service} 5xx error rate high", "severity": severity}
     ).encode()
+    if timeline is not None:
+        timeline.mark(f"alert sent ({service})")
     async with http.post(
         f"{url}/webhooks/generic", data=body, headers=signed_headers("generic", body, SECRET)
     ) as response:
         accepted = time.time()
+        if timeline is not None:
+            timeline.mark(f"202 ({service})", at=accepted)
         if response.status != 202:
             raise RuntimeError(f"{service}: {response.status} {await response.text()}")
     return accepted
@@ -145,10 +181,13 @@ async def _send(http: aiohttp.ClientSession, url: str, service: str, severity: s
 
 async def _measure(groups: list[list[str]], args: argparse.Namespace) -> list[float]:
     """Send each group's alerts at once, the next group once the last one's packets are in;
-    the seconds from each 202 to its packet. A fresh bot (and Slack budget) per call."""
+    the seconds from each 202 to its packet. A fresh bot (and Slack budget) per call. With
+    ``--timeline``, the slowest packet's timeline is printed."""
     latencies: list[float] = []
+    timeline = Timeline() if args.timeline else None
+    slowest: tuple[float, float, float, str] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-packet-") as folder:
-        runtime = await _start(Path(folder), [s for group in groups for s in group], args)
+        runtime = await _start(Path(folder), [s for group in groups for s in group], args, timeline)
         assert runtime.emulator is not None
         try:
             async with (
@@ -156,15 +195,28 @@ async def _measure(groups: list[list[str]], args: argparse.Namespace) -> list[fl
                 EmulatorClient(runtime.emulator.base_url) as people,
             ):
                 for group in groups:
+                    began = time.time()
+                    url = runtime.webhook_url
                     sent = await asyncio.gather(
-                        *(_send(http, runtime.webhook_url, s, args.severity) for s in group)
+                        *(_send(http, url, s, args.severity, timeline) for s in group)
                     )
-                    posted = await asyncio.gather(*(_packet_ts(people, s) for s in group))
+                    posted = await _packet_times(people, group)
                     latencies.extend(p - a for p, a in zip(posted, sent, strict=True))
+                    for service, p, a in zip(group, posted, sent, strict=True):
+                        if slowest is None or p - a > slowest[2] - slowest[1]:
+                            slowest = (began, a, p, service)
                     if args.verbose:
                         print([round(p - a, 3) for p, a in zip(posted, sent, strict=True)])
         finally:
+            if timeline is not None:
+                timeline.stop()
             await runtime.stop()
+    if timeline is not None and slowest is not None:
+        print(
+            f"timeline of the slowest packet ({slowest[3]}, {slowest[2] - slowest[1]:.3f} s):\n"
+            + timeline.render(*slowest[:3]),
+            file=sys.stderr,
+        )
     return latencies
 
 
@@ -176,6 +228,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "source_latency_s": args.latency,
         "slow_source_latency_s": args.slow_latency,
         "past_incidents": args.history,
+        "started_at_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "load_average_at_start": [round(figure, 2) for figure in os.getloadavg()],
     }
     one_by_one = [[f"seq-{number:03d}"] for number in range(args.alerts)]
     result["one_by_one"] = _summary(await _measure(one_by_one, args), floor)
@@ -185,6 +239,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for group in range(args.groups)
         ]
         result[f"{args.concurrent}_at_once"] = _summary(await _measure(together, args), floor)
+    result["load_average_at_end"] = [round(figure, 2) for figure in os.getloadavg()]
     return result
 
 
@@ -199,6 +254,9 @@ def main() -> None:
     parser.add_argument("--severity", default="warning", help="generic severity word or sevN")
     parser.add_argument("--slack-limits", action="store_true", help="Slack's rate limits on")
     parser.add_argument("--verbose", action="store_true", help="print each group's latencies")
+    parser.add_argument(
+        "--timeline", action="store_true", help="print the slowest packet's step-by-step timeline"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args))

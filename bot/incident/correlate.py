@@ -1,10 +1,13 @@
-"""Correlating accepted signals into incidents, one transaction per signal, and resolving an
-incident (after which nothing joins it). The rules of which incident a signal joins are the pure
-functions of :mod:`bot.incident.correlation`; this module claims, reads and writes around them.
+"""Correlating accepted signals into incidents, a batch of signals per transaction (each in a
+savepoint of its own), and resolving an incident (after which nothing joins it). The rules of
+which incident a signal joins are the pure functions of :mod:`bot.incident.correlation`; this
+module claims, reads and writes around them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
@@ -35,7 +38,7 @@ from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
 from bot.telemetry.metrics import NO_METRICS, Metrics
 
-__all__ = ["correlate_pending", "resolve_incident"]
+__all__ = ["CORRELATE_BATCH", "correlate_pending", "resolve_incident"]
 
 
 def _delivery_of(record: SignalRecord) -> str | None:
@@ -199,6 +202,20 @@ async def _correlate(
     return opened.severity
 
 
+CORRELATE_BATCH = 32  # signals claimed and correlated in one transaction
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one transaction did: signals tried, correlated, the severities of the incidents it
+    opened, and the signals whose own correlation raised (rolled back to their savepoint)."""
+
+    tried: int = 0
+    done: int = 0
+    opened: list[str] = field(default_factory=list)
+    failures: list[tuple[int, Exception]] = field(default_factory=list)
+
+
 async def correlate_pending(
     *,
     sessions: async_sessionmaker[AsyncSession],
@@ -206,72 +223,114 @@ async def correlate_pending(
     catalog: Catalog,
     window: timedelta = DEFAULT_WINDOW,
     limit: int = 200,
+    batch: int = CORRELATE_BATCH,
     metrics: Metrics = NO_METRICS,
     failed: set[int] | None = None,
+    committed: Callable[[], None] | None = None,
 ) -> int:
-    """Correlate accepted signals in order, one transaction each; return how many were done.
+    """Correlate accepted signals in order, ``batch`` of them per transaction (as the webhook
+    intake commits concurrent deliveries together, a batch ending early after a signal that
+    opened an incident); return how many were done.
 
-    The claim is a conditional update of ``processed_at`` inside the same transaction as the
-    correlation, so a signal is correlated exactly once even with several replicas, and a crash
-    before the commit leaves it for the next pass. A signal whose correlation raises is rolled
-    back, counted, and after :data:`~bot.quarantine.QUARANTINE_AFTER` failures quarantined; the
-    signals after it go on either way. ``failed``, when given, holds the ids of signals that
-    failed in an earlier round of the same pass: they are left for the next pass (and the ids
-    failing in this round are added), so each try of a signal is a pass apart.
+    Each signal's claim is a conditional update of ``processed_at`` inside the transaction
+    that correlates it, so a signal is correlated exactly once even with several replicas, and
+    a crash before the commit leaves the whole batch for the next pass. Each signal runs in a
+    savepoint of its own: one whose correlation raises is rolled back alone (its claim with
+    it), counted, and after :data:`~bot.quarantine.QUARANTINE_AFTER` failures quarantined; the
+    others of its batch commit. ``failed``, when given, holds the ids of signals that failed in
+    an earlier round of the same pass: they are left for the next pass (and the ids failing in
+    this round are added), so each try of a signal is a pass apart. ``committed`` is called
+    after each batch that correlated something, so publishing starts on it at once.
     """
     async with sessions() as session:
         pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
-    done = 0
-    for signal_id in pending:
-        if failed is not None and signal_id in failed:
-            continue
-        try:
-            opened = await _claim_and_correlate(
-                signal_id, sessions=sessions, clock=clock, catalog=catalog, window=window
-            )
-        except Exception as exc:
-            if is_transient(exc):
-                raise  # the database, not this signal: the next pass retries everything
+    pending = [signal_id for signal_id in pending if failed is None or signal_id not in failed]
+    done = position = 0
+    while position < len(pending):
+        outcome = await _correlate_batch(
+            pending[position : position + max(1, batch)],
+            sessions=sessions,
+            clock=clock,
+            catalog=catalog,
+            window=window,
+        )
+        position += outcome.tried
+        for signal_id, exc in outcome.failures:
             if failed is not None:
                 failed.add(signal_id)
             if await quarantine.signal_failed(sessions, signal_id, exc, clock=clock):
                 metrics.quarantined("signal")
-            continue
-        if opened is False:
-            continue
-        done += 1
-        if opened is not None:  # counted once committed
-            metrics.incident_opened(opened)
+        for severity in outcome.opened:  # counted once committed
+            metrics.incident_opened(severity)
+        done += outcome.done
+        if outcome.done and committed is not None:
+            committed()
     return done
 
 
-async def _claim_and_correlate(
-    signal_id: int,
+async def _correlate_batch(
+    signal_ids: Sequence[int],
     *,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     catalog: Catalog,
     window: timedelta,
-) -> str | Literal[False] | None:
-    """Claim and correlate one signal in one transaction: the severity of the incident it
-    opened, None when it opened none, False when another worker had claimed it."""
+) -> _Batch:
+    """Claim and correlate ``signal_ids`` in order in one transaction, each in a savepoint.
+    The batch ends early after a signal that opened an incident: the opening is what a person
+    waits for, so it is committed (and published) while the rest are correlated. A storm's
+    joins, which open nothing, go in full batches."""
+    outcome = _Batch()
     async with sessions() as session, session.begin():
-        claimed = await session.execute(
-            update(SignalRecord)
-            .where(
-                SignalRecord.id == signal_id,
-                SignalRecord.processed_at.is_(None),
-                SignalRecord.quarantined_at.is_(None),
-            )
-            .values(processed_at=clock.now())
-            .execution_options(synchronize_session=False)
+        for signal_id in signal_ids:
+            outcome.tried += 1
+            try:
+                async with session.begin_nested():
+                    opened = await _claim_and_correlate(
+                        session, signal_id, clock=clock, catalog=catalog, window=window
+                    )
+            except Exception as exc:
+                if is_transient(exc):
+                    raise  # the database, not this signal: the next pass retries the batch
+                outcome.failures.append((signal_id, exc))
+                continue
+            if opened is False:
+                continue
+            outcome.done += 1
+            if opened is not None:
+                outcome.opened.append(opened)
+                break  # committed now: its channel and packet need not wait for the batch
+    return outcome
+
+
+async def _claim_and_correlate(
+    session: AsyncSession,
+    signal_id: int,
+    *,
+    clock: Clock,
+    catalog: Catalog,
+    window: timedelta,
+) -> str | Literal[False] | None:
+    """Claim and correlate one signal in the caller's transaction: the severity of the incident
+    it opened, None when it opened none, False when another worker (or a fold of this batch)
+    had claimed it."""
+    claimed = await session.execute(
+        update(SignalRecord)
+        .where(
+            SignalRecord.id == signal_id,
+            SignalRecord.processed_at.is_(None),
+            SignalRecord.quarantined_at.is_(None),
         )
-        if getattr(claimed, "rowcount", 0) != 1:
-            return False
-        record = await session.get(SignalRecord, signal_id)
-        if record is None:  # pragma: no cover - rows are never deleted
-            return False
-        return await _correlate(session, record, clock=clock, catalog=catalog, window=window)
+        .values(processed_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        return False
+    # Fresh from the row: an earlier fold in this session may have read it before the claim.
+    record = await session.get(SignalRecord, signal_id, populate_existing=True)
+    if record is None:  # pragma: no cover - rows are never deleted
+        return False
+    return await _correlate(session, record, clock=clock, catalog=catalog, window=window)
 
 
 async def resolve_incident(

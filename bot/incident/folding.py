@@ -15,7 +15,7 @@ apart from the incident's, and rows no code can read.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, String, exists, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import service as audit
@@ -34,6 +34,24 @@ FOLD_BATCH = 100  # alerts joined in one transaction: the writer is free again s
 _SEVERITIES = frozenset(severity.value for severity in Severity)
 
 
+def _waiting_elsewhere(fingerprint: str, record: SignalRecord) -> Select[str]:
+    """The fingerprint, if a signal of it waits from another delivery than ``record``'s. The
+    first one found answers (EXISTS), through the condition's waiting signals only
+    (``ix_signals_fingerprint_waiting``), so it reads a few rows however many signals the
+    condition already had."""
+    return select(literal(fingerprint, String)).where(
+        exists().where(
+            SignalRecord.fingerprint == fingerprint,
+            SignalRecord.processed_at.is_(None),
+            SignalRecord.quarantined_at.is_(None),
+            or_(
+                SignalRecord.source != record.source,
+                SignalRecord.body_digest.is_distinct_from(record.body_digest),
+            ),
+        )
+    )
+
+
 async def _fingerprints_held_elsewhere(
     session: AsyncSession, incident: IncidentRecord, record: SignalRecord, fingerprints: set[str]
 ) -> set[str]:
@@ -49,15 +67,7 @@ async def _fingerprints_held_elsewhere(
     opened_by = select(IncidentRecord.open_fingerprint).where(
         IncidentRecord.id != incident.id, IncidentRecord.open_fingerprint.in_(sorted(fingerprints))
     )
-    from_other_delivery = select(SignalRecord.fingerprint).where(
-        SignalRecord.processed_at.is_(None),
-        SignalRecord.quarantined_at.is_(None),
-        SignalRecord.fingerprint.in_(sorted(fingerprints)),
-        or_(
-            SignalRecord.source != record.source,
-            SignalRecord.body_digest.is_distinct_from(record.body_digest),
-        ),
-    )
+    from_other_delivery = union_all(*(_waiting_elsewhere(f, record) for f in sorted(fingerprints)))
     held: set[str] = set()
     for query in (in_other_incident, opened_by, from_other_delivery):
         held |= {str(found) for found in (await session.execute(query)).scalars() if found}

@@ -76,7 +76,8 @@ class IncidentRecord(Base):
     service: Mapped[str] = mapped_column(String(200), index=True)
     title: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=IncidentStatus.OPEN)
+    # Indexed: every pipeline pass looks for the few open incidents among all ever opened.
+    status: Mapped[str] = mapped_column(String(16), default=IncidentStatus.OPEN, index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

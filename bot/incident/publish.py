@@ -12,6 +12,7 @@ apart (``replies.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
@@ -35,6 +36,7 @@ from bot.incident.models import (
 from bot.incident.progress import step
 from bot.incident.triage import (
     IncidentTriage,
+    keep_triage_facts,
     raised_markers,
     triage_incident,
 )
@@ -154,9 +156,11 @@ async def _ensure_packet(
     chat: Chat,
     context: PipelineContext,
     clock: Clock,
+    triaging: asyncio.Task[IncidentTriage] | None = None,
 ) -> IncidentTriage | None:
     """Post the packet unless it is in the channel already; return the triage behind it when
-    posted now (the chart and the narrative reply follow from the same evidence)."""
+    posted now (the chart and the narrative reply follow from the same evidence). ``triaging``:
+    the packet's triage, started while the channel was being opened."""
     if incident.packet_state == PacketState.POSTED:
         return None
     if incident.packet_state == PacketState.POSTING:
@@ -180,10 +184,17 @@ async def _ensure_packet(
             incident.announced_severity = shown
             return None
     revision = incident.packet_revision
-    triage = await triage_incident(incident, sessions=sessions, context=context, clock=clock)
+    triage = await (
+        triaging
+        or triage_incident(
+            incident, sessions=sessions, context=context, clock=clock, keep_facts=False
+        )
+    )
     packet = triage.packet
     text = stored_text(packet)
+    # One transaction before the post, not two: the history facts go with the posting record.
     async with step(sessions, incident.id, clock=clock) as session:
+        await keep_triage_facts(session, incident.id, triage, at=clock.now())
         await incidents.record_packet_posting(session, incident_id=incident.id, text=text)
     ts = await chat.post_packet(channel_id, packet)
     incident.packet_state, incident.packet_ts = PacketState.POSTED, ts
@@ -376,6 +387,17 @@ async def _publishing_failed(
         await incidents.hold_lease(session, incident_id=incident.id, until=clock.now() + backoff)
 
 
+def _abandon(task: asyncio.Task[IncidentTriage] | None) -> None:
+    """A triage started early and not used (the channel failed, the pass was cut): cancel it,
+    and keep its failure, if any, from being reported as never retrieved (the next pass
+    triages again). Not awaited: a cancelled pass must stay cancelled."""
+    if task is None:
+        return
+    if not task.done():
+        task.cancel()
+    task.add_done_callback(lambda done: None if done.cancelled() else done.exception())
+
+
 async def _publish_steps(
     incident: IncidentRecord,
     *,
@@ -385,13 +407,32 @@ async def _publish_steps(
     clock: Clock,
 ) -> bool:
     """Channel, packet, topic and owners, chart, narrative, then whatever changed since; in
-    that order, the packet as early as it can be. True when the packet was edited."""
-    channel_id = await _ensure_channel(
-        incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
-    )
-    posted = await _ensure_packet(
-        incident, channel_id, sessions=sessions, chat=chat, context=context, clock=clock
-    )
+    that order, the packet as early as it can be: its evidence is gathered while the channel is
+    opened (three recorded steps and ``conversations.create``, which it does not need). True
+    when the packet was edited."""
+    triaging = None
+    if incident.packet_state == PacketState.PENDING:
+        triaging = asyncio.create_task(
+            triage_incident(
+                incident, sessions=sessions, context=context, clock=clock, keep_facts=False
+            ),
+            name=f"triage-{incident.id}",
+        )
+    try:
+        channel_id = await _ensure_channel(
+            incident, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
+        )
+        posted = await _ensure_packet(
+            incident,
+            channel_id,
+            sessions=sessions,
+            chat=chat,
+            context=context,
+            clock=clock,
+            triaging=triaging,
+        )
+    finally:
+        _abandon(triaging)
     await _finish_channel(
         incident, channel_id, sessions=sessions, chat=chat, catalog=context.catalog, clock=clock
     )

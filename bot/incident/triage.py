@@ -20,6 +20,7 @@ from bot.evidence.ports import EvidenceQuery
 from bot.evidence.values import EvidenceBundle
 from bot.history import service as history
 from bot.history.similarity import facts_of
+from bot.history.values import IncidentFacts
 from bot.incident import service as incidents
 from bot.incident.context import PipelineContext
 from bot.incident.models import IncidentRecord
@@ -37,6 +38,7 @@ __all__ = [
     "TREND_LOOKBACK",
     "IncidentTriage",
     "build_incident_packet",
+    "keep_triage_facts",
     "late_evidence_arrived",
     "raised_markers",
     "triage_incident",
@@ -59,6 +61,8 @@ class IncidentTriage:
     evidence: EvidenceBundle
     assessment: Assessment
     packet: Packet
+    # What an incident's packet established, kept for the packets of incidents to come.
+    facts: IncidentFacts | None = None
 
 
 async def triage_signals(
@@ -119,9 +123,12 @@ async def triage_incident(
     context: PipelineContext,
     clock: Clock,
     watch_late: bool = True,
+    keep_facts: bool = True,
 ) -> IncidentTriage:
     """Gather evidence for the incident's service, assess it and build its packet.
-    ``watch_late=False`` lets a late source's answer go (no packet revision follows it)."""
+    ``watch_late=False`` lets a late source's answer go (no packet revision follows it).
+    ``keep_facts=False``: the caller keeps the facts (:func:`keep_facts`) in a transaction of
+    its own, e.g. the one recording the packet, rather than in one more before it."""
     async with sessions() as session:
         records = await signals.signals_of(session, incident.id)
     incident_signals = [signals.from_record(record) for record in records]
@@ -138,13 +145,25 @@ async def triage_incident(
         clock=clock,
         late=late,
     )
-    # What the packet established is kept for the packets of incidents to come (history).
-    facts = facts_of(triage.assessment, incident_signals, context.catalog)
-    async with sessions() as session, session.begin():
-        stored = await incidents.get(session, incident.id)
-        if stored is not None:
-            await history.record_triage(session, incident=stored, facts=facts, at=clock.now())
+    triage = replace(triage, facts=facts_of(triage.assessment, incident_signals, context.catalog))
+    if keep_facts:
+        async with sessions() as session, session.begin():
+            await keep_triage_facts(session, incident.id, triage, at=clock.now())
     return triage
+
+
+async def keep_triage_facts(
+    session: AsyncSession,
+    incident_id: int,
+    triage: IncidentTriage,
+    *,
+    at: datetime,
+) -> None:
+    """Keep what the packet established for the packets of incidents to come (history), in
+    the caller's transaction."""
+    stored = await incidents.get(session, incident_id)
+    if stored is not None and triage.facts is not None:
+        await history.record_triage(session, incident=stored, facts=triage.facts, at=at)
 
 
 def raised_markers(triage: IncidentTriage) -> list[str]:

@@ -22,6 +22,9 @@ class SignalRecord(Base):
         Index("ix_signals_unprocessed", "processed_at", "id"),
         Index("ix_signals_body", "source", "body_digest", "received_at"),
         Index("ix_signals_source_received", "source", "received_at"),  # flood control
+        # A condition's waiting signals (correlation's order and folding checks), found without
+        # reading the ones already correlated, however many the condition has.
+        Index("ix_signals_fingerprint_waiting", "fingerprint", "processed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
