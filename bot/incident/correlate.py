@@ -243,8 +243,12 @@ async def correlate_pending(
     after each batch that correlated something, so publishing starts on it at once.
     """
     async with sessions() as session:
-        pending = [record.id for record in await signals.next_unprocessed(session, limit=limit)]
-    pending = [signal_id for signal_id in pending if failed is None or signal_id not in failed]
+        pending = [
+            (record.id, record.fingerprint)
+            for record in await signals.next_unprocessed(session, limit=limit)
+            if failed is None or record.id not in failed
+        ]
+    held: set[str] = set()  # conditions whose older signal another worker holds: theirs, in order
     done = position = 0
     while position < len(pending):
         outcome = await _correlate_batch(
@@ -253,6 +257,7 @@ async def correlate_pending(
             clock=clock,
             catalog=catalog,
             window=window,
+            held=held,
         )
         position += outcome.tried
         for signal_id, exc in outcome.failures:
@@ -269,21 +274,29 @@ async def correlate_pending(
 
 
 async def _correlate_batch(
-    signal_ids: Sequence[int],
+    pending: Sequence[tuple[int, str]],
     *,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     catalog: Catalog,
     window: timedelta,
+    held: set[str],
 ) -> _Batch:
-    """Claim and correlate ``signal_ids`` in order in one transaction, each in a savepoint.
-    The batch ends early after a signal that opened an incident: the opening is what a person
-    waits for, so it is committed (and published) while the rest are correlated. A storm's
-    joins, which open nothing, go in full batches."""
+    """Claim and correlate the ``pending`` signals (id, fingerprint) in order in one
+    transaction, each in a savepoint. The batch ends early after a signal that opened an
+    incident: the opening is what a person waits for, so it is committed (and published) while
+    the rest are correlated. A storm's joins, which open nothing, go in full batches.
+
+    A signal another worker is correlating right now is skipped, not waited for (see
+    :func:`_claim_and_correlate`), and so is every later signal of its condition in this pass
+    (``held``): a condition's signals are correlated in order by whichever worker has the
+    first, so a resolve never goes before its firing."""
     outcome = _Batch()
     async with sessions() as session, session.begin():
-        for signal_id in signal_ids:
+        for signal_id, fingerprint in pending:
             outcome.tried += 1
+            if fingerprint in held:
+                continue
             try:
                 async with session.begin_nested():
                     opened = await _claim_and_correlate(
@@ -295,6 +308,7 @@ async def _correlate_batch(
                 outcome.failures.append((signal_id, exc))
                 continue
             if opened is False:
+                held.add(fingerprint)
                 continue
             outcome.done += 1
             if opened is not None:
@@ -313,7 +327,24 @@ async def _claim_and_correlate(
 ) -> str | Literal[False] | None:
     """Claim and correlate one signal in the caller's transaction: the severity of the incident
     it opened, None when it opened none, False when another worker (or a fold of this batch)
-    had claimed it."""
+    had claimed it or is correlating it now.
+
+    On PostgreSQL the row is first locked with ``FOR UPDATE SKIP LOCKED``: replicas read the
+    same oldest-first list of waiting signals, and without it the second one to reach a signal
+    waited on the first one's row lock for its whole batch, then found it claimed, so two
+    replicas correlated no faster than one (bench/replicas, ``--waits``). SQLite has one writer
+    at a time and ignores the clause."""
+    free = await session.scalar(
+        select(SignalRecord.id)
+        .where(
+            SignalRecord.id == signal_id,
+            SignalRecord.processed_at.is_(None),
+            SignalRecord.quarantined_at.is_(None),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    if free is None:
+        return False
     claimed = await session.execute(
         update(SignalRecord)
         .where(
