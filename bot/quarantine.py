@@ -88,13 +88,22 @@ def describe(item: Quarantined) -> str:
     )
 
 
+# PostgreSQL's "deadlock detected" and "could not serialize access": the database chose this
+# transaction to undo because of what others held at that moment, nothing about its rows.
+_RETRY_STATES = frozenset({"40P01", "40001"})
+
+
 def is_transient(error: BaseException) -> bool:
-    """True for a failure of the database connection itself, which says nothing about the row
-    being worked on: retried, never counted towards quarantine."""
-    return isinstance(
+    """True for a failure of the database connection itself, or a deadlock or serialization
+    failure the database resolved by undoing this transaction: they say nothing about the row
+    being worked on, so they are retried, never counted towards quarantine."""
+    if isinstance(
         error,
         OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError | OSError,
-    )
+    ):
+        return True
+    state = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(state, str) and state in _RETRY_STATES
 
 
 def _describe(error: BaseException) -> str:

@@ -293,6 +293,10 @@ async def _correlate_batch(
     first, so a resolve never goes before its firing."""
     outcome = _Batch()
     async with sessions() as session, session.begin():
+        # The chain lock first, as every writer of this process takes it: a batch holds
+        # incident rows a publisher's step waits on, and that step holds the chain a batch's
+        # audit rows need, a deadlock PostgreSQL resolved by undoing one of them.
+        await audit.lock(session)
         for signal_id, fingerprint in pending:
             outcome.tried += 1
             if fingerprint in held:

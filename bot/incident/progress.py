@@ -26,8 +26,14 @@ async def step(
     details: dict[str, object] | None = None,
 ) -> AsyncIterator[AsyncSession]:
     """A transaction for the writes made inside the block, with the audit row ``event`` (when
-    given) appended to it; committed when the block ends, rolled back if it raises."""
+    given) appended to it; committed when the block ends, rolled back if it raises. With an
+    event, the process's audit chain is locked first, as every writer that appends takes it
+    (:func:`bot.audit.service.lock`): a step holding an incident's row while it waited for the
+    chain, and a correlation batch holding the chain while it waited for that row, deadlocked on
+    PostgreSQL."""
     async with sessions() as session, session.begin():
+        if event is not None:
+            await audit.lock(session)
         yield session
         if event is not None:
             await audit.append(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.catalog import Catalog
 from bot.incident.correlate import correlate_pending
+from bot.quarantine import is_transient
 from bot.signal.flows import accept_signals
 from bot.signal.models import SignalRecord
 from bot.signal.sources import normalize
@@ -64,3 +65,40 @@ async def test_a_signal_another_replica_holds_is_skipped_with_the_rest_of_its_co
 
     assert await correlate_pending(sessions=sessions, clock=clock, catalog=Catalog()) == 2
     assert all(record.processed_at is not None for record in await _signals(sessions))
+
+
+async def test_a_deadlock_the_database_resolved_is_transient_not_the_rows_fault(
+    database_url: str, sessions: Any, clock: Any
+) -> None:
+    """Two transactions locking the same two rows in opposite order: PostgreSQL undoes one
+    ("deadlock detected"), which says nothing about the signal or incident being worked on, so
+    it is retried and never counts towards quarantine."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time: two transactions cannot deadlock")
+    await _accept(sessions, clock, service="checkout", title="checkout 5xx")
+    await _accept(sessions, clock, service="search", title="search latency")
+    first, second = (record.id for record in await _signals(sessions))
+    locked = asyncio.Event()
+
+    async def lock(one: int, other: int, ready: asyncio.Event) -> None:
+        async with sessions() as session, session.begin():
+            await session.execute(
+                select(SignalRecord.id).where(SignalRecord.id == one).with_for_update()
+            )
+            ready.set()
+            await locked.wait()
+            await session.execute(
+                select(SignalRecord.id).where(SignalRecord.id == other).with_for_update()
+            )
+
+    ready_a, ready_b = asyncio.Event(), asyncio.Event()
+    a = asyncio.create_task(lock(first, second, ready_a))
+    b = asyncio.create_task(lock(second, first, ready_b))
+    await ready_a.wait()
+    await ready_b.wait()
+    locked.set()
+    results = await asyncio.wait_for(asyncio.gather(a, b, return_exceptions=True), timeout=60)
+    (undone,) = [result for result in results if isinstance(result, BaseException)]
+    assert "deadlock detected" in str(undone)
+    assert is_transient(undone)
+    assert not is_transient(ValueError("a row the code cannot read"))
