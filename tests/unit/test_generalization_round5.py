@@ -14,7 +14,7 @@ from bot.analysis.assessment import assess
 from bot.analysis.exposure import exposure_in
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import EvidenceBundle, LogRecord
-from bot.scenario.terms import IncidentCategory, Marker
+from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from tests.unit.test_analysis_principles import at, signal
 from tests.unit.test_generalization import packet_for
 
@@ -82,3 +82,19 @@ def test_a_public_status_page_and_a_tenant_migration_raise_no_customer_data() ->
     assessment = assess("status", [alert], evidence, catalog=catalog)
     assert Marker.CUSTOMER_DATA not in {raised.marker for raised in assessment.markers}
     assert assessment.category is not IncidentCategory.SECURITY
+
+
+def test_records_handed_across_tenants_are_a_security_event_whatever_the_alert_calls_it() -> None:
+    catalog = Catalog((ServiceEntry("tools", "ai"),))
+    served = LogRecord(
+        at(13, 50),
+        "tools",
+        "ERROR",
+        "rows for workspace ws_1 returned to session of workspace ws_2",
+    )
+    alert = signal("IsolationViolation in search_tasks", "tools")
+    evidence = EvidenceBundle(logs=(served,), deploys_checked=True)
+    assessment = assess("tools", [alert], evidence, catalog=catalog)
+    assert assessment.cause is CauseKind.SECURITY
+    security = next(h for h in assessment.hypotheses if h.category is CauseKind.SECURITY)
+    assert any("wrong audience" in citation.text for citation in security.supports)
