@@ -13,7 +13,7 @@ from bot.action.kinds import ActionKind
 from bot.analysis.assessment import assess
 from bot.analysis.exposure import exposure_in
 from bot.catalog import Catalog, ServiceEntry
-from bot.evidence.values import EvidenceBundle, LogRecord
+from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from tests.unit.test_analysis_principles import at, signal
 from tests.unit.test_generalization import packet_for
@@ -98,3 +98,35 @@ def test_records_handed_across_tenants_are_a_security_event_whatever_the_alert_c
     assert assessment.cause is CauseKind.SECURITY
     security = next(h for h in assessment.hypotheses if h.category is CauseKind.SECURITY)
     assert any("wrong audience" in citation.text for citation in security.supports)
+
+
+def test_a_configuration_version_a_dependency_published_before_the_calls_failed_is_the_change() -> (
+    None
+):
+    catalog = Catalog(
+        (ServiceEntry("portal", "web", depends_on=("edge",)), ServiceEntry("edge", "net"))
+    )
+    lines = (
+        LogRecord(
+            at(13, 59), "edge", "INFO", "tenant configuration version v42 published globally"
+        ),
+        LogRecord(at(14, 0), "edge", "ERROR", "edge node failed to load configuration v42"),
+        LogRecord(
+            at(14, 1), "portal", "ERROR", "upstream request via edge timed out after 30000ms"
+        ),
+    )
+    alert = signal("portal availability 41%", "portal")
+    evidence = EvidenceBundle(logs=lines, deploys_checked=True)
+    assert assess("portal", [alert], evidence, catalog=catalog).cause is CauseKind.CONFIG
+
+
+def test_a_reload_just_after_a_release_of_the_same_service_is_the_release_not_a_change() -> None:
+    catalog = Catalog((ServiceEntry("router", "edge"),))
+    release = Deploy("router", "c41d9e2a6b", at(13, 50), title="Template change", files=("t.tmpl",))
+    lines = (
+        LogRecord(at(13, 51), "router", "INFO", "config reloaded: 212 backends"),
+        LogRecord(at(13, 58), "router", "ERROR", "backend connect timeout to 10.0.0.1:80"),
+    )
+    alert = signal("router latency high", "router")
+    evidence = EvidenceBundle(deploys=(release,), logs=lines, deploys_checked=True)
+    assert assess("router", [alert], evidence, catalog=catalog).cause is CauseKind.DEPLOY
