@@ -14,6 +14,8 @@ from bot.analysis.assessment import assess
 from bot.analysis.exposure import exposure_in
 from bot.catalog import Catalog, ServiceEntry
 from bot.evidence.values import Deploy, EvidenceBundle, LogRecord
+from bot.runbook.evidence import line_conditions
+from bot.runbook.facts import Condition
 from bot.scenario.terms import CauseKind, IncidentCategory, Marker
 from tests.unit.test_analysis_principles import at, signal
 from tests.unit.test_generalization import packet_for
@@ -130,3 +132,11 @@ def test_a_reload_just_after_a_release_of_the_same_service_is_the_release_not_a_
     alert = signal("router latency high", "router")
     evidence = EvidenceBundle(deploys=(release,), logs=lines, deploys_checked=True)
     assert assess("router", [alert], evidence, catalog=catalog).cause is CauseKind.DEPLOY
+
+
+def test_an_extract_step_that_used_its_last_retry_on_its_source_is_a_failed_run() -> None:
+    line = "extract read_events: source meta-replica-3 connect timeout after 30s, retry 5/5"
+    assert Condition.BATCH_JOB_FAILED in line_conditions([line])
+    # A retry that has more to go, or a web call's retries, is no run that failed.
+    assert line_conditions(["extract read_events: source timeout, retry 2/5"]) == {}
+    assert line_conditions(["GET /cart upstream payments timeout, retry 3/3"]) == {}
