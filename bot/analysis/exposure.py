@@ -24,7 +24,8 @@ __all__ = ["Exposure", "exposure_in", "exposure_of", "first_exposure", "stated_o
 
 _PRINCIPAL = re.compile(
     r"\b(?P<kind>users?|customers?|accounts?|tenants?|org(?:anisation|anization)?s?|subjects?|"
-    r"steamids?|members?|principals?)[ _#:=]+(?P<id>[a-z]{0,4}_?[0-9][\w.@-]*|[\w.+-]+@[\w.-]+)",
+    r"steamids?|members?|principals?|workspaces?|companies|company)"
+    r"[ _#:=]+(?P<id>[a-z]{0,4}_?[0-9][\w.@-]*|[\w.+-]+@[\w.-]+)",
     re.IGNORECASE,
 )
 _DELIVERY = re.compile(
@@ -65,14 +66,77 @@ _REPORTED = re.compile(
 )
 # A response made for one requester handed to another: "served from cache to 1,912 sessions
 # different from the origin response's session", "returned to a different user".
-_WHO = r"(?:sessions?|users?|customers?|accounts?|tenants?|visitors?)"
+_WHO = (
+    r"(?:sessions?|users?|customers?|accounts?|tenants?|visitors?|workspaces?|companies|company|"
+    r"org(?:anisation|anization)?s?)"
+)
 _HANDED_TO_OTHER = re.compile(
     rf"\b(?:served|returned|delivered|sent|shown|rendered)\b.{{0,80}}\bto\b.{{0,40}}\b{_WHO}\b"
     r".{0,30}\b(?:different from|other than|not (?:the )?(?:one|owner|requester))\b|"
     rf"\b(?:served|returned|delivered|sent|shown|rendered)\b.{{0,80}}\bto (?:a |an |the )?"
-    rf"(?:different|another|other|wrong) {_WHO}\b",
+    rf"(?:different|another|other|wrong) {_WHO}\b|"
+    # ... "returned to a session of a different workspace": the requester named by its owner.
+    rf"\b(?:served|returned|delivered|sent|shown|rendered)\b.{{0,80}}\bto (?:a |an |the )?{_WHO}"
+    rf" (?:of|for|from|belonging to) (?:a |an |the )?(?:different|another|other|wrong) {_WHO}\b",
     re.IGNORECASE,
 )
+# Records people see that came from another owner: "task titles from another company".
+_RECORDS = (
+    r"(?:data|records?|rows?|results?|names?|titles?|tasks?|files?|documents?|orders?|messages?|"
+    r"details|emails?|invoices?|profiles?|projects?|conversations?|photos?)"
+)
+_FOREIGN_RECORDS = re.compile(
+    rf"\b{_RECORDS} (?:from|of|belonging to|owned by) (?:an? |the )?(?:another|different|other|"
+    rf"wrong) {_WHO}\b",
+    re.IGNORECASE,
+)
+
+# Data at rest that people's records live in, or that is marked theirs alone: a dump, a
+# backup, an export, a report, a private field. Not a page, an API, a subnet or a status.
+_STORED_DATA = (
+    r"(?:(?:database |db |sql |pg_?|mysql)?dumps?\b|pg_dump|\.sql(?:\.gz)?\b|backups?\b|"
+    r"snapshots?\b|exports?\b|archives?\b|(?:payout|payment|billing|usage|customer|user)"
+    r" (?:reports?|records?|data)\b|customer data|personal data|\bpii\b|user data|"
+    r"private (?:fields?|data|details|information|info|profiles?|contact\w*|messages?|notes?|"
+    r"repositor(?:y|ies)|files?|documents?|photos?|records?)|visibility[=: ]+private)"
+)
+# Whoever was not meant to have it: anyone at all, no identity, someone outside.
+_OUTSIDER = (
+    r"(?:\banonymous(?:ly)?\b|\bunauthenticated\b|\bunauthori[sz]ed (?:third|client|user|part|"
+    r"caller|request|access)\w*|principal\W{0,3}\*|\ball_?users\b|\bworld[- ]readable\b|"
+    r"\bpublic(?:ly)?[- ](?:read\w*|access\w*|listable|downloadable|available|exposed|acl|"
+    r"link|bucket|url|forum|torrent|paste)\b|\bposted publicly\b|"
+    r"\boutside (?:the |our |of the )?(?:organi[sz]ation|company|corporate network|"
+    r"network|vpn|allow ?list)\b|\bindexed by (?:google|search engines?|bing)\b|"
+    r"\b(?:non-?owners?|not the owner|is_owner[=: ]+false|viewer_is_owner[=: ]+false)|"
+    r"\bon (?:their|his|her|a) public (?:page|profile|story|site)\b)"
+)
+# What says the data went there, rather than that it merely could: read, fetched, cloned,
+# served, rendered, visible, or a grant that lets anyone read.
+_REACHED = (
+    r"(?:\bget ?object\b|\bread\b|\bfetched\b|\bdownload\w*|\bclon\w+|\bupload-pack\b|"
+    r"\bserved\b|\brendered\b|\breturned\b|\bvisible\b|\breadable\b|\bexposed\b|"
+    r"\bpublished\b|\bposted\b|\bgrants?\b|\baccess\w*\b|\bindexed\b)"
+)
+_STORED_DATA_RE = re.compile(_STORED_DATA, re.IGNORECASE)
+_OUTSIDER_RE = re.compile(_OUTSIDER, re.IGNORECASE)
+_REACHED_RE = re.compile(_REACHED, re.IGNORECASE)
+# A line that says the outsider was kept out: "block public access", "anonymous ... 403".
+_KEPT_OUT = re.compile(
+    r"\b(?:block(?:ed|s|ing)?|den(?:y|ied|ies)|disabled|forbidden|rejected|refused|prevent\w*|"
+    r"403|401|no public|not (?:public|exposed|readable|visible))\b",
+    re.IGNORECASE,
+)
+
+
+def _to_outsider(text: str) -> str | None:
+    """Stored or private data, an audience it was not meant for and a word that it reached them
+    (or a grant letting anyone read it), in one line that does not say they were kept out."""
+    for line in text.splitlines():
+        what, who = _STORED_DATA_RE.search(line), _OUTSIDER_RE.search(line)
+        if what and who and _REACHED_RE.search(line) and not _KEPT_OUT.search(line):
+            return f"{what.group()}, {who.group()}"
+    return None
 
 
 _SECRET = (
@@ -159,6 +223,10 @@ def exposure_in(text: str) -> str | None:
         return f'people report seeing data that is not theirs ("{reported.group()}")'
     if _HANDED_TO_OTHER.search(text) is not None:
         return "a response made for one requester was handed to another"
+    if (foreign := _FOREIGN_RECORDS.search(text)) is not None:
+        return f'people see records of another owner ("{foreign.group()}")'
+    if (shown := _to_outsider(text)) is not None:
+        return f"stored or private data reached an audience it was not meant for ({shown})"
     # The reasons name what happened, never the words around it: they may hold the secret.
     if _SECRET_TO_UNTRUSTED.search(text) is not None:
         return "secrets reached someone not trusted with them (code from forks, the public, others)"

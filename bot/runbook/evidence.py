@@ -84,7 +84,11 @@ _RUN_FAILED = re.compile(
     r"\bdead(?:[- ]letter| set| queue)\b)|"
     # Work on a schedule that failed: "Nightly refresh failed", "hourly rollup did not finish".
     r"\b(?:nightly|hourly|daily|weekly|monthly|scheduled|periodic)\s+(?:[\w-]+\s+){1,2}?"
-    r"(?:fail(?:ed|s|ing)?\b|did not (?:complete|finish)|aborted)",
+    r"(?:fail(?:ed|s|ing)?\b|did not (?:complete|finish)|aborted)|"
+    # A step of a run that used up its last retry on its source: "extract ...: source replica-3
+    # connect timeout after 30s, retry 5/5" (retries exhausted, written as numbers).
+    r"\b(?:extract|load|export|import|sync|ingest)\w*\b[^\n]{0,80}?"
+    r"\b(?:retry|retries|attempt)\s+(?P<last>\d+)\s*(?:/|of)\s*(?P=last)\b",
     re.IGNORECASE,
 )
 _SUFFERING_PHASES = frozenset({"pending", "failed", "unknown"})

@@ -5,12 +5,14 @@ Weights: :mod:`bot.analysis.weights`."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from bot.analysis.citing import hypothesis, log_citation, matching, minutes
 from bot.analysis.deploys import DEPLOY_WINDOW
 from bot.analysis.logs import template_id, template_of
 from bot.analysis.values import CaseFacts, Citation, Hypothesis
 from bot.analysis.weights import W
+from bot.evidence.values import LogRecord
 from bot.scenario.terms import CauseKind
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "PLATFORM_MISMATCH",
     "config_hypotheses",
     "credential_hypotheses",
+    "logged_change",
     "platform_hypotheses",
 ]
 
@@ -35,7 +38,13 @@ CREDENTIAL = re.compile(
 )
 _CONFIG_LOG = re.compile(
     r"config(?:uration)? (?:re)?load|config(?:uration)? (?:changed|updated|applied)|"
-    r"reloading config|settings (?:changed|updated)",
+    r"reloading config|settings (?:changed|updated)|"
+    # A configuration version or generation going out: "config generation 88417 rolled out",
+    # "tenant configuration version 2026-10-29.1559 published globally".
+    r"config(?:uration)? (?:generation|version|revision|change ?set)\b.{0,60}?"
+    r"\b(?:rolled out|published|pushed|deployed|activated|applied)\b|"
+    # A change an operator committed by hand: "commit: ... removed (operator change CHG-1)".
+    r"\b(?:operator|manual) change\b",
     re.IGNORECASE,
 )
 _FLAG_LOG = re.compile(
@@ -45,13 +54,49 @@ _FLAG_LOG = re.compile(
 )
 
 
+def logged_change(facts: CaseFacts, services: set[str]) -> LogRecord | None:
+    """The latest configuration change one of ``services`` logged in the 2 hours before the
+    first anomaly."""
+    since = facts.first_seen - DEPLOY_WINDOW
+    lines = [
+        record
+        for record in (*facts.logs, *facts.related_logs)
+        if record.service in services
+        and since <= record.at <= facts.first_seen
+        and _CONFIG_LOG.search(record.message)
+    ]
+    return max(lines, key=lambda r: (r.at, r.message), default=None)
+
+
+_RELEASE_RELOAD = timedelta(minutes=10)
+
+
+def _failing_since(facts: CaseFacts, change: LogRecord) -> list[Citation]:
+    """The service's warning or error templates that began after the change: what it changed
+    is failing (as for a configuration push recorded as a deploy)."""
+    after = [c for c in facts.clusters if c.is_warning_or_worse and c.first_seen >= change.at]
+    # A reload just after a release of the same service is that release taking effect: the
+    # deploy, not a change of its own (the deploy detector weighs it).
+    released = any(
+        d.service == change.service and change.at - _RELEASE_RELOAD <= d.at <= change.at
+        for d in facts.deploys
+    )
+    if not after or released:
+        return []
+    text = f"{len(after)} warning or error templates since it was logged"
+    return [Citation(after[0].id, text, W.config_push_failing)]
+
+
 def config_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
-    """Configuration reloads and flag changes the service logged in the 2 hours before."""
+    """Configuration reloads and flag changes the service, or what it depends on, logged in the
+    2 hours before: a dependency's own configuration going out is a change to the path the
+    service's calls take."""
     since = facts.first_seen - DEPLOY_WINDOW
     seen: set[tuple[CauseKind, str]] = set()
     found: list[Hypothesis] = []
-    for record in sorted(facts.logs, key=lambda r: (r.at, r.message)):
-        if not since <= record.at <= facts.first_seen or record.service != facts.service:
+    mine = {facts.service, *facts.catalog.dependencies(facts.service)}
+    for record in sorted((*facts.logs, *facts.related_logs), key=lambda r: (r.at, r.message)):
+        if not since <= record.at <= facts.first_seen or record.service not in mine:
             continue
         for category, pattern in ((CauseKind.FLAG, _FLAG_LOG), (CauseKind.CONFIG, _CONFIG_LOG)):
             if (category, record.message) in seen or not pattern.search(record.message):
@@ -62,7 +107,12 @@ def config_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
             citation = Citation(template_id(template_of(record.message)), text, W.config_logged)
             noun = "Feature-flag change" if category is CauseKind.FLAG else "Configuration change"
             statement = f"{noun} logged {lead} before the first anomaly"
-            found.append(hypothesis(category, statement, [citation], subject=record.message))
+            supports = (
+                [citation, *_failing_since(facts, record)]
+                if category is CauseKind.CONFIG
+                else [citation]
+            )
+            found.append(hypothesis(category, statement, supports, subject=record.message))
             break
     return found
 

@@ -7,9 +7,11 @@ import re
 from collections.abc import Mapping
 
 from bot.analysis.citing import WARN, hypothesis, log_citation, matching
+from bot.analysis.detectors.config import logged_change
 from bot.analysis.detectors.config_push import pushed_under
 from bot.analysis.detectors.own_lines import own_lines_name
 from bot.analysis.detectors.traffic import load_spike
+from bot.analysis.logs import template_id, template_of
 from bot.analysis.series import SATURATION_PERCENT, SeriesKind, as_percent, series_kind
 from bot.analysis.spike import Spike, detect_spike
 from bot.analysis.traces import DownstreamCalls, downstream_calls
@@ -244,7 +246,19 @@ def _pushed(facts: CaseFacts, dependency: str) -> Citation | None:
     (and revert); the dependency is only the path it took."""
     push = pushed_under(facts, dependency)
     if push is None:
-        return None
+        # ... or a configuration change the service, the dependency, what is under it or another
+        # path the service's calls take (a sibling dependency: the backbone) logged.
+        services = {
+            facts.service,
+            dependency,
+            *facts.catalog.dependencies(dependency),
+            *facts.catalog.dependencies(facts.service),
+        }
+        if (change := logged_change(facts, services)) is None:
+            return None
+        text = f'it broke after a configuration change {change.service} logged: "{change.message}"'
+        ref = template_id(template_of(change.message))
+        return Citation(ref, text[:240], W.dependency_after_push)
     deploy = push.deploy
     text = f"it broke after a configuration push to {deploy.service} ({deploy.sha})"
     return Citation(f"deploy:{deploy.sha}", text, W.dependency_after_push)

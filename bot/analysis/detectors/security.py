@@ -129,12 +129,21 @@ def security_hypotheses(facts: CaseFacts) -> list[Hypothesis]:
         supports.append(
             log_citation(facts, matching(foreign, FOREIGN_CODE), text, W.security_foreign_code)
         )
+    exposure = exposure_of(facts.service, (*facts.logs, *facts.related_logs), facts.signals)
+    if exposure is not None and not supports:
+        # Data that reached an audience it was not meant for is a security event whatever
+        # words the alert uses ("TenantIsolationViolation", "Public read access"); counted
+        # once: words that already call it one are the same finding.
+        text = f"customer data reached the wrong audience: {exposure.why[:100]}"
+        said = (
+            f"signal:{s.fingerprint}" for s in facts.signals if exposure.text.startswith(s.title)
+        )
+        ref = next(said, "evidence:logs")
+        supports.append(Citation(ref, text, W.security_wrong_owner))
     if not supports:
         return []
     latest = facts.candidates[0] if facts.candidates else None
-    if latest is not None and exposure_of(
-        facts.service, (*facts.logs, *facts.related_logs), facts.signals
-    ):
+    if latest is not None and exposure is not None:
         text = (
             f"the exposure began {minutes(latest.lead)} after release {latest.deploy.sha} "
             "landed: the release is what opened it"
