@@ -35,10 +35,39 @@ from bot.action.plan import (
 from bot.action.ports import ClusterActions, VendorActions
 from bot.errors import ActionPlanError
 
-__all__ = ["CLUSTER_KINDS", "Executors", "VendorExecutors", "executor_note"]
+__all__ = ["CLUSTER_KINDS", "Executors", "NoCluster", "VendorExecutors", "executor_note"]
 
 CLUSTER_KINDS = frozenset(kind.action_kind for kind in ClusterActionKind)
 """The packet's kinds the cluster executors carry out."""
+
+
+class NoCluster:
+    """The cluster port where no cluster is configured but vendor executors are (tickets, a
+    status page, paging, flags without Kubernetes): every cluster kind is refused at planning,
+    saying why, and nothing is ever sent."""
+
+    reason = (
+        "No Kubernetes cluster is configured (KUBE_API_URL or KUBE_CONFIG_PATH), so this "
+        "action cannot be planned or run; the packet's suggestion stands."
+    )
+
+    async def locate(
+        self, kind: ClusterActionKind, name: str, namespace: str | None
+    ) -> ActionTarget:
+        raise ActionPlanError(self.reason)
+
+    async def plan(
+        self, kind: ClusterActionKind, target: ActionTarget, parameters: ActionParameters
+    ) -> ActionPlan:
+        raise ActionPlanError(self.reason)
+
+    async def execute(
+        self, plan: ActionPlan, *, record_checkpoint: CheckpointRecorder | None = None
+    ) -> ExecutionResult:
+        raise ActionPlanError(self.reason)  # never reached: no cluster plan exists
+
+    async def verify(self, plan: ActionPlan, *, deadline: float) -> Verification:
+        raise ActionPlanError(self.reason)  # never reached: no cluster plan exists
 
 
 @dataclass(frozen=True, slots=True)

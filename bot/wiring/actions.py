@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.action.context import ActionContext
-from bot.action.executors import VendorExecutors
+from bot.action.executors import NoCluster, VendorExecutors
 from bot.action.ports import ActionChat, ClusterActions
 from bot.action.recovery import RecoveryCheck
 from bot.catalog import Catalog
@@ -127,15 +127,20 @@ async def build_actions(
     runbooks: RunbookLibrary,
     executors: Mapping[str, ExecutorBuilder] = EXECUTORS,
 ) -> ActionContext | None:
-    """The action flows' context with every configured executor; None without a cluster
-    (then ``/rollback`` and the buttons say no cluster is configured)."""
+    """The action flows' context with every configured executor; None when nothing can be
+    carried out (then ``/rollback`` and the buttons say no cluster is configured). Vendor
+    executors without a cluster still run (tickets, a status page, paging, flags): the cluster
+    kinds are then refused at planning (:class:`~bot.action.executors.NoCluster`)."""
     built: dict[str, Any] = {}
     for name, build in executors.items():
         executor = await build(setup)
         if executor is not None:
             built[name] = executor
     if "cluster" not in built:
-        return None
+        vendors = built.get("vendors")
+        if not (isinstance(vendors, VendorExecutors) and vendors.by_kind) and "paging" not in built:
+            return None
+        built["cluster"] = NoCluster()
     recovery_window = setup.settings.recovery_window_seconds
     return ActionContext(
         sessions=sessions,
