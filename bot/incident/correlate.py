@@ -6,6 +6,7 @@ module claims, reads and writes around them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,7 +39,7 @@ from bot.signal.models import SignalRecord
 from bot.signal.values import Severity, Signal, SignalStatus
 from bot.telemetry.metrics import NO_METRICS, Metrics
 
-__all__ = ["CORRELATE_BATCH", "correlate_pending", "resolve_incident"]
+__all__ = ["CORRELATE_BATCH", "OPENING_HOLD_SECONDS", "correlate_pending", "resolve_incident"]
 
 
 def _delivery_of(record: SignalRecord) -> str | None:
@@ -203,6 +204,10 @@ async def _correlate(
 
 
 CORRELATE_BATCH = 32  # signals claimed and correlated in one transaction
+# How long a batch that opened an incident may go on before it commits: alerts that arrive
+# together (four services failing at once) open their incidents in one transaction and are
+# published together, while an opening behind a storm's joins still waits at most this long.
+OPENING_HOLD_SECONDS = 0.05
 
 
 @dataclass(slots=True)
@@ -283,15 +288,17 @@ async def _correlate_batch(
     held: set[str],
 ) -> _Batch:
     """Claim and correlate the ``pending`` signals (id, fingerprint) in order in one
-    transaction, each in a savepoint. The batch ends early after a signal that opened an
-    incident: the opening is what a person waits for, so it is committed (and published) while
-    the rest are correlated. A storm's joins, which open nothing, go in full batches.
+    transaction, each in a savepoint. A batch that opened an incident ends early, once it has
+    run :data:`OPENING_HOLD_SECONDS`: the opening is what a person waits for, so it is
+    committed (and published) while the rest are correlated, and alerts that came together
+    open together. A storm's joins, which open nothing, go in full batches.
 
     A signal another worker is correlating right now is skipped, not waited for (see
     :func:`_claim_and_correlate`), and so is every later signal of its condition in this pass
     (``held``): a condition's signals are correlated in order by whichever worker has the
     first, so a resolve never goes before its firing."""
     outcome = _Batch()
+    started = time.monotonic()
     async with sessions() as session, session.begin():
         # The chain lock first, as every writer of this process takes it: a batch holds
         # incident rows a publisher's step waits on, and that step holds the chain a batch's
@@ -317,6 +324,7 @@ async def _correlate_batch(
             outcome.done += 1
             if opened is not None:
                 outcome.opened.append(opened)
+            if outcome.opened and time.monotonic() - started >= OPENING_HOLD_SECONDS:
                 break  # committed now: its channel and packet need not wait for the batch
     return outcome
 
