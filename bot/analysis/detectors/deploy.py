@@ -10,6 +10,10 @@ the release only carried the setting that is wrong; a deploy that changed no cre
 less when that is what failed. Customer data that began going astray
 after the latest deploy counts for it: the change opened the exposure.
 Weights: :mod:`bot.analysis.weights`.
+
+Why a little over 400 lines: each reason for or against a deploy is a named step of under 80
+lines, and they read a deploy's evidence together; the shared readers live in
+:mod:`bot.analysis.deploys` and :mod:`bot.analysis.citing` already.
 """
 
 from __future__ import annotations
