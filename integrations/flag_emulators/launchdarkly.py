@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from integrations.flag_emulators.local import LocalServer
+from integrations.local_server import LocalServer
 
 __all__ = ["EmulatedFlag", "LaunchDarklyEmulator"]
 

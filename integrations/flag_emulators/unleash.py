@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from integrations.flag_emulators.local import LocalServer
+from integrations.local_server import LocalServer
 
 __all__ = ["EmulatedFeature", "UnleashEmulator"]
 

@@ -22,12 +22,11 @@ calls to a route fail (:meth:`PagerDutyEmulator.fail_next`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from integrations.local_server import LocalServer
 from integrations.pagerduty_emulator.state import EmulatedIncident, PagerDutyState, User
 
 __all__ = ["PagerDutyEmulator"]
@@ -38,13 +37,6 @@ MAX_EVENT_BYTES = 512 * 1024
 FROM_REQUIRED = (
     'You must specify a user\'s email address in the "From" header to perform this action'
 )
-
-
-@dataclass(slots=True)
-class _Fault:
-    route: str  # "enqueue", "get_incident", "put_incident", "list_notes", "add_note"
-    status: int
-    times: int
 
 
 def _rest_error(status: int, message: str, code: int, *errors: str) -> web.Response:
@@ -85,68 +77,34 @@ def _event_errors(event: Any) -> list[str]:
     return errors
 
 
-class PagerDutyEmulator:
+class PagerDutyEmulator(LocalServer):
     """``async with PagerDutyEmulator() as pd: ...``; ``pd.base_url`` is both the REST API's
     and the Events API's base URL; ``pd.state`` holds the account (add services, users and
     tokens to it before the calls)."""
 
+    max_body_bytes = MAX_EVENT_BYTES
+
     def __init__(
         self, state: PagerDutyState | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
+        super().__init__(host=host, port=port)
         self.state = state or PagerDutyState()
-        self.host = host
-        self.port = port
-        self._faults: list[_Fault] = []
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def fail_next(self, route: str, status: int, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``route`` with ``status`` (doing nothing)."""
-        self._faults.append(_Fault(route, status, times))
 
     def _fault(self, route: str) -> web.Response | None:
-        for fault in self._faults:
-            if fault.route == route and fault.times > 0:
-                fault.times -= 1
-                return _rest_error(fault.status, "Internal Server Error", 2000, "injected")
-        return None
+        """The injected failure of ``route`` ("enqueue", "get_incident", "put_incident",
+        "list_notes", "add_note"), as PagerDuty words a server error; None for none."""
+        status = self.injected(route)
+        if status is None:
+            return None
+        return _rest_error(status, "Internal Server Error", 2000, "injected")
 
-    def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_EVENT_BYTES)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v2/enqueue", self._enqueue)
         app.router.add_get("/incidents", self._list_incidents)
         app.router.add_get("/incidents/{id}", self._get_incident)
         app.router.add_put("/incidents/{id}", self._put_incident)
         app.router.add_get("/incidents/{id}/notes", self._list_notes)
         app.router.add_post("/incidents/{id}/notes", self._add_note)
-        return app
-
-    async def start(self) -> PagerDutyEmulator:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> PagerDutyEmulator:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # Events API v2
 

@@ -1,5 +1,6 @@
-"""The lifecycle the flag stand-ins share: one aiohttp application on a port of 127.0.0.1,
-``async with`` to run it, and the next calls of a route made to fail when a test asks."""
+"""The lifecycle the vendor stand-ins share (the flag services, PagerDuty): one aiohttp
+application on a port of 127.0.0.1, ``async with`` to run it, and the next calls of a route made
+to fail when a test asks."""
 
 from __future__ import annotations
 
@@ -20,11 +21,14 @@ class _Fault:
 
 
 class LocalServer:
-    """Subclasses add their routes in :meth:`routes`."""
+    """Subclasses add their routes in :meth:`routes`; ``max_body_bytes`` is the largest
+    request body the application reads (aiohttp's default when None)."""
 
-    def __init__(self, *, host: str = "127.0.0.1") -> None:
+    max_body_bytes: int | None = None
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
-        self.port = 0
+        self.port = port
         self._runner: web.AppRunner | None = None
         self._faults: list[_Fault] = []
 
@@ -47,7 +51,10 @@ class LocalServer:
         return None
 
     async def start(self) -> Self:
-        app = web.Application()
+        if self.max_body_bytes is None:
+            app = web.Application()
+        else:
+            app = web.Application(client_max_size=self.max_body_bytes)
         self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
