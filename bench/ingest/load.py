@@ -12,16 +12,19 @@ import argparse
 import asyncio
 import itertools
 import json
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import aiohttp
 
 from bench.ingest.alerts import SOURCES, delivery
 
-__all__ = ["LoadResult", "generate", "main"]
+__all__ = ["LoadResult", "generate", "main", "run_generator"]
 
+ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"  # loopback only: this process never sends anywhere else
 
 
@@ -96,6 +99,36 @@ async def generate(
         p99_ms=_percentile(latencies, 0.99),
         max_ms=_percentile(latencies, 1.0),
     )
+
+
+async def run_generator(
+    port: int,
+    *,
+    source: str,
+    seconds: float,
+    concurrency: int,
+    first: int = 0,
+    services: int = 1,
+) -> LoadResult:
+    """Run this generator as a process of its own (not sharing the server's event loop or
+    interpreter lock) against 127.0.0.1:``port`` and read its result."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.ingest.load",
+        f"--port={port}",
+        f"--source={source}",
+        f"--seconds={seconds}",
+        f"--concurrency={concurrency}",
+        f"--first={first}",
+        f"--services={services}",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the load generator exited with {process.returncode}")
+    return LoadResult(**json.loads(out))
 
 
 def main(argv: list[str] | None = None) -> None:

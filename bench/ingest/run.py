@@ -25,13 +25,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.ingest.alerts import SOURCES
-from bench.ingest.load import LoadResult
+from bench.ingest.load import LoadResult, run_generator
 from bench.ingest.postgres import durable_postgres, fresh_database
 from bench.ingest.servers import bare_server, bot_server, stored
 
 __all__ = ["Measurement", "main", "measure"]
 
-ROOT = Path(__file__).resolve().parents[2]
 # The product owner's target for the bot's accept path on this 2-core machine.
 TARGET_RATE = 1000.0
 TARGET_RATIO = 0.30
@@ -67,24 +66,6 @@ class Measurement:
         return self.stored_signals == self.accepted == self.stored_audits
 
 
-async def _load(port: int, source: str, seconds: float, concurrency: int) -> LoadResult:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.ingest.load",
-        f"--port={port}",
-        f"--source={source}",
-        f"--seconds={seconds}",
-        f"--concurrency={concurrency}",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"the load generator exited with {process.returncode}")
-    return LoadResult(**json.loads(out))
-
-
 async def measure(
     target: str,
     *,
@@ -100,7 +81,9 @@ async def measure(
     admin URL)."""
     if target == "bare":
         async with bare_server() as listening:
-            load = await _load(listening.port, source, seconds, concurrency)
+            load = await run_generator(
+                listening.port, source=source, seconds=seconds, concurrency=concurrency
+            )
         return Measurement(target, source, concurrency, load, expected_status=200)
     async with contextlib.AsyncExitStack() as stack:
         if postgres is None:
@@ -109,7 +92,9 @@ async def measure(
             url = await stack.enter_async_context(fresh_database(postgres))
         listening = await stack.enter_async_context(bot_server(url, sign=sign))
         assert listening.sessions is not None
-        load = await _load(listening.port, source, seconds, concurrency)
+        load = await run_generator(
+            listening.port, source=source, seconds=seconds, concurrency=concurrency
+        )
         signals, audits = await stored(listening.sessions)
     return Measurement(target, source, concurrency, load, 202, signals, audits)
 

@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -39,7 +38,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.ingest.alerts import SECRET
-from bench.ingest.load import LoadResult
+from bench.ingest.load import LoadResult, run_generator
 from bench.ingest.postgres import durable_postgres, fresh_database
 from bot.db import create_engine, upgrade_database
 from bot.signal.models import SignalRecord
@@ -48,7 +47,6 @@ from tests.harness.serve import ServeProcess, serve_env, start_serve
 
 __all__ = ["Measurement", "main", "measure"]
 
-ROOT = Path(__file__).resolve().parents[2]
 TARGET_SCALING = 1.6
 DRAIN_TIMEOUT = 600.0  # seconds after the load for the last alert to be correlated
 
@@ -71,28 +69,6 @@ class Measurement:
     @property
     def correlated_rate(self) -> float:
         return (self.stored - self.waiting) / self.correlated_seconds
-
-
-async def _load(
-    port: int, *, seconds: float, concurrency: int, first: int, services: int
-) -> LoadResult:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.ingest.load",
-        f"--port={port}",
-        "--source=generic",
-        f"--seconds={seconds}",
-        f"--concurrency={concurrency}",
-        f"--first={first}",
-        f"--services={services}",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"the load generator exited with {process.returncode}")
-    return LoadResult(**json.loads(out))
 
 
 async def _counts(url: str) -> tuple[int, int]:
@@ -196,8 +172,9 @@ async def measure(
         started = time.perf_counter()
         loads = await asyncio.gather(
             *(
-                _load(
+                run_generator(
                     bot.port,
+                    source="generic",
                     seconds=seconds,
                     concurrency=share,
                     first=n * 10_000_000,
